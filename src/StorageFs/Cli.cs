@@ -1,3 +1,5 @@
+using CommandLine;
+
 namespace StorageFs;
 
 /// <summary>The storagefs command line: one verb per job.</summary>
@@ -5,7 +7,14 @@ internal static class Cli
 {
     public static int Run(string[] args)
     {
-        Console.Error.WriteLine("storagefs: no verb given");
-        return 2;
+        using var parser = new Parser(s =>
+        {
+            s.HelpWriter = Console.Error;
+            s.CaseInsensitiveEnumValues = true;
+        });
+        return parser.ParseArguments(args, typeof(DemoOptions))
+            .MapResult(
+                (DemoOptions o) => DemoCommand.Run(o),
+                _ => 2);
     }
 }

@@ -1,0 +1,40 @@
+namespace StorageFs.Fuse;
+
+/// <summary>How a filesystem is mounted and served. Defaults suit a tree of synthetic files.</summary>
+public sealed class FuseServerOptions
+{
+    /// <summary>Shown as the mount's source in /proc/mounts.</summary>
+    public string FsName { get; init; } = "storagefs";
+
+    /// <summary>Mount type is <c>fuse.&lt;Subtype&gt;</c>.</summary>
+    public string Subtype { get; init; } = "storagefs";
+
+    /// <summary>Let users other than the mounter in (needs user_allow_other in /etc/fuse.conf for non-root).</summary>
+    public bool AllowOther { get; init; }
+
+    /// <summary>Let the kernel check permissions against the modes we report.</summary>
+    public bool DefaultPermissions { get; init; } = true;
+
+    public bool ReadOnly { get; init; }
+
+    /// <summary>Largest WRITE (and READ) payload; at least 1 MiB is what the kernel's max_pages allows best.</summary>
+    public int MaxWrite { get; init; } = 1 << 20;
+
+    public TimeSpan EntryTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan AttrTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a "no such name" may be cached; zero disables negative entries.</summary>
+    public TimeSpan NegativeTimeout { get; init; } = TimeSpan.Zero;
+
+    /// <summary>Ask for FUSE passthrough (kernel ≥ 6.9, CAP_SYS_ADMIN); falls back silently when refused.</summary>
+    public bool EnablePassthrough { get; init; } = true;
+
+    /// <summary>Always answer directory listings with READDIRPLUS (names plus attributes).</summary>
+    public bool ReaddirPlus { get; init; } = true;
+
+    /// <summary>Reader threads started at mount; more start (up to <see cref="MaxReaders"/>) while all are busy.</summary>
+    public int MinReaders { get; init; } = 2;
+
+    public int MaxReaders { get; init; } = 16;
+}

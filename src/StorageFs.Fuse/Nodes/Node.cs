@@ -1,0 +1,38 @@
+namespace StorageFs.Fuse.Nodes;
+
+/// <summary>
+/// An inode of the mounted tree. The layer above subclasses it and opts into operations by
+/// implementing the small <c>INode*</c> interfaces (go-fuse's fs package is the model).
+/// The engine owns the node id, the kernel's lookup count and the passthrough backing id:
+/// a node is known to the kernel exactly while its lookup count is above zero.
+/// </summary>
+public abstract class Node
+{
+    // Engine-owned state, guarded by the NodeTable's lock.
+    internal ulong IdValue;
+    internal long Lookups;
+
+    // Passthrough backing shared by every open of this node (the kernel refuses a second,
+    // different backing file on one inode with EBUSY: fs/fuse/iomode.c).
+    internal int BackingId;
+    internal int BackingRefs;
+    internal readonly Lock BackingGate = new();
+
+    /// <summary>The FUSE node id while the kernel knows this node, else 0.</summary>
+    public ulong NodeId => Volatile.Read(ref IdValue);
+
+    /// <summary>
+    /// The inode number reported in attributes and directory entries; 0 (the default) means
+    /// "use the node id". Override for numbers that must stay stable across lookups.
+    /// </summary>
+    public virtual ulong Ino => 0;
+
+    /// <summary>How long the kernel may cache this node's name; null uses the server default.</summary>
+    public virtual TimeSpan? EntryTimeout => null;
+
+    /// <summary>How long the kernel may cache this node's attributes; null uses the server default.</summary>
+    public virtual TimeSpan? AttrTimeout => null;
+
+    /// <summary>Fills in the attributes. <see cref="FuseAttr.Ino"/> is preset; leave it alone.</summary>
+    public abstract Errno GetAttr(RequestContext ctx, ref FuseAttr attr);
+}

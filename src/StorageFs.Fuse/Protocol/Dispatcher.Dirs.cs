@@ -1,0 +1,126 @@
+using System.Text;
+using StorageFs.Fuse.Nodes;
+
+namespace StorageFs.Fuse.Protocol;
+
+// Directory handles and the READDIR / READDIRPLUS record packing.
+internal sealed partial class Dispatcher
+{
+    private const uint S_IFDIR = 0x4000;
+    private static readonly int DirentSize = Unsafe.SizeOf<Wire.FuseDirent>();
+    private static readonly int EntryOutSize = Unsafe.SizeOf<Wire.FuseEntryOut>();
+
+    internal Errno Opendir(in Request r, Span<byte> reply, out int length)
+    {
+        length = 0;
+        Errno err = Resolve(r.NodeId, out Node? node);
+        if (err != Errno.Ok)
+            return err;
+        var dir = new DirHandle(node!);
+        err = Snapshot(dir, r.Context);
+        if (err != Errno.Ok)
+            return err;
+        ref var o = ref Out<Wire.FuseOpenOut>(reply);
+        o.Fh = _dirs.Add(dir);
+        length = Unsafe.SizeOf<Wire.FuseOpenOut>();
+        return Errno.Ok;
+    }
+
+    private static Errno Snapshot(DirHandle dir, RequestContext ctx)
+    {
+        dir.Entries.Clear();
+        ulong self = dir.Dir.Ino != 0 ? dir.Dir.Ino : dir.Dir.NodeId;
+        dir.Entries.Add(new DirEntry(".", S_IFDIR, null, self));
+        dir.Entries.Add(new DirEntry("..", S_IFDIR, null, 0));
+        Errno err = dir.Dir is INodeReadDir lister ? lister.ReadDir(ctx, dir.Entries) : Errno.Ok;
+        dir.Served = false;
+        return err;
+    }
+
+    internal Errno Readdir(in Request r, Span<byte> reply, bool plus, out int length)
+    {
+        length = 0;
+        var i = r.Read<Wire.FuseReadIn>();
+        DirHandle? dir = _dirs.Get(i.Fh);
+        if (dir is null)
+        {
+            _log.Warning("READDIR on unknown directory handle {Fh}", i.Fh);
+            return Errno.EBADF;
+        }
+        Span<byte> outBuf = reply[..(int)Math.Min(i.Size, (uint)reply.Length)];
+        lock (dir.Gate)
+        {
+            if (i.Offset == 0 && dir.Served)
+            {
+                Errno err = Snapshot(dir, r.Context); // rewinddir: list afresh
+                if (err != Errno.Ok)
+                    return err;
+            }
+            dir.Served = true;
+            int pos = 0;
+            for (long index = (long)Math.Min(i.Offset, (ulong)dir.Entries.Count); index < dir.Entries.Count; index++)
+            {
+                DirEntry e = dir.Entries[(int)index];
+                int nameLen = Encoding.UTF8.GetByteCount(e.Name);
+                int head = plus ? EntryOutSize + DirentSize : DirentSize;
+                int recLen = (head + nameLen + 7) & ~7;
+                if (pos + recLen > outBuf.Length)
+                    break;
+                Span<byte> rec = outBuf.Slice(pos, recLen);
+                rec.Clear();
+                uint mode = e.Mode;
+                ulong ino = e.Ino;
+                if (plus)
+                {
+                    ref var entry = ref MemoryMarshal.AsRef<Wire.FuseEntryOut>(rec[..EntryOutSize]);
+                    if (index >= 2 && ResolveChild(dir.Dir, e, r.Context, ref entry))
+                    {
+                        mode = entry.Attr.Mode;
+                        ino = entry.Attr.Ino;
+                    }
+                }
+                if (ino == 0)
+                    ino = e.Node is { } n && n.NodeId != 0 ? n.NodeId : ulong.MaxValue; // "unknown": never 0, which readdir callers treat as deleted
+                ref var d = ref MemoryMarshal.AsRef<Wire.FuseDirent>(rec.Slice(plus ? EntryOutSize : 0, DirentSize));
+                d.Ino = ino;
+                d.Off = (ulong)index + 1;
+                d.NameLen = (uint)nameLen;
+                d.Type = (mode >> 12) & 0xF;
+                Encoding.UTF8.GetBytes(e.Name, rec[head..]);
+                pos += recLen;
+            }
+            length = pos;
+        }
+        return Errno.Ok;
+    }
+
+    /// <summary>
+    /// Fills a READDIRPLUS entry, counting one lookup as LOOKUP would. A child that cannot be
+    /// resolved gets node id 0, which the kernel takes as "name only" (fs/fuse/readdir.c).
+    /// </summary>
+    private bool ResolveChild(Node dir, in DirEntry e, RequestContext ctx, ref Wire.FuseEntryOut entry)
+    {
+        Node? child = e.Node;
+        if (child is null && dir is INodeLookup lookup && lookup.Lookup(ctx, e.Name, out Node? found) == Errno.Ok)
+            child = found;
+        if (child is null)
+            return false;
+        if (FillEntry(child, ctx, ref entry) == Errno.Ok)
+            return true;
+        entry = default;
+        return false;
+    }
+
+    internal Errno Releasedir(in Request r, out int length)
+    {
+        length = 0;
+        _dirs.Remove(r.Read<Wire.FuseReleaseIn>().Fh);
+        return Errno.Ok;
+    }
+
+    internal Errno Fsyncdir(out int length)
+    {
+        length = 0;
+        return Errno.Ok;
+    }
+}

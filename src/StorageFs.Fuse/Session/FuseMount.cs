@@ -1,0 +1,243 @@
+using System.Diagnostics;
+using System.Globalization;
+using Serilog;
+
+namespace StorageFs.Fuse.Session;
+
+/// <summary>
+/// A FUSE mount and its /dev/fuse descriptor. As root it opens /dev/fuse and calls mount(2)
+/// itself; otherwise it asks the setuid fusermount3 and receives the descriptor over a socket
+/// (SCM_RIGHTS, the _FUSE_COMMFD protocol of libfuse's mount.c). A stale mount left at the
+/// mountpoint by a crashed server (ENOTCONN) is detached first.
+/// </summary>
+public sealed class FuseMount : IDisposable
+{
+    private const int ENOTCONN = 107;
+    private readonly ILogger _log;
+    private int _unmounted;
+
+    private FuseMount(string mountpoint, int fd, bool viaFusermount, ILogger log)
+    {
+        Mountpoint = mountpoint;
+        Fd = fd;
+        ViaFusermount = viaFusermount;
+        _log = log;
+        // Not stat(2): the mount does not answer until INIT is served, which has not started yet.
+        ConnectionId = ConnectionFromMountinfo(mountpoint);
+    }
+
+    /// <summary>The minor device number of the newest mount at <paramref name="mountpoint"/>, from /proc/self/mountinfo.</summary>
+    private static uint ConnectionFromMountinfo(string mountpoint)
+    {
+        uint found = 0;
+        foreach (string line in File.ReadLines("/proc/self/mountinfo"))
+        {
+            // 36 35 0:38 / /tmp/dm rw,... - fuse.storagefs storagefs rw,...
+            string[] f = line.Split(' ');
+            if (f.Length > 4 && f[4] == mountpoint.Replace(" ", "\\040", StringComparison.Ordinal))
+            {
+                string[] mm = f[2].Split(':');
+                if (mm.Length == 2 && uint.TryParse(mm[1], CultureInfo.InvariantCulture, out uint minor))
+                    found = minor;
+            }
+        }
+        return found;
+    }
+
+    public string Mountpoint { get; }
+
+    /// <summary>The master /dev/fuse descriptor.</summary>
+    public int Fd { get; }
+
+    public bool ViaFusermount { get; }
+
+    /// <summary>The connection number under /sys/fs/fuse/connections (the minor of st_dev).</summary>
+    public uint ConnectionId { get; }
+
+    public static FuseMount Create(string mountpoint, FuseServerOptions options, ILogger log, bool forceFusermount = false)
+    {
+        mountpoint = Path.GetFullPath(mountpoint);
+        ClearStale(mountpoint, log);
+        int err = Libc.Stat(mountpoint, out _, out uint mode);
+        if (err != 0)
+            throw new FuseMountException($"cannot mount on {mountpoint}: {Libc.Strerror(err)}", err);
+        if ((mode & 0xF000) != 0x4000)
+            throw new FuseMountException($"cannot mount on {mountpoint}: Not a directory", 20);
+
+        return Libc.Getuid() == 0 && !forceFusermount
+            ? MountDirect(mountpoint, options, log)
+            : MountWithFusermount(mountpoint, options, log);
+    }
+
+    /// <summary>
+    /// If <paramref name="mountpoint"/> is a dead FUSE mount ("Transport endpoint is not
+    /// connected"), detach it. Returns whether one was cleared.
+    /// </summary>
+    public static bool ClearStale(string mountpoint, ILogger log)
+    {
+        if (Libc.Stat(mountpoint, out _, out _) != ENOTCONN)
+            return false;
+        log.Warning("Clearing a stale FUSE mount at {Mountpoint} (transport endpoint is not connected)", mountpoint);
+        if (Libc.Getuid() == 0)
+        {
+            if (Libc.Umount2(mountpoint, Libc.MNT_DETACH) != 0)
+                throw new FuseMountException($"cannot clear stale mount at {mountpoint}: {Libc.Strerror(Libc.LastErrno)}", Libc.LastErrno);
+        }
+        else
+        {
+            RunFusermount(["-u", "-z", "--", mountpoint], null);
+        }
+        return true;
+    }
+
+    private static string MountOptions(FuseServerOptions o, bool forFusermount)
+    {
+        var parts = new List<string>();
+        if (forFusermount)
+        {
+            parts.Add("fsname=" + o.FsName);
+            parts.Add("subtype=" + o.Subtype);
+        }
+        if (o.AllowOther)
+            parts.Add("allow_other");
+        if (o.DefaultPermissions)
+            parts.Add("default_permissions");
+        if (o.ReadOnly && forFusermount)
+            parts.Add("ro");
+        return string.Join(',', parts);
+    }
+
+    private static FuseMount MountDirect(string mountpoint, FuseServerOptions o, ILogger log)
+    {
+        int fd = Libc.Open("/dev/fuse", Libc.O_RDWR | Libc.O_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            int e = Libc.LastErrno;
+            throw new FuseMountException($"cannot open /dev/fuse: {Libc.Strerror(e)}", e);
+        }
+        string data = string.Create(CultureInfo.InvariantCulture,
+            $"fd={fd},rootmode=40000,user_id={Libc.Getuid()},group_id={Libc.Getgid()}");
+        string extra = MountOptions(o, forFusermount: false);
+        if (extra.Length > 0)
+            data += "," + extra;
+        ulong flags = Libc.MS_NOSUID | Libc.MS_NODEV | (o.ReadOnly ? Libc.MS_RDONLY : 0);
+        if (Libc.Mount(o.FsName, mountpoint, "fuse." + o.Subtype, flags, data) != 0)
+        {
+            int e = Libc.LastErrno;
+            Libc.Close(fd);
+            throw new FuseMountException($"mount of {mountpoint} failed: {Libc.Strerror(e)}", e);
+        }
+        log.Information("Mounted {Mountpoint} (fd {Fd}, options {Options})", mountpoint, fd, data);
+        return new FuseMount(mountpoint, fd, viaFusermount: false, log);
+    }
+
+    private static unsafe FuseMount MountWithFusermount(string mountpoint, FuseServerOptions o, ILogger log)
+    {
+        int* sv = stackalloc int[2];
+        if (Libc.Socketpair(1 /* AF_UNIX */, 1 /* SOCK_STREAM */, 0, sv) != 0)
+            throw new FuseMountException($"socketpair failed: {Libc.Strerror(Libc.LastErrno)}", Libc.LastErrno);
+        try
+        {
+            // sv[1] is inherited by fusermount3 (no CLOEXEC); it sends the /dev/fuse fd back on it.
+            Libc.Fcntl(sv[0], 2 /* F_SETFD */, 1 /* FD_CLOEXEC */);
+            RunFusermount(["-o", MountOptions(o, forFusermount: true), "--", mountpoint], sv[1].ToString(CultureInfo.InvariantCulture));
+            int fd = ReceiveFd(sv[0]);
+            log.Information("Mounted {Mountpoint} through fusermount3 (fd {Fd})", mountpoint, fd);
+            return new FuseMount(mountpoint, fd, viaFusermount: true, log);
+        }
+        finally
+        {
+            Libc.Close(sv[0]);
+            Libc.Close(sv[1]);
+        }
+    }
+
+    private static unsafe int ReceiveFd(int socket)
+    {
+        byte data = 0;
+        byte* control = stackalloc byte[64];
+        var iov = new Libc.IoVec { Base = &data, Len = 1 };
+        var msg = new Libc.MsgHdr { Iov = &iov, IovLen = 1, Control = control, ControlLen = 64 };
+        nint n = Libc.Recvmsg(socket, &msg, 0);
+        if (n <= 0)
+            throw new FuseMountException("fusermount3 did not pass a /dev/fuse descriptor", n < 0 ? Libc.LastErrno : 0);
+        // struct cmsghdr { size_t len; int level; int type; } then the fd (SOL_SOCKET 1, SCM_RIGHTS 1).
+        if (msg.ControlLen < 20 || *(int*)(control + 8) != 1 || *(int*)(control + 12) != 1)
+            throw new FuseMountException("fusermount3 answered without SCM_RIGHTS");
+        int fd = *(int*)(control + 16);
+        Libc.Fcntl(fd, 2, 1);
+        return fd;
+    }
+
+    private static void RunFusermount(string[] args, string? commFd)
+    {
+        var psi = new ProcessStartInfo("fusermount3") { RedirectStandardError = true, UseShellExecute = false };
+        foreach (string a in args)
+            psi.ArgumentList.Add(a);
+        if (commFd is not null)
+            psi.Environment["_FUSE_COMMFD"] = commFd;
+        using var p = Process.Start(psi) ?? throw new FuseMountException("cannot start fusermount3");
+        string err = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0)
+            throw new FuseMountException($"fusermount3 {string.Join(' ', args)} failed: {err.Trim()}");
+    }
+
+    /// <summary>Unmounts (lazily if busy). Safe to call more than once.</summary>
+    public void Unmount()
+    {
+        if (Interlocked.Exchange(ref _unmounted, 1) != 0)
+            return;
+        try
+        {
+            if (ViaFusermount)
+            {
+                RunFusermount(["-u", "-z", "--", Mountpoint], null);
+            }
+            else if (Libc.Umount2(Mountpoint, 0) != 0)
+            {
+                int e = Libc.LastErrno;
+                if (e == 16 /* EBUSY */ && Libc.Umount2(Mountpoint, Libc.MNT_DETACH) == 0)
+                    _log.Information("Unmounted {Mountpoint} lazily: it was busy", Mountpoint);
+                else if (e != 22 /* EINVAL: not mounted any more */)
+                    _log.Warning("Unmounting {Mountpoint} failed: {Error}", Mountpoint, Libc.Strerror(e));
+            }
+            else
+            {
+                _log.Information("Unmounted {Mountpoint}", Mountpoint);
+            }
+        }
+        catch (FuseMountException ex)
+        {
+            _log.Warning("Unmounting {Mountpoint} failed: {Error}", Mountpoint, ex.Message);
+        }
+    }
+
+    /// <summary>Aborts the connection through fusectl: every pending and future request fails with ENOTCONN.</summary>
+    public bool Abort()
+    {
+        const string root = "/sys/fs/fuse/connections";
+        string path = $"{root}/{ConnectionId}/abort";
+        try
+        {
+            if (!File.Exists(path) && Libc.Getuid() == 0)
+                Libc.Mount("fusectl", root, "fusectl", 0, "");
+            File.WriteAllText(path, "1");
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        Unmount();
+        Libc.Close(Fd);
+    }
+}

@@ -1,0 +1,168 @@
+using Serilog;
+using StorageFs.Fuse.Nodes;
+using StorageFs.Fuse.Protocol;
+
+namespace StorageFs.Fuse.Session;
+
+/// <summary>
+/// Serves a node tree on a mountpoint. Threading (go-fuse fuse/server.go): reader threads each
+/// own a /dev/fuse descriptor (the first the master, the others clones: a reply must go to the
+/// descriptor its request came from) and two pinned buffers, and handle each request inline.
+/// When the last idle reader takes a request, another is started, up to MaxReaders, so a
+/// handler that blocks (a poll-able file, a long job) never stalls the mount.
+/// </summary>
+public sealed class FuseServer : IDisposable
+{
+    private readonly FuseServerOptions _options;
+    private readonly ILogger _log;
+    private readonly List<Thread> _threads = [];
+    private readonly Lock _gate = new();
+    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private FuseMount? _mount;
+    private int _readers;
+    private int _idle;
+    private int _live;
+    private volatile bool _stopping;
+
+    public FuseServer(Node root, FuseServerOptions options, ILogger logger)
+    {
+        _options = options;
+        _log = logger.ForContext<FuseServer>();
+        _root = root;
+        _logger = logger;
+    }
+
+    private readonly Node _root;
+    private readonly ILogger _logger;
+    private Dispatcher? _dispatcher;
+
+    /// <summary>Kernel notifications for this mount (valid after <see cref="Mount"/>).</summary>
+    public Notifier Notifier => Active.Notifier;
+
+    public string? Mountpoint => _mount?.Mountpoint;
+
+    /// <summary>True when the kernel accepted FUSE passthrough at INIT.</summary>
+    public bool PassthroughActive => Active.PassthroughActive;
+
+    /// <summary>Completes when every reader has stopped (the filesystem was unmounted).</summary>
+    public Task Completion => _done.Task;
+
+    private Dispatcher Active => _dispatcher ?? throw new InvalidOperationException("not mounted");
+
+    /// <summary>Mounts and starts serving; returns once the kernel's INIT has been answered.</summary>
+    public void Mount(string mountpoint, bool forceFusermount = false)
+    {
+        _mount = FuseMount.Create(mountpoint, _options, _logger, forceFusermount);
+        _dispatcher = new Dispatcher(_root, _options, new DeviceChannel(_mount.Fd), _logger);
+        StartReader(_mount.Fd);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!_dispatcher.Initialized && DateTime.UtcNow < deadline && !_done.Task.IsCompleted)
+            Thread.Sleep(1);
+        if (!_dispatcher.Initialized)
+        {
+            Dispose();
+            throw new FuseMountException($"the kernel sent no INIT for {mountpoint} within 10 s");
+        }
+        for (int i = 1; i < _options.MinReaders; i++)
+            TryStartClone();
+    }
+
+    private void TryStartClone()
+    {
+        int fd = DeviceChannel.Clone(_mount!.Fd);
+        if (fd < 0)
+        {
+            _log.Warning("FUSE_DEV_IOC_CLONE failed ({Errno}); serving with {Readers} reader(s)", (Errno)(-fd), _readers);
+            return;
+        }
+        StartReader(fd);
+    }
+
+    private void StartReader(int fd)
+    {
+        lock (_gate)
+        {
+            if (_stopping)
+            {
+                if (fd != _mount!.Fd)
+                    Libc.Close(fd);
+                return;
+            }
+            _readers++;
+            _live++;
+            Interlocked.Increment(ref _idle);
+            var t = new Thread(() => ReaderLoop(fd)) { IsBackground = true, Name = $"fuse-reader-{_readers}" };
+            _threads.Add(t);
+            t.Start();
+        }
+    }
+
+    private unsafe void ReaderLoop(int fd)
+    {
+        Dispatcher d = _dispatcher!;
+        byte[] request = GC.AllocateUninitializedArray<byte>(d.RequestBufferSize, pinned: true);
+        byte[] reply = GC.AllocateUninitializedArray<byte>(d.ReplyBufferSize, pinned: true);
+        RequestContext ctx = d.CreateContext();
+        fixed (byte* req = request)
+        fixed (byte* rep = reply)
+        {
+            while (!_stopping)
+            {
+                nint n = Libc.Read(fd, req, request.Length);
+                if (n < 0)
+                {
+                    int err = Libc.LastErrno;
+                    // EINTR: a signal; ENOENT: the request was interrupted before we read it; EAGAIN: spurious.
+                    if (err is (int)Errno.EINTR or (int)Errno.ENOENT or (int)Errno.EAGAIN)
+                        continue;
+                    if (err != (int)Errno.ENODEV)
+                        _log.Warning("Reading /dev/fuse failed: {Error}", Libc.Strerror(err));
+                    break; // ENODEV: unmounted
+                }
+                if (Interlocked.Decrement(ref _idle) == 0 && Volatile.Read(ref _readers) < _options.MaxReaders)
+                    TryStartClone();
+                int len = d.Dispatch(new ReadOnlySpan<byte>(req, (int)n), new Span<byte>(rep, reply.Length), ctx);
+                if (len > 0)
+                {
+                    nint w = Libc.Write(fd, rep, len);
+                    if (w < 0)
+                    {
+                        int err = Libc.LastErrno;
+                        if (err != (int)Errno.ENOENT) // ENOENT: the request was interrupted and is gone
+                            _log.Warning("Writing a FUSE reply failed: {Error}", Libc.Strerror(err));
+                    }
+                }
+                Interlocked.Increment(ref _idle);
+                if (d.Destroyed)
+                    break;
+            }
+        }
+        if (fd != _mount!.Fd)
+            Libc.Close(fd);
+        lock (_gate)
+        {
+            if (--_live == 0)
+                _done.TrySetResult();
+        }
+    }
+
+    /// <summary>Unmounts; readers stop once the kernel closes the connection.</summary>
+    public void Unmount() => _mount?.Unmount();
+
+    /// <summary>Unmounts and waits (briefly) for the readers; aborts the connection if they hang.</summary>
+    public void Dispose()
+    {
+        if (_mount is null)
+            return;
+        _mount.Unmount();
+        if (!_done.Task.Wait(TimeSpan.FromSeconds(3)))
+        {
+            _log.Warning("Readers still busy 3 s after unmount; aborting the FUSE connection");
+            _mount.Abort();
+            _done.Task.Wait(TimeSpan.FromSeconds(3));
+        }
+        _stopping = true;
+        if (_done.Task.IsCompleted)
+            _mount.Dispose();
+    }
+}

@@ -1,0 +1,90 @@
+using System.Runtime.InteropServices;
+using CommandLine;
+using Serilog;
+using StorageFs.Demo;
+using StorageFs.Fuse;
+using StorageFs.Fuse.Session;
+
+namespace StorageFs;
+
+[Verb("demo", HelpText = "Mount the FUSE engine's demonstration filesystem (in-memory tree, optional passthrough directory).")]
+internal sealed class DemoOptions
+{
+    [Value(0, MetaName = "MOUNTPOINT", Required = true, HelpText = "Directory to mount on.")]
+    public string Mountpoint { get; set; } = "";
+
+    [Option("backing", HelpText = "Host directory to serve as backing/ (files use FUSE passthrough when the kernel allows).")]
+    public string? Backing { get; set; }
+
+    [Option("populate", Default = 0, HelpText = "Create many/ with this many empty files.")]
+    public int Populate { get; set; }
+
+    [Option("timeout", HelpText = "Entry and attribute cache timeout in seconds for backing/ (default: 1).")]
+    public double? Timeout { get; set; }
+
+    [Option("no-passthrough", HelpText = "Serve backing/ file data in user space instead of FUSE passthrough.")]
+    public bool NoPassthrough { get; set; }
+
+    [Option("no-watch", HelpText = "Do not tell the kernel about changes other programs make in the backing directory.")]
+    public bool NoWatch { get; set; }
+
+    [Option("allow-other", HelpText = "Let other users access the mount.")]
+    public bool AllowOther { get; set; }
+
+    [Option("fusermount", HelpText = "Mount through fusermount3 even as root.")]
+    public bool Fusermount { get; set; }
+
+    [Option("readers", Default = 2, HelpText = "Reader threads started at mount (more start while all are busy).")]
+    public int Readers { get; set; }
+
+    [Option('v', "verbose", HelpText = "Trace every FUSE request.")]
+    public bool Verbose { get; set; }
+}
+
+/// <summary>Runs <c>storagefs demo</c> in the foreground until SIGINT/SIGTERM or an external unmount.</summary>
+internal static class DemoCommand
+{
+    public static int Run(DemoOptions o)
+    {
+        ILogger log = Logging.Create(o.Verbose);
+        TimeSpan? timeout = o.Timeout is double t ? TimeSpan.FromSeconds(t) : null;
+        HostDir? backing = null;
+        if (o.Backing is not null)
+        {
+            if (!Directory.Exists(o.Backing))
+            {
+                Console.Error.WriteLine($"storagefs: backing directory {o.Backing} does not exist");
+                return 1;
+            }
+            backing = new HostDir(Path.GetFullPath(o.Backing), timeout);
+        }
+        var options = new FuseServerOptions
+        {
+            AllowOther = o.AllowOther,
+            EnablePassthrough = !o.NoPassthrough,
+            MinReaders = Math.Max(1, o.Readers),
+            MaxReaders = Math.Max(16, o.Readers),
+        };
+        using var server = new FuseServer(DemoFs.Build(o.Populate, backing), options, log);
+        try
+        {
+            server.Mount(o.Mountpoint, o.Fusermount);
+        }
+        catch (FuseMountException ex)
+        {
+            Console.Error.WriteLine($"storagefs: {ex.Message}");
+            return 1;
+        }
+        if (backing is not null && !o.NoWatch)
+            backing.Watch(server.Notifier, log);
+        log.Information("Demo filesystem mounted on {Mountpoint} (passthrough {Passthrough})", server.Mountpoint, server.PassthroughActive);
+
+        using var stop = new ManualResetEventSlim();
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Set(); });
+        using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Set(); });
+        server.Completion.ContinueWith(_ => stop.Set(), TaskScheduler.Default);
+        stop.Wait();
+        log.Information("Stopping: unmounting {Mountpoint}", server.Mountpoint);
+        return 0;
+    }
+}
