@@ -1,0 +1,112 @@
+namespace StorageFs.Fuse.Tests;
+
+public sealed class ReaddirTests
+{
+    private static (Harness h, ulong fh) OpenRoot(int files)
+    {
+        var h = new Harness();
+        for (int i = 0; i < files; i++)
+            h.Root.Children[$"file{i:D3}" + new string('x', i % 9)] = new TestFile(new byte[i]);
+        var r = h.Send(Req.Make(Opcode.Opendir, 1, new byte[8]));
+        Assert.Equal(0, r.Error);
+        return (h, r.As<Wire.FuseOpenOut>().Fh);
+    }
+
+    private static List<(ulong Ino, ulong Off, uint Type, string Name, Wire.FuseEntryOut? Entry)> Parse(ReadOnlySpan<byte> body, bool plus)
+    {
+        var list = new List<(ulong, ulong, uint, string, Wire.FuseEntryOut?)>();
+        int pos = 0;
+        int entrySize = Unsafe.SizeOf<Wire.FuseEntryOut>();
+        while (pos < body.Length)
+        {
+            Wire.FuseEntryOut? e = plus ? MemoryMarshal.Read<Wire.FuseEntryOut>(body[pos..]) : null;
+            int d = pos + (plus ? entrySize : 0);
+            var dirent = MemoryMarshal.Read<Wire.FuseDirent>(body[d..]);
+            string name = Encoding.UTF8.GetString(body.Slice(d + 24, (int)dirent.NameLen));
+            int rec = ((plus ? entrySize : 0) + 24 + (int)dirent.NameLen + 7) & ~7;
+            Assert.True(body.Slice(d + 24 + (int)dirent.NameLen, rec - (plus ? entrySize : 0) - 24 - (int)dirent.NameLen).IndexOfAnyExcept((byte)0) < 0, "padding must be zero");
+            list.Add((dirent.Ino, dirent.Off, dirent.Type, name, e));
+            pos += rec;
+        }
+        Assert.Equal(body.Length, pos);
+        return list;
+    }
+
+    [Fact]
+    public void Readdir_PacksAlignedRecords_WithDotEntries_AndResumesAtTheOffset()
+    {
+        var (h, fh) = OpenRoot(40);
+        var seen = new List<string>();
+        ulong offset = 0;
+        int calls = 0;
+        while (true)
+        {
+            var r = h.Send(Req.Make(Opcode.Readdir, 1, Req.Bytes(new Wire.FuseReadIn { Fh = fh, Offset = offset, Size = 256 })));
+            Assert.Equal(0, r.Error);
+            Assert.True(r.Body.Length <= 256);
+            Assert.Equal(0, r.Body.Length % 8);
+            var recs = Parse(r.Body, plus: false);
+            if (recs.Count == 0)
+                break;
+            calls++;
+            foreach (var rec in recs)
+            {
+                Assert.NotEqual(0ul, rec.Ino);
+                Assert.Equal(rec.Name is "." or ".." ? 4u : 8u, rec.Type);
+                seen.Add(rec.Name);
+            }
+            offset = recs[^1].Off;
+        }
+        Assert.True(calls > 3);
+        Assert.Equal(42, seen.Count);
+        Assert.Equal(".", seen[0]);
+        Assert.Equal("..", seen[1]);
+        Assert.Equal(h.Root.Children.Keys.Order(StringComparer.Ordinal), seen.Skip(2));
+    }
+
+    [Fact]
+    public void Readdirplus_CarriesEntriesWithLookups_ButNotForDotEntries()
+    {
+        var (h, fh) = OpenRoot(3);
+        var r = h.Send(Req.Make(Opcode.Readdirplus, 1, Req.Bytes(new Wire.FuseReadIn { Fh = fh, Offset = 0, Size = 4096 })));
+        Assert.Equal(0, r.Error);
+        var recs = Parse(r.Body, plus: true);
+        Assert.Equal(5, recs.Count);
+        Assert.Equal(0ul, recs[0].Entry!.Value.NodeId);
+        Assert.Equal(0ul, recs[1].Entry!.Value.NodeId);
+        foreach (var rec in recs.Skip(2))
+        {
+            var e = rec.Entry!.Value;
+            Assert.NotEqual(0ul, e.NodeId);
+            Assert.Equal(e.NodeId, rec.Ino);
+            var node = h.Dispatcher.Nodes.Get(e.NodeId);
+            Assert.Same(h.Root.Children[rec.Name], node);
+            Assert.Equal(1, node!.Lookups);
+            Assert.Equal((ulong)((TestFile)node).Data.Length, e.Attr.Size);
+        }
+        Assert.Equal(0, h.Root.LookupCalls); // entries carried their nodes: no second lookup
+    }
+
+    [Fact]
+    public void Readdirplus_ThatRunsOutOfRoom_CountsNoLookupForTheEntryLeftOut()
+    {
+        var (h, fh) = OpenRoot(3);
+        // Room for "." and ".." and one file (each plus record is 128 + 24 + name, aligned).
+        var r = h.Send(Req.Make(Opcode.Readdirplus, 1, Req.Bytes(new Wire.FuseReadIn { Fh = fh, Offset = 0, Size = 3 * 160 + 100 })));
+        var recs = Parse(r.Body, plus: true);
+        Assert.Equal(3, recs.Count);
+        Assert.Equal(1, h.Dispatcher.Nodes.Count - 1); // the root plus exactly one looked-up child
+    }
+
+    [Fact]
+    public void Readdir_AtOffsetZeroAgain_ListsAfresh()
+    {
+        var (h, fh) = OpenRoot(1);
+        var first = Parse(h.Send(Req.Make(Opcode.Readdir, 1, Req.Bytes(new Wire.FuseReadIn { Fh = fh, Size = 4096 }))).Body, false);
+        h.Root.Children["late"] = new TestFile([]);
+        var again = Parse(h.Send(Req.Make(Opcode.Readdir, 1, Req.Bytes(new Wire.FuseReadIn { Fh = fh, Size = 4096 }))).Body, false);
+        Assert.Equal(3, first.Count);
+        Assert.Equal(4, again.Count);
+        Assert.Contains(again, e => e.Name == "late");
+    }
+}
