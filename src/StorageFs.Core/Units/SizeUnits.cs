@@ -96,8 +96,9 @@ public static class SizeUnits
         ArgumentNullException.ThrowIfNull(text);
         if (!CNumbers.TryULongPrefix(text, out var value, out var end))
         {
-            throw Malformed(text, text.TrimStart().StartsWith('-')
-                ? "a size cannot be negative"
+            var trimmed = text.TrimStart().TrimStart('+');
+            throw Malformed(text, trimmed.StartsWith('-') ? "a size cannot be negative"
+                : trimmed.Length > 0 && char.IsAsciiDigit(trimmed[0]) ? "value too large: the number does not fit 64 bits"
                 : "expected a whole number of bytes, optionally followed by a unit such as K, M, G, T, KiB, MB");
         }
         var suffix = text[end..];
