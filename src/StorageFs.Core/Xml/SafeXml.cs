@@ -45,14 +45,17 @@ internal static class SafeXml
         catch (XmlException e) when (IsDtdRefusal(e))
         {
             throw LibvirtErrors.Xml(
-                $"{documentName}:{e.LineNumber}: document type declarations (<!DOCTYPE>) are not " +
+                $"{Where(documentName, e)}document type declarations (<!DOCTYPE>) are not " +
                 "allowed: entity definitions and external entities are refused");
         }
         catch (XmlException e)
         {
-            throw LibvirtErrors.Xml($"{documentName}:{e.LineNumber}: {e.Message}");
+            throw LibvirtErrors.Xml($"{Where(documentName, e)}{e.Message}");
         }
     }
+
+    private static string Where(string documentName, XmlException e) =>
+        e.LineNumber > 0 ? $"{documentName}:{e.LineNumber}: " : $"{documentName}: ";
 
     private static bool IsDtdRefusal(XmlException e) =>
         e.Message.Contains("DTD", StringComparison.Ordinal) ||
