@@ -43,4 +43,38 @@ public static class StorageFormats
     /// <summary>File formats accepted on input: all of <see cref="File"/> but <c>none</c>
     /// (libvirt's <c>virStorageVolumeFormatFromString</c>).</summary>
     public static readonly IReadOnlyList<string> FileInput = [.. File.Skip(1)];
+
+    /// <summary>The XML name of a file format.</summary>
+    public static string ToXml(this VolumeFileFormat format) => File[(int)format];
+
+    /// <summary>The XML name of a partition type.</summary>
+    public static string ToXml(this DiskPartitionType type) => DiskPartition[(int)type];
+
+    /// <summary>The XML name of an fs pool format.</summary>
+    public static string ToXml(this FsPoolFormat format) => FsPool[(int)format];
+
+    /// <summary>The XML name of a netfs pool format.</summary>
+    public static string ToXml(this NetFsPoolFormat format) => NetFsPool[(int)format];
+
+    /// <summary>The XML name of a disk label format.</summary>
+    public static string ToXml(this DiskLabelFormat format) => DiskLabel[(int)format];
+
+    /// <summary>The XML name of a logical pool format.</summary>
+    public static string ToXml(this LogicalPoolFormat format) => LogicalPool[(int)format];
+
+    /// <summary>Looks a format up by its exact XML name in one of the tables above.</summary>
+    public static bool TryParse<TEnum>(IReadOnlyList<string> table, string? name, out TEnum value)
+        where TEnum : struct, Enum
+    {
+        for (int i = 0; i < table.Count; i++)
+        {
+            if (table[i] == name)
+            {
+                value = (TEnum)Enum.ToObject(typeof(TEnum), i);
+                return true;
+            }
+        }
+        value = default;
+        return false;
+    }
 }
