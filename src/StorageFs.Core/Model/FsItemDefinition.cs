@@ -1,0 +1,28 @@
+namespace StorageFs.Core.Model;
+
+/// <summary>
+/// An item of an fspool, <c>&lt;fsitem&gt;</c> (the series' <c>&lt;item&gt;</c>,
+/// <c>virFSItemDef</c> in fs_conf.c, is accepted on input): a subdirectory of the pool's root.
+/// StorageFs formats its target path (when known) and <c>&lt;format type='dir'/&gt;</c>, which
+/// the series left out. Invariant: name non-empty; allocation equals capacity when not given.
+/// </summary>
+public sealed class FsItemDefinition
+{
+    /// <summary>Item name.</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>Key (the path).</summary>
+    public string? Key { get; set; }
+
+    /// <summary>Capacity in bytes (not enforced by the dir backend).</summary>
+    public ulong Capacity { get; set; }
+
+    /// <summary>Allocation in bytes.</summary>
+    public ulong Allocation { get; set; }
+
+    /// <summary>Path of the item's directory, when known.</summary>
+    public string? Path { get; set; }
+
+    /// <summary>Permissions of the item's directory.</summary>
+    public StoragePermissions Permissions { get; set; } = new();
+}

@@ -1,0 +1,10 @@
+namespace StorageFs.Core.Model;
+
+/// <summary>
+/// Source formats of fs pools, in libvirt's <c>virStoragePoolFormatFileSystem</c> order.
+/// Invariant: <c>StorageFormats.FsPool[(int)f]</c> is the XML name of f.
+/// </summary>
+public enum FsPoolFormat
+{
+    Auto, Ext2, Ext3, Ext4, Ufs, Iso9660, Udf, Gfs, Gfs2, Vfat, HfsPlus, Xfs, Ocfs2, Vmfs,
+}

@@ -1,0 +1,41 @@
+namespace StorageFs.Core.Model;
+
+/// <summary>
+/// A storage volume definition, <c>&lt;volume&gt;</c> (<c>virStorageVolDef</c>,
+/// src/conf/storage_conf.c), always read in the context of its pool's type.
+/// Invariants after <c>VolumeXml.Parse</c>: <see cref="Name"/> non-empty; sizes ≤ 2^63−1;
+/// allocation equals capacity when none was given. Key, extents, physical and timestamps
+/// are set by refreshes.
+/// </summary>
+public sealed class VolumeDefinition
+{
+    /// <summary>Volume type.</summary>
+    public VolumeType Type { get; set; }
+
+    /// <summary>Volume name.</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>Key (the path for file pools).</summary>
+    public string? Key { get; set; }
+
+    /// <summary>Extents on devices (output only).</summary>
+    public List<VolumeExtent> Extents { get; } = [];
+
+    /// <summary>Capacity in bytes.</summary>
+    public ulong Capacity { get; set; }
+
+    /// <summary>Allocation in bytes.</summary>
+    public ulong Allocation { get; set; }
+
+    /// <summary>True when the document gave an allocation (else it defaulted to capacity).</summary>
+    public bool HasAllocation { get; set; }
+
+    /// <summary>Physical size in bytes (output only, formatted when non-zero).</summary>
+    public ulong Physical { get; set; }
+
+    /// <summary>The target.</summary>
+    public VolumeTarget Target { get; set; } = new();
+
+    /// <summary>The backing store, if any.</summary>
+    public VolumeBackingStore? BackingStore { get; set; }
+}

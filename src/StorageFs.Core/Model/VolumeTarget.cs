@@ -1,0 +1,36 @@
+namespace StorageFs.Core.Model;
+
+/// <summary>
+/// A volume's <c>&lt;target&gt;</c> (the target half of libvirt's <c>virStorageSource</c>
+/// as used by <c>virStorageVolDefParseXML</c>/<c>virStorageVolTargetDefFormat</c>).
+/// <see cref="NoCow"/> is read but, as in libvirt, never formatted; timestamps are output only.
+/// </summary>
+public sealed class VolumeTarget
+{
+    /// <summary>Path (not sanitised; may be a URL for network volumes).</summary>
+    public string? Path { get; set; }
+
+    /// <summary>Format, one of the pool type's volume formats; null for types without.</summary>
+    public string? Format { get; set; }
+
+    /// <summary>Permissions.</summary>
+    public StoragePermissions Permissions { get; set; } = new();
+
+    /// <summary>File times (output only).</summary>
+    public VolumeTimestamps? Timestamps { get; set; }
+
+    /// <summary>Encryption.</summary>
+    public StorageEncryption? Encryption { get; set; }
+
+    /// <summary>qcow2 compatibility level "N.M"; "1.1" when features are given.</summary>
+    public string? Compat { get; set; }
+
+    /// <summary>Set the btrfs NOCOW attribute before allocation.</summary>
+    public bool NoCow { get; set; }
+
+    /// <summary>Cluster size in bytes, 0 when not given.</summary>
+    public ulong ClusterSize { get; set; }
+
+    /// <summary>qcow2 features; null when there is no <c>&lt;features&gt;</c> element.</summary>
+    public VolumeFeatures? Features { get; set; }
+}

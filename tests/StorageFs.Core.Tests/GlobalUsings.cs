@@ -1,0 +1,2 @@
+global using StorageFs.Core;
+global using StorageFs.Core.Model;

@@ -1,0 +1,135 @@
+using StorageFs.Core.Names;
+
+namespace StorageFs.Core.Tests.Names;
+
+public sealed class TargetPathPolicyTests : IDisposable
+{
+    private readonly string _tmp;
+    private readonly string _allowed;
+    private readonly string _outside;
+    private readonly TargetPathPolicy _policy;
+
+    public TargetPathPolicyTests()
+    {
+        _tmp = TargetPathPolicy.Resolve(Directory.CreateTempSubdirectory("storagefs-policy-").FullName);
+        _allowed = Path.Combine(_tmp, "allowed");
+        _outside = Path.Combine(_tmp, "outside");
+        Directory.CreateDirectory(Path.Combine(_allowed, "real"));
+        Directory.CreateDirectory(_outside);
+        Directory.CreateSymbolicLink(Path.Combine(_allowed, "evil"), _outside);
+        Directory.CreateSymbolicLink(Path.Combine(_allowed, "relative-evil"), "../outside");
+        Directory.CreateSymbolicLink(Path.Combine(_allowed, "good"), Path.Combine(_allowed, "real"));
+        File.CreateSymbolicLink(Path.Combine(_allowed, "dangling"), Path.Combine(_tmp, "nowhere", "x"));
+        File.CreateSymbolicLink(Path.Combine(_allowed, "loop1"), Path.Combine(_allowed, "loop2"));
+        File.CreateSymbolicLink(Path.Combine(_allowed, "loop2"), Path.Combine(_allowed, "loop1"));
+        Directory.CreateSymbolicLink(Path.Combine(_tmp, "allowed-link"), _allowed);
+        _policy = new TargetPathPolicy([_allowed]);
+    }
+
+    public void Dispose() => Directory.Delete(_tmp, recursive: true);
+
+    [Theory]
+    [InlineData("real", "real")]
+    [InlineData("new-pool", "new-pool")]
+    [InlineData("new/deep/pool", "new/deep/pool")]
+    [InlineData("./x", "x")]
+    [InlineData("x/", "x")]
+    [InlineData("//x//y//", "x/y")]
+    [InlineData("a/../b", "b")]
+    [InlineData("good", "real")]
+    [InlineData("good/sub", "real/sub")]
+    [InlineData("real/../real/x", "real/x")]
+    public void Check_PathsInside_AreAcceptedAndResolved(string relative, string expected)
+    {
+        Assert.Equal(Path.Combine(_allowed, expected), _policy.Check(_allowed + "/" + relative));
+    }
+
+    [Theory]
+    [InlineData("..")]
+    [InlineData("../outside")]
+    [InlineData("x/../../outside")]
+    [InlineData("real/../../outside/p")]
+    [InlineData("new/../../outside")]
+    [InlineData("evil")]
+    [InlineData("evil/pool")]
+    [InlineData("relative-evil/pool")]
+    [InlineData("dangling")]
+    [InlineData("good/../../outside")]
+    public void Check_PathsEscaping_AreDenied(string relative)
+    {
+        var e = Assert.Throws<StorageException>(() => _policy.Check(_allowed + "/" + relative));
+        Assert.Equal(ErrorCode.OperationDenied, e.Code);
+        Assert.Contains("outside the allowed directories", e.Message);
+        Assert.Contains(_allowed, e.Message);
+    }
+
+    [Fact]
+    public void Check_SymlinkOutside_SaysWhereItResolves()
+    {
+        var e = Assert.Throws<StorageException>(() => _policy.Check(_allowed + "/evil/pool"));
+        Assert.Equal($"target path '{_allowed}/evil/pool' resolves to '{_outside}/pool', outside the allowed directories ({_allowed})", e.Message);
+    }
+
+    [Fact]
+    public void Check_TheAllowedDirectoryItself_IsDenied()
+    {
+        var e = Assert.Throws<StorageException>(() => _policy.Check(_allowed + "/"));
+        Assert.Equal(ErrorCode.OperationDenied, e.Code);
+        Assert.Contains("itself", e.Message);
+    }
+
+    [Fact]
+    public void Check_AllowedDirectoryGivenThroughASymlink_StillAdmitsItsChildren()
+    {
+        var policy = new TargetPathPolicy([Path.Combine(_tmp, "allowed-link")]);
+        Assert.Equal(Path.Combine(_allowed, "p"), policy.Check(Path.Combine(_allowed, "p")));
+        Assert.Equal(Path.Combine(_allowed, "p"), policy.Check(Path.Combine(_tmp, "allowed-link", "p")));
+    }
+
+    [Fact]
+    public void Check_SymlinkLoop_IsRefused()
+    {
+        var e = Assert.Throws<StorageException>(() => _policy.Check(_allowed + "/loop1/x"));
+        Assert.Equal(ErrorCode.InvalidArg, e.Code);
+        Assert.Contains("too many levels of symbolic links", e.Message);
+    }
+
+    [Theory]
+    [InlineData("", "invalid argument: target path must not be empty")]
+    [InlineData("srv/pool", "invalid argument: target path 'srv/pool' is not absolute")]
+    [InlineData("/srv/a\0b", "invalid argument: target path must not contain a NUL character")]
+    public void Check_MalformedPaths_AreInvalid(string path, string message)
+    {
+        var e = Assert.Throws<StorageException>(() => new TargetPathPolicy().Check(path));
+        Assert.Equal(message, e.Message);
+    }
+
+    [Theory]
+    [InlineData("/srv/images", true)]
+    [InlineData("/var/lib/storagefs/pools/a", true)]
+    [InlineData("/var/lib/storagefs/../storagefs/x", true)]
+    [InlineData("/srv/../etc", false)]
+    [InlineData("/etc/storagefs", false)]
+    [InlineData("/var/lib/storagefs-other/x", false)]
+    [InlineData("/srvx/p", false)]
+    [InlineData("/", false)]
+    public void DefaultPolicy_AllowsVarLibStoragefsAndSrv(string path, bool allowed)
+    {
+        var policy = new TargetPathPolicy();
+        Assert.Equal(["/var/lib/storagefs", "/srv"], policy.AllowedDirectories);
+        if (allowed)
+        {
+            policy.Check(path);
+        }
+        else
+        {
+            Assert.Throws<StorageException>(() => policy.Check(path));
+        }
+    }
+
+    [Fact]
+    public void Constructor_RelativeAllowedDirectory_IsAProgrammingError()
+    {
+        Assert.Throws<ArgumentException>(() => new TargetPathPolicy(["srv"]));
+    }
+}
