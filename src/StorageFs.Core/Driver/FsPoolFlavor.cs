@@ -1,6 +1,7 @@
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
 using StorageFs.Core.Names;
+using StorageFs.Core.Persistence;
 using StorageFs.Core.Xml;
 
 namespace StorageFs.Core.Driver;

@@ -1,3 +1,5 @@
+using StorageFs.Core.Persistence;
+
 namespace StorageFs.Core.Driver;
 
 /// <summary>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Serilog;
 using StorageFs.Core.Backend;
+using StorageFs.Core.Persistence;
 
 namespace StorageFs.Core.Driver;
 

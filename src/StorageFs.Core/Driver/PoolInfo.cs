@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using StorageFs.Core.Persistence;
 using StorageFs.Core.Units;
 
 namespace StorageFs.Core.Driver;

@@ -1,4 +1,5 @@
 using StorageFs.Core.Backend;
+using StorageFs.Core.Persistence;
 
 namespace StorageFs.Core.Driver;
 

@@ -1,5 +1,6 @@
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
+using StorageFs.Core.Persistence;
 
 namespace StorageFs.Core.Driver;
 

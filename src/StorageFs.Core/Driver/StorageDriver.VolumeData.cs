@@ -1,5 +1,6 @@
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
+using StorageFs.Core.Persistence;
 using StorageFs.Core.Xml;
 
 namespace StorageFs.Core.Driver;

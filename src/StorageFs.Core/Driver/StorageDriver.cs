@@ -1,6 +1,7 @@
 using Serilog;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
+using StorageFs.Core.Persistence;
 
 namespace StorageFs.Core.Driver;
 
@@ -17,7 +18,7 @@ public sealed partial class StorageDriver
     private const string AutostartMarker = "autostarted";
 
     private readonly BackendTable _backends;
-    private readonly IDefinitionStore _store;
+    private readonly DefinitionStore _store;
     private readonly StorageDriverOptions _options;
     private readonly ILogger _log;
     private readonly PoolRegistry _registry = new();
@@ -27,7 +28,7 @@ public sealed partial class StorageDriver
 
     /// <summary>A driver over <paramref name="backends"/> keeping definitions in
     /// <paramref name="store"/>. Call <see cref="Load"/> once before use.</summary>
-    public StorageDriver(BackendTable backends, IDefinitionStore store, StorageDriverOptions? options = null, ILogger? logger = null)
+    public StorageDriver(BackendTable backends, DefinitionStore store, StorageDriverOptions? options = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(backends);
         ArgumentNullException.ThrowIfNull(store);
@@ -75,11 +76,40 @@ public sealed partial class StorageDriver
         {
             throw new InvalidOperationException("the storage driver is already loaded");
         }
-        var stored = _store.LoadAll();
+        var stored = _store.Load();
         bool autostartDue = TakeAutostartTurn();
         _pools.Load(stored, autostartDue);
         _fsPools.Load(stored, autostartDue);
         _log.Information("Loaded {Pools} pools and {FsPools} fspools", _pools.All().Count, _fsPools.All().Count);
+    }
+
+    /// <summary>
+    /// The content check to give <see cref="DefinitionStore"/> as its <c>validate</c> callback:
+    /// null when the stored document parses as the driver parses it (libvirt's XML rules and
+    /// StorageFs's name rules), else why not, so the store sets the file aside at load.
+    /// Policy and backends are not checked here: a definition they refuse stays visible (and
+    /// can be undefined) but does not start.
+    /// </summary>
+    public static string? ValidateStored(DefinitionKind kind, string xml)
+    {
+        try
+        {
+            if (kind == DefinitionKind.Pool)
+            {
+                var def = Xml.PoolXml.Parse(xml);
+                Names.NameRules.Validate(Names.NameKind.Pool, def.Name);
+            }
+            else
+            {
+                var def = Xml.FsPoolXml.Parse(xml);
+                Names.NameRules.Validate(Names.NameKind.FsPool, def.Name);
+            }
+            return null;
+        }
+        catch (StorageException e)
+        {
+            return e.Message;
+        }
     }
 
     // dir, fs, netfs and vstorage targets hold data even when no backend serves the type yet.

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using StorageFs.Core.Backend;
+using StorageFs.Core.Persistence;
 
 namespace StorageFs.Core.Driver;
 
