@@ -7,7 +7,7 @@ namespace StorageFs.Core.Tests.Driver;
 /// A small dir-type backend for driver tests: real directories and files in a temp tree, plus
 /// switches a test flips to hold the driver in a state (a build or wipe blocked on a gate, a
 /// refresh that fails, entries reported as unreadable). Files named "unreadable*" are reported
-/// as problems (the pool degrades). The production dir backend is tested in Backends.Tests.
+/// as problems (the pool degrades); files named "sparse*" report no allocation. The production dir backend is tested in Backends.Tests.
 /// </summary>
 internal sealed class TestDirBackend : IPoolBackend
 {
@@ -153,7 +153,7 @@ internal sealed class TestDirBackend : IPoolBackend
             throw StorageErrors.System(2, $"cannot stat file '{vol.Target.Path}'");
         }
         vol.Capacity = (ulong)info.Length;
-        vol.Allocation = (ulong)info.Length;
+        vol.Allocation = vol.Name.StartsWith("sparse", StringComparison.Ordinal) ? 0 : (ulong)info.Length;
         vol.Target.Format = "raw";
     }
 }
