@@ -138,7 +138,7 @@ public static class ImageFormatProbe
 
     /// <summary>LUKS1 header: "LUKS\xba\xbe", big-endian version 1 at 6 (libvirt's luksEncryptionInfo).</summary>
     private static bool IsLuks1(ReadOnlySpan<byte> header) =>
-        header.Length >= 8 && header.StartsWith("LUKS\xba\xbe"u8) && BinaryPrimitives.ReadUInt16BigEndian(header[6..]) == 1;
+        header.Length >= 8 && header.StartsWith((ReadOnlySpan<byte>)[(byte)'L', (byte)'U', (byte)'K', (byte)'S', 0xba, 0xbe]) && BinaryPrimitives.ReadUInt16BigEndian(header[6..]) == 1;
 
     private static ProbeResult Qed(ReadOnlySpan<byte> b, ProbeResult result)
     {
