@@ -108,8 +108,8 @@ public sealed class ImageFormatProbeTests : IDisposable
     [Fact]
     public void Probe_LuksAndEncryptedQcow2_AreReportedAsLibvirtDoes()
     {
-        Shell.Run("qemu-img", "create", "-q", "-f", "luks", "--object", "secret,id=s0,data=pw", "-o", "key-secret=s0", _dir["x.luks"], "8M");
-        Shell.Run("qemu-img", "create", "-q", "-f", "qcow2", "--object", "secret,id=s0,data=pw", "-o", "encrypt.format=luks,encrypt.key-secret=s0", _dir["x.qcow2"], "8M");
+        Shell.Run("qemu-img", "create", "-q", "-f", "luks", "--object", "secret,id=s0,data=pw", "-o", "key-secret=s0,iter-time=10", _dir["x.luks"], "8M");
+        Shell.Run("qemu-img", "create", "-q", "-f", "qcow2", "--object", "secret,id=s0,data=pw", "-o", "encrypt.format=luks,encrypt.key-secret=s0,encrypt.iter-time=10", _dir["x.qcow2"], "8M");
 
         Assert.Equal(("raw", "luks"), (ImageFormatProbe.Probe(_dir["x.luks"]).Format, ImageFormatProbe.Probe(_dir["x.luks"]).Encryption));
         Assert.Equal(("qcow2", "luks"), (ImageFormatProbe.Probe(_dir["x.qcow2"]).Format, ImageFormatProbe.Probe(_dir["x.qcow2"]).Encryption));
