@@ -1,3 +1,4 @@
+using StorageFs.Backends.Files;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
 
@@ -23,7 +24,7 @@ internal static class LocalDirectories
             {
                 Directory.CreateDirectory(parent);
             }
-            if (LocalNative.Stat(path, noFollow: true) is null)
+            if (LocalNative.TryStat(path, followSymlinks: false) is null)
             {
                 Directory.CreateDirectory(path, (UnixFileMode)mode);
             }
@@ -32,9 +33,9 @@ internal static class LocalDirectories
         {
             throw StorageErrors.Io(e, $"cannot create path '{path}'");
         }
-        var st = LocalNative.Stat(path, noFollow: true)
-            ?? throw StorageErrors.System(LocalNative.ENOENT, $"cannot create path '{path}'");
-        if (!st.IsDirectory)
+        var st = LocalNative.TryStat(path, followSymlinks: false)
+            ?? throw StorageErrors.System(LibC.ENOENT, $"cannot create path '{path}'");
+        if (st.Kind != FileKind.Directory)
         {
             throw StorageErrors.OperationFailed($"path '{path}' exists but is not a directory");
         }
@@ -51,17 +52,17 @@ internal static class LocalDirectories
 
     /// <summary>The permissions a directory has now (libvirt refreshes them with fstat).</summary>
     public static StoragePermissions PermissionsOf(FileStatus st) =>
-        new() { Mode = st.Permissions, Owner = st.Uid, Group = st.Gid };
+        new() { Mode = (uint)st.Mode & 0x1FF, Owner = st.Uid, Group = st.Gid };
 
     /// <summary>Status of a pool's root, which must be an existing directory.</summary>
     public static FileStatus RequireDirectory(string path)
     {
-        var st = LocalNative.Stat(path, noFollow: false);
+        var st = LocalNative.TryStat(path, followSymlinks: true);
         if (st is null)
         {
-            throw StorageErrors.System(LocalNative.ENOENT, $"cannot open directory '{path}'");
+            throw StorageErrors.System(LibC.ENOENT, $"cannot open directory '{path}'");
         }
-        return st.IsDirectory ? st : throw StorageErrors.System(LocalNative.ENOTDIR, $"cannot open directory '{path}'");
+        return st.Kind == FileKind.Directory ? st : throw StorageErrors.System(LibC.ENOTDIR, $"cannot open directory '{path}'");
     }
 
     /// <summary>Names in <paramref name="path"/> a pool may list: not hidden (StorageFs names

@@ -1,3 +1,4 @@
+using StorageFs.Backends.Files;
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 using StorageFs.Core.Backend;
@@ -24,11 +25,11 @@ internal static class Wiper
     {
         using var handle = LocalNative.Open(path, LocalNative.O_RDWR | LocalNative.O_NOFOLLOW, 0, "Failed to open storage volume with path");
         var st = LocalNative.Stat(handle, path);
-        if (!st.IsRegular)
+        if (st.Kind != FileKind.Regular)
         {
             throw StorageErrors.ArgumentUnsupported($"cannot wipe '{path}': not a regular file");
         }
-        long size = (long)st.Size;
+        long size = st.Size;
         switch (algorithm)
         {
             case WipeAlgorithm.Zero:
