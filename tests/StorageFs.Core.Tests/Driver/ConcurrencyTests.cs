@@ -106,7 +106,7 @@ public sealed class ConcurrencyTests : IDisposable
     }
 
     [Fact]
-    public void VolumesCreatedAndDeletedWhileARefreshRuns_KeepTheirNewState()
+    public async Task VolumesCreatedAndDeletedWhileARefreshRuns_KeepTheirNewState()
     {
         var driver = _fx.NewDriver();
         _fx.Running(driver, "p");
@@ -122,7 +122,7 @@ public sealed class ConcurrencyTests : IDisposable
         var building = driver.StartCloneVolume("p", "<volume><name>copy</name></volume>", "p", "new");
         building.Wait();
         _fx.Dir.RefreshGate.Set();
-        refresh.Wait();
+        await refresh;
         _fx.Dir.HoldRefresh = false;
 
         Assert.Equal(["copy", "new"], driver.ListVolumes("p").Select(v => v.Name));
