@@ -1,4 +1,4 @@
-using StorageFs.Backends.Files;
+using System.Globalization;
 using Serilog;
 using StorageFs.Backends.QemuImg;
 using StorageFs.Core;
@@ -20,14 +20,14 @@ public sealed class DirPoolBackend : IPoolBackend
     /// <summary>Default mode of a pool directory (libvirt's VIR_STORAGE_DEFAULT_POOL_PERM_MODE).</summary>
     public const uint DefaultPoolMode = 0x1C9; // 0711
 
-    private readonly QemuImgRunner _qemuImg;
+    private readonly QemuImgTool _qemuImg;
     private readonly ILogger _log;
 
     /// <summary>A dir backend running <paramref name="qemuImg"/> for image work.</summary>
     public DirPoolBackend(ILogger? logger = null, string qemuImg = "qemu-img")
     {
+        _qemuImg = new QemuImgTool(qemuImg);
         _log = (logger ?? Serilog.Core.Logger.None).ForContext<DirPoolBackend>();
-        _qemuImg = new QemuImgRunner(_log, qemuImg);
     }
 
     /// <inheritdoc/>
@@ -69,9 +69,7 @@ public sealed class DirPoolBackend : IPoolBackend
         {
             _log.Warning("Pool {Pool}: {Problem}", pool.Name, problem);
         }
-        var space = FileFacts.GetPoolSpace(path);
-        return new PoolRefreshResult(new PoolSizes(space.Capacity, space.Allocation, space.Available), volumes,
-            LocalDirectories.PermissionsOf(root), problems);
+        return new PoolRefreshResult(LocalNative.FileSystemSizes(path), volumes, LocalDirectories.PermissionsOf(root), problems);
     }
 
     /// <inheritdoc/>
@@ -82,7 +80,7 @@ public sealed class DirPoolBackend : IPoolBackend
             throw StorageErrors.ConfigUnsupported("encrypted volumes are not supported by StorageFs");
         }
         var path = VolumeFiles.PathOf(pool, volume.Name);
-        if (LocalNative.TryStat(path, followSymlinks: false) is not null)
+        if (LocalNative.Stat(path, noFollow: true) is not null)
         {
             throw StorageErrors.OperationInvalid($"volume target path '{path}' already exists");
         }
@@ -123,10 +121,10 @@ public sealed class DirPoolBackend : IPoolBackend
         {
             Volume = volume,
             Flags = prealloc ? QemuImgCreateFlags.PreallocMetadata : QemuImgCreateFlags.None,
-            Tool = _qemuImg.Executable,
+            Tool = _qemuImg.Program,
         }, QemuImgStep.Single);
         progress.SetTotal(volume.Capacity);
-        RunCreatingFile(path, volume.Target.Permissions, () => Run(argv, null, cancellation));
+        RunCreatingFile(path, volume.Target.Permissions, () => _qemuImg.Run(argv, cancellation));
         progress.Report(volume.Capacity);
     }
 
@@ -158,16 +156,17 @@ public sealed class DirPoolBackend : IPoolBackend
             Volume = volume,
             Input = inputDef,
             Flags = (flags & VolumeCreateFlags.PreallocMetadata) != 0 ? QemuImgCreateFlags.PreallocMetadata : QemuImgCreateFlags.None,
-            Tool = _qemuImg.Executable,
+            Tool = _qemuImg.Program,
         }, QemuImgStep.Single).ToList();
         argv.Insert(2, "-p");
         progress.SetTotal(source.Capacity);
         RunCreatingFile(path, volume.Target.Permissions, () =>
         {
-            Run(argv, percent => progress.Report((ulong)(source.Capacity * Math.Clamp(percent, 0, 100) / 100)), cancellation);
+            _qemuImg.Run(argv, cancellation, percent => progress.Report((ulong)(source.Capacity * Math.Clamp(percent, 0, 100) / 100)));
             if (volume.Capacity > source.Capacity)
             {
-                _qemuImg.ResizeAsync(path, volume.Capacity, shrink: false, outFormat, cancellation).GetAwaiter().GetResult();
+                _qemuImg.Run([_qemuImg.Program, "resize", "-f", outFormat, path,
+                    RoundUp512(volume.Capacity).ToString(CultureInfo.InvariantCulture)], cancellation);
             }
         });
     }
@@ -176,9 +175,9 @@ public sealed class DirPoolBackend : IPoolBackend
     public void DeleteVolume(PoolDefinition pool, VolumeDefinition volume)
     {
         var path = VolumeFiles.OwnPath(pool, volume);
-        var st = LocalNative.TryStat(path, followSymlinks: false)
-            ?? throw StorageErrors.System(LibC.ENOENT, $"cannot unlink file '{path}'");
-        if (st.Kind == FileKind.Directory)
+        var st = LocalNative.Stat(path, noFollow: true)
+            ?? throw StorageErrors.System(LocalNative.ENOENT, $"cannot unlink file '{path}'");
+        if (st.IsDirectory)
         {
             LocalNative.Rmdir(path, "cannot remove directory");
         }
@@ -206,7 +205,14 @@ public sealed class DirPoolBackend : IPoolBackend
             throw StorageErrors.ConfigUnsupported("preallocate is only supported for raw type volume");
         }
         // virStorageBackendFilesystemResizeQemuImg: qemu-img resize [--shrink] PATH SIZE (512-aligned).
-        _qemuImg.ResizeAsync(path, capacity, shrink: capacity < volume.Capacity).GetAwaiter().GetResult();
+        var argv = new List<string> { _qemuImg.Program, "resize" };
+        if (capacity < volume.Capacity)
+        {
+            argv.Add("--shrink");
+        }
+        argv.Add(path);
+        argv.Add(RoundUp512(capacity).ToString(CultureInfo.InvariantCulture));
+        _qemuImg.Run(argv, CancellationToken.None);
     }
 
     /// <inheritdoc/>
@@ -229,7 +235,7 @@ public sealed class DirPoolBackend : IPoolBackend
             "cannot open volume");
         try
         {
-            if (LocalNative.Stat(handle, path).Kind != FileKind.Regular)
+            if (!LocalNative.Stat(handle, path).IsRegular)
             {
                 throw StorageErrors.ArgumentUnsupported($"volume '{volume.Name}' is not a regular file");
             }
@@ -248,22 +254,7 @@ public sealed class DirPoolBackend : IPoolBackend
     private static string Target(PoolDefinition pool) =>
         pool.Target.Path ?? throw StorageErrors.Internal($"pool '{pool.Name}' has no target path");
 
-    // Runs an argv of QemuImgCommandBuilder (argv[0] is the tool); -p progress goes to onPercent.
-    private void Run(IReadOnlyList<string> argv, Action<double>? onPercent, CancellationToken cancellation)
-    {
-        Action<string>? onStdout = onPercent is null ? null : chunk =>
-        {
-            int close = chunk.LastIndexOf("/100%)", StringComparison.Ordinal);
-            int open = close < 0 ? -1 : chunk.LastIndexOf('(', close);
-            if (open >= 0 && double.TryParse(chunk.AsSpan(open + 1, close - open - 1), System.Globalization.NumberStyles.Float,
-                    System.Globalization.CultureInfo.InvariantCulture, out var percent))
-            {
-                onPercent(percent);
-            }
-        };
-        ToolProcess.RunAsync(_qemuImg.Executable, argv.Skip(1).ToList(), onStdout, cancellation)
-            .GetAwaiter().GetResult().EnsureSuccess();
-    }
+    private static ulong RoundUp512(ulong bytes) => (bytes + 511) / 512 * 512;
 
     // Runs a tool that creates path; on failure the half-made file goes, on success it gets the
     // volume's mode (default 0600) and owner, as libvirt's qemu-img create path does.

@@ -1,4 +1,3 @@
-using StorageFs.Backends.Files;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
 
@@ -24,7 +23,7 @@ internal static class LocalDirectories
             {
                 Directory.CreateDirectory(parent);
             }
-            if (LocalNative.TryStat(path, followSymlinks: false) is null)
+            if (LocalNative.Stat(path, noFollow: true) is null)
             {
                 Directory.CreateDirectory(path, (UnixFileMode)mode);
             }
@@ -33,9 +32,9 @@ internal static class LocalDirectories
         {
             throw StorageErrors.Io(e, $"cannot create path '{path}'");
         }
-        var st = LocalNative.TryStat(path, followSymlinks: false)
-            ?? throw StorageErrors.System(LibC.ENOENT, $"cannot create path '{path}'");
-        if (st.Kind != FileKind.Directory)
+        var st = LocalNative.Stat(path, noFollow: true)
+            ?? throw StorageErrors.System(LocalNative.ENOENT, $"cannot create path '{path}'");
+        if (!st.IsDirectory)
         {
             throw StorageErrors.OperationFailed($"path '{path}' exists but is not a directory");
         }
@@ -52,17 +51,17 @@ internal static class LocalDirectories
 
     /// <summary>The permissions a directory has now (libvirt refreshes them with fstat).</summary>
     public static StoragePermissions PermissionsOf(FileStatus st) =>
-        new() { Mode = (uint)st.Mode & 0x1FF, Owner = st.Uid, Group = st.Gid };
+        new() { Mode = st.Permissions, Owner = st.Uid, Group = st.Gid };
 
     /// <summary>Status of a pool's root, which must be an existing directory.</summary>
     public static FileStatus RequireDirectory(string path)
     {
-        var st = LocalNative.TryStat(path, followSymlinks: true);
+        var st = LocalNative.Stat(path, noFollow: false);
         if (st is null)
         {
-            throw StorageErrors.System(LibC.ENOENT, $"cannot open directory '{path}'");
+            throw StorageErrors.System(LocalNative.ENOENT, $"cannot open directory '{path}'");
         }
-        return st.Kind == FileKind.Directory ? st : throw StorageErrors.System(LibC.ENOTDIR, $"cannot open directory '{path}'");
+        return st.IsDirectory ? st : throw StorageErrors.System(LocalNative.ENOTDIR, $"cannot open directory '{path}'");
     }
 
     /// <summary>Names in <paramref name="path"/> a pool may list: not hidden (StorageFs names

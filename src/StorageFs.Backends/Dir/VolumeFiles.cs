@@ -1,6 +1,3 @@
-using Microsoft.Win32.SafeHandles;
-using StorageFs.Backends.Files;
-using StorageFs.Backends.QemuImg;
 using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
@@ -35,9 +32,9 @@ internal static class VolumeFiles
     public static string DataPath(PoolDefinition pool, VolumeDefinition vol, string operation)
     {
         var path = OwnPath(pool, vol);
-        var st = LocalNative.TryStat(path, followSymlinks: false)
-            ?? throw StorageErrors.System(LibC.ENOENT, $"cannot stat file '{path}'");
-        if (st.Kind != FileKind.Symlink)
+        var st = LocalNative.Stat(path, noFollow: true)
+            ?? throw StorageErrors.System(LocalNative.ENOENT, $"cannot stat file '{path}'");
+        if (!st.IsSymlink)
         {
             return path;
         }
@@ -70,10 +67,10 @@ internal static class VolumeFiles
     /// unprobeable files, and symlinks leading out of the pool (listed, never followed), add a
     /// line to <paramref name="problems"/>.
     /// </summary>
-    public static VolumeDefinition? Describe(PoolDefinition pool, string name, QemuImgRunner qemuImg, List<string> problems)
+    public static VolumeDefinition? Describe(PoolDefinition pool, string name, QemuImgTool tool, List<string> problems)
     {
         var path = PathOf(pool, name);
-        var own = LocalNative.TryStat(path, followSymlinks: false);
+        var own = LocalNative.Stat(path, noFollow: true);
         if (own is null)
         {
             return null;
@@ -82,7 +79,7 @@ internal static class VolumeFiles
         vol.Target.Path = path;
         var st = own;
         var dataPath = path;
-        if (own.Kind == FileKind.Symlink)
+        if (own.IsSymlink)
         {
             var resolved = TargetPathPolicy.Resolve(path);
             if (!IsInside(pool, resolved))
@@ -93,7 +90,7 @@ internal static class VolumeFiles
                 SetOwnership(vol, own);
                 return vol;
             }
-            st = LocalNative.TryStat(path, followSymlinks: true);
+            st = LocalNative.Stat(path, noFollow: false);
             if (st is null)
             {
                 return null;
@@ -101,39 +98,39 @@ internal static class VolumeFiles
             dataPath = resolved;
         }
         SetOwnership(vol, st);
-        if (st.Kind == FileKind.Directory)
+        if (st.IsDirectory)
         {
             vol.Type = VolumeType.Dir;
             vol.Target.Format = "dir";
-            vol.Capacity = (ulong)st.Size;
-            vol.Allocation = (ulong)st.Allocation;
+            vol.Capacity = st.Size;
+            vol.Allocation = st.AllocatedBytes;
             return vol;
         }
-        if (st.Kind != FileKind.Regular)
+        if (!st.IsRegular)
         {
             return null;
         }
         vol.Type = VolumeType.File;
-        vol.Allocation = (ulong)st.Allocation;
-        vol.Physical = (ulong)st.Size;
-        vol.Capacity = (ulong)st.Size;
+        vol.Allocation = st.AllocatedBytes;
+        vol.Physical = st.Size;
+        vol.Capacity = st.Size;
         vol.Target.Format = "raw";
         try
         {
-            ProbeResult image;
-            using (var handle = LocalNative.Open(dataPath, LocalNative.O_RDONLY | LocalNative.O_NOFOLLOW, 0, "cannot open volume"))
+            using var handle = LocalNative.Open(dataPath, LocalNative.O_RDONLY | LocalNative.O_NOFOLLOW, 0, "cannot open volume");
+            var image = ImageProbe.Probe(handle, st.Size);
+            vol.Target.Format = image.Format;
+            vol.Capacity = image.VirtualSize;
+            if (image.NeedsTool)
             {
-                image = Probe(handle, (ulong)st.Size);
+                vol.Capacity = tool.Info(dataPath, image.Format).VirtualSize;
             }
-            vol.Target.Format = image.Format == "vhdx" ? "raw" : image.Format;
-            vol.Capacity = image.Capacity
-                ?? (ulong)qemuImg.InfoAsync(dataPath, image.Format).GetAwaiter().GetResult().VirtualSize;
             if (image.Format == "qcow2")
             {
-                vol.Target.Compat = image.Compat ?? "0.10";
-                vol.Target.Features = image.Compat is null ? null : Features(image.Features);
+                vol.Target.Compat = image.Compat;
+                vol.Target.Features = image.Compat == "1.1" ? (VolumeFeatures)image.Features : null;
             }
-            if (image.BackingStore is { } backing)
+            if (image.BackingPath is { } backing)
             {
                 vol.BackingStore = Backing(Path.GetDirectoryName(dataPath)!, backing, image.BackingFormat);
             }
@@ -146,11 +143,11 @@ internal static class VolumeFiles
     }
 
     /// <summary>Re-reads one volume in place (refreshVol); a volume gone from disk is an error.</summary>
-    public static void Refresh(PoolDefinition pool, VolumeDefinition vol, QemuImgRunner qemuImg)
+    public static void Refresh(PoolDefinition pool, VolumeDefinition vol, QemuImgTool tool)
     {
         var problems = new List<string>();
-        var fresh = Describe(pool, vol.Name, qemuImg, problems)
-            ?? throw StorageErrors.System(LibC.ENOENT, $"cannot stat file '{PathOf(pool, vol.Name)}'");
+        var fresh = Describe(pool, vol.Name, tool, problems)
+            ?? throw StorageErrors.System(LocalNative.ENOENT, $"cannot stat file '{PathOf(pool, vol.Name)}'");
         if (problems.Count > 0 && fresh.Target.Format != "none")
         {
             throw StorageErrors.Internal(problems[0]);
@@ -164,68 +161,32 @@ internal static class VolumeFiles
         vol.BackingStore = fresh.BackingStore;
     }
 
-    // The header and, for dmg's trailer, the last 512 bytes, read through the caller's handle
-    // (opened O_NOFOLLOW), then ImageFormatProbe's table.
-    private static ProbeResult Probe(SafeFileHandle handle, ulong size)
-    {
-        var header = new byte[(int)Math.Min((ulong)ImageFormatProbe.MaxHeader, size)];
-        int n = RandomAccess.Read(handle, header, 0);
-        byte[] trailer = [];
-        if (size >= 1024)
-        {
-            trailer = new byte[512];
-            RandomAccess.Read(handle, trailer, (long)size - 512);
-        }
-        return ImageFormatProbe.ProbeHeader(header.AsSpan(0, n), trailer, size);
-    }
-
-    private static VolumeFeatures Features(IReadOnlyList<string>? names)
-    {
-        var features = VolumeFeatures.None;
-        foreach (var name in names ?? [])
-        {
-            features |= name switch
-            {
-                "lazy_refcounts" => VolumeFeatures.LazyRefcounts,
-                "extended_l2" => VolumeFeatures.ExtendedL2,
-                _ => VolumeFeatures.None,
-            };
-        }
-        return features;
-    }
-
-    // The header's backing name resolved against the image's directory; its format only as
-    // the header records it (an unrecorded format is libvirt's "auto": never probed blindly).
     private static VolumeBackingStore Backing(string imageDir, string backing, string? format)
     {
         var path = backing.Contains("://", StringComparison.Ordinal) || backing.StartsWith('/')
             ? backing
             : Path.GetFullPath(Path.Combine(imageDir, backing));
+        if (format is null && path.StartsWith('/'))
+        {
+            try
+            {
+                if (LocalNative.Stat(path, noFollow: false) is { IsRegular: true } st)
+                {
+                    using var h = LocalNative.Open(path, LocalNative.O_RDONLY, 0, "cannot open backing store");
+                    format = ImageProbe.Probe(h, st.Size).Format;
+                }
+            }
+            catch (StorageException)
+            {
+                format = null;
+            }
+        }
         return new VolumeBackingStore { Path = path, Format = format };
     }
 
     private static void SetOwnership(VolumeDefinition vol, FileStatus st)
     {
-        vol.Target.Permissions = new StoragePermissions { Mode = (uint)st.Mode & 0x1FF, Owner = st.Uid, Group = st.Gid };
-        vol.Target.Timestamps = new VolumeTimestamps
-        {
-            Atime = Time(st.AccessTime),
-            Mtime = Time(st.ModifyTime),
-            Ctime = Time(st.ChangeTime),
-            Btime = st.BirthTime is { } b ? Time(b) : null,
-        };
-    }
-
-    // DateTimeOffset keeps 100 ns ticks: the last two nanosecond digits are always 0.
-    private static VolumeTimestamp Time(DateTimeOffset t)
-    {
-        long ticks = t.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
-        long seconds = Math.DivRem(ticks, TimeSpan.TicksPerSecond, out long rest);
-        if (rest < 0)
-        {
-            seconds--;
-            rest += TimeSpan.TicksPerSecond;
-        }
-        return new VolumeTimestamp(seconds, rest * 100);
+        vol.Target.Permissions = new StoragePermissions { Mode = st.Permissions, Owner = st.Uid, Group = st.Gid };
+        vol.Target.Timestamps = st.Times;
     }
 }

@@ -1,4 +1,3 @@
-using StorageFs.Backends.Files;
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 using StorageFs.Core.Backend;
@@ -25,11 +24,11 @@ internal static class Wiper
     {
         using var handle = LocalNative.Open(path, LocalNative.O_RDWR | LocalNative.O_NOFOLLOW, 0, "Failed to open storage volume with path");
         var st = LocalNative.Stat(handle, path);
-        if (st.Kind != FileKind.Regular)
+        if (!st.IsRegular)
         {
             throw StorageErrors.ArgumentUnsupported($"cannot wipe '{path}': not a regular file");
         }
-        long size = st.Size;
+        long size = (long)st.Size;
         switch (algorithm)
         {
             case WipeAlgorithm.Zero:

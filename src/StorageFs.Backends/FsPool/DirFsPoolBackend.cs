@@ -1,6 +1,5 @@
 using Serilog;
 using StorageFs.Backends.Dir;
-using StorageFs.Backends.Files;
 using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
@@ -55,16 +54,17 @@ public sealed class DirFsPoolBackend : IFsPoolBackend
         foreach (var name in LocalDirectories.ListableNames(root))
         {
             cancellation.ThrowIfCancellationRequested();
-            var entry = LocalNative.TryStat(Path.Combine(root, name), followSymlinks: false);
-            if (entry?.Kind != FileKind.Directory)
+            var path = Path.Combine(root, name);
+            var entry = LocalNative.Stat(path, noFollow: true);
+            if (entry is null || !entry.IsDirectory)
             {
-                _log.Debug("fspool {Pool}: {Name} is not a directory, not an item", pool.Name, name);
+                _log.Debug("fspool {Pool}: {Path} is not a directory, not an item", pool.Name, path);
                 continue;
             }
             var item = new FsItemDefinition { Name = name };
             try
             {
-                Describe(root, item, entry);
+                Describe(path, item, entry, cancellation);
             }
             catch (StorageException e)
             {
@@ -72,16 +72,35 @@ public sealed class DirFsPoolBackend : IFsPoolBackend
             }
             items.Add(item);
         }
-        var space = FileFacts.GetPoolSpace(root);
-        return new FsPoolRefreshResult(new PoolSizes(space.Capacity, space.Allocation, space.Available), items,
-            LocalDirectories.PermissionsOf(st), problems);
+        return new FsPoolRefreshResult(LocalNative.FileSystemSizes(root), items, LocalDirectories.PermissionsOf(st), problems);
     }
 
     /// <inheritdoc/>
     public void CreateItem(FsPoolDefinition pool, FsItemDefinition item)
     {
-        var path = FsItemDirectory.Create(Root(pool), item.Name,
-            (UnixFileMode)(item.Permissions.Mode ?? DefaultItemMode), item.Permissions.Owner, item.Permissions.Group);
+        var path = ItemPath(pool, item.Name);
+        if (LocalNative.Stat(path, noFollow: true) is not null)
+        {
+            throw StorageErrors.OperationInvalid($"item target path '{path}' already exists");
+        }
+        try
+        {
+            Directory.CreateDirectory(path, (UnixFileMode)(item.Permissions.Mode ?? DefaultItemMode));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw StorageErrors.Io(e, $"cannot create item '{path}'");
+        }
+        try
+        {
+            File.SetUnixFileMode(path, (UnixFileMode)(item.Permissions.Mode ?? DefaultItemMode));
+            LocalNative.Chown(path, item.Permissions.Owner, item.Permissions.Group);
+        }
+        catch
+        {
+            LocalNative.Rmdir(path, "cannot remove directory");
+            throw;
+        }
         item.Path = path;
         item.Key = path;
     }
@@ -90,14 +109,16 @@ public sealed class DirFsPoolBackend : IFsPoolBackend
     public void CloneItem(FsPoolDefinition pool, FsItemDefinition item, FsPoolDefinition sourcePool,
         FsItemDefinition source, IOperationProgress progress, CancellationToken cancellation)
     {
-        FsItemDirectory.ValidateName(source.Name);
-        var from = Path.Combine(Root(sourcePool), source.Name);
-        var st = LocalNative.TryStat(from, followSymlinks: false);
-        if (st?.Kind != FileKind.Directory)
+        var from = ItemPath(sourcePool, source.Name);
+        var st = LocalNative.Stat(from, noFollow: true);
+        if (st is null || !st.IsDirectory)
         {
-            throw StorageErrors.System(LibC.ENOTDIR, $"cannot copy item '{from}'");
+            throw StorageErrors.System(LocalNative.ENOTDIR, $"cannot copy item '{from}'");
         }
-        item.Permissions.Mode ??= (uint)st.Mode & 0x1FF;
+        if (item.Permissions.Mode is null)
+        {
+            item.Permissions.Mode = st.Permissions;
+        }
         CreateItem(pool, item);
         try
         {
@@ -106,7 +127,7 @@ public sealed class DirFsPoolBackend : IFsPoolBackend
         }
         catch (Exception e) when (e is StorageException or IOException or UnauthorizedAccessException or OperationCanceledException)
         {
-            FsItemDirectory.Delete(Root(pool), item.Name);
+            ItemTree.Delete(item.Path!, CancellationToken.None);
             if (e is IOException or UnauthorizedAccessException)
             {
                 throw StorageErrors.Io(e, $"cannot copy item '{from}' to '{item.Path}'");
@@ -117,33 +138,40 @@ public sealed class DirFsPoolBackend : IFsPoolBackend
 
     /// <inheritdoc/>
     public void DeleteItem(FsPoolDefinition pool, FsItemDefinition item, CancellationToken cancellation) =>
-        FsItemDirectory.Delete(Root(pool), item.Name);
+        ItemTree.Delete(ItemPath(pool, item.Name), cancellation);
 
     /// <inheritdoc/>
     public void RefreshItem(FsPoolDefinition pool, FsItemDefinition item)
     {
-        FsItemDirectory.ValidateName(item.Name);
-        var root = Root(pool);
-        var st = LocalNative.TryStat(Path.Combine(root, item.Name), followSymlinks: false);
-        if (st?.Kind != FileKind.Directory)
+        var path = ItemPath(pool, item.Name);
+        var st = LocalNative.Stat(path, noFollow: true);
+        if (st is null || !st.IsDirectory)
         {
-            throw StorageErrors.System(LibC.ENOENT, $"cannot stat item '{Path.Combine(root, item.Name)}'");
+            throw StorageErrors.System(LocalNative.ENOENT, $"cannot stat item '{path}'");
         }
-        Describe(root, item, st);
+        var capacity = item.Capacity;
+        Describe(path, item, st, CancellationToken.None);
+        item.Capacity = Math.Max(capacity, item.Allocation);
     }
 
-    // Path, key, actual permissions and du-style allocation; capacity is the document's
-    // (unenforced, lost on a pool refresh as in the series) but never below the allocation.
-    private static void Describe(string root, FsItemDefinition item, FileStatus st)
+    private static void Describe(string path, FsItemDefinition item, FileStatus st, CancellationToken cancellation)
     {
-        item.Path = Path.Combine(root, item.Name);
-        item.Key = item.Path;
+        item.Path = path;
+        item.Key = path;
         item.Permissions = LocalDirectories.PermissionsOf(st);
-        item.Allocation = (ulong)FsItemDirectory.MeasureAllocation(root, item.Name);
+        item.Allocation = ItemTree.Allocation(path, cancellation);
         item.Capacity = Math.Max(item.Capacity, item.Allocation);
     }
 
     private static string Root(FsPoolDefinition pool) =>
         pool.Target.Path ?? throw StorageErrors.Internal($"fspool '{pool.Name}' has no target path");
 
+    private static string ItemPath(FsPoolDefinition pool, string name)
+    {
+        if (name.Contains('/') || name is "." or "..")
+        {
+            throw StorageErrors.InvalidArg($"item name '{name}' cannot contain '/'");
+        }
+        return Path.Combine(Root(pool), name);
+    }
 }
