@@ -12,9 +12,10 @@ internal static class Cli
             s.HelpWriter = Console.Error;
             s.CaseInsensitiveEnumValues = true;
         });
-        return parser.ParseArguments(args, typeof(DemoOptions))
+        return parser.ParseArguments(args, typeof(DemoOptions), typeof(XmlOptions))
             .MapResult(
                 (DemoOptions o) => DemoCommand.Run(o),
+                (XmlOptions o) => XmlCommand.Run(o),
                 _ => 2);
     }
 }
