@@ -1,0 +1,104 @@
+namespace StorageFs.IntegrationTests.Backing;
+
+/// <summary>
+/// backing/ mirrors a host directory; the same behaviour must hold whether the kernel moves the
+/// bytes itself (FUSE passthrough) or the daemon does with pread/pwrite. One suite, run once per
+/// mode by the sealed classes below it (go-fuse posixtest style). The daemons run with -v, so
+/// the log shows which requests reached them.
+/// </summary>
+public abstract class BackingSuite(DemoMount mount, bool passthrough)
+{
+    /// <summary>Trace lines of data requests (Dispatcher: "{Op} unique={Unique} node=…").</summary>
+    private const string ReadTrace = " READ unique=", WriteTrace = " WRITE unique=";
+
+    protected DemoMount Mount { get; } = mount;
+
+    [Fact]
+    public void DaemonLog_ReportsPassthroughOnlyWhenItIsWanted()
+    {
+        // This kernel (6.18, protocol 7.45) supports passthrough and the tests run as root, so
+        // a False here in passthrough mode means the engine lost it during INIT.
+        Assert.True(passthrough == Mount.Daemon.Passthrough,
+            $"expected the ready line to say passthrough {passthrough}\n--- daemon log ---\n{Mount.Daemon.Log}");
+    }
+
+    [Fact]
+    public void DdThroughTheMount_WritesTheSameBytesIntoTheHostFile()
+    {
+        Mount.Ok("""
+            dd if=/dev/urandom of="$W/ddw.src" bs=1M count=16 status=none
+            dd if="$W/ddw.src" of="$M/backing/ddw" bs=1M conv=fsync status=none
+            cmp "$W/ddw.src" "$H/ddw"
+            rm "$W/ddw.src"
+            """);
+    }
+
+    [Fact]
+    public void HostWrite_IsReadBackThroughTheMount()
+    {
+        Mount.Ok("""
+            dd if=/dev/urandom of="$H/hostw" bs=1M count=16 status=none
+            cmp "$H/hostw" "$M/backing/hostw"
+            """);
+    }
+
+    [Fact]
+    public void HostRewrite_AfterAReadThroughTheMount_IsSeenOnTheNextOpen()
+    {
+        string result = Mount.Ok("""
+            printf 'first version\n' > "$H/rewrite"
+            cat "$M/backing/rewrite"
+            printf 'SECOND VERSION\n' > "$H/rewrite"
+            cat "$M/backing/rewrite"
+            """);
+
+        Assert.Equal("first version\nSECOND VERSION\n", result);
+    }
+
+    [Fact]
+    public void Truncate_ThroughTheMount_ResizesTheHostFile()
+    {
+        string result = Mount.Ok("""
+            printf abcdef > "$M/backing/trunc"
+            truncate -s 3 "$M/backing/trunc"
+            stat -c %s "$H/trunc"
+            truncate -s 8 "$M/backing/trunc"
+            stat -c %s "$H/trunc" "$M/backing/trunc"
+            od -An -c "$H/trunc"
+            """);
+        string[] lines = result.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        Assert.Equal(["3", "8", "8"], lines[..3]);
+        Assert.Equal("a b c \\0 \\0 \\0 \\0 \\0", string.Join(' ', lines[3].Split(' ', StringSplitOptions.RemoveEmptyEntries)));
+    }
+
+    [Fact]
+    public void CpReflinkAuto_Of20MiBInsideBacking_ProducesIdenticalBytes()
+    {
+        Mount.Ok("""
+            dd if=/dev/urandom of="$H/reflink.src" bs=1M count=20 status=none
+            cp --reflink=auto "$M/backing/reflink.src" "$M/backing/reflink.dst"
+            cmp "$H/reflink.src" "$H/reflink.dst"
+            cmp "$H/reflink.src" "$M/backing/reflink.dst"
+            """, timeout: TimeSpan.FromSeconds(60));
+    }
+
+    [Fact]
+    public void FileData_ReachesTheDaemonOnlyWithoutPassthrough()
+    {
+        Mount.Ok("""dd if=/dev/urandom of="$W/trace.src" bs=1M count=4 status=none""");
+        int reads = Mount.Daemon.CountLogLines(ReadTrace), writes = Mount.Daemon.CountLogLines(WriteTrace);
+
+        Mount.Ok("""
+            dd if="$W/trace.src" of="$M/backing/trace" bs=1M conv=fsync status=none
+            dd if="$M/backing/trace" iflag=direct bs=1M status=none | cmp - "$W/trace.src"
+            """);
+
+        int newReads = Mount.Daemon.CountLogLines(ReadTrace) - reads, newWrites = Mount.Daemon.CountLogLines(WriteTrace) - writes;
+        string counts = $"{newReads} READ and {newWrites} WRITE requests reached the daemon (passthrough {passthrough})";
+        if (passthrough)
+            Assert.True(newReads == 0 && newWrites == 0, counts);
+        else
+            Assert.True(newReads > 0 && newWrites > 0, counts);
+    }
+}
