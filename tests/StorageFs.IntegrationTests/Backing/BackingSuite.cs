@@ -84,6 +84,68 @@ public abstract class BackingSuite(DemoMount mount, bool passthrough)
     }
 
     [Fact]
+    public void EchoAppend_ThroughTheMount_AppendsToTheHostFile()
+    {
+        string result = Mount.Ok("""
+            echo one > "$M/backing/append"
+            echo two >> "$M/backing/append"
+            echo three >> "$M/backing/append"
+            cat "$H/append"
+            """);
+
+        Assert.Equal("one\ntwo\nthree\n", result);
+    }
+
+    [Fact]
+    public void MkdirMvRmRmdir_InsideBacking_ChangeTheHostDirectory()
+    {
+        string result = Mount.Ok("""
+            mkdir "$M/backing/ns"
+            echo payload > "$M/backing/ns/a"
+            mv "$M/backing/ns/a" "$M/backing/ns/b"
+            ls "$H/ns"
+            cat "$H/ns/b"
+            rm "$M/backing/ns/b"
+            ls -A "$H/ns" | wc -l
+            rmdir "$M/backing/ns"
+            if [ -e "$H/ns" ]; then echo ns still on the host; fi
+            """);
+
+        Assert.Equal("b\npayload\n0\n", result);
+    }
+
+    [Fact]
+    public void Rmdir_OfANonEmptyBackingDirectory_FailsWithDirectoryNotEmpty()
+    {
+        Mount.Ok("""mkdir -p "$H/full" && touch "$H/full/f" """);
+
+        Mount.Fails("""rmdir "$M/backing/full" """, "Directory not empty");
+
+        Assert.True(File.Exists(Path.Combine(Mount.HostDir, "full", "f")));
+    }
+
+    [Fact]
+    public void Mv_FromTheMemoryTreeIntoBacking_CopiesAcrossTheBoundary()
+    {
+        // RENAME between the in-memory root and backing/ answers EXDEV; mv then copies and unlinks.
+        string result = Mount.Ok("""
+            echo crossing > "$M/cross"
+            mv "$M/cross" "$M/backing/cross"
+            cat "$H/cross"
+            if [ -e "$M/cross" ]; then echo source still there; fi
+            """);
+
+        Assert.Equal("crossing\n", result);
+    }
+
+    [Fact]
+    public void Stat_OfTheRoot_CountsBackingAsASubdirectory()
+    {
+        // POSIX nlink of a directory: 2 + its subdirectories (here backing/ alone).
+        Assert.Equal("3\n", Mount.Ok("""stat -c %h "$M" """));
+    }
+
+    [Fact]
     public void FileData_ReachesTheDaemonOnlyWithoutPassthrough()
     {
         Mount.Ok("""dd if=/dev/urandom of="$W/trace.src" bs=1M count=4 status=none""");
