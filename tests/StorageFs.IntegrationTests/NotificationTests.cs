@@ -17,6 +17,13 @@ public sealed class NotificationTests
         done
         """;
 
+    /// <summary>Size of sub/deeper/f, then whether sub/gone can be stat'ed, through the mount.</summary>
+    private const string ObserveSub = """
+        printf '%s' "$(stat -c %s "$M/backing/sub/deeper/f")"
+        if stat "$M/backing/sub/gone" > /dev/null 2>&1; then printf ' gone'; fi
+        echo
+        """;
+
     [Fact]
     public void HostChanges_UnderAnHourLongCache_ShowThroughTheMountWithinTwoSeconds()
     {
@@ -49,6 +56,30 @@ public sealed class NotificationTests
 
         // moved2 was never looked up, so it is found; everything cached stays as it was.
         Assert.Equal("5 gone moved moved2", mount.Ok(Observe));
+    }
+
+    [Fact]
+    public void HostChangesInASubdirectory_ShowThroughTheMountWithinTwoSeconds()
+    {
+        using var mount = DemoMount.Start(backing: true, "--timeout", "3600");
+        mount.Ok("""mkdir -p "$H/sub/deeper" && printf 12345 > "$H/sub/deeper/f" && echo x > "$H/sub/gone" """);
+        Assert.Equal("5 gone\n", mount.Ok(ObserveSub));
+
+        mount.Ok("""printf 1234567890 > "$H/sub/deeper/f"; rm "$H/sub/gone" """);
+
+        var clock = Stopwatch.StartNew();
+        string seen;
+        do
+        {
+            seen = mount.Ok(ObserveSub);
+            if (seen == "10\n")
+                break;
+            Thread.Sleep(50);
+        }
+        while (clock.Elapsed < Window);
+
+        Assert.True(seen == "10\n",
+            $"{clock.ElapsedMilliseconds} ms after the host changes the mount still shows \"{seen.Trim()}\" (want \"10\")\n--- daemon log ---\n{mount.Daemon.Log}");
     }
 
     /// <summary>
