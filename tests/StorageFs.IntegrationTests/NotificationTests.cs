@@ -30,20 +30,7 @@ public sealed class NotificationTests
         using var mount = DemoMount.Start(backing: true, "--timeout", "3600");
         Assert.Equal("5 gone moved", PrimeTheCacheThenChangeTheHost(mount));
 
-        var clock = Stopwatch.StartNew();
-        string seen;
-        do
-        {
-            seen = mount.Ok(Observe);
-            if (seen == "10 moved2")
-                break;
-            Thread.Sleep(50);
-        }
-        while (clock.Elapsed < Window);
-
-        Assert.True(seen == "10 moved2",
-            $"{clock.ElapsedMilliseconds} ms after the host changes the mount still shows \"{seen}\" (want \"10 moved2\": new size, " +
-            $"deleted and renamed-away names gone)\n--- daemon log ---\n{mount.Daemon.Log}");
+        AssertShowsWithinTheWindow(mount, Observe, "10 moved2", "new size, deleted and renamed-away names gone");
     }
 
     [Fact]
@@ -67,19 +54,7 @@ public sealed class NotificationTests
 
         mount.Ok("""printf 1234567890 > "$H/sub/deeper/f"; rm "$H/sub/gone" """);
 
-        var clock = Stopwatch.StartNew();
-        string seen;
-        do
-        {
-            seen = mount.Ok(ObserveSub);
-            if (seen == "10\n")
-                break;
-            Thread.Sleep(50);
-        }
-        while (clock.Elapsed < Window);
-
-        Assert.True(seen == "10\n",
-            $"{clock.ElapsedMilliseconds} ms after the host changes the mount still shows \"{seen.Trim()}\" (want \"10\")\n--- daemon log ---\n{mount.Daemon.Log}");
+        AssertShowsWithinTheWindow(mount, ObserveSub, "10\n", "new size, deleted name gone");
     }
 
     /// <summary>
@@ -93,5 +68,22 @@ public sealed class NotificationTests
         string before = mount.Ok(Observe);
         mount.Ok("""printf 1234567890 > "$H/f"; rm "$H/gone"; mv "$H/moved" "$H/moved2" """);
         return before;
+    }
+
+    /// <summary>Runs <paramref name="observe"/> until it prints <paramref name="want"/>, failing after <see cref="Window"/>.</summary>
+    private static void AssertShowsWithinTheWindow(DemoMount mount, string observe, string want, string meaning)
+    {
+        var clock = Stopwatch.StartNew();
+        string seen;
+        do
+        {
+            seen = mount.Ok(observe);
+            if (seen == want)
+                return;
+            Thread.Sleep(50);
+        }
+        while (clock.Elapsed < Window);
+        Assert.Fail($"{clock.ElapsedMilliseconds} ms after the host changes the mount still shows \"{seen.Trim()}\" " +
+            $"(want \"{want.Trim()}\": {meaning})\n--- daemon log ---\n{mount.Daemon.Log}");
     }
 }
