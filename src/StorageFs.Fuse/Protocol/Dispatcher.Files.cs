@@ -104,11 +104,7 @@ internal sealed partial class Dispatcher
     {
         length = 0;
         var c = r.Read<Wire.FuseCreateIn>();
-        var body = r.Body[Unsafe.SizeOf<Wire.FuseCreateIn>()..];
-        Errno err = TakeName(ref body, out string name);
-        if (err != Errno.Ok)
-            return err;
-        err = Resolve(r.NodeId, out Node? parent);
+        Errno err = NameAndNode(r, Unsafe.SizeOf<Wire.FuseCreateIn>(), out string name, out Node? parent);
         if (err != Errno.Ok)
             return err;
         Node? child;

@@ -20,9 +20,10 @@ internal class MemDir(uint mode, uint uid, uint gid)
     {
         get
         {
+            // POSIX: "." plus the entry in the parent, plus each subdirectory's "..".
             uint dirs = 0;
             foreach (var c in _children.Values)
-                dirs += c is MemDir ? 1u : 0u;
+                dirs += c is MemDir or HostDir ? 1u : 0u;
             return 2 + dirs;
         }
     }
