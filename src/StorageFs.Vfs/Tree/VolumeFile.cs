@@ -95,7 +95,24 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
                     return tree.Fail(ctx, "truncate", where, Errno.EPERM,
                         $"refusing to shrink volume '{Name}' by truncate: use 'resize SIZE shrink' in vol/{Name}/ctl");
                 if (request.Size > stored)
-                    tree.Driver.ResizeVolume(Pool, Name, request.Size);
+                {
+                    if (handle is BackingFileHandle open)
+                    {
+                        // truncate(1) and ftruncate hold the volume open for writing, so the driver
+                        // would call it busy: grow through that open descriptor instead (raw only:
+                        // other formats' files are not their capacity). Closing it re-reads the volume.
+                        if (info.Format is not (null or "raw"))
+                            return tree.Fail(ctx, "truncate", where, Errno.EPERM,
+                                $"a {info.Format} volume grows with 'resize SIZE' in vol/{Name}/ctl, not by truncate");
+                        Errno err = open.Truncate((long)request.Size);
+                        if (err != Errno.Ok)
+                            return tree.Fail(ctx, "truncate", where, err, $"cannot grow volume '{Name}': {err}");
+                    }
+                    else
+                    {
+                        tree.Driver.ResizeVolume(Pool, Name, request.Size);
+                    }
+                }
             }
             catch (StorageException e)
             {
