@@ -2,6 +2,8 @@ using System.Runtime.InteropServices;
 using CommandLine;
 using Serilog;
 using StorageFs.Demo;
+using StorageFs.Vfs.Host;
+using StorageFs.Logging;
 using StorageFs.Fuse;
 using StorageFs.Fuse.Session;
 
@@ -46,7 +48,7 @@ internal static class DemoCommand
 {
     public static int Run(DemoOptions o)
     {
-        ILogger log = Logging.Create(o.Verbose);
+        ILogger log = LogSetup.Create(o.Verbose);
         TimeSpan? timeout = o.Timeout is double t ? TimeSpan.FromSeconds(t) : null;
         HostDir? backing = null;
         if (o.Backing is not null)

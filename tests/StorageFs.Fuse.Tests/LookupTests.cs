@@ -96,6 +96,8 @@ public sealed class LookupTests
         h.Root.Children["f"] = new TestFile([]);
         ulong f = h.Lookup(1, "f").NodeId;
         Assert.Equal(-(int)Errno.EPERM, h.Send(Req.Make(Opcode.Unlink, 1, Req.Name("f"))).Error);
+        // CREATE must never answer ENOSYS: the kernel would stop sending it for the whole mount.
+        Assert.Equal(-(int)Errno.EPERM, h.Send(Req.Make(Opcode.Create, 1, Req.Cat(new byte[16], Req.Name("n")))).Error);
         Assert.Equal(-(int)Errno.EPERM, h.Send(Req.Make(Opcode.Setattr, f, new byte[88])).Error);
         Assert.Equal(-(int)Errno.EINVAL, h.Send(Req.Make(Opcode.Readlink, f, [])).Error);
         Assert.Equal(-(int)Errno.ENODATA, h.Send(Req.Make(Opcode.Getxattr, f, Req.Cat(new byte[8], Req.Name("user.x")))).Error);

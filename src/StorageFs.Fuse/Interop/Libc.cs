@@ -15,6 +15,7 @@ internal static unsafe partial class Libc
     public const int O_EXCL = 0x80;
     public const int O_TRUNC = 0x200;
     public const int O_APPEND = 0x400;
+    public const int O_DIRECT = 0x4000; // x86-64 value, like O_DIRECTORY below
     public const int O_CLOEXEC = 0x80000;
     public const int O_DIRECTORY = 0x10000;
     public const int O_NOFOLLOW = 0x20000;

@@ -19,12 +19,15 @@ public class BackingFileHandle : FileHandle
     /// of a node shares the first open's backing file under passthrough; the kernel still
     /// enforces the caller's own access mode. O_TRUNC is honoured (the server negotiates
     /// atomic_o_trunc); O_APPEND is dropped because the kernel supplies append offsets and Linux
-    /// pwrite would ignore them on an O_APPEND descriptor.
+    /// pwrite would ignore them on an O_APPEND descriptor. O_DIRECT is dropped too: it is the
+    /// kernel's business on the FUSE side (no page cache for that open), while on the host
+    /// descriptor it would demand block-aligned offsets, sizes and buffers that a READ at any
+    /// offset into the reply buffer (16 bytes past its start) never has, so pread fails EINVAL.
     /// </summary>
     public static Errno Open(string path, int flags, out BackingFileHandle? handle)
     {
         handle = null;
-        int common = (flags & ~(Libc.O_CREAT | Libc.O_EXCL | Libc.O_APPEND | Libc.O_ACCMODE)) | Libc.O_CLOEXEC;
+        int common = (flags & ~(Libc.O_CREAT | Libc.O_EXCL | Libc.O_APPEND | Libc.O_DIRECT | Libc.O_ACCMODE)) | Libc.O_CLOEXEC;
         int fd = Libc.Open(path, common | Libc.O_RDWR, 0);
         if (fd < 0 && (flags & Libc.O_ACCMODE) != Libc.O_RDWR && Libc.LastErrno is (int)Errno.EACCES or (int)Errno.EROFS or (int)Errno.EPERM)
             fd = Libc.Open(path, common | (flags & Libc.O_ACCMODE), 0);
@@ -37,6 +40,9 @@ public class BackingFileHandle : FileHandle
     public override SafeHandle Backing => _file;
 
     public int Fd => (int)_file.DangerousGetHandle();
+
+    /// <summary>Hands the descriptor to a new owner (a derived handle wrapping this one); this handle must not be used afterwards.</summary>
+    public SafeFileHandle TakeFile() => _file;
 
     public override unsafe Errno Read(RequestContext ctx, long offset, Span<byte> buffer, out int bytesRead)
     {

@@ -22,6 +22,16 @@ internal sealed partial class Dispatcher
         return Errno.Ok;
     }
 
+    /// <summary>Reads the name that follows a <paramref name="headSize"/>-byte struct and resolves the request's node as <typeparamref name="T"/>.</summary>
+    private Errno NameAndNode<T>(in Request r, int headSize, out string name, out T? node)
+        where T : class
+    {
+        node = null;
+        var body = r.Body[headSize..];
+        Errno err = TakeName(ref body, out name);
+        return err != Errno.Ok ? err : Resolve(r.NodeId, out node);
+    }
+
     private Errno Resolve<T>(ulong nodeId, out T? node)
         where T : class
     {
@@ -70,11 +80,7 @@ internal sealed partial class Dispatcher
     internal Errno Lookup(in Request r, Span<byte> reply, out int length)
     {
         length = 0;
-        var body = r.Body;
-        Errno err = TakeName(ref body, out string name);
-        if (err != Errno.Ok)
-            return err;
-        err = Resolve(r.NodeId, out INodeLookup? dir);
+        Errno err = NameAndNode(r, 0, out string name, out INodeLookup? dir);
         if (err != Errno.Ok)
             return err;
         if (dir is null)
@@ -207,11 +213,7 @@ internal sealed partial class Dispatcher
     {
         length = 0;
         var m = r.Read<Wire.FuseMknodIn>();
-        var body = r.Body[Unsafe.SizeOf<Wire.FuseMknodIn>()..];
-        Errno err = TakeName(ref body, out string name);
-        if (err != Errno.Ok)
-            return err;
-        err = Resolve(r.NodeId, out INodeMknod? maker);
+        Errno err = NameAndNode(r, Unsafe.SizeOf<Wire.FuseMknodIn>(), out string name, out INodeMknod? maker);
         if (err != Errno.Ok)
             return err;
         if (maker is null)
@@ -224,11 +226,7 @@ internal sealed partial class Dispatcher
     {
         length = 0;
         var m = r.Read<Wire.FuseMkdirIn>();
-        var body = r.Body[Unsafe.SizeOf<Wire.FuseMkdirIn>()..];
-        Errno err = TakeName(ref body, out string name);
-        if (err != Errno.Ok)
-            return err;
-        err = Resolve(r.NodeId, out INodeMkdir? dir);
+        Errno err = NameAndNode(r, Unsafe.SizeOf<Wire.FuseMkdirIn>(), out string name, out INodeMkdir? dir);
         if (err != Errno.Ok)
             return err;
         if (dir is null)
@@ -240,11 +238,7 @@ internal sealed partial class Dispatcher
     internal Errno Unlink(in Request r, out int length)
     {
         length = 0;
-        var body = r.Body;
-        Errno err = TakeName(ref body, out string name);
-        if (err != Errno.Ok)
-            return err;
-        err = Resolve(r.NodeId, out INodeUnlink? dir);
+        Errno err = NameAndNode(r, 0, out string name, out INodeUnlink? dir);
         if (err != Errno.Ok)
             return err;
         return dir is null ? Errno.EPERM : dir.Unlink(r.Context, name);
@@ -253,11 +247,7 @@ internal sealed partial class Dispatcher
     internal Errno Rmdir(in Request r, out int length)
     {
         length = 0;
-        var body = r.Body;
-        Errno err = TakeName(ref body, out string name);
-        if (err != Errno.Ok)
-            return err;
-        err = Resolve(r.NodeId, out INodeRmdir? dir);
+        Errno err = NameAndNode(r, 0, out string name, out INodeRmdir? dir);
         if (err != Errno.Ok)
             return err;
         return dir is null ? Errno.EPERM : dir.Rmdir(r.Context, name);
@@ -295,11 +285,7 @@ internal sealed partial class Dispatcher
     {
         length = 0;
         var l = r.Read<Wire.FuseLinkIn>();
-        var body = r.Body[Unsafe.SizeOf<Wire.FuseLinkIn>()..];
-        Errno err = TakeName(ref body, out string name);
-        if (err != Errno.Ok)
-            return err;
-        err = Resolve(r.NodeId, out INodeLink? dir);
+        Errno err = NameAndNode(r, Unsafe.SizeOf<Wire.FuseLinkIn>(), out string name, out INodeLink? dir);
         if (err != Errno.Ok)
             return err;
         err = Resolve(l.OldNodeId, out Node? target);
@@ -359,11 +345,7 @@ internal sealed partial class Dispatcher
     {
         length = 0;
         var g = r.Read<Wire.FuseGetxattrIn>();
-        var body = r.Body[Unsafe.SizeOf<Wire.FuseGetxattrIn>()..];
-        Errno err = TakeName(ref body, out string name);
-        if (err != Errno.Ok)
-            return err;
-        err = Resolve(r.NodeId, out INodeXattr? node);
+        Errno err = NameAndNode(r, Unsafe.SizeOf<Wire.FuseGetxattrIn>(), out string name, out INodeXattr? node);
         if (err != Errno.Ok)
             return err;
         if (node is null)
@@ -418,11 +400,7 @@ internal sealed partial class Dispatcher
     internal Errno Removexattr(in Request r, out int length)
     {
         length = 0;
-        var body = r.Body;
-        Errno err = TakeName(ref body, out string name);
-        if (err != Errno.Ok)
-            return err;
-        err = Resolve(r.NodeId, out INodeXattr? node);
+        Errno err = NameAndNode(r, 0, out string name, out INodeXattr? node);
         if (err != Errno.Ok)
             return err;
         return node is null ? Errno.EOPNOTSUPP : node.RemoveXattr(r.Context, name);

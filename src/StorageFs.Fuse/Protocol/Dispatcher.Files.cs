@@ -104,16 +104,27 @@ internal sealed partial class Dispatcher
     {
         length = 0;
         var c = r.Read<Wire.FuseCreateIn>();
-        var body = r.Body[Unsafe.SizeOf<Wire.FuseCreateIn>()..];
-        Errno err = TakeName(ref body, out string name);
+        Errno err = NameAndNode(r, Unsafe.SizeOf<Wire.FuseCreateIn>(), out string name, out Node? parent);
         if (err != Errno.Ok)
             return err;
-        err = Resolve(r.NodeId, out INodeCreate? dir);
-        if (err != Errno.Ok)
-            return err;
-        if (dir is null)
-            return Errno.ENOSYS; // the kernel then falls back to MKNOD + OPEN
-        err = dir.Create(r.Context, name, (int)c.Flags, c.Mode, out Node? child, out FileHandle? handle);
+        Node? child;
+        FileHandle? handle;
+        if (parent is INodeCreate dir)
+        {
+            err = dir.Create(r.Context, name, (int)c.Flags, c.Mode, out child, out handle);
+        }
+        else if (parent is INodeMknod maker)
+        {
+            // Not ENOSYS: the kernel would stop sending CREATE for the whole mount (fc->no_create).
+            handle = null;
+            err = maker.Mknod(r.Context, name, 0x8000 | (c.Mode & 0xFFF), 0, out child);
+            if (err == Errno.Ok)
+                err = child is INodeOpen opener ? opener.Open(r.Context, (int)c.Flags, out handle) : Errno.EIO;
+        }
+        else
+        {
+            return Errno.EPERM;
+        }
         if (err != Errno.Ok)
             return err;
         if (child is null || handle is null)

@@ -1,5 +1,6 @@
 using StorageFs.Fuse;
 using StorageFs.Fuse.Nodes;
+using StorageFs.Vfs.Host;
 
 namespace StorageFs.Demo;
 
@@ -20,9 +21,10 @@ internal class MemDir(uint mode, uint uid, uint gid)
     {
         get
         {
+            // POSIX: "." plus the entry in the parent, plus each subdirectory's "..".
             uint dirs = 0;
             foreach (var c in _children.Values)
-                dirs += c is MemDir ? 1u : 0u;
+                dirs += c is MemDir or HostDir ? 1u : 0u;
             return 2 + dirs;
         }
     }

@@ -1,0 +1,3 @@
+global using StorageFs.Fuse;
+global using StorageFs.Fuse.Abi;
+global using StorageFs.Fuse.Nodes;

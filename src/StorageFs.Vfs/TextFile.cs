@@ -1,0 +1,218 @@
+using System.Text;
+using StorageFs.Core;
+
+namespace StorageFs.Vfs;
+
+/// <summary>
+/// A synthetic text file: <c>info</c>, <c>xml</c>, <c>ctl</c>, <c>define</c>… Reading returns a
+/// snapshot rendered once per open (sysfs show() semantics). Writing applies a command or a
+/// document inside the write(2) that completes it and returns the result as the write's errno;
+/// the reply (<c>ok …</c> or <c>ERRNONAME: message</c>) is then what this handle reads, and a
+/// failure is also kept in the <see cref="ErrorLog"/>. Files use direct I/O and size 0, so every
+/// read reaches us and <c>cat</c> reads to the end.
+/// </summary>
+public sealed class TextFile : Node, INodeOpen, INodeSetAttr
+{
+    public const int MaxCommand = 4096;
+    private const int O_ACCMODE = 3, O_WRONLY = 1;
+
+    public TextFile(string path, uint mode, Func<RequestContext, string>? render = null,
+        Func<RequestContext, string, string>? apply = null, WriteKind kind = WriteKind.Command, ErrorLog? errors = null)
+    {
+        Path = path;
+        Mode = Modes.Reg | mode;
+        Render = render;
+        Apply = apply;
+        Kind = kind;
+        Errors = errors;
+    }
+
+    /// <summary>Path below the mount, for error records (e.g. <c>pools/p1/ctl</c>).</summary>
+    public string Path { get; }
+
+    public uint Mode { get; }
+
+    public Func<RequestContext, string>? Render { get; }
+
+    /// <summary>Applies a command or document; returns the reply; throws <see cref="StorageException"/>.</summary>
+    public Func<RequestContext, string, string>? Apply { get; }
+
+    public WriteKind Kind { get; }
+
+    public ErrorLog? Errors { get; }
+
+    /// <summary>Only root may write unless this says otherwise (the daemon re-checks the caller's uid).</summary>
+    public Func<uint, bool> MayWrite { get; init; } = uid => uid == 0;
+
+    public override TimeSpan? EntryTimeout => TimeSpan.FromSeconds(1);
+
+    public override TimeSpan? AttrTimeout => TimeSpan.Zero;
+
+    public override Errno GetAttr(RequestContext ctx, ref FuseAttr attr) =>
+        Attr.Fill(ref attr, Mode, blksize: Kind == WriteKind.Document ? 1u << 20 : 4096u);
+
+    public Errno Open(RequestContext ctx, int flags, out FileHandle? handle)
+    {
+        handle = null;
+        bool writing = (flags & O_ACCMODE) != 0;
+        bool reading = (flags & O_ACCMODE) != O_WRONLY;
+        if (writing && Apply is null)
+            return Errno.EACCES;
+        if (writing && !MayWrite(ctx.Uid))
+            return Errno.EACCES;
+        if (reading && Render is null && !writing)
+            return Errno.EACCES;
+        handle = new TextFileHandle(this) { OpenFlags = OpenReplyFlags.DirectIo };
+        return Errno.Ok;
+    }
+
+    /// <summary>Truncation (a shell's <c>&gt;</c> without atomic O_TRUNC) is accepted and means nothing.</summary>
+    public Errno SetAttr(RequestContext ctx, in SetattrRequest request, FileHandle? handle, ref FuseAttr attr)
+    {
+        if ((request.Valid & ~(SetattrValid.Size | SetattrValid.Fh | SetattrValid.LockOwner)) != 0 || request.Size != 0)
+            return Errno.EPERM;
+        return GetAttr(ctx, ref attr);
+    }
+
+    /// <summary>Runs <see cref="Apply"/>, turning a refusal into its errno and a recorded message.</summary>
+    internal Errno Run(RequestContext ctx, string input, out string reply)
+    {
+        try
+        {
+            reply = Apply!(ctx, input);
+            if (reply.Length > 0 && !reply.EndsWith('\n'))
+                reply += "\n";
+            return Errno.Ok;
+        }
+        catch (StorageException e)
+        {
+            return Fail(ctx, ErrnoMap.From(e), e.Message, out reply);
+        }
+    }
+
+    internal Errno Fail(RequestContext ctx, Errno errno, string message, out string reply)
+    {
+        reply = (Errors?.Add(ctx, "write", Path, errno, message) ?? $"{errno}: {ErrorLog.Escape(message)}") + "\n";
+        return errno;
+    }
+
+    private sealed class TextFileHandle(TextFile file) : FileHandle
+    {
+        private readonly Lock _gate = new();
+        private readonly DocumentBuffer _document = new();
+        private byte[]? _snapshot;
+        private byte[]? _reply;
+        private long _documentBase;
+        private bool _documentDone;
+
+        public override Errno Read(RequestContext ctx, long offset, Span<byte> buffer, out int bytesRead)
+        {
+            bytesRead = 0;
+            byte[] content;
+            lock (_gate)
+            {
+                if (_reply is null && _snapshot is null)
+                {
+                    if (file.Render is null)
+                        return Errno.Ok;
+                    try
+                    {
+                        _snapshot = Encoding.UTF8.GetBytes(file.Render(ctx));
+                    }
+                    catch (StorageException e)
+                    {
+                        return ErrnoMap.From(e);
+                    }
+                }
+                content = _reply ?? _snapshot!;
+            }
+            if (offset < content.Length)
+            {
+                bytesRead = (int)Math.Min(buffer.Length, content.Length - offset);
+                content.AsSpan((int)offset, bytesRead).CopyTo(buffer);
+            }
+            return Errno.Ok;
+        }
+
+        public override Errno Write(RequestContext ctx, long offset, ReadOnlySpan<byte> data, out int bytesWritten)
+        {
+            bytesWritten = 0;
+            lock (_gate)
+            {
+                Errno err = file.Kind == WriteKind.Command ? Command(ctx, data) : Document(ctx, offset, data);
+                if (err == Errno.Ok)
+                    bytesWritten = data.Length;
+                return err;
+            }
+        }
+
+        private Errno Command(RequestContext ctx, ReadOnlySpan<byte> data)
+        {
+            string reply;
+            Errno err;
+            if (data.Length > MaxCommand)
+                err = file.Fail(ctx, Errno.EINVAL, $"command longer than {MaxCommand} bytes", out reply);
+            else
+            {
+                string text = Encoding.UTF8.GetString(data).Trim();
+                err = text.Contains('\n', StringComparison.Ordinal)
+                    ? file.Fail(ctx, Errno.EINVAL, "one command per write: got several lines", out reply)
+                    : text.Length == 0
+                        ? file.Fail(ctx, Errno.EINVAL, "empty command", out reply)
+                        : file.Run(ctx, text, out reply);
+            }
+            _reply = Encoding.UTF8.GetBytes(reply);
+            return err;
+        }
+
+        private Errno Document(RequestContext ctx, long offset, ReadOnlySpan<byte> data)
+        {
+            string reply;
+            Errno err;
+            if (_documentDone)
+            {
+                if (data.Trim((byte)' ').Trim("\n\t\r"u8).IsEmpty)
+                    return Errno.Ok;
+                err = file.Fail(ctx, Errno.EINVAL, "one document per open: text after the document", out reply);
+                _reply = Encoding.UTF8.GetBytes(reply);
+                return err;
+            }
+            err = _document.Append(offset - _documentBase, data);
+            if (err == Errno.EINVAL && _document.Length == 0)
+            {
+                _documentBase = offset; // the first write may come at any offset (O_APPEND, a reused fd)
+                err = _document.Append(0, data);
+            }
+            if (err != Errno.Ok)
+            {
+                string why = err == Errno.EFBIG ? $"document larger than {DocumentBuffer.MaxBytes} bytes" : "writes must be sequential";
+                err = file.Fail(ctx, err, why, out reply);
+                _document.Clear();
+                _reply = Encoding.UTF8.GetBytes(reply);
+                return err;
+            }
+            if (!_document.IsComplete)
+                return Errno.Ok;
+            err = file.Run(ctx, _document.Text, out reply);
+            _document.Clear();
+            _documentDone = true;
+            _reply = Encoding.UTF8.GetBytes(reply);
+            return err;
+        }
+
+        public override Errno Flush(RequestContext ctx)
+        {
+            lock (_gate)
+            {
+                if (file.Kind != WriteKind.Document || _document.Length == 0 || _documentDone)
+                    return Errno.Ok;
+                if (_document.Text.Trim().Length == 0)
+                    return Errno.Ok;
+                Errno err = file.Fail(ctx, Errno.EINVAL, "unfinished document: the root element was never closed", out string reply);
+                _document.Clear();
+                _reply = Encoding.UTF8.GetBytes(reply);
+                return err;
+            }
+        }
+    }
+}

@@ -1,0 +1,144 @@
+using System.Text;
+using StorageFs.Core;
+using StorageFs.Fuse;
+using StorageFs.Fuse.Nodes;
+using StorageFs.Vfs;
+
+namespace StorageFs.Vfs.Tests;
+
+public sealed class TextFileTests
+{
+    private static readonly RequestContext Root = RequestContext.Detached(0);
+    private static readonly RequestContext User = RequestContext.Detached(1000, 1000);
+
+    private static FileHandle Open(TextFile f, int flags, RequestContext? ctx = null)
+    {
+        Assert.Equal(Errno.Ok, f.Open(ctx ?? Root, flags, out var h));
+        return h!;
+    }
+
+    private static Errno Write(FileHandle h, string text, long offset = 0) =>
+        h.Write(Root, offset, Encoding.UTF8.GetBytes(text), out _);
+
+    private static string ReadAll(FileHandle h, RequestContext? ctx = null)
+    {
+        var buf = new byte[65536];
+        Assert.Equal(Errno.Ok, h.Read(ctx ?? Root, 0, buf, out int n));
+        return Encoding.UTF8.GetString(buf, 0, n);
+    }
+
+    [Fact]
+    public void Command_IsAppliedInTheWrite_AndItsReplyIsReadBackOnTheSameHandle()
+    {
+        var applied = new List<string>();
+        var f = new TextFile("pools/p1/ctl", Modes.WriteOnly, apply: (_, cmd) => { applied.Add(cmd); return "ok started pool p1"; });
+        var h = Open(f, 2);
+        Assert.Equal(Errno.Ok, Write(h, "start\n"));
+        Assert.Equal(["start"], applied);
+        Assert.Equal("ok started pool p1\n", ReadAll(h));
+    }
+
+    [Fact]
+    public void RefusedCommand_FailsWithItsErrno_IsReadBack_AndLandsInTheErrorLog()
+    {
+        var log = new ErrorLog();
+        var f = new TextFile("pools/p1/ctl", Modes.WriteOnly, errors: log,
+            apply: (_, _) => throw new StorageException(ErrorCode.OperationInvalid, "storage pool 'p1' is already active"));
+        var h = Open(f, 2);
+        Assert.Equal(Errno.EBUSY, Write(h, "start"));
+        Assert.Equal("EBUSY: storage pool 'p1' is already active\n", ReadAll(h));
+        string errors = log.Render(0);
+        Assert.Contains("op=write path=pools/p1/ctl errno=EBUSY msg=EBUSY: storage pool 'p1' is already active", errors);
+        Assert.Equal("", log.Render(1000)); // another uid does not see root's failures
+    }
+
+    [Theory]
+    [InlineData("start\nstop")]
+    [InlineData("   \n")]
+    public void SeveralLinesOrNothing_IsEINVAL_AndNothingIsApplied(string text)
+    {
+        int calls = 0;
+        var f = new TextFile("ctl", Modes.WriteOnly, apply: (_, _) => { calls++; return "ok"; });
+        Assert.Equal(Errno.EINVAL, Write(Open(f, 1), text));
+        Assert.Equal(0, calls);
+    }
+
+    [Fact]
+    public void CommandOverFourKiB_IsEINVAL()
+    {
+        var f = new TextFile("ctl", Modes.WriteOnly, apply: (_, _) => "ok");
+        Assert.Equal(Errno.EINVAL, Write(Open(f, 1), new string('x', TextFile.MaxCommand + 1)));
+    }
+
+    [Fact]
+    public void NonRootWriter_IsRefusedAtOpen_ButMayRead()
+    {
+        var f = new TextFile("xml", Modes.ReadWrite, render: _ => "<pool/>", apply: (_, _) => "ok", kind: WriteKind.Document);
+        Assert.Equal(Errno.EACCES, f.Open(User, 1, out _));
+        Assert.Equal("<pool/>", ReadAll(Open(f, 0, User), User));
+    }
+
+    [Fact]
+    public void ReadOnlyFile_CannotBeOpenedForWriting_EvenByRoot()
+    {
+        var f = new TextFile("info", Modes.ReadOnly, render: _ => "Name: p1\n");
+        Assert.Equal(Errno.EACCES, f.Open(Root, 1, out _));
+    }
+
+    [Fact]
+    public void Render_IsASnapshotPerOpen()
+    {
+        int version = 1;
+        var f = new TextFile("info", Modes.ReadOnly, render: _ => $"v{version}\n");
+        var h = Open(f, 0);
+        Assert.Equal("v1\n", ReadAll(h));
+        version = 2;
+        Assert.Equal("v1\n", ReadAll(h));
+        Assert.Equal("v2\n", ReadAll(Open(f, 0)));
+    }
+
+    [Fact]
+    public void Document_InTwoWritesLikeBash_IsAppliedOnceByTheSecondWrite()
+    {
+        var docs = new List<string>();
+        var f = new TextFile("define", Modes.WriteOnly, apply: (_, d) => { docs.Add(d); return "ok defined pool p"; }, kind: WriteKind.Document);
+        string doc = "<pool type='dir'><name>p</name><!--" + new string('x', 20_000) + "--><target><path>/srv/p</path></target></pool>\n";
+        var h = Open(f, 1);
+        Assert.Equal(Errno.Ok, Write(h, doc[..16384]));
+        Assert.Empty(docs);
+        Assert.Equal(Errno.Ok, Write(h, doc[16384..], 16384));
+        Assert.Equal([doc], docs);
+        Assert.Equal(Errno.Ok, Write(h, "\n", doc.Length)); // trailing whitespace is harmless
+        Assert.Equal(Errno.EINVAL, Write(h, "<pool/>", doc.Length + 1)); // one document per open
+        Assert.Single(docs);
+    }
+
+    [Fact]
+    public void Document_NeverFinished_FailsAtFlush_AndIsLogged()
+    {
+        var log = new ErrorLog();
+        var f = new TextFile("define", Modes.WriteOnly, errors: log, apply: (_, _) => "ok", kind: WriteKind.Document);
+        var h = Open(f, 1);
+        Assert.Equal(Errno.Ok, Write(h, "<pool type='dir'><name>p</name>"));
+        Assert.Equal(Errno.EINVAL, h.Flush(Root));
+        Assert.Contains("unfinished document", log.Render(0));
+    }
+
+    [Fact]
+    public void Document_OverOneMiB_IsEFBIG()
+    {
+        var f = new TextFile("define", Modes.WriteOnly, apply: (_, _) => "ok", kind: WriteKind.Document);
+        var h = Open(f, 1);
+        Assert.Equal(Errno.EFBIG, Write(h, "<pool>" + new string('x', DocumentBuffer.MaxBytes)));
+    }
+
+    [Fact]
+    public void ErrorLog_EscapesControlCharacters_AndRootSeesEveryUid()
+    {
+        var log = new ErrorLog();
+        Assert.Equal("EINVAL: line1\\nline2\\x07", log.Add(User, "write", "define", Errno.EINVAL, "line1\nline2\a"));
+        log.Add(Root, "mkdir", "pools/x", Errno.EPERM, "no");
+        Assert.Single(log.Render(1000).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(2, log.Render(0).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+}
