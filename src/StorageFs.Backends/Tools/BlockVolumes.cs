@@ -154,6 +154,20 @@ public static class BlockVolumes
         LocalNative.DataSync(handle, path);
     }
 
+    /// <summary>Zeroes the first and the last <paramref name="bytes"/> of a device (libvirt's
+    /// <c>virStorageBackendZeroPartitionTable</c> with zero_end: a GPT keeps a backup header at
+    /// the end of the disk).</summary>
+    public static void ZeroLabelAreas(string path, ulong bytes)
+    {
+        using var handle = OpenDevice(path, writable: true);
+        ulong size = BlockDevice.SizeOf(handle, path);
+        ulong n = Math.Min(bytes, size);
+        var zeros = new byte[n];
+        RandomAccess.Write(handle, zeros, 0);
+        RandomAccess.Write(handle, zeros, (long)(size - n));
+        LocalNative.DataSync(handle, path);
+    }
+
     private static SafeFileHandle OpenDevice(string path, bool writable)
     {
         var handle = LocalNative.Open(path, writable ? LocalNative.O_RDWR : LocalNative.O_RDONLY, 0,
