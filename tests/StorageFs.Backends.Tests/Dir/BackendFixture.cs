@@ -81,7 +81,7 @@ internal sealed class BackendFixture : IDisposable
 
     /// <summary>Bytes allocated to a file (st_blocks·512), as du --block-size=1 reports.</summary>
     public static long Allocated(string path) =>
-        long.Parse(Run("du", "--block-size=1", path).Split('\t')[0], System.Globalization.CultureInfo.InvariantCulture);
+        long.Parse(Run("du", "-s", "--block-size=1", path).Split('\t')[0], System.Globalization.CultureInfo.InvariantCulture);
 
     public static (uint Mode, uint Uid, uint Gid) StatOf(string path)
     {
