@@ -54,12 +54,14 @@ internal sealed class DeviceHarness : IDisposable
         return loop;
     }
 
-    /// <summary>Runs <paramref name="cleanup"/> at dispose, before mounts and loops go.</summary>
+    /// <summary>Runs <paramref name="cleanup"/> at dispose, after the mounts below the tree and before the loops go.</summary>
     public void OnDispose(IDisposable cleanup) => _cleanups.Add(cleanup);
 
     public void Dispose()
     {
         var errors = new List<Exception>();
+        // Clients first (FUSE mounts of a daemon's export), then the daemons, then the devices.
+        UnmountBelow(Root);
         foreach (var cleanup in Enumerable.Reverse(_cleanups))
         {
             try
@@ -71,7 +73,6 @@ internal sealed class DeviceHarness : IDisposable
                 errors.Add(e);
             }
         }
-        UnmountBelow(Root);
         foreach (var loop in Enumerable.Reverse(_loops))
         {
             try
