@@ -3,7 +3,7 @@ using StorageFs.Fuse;
 using StorageFs.Fuse.Abi;
 using StorageFs.Fuse.Nodes;
 
-namespace StorageFs.Demo;
+namespace StorageFs.Vfs.Host;
 
 /// <summary>
 /// A directory mirroring a host directory (files and subdirectories). Nodes are cached by name so
@@ -11,7 +11,7 @@ namespace StorageFs.Demo;
 /// inotify reports changes made by other programs and the kernel is told at once (INVAL_INODE,
 /// INVAL_ENTRY, DELETE), so long cache timeouts never show stale data.
 /// </summary>
-internal sealed class HostDir : Node, INodeLookup, INodeReadDir, INodeCreate, INodeUnlink, INodeMkdir, INodeRmdir, INodeRename
+public sealed class HostDir : Node, INodeLookup, INodeReadDir, INodeCreate, INodeUnlink, INodeMkdir, INodeRmdir, INodeRename
 {
     private readonly Dictionary<string, Node> _known = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
@@ -70,7 +70,7 @@ internal sealed class HostDir : Node, INodeLookup, INodeReadDir, INodeCreate, IN
             foreach (var info in new DirectoryInfo(Path).EnumerateFileSystemInfos())
             {
                 bool dir = (info.Attributes & FileAttributes.Directory) != 0;
-                entries.Add(new DirEntry(info.Name, dir ? MemNode.S_IFDIR : MemNode.S_IFREG, Known(info.Name, dir)));
+                entries.Add(new DirEntry(info.Name, dir ? Modes.Dir : Modes.Reg, Known(info.Name, dir)));
             }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
