@@ -39,7 +39,7 @@ public sealed class AllBackendsTests
         Assert.All(caps.Values, c => Assert.True(c.Supports(PoolOperations.Refresh)));
         Assert.All(caps.Values.Where(c => c.VolumeFormats.Count > 0 || c.Supports(PoolOperations.CreateVolume)),
             c => Assert.Contains(c.Type, new[] { PoolType.Dir, PoolType.Fs, PoolType.NetFs, PoolType.Logical, PoolType.Disk }));
-        Assert.False(caps[PoolType.Logical].Supports(PoolOperations.CreateVolume) == false);
+        Assert.True(caps[PoolType.Logical].Supports(PoolOperations.CreateVolume | PoolOperations.ResizeVolume));
         Assert.False(caps[PoolType.Disk].Supports(PoolOperations.ResizeVolume));
         Assert.False(caps[PoolType.Disk].Supports(PoolOperations.Stop));
         Assert.Equal([WipeAlgorithm.Zero], caps[PoolType.IscsiDirect].WipeAlgorithms);
