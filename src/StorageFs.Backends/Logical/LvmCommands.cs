@@ -15,6 +15,10 @@ public sealed class LvmCommands(bool deviceMapper = true)
 {
     private const string LvFields = "lv_name,origin,lv_uuid,devices,segtype,stripes,seg_size,vg_extent_size,lv_size,lv_attr,lv_path";
 
+    /// <summary>The commands for this host: libvirt's where the kernel has device-mapper, else
+    /// with <c>--driverloaded n</c> (metadata only; LV nodes cannot exist without it).</summary>
+    public static LvmCommands ForHost() => new(Tools.HostSupport.HasDeviceMapper);
+
     /// <summary>True when LVM may activate volumes (device-mapper present).</summary>
     public bool DeviceMapper { get; } = deviceMapper;
 

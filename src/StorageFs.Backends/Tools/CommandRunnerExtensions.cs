@@ -9,10 +9,10 @@ public static class CommandRunnerExtensions
     /// <summary>Runs <paramref name="argv"/> and returns its result, or throws libvirt's
     /// <c>virCommandRun</c> error ("Child process (ARGV) unexpected exit status N: STDERR").</summary>
     public static CommandResult RunChecked(this ICommandRunner runner, IReadOnlyList<string> argv,
-        string? stdin = null, CancellationToken cancellation = default)
+        string? stdin = null, CancellationToken cancellation = default, IReadOnlyDictionary<string, string>? environment = null)
     {
         ArgumentNullException.ThrowIfNull(runner);
-        var result = runner.Run(argv, stdin, cancellation);
+        var result = runner.Run(argv, stdin, cancellation, environment);
         return result.Succeeded ? result : throw Failure(result);
     }
 

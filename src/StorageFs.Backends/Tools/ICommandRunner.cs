@@ -10,7 +10,9 @@ public interface ICommandRunner
 {
     /// <summary>Runs <paramref name="argv"/> (argv[0] looked up in PATH) to completion and
     /// returns its exit status and output; <paramref name="stdin"/>, when given, is written to
-    /// its standard input. Cancellation kills the process.</summary>
+    /// its standard input; <paramref name="environment"/> adds variables (secrets go there, never
+    /// on the command line, where every user can read them). Cancellation kills the process.</summary>
     /// <exception cref="StorageException">The program cannot be found or started.</exception>
-    CommandResult Run(IReadOnlyList<string> argv, string? stdin = null, CancellationToken cancellation = default);
+    CommandResult Run(IReadOnlyList<string> argv, string? stdin = null, CancellationToken cancellation = default,
+        IReadOnlyDictionary<string, string>? environment = null);
 }

@@ -25,7 +25,8 @@ public sealed class ProcessCommandRunner : ICommandRunner
     public static ProcessCommandRunner Default { get; } = new();
 
     /// <inheritdoc/>
-    public CommandResult Run(IReadOnlyList<string> argv, string? stdin = null, CancellationToken cancellation = default)
+    public CommandResult Run(IReadOnlyList<string> argv, string? stdin = null, CancellationToken cancellation = default,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         ArgumentNullException.ThrowIfNull(argv);
         if (argv.Count == 0)
@@ -45,6 +46,10 @@ public sealed class ProcessCommandRunner : ICommandRunner
         }
         psi.Environment["LC_ALL"] = "C";
         psi.Environment["LVM_SUPPRESS_FD_WARNINGS"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[name] = value;
+        }
         if (_log.IsEnabled(Serilog.Events.LogEventLevel.Debug))
         {
             _log.Debug("Running {Command}", CommandRunnerExtensions.CommandLineText(argv));

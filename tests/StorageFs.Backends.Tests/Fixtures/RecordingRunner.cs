@@ -23,11 +23,15 @@ internal sealed class RecordingRunner : ICommandRunner
     public RecordingRunner On(string program, int exit = 0, string stdout = "", string stderr = "") =>
         On(a => a[0] == program, exit, stdout, stderr);
 
-    public CommandResult Run(IReadOnlyList<string> argv, string? stdin = null, CancellationToken cancellation = default)
+    public List<IReadOnlyDictionary<string, string>?> Environments { get; } = [];
+
+    public CommandResult Run(IReadOnlyList<string> argv, string? stdin = null, CancellationToken cancellation = default,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         lock (_gate)
         {
             Calls.Add([.. argv]);
+            Environments.Add(environment);
         }
         foreach (var (when, then) in _script)
         {
