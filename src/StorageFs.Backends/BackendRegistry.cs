@@ -1,5 +1,14 @@
 using Serilog;
 using StorageFs.Backends.Dir;
+using StorageFs.Backends.Disk;
+using StorageFs.Backends.Fs;
+using StorageFs.Backends.Gluster;
+using StorageFs.Backends.Iscsi;
+using StorageFs.Backends.IscsiDirect;
+using StorageFs.Backends.Logical;
+using StorageFs.Backends.Mpath;
+using StorageFs.Backends.NetFs;
+using StorageFs.Backends.Scsi;
 using StorageFs.Backends.FsPool;
 using StorageFs.Core.Backend;
 
@@ -19,6 +28,15 @@ public static class BackendRegistry
     public static BackendTable Create(ILogger? logger = null, string qemuImg = "qemu-img") => new(
         [
             new DirPoolBackend(logger, qemuImg),
+            new FsPoolBackend(logger, qemuImg: qemuImg),
+            new NetFsPoolBackend(logger, qemuImg: qemuImg),
+            new LogicalPoolBackend(logger, lvm: LvmCommands.ForHost()),
+            new DiskPoolBackend(logger),
+            new IscsiPoolBackend(logger),
+            new IscsiDirectPoolBackend(logger),
+            new ScsiPoolBackend(logger),
+            new MpathPoolBackend(),
+            new GlusterPoolBackend(logger, qemuImg: qemuImg),
         ],
         [
             new DirFsPoolBackend(logger),
