@@ -31,9 +31,11 @@ internal static class PoolDirs
 
     private static string Redefine(StorageTree t, string name, string doc)
     {
+        // The name is checked before anything is defined: a refused write changes nothing.
+        string named = StorageFs.Core.Xml.PoolXml.Parse(doc).Name;
+        if (named != name)
+            throw new StorageException(ErrorCode.InvalidArg, $"pools/{name}/xml defines '{name}' only; the document names '{named}' (use /define for a new pool)");
         var info = t.Driver.DefinePool(doc);
-        if (info.Name != name)
-            throw new StorageException(ErrorCode.InvalidArg, $"pools/{name}/xml defines '{name}' only; the document names '{info.Name}' (use /define for a new pool)");
         return $"ok defined pool {info.Name} {info.Uuid}";
     }
 
