@@ -115,6 +115,10 @@ internal static class PoolDirs
                 return $"ok wiped volume {name} ({algorithm.ToString().ToLowerInvariant()})";
             case "resize":
                 var (size, flags) = Words.Resize(w);
+                // Shrinking without the flag is refused by policy (EPERM, docs/TREE.md), not a bad argument.
+                if ((flags & (VolumeResizeFlags.Shrink | VolumeResizeFlags.Delta)) == 0 && size < d.GetVolumeInfo(pool, name).Capacity)
+                    throw new StorageException(ErrorCode.OperationDenied,
+                        $"Can't shrink capacity below current capacity unless shrink flag explicitly specified: write 'resize {w[1]} shrink'");
                 var info = d.ResizeVolume(pool, name, size, flags);
                 return string.Create(CultureInfo.InvariantCulture, $"ok resized volume {name} to {info.Capacity}");
             case "clone":
