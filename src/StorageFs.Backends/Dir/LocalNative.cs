@@ -10,7 +10,7 @@ namespace StorageFs.Backends.Dir;
 /// lseek SEEK_DATA/SEEK_HOLE, unlink/rmdir with errno, chown, FICLONE. Every wrapper throws
 /// <see cref="StorageException"/> with libvirt's "what: strerror" wording on failure.
 /// Layouts: struct statx is architecture-independent (include/uapi/linux/stat.h); struct
-/// statvfs is glibc's LP64 layout (x86_64, aarch64).
+/// statvfs and struct dirent are glibc's LP64 layouts (x86_64, aarch64).
 /// </summary>
 internal static class LocalNative
 {
@@ -29,8 +29,20 @@ internal static class LocalNative
     public const int O_RDWR = 2;
     public const int O_CREAT = 0x40;
     public const int O_EXCL = 0x80;
-    public const int O_DIRECTORY = 0x10000;
-    public const int O_NOFOLLOW = 0x20000;
+    // O_DIRECTORY and O_NOFOLLOW differ between x86_64 and arm64 (asm/fcntl.h).
+    public static readonly int O_DIRECTORY = RuntimeInformation.ProcessArchitecture switch
+    {
+        Architecture.X64 => 0x10000,
+        Architecture.Arm64 => 0x4000,
+        _ => throw new PlatformNotSupportedException("StorageFs runs on x86_64 and arm64 Linux"),
+    };
+
+    public static readonly int O_NOFOLLOW = RuntimeInformation.ProcessArchitecture switch
+    {
+        Architecture.X64 => 0x20000,
+        Architecture.Arm64 => 0x8000,
+        _ => throw new PlatformNotSupportedException("StorageFs runs on x86_64 and arm64 Linux"),
+    };
     public const int O_CLOEXEC = 0x80000;
 
     public const int FALLOC_FL_KEEP_SIZE = 0x01;

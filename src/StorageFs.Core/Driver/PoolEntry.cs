@@ -68,4 +68,11 @@ internal sealed class PoolEntry<TDef, TChild> : IPoolEntry
     public IReadOnlyList<string> Problems { get; set; } = [];
 
     public Dictionary<string, ChildEntry<TChild>> Children { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>While a refresh runs outside the gate: the names of children changed meanwhile,
+    /// whose current state wins over what the refresh read.</summary>
+    public HashSet<string>? Touched { get; set; }
+
+    /// <summary>Under the gate, after changing child <paramref name="name"/>.</summary>
+    public void Touch(string name) => Touched?.Add(name);
 }

@@ -156,6 +156,7 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
             RequireNotStarting(entry);
             RequireNoJobs(entry);
             entry.Starting = true;
+            entry.Touched = [];
             def = entry.Def;
         }
         RefreshOutcome<TChild> outcome;
@@ -322,6 +323,7 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
         {
             entry.IsActive = false;
             entry.Starting = false;
+            entry.Touched = null;
             entry.Children.Clear();
             entry.State = entry.Persistent ? PoolState.Inaccessible : PoolState.Inactive;
             forget = EndInactive(entry);
@@ -369,10 +371,25 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
         entry.TargetPermissions = outcome.TargetPermissions;
         entry.Problems = outcome.Problems;
         entry.State = outcome.Problems.Count > 0 ? PoolState.Degraded : PoolState.Running;
+        // Children created, changed or deleted while the backend refreshed outside the gate
+        // keep their current state: the refresh may have read the directory before them.
+        var touched = (entry.Touched ?? []).Select(n => (Name: n, Child: entry.Children.GetValueOrDefault(n))).ToList();
+        entry.Touched = null;
         entry.Children.Clear();
         foreach (var child in outcome.Children)
         {
             entry.Children[_flavor.ChildName(child)] = new ChildEntry<TChild>(child, building: false);
+        }
+        foreach (var (name, child) in touched)
+        {
+            if (child is null)
+            {
+                entry.Children.Remove(name);
+            }
+            else
+            {
+                entry.Children[name] = child;
+            }
         }
     }
 

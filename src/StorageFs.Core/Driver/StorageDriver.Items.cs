@@ -77,6 +77,7 @@ public sealed partial class StorageDriver
                 sourceDef = sourceEntry.Def;
                 source = sourceChild.Def;
                 sourceChild.InUse++;
+                sourceEntry.Touch(sourceItem);
                 if (sourceEntry != entry)
                 {
                     sourceEntry.AsyncJobs++;
@@ -109,6 +110,7 @@ public sealed partial class StorageDriver
                 lock (sourceEntry.Gate)
                 {
                     sourceChild.InUse--;
+                    sourceEntry.Touch(sourceItem);
                     if (sourceEntry != entry)
                     {
                         sourceEntry.AsyncJobs--;
@@ -140,6 +142,7 @@ public sealed partial class StorageDriver
                 throw StorageErrors.NoSupport("fspool does not support item deletion");
             }
             child.InUse++;
+            entry.Touch(item);
             entry.AsyncJobs++;
         }
         var target = DefinitionCopy.Of(child.Def);
@@ -154,6 +157,7 @@ public sealed partial class StorageDriver
                 lock (entry.Gate)
                 {
                     child.InUse--;
+                    entry.Touch(item);
                     entry.AsyncJobs--;
                     if (ok && entry.Children.TryGetValue(item, out var current) && current == child)
                     {
@@ -211,6 +215,7 @@ public sealed partial class StorageDriver
             item.Path = null;
             var reserved = new ChildEntry<FsItemDefinition>(item, building: true);
             entry.Children[item.Name] = reserved;
+            entry.Touch(item.Name);
             entry.AsyncJobs++;
             return (def, item, reserved, backend);
         }
@@ -229,12 +234,14 @@ public sealed partial class StorageDriver
             if (ok)
             {
                 reserved.Def = built;
+                entry.Touch(built.Name);
                 reserved.Building = false;
                 AdjustSizes(entry, (long)built.Allocation);
             }
             else
             {
                 entry.Children.Remove(built.Name);
+                entry.Touch(built.Name);
             }
         }
         if (ok)

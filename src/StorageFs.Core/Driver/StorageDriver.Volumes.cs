@@ -65,6 +65,7 @@ public sealed partial class StorageDriver
             vol.Key = null;
             reserved = new ChildEntry<VolumeDefinition>(vol, building: true);
             entry.Children[vol.Name] = reserved;
+            entry.Touch(vol.Name);
             entry.AsyncJobs++;
         }
         var work = DefinitionCopy.Of(vol);
@@ -124,6 +125,7 @@ public sealed partial class StorageDriver
             vol.Key = null;
             reserved = new ChildEntry<VolumeDefinition>(vol, building: true);
             entry.Children[vol.Name] = reserved;
+            entry.Touch(vol.Name);
             entry.AsyncJobs++;
         }
 
@@ -144,6 +146,7 @@ public sealed partial class StorageDriver
                 }
                 source = sourceChild.Def;
                 sourceChild.InUse++;
+                sourceEntry.Touch(sourceVolume);
                 if (sourceEntry != entry)
                 {
                     sourceEntry.AsyncJobs++;
@@ -186,6 +189,7 @@ public sealed partial class StorageDriver
                 lock (sourceEntry.Gate)
                 {
                     sourceChild.InUse--;
+                    sourceEntry.Touch(sourceVolume);
                     if (sourceEntry != entry)
                     {
                         sourceEntry.AsyncJobs--;
@@ -214,6 +218,7 @@ public sealed partial class StorageDriver
         lock (entry.Gate)
         {
             child.InUse--;
+            entry.Touch(child.Def.Name);
             entry.AsyncJobs--;
             if (entry.Children.TryGetValue(volume, out var current) && current == child)
             {
@@ -282,12 +287,14 @@ public sealed partial class StorageDriver
             if (ok)
             {
                 reserved.Def = built;
+                entry.Touch(built.Name);
                 reserved.Building = false;
                 AdjustSizes(entry, (long)built.Allocation);
             }
             else
             {
                 entry.Children.Remove(built.Name);
+                entry.Touch(built.Name);
             }
         }
         if (ok)
@@ -333,6 +340,7 @@ public sealed partial class StorageDriver
                 throw StorageErrors.NoSupport(unsupported);
             }
             child.InUse++;
+            entry.Touch(volume);
             entry.AsyncJobs++;
             return (entry.Def, child.Def, child, backend);
         }
@@ -345,6 +353,7 @@ public sealed partial class StorageDriver
         lock (entry.Gate)
         {
             child.InUse--;
+            entry.Touch(child.Def.Name);
             entry.AsyncJobs--;
             if (refreshed is not null && entry.Children.TryGetValue(refreshed.Name, out var current) && current == child)
             {

@@ -126,7 +126,8 @@ public sealed class StorageJob : IOperationProgress
         Error = error;
         Finished = DateTimeOffset.UtcNow;
         Volatile.Write(ref _status, (int)status);
-        _cancel.Dispose();
+        // _cancel is not disposed: Cancel() may race with the end, and a CancellationTokenSource
+        // without a timer holds nothing the collector cannot reclaim.
         _done.TrySetResult();
     }
 }

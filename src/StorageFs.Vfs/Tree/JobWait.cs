@@ -1,31 +1,42 @@
+using System.Globalization;
+using StorageFs.Core;
 using StorageFs.Core.Driver;
 
 namespace StorageFs.Vfs.Tree;
 
 /// <summary>
-/// A long command blocks its writer until the job ends (notes/ux.md B7). If the writer gets a
-/// signal (Ctrl-C), the kernel sends FUSE INTERRUPT for the write: the job is cancelled and the
-/// write fails with the job's error, EINTR (OperationAborted).
+/// Long operations block their writer until the job ends, so the writer's exit status is the
+/// result, while <c>jobs/ID/</c> shows progress. An interrupt of the writer (Ctrl-C: FUSE
+/// INTERRUPT) cancels the job and the write fails with EINTR. A trailing <c>nowait</c> word
+/// returns at once with the job's id instead.
 /// </summary>
 internal static class JobWait
 {
-    /// <summary>Waits for <paramref name="job"/>, cancelling it on INTERRUPT; throws the job's error.</summary>
-    public static void Wait(RequestContext ctx, StorageJob job)
+    public static bool NoWait(ref string[] words)
     {
-        using (ctx.Cancellation.Register(() => Cancel(job)))
-            job.Wait();
+        if (words.Length > 1 && words[^1] == "nowait")
+        {
+            words = words[..^1];
+            return true;
+        }
+        return false;
     }
 
-    // The job may end (and dispose its token source) between the status check in Cancel and
-    // the cancellation itself; the INTERRUPT then has nothing left to do.
-    private static void Cancel(StorageJob job)
+    public static string Run(StorageJob job, bool noWait, CancellationToken cancel, string done)
     {
+        if (noWait)
+            return string.Create(CultureInfo.InvariantCulture, $"ok job {job.Id}");
         try
         {
-            job.Cancel();
+            job.Completion.Wait(cancel);
         }
-        catch (ObjectDisposedException)
+        catch (OperationCanceledException)
         {
+            job.Cancel();
+            job.Completion.Wait(TimeSpan.FromSeconds(30));
+            throw new StorageException(ErrorCode.OperationAborted, $"job {job.Id} cancelled: the writer was interrupted");
         }
+        job.Wait();
+        return done;
     }
 }

@@ -23,8 +23,8 @@ internal static class PoolDirs
             .Add("state", t.Text($"{at}/state", Modes.ReadOnly, _ => d.GetPoolInfo(name).StateName + "\n"))
             .Add("autostart", t.Text($"{at}/autostart", Modes.ReadWrite, _ => (d.GetPoolInfo(name).Autostart ? "yes" : "no") + "\n",
                 (_, c) => { d.SetPoolAutostart(name, Words.YesNo(c)); return $"ok autostart {c.Trim()}"; }))
-            .Add("ctl", t.Text($"{at}/ctl", Modes.WriteOnly, null, (ctx, c) => PoolCommand(ctx, d, name, c)))
-            .Add("create", t.Text($"{at}/create", Modes.WriteOnly, null, (ctx, doc) => CreateVolume(ctx, d, name, doc), WriteKind.Document))
+            .Add("ctl", t.Text($"{at}/ctl", Modes.WriteOnly, null, (ctx, c) => PoolCommand(d, name, c, ctx)))
+            .Add("create", t.Text($"{at}/create", Modes.WriteOnly, null, (_, doc) => $"ok created volume {d.CreateVolume(name, doc).Name}", WriteKind.Document))
             .Add("volumes", volumes)
             .Add("vol", vol);
     }
@@ -39,13 +39,6 @@ internal static class PoolDirs
         return $"ok defined pool {info.Name} {info.Uuid}";
     }
 
-    private static string CreateVolume(RequestContext ctx, StorageDriver d, string pool, string doc)
-    {
-        var job = d.StartCreateVolume(pool, doc);
-        JobWait.Wait(ctx, job);
-        return $"ok created volume {job.Target}";
-    }
-
     private static IReadOnlyList<string> Names(Func<IEnumerable<string>> list)
     {
         try
@@ -58,9 +51,10 @@ internal static class PoolDirs
         }
     }
 
-    internal static string PoolCommand(RequestContext ctx, StorageDriver d, string name, string command)
+    internal static string PoolCommand(StorageDriver d, string name, string command, RequestContext ctx)
     {
         string[] w = Words.Split(command);
+        bool noWait = JobWait.NoWait(ref w);
         switch (w[0])
         {
             case "start":
@@ -72,8 +66,7 @@ internal static class PoolDirs
                 d.StopPool(name);
                 return $"ok stopped pool {name}";
             case "build":
-                JobWait.Wait(ctx, d.StartBuildPool(name, Words.BuildFlags(w)));
-                return $"ok built pool {name}";
+                return JobWait.Run(d.StartBuildPool(name, Words.BuildFlags(w)), noWait, ctx.Cancellation, $"ok built pool {name}");
             case "refresh":
                 Words.NoArguments(w);
                 d.RefreshPool(name);
@@ -100,19 +93,20 @@ internal static class PoolDirs
             .Add("xml", t.Text($"{at}/xml", Modes.ReadOnly, _ => d.GetVolumeXml(pool, name)))
             .Add("path", t.Text($"{at}/path", Modes.ReadOnly, _ => d.GetVolumePath(pool, name) + "\n"))
             .Add("key", t.Text($"{at}/key", Modes.ReadOnly, _ => d.GetVolumeKey(pool, name) + "\n"))
-            .Add("ctl", t.Text($"{at}/ctl", Modes.WriteOnly, null, (ctx, c) => VolumeCommand(ctx, d, pool, name, c)))
+            .Add("ctl", t.Text($"{at}/ctl", Modes.WriteOnly, null, (ctx, c) => VolumeCommand(d, pool, name, c, ctx)))
             .Add("data", new VSymlink(() => $"../../volumes/{name}"));
     }
 
-    internal static string VolumeCommand(RequestContext ctx, StorageDriver d, string pool, string name, string command)
+    internal static string VolumeCommand(StorageDriver d, string pool, string name, string command, RequestContext ctx)
     {
         string[] w = Words.Split(command);
+        bool noWait = JobWait.NoWait(ref w);
         switch (w[0])
         {
             case "wipe":
                 var algorithm = Words.Wipe(w);
-                JobWait.Wait(ctx, d.StartWipeVolume(pool, name, algorithm));
-                return $"ok wiped volume {name} ({algorithm.ToString().ToLowerInvariant()})";
+                return JobWait.Run(d.StartWipeVolume(pool, name, algorithm), noWait, ctx.Cancellation,
+                    $"ok wiped volume {name} ({algorithm.ToString().ToLowerInvariant()})");
             case "resize":
                 var (size, flags) = Words.Resize(w);
                 // Shrinking without the flag is refused by policy (EPERM, docs/TREE.md), not a bad argument.
@@ -133,8 +127,8 @@ internal static class PoolDirs
                 doc.Element("name")!.Value = w[1];
                 doc.Element("key")?.Remove();
                 doc.Element("target")?.Element("path")?.Remove();
-                JobWait.Wait(ctx, d.StartCloneVolume(pool, doc.ToString(), pool, name));
-                return $"ok cloned volume {name} to {w[1]}";
+                return JobWait.Run(d.StartCloneVolume(pool, doc.ToString(), pool, name), noWait, ctx.Cancellation,
+                    $"ok cloned volume {name} to {w[1]}");
             case "delete":
                 Words.ExpectName(w, "delete", name);
                 d.DeleteVolume(pool, name);
@@ -159,15 +153,16 @@ internal static class PoolDirs
             .Add("state", t.Text($"{at}/state", Modes.ReadOnly, _ => d.GetFsPoolInfo(name).StateName + "\n"))
             .Add("autostart", t.Text($"{at}/autostart", Modes.ReadWrite, _ => (d.GetFsPoolInfo(name).Autostart ? "yes" : "no") + "\n",
                 (_, c) => { d.SetFsPoolAutostart(name, Words.YesNo(c)); return $"ok autostart {c.Trim()}"; }))
-            .Add("ctl", t.Text($"{at}/ctl", Modes.WriteOnly, null, (ctx, c) => FsPoolCommand(ctx, d, name, c)))
+            .Add("ctl", t.Text($"{at}/ctl", Modes.WriteOnly, null, (ctx, c) => FsPoolCommand(d, name, c, ctx)))
             .Add("create", t.Text($"{at}/create", Modes.WriteOnly, null, (_, doc) => $"ok created item {d.CreateItem(name, doc).Name}", WriteKind.Document))
             .Add("items", items)
             .Add("item", item);
     }
 
-    internal static string FsPoolCommand(RequestContext ctx, StorageDriver d, string name, string command)
+    internal static string FsPoolCommand(StorageDriver d, string name, string command, RequestContext ctx)
     {
         string[] w = Words.Split(command);
+        bool noWait = JobWait.NoWait(ref w);
         switch (w[0])
         {
             case "start":
@@ -179,8 +174,7 @@ internal static class PoolDirs
                 d.StopFsPool(name);
                 return $"ok stopped fspool {name}";
             case "build":
-                JobWait.Wait(ctx, d.StartBuildFsPool(name, Words.BuildFlags(w)));
-                return $"ok built fspool {name}";
+                return JobWait.Run(d.StartBuildFsPool(name, Words.BuildFlags(w)), noWait, ctx.Cancellation, $"ok built fspool {name}");
             case "refresh":
                 Words.NoArguments(w);
                 d.RefreshFsPool(name);
@@ -209,11 +203,11 @@ internal static class PoolDirs
             .Add("ctl", t.Text($"{at}/ctl", Modes.WriteOnly, null, (ctx, c) =>
             {
                 string[] w = Words.Split(c);
+                bool noWait = JobWait.NoWait(ref w);
                 if (w[0] != "delete")
                     throw Words.Invalid($"unknown command '{w[0]}' (delete NAME)");
                 Words.ExpectName(w, "delete", name);
-                JobWait.Wait(ctx, d.StartDeleteItem(fspool, name));
-                return $"ok deleted item {name}";
+                return JobWait.Run(d.StartDeleteItem(fspool, name), noWait, ctx.Cancellation, $"ok deleted item {name}");
             }));
     }
 }

@@ -112,12 +112,19 @@ internal static class MountCommand
         var allowed = config.AllowedDirectories.Append(config.StateDir).Distinct().ToList();
         var store = new DefinitionStore(Path.Combine(config.StateDir, "config"), log, StorageDriver.ValidateStored);
         var driver = new StorageDriver(BackendRegistry.Create(log), store,
-            new StorageDriverOptions { Policy = new TargetPathPolicy(allowed), RuntimeDirectory = config.RuntimeDir }, log);
+            new StorageDriverOptions { Policy = new TargetPathPolicy(allowed), RuntimeDirectory = RuntimeDirFor(config) }, log);
         driver.Load();
         if (config.DefaultPools)
             EnsureDefaults(driver, config.StateDir, log);
         return driver;
     }
+
+    /// <summary>
+    /// The once-per-boot autostart marker lives in a runtime directory (a tmpfs) per state
+    /// directory, so two daemons on two state directories each autostart their own pools.
+    /// </summary>
+    private static string RuntimeDirFor(DaemonConfig config) =>
+        Path.Combine(config.RuntimeDir, config.StateDir.Trim('/').Replace('/', '_'));
 
     private static void EnsureDefaults(StorageDriver driver, string stateDir, ILogger log)
     {

@@ -104,4 +104,29 @@ public sealed class ConcurrencyTests : IDisposable
         job.Wait();
         Assert.Equal(1UL << 20, job.DoneBytes);
     }
+
+    [Fact]
+    public async Task VolumesCreatedAndDeletedWhileARefreshRuns_KeepTheirNewState()
+    {
+        var driver = _fx.NewDriver();
+        _fx.Running(driver, "p");
+        driver.CreateVolume("p", DriverFixture.Volume("old"));
+        _fx.Dir.HoldRefresh = true;
+        _fx.Dir.RefreshGate.Reset();
+        var refresh = Task.Run(() => driver.RefreshPool("p"));
+        Assert.True(_fx.Dir.RefreshStarted.Wait(TimeSpan.FromSeconds(10)));
+
+        Assert.Equal(PoolState.Running, driver.GetPoolInfo("p").State);
+        driver.CreateVolume("p", DriverFixture.Volume("new"));
+        driver.DeleteVolume("p", "old");
+        var building = driver.StartCloneVolume("p", "<volume><name>copy</name></volume>", "p", "new");
+        building.Wait();
+        _fx.Dir.RefreshGate.Set();
+        await refresh;
+        _fx.Dir.HoldRefresh = false;
+
+        Assert.Equal(["copy", "new"], driver.ListVolumes("p").Select(v => v.Name));
+        driver.RefreshPool("p");
+        Assert.Equal(["copy", "new"], driver.ListVolumes("p").Select(v => v.Name));
+    }
 }

@@ -95,6 +95,7 @@ internal sealed class DriverFixture : IDisposable
     {
         Dir.BuildGate.Set();
         Dir.WipeGate.Set();
+        Dir.RefreshGate.Set();
         _root.Dispose();
     }
 

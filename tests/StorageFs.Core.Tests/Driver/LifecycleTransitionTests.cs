@@ -56,7 +56,7 @@ public sealed class LifecycleTransitionTests : IDisposable
         var error = Record.Exception(() => Do(driver, op));
 
         _fx.Dir.BuildGate.Set();
-        build?.Completion.Wait(TimeSpan.FromSeconds(10));
+        build?.Wait();
         if (expected == Ok)
         {
             Assert.Null(error);

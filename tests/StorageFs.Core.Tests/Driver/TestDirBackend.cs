@@ -36,6 +36,13 @@ internal sealed class TestDirBackend : IPoolBackend
 
     public int Refreshes;
 
+    /// <summary>When set, a refresh reads the directory, signals <see cref="RefreshStarted"/> and waits on <see cref="RefreshGate"/>.</summary>
+    public bool HoldRefresh { get; set; }
+
+    public ManualResetEventSlim RefreshGate { get; } = new(true);
+
+    public ManualResetEventSlim RefreshStarted { get; } = new(false);
+
     public bool CheckActive(PoolDefinition pool) => Directory.Exists(pool.Target.Path);
 
     public void Build(PoolDefinition pool, PoolBuildFlags flags, IOperationProgress progress, CancellationToken cancellation)
@@ -85,6 +92,12 @@ internal sealed class TestDirBackend : IPoolBackend
             vol.Key = file;
             Fill(vol);
             volumes.Add(vol);
+        }
+        if (HoldRefresh)
+        {
+            // The directory has been read: hold the result back, as a slow refresh would.
+            RefreshStarted.Set();
+            RefreshGate.Wait(cancellation);
         }
         return new PoolRefreshResult(new PoolSizes(1UL << 40, 1UL << 30, (1UL << 40) - (1UL << 30)), volumes, null, problems);
     }

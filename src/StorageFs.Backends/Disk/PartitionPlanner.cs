@@ -1,0 +1,124 @@
+using StorageFs.Core.Backend;
+
+namespace StorageFs.Backends.Disk;
+
+/// <summary>
+/// Places a new partition, after libvirt (<c>virStorageBackendDiskPartFormat</c>,
+/// <c>virStorageBackendDiskPartTypeToCreate</c>, <c>virStorageBackendDiskPartBoundaries</c>):
+/// on a DOS table, primary while fewer than four primary/extended slots are used, then logical
+/// inside the extended partition; at most one extended partition; the smallest free region that
+/// fits. One deliberate change: the start is aligned up to 1 MiB (parted's optimal alignment)
+/// where libvirt aligns DOS partitions to 1980s cylinders and GPT ones not at all (parted then
+/// warns "not properly aligned"). A logical partition leaves room for its EBR before it.
+/// </summary>
+public static class PartitionPlanner
+{
+    /// <summary>Alignment of partition starts.</summary>
+    public const ulong Alignment = 1 << 20;
+
+    /// <summary>libvirt's parted file-system word for a DOS partition of volume format
+    /// <paramref name="format"/> (<c>virStoragePartedFs</c>).</summary>
+    public static string? PartedFileSystem(string? format) => (format ?? "none") switch
+    {
+        "none" or "linux" or "linux-lvm" or "linux-raid" => "ext2",
+        "fat16" => "fat16",
+        "fat32" => "fat32",
+        "linux-swap" => "linux-swap",
+        "extended" => "extended",
+        _ => null,
+    };
+
+    /// <summary>Plans a partition of <paramref name="capacity"/> bytes and volume format
+    /// <paramref name="format"/> on a disk whose table is <paramref name="table"/>, whose libvirt
+    /// label is <paramref name="label"/> and whose extended partition (DOS) is
+    /// <paramref name="extended"/>.</summary>
+    /// <exception cref="StorageException">libvirt's messages: "extended partition already exists",
+    /// "no extended partition found and no primary partition available", "no large enough free
+    /// extent", "Invalid partition type".</exception>
+    public static PartitionPlan Plan(PartedTable table, string label, int? extended, string? format, ulong capacity)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        bool dos = label == "dos";
+        var ext = extended is { } n ? table.Partitions.FirstOrDefault(p => p.Number == n) : null;
+        PartitionKind kind;
+        string type;
+        if (!dos)
+        {
+            kind = PartitionKind.Primary;
+            type = "primary";
+        }
+        else
+        {
+            var fs = PartedFileSystem(format) ?? throw StorageErrors.Internal("Invalid partition type");
+            int slots = table.Partitions.Count(p => p.Number <= 4);
+            if (format == "extended")
+            {
+                if (ext is not null)
+                {
+                    throw StorageErrors.Internal("extended partition already exists");
+                }
+                kind = PartitionKind.Extended;
+                type = "extended";
+            }
+            else if (slots < 4)
+            {
+                kind = PartitionKind.Primary;
+                type = "primary " + fs;
+            }
+            else
+            {
+                kind = ext is not null
+                    ? PartitionKind.Logical
+                    : throw StorageErrors.Internal("no extended partition found and no primary partition available");
+                type = "logical " + fs;
+            }
+            if (kind != PartitionKind.Logical && slots >= 4)
+            {
+                throw StorageErrors.Internal("no extended partition found and no primary partition available");
+            }
+        }
+
+        ulong sector = Math.Max(512u, table.SectorSize);
+        ulong size = (capacity + sector - 1) / sector * sector;
+        PartitionPlan? best = null;
+        ulong bestRegion = 0;
+        foreach (var free in table.Free)
+        {
+            bool inside = ext is not null && free.Start >= ext.Start && free.End <= ext.End;
+            if ((kind == PartitionKind.Logical) != inside)
+            {
+                continue;
+            }
+            ulong start = AlignUp(free.Start + (kind == PartitionKind.Logical ? sector : 0));
+            if (size == 0 || start > free.End || free.End - start + 1 < size)
+            {
+                continue;
+            }
+            if (best is null || free.Size < bestRegion)
+            {
+                best = new PartitionPlan(kind, type, start, start + size - 1, NextNumber(table, dos, kind));
+                bestRegion = free.Size;
+            }
+        }
+        return best ?? throw StorageErrors.Internal("no large enough free extent");
+    }
+
+    // parted numbers GPT (and DOS primary) partitions with the lowest unused number, DOS logical
+    // ones after the highest logical.
+    private static int NextNumber(PartedTable table, bool dos, PartitionKind kind)
+    {
+        var used = table.Partitions.Select(p => p.Number).ToHashSet();
+        if (dos && kind == PartitionKind.Logical)
+        {
+            return Math.Max(4, used.DefaultIfEmpty(0).Max()) + 1;
+        }
+        int n = 1;
+        while (used.Contains(n))
+        {
+            n++;
+        }
+        return n;
+    }
+
+    private static ulong AlignUp(ulong offset) => (offset + Alignment - 1) / Alignment * Alignment;
+}

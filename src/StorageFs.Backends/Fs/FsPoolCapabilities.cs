@@ -1,0 +1,18 @@
+using StorageFs.Backends.Tools;
+using StorageFs.Core.Backend;
+using StorageFs.Core.Model;
+
+namespace StorageFs.Backends.Fs;
+
+/// <summary>
+/// What an <c>fs</c> pool supports: the dir backend's volumes (same formats, wipe algorithms and
+/// clone sources) plus libvirt's fs lifecycle — check (mounted), start (mount), stop (umount),
+/// build (mkdir, and mkfs with --overwrite or --no-overwrite), delete (rmdir).
+/// </summary>
+public static class FsPoolCapabilities
+{
+    /// <summary>The record.</summary>
+    public static PoolBackendCapabilities Value { get; } = FileVolumes.CapabilitiesFor(PoolType.Fs,
+        PoolOperations.Check | PoolOperations.Start | PoolOperations.Stop | PoolOperations.Build | PoolOperations.Delete,
+        PoolBuildFlags.Overwrite | PoolBuildFlags.NoOverwrite);
+}

@@ -1,0 +1,23 @@
+using StorageFs.Core.Backend;
+using StorageFs.Core.Model;
+
+namespace StorageFs.Backends.IscsiDirect;
+
+/// <summary>
+/// What an <c>iscsi-direct</c> pool supports: libvirt's <c>virStorageBackendISCSIDirect</c>
+/// table — check, refresh (the target's LUNs as network volumes) and a zero-only wipe; no
+/// build, start or stop (nothing to set up: every refresh logs in afresh), no volume creation.
+/// </summary>
+public static class IscsiDirectPoolCapabilities
+{
+    /// <summary>The record.</summary>
+    public static PoolBackendCapabilities Value { get; } = new(
+        PoolType.IscsiDirect,
+        PoolOperations.Check | PoolOperations.Refresh | PoolOperations.WipeVolume,
+        VolumeFormats: [],
+        DefaultVolumeFormat: null,
+        WipeAlgorithms: [WipeAlgorithm.Zero],
+        BuildFlags: PoolBuildFlags.None,
+        CloneSources: [],
+        TargetIsDirectory: false);
+}

@@ -1,0 +1,18 @@
+using StorageFs.Backends.Tools;
+using StorageFs.Core.Backend;
+using StorageFs.Core.Model;
+
+namespace StorageFs.Backends.NetFs;
+
+/// <summary>
+/// What a <c>netfs</c> pool supports: the dir backend's volumes plus libvirt's netfs lifecycle —
+/// check (mounted), start (mount nfs/glusterfs/cifs with libvirt's argv), stop (umount), build
+/// (mkdir; overwrite flags accepted and meaningless, as in libvirt), delete (rmdir).
+/// </summary>
+public static class NetFsPoolCapabilities
+{
+    /// <summary>The record.</summary>
+    public static PoolBackendCapabilities Value { get; } = FileVolumes.CapabilitiesFor(PoolType.NetFs,
+        PoolOperations.Check | PoolOperations.Start | PoolOperations.Stop | PoolOperations.Build | PoolOperations.Delete,
+        PoolBuildFlags.Overwrite | PoolBuildFlags.NoOverwrite);
+}

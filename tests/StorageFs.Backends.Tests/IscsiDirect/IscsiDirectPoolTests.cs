@@ -1,0 +1,137 @@
+using StorageFs.Backends.IscsiDirect;
+using StorageFs.Backends.Tests.Fixtures;
+using StorageFs.Backends.Tools;
+using StorageFs.Core;
+using StorageFs.Core.Driver;
+using StorageFs.Core.Model;
+
+namespace StorageFs.Backends.Tests.IscsiDirect;
+
+/// <summary>
+/// iscsi-direct pools against a real tgtd on 127.0.0.1 with file-backed LUNs, reached with
+/// libiscsi's tools (no kernel initiator needed), with and without CHAP.
+/// </summary>
+[Collection(DeviceCollection.Name)]
+public sealed class IscsiDirectPoolTests : IDisposable
+{
+    private const string Initiator = "iqn.2026-11.org.storagefs:client";
+    private static readonly Guid SecretUuid = Guid.Parse("6a4c3e5e-8f1b-4d6e-9a51-0c2d7e3f9b10");
+    private readonly DeviceHarness _h;
+    private readonly string _secrets;
+
+    public IscsiDirectPoolTests()
+    {
+        var root = Directory.CreateTempSubdirectory("sfs-secrets-").FullName;
+        _secrets = root;
+        _h = new DeviceHarness(new IscsiDirectPoolBackend(secrets: new DirectorySecretStore(root)));
+    }
+
+    public void Dispose()
+    {
+        _h.Dispose();
+        Directory.Delete(_secrets, recursive: true);
+    }
+
+    private static string Pool(string target, string? auth = null) =>
+        $"<pool type='iscsi-direct'><name>i</name><source><host name='127.0.0.1' port='3260'/><device path='{target}'/>" +
+        $"<initiator><iqn name='{Initiator}'/></initiator>{auth}</source></pool>";
+
+    private void StoreSecret(string value)
+    {
+        Directory.CreateDirectory(Path.Combine(_secrets, "by-uuid"));
+        var file = Path.Combine(_secrets, "by-uuid", SecretUuid.ToString("D"));
+        File.WriteAllText(file, value + "\n");
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    }
+
+    [DeviceFact("tgtd", "tgtadm", "iscsi-ls", "iscsi-readcapacity16", "qemu-io")]
+    public void Refresh_ListsEveryLun_WithExactCapacities_AndZeroWipeClearsTheBackingFile()
+    {
+        var tgt = new TgtDaemon(_h.Root, 64L << 20, 32L << 20);
+        _h.OnDispose(tgt);
+        _h.Driver.DefinePool(Pool(tgt.Target));
+        _h.Driver.StartPool("i");
+
+        var vols = _h.Driver.ListVolumes("i");
+        Assert.Equal(["unit:0:0:0", "unit:0:0:1", "unit:0:0:2"], vols.Select(v => v.Name));
+        Assert.Equal([0UL, 64UL << 20, 32UL << 20], vols.Select(v => v.Capacity));
+        Assert.Equal($"ip-127.0.0.1:3260-iscsi-{tgt.Target}-lun-1", vols[1].Path);
+        Assert.Equal(VolumeType.Network, vols[1].Type);
+        var info = _h.Driver.GetPoolInfo("i");
+        Assert.Equal((96UL << 20, 96UL << 20, 0UL), (info.Capacity, info.Allocation, info.Available));
+
+        using (var f = new FileStream(tgt.LunFiles[1], FileMode.Open, FileAccess.Write))
+        {
+            f.Write(Enumerable.Repeat((byte)0x77, 1 << 20).ToArray());
+        }
+        _h.Driver.WipeVolume("i", "unit:0:0:2");
+        var head = new byte[1 << 20];
+        using (var f = File.OpenRead(tgt.LunFiles[1]))
+        {
+            f.ReadExactly(head);
+        }
+        Assert.All(head, b => Assert.Equal(0, b));
+
+        var e = Assert.Throws<StorageException>(() => _h.Driver.WipeVolume("i", "unit:0:0:1", Core.Backend.WipeAlgorithm.Random));
+        Assert.Equal("argument unsupported: 'random' algorithm not supported", e.Message);
+        Assert.Equal(ErrorCode.NoSupport, Assert.Throws<StorageException>(() =>
+            _h.Driver.CreateVolume("i", "<volume><name>x</name><capacity>1</capacity></volume>")).Code);
+    }
+
+    [DeviceFact("tgtd", "tgtadm", "iscsi-ls", "iscsi-readcapacity16", "qemu-io")]
+    public void Chap_TheRightSecretLogsIn_AWrongOneIsRefusedWithTheTargetsAnswer()
+    {
+        var tgt = new TgtDaemon(_h.Root, 16L << 20);
+        _h.OnDispose(tgt);
+        tgt.RequireChap("sfsuser", "sfssecret1234");
+        var auth = $"<auth type='chap' username='sfsuser'><secret uuid='{SecretUuid}'/></auth>";
+
+        _h.Driver.DefinePool(Pool(tgt.Target, auth));
+        var missing = Assert.Throws<StorageException>(() => _h.Driver.StartPool("i"));
+        Assert.Equal($"Secret not found: no secret with matching uuid '{SecretUuid}'", missing.Message);
+
+        StoreSecret("wrong-secret-1");
+        var denied = Assert.Throws<StorageException>(() => _h.Driver.StartPool("i"));
+        Assert.Contains("Authentication failure", denied.Message, StringComparison.Ordinal);
+        Assert.Equal(PoolState.Inactive, _h.Driver.GetPoolInfo("i").State);
+
+        StoreSecret("sfssecret1234");
+        _h.Driver.StartPool("i");
+        Assert.Equal(16UL << 20, _h.Driver.GetVolumeInfo("i", "unit:0:0:1").Capacity);
+        _h.Driver.WipeVolume("i", "unit:0:0:1");
+        Assert.Empty(Directory.GetDirectories(Path.GetTempPath(), "storagefs-chap-*"));
+    }
+
+    [DeviceFact("tgtd", "tgtadm", "iscsi-ls")]
+    public void UnknownTarget_FailsNamingIt()
+    {
+        var tgt = new TgtDaemon(_h.Root, 16L << 20);
+        _h.OnDispose(tgt);
+        _h.Driver.DefinePool(Pool(tgt.Target + "-nope"));
+
+        var e = Assert.Throws<StorageException>(() => _h.Driver.StartPool("i"));
+
+        Assert.Equal($"operation failed: iSCSI target '{tgt.Target}-nope' not found at portal '127.0.0.1:3260'", e.Message);
+    }
+
+    [Fact]
+    public void Commands_NeverCarryThePassword()
+    {
+        var list = LibIscsiCommands.List(Initiator, "[fe80::1]:3260", "user");
+        Assert.Equal(["iscsi-ls", "-s", "-i", Initiator, "iscsi://user@[fe80::1]:3260"], list);
+        var zero = LibIscsiCommands.WriteZeroes(Initiator, "h:3260", "u", "/run/x/secret", "iqn.t", 3, 1024);
+        Assert.Equal(["qemu-io", "--object", "secret,id=sfs-chap,file=/run/x/secret", "--image-opts",
+            $"driver=raw,file.driver=iscsi,file.transport=tcp,file.portal=h:3260,file.target=iqn.t,file.lun=3,file.initiator-name={Initiator},file.user=u,file.password-secret=sfs-chap",
+            "-c", "write -z 0 1024"], zero);
+    }
+
+    [Fact]
+    public void IscsiLs_ExitingZeroAfterAFailedLogin_IsAnError()
+    {
+        const string output = "Target:iqn.t Portal:127.0.0.1:3260,1\nlist_luns: iscsi_connect failed. Failed to log in to target. Status: Authentication failure(513)\n";
+
+        var e = Assert.Throws<StorageException>(() => IscsiLsOutput.LunsOf(output, "iqn.t", "127.0.0.1:3260"));
+
+        Assert.Contains("Authentication failure(513)", e.Message, StringComparison.Ordinal);
+    }
+}
