@@ -31,9 +31,11 @@ internal static class PoolDirs
 
     private static string Redefine(StorageTree t, string name, string doc)
     {
+        // The name is checked before anything is defined: a refused write changes nothing.
+        string named = StorageFs.Core.Xml.PoolXml.Parse(doc).Name;
+        if (named != name)
+            throw new StorageException(ErrorCode.InvalidArg, $"pools/{name}/xml defines '{name}' only; the document names '{named}' (use /define for a new pool)");
         var info = t.Driver.DefinePool(doc);
-        if (info.Name != name)
-            throw new StorageException(ErrorCode.InvalidArg, $"pools/{name}/xml defines '{name}' only; the document names '{info.Name}' (use /define for a new pool)");
         return $"ok defined pool {info.Name} {info.Uuid}";
     }
 
@@ -107,11 +109,19 @@ internal static class PoolDirs
                     $"ok wiped volume {name} ({algorithm.ToString().ToLowerInvariant()})");
             case "resize":
                 var (size, flags) = Words.Resize(w);
+                // Shrinking without the flag is refused by policy (EPERM, docs/TREE.md), not a bad argument.
+                if ((flags & (VolumeResizeFlags.Shrink | VolumeResizeFlags.Delta)) == 0 && size < d.GetVolumeInfo(pool, name).Capacity)
+                    throw new StorageException(ErrorCode.OperationDenied,
+                        $"Can't shrink capacity below current capacity unless shrink flag explicitly specified: write 'resize {w[1]} shrink'");
                 var info = d.ResizeVolume(pool, name, size, flags);
                 return string.Create(CultureInfo.InvariantCulture, $"ok resized volume {name} to {info.Capacity}");
             case "clone":
                 if (w.Length != 2)
                     throw Words.Invalid("usage: clone NEWNAME");
+                // The driver calls a taken name an internal error (libvirt's storageVolCreateXMLFrom);
+                // for the tree it is EEXIST, as for create (notes/ux.md B5).
+                if (d.ListVolumes(pool).Any(v => v.Name == w[1]))
+                    throw new StorageException(ErrorCode.VolExists, $"storage volume '{w[1]}' exists already");
                 string xml = d.GetVolumeXml(pool, name);
                 var doc = System.Xml.Linq.XElement.Parse(xml);
                 doc.Element("name")!.Value = w[1];

@@ -29,8 +29,10 @@ internal sealed class MountOptions
     [Option("foreground", HelpText = "Stay in the foreground (the daemon always does; kept for systemd-style invocations).")]
     public bool Foreground { get; set; }
 
-    [Option("allow-other", HelpText = "Let users other than root access the mount (they may read, only root may change).")]
-    public bool? AllowOther { get; set; }
+    // A plain switch: CommandLineParser makes a bool? option take a value, so "--allow-other"
+    // last on the line was dropped silently and before MOUNTPOINT swallowed it.
+    [Option("allow-other", HelpText = "Let users other than root access the mount (they may read, only root may change); the configuration's allowOther (default true) also turns it on.")]
+    public bool AllowOther { get; set; }
 
     [Option("log-level", Default = LogEventLevel.Information, HelpText = "Verbose, Debug, Information, Warning, Error (Verbose traces every FUSE request).")]
     public LogEventLevel LogLevel { get; set; }
@@ -69,7 +71,7 @@ internal static class MountCommand
         var tree = new StorageTree(driver, log);
         var options = new FuseServerOptions
         {
-            AllowOther = o.AllowOther ?? config.AllowOther,
+            AllowOther = o.AllowOther || config.AllowOther,
             DefaultPermissions = true,
             EntryTimeout = TimeSpan.FromSeconds(1),
             AttrTimeout = TimeSpan.FromSeconds(1),

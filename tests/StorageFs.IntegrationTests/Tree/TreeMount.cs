@@ -1,0 +1,176 @@
+namespace StorageFs.IntegrationTests.Tree;
+
+/// <summary>
+/// A scratch directory holding a mountpoint (<c>mnt/</c>), a state directory (<c>state/</c>,
+/// where pool targets go too: <c>state/pools/NAME</c>), room for host files (<c>work/</c>) and
+/// a configuration file, plus the <c>storagefs mount</c> daemons that served the mountpoint,
+/// newest last. The configuration keeps the runtime directory (the once-per-boot autostart
+/// marker) inside the scratch directory, so runs never share /run/storagefs. Scripts run with
+/// M, S and W naming the three directories, and SFS the command running storagefs. Dispose
+/// stops every daemon, aborts and detaches any mount still there, then deletes the scratch
+/// directory.
+/// </summary>
+public sealed class TreeMount : IDisposable
+{
+    private readonly List<TreeDaemon> _daemons = [];
+    private readonly Dictionary<string, string> _environment;
+    private readonly string[] _arguments;
+    private int _names;
+
+    private TreeMount(bool allowOtherInConfig, string[] arguments)
+    {
+        Root = Directory.CreateTempSubdirectory("storagefs-tree-").FullName;
+        // Other users must reach the mountpoint for the permission tests (the kernel checks
+        // search permission on every directory above it).
+        File.SetUnixFileMode(Root, (UnixFileMode)0x1ED);
+        MountPoint = Directory.CreateDirectory(Path.Combine(Root, "mnt")).FullName;
+        StateDir = Directory.CreateDirectory(Path.Combine(Root, "state")).FullName;
+        WorkDir = Directory.CreateDirectory(Path.Combine(Root, "work")).FullName;
+        RuntimeDir = Path.Combine(Root, "run");
+        ConfigFile = Path.Combine(Root, "storagefs.json");
+        File.WriteAllText(ConfigFile, $$"""
+            {
+              "allowedDirectories": ["/var/lib/storagefs", "/srv"],
+              "runtimeDir": "{{RuntimeDir}}",
+              "allowOther": {{(allowOtherInConfig ? "true" : "false")}}
+            }
+            """);
+        _arguments = ["--state-dir", StateDir, "--config", ConfigFile, .. arguments];
+        _environment = new()
+        {
+            ["M"] = MountPoint,
+            ["S"] = StateDir,
+            ["W"] = WorkDir,
+            ["SFS"] = $"{TreeDaemon.DotnetHost} {TreeDaemon.StorageFsDll}",
+        };
+    }
+
+    public string Root { get; }
+
+    public string MountPoint { get; }
+
+    public string StateDir { get; }
+
+    public string WorkDir { get; }
+
+    public string RuntimeDir { get; }
+
+    public string ConfigFile { get; }
+
+    /// <summary>The newest daemon.</summary>
+    public TreeDaemon Daemon => _daemons[^1];
+
+    /// <summary>
+    /// Mounts the tree on a fresh state directory. <paramref name="allowOtherInConfig"/> is the
+    /// configuration's <c>allowOther</c>; <paramref name="arguments"/> are added to the command line.
+    /// </summary>
+    public static TreeMount Start(bool allowOtherInConfig = true, params string[] arguments)
+    {
+        var mount = new TreeMount(allowOtherInConfig, arguments);
+        try
+        {
+            mount._daemons.Add(TreeDaemon.Start(mount.MountPoint, mount._arguments));
+        }
+        catch
+        {
+            mount.Dispose();
+            throw;
+        }
+        return mount;
+    }
+
+    /// <summary>
+    /// SIGTERM to the daemon, which must unmount and exit 0 within 10 s; then a new daemon on
+    /// the same state directory.
+    /// </summary>
+    public TreeDaemon Restart()
+    {
+        TreeDaemon old = Daemon;
+        old.Signal("TERM");
+        Assert.True(old.WaitForExit(TimeSpan.FromSeconds(10)), $"storagefs still running 10 s after SIGTERM\n--- daemon log ---\n{old.Log}");
+        Assert.True(old.ExitCode == 0, $"storagefs exited {old.ExitCode} after SIGTERM\n--- daemon log ---\n{old.Log}");
+        Assert.False(MountTable.IsMounted(MountPoint), $"{MountPoint} still mounted after the daemon exited\n--- daemon log ---\n{old.Log}");
+        var daemon = TreeDaemon.Start(MountPoint, _arguments);
+        _daemons.Add(daemon);
+        return daemon;
+    }
+
+    /// <summary>A pool or fspool name no other test of this mount uses.</summary>
+    public string NewName(string prefix) => $"{prefix}{Interlocked.Increment(ref _names)}";
+
+    /// <summary>A dir pool document whose target is <c>$S/pools/NAME</c> (or <paramref name="target"/>).</summary>
+    public string PoolXml(string name, string? target = null) =>
+        $"<pool type='dir'><name>{name}</name><target><path>{target ?? Path.Combine(StateDir, "pools", name)}</path></target></pool>";
+
+    /// <summary>Defines, builds and starts a new dir pool through the tree; returns its name.</summary>
+    public string NewRunningPool(string prefix)
+    {
+        string name = NewName(prefix);
+        Ok($"""
+            echo "{PoolXml(name)}" > "$M/define"
+            echo build > "$M/pools/{name}/ctl"
+            echo start > "$M/pools/{name}/ctl"
+            """);
+        return name;
+    }
+
+    /// <summary>Runs <paramref name="script"/> with bash in the scratch directory.</summary>
+    public ShellResult Sh(string script, TimeSpan? timeout = null) =>
+        Shell.Run(script, _environment, Root, timeout);
+
+    /// <summary>Runs <paramref name="script"/> under <c>set -euo pipefail</c>, fails the test unless it succeeds, returns its stdout.</summary>
+    public string Ok(string script, TimeSpan? timeout = null)
+    {
+        ShellResult r = Sh("set -euo pipefail\n" + script, timeout);
+        Assert.True(r.Succeeded, Describe(r));
+        return r.Stdout;
+    }
+
+    /// <summary>Fails the test unless <paramref name="script"/> fails with <paramref name="expectedError"/> on stderr; returns stderr.</summary>
+    public string Fails(string script, string expectedError)
+    {
+        ShellResult r = Sh(script);
+        Assert.False(r.Succeeded, "expected a failure with \"" + expectedError + "\"\n" + Describe(r));
+        Assert.True(r.Stderr.Contains(expectedError, StringComparison.Ordinal), "expected \"" + expectedError + "\" on stderr\n" + Describe(r));
+        return r.Stderr;
+    }
+
+    /// <summary>
+    /// The newest line of <c>errors</c> about <paramref name="path"/> (relative to the mount);
+    /// fails unless it names <paramref name="errno"/> and <paramref name="op"/>.
+    /// </summary>
+    public string AssertLastError(string path, string errno, string op = "write")
+    {
+        string errors = Ok("cat \"$M/errors\"");
+        string? line = errors.Split('\n').LastOrDefault(l => l.Contains($" path={path} ", StringComparison.Ordinal));
+        Assert.True(line is not null, $"no record for path={path} in errors:\n{errors}");
+        Assert.True(line!.Contains($" op={op} ", StringComparison.Ordinal) && line.Contains($" errno={errno} msg={errno}: ", StringComparison.Ordinal),
+            $"want op={op} errno={errno} msg={errno}: … for path={path}, got:\n{line}");
+        return line;
+    }
+
+    /// <summary>A failed script with the daemon's recent log, which usually says why.</summary>
+    public string Describe(ShellResult r)
+    {
+        string log = _daemons.Count > 0 ? Daemon.Log : "";
+        string[] lines = log.Split('\n');
+        string tail = string.Join('\n', lines[Math.Max(0, lines.Length - 40)..]);
+        return $"{r}\n--- daemon log (last 40 lines) ---\n{tail}";
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            for (int i = _daemons.Count - 1; i >= 0; i--)
+                _daemons[i].Dispose();
+        }
+        finally
+        {
+            Unmounter.ForceUnmount(MountPoint);
+            // Only now is mnt/ an empty directory again: deleting through a live mount would
+            // delete pools' contents through the filesystem instead.
+            Directory.Delete(Root, recursive: true);
+        }
+    }
+}
