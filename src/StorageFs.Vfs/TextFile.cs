@@ -102,6 +102,7 @@ public sealed class TextFile : Node, INodeOpen, INodeSetAttr
         private readonly DocumentBuffer _document = new();
         private byte[]? _snapshot;
         private byte[]? _reply;
+        private int _replyRead;
         private long _documentBase;
         private bool _documentDone;
 
@@ -124,7 +125,16 @@ public sealed class TextFile : Node, INodeOpen, INodeSetAttr
                         return ErrnoMap.From(e);
                     }
                 }
-                content = _reply ?? _snapshot!;
+                if (_reply is not null)
+                {
+                    // The write moved the descriptor's offset past the reply: a reply is read
+                    // from its own cursor (Plan 9 / simple_transaction style), once.
+                    bytesRead = Math.Min(buffer.Length, _reply.Length - _replyRead);
+                    _reply.AsSpan(_replyRead, bytesRead).CopyTo(buffer);
+                    _replyRead += bytesRead;
+                    return Errno.Ok;
+                }
+                content = _snapshot!;
             }
             if (offset < content.Length)
             {
@@ -161,7 +171,7 @@ public sealed class TextFile : Node, INodeOpen, INodeSetAttr
                         ? file.Fail(ctx, Errno.EINVAL, "empty command", out reply)
                         : file.Run(ctx, text, out reply);
             }
-            _reply = Encoding.UTF8.GetBytes(reply);
+            SetReply(reply);
             return err;
         }
 
@@ -174,7 +184,7 @@ public sealed class TextFile : Node, INodeOpen, INodeSetAttr
                 if (data.Trim((byte)' ').Trim("\n\t\r"u8).IsEmpty)
                     return Errno.Ok;
                 err = file.Fail(ctx, Errno.EINVAL, "one document per open: text after the document", out reply);
-                _reply = Encoding.UTF8.GetBytes(reply);
+                SetReply(reply);
                 return err;
             }
             err = _document.Append(offset - _documentBase, data);
@@ -188,7 +198,7 @@ public sealed class TextFile : Node, INodeOpen, INodeSetAttr
                 string why = err == Errno.EFBIG ? $"document larger than {DocumentBuffer.MaxBytes} bytes" : "writes must be sequential";
                 err = file.Fail(ctx, err, why, out reply);
                 _document.Clear();
-                _reply = Encoding.UTF8.GetBytes(reply);
+                SetReply(reply);
                 return err;
             }
             if (!_document.IsComplete)
@@ -196,22 +206,25 @@ public sealed class TextFile : Node, INodeOpen, INodeSetAttr
             err = file.Run(ctx, _document.Text, out reply);
             _document.Clear();
             _documentDone = true;
-            _reply = Encoding.UTF8.GetBytes(reply);
+            SetReply(reply);
             return err;
         }
 
-        public override Errno Flush(RequestContext ctx)
+        private void SetReply(string reply)
+        {
+            _reply = Encoding.UTF8.GetBytes(reply);
+            _replyRead = 0;
+        }
+
+        // FLUSH comes at every close(2) of every duplicate of the descriptor (bash closes one
+        // after each `>&3`), so it cannot mean "the document is over". Only RELEASE does, and
+        // nobody sees its errors: an unfinished document is recorded in errors then.
+        public override void Release()
         {
             lock (_gate)
             {
-                if (file.Kind != WriteKind.Document || _document.Length == 0 || _documentDone)
-                    return Errno.Ok;
-                if (_document.Text.Trim().Length == 0)
-                    return Errno.Ok;
-                Errno err = file.Fail(ctx, Errno.EINVAL, "unfinished document: the root element was never closed", out string reply);
-                _document.Clear();
-                _reply = Encoding.UTF8.GetBytes(reply);
-                return err;
+                if (file.Kind == WriteKind.Document && !_documentDone && _document.Text.Trim().Length > 0)
+                    file.Fail(RequestContext.Detached(), Errno.EINVAL, "unfinished document: the root element was never closed", out _);
             }
         }
     }

@@ -50,13 +50,13 @@ public sealed class BackendTable
     public IFsPoolBackend? Find(FsPoolType type) => _fsPools.GetValueOrDefault(type);
 
     /// <summary>The backend of <paramref name="type"/>.</summary>
-    /// <exception cref="StorageException">InternalError "missing backend for pool type N (name)",
+    /// <exception cref="StorageException">NoSupport (EOPNOTSUPP) with libvirt's text "internal error: missing backend for pool type N (name)",
     /// libvirt's message (<c>virStorageBackendForType</c>).</exception>
     public IPoolBackend Get(PoolType type) =>
-        Find(type) ?? throw StorageErrors.Internal($"missing backend for pool type {(int)type} ({type.ToXml()})");
+        Find(type) ?? throw new StorageException(ErrorCode.NoSupport, $"internal error: missing backend for pool type {(int)type} ({type.ToXml()})");
 
     /// <summary>The fspool backend of <paramref name="type"/>.</summary>
     /// <exception cref="StorageException">InternalError naming the type.</exception>
     public IFsPoolBackend Get(FsPoolType type) =>
-        Find(type) ?? throw StorageErrors.Internal($"missing backend for fspool type {(int)type} ({type.ToString().ToLowerInvariant()})");
+        Find(type) ?? throw new StorageException(ErrorCode.NoSupport, $"internal error: missing backend for fspool type {(int)type} ({type.ToString().ToLowerInvariant()})");
 }

@@ -242,7 +242,8 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
     {
         if (entry.AsyncJobs > 0)
         {
-            throw StorageErrors.Internal($"{_flavor.ShortNoun} '{entry.Name}' has asynchronous jobs running.");
+            // libvirt's wording ("internal error: …"), but the cause is the pool being busy: EBUSY, not EIO.
+            throw new StorageException(ErrorCode.Busy, $"internal error: {_flavor.ShortNoun} '{entry.Name}' has asynchronous jobs running.");
         }
     }
 

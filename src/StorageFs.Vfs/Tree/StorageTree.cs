@@ -143,8 +143,27 @@ public sealed class StorageTree
         }
     }
 
+    [ThreadStatic]
+    private static bool t_quiet;
+
+    /// <summary>Refreshes a pool for a listing without publishing a <c>refreshed</c> event (the driver raises events on the calling thread).</summary>
+    internal void QuietRefresh(string pool)
+    {
+        t_quiet = true;
+        try
+        {
+            Driver.RefreshPool(pool);
+        }
+        finally
+        {
+            t_quiet = false;
+        }
+    }
+
     private void OnChanged(object? sender, StorageEventArgs e)
     {
+        if (t_quiet && e.Kind == StorageEventKind.PoolRefreshed)
+            return;
         bool fs = e.PoolKind == DefinitionKind.FsPool;
         string pool = (fs ? "fspools/" : "pools/") + e.Pool;
         string child = e.Child is null ? "" : (fs ? "/items/" : "/volumes/") + e.Child;

@@ -11,6 +11,28 @@ namespace StorageFs.Vfs.Tree;
 internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLookup, INodeReadDir, INodeCreate, INodeUnlink, INodeRename, INodeMkdir
 {
     private readonly NodeCache<VolumeFile> _files = new();
+    private long _lastRefresh;
+
+    /// <summary>
+    /// Every listing re-reads the pool, and so does a lookup of an unknown name (at most once a
+    /// second), so a volume another program put in the pool's directory shows at once
+    /// (notes/ux.md G9). These refreshes are quiet: no <c>refreshed</c> event.
+    /// </summary>
+    private void Refresh(bool rateLimited = false)
+    {
+        long now = Environment.TickCount64;
+        if (rateLimited && now - Interlocked.Read(ref _lastRefresh) < 1000)
+            return;
+        Interlocked.Exchange(ref _lastRefresh, now);
+        try
+        {
+            tree.QuietRefresh(pool);
+        }
+        catch (StorageException)
+        {
+            // Inactive or busy: list what the driver has.
+        }
+    }
 
     public override TimeSpan? EntryTimeout => TimeSpan.FromSeconds(1);
 
@@ -30,7 +52,11 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
         try
         {
             if (!tree.Driver.ListVolumes(pool).Any(v => v.Name == name))
-                return Errno.ENOENT;
+            {
+                Refresh(rateLimited: true);
+                if (!tree.Driver.ListVolumes(pool).Any(v => v.Name == name))
+                    return Errno.ENOENT;
+            }
         }
         catch (StorageException e)
         {
@@ -42,6 +68,7 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
 
     public Errno ReadDir(RequestContext ctx, List<DirEntry> entries)
     {
+        Refresh();
         try
         {
             foreach (VolumeInfo v in tree.Driver.ListVolumes(pool))

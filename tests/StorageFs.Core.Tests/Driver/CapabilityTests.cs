@@ -68,6 +68,7 @@ public sealed class CapabilityTests : IDisposable
         var e = Assert.Throws<StorageException>(() => _driver.DefinePool(
             "<pool type='zfs'><name>z</name><source><name>tank</name></source></pool>"));
         Assert.Equal("internal error: missing backend for pool type 12 (zfs)", e.Message);
+        Assert.Equal(ErrorCode.NoSupport, e.Code);
     }
 
     [Fact]

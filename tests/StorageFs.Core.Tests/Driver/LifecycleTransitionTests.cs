@@ -100,6 +100,7 @@ public sealed class LifecycleTransitionTests : IDisposable
 
         var e = Assert.Throws<StorageException>(() => driver.StopPool("p"));
         Assert.Equal("internal error: pool 'p' has asynchronous jobs running.", e.Message);
+        Assert.Equal(ErrorCode.Busy, e.Code);
         Assert.Equal("internal error: pool 'p' has asynchronous jobs running.",
             Assert.Throws<StorageException>(() => driver.RefreshPool("p")).Message);
 

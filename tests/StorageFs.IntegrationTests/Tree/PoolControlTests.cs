@@ -51,7 +51,7 @@ public sealed class PoolControlTests(TreeFixture fixture) : IClassFixture<TreeFi
     }
 
     /// <summary>A volume held open keeps the pool busy: that is a state, EBUSY, not an I/O error.</summary>
-    [Fact(Skip = KnownBugs.BusyPoolIsEIO)]
+    [Fact]
     public void StopWhileAVolumeIsOpen_FailsWithEBUSY()
     {
         string p = _tree.NewRunningPool("held");

@@ -107,11 +107,11 @@ public sealed class PoolDefinitionTests(TreeFixture fixture) : IClassFixture<Tre
     }
 
     /// <summary>notes/ux.md B9: "type, format or host can't do it" is EOPNOTSUPP, not an I/O error.</summary>
-    [Fact(Skip = KnownBugs.MissingBackendIsEIO)]
+    [Fact]
     public void KnownPoolTypeWithoutABackend_FailsWithEOPNOTSUPP()
     {
-        string n = _tree.NewName("lvm");
-        string doc = $"<pool type='logical'><name>{n}</name><source><name>vg{n}</name></source><target><path>/dev/vg{n}</path></target></pool>";
+        string n = _tree.NewName("zfs");
+        string doc = $"<pool type='zfs'><name>{n}</name><source><name>tank{n}</name></source></pool>";
 
         _tree.Fails($"""echo "{doc}" > "$M/define" """, "write error: Operation not supported");
 
@@ -230,7 +230,7 @@ public sealed class PoolDefinitionTests(TreeFixture fixture) : IClassFixture<Tre
     }
 
     /// <summary>notes/ux.md G5 and docs/TREE.md "Read-back": the reply is read from the descriptor that wrote.</summary>
-    [Fact(Skip = KnownBugs.ReadBackOffset)]
+    [Fact]
     public void TheReply_ReadsBackOnTheDescriptorThatWrote()
     {
         string n = _tree.NewName("reply");
@@ -264,7 +264,7 @@ public sealed class PoolDefinitionTests(TreeFixture fixture) : IClassFixture<Tre
     /// script may write it piece by piece through one descriptor (bash closes a duplicate of
     /// the descriptor after each <c>&gt;&amp;3</c>, which the kernel reports as FLUSH).
     /// </summary>
-    [Fact(Skip = KnownBugs.FlushDiscardsDocument)]
+    [Fact]
     public void ADocumentWrittenLineByLineThroughOneDescriptor_DefinesThePool()
     {
         string n = _tree.NewName("lines");

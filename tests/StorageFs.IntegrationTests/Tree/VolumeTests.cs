@@ -189,7 +189,7 @@ public sealed class VolumeTests : IClassFixture<TreeFixture>
     /// up at the next read and in ls at once". Checked first with no help; the failure message says
     /// whether an explicit <c>echo refresh &gt; ctl</c> makes it appear.
     /// </summary>
-    [Fact(Skip = KnownBugs.NoRefreshOnLookup)]
+    [Fact]
     public void AFileCopiedIntoThePoolDirectoryByAnotherProcess_ShowsInLsAndInfoAtOnce()
     {
         _tree.Ok($"ls \"{P}/volumes\" > /dev/null"); // the listing is known to the kernel before
