@@ -14,7 +14,7 @@ internal static class KnownBugs
         "KNOWN BUG src/StorageFs.Vfs/TextFile.cs Flush: closing a duplicate of the descriptor (bash after each >&3) fails and discards the unfinished document";
 
     public const string MissingBackendIsEIO =
-        "KNOWN BUG src/StorageFs.Core (pool flavor RequireBackend): a known type without a backend throws InternalError, so define fails with EIO instead of EOPNOTSUPP";
+        "KNOWN BUG src/StorageFs.Core (pool flavor RequireBackend): a known type without a backend throws InternalError 'missing backend for pool type N', so define fails with EIO instead of EOPNOTSUPP";
 
     public const string BusyPoolIsEIO =
         "KNOWN BUG src/StorageFs.Core/Driver/PoolLifecycle.Steps.cs RequireNoJobs: 'has asynchronous jobs running' is InternalError, so stop/refresh of a pool with an open volume fail with EIO instead of EBUSY";
