@@ -105,6 +105,41 @@ public sealed class JobTests : IClassFixture<TreeFixture>
         Assert.Equal("cancelled", lines[1]);
     }
 
+    /// <summary>docs/TREE.md: a trailing <c>nowait</c> returns at once; <c>jobs/ID/wait</c> blocks until the end and fails when the job did.</summary>
+    [Fact]
+    public void Nowait_ReturnsAtOnce_AndJobsWait_EndsWithTheJob()
+    {
+        string seen = _tree.Ok($$"""
+            POOL={{_pool}} VOL=nowait.raw
+            P="$M/pools/$POOL"
+            truncate -s 2G "$P/volumes/$VOL"
+            start=$(date +%s%N)
+            echo 'wipe dod nowait' > "$P/vol/$VOL/ctl"
+            echo "ms=$(( ($(date +%s%N) - start) / 1000000 ))"
+            {{FindRunningWipe}}
+            cat "$M/jobs/$job/wait" > "$W/wait.out" 2> "$W/wait.err" &
+            waiter=$!
+            sleep 0.2
+            echo cancel > "$M/jobs/$job/ctl"
+            rc=0; wait $waiter || rc=$?
+            echo "rc=$rc"
+            cat "$W/wait.out" "$W/wait.err"
+            cat "$M/jobs/$job/state"
+            rm "$P/volumes/$VOL"
+            for d in "$M"/jobs/*/; do
+              if grep -q "^Operation: *PoolBuild" "$d/info" && grep -q "^Object: *$POOL\$" "$d/info"; then cat "$d/wait"; fi
+            done
+            """, TimeSpan.FromSeconds(90));
+
+        string[] lines = seen.Split('\n');
+        int ms = int.Parse(lines[0]["ms=".Length..], CultureInfo.InvariantCulture);
+        Assert.True(ms < 3000, $"'wipe dod nowait' took {ms} ms to return:\n{seen}");
+        Assert.NotEqual("rc=0", lines[1]);
+        Assert.Contains("Operation canceled", lines[2], StringComparison.Ordinal);
+        Assert.Equal("cancelled", lines[3]);
+        Assert.Equal("done", lines[4]);
+    }
+
     private static (ulong Done, ulong Total) Progress(string line)
     {
         string[] w = line.Split(" / ");
