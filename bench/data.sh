@@ -42,7 +42,6 @@ bench_data() {
     for t in "${targets[@]}"; do
       IFS='|' read -r name pid file <<< "$t"
       say "round $round/$ROUNDS: $name"
-      wait_quiet
       drop_caches 3
       fio_run seqread-cold "$name" "$pid" "$file" --rw=read --bs=1M --size="$size"
       fio_run seqread-warm "$name" "$pid" "$file" --rw=read --bs=1M --size="$size"
