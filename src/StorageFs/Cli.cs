@@ -1,4 +1,5 @@
 using CommandLine;
+using StorageFs.Daemon;
 
 namespace StorageFs;
 
@@ -12,8 +13,9 @@ internal static class Cli
             s.HelpWriter = Console.Error;
             s.CaseInsensitiveEnumValues = true;
         });
-        return parser.ParseArguments(args, typeof(DemoOptions), typeof(XmlOptions))
+        return parser.ParseArguments(args, typeof(MountOptions), typeof(DemoOptions), typeof(XmlOptions))
             .MapResult(
+                (MountOptions o) => MountCommand.Run(o),
                 (DemoOptions o) => DemoCommand.Run(o),
                 (XmlOptions o) => XmlCommand.Run(o),
                 _ => 2);

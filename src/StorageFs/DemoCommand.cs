@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using CommandLine;
 using Serilog;
 using StorageFs.Demo;
+using StorageFs.Vfs.Host;
 using StorageFs.Logging;
 using StorageFs.Fuse;
 using StorageFs.Fuse.Session;

@@ -20,6 +20,28 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public void Sigterm_WhileAFileIsHeldOpen_DetachesTheBusyMountAndExitsZero()
+    {
+        using var mount = DemoMount.Start();
+        // A process keeping hello open makes umount(2) fail with EBUSY; the daemon must detach
+        // lazily and abort its connection rather than wait for the file to be closed.
+        string holder = mount.Ok("""
+            bash -c 'exec 3< "$M/hello"; exec sleep 60' < /dev/null > /dev/null 2>&1 &
+            echo $!
+            """).Trim();
+        try
+        {
+            mount.Daemon.Signal("TERM");
+
+            AssertExitedZeroAndUnmounted(mount, "SIGTERM with a file open", TimeSpan.FromSeconds(10));
+        }
+        finally
+        {
+            Shell.Run($"kill -s KILL {holder}");
+        }
+    }
+
+    [Fact]
     public void Umount_FromOutside_MakesTheDaemonExitZero()
     {
         using var mount = DemoMount.Start();
@@ -58,10 +80,11 @@ public sealed class LifecycleTests
         AssertExitedZeroAndUnmounted(mount, "SIGTERM");
     }
 
-    private static void AssertExitedZeroAndUnmounted(DemoMount mount, string cause)
+    private static void AssertExitedZeroAndUnmounted(DemoMount mount, string cause, TimeSpan? within = null)
     {
         DemoDaemon d = mount.Daemon;
-        Assert.True(d.WaitForExit(ExitWithin), $"storagefs still running {ExitWithin.TotalSeconds} s after {cause}\n--- daemon log ---\n{d.Log}");
+        TimeSpan limit = within ?? ExitWithin;
+        Assert.True(d.WaitForExit(limit), $"storagefs still running {limit.TotalSeconds} s after {cause}\n--- daemon log ---\n{d.Log}");
         Assert.True(d.ExitCode == 0, $"storagefs exited {d.ExitCode} after {cause}\n--- daemon log ---\n{d.Log}");
         IReadOnlyList<MountEntry> left = MountTable.At(mount.MountPoint);
         Assert.True(left.Count == 0, $"still mounted after {cause}: {string.Join(", ", left)}\n--- daemon log ---\n{d.Log}");

@@ -17,26 +17,20 @@ public sealed class NotificationTests
         done
         """;
 
+    /// <summary>Size of sub/deeper/f, then whether sub/gone can be stat'ed, through the mount.</summary>
+    private const string ObserveSub = """
+        printf '%s' "$(stat -c %s "$M/backing/sub/deeper/f")"
+        if stat "$M/backing/sub/gone" > /dev/null 2>&1; then printf ' gone'; fi
+        echo
+        """;
+
     [Fact]
     public void HostChanges_UnderAnHourLongCache_ShowThroughTheMountWithinTwoSeconds()
     {
         using var mount = DemoMount.Start(backing: true, "--timeout", "3600");
         Assert.Equal("5 gone moved", PrimeTheCacheThenChangeTheHost(mount));
 
-        var clock = Stopwatch.StartNew();
-        string seen;
-        do
-        {
-            seen = mount.Ok(Observe);
-            if (seen == "10 moved2")
-                break;
-            Thread.Sleep(50);
-        }
-        while (clock.Elapsed < Window);
-
-        Assert.True(seen == "10 moved2",
-            $"{clock.ElapsedMilliseconds} ms after the host changes the mount still shows \"{seen}\" (want \"10 moved2\": new size, " +
-            $"deleted and renamed-away names gone)\n--- daemon log ---\n{mount.Daemon.Log}");
+        AssertShowsWithinTheWindow(mount, Observe, "10 moved2", "new size, deleted and renamed-away names gone");
     }
 
     [Fact]
@@ -51,6 +45,18 @@ public sealed class NotificationTests
         Assert.Equal("5 gone moved moved2", mount.Ok(Observe));
     }
 
+    [Fact]
+    public void HostChangesInASubdirectory_ShowThroughTheMountWithinTwoSeconds()
+    {
+        using var mount = DemoMount.Start(backing: true, "--timeout", "3600");
+        mount.Ok("""mkdir -p "$H/sub/deeper" && printf 12345 > "$H/sub/deeper/f" && echo x > "$H/sub/gone" """);
+        Assert.Equal("5 gone\n", mount.Ok(ObserveSub));
+
+        mount.Ok("""printf 1234567890 > "$H/sub/deeper/f"; rm "$H/sub/gone" """);
+
+        AssertShowsWithinTheWindow(mount, ObserveSub, "10\n", "new size, deleted name gone");
+    }
+
     /// <summary>
     /// Creates f (5 bytes), gone and moved on the host, stats them through the mount so the
     /// kernel caches them, then grows f to 10 bytes, deletes gone and renames moved to moved2.
@@ -62,5 +68,22 @@ public sealed class NotificationTests
         string before = mount.Ok(Observe);
         mount.Ok("""printf 1234567890 > "$H/f"; rm "$H/gone"; mv "$H/moved" "$H/moved2" """);
         return before;
+    }
+
+    /// <summary>Runs <paramref name="observe"/> until it prints <paramref name="want"/>, failing after <see cref="Window"/>.</summary>
+    private static void AssertShowsWithinTheWindow(DemoMount mount, string observe, string want, string meaning)
+    {
+        var clock = Stopwatch.StartNew();
+        string seen;
+        do
+        {
+            seen = mount.Ok(observe);
+            if (seen == want)
+                return;
+            Thread.Sleep(50);
+        }
+        while (clock.Elapsed < Window);
+        Assert.Fail($"{clock.ElapsedMilliseconds} ms after the host changes the mount still shows \"{seen.Trim()}\" " +
+            $"(want \"{want.Trim()}\": {meaning})\n--- daemon log ---\n{mount.Daemon.Log}");
     }
 }

@@ -65,8 +65,16 @@ public sealed class DefinitionStore
                     if (file.StartsWith(DurableFile.TempPrefix, StringComparison.Ordinal))
                     {
                         _log.Information("Removing temp file {Path} left by an interrupted write", path);
-                        File.Delete(path);
-                        removedTemp = true;
+                        try
+                        {
+                            File.Delete(path);
+                            removedTemp = true;
+                        }
+                        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                        {
+                            _log.Error(e, "Cannot remove temp file {Path}", path);
+                        }
+
                         continue;
                     }
 
@@ -276,7 +284,6 @@ public sealed class DefinitionStore
     private void MoveAside(DefinitionKind kind, string path, string reason)
     {
         string corrupt = Path.Combine(Path.GetDirectoryName(path)!, CorruptFolder);
-        DurableFile.CreatePrivateDirectory(corrupt);
         string stamp = DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss.fff'Z'", CultureInfo.InvariantCulture);
         string baseName = TrimToBytes(Path.GetFileName(path), 255 - stamp.Length - 8) + "." + stamp;
         string target = Path.Combine(corrupt, baseName);
@@ -285,7 +292,18 @@ public sealed class DefinitionStore
             target = Path.Combine(corrupt, baseName + "-" + n.ToString(CultureInfo.InvariantCulture));
         }
 
-        DurableFile.Move(path, target);
+        try
+        {
+            DurableFile.CreatePrivateDirectory(corrupt);
+            DurableFile.Move(path, target);
+        }
+        catch (Exception e) when (e is StorageException or IOException or UnauthorizedAccessException)
+        {
+            // Still not loaded; the next Load tries again.
+            _log.Error("Corrupt {Kind} definition {Path} could not be moved aside ({Error}): {Reason}", What(kind), path, e.Message, reason);
+            return;
+        }
+
         _log.Error("Corrupt {Kind} definition {Path} moved to {Target}: {Reason}", What(kind), path, target, reason);
     }
 

@@ -41,6 +41,9 @@ public class BackingFileHandle : FileHandle
 
     public int Fd => (int)_file.DangerousGetHandle();
 
+    /// <summary>Hands the descriptor to a new owner (a derived handle wrapping this one); this handle must not be used afterwards.</summary>
+    public SafeFileHandle TakeFile() => _file;
+
     public override unsafe Errno Read(RequestContext ctx, long offset, Span<byte> buffer, out int bytesRead)
     {
         bytesRead = 0;

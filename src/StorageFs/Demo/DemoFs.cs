@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using StorageFs.Fuse.Nodes;
+using StorageFs.Vfs.Host;
 
 namespace StorageFs.Demo;
 

@@ -146,6 +146,37 @@ public abstract class BackingSuite(DemoMount mount, bool passthrough)
     }
 
     [Fact]
+    public void ChmodAndTouchD_ThroughTheMount_ChangeTheHostFile()
+    {
+        string result = Mount.Ok("""
+            echo x > "$M/backing/attrs"
+            chmod 600 "$M/backing/attrs"
+            touch -d '2001-02-03 04:05:06 UTC' "$M/backing/attrs"
+            stat -c '%a %Y' "$H/attrs" "$M/backing/attrs"
+            """);
+
+        Assert.Equal("600 981173106\n600 981173106\n", result);
+    }
+
+    [Fact]
+    public void Fallocate_ThroughTheMount_GrowsTheHostFile()
+    {
+        Assert.Equal("1048576\n", Mount.Ok("""fallocate -l 1M "$M/backing/falloc" && stat -c %s "$H/falloc" """));
+    }
+
+    [Fact]
+    public void Setfattr_OnABackingFile_FailsWithoutDisablingXattrsForTheMount()
+    {
+        // backing/ files have no xattrs; an ENOSYS answer would make the kernel stop sending
+        // SETXATTR for the whole mount (fc->no_setxattr), breaking the in-memory files too.
+        Mount.Ok("""echo x > "$M/backing/noxattr" && touch "$M/xattr-after-backing" """);
+
+        Mount.Fails("""setfattr -n user.k -v v "$M/backing/noxattr" """, "Operation not supported");
+
+        Assert.Equal("v", Mount.Ok("""setfattr -n user.k -v v "$M/xattr-after-backing" && getfattr --only-values -n user.k "$M/xattr-after-backing" """));
+    }
+
+    [Fact]
     public void FileData_ReachesTheDaemonOnlyWithoutPassthrough()
     {
         Mount.Ok("""dd if=/dev/urandom of="$W/trace.src" bs=1M count=4 status=none""");

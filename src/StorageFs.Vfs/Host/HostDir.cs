@@ -3,7 +3,7 @@ using StorageFs.Fuse;
 using StorageFs.Fuse.Abi;
 using StorageFs.Fuse.Nodes;
 
-namespace StorageFs.Demo;
+namespace StorageFs.Vfs.Host;
 
 /// <summary>
 /// A directory mirroring a host directory (files and subdirectories). Nodes are cached by name so
@@ -11,7 +11,7 @@ namespace StorageFs.Demo;
 /// inotify reports changes made by other programs and the kernel is told at once (INVAL_INODE,
 /// INVAL_ENTRY, DELETE), so long cache timeouts never show stale data.
 /// </summary>
-internal sealed class HostDir : Node, INodeLookup, INodeReadDir, INodeCreate, INodeUnlink, INodeMkdir, INodeRmdir, INodeRename
+public sealed class HostDir : Node, INodeLookup, INodeReadDir, INodeCreate, INodeUnlink, INodeMkdir, INodeRmdir, INodeRename
 {
     private readonly Dictionary<string, Node> _known = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
@@ -70,7 +70,7 @@ internal sealed class HostDir : Node, INodeLookup, INodeReadDir, INodeCreate, IN
             foreach (var info in new DirectoryInfo(Path).EnumerateFileSystemInfos())
             {
                 bool dir = (info.Attributes & FileAttributes.Directory) != 0;
-                entries.Add(new DirEntry(info.Name, dir ? MemNode.S_IFDIR : MemNode.S_IFREG, Known(info.Name, dir)));
+                entries.Add(new DirEntry(info.Name, dir ? Modes.Dir : Modes.Reg, Known(info.Name, dir)));
             }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -179,30 +179,57 @@ internal sealed class HostDir : Node, INodeLookup, INodeReadDir, INodeCreate, IN
         return Errno.Ok;
     }
 
-    /// <summary>Starts telling the kernel about changes other programs make in this directory.</summary>
+    /// <summary>
+    /// Starts telling the kernel about changes other programs make in this directory and every
+    /// directory below it. Event names are paths relative to this directory; each is handled by
+    /// the directory node holding the last component.
+    /// </summary>
     public void Watch(Notifier notifier, ILogger log)
     {
         _watcher = new FileSystemWatcher(Path)
         {
-            IncludeSubdirectories = false,
+            IncludeSubdirectories = true,
             NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.Size | NotifyFilters.LastWrite,
         };
-        _watcher.Changed += (_, e) => Changed(notifier, e.Name);
-        _watcher.Created += (_, e) => Gone(notifier, e.Name);
-        _watcher.Deleted += (_, e) => Gone(notifier, e.Name);
+        _watcher.Changed += (_, e) => Holder(e.Name, out string leaf)?.Changed(notifier, leaf);
+        _watcher.Created += (_, e) => Holder(e.Name, out string leaf)?.Gone(notifier, leaf);
+        _watcher.Deleted += (_, e) => Holder(e.Name, out string leaf)?.Gone(notifier, leaf);
         _watcher.Renamed += (_, e) =>
         {
-            Gone(notifier, e.OldName);
-            Gone(notifier, e.Name);
+            Holder(e.OldName, out string oldLeaf)?.Gone(notifier, oldLeaf);
+            Holder(e.Name, out string leaf)?.Gone(notifier, leaf);
         };
         _watcher.Error += (_, e) => log.Warning(e.GetException(), "Watching {Path} failed", Path);
         _watcher.EnableRaisingEvents = true;
     }
 
-    private void Changed(Notifier notifier, string? name)
+    /// <summary>
+    /// The node of the directory holding <paramref name="relative"/>, or null when some
+    /// directory on the way has no node: the kernel only learns names through
+    /// <see cref="Known"/>, so it cannot have cached anything below a directory without one.
+    /// </summary>
+    private HostDir? Holder(string? relative, out string leaf)
     {
-        if (name is null)
-            return;
+        leaf = "";
+        if (string.IsNullOrEmpty(relative))
+            return null;
+        string[] parts = relative.Split('/');
+        HostDir dir = this;
+        for (int i = 0; i < parts.Length - 1; i++)
+        {
+            Node? n;
+            lock (dir._gate)
+                dir._known.TryGetValue(parts[i], out n);
+            if (n is not HostDir sub)
+                return null;
+            dir = sub;
+        }
+        leaf = parts[^1];
+        return dir;
+    }
+
+    private void Changed(Notifier notifier, string name)
+    {
         Node? n;
         lock (_gate)
             _known.TryGetValue(name, out n);
@@ -210,10 +237,8 @@ internal sealed class HostDir : Node, INodeLookup, INodeReadDir, INodeCreate, IN
             notifier.InvalidateInode(n);
     }
 
-    private void Gone(Notifier notifier, string? name)
+    private void Gone(Notifier notifier, string name)
     {
-        if (name is null)
-            return;
         Node? n;
         lock (_gate)
             _known.TryGetValue(name, out n);

@@ -2,13 +2,13 @@ using StorageFs.Fuse;
 using StorageFs.Fuse.Abi;
 using StorageFs.Fuse.Nodes;
 
-namespace StorageFs.Demo;
+namespace StorageFs.Vfs.Host;
 
 /// <summary>
 /// A regular file whose bytes live in a host file. Opens hand the kernel a backing descriptor,
 /// so with FUSE passthrough reads and writes never reach this process.
 /// </summary>
-internal sealed class HostFile(string path, TimeSpan? timeout) : Node, INodeOpen, INodeSetAttr
+public sealed class HostFile(string path, TimeSpan? timeout) : Node, INodeOpen, INodeSetAttr
 {
     public string Path { get; } = path;
 

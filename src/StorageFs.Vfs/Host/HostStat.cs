@@ -1,10 +1,10 @@
 using StorageFs.Fuse;
 using StorageFs.Fuse.Abi;
 
-namespace StorageFs.Demo;
+namespace StorageFs.Vfs.Host;
 
 /// <summary>Attributes of host files for the demo's backed directory.</summary>
-internal static class HostStat
+public static class HostStat
 {
     public static Errno Fill(string path, ref FuseAttr attr)
     {
@@ -14,14 +14,14 @@ internal static class HostStat
             info.Refresh();
             if ((info.Attributes & FileAttributes.Directory) != 0)
             {
-                attr.Mode = MemNode.S_IFDIR | (uint)File.GetUnixFileMode(path);
+                attr.Mode = Modes.Dir | (uint)File.GetUnixFileMode(path);
                 attr.Nlink = 2;
             }
             else
             {
                 if (!info.Exists)
                     return Errno.ENOENT;
-                attr.Mode = MemNode.S_IFREG | (uint)info.UnixFileMode;
+                attr.Mode = Modes.Reg | (uint)info.UnixFileMode;
                 attr.Size = (ulong)info.Length;
                 attr.Nlink = 1;
             }

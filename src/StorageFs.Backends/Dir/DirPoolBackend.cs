@@ -1,0 +1,281 @@
+using System.Globalization;
+using Serilog;
+using StorageFs.Backends.QemuImg;
+using StorageFs.Core;
+using StorageFs.Core.Backend;
+using StorageFs.Core.Model;
+
+namespace StorageFs.Backends.Dir;
+
+/// <summary>
+/// The <c>dir</c> pool: a host directory whose entries are volumes (libvirt's
+/// <c>virStorageBackendDirectory</c>, src/storage/storage_backend_fs.c, with the local helpers
+/// of src/storage/storage_util.c). Raw volumes are made natively; qcow2 creation, conversion
+/// and resize run qemu-img with the argv libvirt builds (<see cref="QemuImgCommandBuilder"/>);
+/// files dropped in by other tools are probed by their header. No operation follows a symlink
+/// out of the pool, and every new file is opened O_EXCL|O_NOFOLLOW. Stateless and thread-safe.
+/// </summary>
+public sealed class DirPoolBackend : IPoolBackend
+{
+    /// <summary>Default mode of a pool directory (libvirt's VIR_STORAGE_DEFAULT_POOL_PERM_MODE).</summary>
+    public const uint DefaultPoolMode = 0x1C9; // 0711
+
+    private readonly QemuImgTool _qemuImg;
+    private readonly ILogger _log;
+
+    /// <summary>A dir backend running <paramref name="qemuImg"/> for image work.</summary>
+    public DirPoolBackend(ILogger? logger = null, string qemuImg = "qemu-img")
+    {
+        _qemuImg = new QemuImgTool(qemuImg);
+        _log = (logger ?? Serilog.Core.Logger.None).ForContext<DirPoolBackend>();
+    }
+
+    /// <inheritdoc/>
+    public PoolBackendCapabilities Capabilities => DirPoolCapabilities.Value;
+
+    /// <inheritdoc/>
+    public bool CheckActive(PoolDefinition pool) => Directory.Exists(Target(pool));
+
+    /// <inheritdoc/>
+    public void Build(PoolDefinition pool, PoolBuildFlags flags, IOperationProgress progress, CancellationToken cancellation) =>
+        LocalDirectories.Create(Target(pool), pool.Target.Permissions, DefaultPoolMode);
+
+    /// <inheritdoc/>
+    public void Delete(PoolDefinition pool) => LocalNative.Rmdir(Target(pool), "failed to remove pool");
+
+    /// <inheritdoc/>
+    public PoolRefreshResult Refresh(PoolDefinition pool, CancellationToken cancellation)
+    {
+        var path = Target(pool);
+        var root = LocalDirectories.RequireDirectory(path);
+        var volumes = new List<VolumeDefinition>();
+        var problems = new List<string>();
+        foreach (var name in LocalDirectories.ListableNames(path))
+        {
+            cancellation.ThrowIfCancellationRequested();
+            try
+            {
+                if (VolumeFiles.Describe(pool, name, _qemuImg, problems) is { } vol)
+                {
+                    volumes.Add(vol);
+                }
+            }
+            catch (StorageException e)
+            {
+                problems.Add($"volume '{name}': {e.Message}");
+            }
+        }
+        foreach (var problem in problems)
+        {
+            _log.Warning("Pool {Pool}: {Problem}", pool.Name, problem);
+        }
+        return new PoolRefreshResult(LocalNative.FileSystemSizes(path), volumes, LocalDirectories.PermissionsOf(root), problems);
+    }
+
+    /// <inheritdoc/>
+    public void CreateVolume(PoolDefinition pool, VolumeDefinition volume)
+    {
+        if (volume.Target.Encryption is not null)
+        {
+            throw StorageErrors.ConfigUnsupported("encrypted volumes are not supported by StorageFs");
+        }
+        var path = VolumeFiles.PathOf(pool, volume.Name);
+        if (LocalNative.Stat(path, noFollow: true) is not null)
+        {
+            throw StorageErrors.OperationInvalid($"volume target path '{path}' already exists");
+        }
+        volume.Type = volume.Target.Format == "dir" ? VolumeType.Dir : VolumeType.File;
+        volume.Target.Path = path;
+        volume.Key = path;
+    }
+
+    /// <inheritdoc/>
+    public void BuildVolume(PoolDefinition pool, VolumeDefinition volume, VolumeCreateFlags flags,
+        IOperationProgress progress, CancellationToken cancellation)
+    {
+        var path = VolumeFiles.OwnPath(pool, volume);
+        var format = volume.Target.Format ?? "raw";
+        bool prealloc = (flags & VolumeCreateFlags.PreallocMetadata) != 0;
+        if (format != "qcow2" && prealloc)
+        {
+            throw StorageErrors.ConfigUnsupported("metadata preallocation only available with qcow2");
+        }
+        switch (format)
+        {
+            case "dir":
+                LocalDirectories.Create(path, volume.Target.Permissions, RawFiles.DefaultVolumeMode);
+                return;
+            case "raw":
+                if (volume.BackingStore is not null)
+                {
+                    throw StorageErrors.ConfigUnsupported("cannot set backing store for raw volume");
+                }
+                RawFiles.Create(path, volume.Capacity, volume.Allocation, volume.Target.Permissions, progress, cancellation);
+                return;
+        }
+        if (volume.BackingStore is { } backing && !File.Exists(backing.Path))
+        {
+            throw StorageErrors.Internal($"inaccessible backing store volume {backing.Path}");
+        }
+        var argv = QemuImgCommandBuilder.Build(new QemuImgRequest
+        {
+            Volume = volume,
+            Flags = prealloc ? QemuImgCreateFlags.PreallocMetadata : QemuImgCreateFlags.None,
+            Tool = _qemuImg.Program,
+        }, QemuImgStep.Single);
+        progress.SetTotal(volume.Capacity);
+        RunCreatingFile(path, volume.Target.Permissions, () => _qemuImg.Run(argv, cancellation));
+        progress.Report(volume.Capacity);
+    }
+
+    /// <inheritdoc/>
+    public void CloneVolume(PoolDefinition pool, VolumeDefinition volume, PoolDefinition sourcePool,
+        VolumeDefinition source, VolumeCreateFlags flags, IOperationProgress progress, CancellationToken cancellation)
+    {
+        var path = VolumeFiles.OwnPath(pool, volume);
+        var input = VolumeFiles.DataPath(sourcePool, source, "copied");
+        var inFormat = source.Target.Format ?? "raw";
+        var outFormat = volume.Target.Format ?? "raw";
+        if (inFormat is "dir" or "none" || outFormat == "dir")
+        {
+            throw StorageErrors.ConfigUnsupported($"cannot copy a '{inFormat}' volume into a '{outFormat}' volume");
+        }
+        if (inFormat == "raw" && outFormat == "raw" && volume.BackingStore is null &&
+            (flags & VolumeCreateFlags.PreallocMetadata) == 0)
+        {
+            bool sparse = volume.Allocation < volume.Capacity;
+            RawFiles.Copy(input, path, volume.Capacity, sparse, (flags & VolumeCreateFlags.Reflink) != 0,
+                volume.Target.Permissions, progress, cancellation);
+            return;
+        }
+        var inputDef = new VolumeDefinition { Name = source.Name, Type = VolumeType.File, Capacity = source.Capacity };
+        inputDef.Target.Path = input;
+        inputDef.Target.Format = inFormat;
+        var argv = QemuImgCommandBuilder.Build(new QemuImgRequest
+        {
+            Volume = volume,
+            Input = inputDef,
+            Flags = (flags & VolumeCreateFlags.PreallocMetadata) != 0 ? QemuImgCreateFlags.PreallocMetadata : QemuImgCreateFlags.None,
+            Tool = _qemuImg.Program,
+        }, QemuImgStep.Single).ToList();
+        argv.Insert(2, "-p");
+        progress.SetTotal(source.Capacity);
+        RunCreatingFile(path, volume.Target.Permissions, () =>
+        {
+            _qemuImg.Run(argv, cancellation, percent => progress.Report((ulong)(source.Capacity * Math.Clamp(percent, 0, 100) / 100)));
+            if (volume.Capacity > source.Capacity)
+            {
+                _qemuImg.Run([_qemuImg.Program, "resize", "-f", outFormat, path,
+                    RoundUp512(volume.Capacity).ToString(CultureInfo.InvariantCulture)], cancellation);
+            }
+        });
+    }
+
+    /// <inheritdoc/>
+    public void DeleteVolume(PoolDefinition pool, VolumeDefinition volume)
+    {
+        var path = VolumeFiles.OwnPath(pool, volume);
+        var st = LocalNative.Stat(path, noFollow: true)
+            ?? throw StorageErrors.System(LocalNative.ENOENT, $"cannot unlink file '{path}'");
+        if (st.IsDirectory)
+        {
+            LocalNative.Rmdir(path, "cannot remove directory");
+        }
+        else
+        {
+            LocalNative.Unlink(path, "cannot unlink file");
+        }
+    }
+
+    /// <inheritdoc/>
+    public void ResizeVolume(PoolDefinition pool, VolumeDefinition volume, ulong capacity, VolumeResizeFlags flags)
+    {
+        var path = VolumeFiles.DataPath(pool, volume, "resized");
+        bool allocate = (flags & VolumeResizeFlags.Allocate) != 0;
+        switch (volume.Target.Format ?? "raw")
+        {
+            case "raw":
+                RawFiles.Resize(path, capacity, allocate);
+                return;
+            case "dir" or "none":
+                throw StorageErrors.ConfigUnsupported($"cannot resize a '{volume.Target.Format}' volume");
+        }
+        if (allocate)
+        {
+            throw StorageErrors.ConfigUnsupported("preallocate is only supported for raw type volume");
+        }
+        // virStorageBackendFilesystemResizeQemuImg: qemu-img resize [--shrink] PATH SIZE (512-aligned).
+        var argv = new List<string> { _qemuImg.Program, "resize" };
+        if (capacity < volume.Capacity)
+        {
+            argv.Add("--shrink");
+        }
+        argv.Add(path);
+        argv.Add(RoundUp512(capacity).ToString(CultureInfo.InvariantCulture));
+        _qemuImg.Run(argv, CancellationToken.None);
+    }
+
+    /// <inheritdoc/>
+    public void WipeVolume(PoolDefinition pool, VolumeDefinition volume, WipeAlgorithm algorithm,
+        IOperationProgress progress, CancellationToken cancellation)
+    {
+        if (volume.Type == VolumeType.Dir)
+        {
+            throw StorageErrors.ArgumentUnsupported($"cannot wipe directory volume '{volume.Name}'");
+        }
+        Wiper.Wipe(VolumeFiles.DataPath(pool, volume, "wiped"), algorithm, progress, cancellation);
+    }
+
+    /// <inheritdoc/>
+    public Stream OpenVolume(PoolDefinition pool, VolumeDefinition volume, VolumeAccessMode mode)
+    {
+        var path = VolumeFiles.DataPath(pool, volume, mode == VolumeAccessMode.Write ? "written" : "read");
+        var handle = LocalNative.Open(path,
+            (mode == VolumeAccessMode.Write ? LocalNative.O_RDWR : LocalNative.O_RDONLY) | LocalNative.O_NOFOLLOW, 0,
+            "cannot open volume");
+        try
+        {
+            if (!LocalNative.Stat(handle, path).IsRegular)
+            {
+                throw StorageErrors.ArgumentUnsupported($"volume '{volume.Name}' is not a regular file");
+            }
+            return new FileStream(handle, mode == VolumeAccessMode.Write ? FileAccess.ReadWrite : FileAccess.Read, 0);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void RefreshVolume(PoolDefinition pool, VolumeDefinition volume) => VolumeFiles.Refresh(pool, volume, _qemuImg);
+
+    private static string Target(PoolDefinition pool) =>
+        pool.Target.Path ?? throw StorageErrors.Internal($"pool '{pool.Name}' has no target path");
+
+    private static ulong RoundUp512(ulong bytes) => (bytes + 511) / 512 * 512;
+
+    // Runs a tool that creates path; on failure the half-made file goes, on success it gets the
+    // volume's mode (default 0600) and owner, as libvirt's qemu-img create path does.
+    private static void RunCreatingFile(string path, StoragePermissions perms, Action run)
+    {
+        try
+        {
+            run();
+            File.SetUnixFileMode(path, (UnixFileMode)(perms.Mode ?? RawFiles.DefaultVolumeMode));
+            LocalNative.Chown(path, perms.Owner, perms.Group);
+        }
+        catch
+        {
+            try
+            {
+                File.Delete(path);
+            }
+            catch (IOException)
+            {
+            }
+            throw;
+        }
+    }
+}

@@ -1,0 +1,89 @@
+using StorageFs.Core.Model;
+
+namespace StorageFs.Core.Backend;
+
+/// <summary>
+/// One storage pool type's implementation (libvirt's <c>virStorageBackend</c>,
+/// src/storage/storage_backend.h). The driver calls it without holding any lock, never twice
+/// at once for the same pool lifecycle step, and only for operations that
+/// <see cref="Capabilities"/> lists; the default bodies give libvirt's empty-slot behaviour
+/// (start, stop and build succeed doing nothing; the rest fail with NoSupport). Definitions
+/// passed in are the driver's own copies: a backend reads them and fills in the volume it is
+/// given (key, path, type, sizes), never anything else. Errors are <see cref="StorageException"/>.
+/// </summary>
+public interface IPoolBackend
+{
+    /// <summary>What this backend supports.</summary>
+    PoolBackendCapabilities Capabilities { get; }
+
+    /// <summary><c>checkPool</c>: true when the pool is already usable without a start
+    /// (a dir pool whose directory exists, a mounted fs pool).</summary>
+    bool CheckActive(PoolDefinition pool) => false;
+
+    /// <summary><c>startPool</c>.</summary>
+    void Start(PoolDefinition pool, CancellationToken cancellation)
+    {
+    }
+
+    /// <summary><c>stopPool</c>.</summary>
+    void Stop(PoolDefinition pool)
+    {
+    }
+
+    /// <summary><c>buildPool</c>, with flags the driver has checked against
+    /// <see cref="PoolBackendCapabilities.BuildFlags"/>.</summary>
+    void Build(PoolDefinition pool, PoolBuildFlags flags, IOperationProgress progress, CancellationToken cancellation)
+    {
+    }
+
+    /// <summary><c>deletePool</c>: remove what build made.</summary>
+    void Delete(PoolDefinition pool) =>
+        throw StorageErrors.NoSupport("pool does not support pool deletion");
+
+    /// <summary><c>refreshPool</c>: sizes and the full volume list.</summary>
+    PoolRefreshResult Refresh(PoolDefinition pool, CancellationToken cancellation);
+
+    /// <summary><c>createVol</c>: check the new volume can exist and fill in its key, path and
+    /// type; fast, creates nothing yet unless the backend has no separate build step.</summary>
+    void CreateVolume(PoolDefinition pool, VolumeDefinition volume) =>
+        throw StorageErrors.NoSupport("storage pool does not support volume creation");
+
+    /// <summary><c>buildVol</c>: allocate the volume <see cref="CreateVolume"/> described;
+    /// on failure leave nothing behind.</summary>
+    void BuildVolume(PoolDefinition pool, VolumeDefinition volume, VolumeCreateFlags flags,
+        IOperationProgress progress, CancellationToken cancellation)
+    {
+    }
+
+    /// <summary><c>buildVolFrom</c>: allocate <paramref name="volume"/> as a copy of
+    /// <paramref name="source"/> (a volume of <paramref name="sourcePool"/>, which may be
+    /// another pool); on failure leave nothing behind.</summary>
+    void CloneVolume(PoolDefinition pool, VolumeDefinition volume, PoolDefinition sourcePool,
+        VolumeDefinition source, VolumeCreateFlags flags, IOperationProgress progress, CancellationToken cancellation) =>
+        throw StorageErrors.NoSupport("storage pool does not support volume creation from an existing volume");
+
+    /// <summary><c>deleteVol</c>.</summary>
+    void DeleteVolume(PoolDefinition pool, VolumeDefinition volume) =>
+        throw StorageErrors.NoSupport("storage pool does not support vol deletion");
+
+    /// <summary><c>resizeVol</c> to <paramref name="capacity"/> bytes (absolute; the driver
+    /// has applied the delta flag and checked the shrink rules).</summary>
+    void ResizeVolume(PoolDefinition pool, VolumeDefinition volume, ulong capacity, VolumeResizeFlags flags) =>
+        throw StorageErrors.NoSupport("storage pool does not support changing of volume capacity");
+
+    /// <summary><c>wipeVol</c> with <paramref name="algorithm"/>.</summary>
+    void WipeVolume(PoolDefinition pool, VolumeDefinition volume, WipeAlgorithm algorithm,
+        IOperationProgress progress, CancellationToken cancellation) =>
+        throw StorageErrors.NoSupport("storage pool doesn't support volume wiping");
+
+    /// <summary><c>uploadVol</c>/<c>downloadVol</c>: a stream on the volume's bytes.</summary>
+    Stream OpenVolume(PoolDefinition pool, VolumeDefinition volume, VolumeAccessMode mode) =>
+        throw StorageErrors.NoSupport(mode == VolumeAccessMode.Write
+            ? "storage pool doesn't support volume upload"
+            : "storage pool doesn't support volume download");
+
+    /// <summary><c>refreshVol</c>: re-read sizes, format and times of one volume, in place.</summary>
+    void RefreshVolume(PoolDefinition pool, VolumeDefinition volume)
+    {
+    }
+}

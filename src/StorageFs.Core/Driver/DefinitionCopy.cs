@@ -1,0 +1,83 @@
+using StorageFs.Core.Model;
+using StorageFs.Core.Xml;
+
+namespace StorageFs.Core.Driver;
+
+/// <summary>
+/// Deep copies of definitions, so that a backend works on its own copy outside the pool's gate
+/// while readers keep seeing the published one. Encryption settings are shared: nothing in
+/// StorageFs mutates them after parsing.
+/// </summary>
+internal static class DefinitionCopy
+{
+    public static PoolDefinition Of(PoolDefinition def)
+    {
+        var copy = PoolXml.Parse(PoolXml.Format(def));
+        copy.Capacity = def.Capacity;
+        copy.Allocation = def.Allocation;
+        copy.Available = def.Available;
+        return copy;
+    }
+
+    public static FsPoolDefinition Of(FsPoolDefinition def)
+    {
+        var copy = FsPoolXml.Parse(FsPoolXml.Format(def));
+        copy.Capacity = def.Capacity;
+        copy.Allocation = def.Allocation;
+        copy.Available = def.Available;
+        return copy;
+    }
+
+    public static VolumeDefinition Of(VolumeDefinition v)
+    {
+        var copy = new VolumeDefinition
+        {
+            Type = v.Type,
+            Name = v.Name,
+            Key = v.Key,
+            Capacity = v.Capacity,
+            Allocation = v.Allocation,
+            HasAllocation = v.HasAllocation,
+            Physical = v.Physical,
+            Target = Of(v.Target),
+            BackingStore = v.BackingStore is { } b
+                ? new VolumeBackingStore { Path = b.Path, Format = b.Format, Permissions = Of(b.Permissions) }
+                : null,
+        };
+        copy.Extents.AddRange(v.Extents);
+        return copy;
+    }
+
+    public static FsItemDefinition Of(FsItemDefinition i) => new()
+    {
+        Name = i.Name,
+        Key = i.Key,
+        Capacity = i.Capacity,
+        Allocation = i.Allocation,
+        Path = i.Path,
+        Permissions = Of(i.Permissions),
+    };
+
+    public static StoragePermissions Of(StoragePermissions p) => new()
+    {
+        Mode = p.Mode,
+        Owner = p.Owner,
+        Group = p.Group,
+        Label = p.Label,
+    };
+
+    private static VolumeTarget Of(VolumeTarget t) => new()
+    {
+        Path = t.Path,
+        Format = t.Format,
+        Permissions = Of(t.Permissions),
+        Timestamps = t.Timestamps is { } ts
+            ? new VolumeTimestamps { Atime = ts.Atime, Mtime = ts.Mtime, Ctime = ts.Ctime, Btime = ts.Btime }
+            : null,
+        Encryption = t.Encryption,
+        Compat = t.Compat,
+        NoCow = t.NoCow,
+        ClusterSize = t.ClusterSize,
+        Features = t.Features,
+    };
+}

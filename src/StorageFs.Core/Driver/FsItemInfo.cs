@@ -1,0 +1,64 @@
+using System.Globalization;
+using System.Text;
+using StorageFs.Core.Model;
+using StorageFs.Core.Units;
+
+namespace StorageFs.Core.Driver;
+
+/// <summary>A snapshot of one fspool item: the fields of the fspool series' <c>item-info</c>.</summary>
+public sealed record FsItemInfo
+{
+    /// <summary>The fspool it belongs to.</summary>
+    public required string FsPool { get; init; }
+
+    /// <summary>Name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Key (the path).</summary>
+    public string? Key { get; init; }
+
+    /// <summary>Path of the item's directory.</summary>
+    public string? Path { get; init; }
+
+    /// <summary>Capacity in bytes (not enforced by the dir backend).</summary>
+    public ulong Capacity { get; init; }
+
+    /// <summary>Bytes used by the item's tree.</summary>
+    public ulong Allocation { get; init; }
+
+    /// <summary>Being created or copied.</summary>
+    public bool Building { get; init; }
+
+    /// <summary>Jobs using it.</summary>
+    public int InUse { get; init; }
+
+    /// <summary>The text of <c>virsh item-info [--bytes]</c> (tools/virsh-fsitem.c).</summary>
+    public string ToVirshText(bool bytes = false)
+    {
+        var sb = new StringBuilder();
+        Line(sb, "Name:", Name);
+        Line(sb, "Type:", "dir");
+        Line(sb, "Capacity:", Size(Capacity, bytes));
+        Line(sb, "Allocation:", Size(Allocation, bytes));
+        sb.Append('\n');
+        return sb.ToString();
+    }
+
+    internal static FsItemInfo From(string pool, FsItemDefinition def, bool building, int inUse) => new()
+    {
+        FsPool = pool,
+        Name = def.Name,
+        Key = def.Key,
+        Path = def.Path,
+        Capacity = def.Capacity,
+        Allocation = def.Allocation,
+        Building = building,
+        InUse = inUse,
+    };
+
+    private static string Size(ulong value, bool bytes) =>
+        bytes ? value.ToString(CultureInfo.InvariantCulture) + " bytes" : PrettySize.Format(value);
+
+    private static void Line(StringBuilder sb, string label, string value) =>
+        sb.Append(label.PadRight(15)).Append(' ').Append(value).Append('\n');
+}

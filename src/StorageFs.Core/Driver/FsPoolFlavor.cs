@@ -1,0 +1,130 @@
+using StorageFs.Core.Backend;
+using StorageFs.Core.Model;
+using StorageFs.Core.Names;
+using StorageFs.Core.Persistence;
+using StorageFs.Core.Xml;
+
+namespace StorageFs.Core.Driver;
+
+/// <summary>fspools and items for the shared lifecycle, with the messages of libvirt's 2016
+/// fspool series (src/fs/fs_driver.c).</summary>
+internal sealed class FsPoolFlavor : IPoolFlavor<FsPoolDefinition, FsItemDefinition>
+{
+    private readonly BackendTable _backends;
+
+    public FsPoolFlavor(BackendTable backends)
+    {
+        _backends = backends;
+    }
+
+    public DefinitionKind Kind => DefinitionKind.FsPool;
+
+    public string Noun => "fspool";
+
+    public string ShortNoun => "fspool";
+
+    public string ChildNoun => "item";
+
+    public FsPoolDefinition Parse(string xml)
+    {
+        var def = FsPoolXml.Parse(xml);
+        NameRules.Validate(NameKind.FsPool, def.Name);
+        return def;
+    }
+
+    public string Format(FsPoolDefinition def) => FsPoolXml.Format(def);
+
+    public FsPoolDefinition Copy(FsPoolDefinition def) => DefinitionCopy.Of(def);
+
+    public string NameOf(FsPoolDefinition def) => def.Name;
+
+    public Guid UuidOf(FsPoolDefinition def) => def.Uuid;
+
+    public string ChildName(FsItemDefinition child) => child.Name;
+
+    public StorageException PoolNotFound(string name) =>
+        new(ErrorCode.NoStoragePool, $"fspool not found: no fspool with matching name '{name}'");
+
+    public StorageException ChildNotFound(string name) =>
+        new(ErrorCode.NoStorageVol, $"item not found: no item with matching name '{name}'");
+
+    public void RequireBackend(FsPoolDefinition def) => _backends.Get(def.Type);
+
+    public string? DirectoryTarget(FsPoolDefinition def) => def.Target.Path;
+
+    public void SetTarget(FsPoolDefinition def, string path) => def.Target.Path = path;
+
+    public FsPoolDefinition Live(FsPoolDefinition def, PoolSizes sizes, StoragePermissions? permissions)
+    {
+        var live = DefinitionCopy.Of(def);
+        live.Capacity = sizes.Capacity;
+        live.Allocation = sizes.Allocation;
+        live.Available = sizes.Available;
+        if (permissions is not null)
+        {
+            live.Target.Permissions.Mode = permissions.Mode ?? live.Target.Permissions.Mode;
+            live.Target.Permissions.Owner = permissions.Owner ?? live.Target.Permissions.Owner;
+            live.Target.Permissions.Group = permissions.Group ?? live.Target.Permissions.Group;
+        }
+        return live;
+    }
+
+    public PoolBuildFlags BuildFlags(FsPoolDefinition def) => Backend(def).Capabilities.BuildFlags;
+
+    public StorageException DeleteUnsupported => StorageErrors.NoSupport("fspool does not support fspool deletion");
+
+    public bool CanDelete(FsPoolDefinition def) => Backend(def).Capabilities.Supports(FsPoolOperations.Delete);
+
+    public bool CheckActive(FsPoolDefinition def)
+    {
+        var backend = Backend(def);
+        return backend.Capabilities.Supports(FsPoolOperations.Check) && backend.CheckActive(def);
+    }
+
+    public void Start(FsPoolDefinition def, CancellationToken cancellation)
+    {
+        var backend = Backend(def);
+        if (backend.Capabilities.Supports(FsPoolOperations.Start))
+        {
+            backend.Start(def, cancellation);
+        }
+    }
+
+    public void Stop(FsPoolDefinition def)
+    {
+        var backend = Backend(def);
+        if (backend.Capabilities.Supports(FsPoolOperations.Stop))
+        {
+            backend.Stop(def);
+        }
+    }
+
+    public void Build(FsPoolDefinition def, PoolBuildFlags flags, IOperationProgress progress, CancellationToken cancellation)
+    {
+        var backend = Backend(def);
+        if (backend.Capabilities.Supports(FsPoolOperations.Build))
+        {
+            backend.Build(def, flags, progress, cancellation);
+        }
+    }
+
+    public void Delete(FsPoolDefinition def)
+    {
+        var backend = Backend(def);
+        if (!backend.Capabilities.Supports(FsPoolOperations.Delete))
+        {
+            throw DeleteUnsupported;
+        }
+        backend.Delete(def);
+    }
+
+    public RefreshOutcome<FsItemDefinition> Refresh(FsPoolDefinition def, CancellationToken cancellation)
+    {
+        var result = Backend(def).Refresh(def, cancellation);
+        return new(result.Sizes, result.Items, result.TargetPermissions, result.Problems);
+    }
+
+    public ulong AllocationOf(FsItemDefinition child) => child.Allocation;
+
+    private IFsPoolBackend Backend(FsPoolDefinition def) => _backends.Get(def.Type);
+}

@@ -1,0 +1,76 @@
+using StorageFs.Core.Backend;
+using StorageFs.Core.Model;
+using StorageFs.Core.Persistence;
+
+namespace StorageFs.Core.Driver;
+
+/// <summary>
+/// What differs between storage pools and fspools for the shared lifecycle
+/// (<see cref="PoolLifecycle{TDef, TChild}"/>): their documents, messages and backends. Every
+/// backend call checks the backend's capabilities first.
+/// </summary>
+internal interface IPoolFlavor<TDef, TChild>
+    where TDef : class
+    where TChild : class
+{
+    DefinitionKind Kind { get; }
+
+    /// <summary>"storage pool" or "fspool", as in "storage pool 'p' is not active".</summary>
+    string Noun { get; }
+
+    /// <summary>"pool" or "fspool", as in "pool 'p' already exists with uuid …".</summary>
+    string ShortNoun { get; }
+
+    /// <summary>"storage vol" or "item", as in "no storage vol with matching name 'v'".</summary>
+    string ChildNoun { get; }
+
+    TDef Parse(string xml);
+
+    string Format(TDef def);
+
+    TDef Copy(TDef def);
+
+    string NameOf(TDef def);
+
+    Guid UuidOf(TDef def);
+
+    string ChildName(TChild child);
+
+    StorageException PoolNotFound(string name);
+
+    StorageException ChildNotFound(string name);
+
+    /// <summary>Throws when no backend serves the definition's type.</summary>
+    void RequireBackend(TDef def);
+
+    /// <summary>The target path when it is a directory that holds the pool's data (so the
+    /// allowed-directories policy applies), else null.</summary>
+    string? DirectoryTarget(TDef def);
+
+    void SetTarget(TDef def, string path);
+
+    /// <summary>A copy of <paramref name="def"/> showing live numbers and target permissions.</summary>
+    TDef Live(TDef def, PoolSizes sizes, StoragePermissions? permissions);
+
+    PoolBuildFlags BuildFlags(TDef def);
+
+    bool CanDelete(TDef def);
+
+    /// <summary>The NoSupport error of a backend without delete.</summary>
+    StorageException DeleteUnsupported { get; }
+
+    bool CheckActive(TDef def);
+
+    void Start(TDef def, CancellationToken cancellation);
+
+    void Stop(TDef def);
+
+    void Build(TDef def, PoolBuildFlags flags, IOperationProgress progress, CancellationToken cancellation);
+
+    void Delete(TDef def);
+
+    RefreshOutcome<TChild> Refresh(TDef def, CancellationToken cancellation);
+
+    /// <summary>Space a child takes from the pool, for the pool's numbers after a change.</summary>
+    ulong AllocationOf(TChild child);
+}

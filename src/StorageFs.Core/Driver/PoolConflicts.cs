@@ -1,0 +1,167 @@
+using StorageFs.Core.Backend;
+using StorageFs.Core.Model;
+using StorageFs.Core.Names;
+using StorageFs.Core.Persistence;
+
+namespace StorageFs.Core.Driver;
+
+/// <summary>
+/// Duplicate-source rules: libvirt's <c>virStoragePoolObjSourceFindDuplicate</c>
+/// (src/conf/virstorageobj.c) per existing pool type — netfs host+dir, gluster host+name+dir,
+/// fs/logical/disk/zfs device path (across those four types), iscsi IQN + initiator, scsi
+/// adapter, one mpath pool, sheepdog host, vstorage name; rbd and iscsi-direct never — and one
+/// rule libvirt lacks: any two pools or fspools whose targets are data directories conflict
+/// when the directories are the same, compared by resolved real path and by (device, inode),
+/// so symlinks, "/a/../b" spellings, bind mounts and different pool types are caught. A pool
+/// never conflicts with itself (same kind and name: a redefinition).
+/// </summary>
+internal static class PoolConflicts
+{
+    /// <summary>The libvirt-style message naming the first pool <paramref name="candidate"/>
+    /// conflicts with, or null.</summary>
+    /// <param name="kind">The candidate's kind.</param>
+    /// <param name="candidate">A <see cref="PoolDefinition"/> or <see cref="FsPoolDefinition"/>.</param>
+    /// <param name="others">Every registered pool of both kinds.</param>
+    /// <param name="directoryTarget">The directory target of a definition, or null when its
+    /// target is not a data directory.</param>
+    public static string? Find(DefinitionKind kind, object candidate, IEnumerable<IPoolEntry> others,
+        Func<object, string?> directoryTarget)
+    {
+        var name = NameOf(candidate);
+        var target = Target.Of(directoryTarget(candidate));
+        foreach (var other in others)
+        {
+            if (other.Removed || (other.Kind == kind && other.Name == name))
+            {
+                continue;
+            }
+            foreach (var existing in new[] { other.Definition, other.PendingDefinition })
+            {
+                if (existing is null)
+                {
+                    continue;
+                }
+                bool conflict = (target is not null && target.Same(Target.Of(directoryTarget(existing)))) ||
+                    (existing is PoolDefinition e && candidate is PoolDefinition c && SourceMatches(e, c));
+                if (conflict)
+                {
+                    return Message(kind, other.Kind, other.Name);
+                }
+            }
+        }
+        return null;
+    }
+
+    private static string Message(DefinitionKind kind, DefinitionKind existingKind, string existingName)
+    {
+        var what = kind == DefinitionKind.Pool ? "Storage" : "FS";
+        var of = existingKind == DefinitionKind.Pool ? "pool" : "fspool";
+        return $"{what} source conflict with {of}: '{existingName}'";
+    }
+
+    private static string NameOf(object def) => def switch
+    {
+        PoolDefinition p => p.Name,
+        FsPoolDefinition f => f.Name,
+        _ => throw new ArgumentException("not a pool definition", nameof(def)),
+    };
+
+    // virStoragePoolObjSourceFindDuplicateCb, keyed on the existing pool's type.
+    private static bool SourceMatches(PoolDefinition existing, PoolDefinition candidate)
+    {
+        var e = existing.Source;
+        var c = candidate.Source;
+        return existing.Type switch
+        {
+            PoolType.NetFs => candidate.Type == PoolType.NetFs &&
+                SamePath(e.Dir, c.Dir) && SingleHostMatch(e, c),
+            PoolType.Gluster => candidate.Type == PoolType.Gluster &&
+                e.Name == c.Name && SamePath(e.Dir, c.Dir) && SingleHostMatch(e, c),
+            PoolType.Fs or PoolType.Logical or PoolType.Disk or PoolType.Zfs =>
+                candidate.Type is PoolType.Fs or PoolType.Logical or PoolType.Disk or PoolType.Zfs &&
+                AnyDeviceMatch(e, c),
+            PoolType.Iscsi => candidate.Type == PoolType.Iscsi &&
+                AnyDeviceMatch(e, c) && e.InitiatorIqn == c.InitiatorIqn,
+            PoolType.Scsi => candidate.Type == PoolType.Scsi && SameAdapter(e.Adapter, c.Adapter),
+            PoolType.Mpath => candidate.Type == PoolType.Mpath,
+            PoolType.Sheepdog => candidate.Type == PoolType.Sheepdog && SingleHostMatch(e, c),
+            PoolType.Vstorage => candidate.Type == PoolType.Vstorage && e.Name == c.Name,
+            _ => false,
+        };
+    }
+
+    // virStoragePoolSourceMatchSingleHost: names equal and, when the new one gives a port, ports equal.
+    private static bool SingleHostMatch(PoolSource existing, PoolSource candidate)
+    {
+        if (existing.Hosts.Count == 0 || candidate.Hosts.Count == 0 ||
+            (existing.Hosts.Count != 1 && candidate.Hosts.Count != 1))
+        {
+            return false;
+        }
+        var e = existing.Hosts[0];
+        var c = candidate.Hosts[0];
+        return string.Equals(e.Name, c.Name, StringComparison.OrdinalIgnoreCase) &&
+            (c.Port == 0 || c.Port == e.Port);
+    }
+
+    // Device paths compared after resolving symlinks (/dev/disk/by-id/… and /dev/sdb are one disk).
+    private static bool AnyDeviceMatch(PoolSource existing, PoolSource candidate) =>
+        existing.Devices.Any(e => candidate.Devices.Any(c => SamePath(e.Path, c.Path)));
+
+    private static bool SamePath(string? a, string? b)
+    {
+        if (a is null || b is null)
+        {
+            return a == b;
+        }
+        if (a == b)
+        {
+            return true;
+        }
+        return a.StartsWith('/') && b.StartsWith('/') && Resolve(a) == Resolve(b);
+    }
+
+    private static bool SameAdapter(StorageAdapter? e, StorageAdapter? c)
+    {
+        if (e is null || c is null || e.Type != c.Type)
+        {
+            return false;
+        }
+        if (e.Type == AdapterType.FcHost)
+        {
+            return string.Equals(e.Wwnn, c.Wwnn, StringComparison.OrdinalIgnoreCase) &&
+                string.Equals(e.Wwpn, c.Wwpn, StringComparison.OrdinalIgnoreCase);
+        }
+        if (e.Name is not null && c.Name is not null)
+        {
+            return HostNumber(e.Name) == HostNumber(c.Name);
+        }
+        return e.ParentAddress is not null && e.ParentAddress == c.ParentAddress && e.UniqueId == c.UniqueId;
+    }
+
+    // "scsi_host3" and "host3" name the same SCSI host (virSCSIHostGetNumber).
+    private static string HostNumber(string name) =>
+        name.StartsWith("scsi_", StringComparison.Ordinal) ? name[5..] : name;
+
+    private static string Resolve(string path)
+    {
+        try
+        {
+            return TargetPathPolicy.Resolve(path);
+        }
+        catch (StorageException)
+        {
+            return path;
+        }
+    }
+
+    private sealed record Target(string Resolved, FileIdentity? Identity)
+    {
+        public static Target? Of(string? path) =>
+            path is null ? null : new Target(Resolve(path), FileIdentity.Of(path));
+
+        public bool Same(Target? other) =>
+            other is not null &&
+            (Resolved == other.Resolved || (Identity is not null && Identity == other.Identity));
+    }
+}

@@ -1,0 +1,78 @@
+using StorageFs.Core.Backend;
+using StorageFs.Core.Model;
+using StorageFs.Core.Persistence;
+
+namespace StorageFs.Core.Driver;
+
+/// <summary>
+/// One pool's live state (libvirt's <c>virStoragePoolObj</c>, src/conf/virstorageobj.c).
+/// Every field is guarded by <see cref="Gate"/>; the gate is never held while a backend or
+/// another pool's gate is called, and the registry lock is never taken while holding it.
+/// <see cref="Starting"/> marks a lifecycle step running outside the gate (libvirt's
+/// <c>starting</c>), <see cref="AsyncJobs"/> counts volume jobs (libvirt's <c>asyncjobs</c>).
+/// </summary>
+internal sealed class PoolEntry<TDef, TChild> : IPoolEntry
+    where TDef : class
+    where TChild : class
+{
+    private volatile TDef _def;
+    private volatile TDef? _pending;
+    private volatile bool _active;
+    private volatile bool _starting;
+    private volatile bool _removed;
+
+    public PoolEntry(DefinitionKind kind, TDef def, string name, Guid uuid)
+    {
+        Kind = kind;
+        _def = def;
+        Name = name;
+        Uuid = uuid;
+    }
+
+    public Lock Gate { get; } = new();
+
+    public DefinitionKind Kind { get; }
+
+    public string Name { get; }
+
+    public Guid Uuid { get; }
+
+    public TDef Def { get => _def; set => _def = value; }
+
+    public TDef? Pending { get => _pending; set => _pending = value; }
+
+    public object Definition => _def;
+
+    public object? PendingDefinition => _pending;
+
+    public bool Persistent { get; set; }
+
+    public bool Autostart { get; set; }
+
+    public PoolState State { get; set; }
+
+    public bool IsActive { get => _active; set => _active = value; }
+
+    public bool Starting { get => _starting; set => _starting = value; }
+
+    public bool IsStarting => _starting;
+
+    public bool Removed { get => _removed; set => _removed = value; }
+
+    public int AsyncJobs { get; set; }
+
+    public PoolSizes Sizes { get; set; }
+
+    public StoragePermissions? TargetPermissions { get; set; }
+
+    public IReadOnlyList<string> Problems { get; set; } = [];
+
+    public Dictionary<string, ChildEntry<TChild>> Children { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>While a refresh runs outside the gate: the names of children changed meanwhile,
+    /// whose current state wins over what the refresh read.</summary>
+    public HashSet<string>? Touched { get; set; }
+
+    /// <summary>Under the gate, after changing child <paramref name="name"/>.</summary>
+    public void Touch(string name) => Touched?.Add(name);
+}

@@ -1,0 +1,359 @@
+using Serilog;
+using StorageFs.Core.Backend;
+using StorageFs.Core.Names;
+using StorageFs.Core.Persistence;
+
+namespace StorageFs.Core.Driver;
+
+/// <summary>
+/// The pool state machine of libvirt's storage driver (src/storage/storage_driver.c), written
+/// once for both pool kinds: define, create (transient), undefine, build, start, stop, delete,
+/// refresh, autostart, info, XML and load. Each step checks the state under the pool's gate,
+/// marks the pool starting (or counts a job), calls the backend with no lock held, then
+/// publishes the result under the gate and raises its event with no lock held.
+/// </summary>
+internal sealed partial class PoolLifecycle<TDef, TChild>
+    where TDef : class
+    where TChild : class
+{
+    private readonly IPoolFlavor<TDef, TChild> _flavor;
+    private readonly PoolRegistry _registry;
+    private readonly DefinitionStore _store;
+    private readonly TargetPathPolicy _policy;
+    private readonly JobRegistry _jobs;
+    private readonly Action<StorageEventArgs> _raise;
+    private readonly Func<object, string?> _directoryTarget;
+    private readonly ILogger _log;
+
+    public PoolLifecycle(IPoolFlavor<TDef, TChild> flavor, PoolRegistry registry, DefinitionStore store,
+        TargetPathPolicy policy, JobRegistry jobs, Action<StorageEventArgs> raise,
+        Func<object, string?> directoryTarget, ILogger log)
+    {
+        _flavor = flavor;
+        _registry = registry;
+        _store = store;
+        _policy = policy;
+        _jobs = jobs;
+        _raise = raise;
+        _directoryTarget = directoryTarget;
+        _log = log;
+    }
+
+    public IPoolFlavor<TDef, TChild> Flavor => _flavor;
+
+    private DefinitionKind Kind => _flavor.Kind;
+
+    // ---- lookups and shared checks ----
+
+    public PoolEntry<TDef, TChild> Get(string name) =>
+        _registry.Find(Kind, name) as PoolEntry<TDef, TChild> ?? throw _flavor.PoolNotFound(name);
+
+    public IReadOnlyList<PoolEntry<TDef, TChild>> All() =>
+        [.. _registry.Snapshot(Kind).OfType<PoolEntry<TDef, TChild>>()];
+
+    /// <summary>Under the gate: the pool must be active and not mid-step.</summary>
+    public void RequireActive(PoolEntry<TDef, TChild> entry)
+    {
+        if (entry.Removed)
+        {
+            throw _flavor.PoolNotFound(entry.Name);
+        }
+        if (!entry.IsActive)
+        {
+            throw NotActive(entry);
+        }
+    }
+
+    public StorageException NotActive(PoolEntry<TDef, TChild> entry) =>
+        StorageErrors.OperationInvalid($"{_flavor.Noun} '{entry.Name}' is not active");
+
+    /// <summary>Under the gate: the pool's child named <paramref name="name"/>.</summary>
+    public ChildEntry<TChild> RequireChild(PoolEntry<TDef, TChild> entry, string name)
+    {
+        RequireActive(entry);
+        return entry.Children.TryGetValue(name, out var child) ? child : throw _flavor.ChildNotFound(name);
+    }
+
+    /// <summary>Under the gate: libvirt's in_use / building checks before changing a child.</summary>
+    public static void RequireIdle(ChildEntry<TChild> child, string name)
+    {
+        if (child.InUse > 0)
+        {
+            throw StorageErrors.OperationInvalid($"volume '{name}' is still in use.");
+        }
+        RequireBuilt(child, name);
+    }
+
+    public static void RequireBuilt(ChildEntry<TChild> child, string name)
+    {
+        if (child.Building)
+        {
+            throw StorageErrors.OperationInvalid($"volume '{name}' is still being allocated.");
+        }
+    }
+
+    public void Raise(StorageEventKind kind, PoolEntry<TDef, TChild> entry, string? child = null)
+    {
+        _raise(new StorageEventArgs(kind, Kind, entry.Name, entry.Uuid, child));
+    }
+
+    /// <summary>Re-checks, before the backend touches it, that the target still resolves to
+    /// itself inside the allowed directories (a symlink may have been swapped since define).</summary>
+    public void RecheckTarget(TDef def)
+    {
+        if (_flavor.DirectoryTarget(def) is { } target)
+        {
+            var resolved = _policy.Check(target);
+            if (resolved != target)
+            {
+                throw StorageErrors.Denied(
+                    $"target path '{target}' now resolves to '{resolved}'; redefine the {_flavor.Noun} to use it");
+            }
+        }
+    }
+
+    // ---- define, create, undefine ----
+
+    public PoolEntry<TDef, TChild> Define(string xml)
+    {
+        var def = Prepare(xml);
+        var name = _flavor.NameOf(def);
+        var uuid = _flavor.UuidOf(def);
+        TDef? previousDef = null;
+        TDef? previousPending = null;
+        var entry = (PoolEntry<TDef, TChild>)_registry.AddOrUpdate(Kind, name, uuid, def, _flavor.ShortNoun,
+            _directoryTarget,
+            () => new PoolEntry<TDef, TChild>(Kind, def, name, uuid) { Persistent = true },
+            existing =>
+            {
+                var pe = (PoolEntry<TDef, TChild>)existing;
+                lock (pe.Gate)
+                {
+                    previousDef = pe.Def;
+                    previousPending = pe.Pending;
+                    if (pe.IsActive || pe.Starting)
+                    {
+                        pe.Pending = def;
+                    }
+                    else
+                    {
+                        pe.Def = def;
+                    }
+                }
+            },
+            out bool created);
+
+        Exception? failure = null;
+        lock (entry.Gate)
+        {
+            try
+            {
+                // Whatever is current when the file is written, so the last writer stores the
+                // last definition even when two redefines interleave.
+                _store.Save(Kind, name, uuid, _flavor.Format(entry.Pending ?? entry.Def));
+                entry.Persistent = true;
+            }
+            catch (Exception e)
+            {
+                failure = e;
+                if (created)
+                {
+                    entry.Removed = true;
+                }
+                else if (previousDef is not null)
+                {
+                    entry.Def = previousDef;
+                    entry.Pending = previousPending;
+                }
+            }
+        }
+        if (failure is not null)
+        {
+            if (created)
+            {
+                _registry.Remove(entry);
+            }
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        }
+        _log.Information("{Noun} {Pool} defined", _flavor.Noun, name);
+        Raise(StorageEventKind.PoolDefined, entry);
+        return entry;
+    }
+
+    public PoolEntry<TDef, TChild> Create(string xml, PoolBuildFlags? build)
+    {
+        var def = Prepare(xml);
+        if (build is { } flags)
+        {
+            CheckBuildFlags(def, flags);
+        }
+        var name = _flavor.NameOf(def);
+        var uuid = _flavor.UuidOf(def);
+        var entry = (PoolEntry<TDef, TChild>)_registry.AddOrUpdate(Kind, name, uuid, def, _flavor.ShortNoun,
+            _directoryTarget,
+            () => new PoolEntry<TDef, TChild>(Kind, def, name, uuid) { Starting = true, State = PoolState.Building },
+            existing =>
+            {
+                var pe = (PoolEntry<TDef, TChild>)existing;
+                lock (pe.Gate)
+                {
+                    if (pe.IsActive)
+                    {
+                        throw StorageErrors.OperationInvalid($"{_flavor.ShortNoun} is already active as '{name}'");
+                    }
+                    if (pe.Starting)
+                    {
+                        throw StorageErrors.OperationInvalid($"{_flavor.ShortNoun} '{name}' is starting up");
+                    }
+                    // The persistent definition waits while the live one runs (ADD_LIVE).
+                    pe.Pending ??= pe.Def;
+                    pe.Def = def;
+                    pe.Starting = true;
+                    pe.State = PoolState.Building;
+                }
+            },
+            out _);
+        RunStart(entry, build, CancellationToken.None);
+        return entry;
+    }
+
+    public void Undefine(string name)
+    {
+        var entry = Get(name);
+        lock (entry.Gate)
+        {
+            RequireInactiveIdle(entry);
+            if (!entry.Persistent)
+            {
+                throw StorageErrors.Internal($"{_flavor.ShortNoun} has no config file");
+            }
+            _store.Delete(Kind, name);
+            entry.Persistent = false;
+            entry.Removed = true;
+        }
+        _registry.Remove(entry);
+        _log.Information("{Noun} {Pool} undefined", _flavor.Noun, name);
+        Raise(StorageEventKind.PoolUndefined, entry);
+    }
+
+    // ---- reading ----
+
+    public PoolInfo Info(PoolEntry<TDef, TChild> entry, string type)
+    {
+        lock (entry.Gate)
+        {
+            return new PoolInfo
+            {
+                Kind = Kind,
+                Name = entry.Name,
+                Uuid = entry.Uuid,
+                Type = type,
+                State = entry.State,
+                Persistent = entry.Persistent,
+                Autostart = entry.Autostart,
+                Capacity = entry.IsActive ? entry.Sizes.Capacity : 0,
+                Allocation = entry.IsActive ? entry.Sizes.Allocation : 0,
+                Available = entry.IsActive ? entry.Sizes.Available : 0,
+                TargetPath = _flavor.DirectoryTarget(entry.Def),
+                Children = entry.Children.Count,
+                AsyncJobs = entry.AsyncJobs,
+                Problems = entry.Problems,
+            };
+        }
+    }
+
+    public string Xml(string name, bool inactive)
+    {
+        var entry = Get(name);
+        TDef def;
+        lock (entry.Gate)
+        {
+            def = inactive && entry.Pending is not null
+                ? entry.Pending
+                : entry.IsActive ? _flavor.Live(entry.Def, entry.Sizes, entry.TargetPermissions) : entry.Def;
+        }
+        return _flavor.Format(def);
+    }
+
+    // ---- loading at start-up ----
+
+    /// <summary>Loads the stored definitions of this kind, then starts those meant to run:
+    /// intended running, or autostart when <paramref name="autostartDue"/> (first load since
+    /// boot). A start that fails leaves the pool inaccessible and the others unaffected.</summary>
+    public void Load(IReadOnlyList<StoredDefinition> stored, bool autostartDue)
+    {
+        var toStart = new List<PoolEntry<TDef, TChild>>();
+        foreach (var s in stored.Where(s => s.Kind == Kind))
+        {
+            TDef def;
+            try
+            {
+                def = _flavor.Parse(s.Xml);
+                if (_flavor.NameOf(def) != s.Name)
+                {
+                    throw StorageErrors.Internal(
+                        $"{_flavor.Noun} config file name '{s.Name}' does not match {_flavor.ShortNoun} name '{_flavor.NameOf(def)}'");
+                }
+            }
+            catch (StorageException e)
+            {
+                _log.Error("Stored {Noun} {Pool} is unusable and was not loaded: {Error}", _flavor.Noun, s.Name, e.Message);
+                continue;
+            }
+            PoolEntry<TDef, TChild> entry;
+            try
+            {
+                entry = (PoolEntry<TDef, TChild>)_registry.AddOrUpdate(Kind, s.Name, _flavor.UuidOf(def), def,
+                    _flavor.ShortNoun, _directoryTarget,
+                    () => new PoolEntry<TDef, TChild>(Kind, def, s.Name, _flavor.UuidOf(def))
+                    {
+                        Persistent = true,
+                        Autostart = s.Flags.Autostart,
+                    },
+                    _ => throw StorageErrors.Internal($"{_flavor.Noun} '{s.Name}' is already loaded"),
+                    out _);
+            }
+            catch (StorageException e)
+            {
+                _log.Error("Stored {Noun} {Pool} was not loaded: {Error}", _flavor.Noun, s.Name, e.Message);
+                continue;
+            }
+            if (s.Flags.State == IntendedState.Running || (s.Flags.Autostart && autostartDue))
+            {
+                toStart.Add(entry);
+            }
+        }
+        foreach (var entry in toStart)
+        {
+            try
+            {
+                Start(entry.Name, null);
+            }
+            catch (StorageException e)
+            {
+                lock (entry.Gate)
+                {
+                    if (!entry.IsActive)
+                    {
+                        entry.State = PoolState.Inaccessible;
+                    }
+                }
+                _log.Error("Failed to start {Noun} {Pool}: {Error}", _flavor.Noun, entry.Name, e.Message);
+            }
+        }
+    }
+
+    // ---- helpers ----
+
+    private TDef Prepare(string xml)
+    {
+        var def = _flavor.Parse(xml);
+        _flavor.RequireBackend(def);
+        if (_flavor.DirectoryTarget(def) is { } target)
+        {
+            _flavor.SetTarget(def, _policy.Check(target));
+        }
+        return def;
+    }
+
+}

@@ -1,0 +1,75 @@
+using StorageFs.Core.Backend;
+using StorageFs.Core.Model;
+using StorageFs.Core.Persistence;
+
+namespace StorageFs.Core.Driver;
+
+/// <summary>Storage pool lifecycle (virStoragePool* APIs).</summary>
+public sealed partial class StorageDriver
+{
+    /// <summary>Defines (or redefines) a persistent pool from XML; a running pool keeps its
+    /// live definition until it stops (libvirt's newDef).</summary>
+    /// <exception cref="StorageException">XmlError/ConfigUnsupported/InvalidArg for the document,
+    /// OperationDenied for a target outside the allowed directories, PoolExists for a name,
+    /// UUID or source conflict, InternalError for a type without backend.</exception>
+    public PoolInfo DefinePool(string xml) => PoolInfoOf(_pools.Define(xml));
+
+    /// <summary>Creates and starts a transient pool (gone once stopped), building it first when
+    /// <paramref name="build"/> is given.</summary>
+    public PoolInfo CreatePool(string xml, PoolBuildFlags? build = null) => PoolInfoOf(_pools.Create(xml, build));
+
+    /// <summary>Removes a persistent, inactive pool's definition.</summary>
+    public void UndefinePool(string name) => _pools.Undefine(name);
+
+    /// <summary>Starts a pool, building it first when <paramref name="build"/> is given.</summary>
+    public void StartPool(string name, PoolBuildFlags? build = null) => _pools.Start(name, build);
+
+    /// <summary>Stops a running pool (virsh pool-destroy); a transient pool goes away.</summary>
+    public void StopPool(string name) => _pools.Stop(name);
+
+    /// <summary>Builds an inactive pool and waits for the build job.</summary>
+    public void BuildPool(string name, PoolBuildFlags flags = PoolBuildFlags.None) => StartBuildPool(name, flags).Wait();
+
+    /// <summary>Starts building an inactive pool as a job (state building meanwhile).</summary>
+    public StorageJob StartBuildPool(string name, PoolBuildFlags flags = PoolBuildFlags.None) => _pools.StartBuild(name, flags);
+
+    /// <summary>Deletes an inactive pool's storage (a dir pool's directory, which must be empty).</summary>
+    public void DeletePool(string name) => _pools.Delete(name);
+
+    /// <summary>Re-reads a running pool's sizes and volumes; a failure stops the pool and
+    /// leaves it inaccessible.</summary>
+    public void RefreshPool(string name) => _pools.Refresh(name);
+
+    /// <summary>Sets a persistent pool's autostart flag.</summary>
+    public void SetPoolAutostart(string name, bool autostart) => _pools.SetAutostart(name, autostart);
+
+    /// <summary>The pool's state and numbers (virsh pool-info).</summary>
+    public PoolInfo GetPoolInfo(string name) => PoolInfoOf(_pools.Get(name));
+
+    /// <summary>The pool, or null when there is none of that name.</summary>
+    public PoolInfo? FindPool(string name)
+    {
+        try
+        {
+            return GetPoolInfo(name);
+        }
+        catch (StorageException e) when (e.Code == ErrorCode.NoStoragePool)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The pool's XML: the live definition with current sizes while active, else the
+    /// stored one; <paramref name="inactive"/> shows a pending redefinition instead.</summary>
+    public string GetPoolXml(string name, bool inactive = false) => _pools.Xml(name, inactive);
+
+    /// <summary>Every pool, sorted by name as virsh sorts (case-insensitive).</summary>
+    public IReadOnlyList<PoolInfo> ListPools() => [.. _pools.All().Select(PoolInfoOf)];
+
+    /// <summary>What the backend of <paramref name="name"/>'s type supports.</summary>
+    public PoolBackendCapabilities GetPoolCapabilities(string name) =>
+        _backends.Get(_pools.Get(name).Def.Type).Capabilities;
+
+    private PoolInfo PoolInfoOf(PoolEntry<PoolDefinition, VolumeDefinition> entry) =>
+        _pools.Info(entry, entry.Def.Type.ToXml());
+}

@@ -1,0 +1,276 @@
+using StorageFs.Core.Backend;
+using StorageFs.Core.Model;
+using StorageFs.Core.Persistence;
+using StorageFs.Core.Xml;
+
+namespace StorageFs.Core.Driver;
+
+/// <summary>Volume wipe, resize, data streams, info, XML and lookups (storageVolWipePattern,
+/// storageVolResize, storageVolUpload/Download, storageVolGetInfoFlags, storageVolGetXMLDesc,
+/// storageVolLookupByKey/Path in libvirt's storage_driver.c).</summary>
+public sealed partial class StorageDriver
+{
+    /// <summary>Wipes a volume and waits for the wipe.</summary>
+    public void WipeVolume(string pool, string volume, WipeAlgorithm algorithm = WipeAlgorithm.Zero) =>
+        StartWipeVolume(pool, volume, algorithm).Wait();
+
+    /// <summary>Starts wiping a volume as a job; the volume is in use meanwhile (no resize,
+    /// delete or upload), while info and listing stay available.</summary>
+    public StorageJob StartWipeVolume(string pool, string volume, WipeAlgorithm algorithm = WipeAlgorithm.Zero)
+    {
+        if (!Enum.IsDefined(algorithm))
+        {
+            throw StorageErrors.InvalidArg($"wiping algorithm {(int)algorithm} not supported");
+        }
+        var entry = _pools.Get(pool);
+        var (def, vol, child, backend) = BeginVolumeChange(entry, volume, PoolOperations.WipeVolume,
+            "storage pool doesn't support volume wiping");
+        if (!backend.Capabilities.WipeAlgorithms.Contains(algorithm))
+        {
+            EndVolumeChange(entry, child, null);
+            throw StorageErrors.ArgumentUnsupported($"'{algorithm.ToString().ToLowerInvariant()}' algorithm not supported");
+        }
+        VolumeDefinition? refreshed = null;
+        return Jobs.Start(JobKind.VolumeWipe, DefinitionKind.Pool, pool, volume,
+            (job, token) =>
+            {
+                _pools.RecheckTarget(def);
+                backend.WipeVolume(def, DefinitionCopy.Of(vol), algorithm, job, token);
+                refreshed = RefreshedCopy(backend, def, vol);
+            },
+            ok =>
+            {
+                EndVolumeChange(entry, child, ok ? refreshed : null);
+                if (ok)
+                {
+                    _pools.Raise(StorageEventKind.VolumeWiped, entry, volume);
+                }
+            });
+    }
+
+    /// <summary>
+    /// Resizes a volume (virsh vol-resize): <paramref name="capacity"/> is the new size, or the
+    /// change with <see cref="VolumeResizeFlags.Delta"/>; going down needs
+    /// <see cref="VolumeResizeFlags.Shrink"/>, and never below the allocation (libvirt's rules).
+    /// </summary>
+    public VolumeInfo ResizeVolume(string pool, string volume, ulong capacity, VolumeResizeFlags flags = VolumeResizeFlags.None)
+    {
+        var unsupported = flags & ~(VolumeResizeFlags.Allocate | VolumeResizeFlags.Delta | VolumeResizeFlags.Shrink);
+        if (unsupported != 0)
+        {
+            throw StorageErrors.InvalidArg($"unsupported flags (0x{(int)unsupported:x}) in function storageVolResize");
+        }
+        var entry = _pools.Get(pool);
+        ulong newCapacity;
+        lock (entry.Gate)
+        {
+            var child = _pools.RequireChild(entry, volume);
+            PoolLifecycle<PoolDefinition, VolumeDefinition>.RequireIdle(child, volume);
+            var current = child.Def;
+            if ((flags & VolumeResizeFlags.Delta) != 0)
+            {
+                newCapacity = (flags & VolumeResizeFlags.Shrink) != 0
+                    ? current.Capacity - Math.Min(capacity, current.Capacity)
+                    : current.Capacity + capacity;
+                if (newCapacity < current.Capacity && (flags & VolumeResizeFlags.Shrink) == 0)
+                {
+                    throw StorageErrors.InvalidArg("volume capacity overflows");
+                }
+            }
+            else
+            {
+                newCapacity = capacity;
+            }
+            if (newCapacity < current.Allocation)
+            {
+                throw StorageErrors.InvalidArg("can't shrink capacity below existing allocation");
+            }
+            if (newCapacity < current.Capacity && (flags & VolumeResizeFlags.Shrink) == 0)
+            {
+                throw StorageErrors.InvalidArg(
+                    "Can't shrink capacity below current capacity unless shrink flag explicitly specified");
+            }
+            ulong delta = (flags & VolumeResizeFlags.Allocate) != 0 ? newCapacity - current.Allocation : 0;
+            if (delta > entry.Sizes.Available)
+            {
+                throw StorageErrors.OperationFailed("Not enough space left in storage pool");
+            }
+        }
+        var (def, vol, marked, backend) = BeginVolumeChange(entry, volume, PoolOperations.ResizeVolume,
+            "storage pool does not support changing of volume capacity");
+        VolumeDefinition refreshed;
+        try
+        {
+            _pools.RecheckTarget(def);
+            backend.ResizeVolume(def, DefinitionCopy.Of(vol), newCapacity, flags & ~VolumeResizeFlags.Delta);
+            refreshed = RefreshedCopy(backend, def, vol);
+            if (!backend.Capabilities.Supports(PoolOperations.RefreshVolume))
+            {
+                refreshed.Capacity = newCapacity;
+            }
+        }
+        catch
+        {
+            EndVolumeChange(entry, marked, null);
+            throw;
+        }
+        EndVolumeChange(entry, marked, refreshed);
+        _pools.Raise(StorageEventKind.VolumeResized, entry, volume);
+        return VolumeInfo.From(pool, refreshed, building: false, inUse: 0);
+    }
+
+    /// <summary>
+    /// Opens a volume's bytes: <see cref="VolumeAccessMode.Read"/> for download (allowed while
+    /// others read), <see cref="VolumeAccessMode.Write"/> for upload (only when nothing else uses
+    /// it). The volume stays in use and the pool busy until the stream is disposed; after a
+    /// write the volume is re-read and <see cref="StorageEventKind.VolumeWritten"/> raised.
+    /// </summary>
+    public Stream OpenVolume(string pool, string volume, VolumeAccessMode mode)
+    {
+        var entry = _pools.Get(pool);
+        var (def, vol, child, backend) = BeginVolumeChange(entry, volume,
+            mode == VolumeAccessMode.Write ? PoolOperations.UploadVolume : PoolOperations.DownloadVolume,
+            mode == VolumeAccessMode.Write ? "storage pool doesn't support volume upload" : "storage pool doesn't support volume download",
+            allowShared: mode == VolumeAccessMode.Read);
+        Stream inner;
+        try
+        {
+            _pools.RecheckTarget(def);
+            inner = backend.OpenVolume(def, DefinitionCopy.Of(vol), mode);
+        }
+        catch
+        {
+            EndVolumeChange(entry, child, null);
+            throw;
+        }
+        return new VolumeDataStream(inner, () =>
+        {
+            if (mode == VolumeAccessMode.Read)
+            {
+                EndVolumeChange(entry, child, null);
+                return;
+            }
+            VolumeDefinition? refreshed = null;
+            try
+            {
+                refreshed = RefreshedCopy(backend, def, vol);
+            }
+            catch (StorageException e)
+            {
+                _log.Error("Cannot re-read volume {Volume} of pool {Pool} after a write: {Error}", volume, pool, e.Message);
+            }
+            EndVolumeChange(entry, child, refreshed);
+            _pools.Raise(StorageEventKind.VolumeWritten, entry, volume);
+        });
+    }
+
+    /// <summary>A volume's info, re-read from storage first (libvirt refreshes on info).</summary>
+    public VolumeInfo GetVolumeInfo(string pool, string volume)
+    {
+        var (def, vol, building, inUse) = RefreshVolume(pool, volume);
+        return VolumeInfo.From(pool, vol, building, inUse);
+    }
+
+    /// <summary>A volume's XML, re-read from storage first.</summary>
+    public string GetVolumeXml(string pool, string volume)
+    {
+        var (def, vol, _, _) = RefreshVolume(pool, volume);
+        return VolumeXml.Format(vol, def);
+    }
+
+    /// <summary>A volume's path.</summary>
+    public string GetVolumePath(string pool, string volume) => VolumeField(pool, volume, v => v.Target.Path);
+
+    /// <summary>A volume's key.</summary>
+    public string GetVolumeKey(string pool, string volume) => VolumeField(pool, volume, v => v.Key);
+
+    /// <summary>The volume whose key is <paramref name="key"/>, in any running pool.</summary>
+    /// <exception cref="StorageException">NoStorageVol "no storage vol with matching key K".</exception>
+    public VolumeInfo LookupVolumeByKey(string key) =>
+        FindVolume(v => v.Key == key) ?? throw StorageErrors.NoVolume($"no storage vol with matching key {key}");
+
+    /// <summary>The volume stored at <paramref name="path"/> (compared after resolving "..",
+    /// "//" and symlinks), in any running pool.</summary>
+    /// <exception cref="StorageException">NoStorageVol "no storage vol with matching path 'P'".</exception>
+    public VolumeInfo LookupVolumeByPath(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var clean = path.StartsWith('/') ? Names.TargetPathPolicy.Resolve(path) : path;
+        return FindVolume(v => v.Target.Path == path || v.Target.Path == clean)
+            ?? throw StorageErrors.NoVolume(clean == path
+                ? $"no storage vol with matching path '{path}'"
+                : $"no storage vol with matching path '{path}' ({clean})");
+    }
+
+    private VolumeInfo? FindVolume(Func<VolumeDefinition, bool> match)
+    {
+        foreach (var entry in _pools.All())
+        {
+            lock (entry.Gate)
+            {
+                if (!entry.IsActive)
+                {
+                    continue;
+                }
+                foreach (var child in entry.Children.Values)
+                {
+                    if (!child.Building && match(child.Def))
+                    {
+                        return VolumeInfo.From(entry.Name, child.Def, child.Building, child.InUse);
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    private string VolumeField(string pool, string volume, Func<VolumeDefinition, string?> field)
+    {
+        var entry = _pools.Get(pool);
+        lock (entry.Gate)
+        {
+            var child = _pools.RequireChild(entry, volume);
+            return field(child.Def) ?? throw StorageErrors.Internal($"volume '{volume}' has no path yet");
+        }
+    }
+
+    // Re-reads a volume outside the gate and publishes the result unless it changed meanwhile.
+    private (PoolDefinition Def, VolumeDefinition Vol, bool Building, int InUse) RefreshVolume(string pool, string volume)
+    {
+        var entry = _pools.Get(pool);
+        PoolDefinition def;
+        ChildEntry<VolumeDefinition> child;
+        VolumeDefinition seen;
+        IPoolBackend backend;
+        lock (entry.Gate)
+        {
+            child = _pools.RequireChild(entry, volume);
+            def = entry.Def;
+            seen = child.Def;
+            backend = _backends.Get(def.Type);
+            if (child.Building || !backend.Capabilities.Supports(PoolOperations.RefreshVolume))
+            {
+                return (def, seen, child.Building, child.InUse);
+            }
+        }
+        var refreshed = RefreshedCopy(backend, def, seen);
+        lock (entry.Gate)
+        {
+            if (entry.Children.TryGetValue(volume, out var current) && current == child && child.Def == seen)
+            {
+                child.Def = refreshed;
+            }
+            return (def, refreshed, child.Building, child.InUse);
+        }
+    }
+
+    private static VolumeDefinition RefreshedCopy(IPoolBackend backend, PoolDefinition def, VolumeDefinition vol)
+    {
+        var copy = DefinitionCopy.Of(vol);
+        if (backend.Capabilities.Supports(PoolOperations.RefreshVolume))
+        {
+            backend.RefreshVolume(def, copy);
+        }
+        return copy;
+    }
+}

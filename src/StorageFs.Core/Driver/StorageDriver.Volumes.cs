@@ -1,0 +1,365 @@
+using StorageFs.Core.Backend;
+using StorageFs.Core.Model;
+using StorageFs.Core.Names;
+using StorageFs.Core.Persistence;
+using StorageFs.Core.Xml;
+
+namespace StorageFs.Core.Driver;
+
+/// <summary>Volume creation, cloning, deletion and listing (storageVolCreateXML,
+/// storageVolCreateXMLFrom, storageVolDelete in libvirt's storage_driver.c).</summary>
+public sealed partial class StorageDriver
+{
+    /// <summary>Every volume of a running pool, sorted by name as virsh sorts.</summary>
+    public IReadOnlyList<VolumeInfo> ListVolumes(string pool)
+    {
+        var entry = _pools.Get(pool);
+        lock (entry.Gate)
+        {
+            _pools.RequireActive(entry);
+            return [.. entry.Children.Values
+                .OrderBy(c => c.Def.Name, StringComparer.OrdinalIgnoreCase)
+                .ThenBy(c => c.Def.Name, StringComparer.Ordinal)
+                .Select(c => VolumeInfo.From(pool, c.Def, c.Building, c.InUse))];
+        }
+    }
+
+    /// <summary>Creates a volume from XML and waits for it to be allocated.</summary>
+    public VolumeInfo CreateVolume(string pool, string xml, VolumeCreateFlags flags = VolumeCreateFlags.None)
+    {
+        var job = StartCreateVolume(pool, xml, flags);
+        job.Wait();
+        return GetVolumeInfo(pool, job.Target!);
+    }
+
+    /// <summary>
+    /// Creates a volume from XML: the checks and the name reservation happen now (so errors such
+    /// as "storage volume 'v' exists already" are thrown here), the allocation runs as a job
+    /// during which the volume is listed as building and the pool cannot be stopped.
+    /// </summary>
+    public StorageJob StartCreateVolume(string pool, string xml, VolumeCreateFlags flags = VolumeCreateFlags.None)
+    {
+        CheckCreateFlags(flags, VolumeCreateFlags.PreallocMetadata | VolumeCreateFlags.Validate, "storageVolCreateXML");
+        var entry = _pools.Get(pool);
+        PoolDefinition def;
+        VolumeDefinition vol;
+        IPoolBackend backend;
+        ChildEntry<VolumeDefinition> reserved;
+        lock (entry.Gate)
+        {
+            _pools.RequireActive(entry);
+            def = entry.Def;
+            backend = _backends.Get(def.Type);
+            vol = VolumeXml.Parse(xml, def, VolumeParseFlags.OptCapacity);
+            NameRules.Validate(NameKind.Volume, vol.Name);
+            if (entry.Children.ContainsKey(vol.Name))
+            {
+                throw StorageErrors.VolumeExists($"'{vol.Name}'");
+            }
+            if (!backend.Capabilities.Supports(PoolOperations.CreateVolume))
+            {
+                throw StorageErrors.NoSupport("storage pool does not support volume creation");
+            }
+            CheckFormat(backend.Capabilities, vol);
+            // The key is the backend's to choose (libvirt wipes any the user suggested).
+            vol.Key = null;
+            reserved = new ChildEntry<VolumeDefinition>(vol, building: true);
+            entry.Children[vol.Name] = reserved;
+            entry.Touch(vol.Name);
+            entry.AsyncJobs++;
+        }
+        var work = DefinitionCopy.Of(vol);
+        return Jobs.Start(JobKind.VolumeCreate, DefinitionKind.Pool, pool, vol.Name,
+            (job, token) =>
+            {
+                _pools.RecheckTarget(def);
+                backend.CreateVolume(def, work);
+                backend.BuildVolume(def, work, flags, job, token);
+                RefreshNewVolume(backend, def, work);
+            },
+            ok => CommitNewVolume(entry, reserved, work, ok));
+    }
+
+    /// <summary>Creates a volume as a copy of another (in this or another running pool) and
+    /// waits for the copy.</summary>
+    public VolumeInfo CloneVolume(string pool, string xml, string sourcePool, string sourceVolume,
+        VolumeCreateFlags flags = VolumeCreateFlags.None)
+    {
+        var job = StartCloneVolume(pool, xml, sourcePool, sourceVolume, flags);
+        job.Wait();
+        return GetVolumeInfo(pool, job.Target!);
+    }
+
+    /// <summary>
+    /// Creates a volume as a copy of <paramref name="sourceVolume"/> of
+    /// <paramref name="sourcePool"/> (virsh vol-create-from / vol-clone): the new capacity is at
+    /// least the source's, the copy runs as a job, the source is marked in use meanwhile.
+    /// </summary>
+    public StorageJob StartCloneVolume(string pool, string xml, string sourcePool, string sourceVolume,
+        VolumeCreateFlags flags = VolumeCreateFlags.None)
+    {
+        CheckCreateFlags(flags, VolumeCreateFlags.PreallocMetadata | VolumeCreateFlags.Reflink | VolumeCreateFlags.Validate,
+            "storageVolCreateXMLFrom");
+        var entry = _pools.Get(pool);
+        var sourceEntry = sourcePool == pool ? entry : _pools.Get(sourcePool);
+        PoolDefinition def;
+        VolumeDefinition vol;
+        IPoolBackend backend;
+        ChildEntry<VolumeDefinition> reserved;
+        lock (entry.Gate)
+        {
+            _pools.RequireActive(entry);
+            def = entry.Def;
+            backend = _backends.Get(def.Type);
+            vol = VolumeXml.Parse(xml, def, VolumeParseFlags.NoCapacity);
+            NameRules.Validate(NameKind.Volume, vol.Name);
+            if (entry.Children.ContainsKey(vol.Name))
+            {
+                throw StorageErrors.Internal($"storage volume name '{vol.Name}' already in use.");
+            }
+            if (!backend.Capabilities.Supports(PoolOperations.CloneVolume))
+            {
+                throw StorageErrors.NoSupport("storage pool does not support volume creation from an existing volume");
+            }
+            CheckFormat(backend.Capabilities, vol);
+            vol.Key = null;
+            reserved = new ChildEntry<VolumeDefinition>(vol, building: true);
+            entry.Children[vol.Name] = reserved;
+            entry.Touch(vol.Name);
+            entry.AsyncJobs++;
+        }
+
+        PoolDefinition sourceDef;
+        VolumeDefinition source;
+        ChildEntry<VolumeDefinition> sourceChild;
+        try
+        {
+            lock (sourceEntry.Gate)
+            {
+                sourceChild = _pools.RequireChild(sourceEntry, sourceVolume);
+                PoolLifecycle<PoolDefinition, VolumeDefinition>.RequireBuilt(sourceChild, sourceVolume);
+                sourceDef = sourceEntry.Def;
+                if (!backend.Capabilities.CloneSources.Contains(sourceDef.Type))
+                {
+                    throw StorageErrors.NoSupport(
+                        $"a '{def.Type.ToXml()}' pool cannot copy volumes of a '{sourceDef.Type.ToXml()}' pool");
+                }
+                source = sourceChild.Def;
+                sourceChild.InUse++;
+                sourceEntry.Touch(sourceVolume);
+                if (sourceEntry != entry)
+                {
+                    sourceEntry.AsyncJobs++;
+                }
+            }
+        }
+        catch
+        {
+            CommitNewVolume(entry, reserved, vol, ok: false);
+            throw;
+        }
+
+        var work = DefinitionCopy.Of(vol);
+        // libvirt: the copy is at least as large as the source; no allocation means fully allocated.
+        if (work.Capacity < source.Capacity)
+        {
+            work.Capacity = source.Capacity;
+        }
+        if (!work.HasAllocation)
+        {
+            work.Allocation = work.Capacity;
+        }
+        var sourceBackend = _backends.Get(sourceDef.Type);
+        return Jobs.Start(JobKind.VolumeClone, DefinitionKind.Pool, pool, vol.Name,
+            (job, token) =>
+            {
+                _pools.RecheckTarget(def);
+                _pools.RecheckTarget(sourceDef);
+                var input = DefinitionCopy.Of(source);
+                if (sourceBackend.Capabilities.Supports(PoolOperations.RefreshVolume))
+                {
+                    sourceBackend.RefreshVolume(sourceDef, input);
+                }
+                backend.CreateVolume(def, work);
+                backend.CloneVolume(def, work, sourceDef, input, flags, job, token);
+                RefreshNewVolume(backend, def, work);
+            },
+            ok =>
+            {
+                lock (sourceEntry.Gate)
+                {
+                    sourceChild.InUse--;
+                    sourceEntry.Touch(sourceVolume);
+                    if (sourceEntry != entry)
+                    {
+                        sourceEntry.AsyncJobs--;
+                    }
+                }
+                CommitNewVolume(entry, reserved, work, ok);
+            });
+    }
+
+    /// <summary>Deletes a volume (a file pool unlinks it; a symlink is removed, never its target).</summary>
+    public void DeleteVolume(string pool, string volume)
+    {
+        var entry = _pools.Get(pool);
+        var (def, vol, child, backend) = BeginVolumeChange(entry, volume, PoolOperations.DeleteVolume,
+            "storage pool does not support vol deletion");
+        try
+        {
+            _pools.RecheckTarget(def);
+            backend.DeleteVolume(def, DefinitionCopy.Of(vol));
+        }
+        catch
+        {
+            EndVolumeChange(entry, child, null);
+            throw;
+        }
+        lock (entry.Gate)
+        {
+            child.InUse--;
+            entry.Touch(child.Def.Name);
+            entry.AsyncJobs--;
+            if (entry.Children.TryGetValue(volume, out var current) && current == child)
+            {
+                entry.Children.Remove(volume);
+                AdjustSizes(entry, -(long)child.Def.Allocation);
+            }
+        }
+        _pools.Raise(StorageEventKind.VolumeDeleted, entry, volume);
+    }
+
+    private static void CheckCreateFlags(VolumeCreateFlags flags, VolumeCreateFlags allowed, string function)
+    {
+        var unsupported = flags & ~allowed;
+        if (unsupported != 0)
+        {
+            throw StorageErrors.InvalidArg($"unsupported flags (0x{(int)unsupported:x}) in function {function}");
+        }
+    }
+
+    private static void CheckFormat(PoolBackendCapabilities caps, VolumeDefinition vol)
+    {
+        if (vol.Target.Format is { } format && caps.VolumeFormats.Count > 0 && !caps.SupportsFormat(format))
+        {
+            throw StorageErrors.ConfigUnsupported(
+                $"a '{caps.Type.ToXml()}' pool cannot create volumes of format '{format}' " +
+                $"(it creates {string.Join(", ", caps.VolumeFormats)})");
+        }
+    }
+
+    // libvirt deletes a volume whose first refresh fails (storageVolDeleteInternal).
+    private void RefreshNewVolume(IPoolBackend backend, PoolDefinition def, VolumeDefinition work)
+    {
+        if (!backend.Capabilities.Supports(PoolOperations.RefreshVolume))
+        {
+            return;
+        }
+        try
+        {
+            backend.RefreshVolume(def, work);
+        }
+        catch (StorageException)
+        {
+            try
+            {
+                backend.DeleteVolume(def, work);
+            }
+            catch (StorageException e)
+            {
+                _log.Error("Cannot remove volume {Volume} after its refresh failed: {Error}", work.Name, e.Message);
+            }
+            throw;
+        }
+    }
+
+    private void CommitNewVolume(PoolEntry<PoolDefinition, VolumeDefinition> entry,
+        ChildEntry<VolumeDefinition> reserved, VolumeDefinition built, bool ok)
+    {
+        lock (entry.Gate)
+        {
+            entry.AsyncJobs--;
+            bool mine = entry.Children.TryGetValue(built.Name, out var current) && current == reserved;
+            if (!mine)
+            {
+                return;
+            }
+            if (ok)
+            {
+                reserved.Def = built;
+                entry.Touch(built.Name);
+                reserved.Building = false;
+                AdjustSizes(entry, (long)built.Allocation);
+            }
+            else
+            {
+                entry.Children.Remove(built.Name);
+                entry.Touch(built.Name);
+            }
+        }
+        if (ok)
+        {
+            _pools.Raise(StorageEventKind.VolumeCreated, entry, built.Name);
+        }
+    }
+
+    // Under the gate: libvirt adjusts the pool's numbers in memory after a volume change.
+    private static void AdjustSizes<TDef, TChild>(PoolEntry<TDef, TChild> entry, long allocationDelta)
+        where TDef : class
+        where TChild : class
+    {
+        var s = entry.Sizes;
+        ulong allocation = allocationDelta >= 0
+            ? s.Allocation + (ulong)allocationDelta
+            : s.Allocation - Math.Min(s.Allocation, (ulong)(-allocationDelta));
+        ulong available = allocationDelta >= 0
+            ? s.Available - Math.Min(s.Available, (ulong)allocationDelta)
+            : s.Available + (ulong)(-allocationDelta);
+        entry.Sizes = new PoolSizes(s.Capacity, Math.Min(allocation, s.Capacity), Math.Min(available, s.Capacity));
+    }
+
+    // Marks a volume in use (and the pool busy) for a change that runs outside the gate.
+    private (PoolDefinition Def, VolumeDefinition Vol, ChildEntry<VolumeDefinition> Child, IPoolBackend Backend)
+        BeginVolumeChange(PoolEntry<PoolDefinition, VolumeDefinition> entry, string volume, PoolOperations operation,
+            string unsupported, bool allowShared = false)
+    {
+        lock (entry.Gate)
+        {
+            var child = _pools.RequireChild(entry, volume);
+            if (allowShared)
+            {
+                PoolLifecycle<PoolDefinition, VolumeDefinition>.RequireBuilt(child, volume);
+            }
+            else
+            {
+                PoolLifecycle<PoolDefinition, VolumeDefinition>.RequireIdle(child, volume);
+            }
+            var backend = _backends.Get(entry.Def.Type);
+            if (!backend.Capabilities.Supports(operation))
+            {
+                throw StorageErrors.NoSupport(unsupported);
+            }
+            child.InUse++;
+            entry.Touch(volume);
+            entry.AsyncJobs++;
+            return (entry.Def, child.Def, child, backend);
+        }
+    }
+
+    // Releases BeginVolumeChange's marks; publishes a refreshed definition when given.
+    private static void EndVolumeChange(PoolEntry<PoolDefinition, VolumeDefinition> entry,
+        ChildEntry<VolumeDefinition> child, VolumeDefinition? refreshed)
+    {
+        lock (entry.Gate)
+        {
+            child.InUse--;
+            entry.Touch(child.Def.Name);
+            entry.AsyncJobs--;
+            if (refreshed is not null && entry.Children.TryGetValue(refreshed.Name, out var current) && current == child)
+            {
+                AdjustSizes(entry, (long)refreshed.Allocation - (long)child.Def.Allocation);
+                child.Def = refreshed;
+            }
+        }
+    }
+}

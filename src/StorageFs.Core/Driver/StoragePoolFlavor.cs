@@ -1,0 +1,131 @@
+using StorageFs.Core.Backend;
+using StorageFs.Core.Model;
+using StorageFs.Core.Names;
+using StorageFs.Core.Persistence;
+using StorageFs.Core.Xml;
+
+namespace StorageFs.Core.Driver;
+
+/// <summary>Storage pools and volumes for the shared lifecycle, with libvirt's messages
+/// (src/storage/storage_driver.c).</summary>
+internal sealed class StoragePoolFlavor : IPoolFlavor<PoolDefinition, VolumeDefinition>
+{
+    private readonly BackendTable _backends;
+
+    public StoragePoolFlavor(BackendTable backends)
+    {
+        _backends = backends;
+    }
+
+    public DefinitionKind Kind => DefinitionKind.Pool;
+
+    public string Noun => "storage pool";
+
+    public string ShortNoun => "pool";
+
+    public string ChildNoun => "storage vol";
+
+    public PoolDefinition Parse(string xml)
+    {
+        var def = PoolXml.Parse(xml);
+        NameRules.Validate(NameKind.Pool, def.Name);
+        return def;
+    }
+
+    public string Format(PoolDefinition def) => PoolXml.Format(def);
+
+    public PoolDefinition Copy(PoolDefinition def) => DefinitionCopy.Of(def);
+
+    public string NameOf(PoolDefinition def) => def.Name;
+
+    public Guid UuidOf(PoolDefinition def) => def.Uuid;
+
+    public string ChildName(VolumeDefinition child) => child.Name;
+
+    public StorageException PoolNotFound(string name) =>
+        StorageErrors.NoPool($"no storage pool with matching name '{name}'");
+
+    public StorageException ChildNotFound(string name) =>
+        StorageErrors.NoVolume($"no storage vol with matching name '{name}'");
+
+    public void RequireBackend(PoolDefinition def) => _backends.Get(def.Type);
+
+    public string? DirectoryTarget(PoolDefinition def) =>
+        _backends.Find(def.Type) is { Capabilities.TargetIsDirectory: true } ? def.Target.Path : null;
+
+    public void SetTarget(PoolDefinition def, string path) => def.Target.Path = path;
+
+    public PoolDefinition Live(PoolDefinition def, PoolSizes sizes, StoragePermissions? permissions)
+    {
+        var live = DefinitionCopy.Of(def);
+        live.Capacity = sizes.Capacity;
+        live.Allocation = sizes.Allocation;
+        live.Available = sizes.Available;
+        if (permissions is not null && live.TypeInfo.HasTarget)
+        {
+            live.Target.Permissions.Mode = permissions.Mode ?? live.Target.Permissions.Mode;
+            live.Target.Permissions.Owner = permissions.Owner ?? live.Target.Permissions.Owner;
+            live.Target.Permissions.Group = permissions.Group ?? live.Target.Permissions.Group;
+        }
+        return live;
+    }
+
+    public PoolBuildFlags BuildFlags(PoolDefinition def) => Backend(def).Capabilities.BuildFlags;
+
+    public StorageException DeleteUnsupported => StorageErrors.NoSupport("pool does not support pool deletion");
+
+    public bool CanDelete(PoolDefinition def) => Backend(def).Capabilities.Supports(PoolOperations.Delete);
+
+    public bool CheckActive(PoolDefinition def)
+    {
+        var backend = Backend(def);
+        return backend.Capabilities.Supports(PoolOperations.Check) && backend.CheckActive(def);
+    }
+
+    public void Start(PoolDefinition def, CancellationToken cancellation)
+    {
+        var backend = Backend(def);
+        if (backend.Capabilities.Supports(PoolOperations.Start))
+        {
+            backend.Start(def, cancellation);
+        }
+    }
+
+    public void Stop(PoolDefinition def)
+    {
+        var backend = Backend(def);
+        if (backend.Capabilities.Supports(PoolOperations.Stop))
+        {
+            backend.Stop(def);
+        }
+    }
+
+    public void Build(PoolDefinition def, PoolBuildFlags flags, IOperationProgress progress, CancellationToken cancellation)
+    {
+        var backend = Backend(def);
+        if (backend.Capabilities.Supports(PoolOperations.Build))
+        {
+            backend.Build(def, flags, progress, cancellation);
+        }
+    }
+
+    public void Delete(PoolDefinition def)
+    {
+        var backend = Backend(def);
+        if (!backend.Capabilities.Supports(PoolOperations.Delete))
+        {
+            throw DeleteUnsupported;
+        }
+        backend.Delete(def);
+    }
+
+    public RefreshOutcome<VolumeDefinition> Refresh(PoolDefinition def, CancellationToken cancellation)
+    {
+        var result = Backend(def).Refresh(def, cancellation);
+        return new(result.Sizes, result.Volumes, result.TargetPermissions, result.Problems);
+    }
+
+    public ulong AllocationOf(VolumeDefinition child) => child.Allocation;
+
+    private IPoolBackend Backend(PoolDefinition def) => _backends.Get(def.Type);
+}

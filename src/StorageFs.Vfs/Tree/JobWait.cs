@@ -1,0 +1,42 @@
+using System.Globalization;
+using StorageFs.Core;
+using StorageFs.Core.Driver;
+
+namespace StorageFs.Vfs.Tree;
+
+/// <summary>
+/// Long operations block their writer until the job ends, so the writer's exit status is the
+/// result, while <c>jobs/ID/</c> shows progress. An interrupt of the writer (Ctrl-C: FUSE
+/// INTERRUPT) cancels the job and the write fails with EINTR. A trailing <c>nowait</c> word
+/// returns at once with the job's id instead.
+/// </summary>
+internal static class JobWait
+{
+    public static bool NoWait(ref string[] words)
+    {
+        if (words.Length > 1 && words[^1] == "nowait")
+        {
+            words = words[..^1];
+            return true;
+        }
+        return false;
+    }
+
+    public static string Run(StorageJob job, bool noWait, CancellationToken cancel, string done)
+    {
+        if (noWait)
+            return string.Create(CultureInfo.InvariantCulture, $"ok job {job.Id}");
+        try
+        {
+            job.Completion.Wait(cancel);
+        }
+        catch (OperationCanceledException)
+        {
+            job.Cancel();
+            job.Completion.Wait(TimeSpan.FromSeconds(30));
+            throw new StorageException(ErrorCode.OperationAborted, $"job {job.Id} cancelled: the writer was interrupted");
+        }
+        job.Wait();
+        return done;
+    }
+}

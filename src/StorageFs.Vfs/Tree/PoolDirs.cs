@@ -1,0 +1,203 @@
+using System.Globalization;
+using StorageFs.Core;
+using StorageFs.Core.Backend;
+using StorageFs.Core.Driver;
+
+namespace StorageFs.Vfs.Tree;
+
+/// <summary>The control directories of a pool, a volume, an fspool and an item, declared as tables.</summary>
+internal static class PoolDirs
+{
+    public static VDir Pool(StorageTree t, string name, VolumesDir volumes)
+    {
+        var d = t.Driver;
+        string at = $"pools/{name}";
+        var vol = new VDir(Modes.DirReadOnly)
+        {
+            List = _ => Names(() => d.ListVolumes(name).Select(v => v.Name)),
+            Find = (_, v) => Names(() => d.ListVolumes(name).Select(x => x.Name)).Contains(v) ? t.VolumeControl(name, v) : null,
+        };
+        return new VDir(Modes.DirReadOnly)
+            .Add("info", t.Text($"{at}/info", Modes.ReadOnly, _ => d.GetPoolInfo(name).ToVirshText(bytes: true)))
+            .Add("xml", t.Text($"{at}/xml", Modes.ReadWrite, _ => d.GetPoolXml(name), (_, doc) => Redefine(t, name, doc), WriteKind.Document))
+            .Add("state", t.Text($"{at}/state", Modes.ReadOnly, _ => d.GetPoolInfo(name).StateName + "\n"))
+            .Add("autostart", t.Text($"{at}/autostart", Modes.ReadWrite, _ => (d.GetPoolInfo(name).Autostart ? "yes" : "no") + "\n",
+                (_, c) => { d.SetPoolAutostart(name, Words.YesNo(c)); return $"ok autostart {c.Trim()}"; }))
+            .Add("ctl", t.Text($"{at}/ctl", Modes.WriteOnly, null, (ctx, c) => PoolCommand(d, name, c, ctx)))
+            .Add("create", t.Text($"{at}/create", Modes.WriteOnly, null, (_, doc) => $"ok created volume {d.CreateVolume(name, doc).Name}", WriteKind.Document))
+            .Add("volumes", volumes)
+            .Add("vol", vol);
+    }
+
+    private static string Redefine(StorageTree t, string name, string doc)
+    {
+        var info = t.Driver.DefinePool(doc);
+        if (info.Name != name)
+            throw new StorageException(ErrorCode.InvalidArg, $"pools/{name}/xml defines '{name}' only; the document names '{info.Name}' (use /define for a new pool)");
+        return $"ok defined pool {info.Name} {info.Uuid}";
+    }
+
+    private static IReadOnlyList<string> Names(Func<IEnumerable<string>> list)
+    {
+        try
+        {
+            return [.. list()];
+        }
+        catch (StorageException)
+        {
+            return [];
+        }
+    }
+
+    internal static string PoolCommand(StorageDriver d, string name, string command, RequestContext ctx)
+    {
+        string[] w = Words.Split(command);
+        bool noWait = JobWait.NoWait(ref w);
+        switch (w[0])
+        {
+            case "start":
+                Words.NoArguments(w);
+                d.StartPool(name);
+                return $"ok started pool {name}";
+            case "stop":
+                Words.NoArguments(w);
+                d.StopPool(name);
+                return $"ok stopped pool {name}";
+            case "build":
+                return JobWait.Run(d.StartBuildPool(name, Words.BuildFlags(w)), noWait, ctx.Cancellation, $"ok built pool {name}");
+            case "refresh":
+                Words.NoArguments(w);
+                d.RefreshPool(name);
+                return $"ok refreshed pool {name}";
+            case "undefine":
+                Words.ExpectName(w, "undefine", name);
+                d.UndefinePool(name);
+                return $"ok undefined pool {name}";
+            case "delete":
+                Words.ExpectName(w, "delete", name);
+                d.DeletePool(name);
+                return $"ok deleted pool {name}";
+            default:
+                throw Words.Invalid($"unknown command '{w[0]}' (start, stop, build [overwrite|no-overwrite], refresh, undefine NAME, delete NAME)");
+        }
+    }
+
+    public static VDir Volume(StorageTree t, string pool, string name)
+    {
+        var d = t.Driver;
+        string at = $"pools/{pool}/vol/{name}";
+        return new VDir(Modes.DirReadOnly)
+            .Add("info", t.Text($"{at}/info", Modes.ReadOnly, _ => d.GetVolumeInfo(pool, name).ToVirshText(bytes: true)))
+            .Add("xml", t.Text($"{at}/xml", Modes.ReadOnly, _ => d.GetVolumeXml(pool, name)))
+            .Add("path", t.Text($"{at}/path", Modes.ReadOnly, _ => d.GetVolumePath(pool, name) + "\n"))
+            .Add("key", t.Text($"{at}/key", Modes.ReadOnly, _ => d.GetVolumeKey(pool, name) + "\n"))
+            .Add("ctl", t.Text($"{at}/ctl", Modes.WriteOnly, null, (ctx, c) => VolumeCommand(d, pool, name, c, ctx)))
+            .Add("data", new VSymlink(() => $"../../volumes/{name}"));
+    }
+
+    internal static string VolumeCommand(StorageDriver d, string pool, string name, string command, RequestContext ctx)
+    {
+        string[] w = Words.Split(command);
+        bool noWait = JobWait.NoWait(ref w);
+        switch (w[0])
+        {
+            case "wipe":
+                var algorithm = Words.Wipe(w);
+                return JobWait.Run(d.StartWipeVolume(pool, name, algorithm), noWait, ctx.Cancellation,
+                    $"ok wiped volume {name} ({algorithm.ToString().ToLowerInvariant()})");
+            case "resize":
+                var (size, flags) = Words.Resize(w);
+                var info = d.ResizeVolume(pool, name, size, flags);
+                return string.Create(CultureInfo.InvariantCulture, $"ok resized volume {name} to {info.Capacity}");
+            case "clone":
+                if (w.Length != 2)
+                    throw Words.Invalid("usage: clone NEWNAME");
+                string xml = d.GetVolumeXml(pool, name);
+                var doc = System.Xml.Linq.XElement.Parse(xml);
+                doc.Element("name")!.Value = w[1];
+                doc.Element("key")?.Remove();
+                doc.Element("target")?.Element("path")?.Remove();
+                return JobWait.Run(d.StartCloneVolume(pool, doc.ToString(), pool, name), noWait, ctx.Cancellation,
+                    $"ok cloned volume {name} to {w[1]}");
+            case "delete":
+                Words.ExpectName(w, "delete", name);
+                d.DeleteVolume(pool, name);
+                return $"ok deleted volume {name}";
+            default:
+                throw Words.Invalid($"unknown command '{w[0]}' (wipe [ALGORITHM], resize SIZE [allocate|delta|shrink], clone NEWNAME, delete NAME)");
+        }
+    }
+
+    public static VDir FsPool(StorageTree t, string name, ItemsDir items)
+    {
+        var d = t.Driver;
+        string at = $"fspools/{name}";
+        var item = new VDir(Modes.DirReadOnly)
+        {
+            List = _ => Names(() => d.ListItems(name).Select(i => i.Name)),
+            Find = (_, i) => Names(() => d.ListItems(name).Select(x => x.Name)).Contains(i) ? t.ItemControl(name, i) : null,
+        };
+        return new VDir(Modes.DirReadOnly)
+            .Add("info", t.Text($"{at}/info", Modes.ReadOnly, _ => d.GetFsPoolInfo(name).ToVirshText(bytes: true)))
+            .Add("xml", t.Text($"{at}/xml", Modes.ReadOnly, _ => d.GetFsPoolXml(name)))
+            .Add("state", t.Text($"{at}/state", Modes.ReadOnly, _ => d.GetFsPoolInfo(name).StateName + "\n"))
+            .Add("autostart", t.Text($"{at}/autostart", Modes.ReadWrite, _ => (d.GetFsPoolInfo(name).Autostart ? "yes" : "no") + "\n",
+                (_, c) => { d.SetFsPoolAutostart(name, Words.YesNo(c)); return $"ok autostart {c.Trim()}"; }))
+            .Add("ctl", t.Text($"{at}/ctl", Modes.WriteOnly, null, (ctx, c) => FsPoolCommand(d, name, c, ctx)))
+            .Add("create", t.Text($"{at}/create", Modes.WriteOnly, null, (_, doc) => $"ok created item {d.CreateItem(name, doc).Name}", WriteKind.Document))
+            .Add("items", items)
+            .Add("item", item);
+    }
+
+    internal static string FsPoolCommand(StorageDriver d, string name, string command, RequestContext ctx)
+    {
+        string[] w = Words.Split(command);
+        bool noWait = JobWait.NoWait(ref w);
+        switch (w[0])
+        {
+            case "start":
+                Words.NoArguments(w);
+                d.StartFsPool(name);
+                return $"ok started fspool {name}";
+            case "stop":
+                Words.NoArguments(w);
+                d.StopFsPool(name);
+                return $"ok stopped fspool {name}";
+            case "build":
+                return JobWait.Run(d.StartBuildFsPool(name, Words.BuildFlags(w)), noWait, ctx.Cancellation, $"ok built fspool {name}");
+            case "refresh":
+                Words.NoArguments(w);
+                d.RefreshFsPool(name);
+                return $"ok refreshed fspool {name}";
+            case "undefine":
+                Words.ExpectName(w, "undefine", name);
+                d.UndefineFsPool(name);
+                return $"ok undefined fspool {name}";
+            case "delete":
+                Words.ExpectName(w, "delete", name);
+                d.DeleteFsPool(name);
+                return $"ok deleted fspool {name}";
+            default:
+                throw Words.Invalid($"unknown command '{w[0]}' (start, stop, build, refresh, undefine NAME, delete NAME)");
+        }
+    }
+
+    public static VDir Item(StorageTree t, string fspool, string name)
+    {
+        var d = t.Driver;
+        string at = $"fspools/{fspool}/item/{name}";
+        return new VDir(Modes.DirReadOnly)
+            .Add("info", t.Text($"{at}/info", Modes.ReadOnly, _ => d.GetItemInfo(fspool, name).ToVirshText(bytes: true)))
+            .Add("xml", t.Text($"{at}/xml", Modes.ReadOnly, _ => d.GetItemXml(fspool, name)))
+            .Add("path", t.Text($"{at}/path", Modes.ReadOnly, _ => d.GetItemPath(fspool, name) + "\n"))
+            .Add("ctl", t.Text($"{at}/ctl", Modes.WriteOnly, null, (ctx, c) =>
+            {
+                string[] w = Words.Split(c);
+                bool noWait = JobWait.NoWait(ref w);
+                if (w[0] != "delete")
+                    throw Words.Invalid($"unknown command '{w[0]}' (delete NAME)");
+                Words.ExpectName(w, "delete", name);
+                return JobWait.Run(d.StartDeleteItem(fspool, name), noWait, ctx.Cancellation, $"ok deleted item {name}");
+            }));
+    }
+}

@@ -1,0 +1,216 @@
+using System.Globalization;
+using Serilog;
+using StorageFs.Core;
+using StorageFs.Core.Driver;
+using StorageFs.Core.Persistence;
+
+namespace StorageFs.Vfs.Tree;
+
+/// <summary>
+/// The <c>/storage</c> tree (docs/TREE.md): maps the driver onto engine nodes. Content and
+/// controls live in parallel directories (<c>volumes/</c> beside <c>vol/</c>, <c>items/</c>
+/// beside <c>item/</c>), so no object name is reserved. Every info and xml file is rendered from
+/// the driver at open; the driver's events feed the <c>events</c> file and kernel cache
+/// invalidation, so changes made by other processes show at once.
+/// </summary>
+public sealed class StorageTree
+{
+    private readonly ILogger _log;
+    private readonly NotifyQueue _notify = new();
+    private readonly NodeCache<VDir> _poolDirs = new();
+    private readonly NodeCache<VolumesDir> _volumes = new();
+    private readonly NodeCache<VDir> _volControls = new();
+    private readonly NodeCache<VDir> _fsPoolDirs = new();
+    private readonly NodeCache<ItemsDir> _items = new();
+    private readonly NodeCache<VDir> _itemControls = new();
+    private readonly NodeCache<VSymlink> _uuids = new();
+    private readonly NodeCache<VDir> _jobs = new();
+
+    public StorageTree(StorageDriver driver, ILogger logger)
+    {
+        Driver = driver;
+        _log = logger.ForContext<StorageTree>();
+        Pools = new VDir(Modes.DirReadOnly)
+        {
+            List = _ => Driver.ListPools().Select(p => p.Name),
+            Find = (_, n) => Driver.FindPool(n) is null ? null : PoolDir(n),
+        };
+        FsPools = new VDir(Modes.DirReadOnly)
+        {
+            List = _ => Driver.ListFsPools().Select(p => p.Name),
+            Find = (_, n) => Driver.ListFsPools().Any(p => p.Name == n) ? FsPoolDir(n) : null,
+        };
+        var byUuid = new VDir(Modes.DirReadOnly)
+        {
+            List = _ => AllPools().Select(p => p.Uuid.ToString("D", CultureInfo.InvariantCulture)),
+            Find = (_, u) => AllPools().FirstOrDefault(p => p.Uuid.ToString("D", CultureInfo.InvariantCulture) == u) is { } p
+                ? _uuids.Get(u, _ => new VSymlink(() => Link(u)))
+                : null,
+        };
+        var jobs = new VDir(Modes.DirReadOnly)
+        {
+            List = _ => Driver.Jobs.List().Select(j => j.Id.ToString(CultureInfo.InvariantCulture)),
+            Find = (_, id) => long.TryParse(id, CultureInfo.InvariantCulture, out long n) && Driver.Jobs.Find(n) is { } job
+                ? _jobs.Get(id, _ => JobDirs.Job(this, job))
+                : null,
+        };
+        Root = new VDir(Modes.DirReadOnly)
+            .Add("define", Text("define", Modes.WriteOnly, null, (_, doc) => Define(doc, transient: false), WriteKind.Document))
+            .Add("create", Text("create", Modes.WriteOnly, null, (_, doc) => Define(doc, transient: true), WriteKind.Document))
+            .Add("capabilities", Text("capabilities", Modes.ReadOnly, _ => Capabilities.Render(Driver)))
+            .Add("errors", Text("errors", Modes.ReadOnly, ctx => Errors.Render(ctx.Uid)))
+            .Add("events", new EventsFile(Events))
+            .Add("by-uuid", byUuid)
+            .Add("jobs", jobs)
+            .Add("pools", Pools)
+            .Add("fspools", FsPools);
+        Driver.Changed += OnChanged;
+    }
+
+    public StorageDriver Driver { get; }
+
+    public VDir Root { get; }
+
+    public ErrorLog Errors { get; } = new();
+
+    public EventLog Events { get; } = new();
+
+    internal VDir Pools { get; }
+
+    internal VDir FsPools { get; }
+
+    /// <summary>Starts sending kernel cache invalidations once the mount is up.</summary>
+    public void Attach(Notifier notifier) => _notify.Attach(notifier);
+
+    internal TextFile Text(string path, uint mode, Func<RequestContext, string>? render,
+        Func<RequestContext, string, string>? apply = null, WriteKind kind = WriteKind.Command) =>
+        new(path, mode, render, apply, kind, Errors);
+
+    /// <summary>Records a refused operation for <c>errors</c> and returns its errno.</summary>
+    internal Errno Fail(RequestContext ctx, string op, string path, Errno errno, string message)
+    {
+        Errors.Add(ctx, op, path, errno, message);
+        _log.Information("{Op} {Path} refused: {Errno} {Message}", op, path, errno, message);
+        return errno;
+    }
+
+    private IEnumerable<PoolInfo> AllPools() => Driver.ListPools().Concat(Driver.ListFsPools());
+
+    private string Link(string uuid)
+    {
+        var p = AllPools().FirstOrDefault(x => x.Uuid.ToString("D", CultureInfo.InvariantCulture) == uuid);
+        return p is null ? "../pools" : (p.Kind == DefinitionKind.FsPool ? "../fspools/" : "../pools/") + p.Name;
+    }
+
+    private VDir PoolDir(string name) =>
+        _poolDirs.Get(name, n => PoolDirs.Pool(this, n, _volumes.Get(n, p => new VolumesDir(this, p))));
+
+    private VDir FsPoolDir(string name) =>
+        _fsPoolDirs.Get(name, n => PoolDirs.FsPool(this, n, _items.Get(n, p => new ItemsDir(this, p))));
+
+    internal VDir VolumeControl(string pool, string name) => _volControls.Get(pool + "/" + name, _ => PoolDirs.Volume(this, pool, name));
+
+    internal VDir ItemControl(string fspool, string name) => _itemControls.Get(fspool + "/" + name, _ => PoolDirs.Item(this, fspool, name));
+
+    private string Define(string doc, bool transient)
+    {
+        string root = XmlRootName(doc);
+        PoolInfo info = (root, transient) switch
+        {
+            ("pool", false) => Driver.DefinePool(doc),
+            ("pool", true) => Driver.CreatePool(doc),
+            ("fspool", false) => Driver.DefineFsPool(doc),
+            ("fspool", true) => Driver.CreateFsPool(doc),
+            _ => throw new StorageException(ErrorCode.XmlError,
+                $"expected a <pool> or <fspool> document, got <{root}>"),
+        };
+        string kind = info.Kind == DefinitionKind.FsPool ? "fspool" : "pool";
+        return string.Create(CultureInfo.InvariantCulture, $"ok {(transient ? "created" : "defined")} {kind} {info.Name} {info.Uuid:D}");
+    }
+
+    /// <summary>The root element's name, read without expanding anything (the driver parses the document itself).</summary>
+    private static string XmlRootName(string doc)
+    {
+        try
+        {
+            using var reader = System.Xml.XmlReader.Create(new StringReader(doc),
+                new System.Xml.XmlReaderSettings { DtdProcessing = System.Xml.DtdProcessing.Prohibit, XmlResolver = null });
+            return reader.MoveToContent() == System.Xml.XmlNodeType.Element ? reader.LocalName : "";
+        }
+        catch (System.Xml.XmlException e)
+        {
+            throw new StorageException(ErrorCode.XmlError, "XML error: " + e.Message);
+        }
+    }
+
+    private void OnChanged(object? sender, StorageEventArgs e)
+    {
+        bool fs = e.PoolKind == DefinitionKind.FsPool;
+        string pool = (fs ? "fspools/" : "pools/") + e.Pool;
+        string child = e.Child is null ? "" : (fs ? "/items/" : "/volumes/") + e.Child;
+        string name = e.Kind switch
+        {
+            StorageEventKind.PoolDefined => "defined",
+            StorageEventKind.PoolUndefined => "undefined",
+            StorageEventKind.PoolStarted => "started",
+            StorageEventKind.PoolStopped => "stopped",
+            StorageEventKind.PoolBuilt => "built",
+            StorageEventKind.PoolDeleted => "deleted",
+            StorageEventKind.PoolRefreshed => "refreshed",
+            StorageEventKind.PoolAutostartChanged => "autostart",
+            StorageEventKind.VolumeCreated => fs ? "item-created" : "volume-created",
+            StorageEventKind.VolumeDeleted => fs ? "item-deleted" : "volume-deleted",
+            StorageEventKind.VolumeResized => "volume-resized",
+            StorageEventKind.VolumeWiped => "volume-wiped",
+            _ => "volume-written",
+        };
+        Events.Publish(name, pool + child);
+        Invalidate(e, fs);
+    }
+
+    /// <summary>Tells the kernel which names and attributes the event changed.</summary>
+    private void Invalidate(StorageEventArgs e, bool fs)
+    {
+        switch (e.Kind)
+        {
+            case StorageEventKind.PoolDefined or StorageEventKind.PoolUndefined:
+                _notify.Entry(fs ? FsPools : Pools, e.Pool);
+                if (e.Kind == StorageEventKind.PoolUndefined)
+                    ForgetPool(e.Pool, fs);
+                break;
+            case StorageEventKind.VolumeCreated or StorageEventKind.VolumeDeleted when e.Child is not null:
+                if (fs)
+                {
+                    if (_items.Peek(e.Pool) is { } items)
+                        _notify.Entry(items, e.Child);
+                    if (e.Kind == StorageEventKind.VolumeDeleted)
+                        _items.Peek(e.Pool)?.Forget(e.Child);
+                }
+                else if (_volumes.Peek(e.Pool) is { } vols)
+                {
+                    _notify.Entry(vols, e.Child);
+                    if (e.Kind == StorageEventKind.VolumeDeleted)
+                        vols.Forget(e.Child);
+                }
+                break;
+            case StorageEventKind.VolumeResized or StorageEventKind.VolumeWiped or StorageEventKind.VolumeWritten when e.Child is not null:
+                if (!fs && _volumes.Peek(e.Pool)?.Node(e.Child) is { } file)
+                    _notify.Inode(file);
+                break;
+        }
+    }
+
+    private void ForgetPool(string name, bool fs)
+    {
+        if (fs)
+        {
+            _fsPoolDirs.Remove(name);
+            _items.Remove(name);
+        }
+        else
+        {
+            _poolDirs.Remove(name);
+            _volumes.Remove(name);
+        }
+    }
+}

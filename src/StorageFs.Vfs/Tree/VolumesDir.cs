@@ -1,0 +1,101 @@
+using System.Security;
+using StorageFs.Core;
+using StorageFs.Core.Driver;
+
+namespace StorageFs.Vfs.Tree;
+
+/// <summary>
+/// <c>pools/&lt;p&gt;/volumes/</c>: only the volumes, as files (so cp, tar, rm and rsync behave).
+/// Creating a file creates a volume in the pool's default format; unlink deletes one.
+/// </summary>
+internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLookup, INodeReadDir, INodeCreate, INodeUnlink, INodeRename, INodeMkdir
+{
+    private readonly NodeCache<VolumeFile> _files = new();
+
+    public override TimeSpan? EntryTimeout => TimeSpan.FromSeconds(1);
+
+    public override TimeSpan? AttrTimeout => TimeSpan.FromSeconds(1);
+
+    private string Where(string? name = null) => name is null ? $"pools/{pool}/volumes" : $"pools/{pool}/volumes/{name}";
+
+    public VolumeFile Node(string name) => _files.Get(name, n => new VolumeFile(tree, pool, n));
+
+    public VolumeFile? Forget(string name) => _files.Remove(name);
+
+    public override Errno GetAttr(RequestContext ctx, ref FuseAttr attr) => Attr.Fill(ref attr, Modes.Dir | Modes.DirReadWrite, nlink: 2);
+
+    public Errno Lookup(RequestContext ctx, string name, out Node? child)
+    {
+        child = null;
+        try
+        {
+            if (!tree.Driver.ListVolumes(pool).Any(v => v.Name == name))
+                return Errno.ENOENT;
+        }
+        catch (StorageException e)
+        {
+            return ErrnoMap.From(e);
+        }
+        child = Node(name);
+        return Errno.Ok;
+    }
+
+    public Errno ReadDir(RequestContext ctx, List<DirEntry> entries)
+    {
+        try
+        {
+            foreach (VolumeInfo v in tree.Driver.ListVolumes(pool))
+                entries.Add(new DirEntry(v.Name, Modes.Reg, Node(v.Name)));
+        }
+        catch (StorageException e)
+        {
+            // An inactive pool lists empty rather than failing ls.
+            if (e.Code != ErrorCode.OperationInvalid)
+                return ErrnoMap.From(e);
+        }
+        return Errno.Ok;
+    }
+
+    public Errno Create(RequestContext ctx, string name, int flags, uint mode, out Node? child, out FileHandle? handle)
+    {
+        child = null;
+        handle = null;
+        if (ctx.Uid != 0)
+            return tree.Fail(ctx, "create", Where(name), Errno.EACCES, "only root may create volumes");
+        try
+        {
+            tree.Driver.CreateVolume(pool, $"<volume><name>{SecurityElement.Escape(name)}</name><capacity unit='bytes'>0</capacity></volume>");
+        }
+        catch (StorageException e)
+        {
+            return tree.Fail(ctx, "create", Where(name), ErrnoMap.From(e), e.Message);
+        }
+        var file = Node(name);
+        child = file;
+        return file.Open(ctx, flags, out handle);
+    }
+
+    public Errno Unlink(RequestContext ctx, string name)
+    {
+        if (ctx.Uid != 0)
+            return tree.Fail(ctx, "unlink", Where(name), Errno.EACCES, "only root may delete volumes");
+        try
+        {
+            tree.Driver.DeleteVolume(pool, name);
+        }
+        catch (StorageException e)
+        {
+            return tree.Fail(ctx, "unlink", Where(name), ErrnoMap.From(e), e.Message);
+        }
+        return Errno.Ok;
+    }
+
+    public Errno Rename(RequestContext ctx, string name, Node newParent, string newName, uint flags) =>
+        tree.Fail(ctx, "rename", Where(name), Errno.EPERM, "volumes cannot be renamed: clone it with 'clone NEWNAME' in vol/" + name + "/ctl");
+
+    public Errno Mkdir(RequestContext ctx, string name, uint mode, out Node? child)
+    {
+        child = null;
+        return tree.Fail(ctx, "mkdir", Where(name), Errno.EPERM, "volumes/ holds volumes only: create one by writing a file or a <volume> document to create");
+    }
+}

@@ -1,0 +1,80 @@
+using StorageFs.Core;
+using StorageFs.Core.Backend;
+using StorageFs.Core.Units;
+
+namespace StorageFs.Vfs.Tree;
+
+/// <summary>Parsing of the one-line commands written to <c>ctl</c> and <c>autostart</c> files.</summary>
+internal static class Words
+{
+    public static string[] Split(string command) =>
+        command.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+
+    public static StorageException Invalid(string message) => new(ErrorCode.InvalidArg, message);
+
+    /// <summary>Destructive commands repeat the object's name: <c>delete NAME</c>.</summary>
+    public static void ExpectName(string[] w, string verb, string name)
+    {
+        if (w.Length != 2)
+            throw Invalid($"'{verb}' needs the name repeated: {verb} {name}");
+        if (w[1] != name)
+            throw Invalid($"'{verb} {w[1]}' does not name this object ('{name}')");
+    }
+
+    public static void NoArguments(string[] w)
+    {
+        if (w.Length != 1)
+            throw Invalid($"'{w[0]}' takes no arguments");
+    }
+
+    public static PoolBuildFlags BuildFlags(string[] w) => w.Length switch
+    {
+        1 => PoolBuildFlags.None,
+        2 when w[1] == "overwrite" => PoolBuildFlags.Overwrite,
+        2 when w[1] == "no-overwrite" => PoolBuildFlags.NoOverwrite,
+        _ => throw Invalid("usage: build [overwrite|no-overwrite]"),
+    };
+
+    public static bool YesNo(string text) => text.Trim() switch
+    {
+        "yes" or "1" or "on" => true,
+        "no" or "0" or "off" => false,
+        _ => throw Invalid($"autostart takes 'yes' or 'no', not '{text.Trim()}'"),
+    };
+
+    public static WipeAlgorithm Wipe(string[] w)
+    {
+        if (w.Length == 1)
+            return WipeAlgorithm.Zero;
+        if (w.Length == 2 && Enum.TryParse(w[1], ignoreCase: true, out WipeAlgorithm a) && Enum.IsDefined(a) && !char.IsDigit(w[1][0]))
+            return a;
+        throw Invalid($"unknown wipe algorithm '{string.Join(' ', w[1..])}' (zero, nnsa, dod, bsi, gutmann, schneier, pfitzner7, pfitzner33, random, trim)");
+    }
+
+    public static (ulong Size, VolumeResizeFlags Flags) Resize(string[] w)
+    {
+        if (w.Length < 2)
+            throw Invalid("usage: resize SIZE [allocate] [delta] [shrink]");
+        ulong size;
+        try
+        {
+            size = SizeUnits.ParseUserSize(w[1]);
+        }
+        catch (StorageException e)
+        {
+            throw Invalid($"invalid size '{w[1]}': {e.Message}");
+        }
+        var flags = VolumeResizeFlags.None;
+        foreach (string f in w[2..])
+        {
+            flags |= f switch
+            {
+                "allocate" => VolumeResizeFlags.Allocate,
+                "delta" => VolumeResizeFlags.Delta,
+                "shrink" => VolumeResizeFlags.Shrink,
+                _ => throw Invalid($"unknown resize flag '{f}' (allocate, delta, shrink)"),
+            };
+        }
+        return (size, flags);
+    }
+}

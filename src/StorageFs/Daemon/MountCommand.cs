@@ -1,0 +1,146 @@
+using System.Runtime.InteropServices;
+using CommandLine;
+using Serilog;
+using Serilog.Events;
+using StorageFs.Backends;
+using StorageFs.Core;
+using StorageFs.Core.Driver;
+using StorageFs.Core.Names;
+using StorageFs.Core.Persistence;
+using StorageFs.Fuse;
+using StorageFs.Fuse.Session;
+using StorageFs.Logging;
+using StorageFs.Vfs.Tree;
+
+namespace StorageFs.Daemon;
+
+[Verb("mount", HelpText = "Mount the storage tree (pools, volumes, fspools, items as files) and serve it until SIGTERM.")]
+internal sealed class MountOptions
+{
+    [Value(0, MetaName = "MOUNTPOINT", Required = true, HelpText = "Where to mount, usually /storage.")]
+    public string Mountpoint { get; set; } = "";
+
+    [Option("config", HelpText = "JSON configuration file (default: the embedded configuration; see README).")]
+    public string? Config { get; set; }
+
+    [Option("state-dir", HelpText = "State directory (overrides the configuration's stateDir).")]
+    public string? StateDir { get; set; }
+
+    [Option("foreground", HelpText = "Stay in the foreground (the daemon always does; kept for systemd-style invocations).")]
+    public bool Foreground { get; set; }
+
+    [Option("allow-other", HelpText = "Let users other than root access the mount (they may read, only root may change).")]
+    public bool? AllowOther { get; set; }
+
+    [Option("log-level", Default = LogEventLevel.Information, HelpText = "Verbose, Debug, Information, Warning, Error (Verbose traces every FUSE request).")]
+    public LogEventLevel LogLevel { get; set; }
+}
+
+/// <summary>Runs <c>storagefs mount</c>: load definitions, mount, serve, and on SIGTERM/SIGINT unmount and exit 0.</summary>
+internal static class MountCommand
+{
+    public static int Run(MountOptions o)
+    {
+        ILogger log = LogSetup.Create(o.LogLevel);
+        DaemonConfig config;
+        try
+        {
+            config = o.Config is null ? new DaemonConfig() : DaemonConfig.Load(o.Config);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"storagefs: cannot read configuration: {e.Message}");
+            return 1;
+        }
+        if (o.StateDir is not null)
+            config = config with { StateDir = Path.GetFullPath(o.StateDir) };
+
+        StorageDriver driver;
+        try
+        {
+            driver = Start(config, log);
+        }
+        catch (StorageException e)
+        {
+            Console.Error.WriteLine($"storagefs: {e.Message}");
+            return 1;
+        }
+
+        var tree = new StorageTree(driver, log);
+        var options = new FuseServerOptions
+        {
+            AllowOther = o.AllowOther ?? config.AllowOther,
+            DefaultPermissions = true,
+            EntryTimeout = TimeSpan.FromSeconds(1),
+            AttrTimeout = TimeSpan.FromSeconds(1),
+        };
+        using var server = new FuseServer(tree.Root, options, log);
+        try
+        {
+            server.Mount(o.Mountpoint);
+        }
+        catch (FuseMountException e)
+        {
+            Console.Error.WriteLine($"storagefs: {e.Message}");
+            return 1;
+        }
+        tree.Attach(server.Notifier);
+        log.Information("StorageFs mounted on {Mountpoint} (state {State}, passthrough {Passthrough})", server.Mountpoint, config.StateDir, server.PassthroughActive);
+        SdNotify.Send($"READY=1\nSTATUS=mounted on {server.Mountpoint}");
+
+        using var stop = new ManualResetEventSlim();
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Set(); });
+        using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Set(); });
+        server.Completion.ContinueWith(_ => stop.Set(), TaskScheduler.Default);
+        stop.Wait();
+        SdNotify.Send("STOPPING=1");
+        foreach (var job in driver.Jobs.List().Where(j => j.Status == JobStatus.Running))
+        {
+            log.Information("Cancelling job {Job} before exit", job.Id);
+            job.Cancel();
+        }
+        log.Information("Stopping: unmounting {Mountpoint}", server.Mountpoint);
+        return 0;
+    }
+
+    /// <summary>Opens the store, loads every definition (autostarting what should run), and makes the default pools.</summary>
+    internal static StorageDriver Start(DaemonConfig config, ILogger log)
+    {
+        Directory.CreateDirectory(config.StateDir);
+        var allowed = config.AllowedDirectories.Append(config.StateDir).Distinct().ToList();
+        var store = new DefinitionStore(Path.Combine(config.StateDir, "config"), log, StorageDriver.ValidateStored);
+        var driver = new StorageDriver(BackendRegistry.Create(log), store,
+            new StorageDriverOptions { Policy = new TargetPathPolicy(allowed), RuntimeDirectory = RuntimeDirFor(config) }, log);
+        driver.Load();
+        if (config.DefaultPools)
+            EnsureDefaults(driver, config.StateDir, log);
+        return driver;
+    }
+
+    /// <summary>
+    /// The once-per-boot autostart marker lives in a runtime directory (a tmpfs) per state
+    /// directory, so two daemons on two state directories each autostart their own pools.
+    /// </summary>
+    private static string RuntimeDirFor(DaemonConfig config) =>
+        Path.Combine(config.RuntimeDir, config.StateDir.Trim('/').Replace('/', '_'));
+
+    private static void EnsureDefaults(StorageDriver driver, string stateDir, ILogger log)
+    {
+        if (driver.FindPool("default") is null)
+        {
+            driver.DefinePool($"<pool type='dir'><name>default</name><target><path>{Path.Combine(stateDir, "images")}</path></target></pool>");
+            driver.BuildPool("default");
+            driver.StartPool("default");
+            driver.SetPoolAutostart("default", true);
+            log.Information("Created the default dir pool at {Path}", Path.Combine(stateDir, "images"));
+        }
+        if (!driver.ListFsPools().Any(p => p.Name == "default"))
+        {
+            driver.DefineFsPool($"<fspool type='dir'><name>default</name><target><path>{Path.Combine(stateDir, "fs")}</path></target></fspool>");
+            driver.BuildFsPool("default");
+            driver.StartFsPool("default");
+            driver.SetFsPoolAutostart("default", true);
+            log.Information("Created the default fspool at {Path}", Path.Combine(stateDir, "fs"));
+        }
+    }
+}

@@ -1,0 +1,91 @@
+using System.Reflection;
+using StorageFs.Backends.Dir;
+using StorageFs.Backends.FsPool;
+using StorageFs.Core.Backend;
+using StorageFs.Core.Model;
+
+namespace StorageFs.Backends.Tests;
+
+/// <summary>The registry lists each backend once, and each backend's capability record says
+/// exactly which interface methods it implements (a declared operation with no method, or a
+/// method not declared, would break libvirt's empty-slot semantics).</summary>
+public sealed class BackendRegistryTests
+{
+    private static readonly Dictionary<PoolOperations, string> PoolMethods = new()
+    {
+        [PoolOperations.Check] = nameof(IPoolBackend.CheckActive),
+        [PoolOperations.Start] = nameof(IPoolBackend.Start),
+        [PoolOperations.Stop] = nameof(IPoolBackend.Stop),
+        [PoolOperations.Build] = nameof(IPoolBackend.Build),
+        [PoolOperations.Delete] = nameof(IPoolBackend.Delete),
+        [PoolOperations.Refresh] = nameof(IPoolBackend.Refresh),
+        [PoolOperations.CreateVolume] = nameof(IPoolBackend.CreateVolume),
+        [PoolOperations.CloneVolume] = nameof(IPoolBackend.CloneVolume),
+        [PoolOperations.DeleteVolume] = nameof(IPoolBackend.DeleteVolume),
+        [PoolOperations.ResizeVolume] = nameof(IPoolBackend.ResizeVolume),
+        [PoolOperations.WipeVolume] = nameof(IPoolBackend.WipeVolume),
+        [PoolOperations.UploadVolume] = nameof(IPoolBackend.OpenVolume),
+        [PoolOperations.DownloadVolume] = nameof(IPoolBackend.OpenVolume),
+        [PoolOperations.RefreshVolume] = nameof(IPoolBackend.RefreshVolume),
+    };
+
+    private static readonly Dictionary<FsPoolOperations, string> FsMethods = new()
+    {
+        [FsPoolOperations.Check] = nameof(IFsPoolBackend.CheckActive),
+        [FsPoolOperations.Start] = nameof(IFsPoolBackend.Start),
+        [FsPoolOperations.Stop] = nameof(IFsPoolBackend.Stop),
+        [FsPoolOperations.Build] = nameof(IFsPoolBackend.Build),
+        [FsPoolOperations.Delete] = nameof(IFsPoolBackend.Delete),
+        [FsPoolOperations.Refresh] = nameof(IFsPoolBackend.Refresh),
+        [FsPoolOperations.CreateItem] = nameof(IFsPoolBackend.CreateItem),
+        [FsPoolOperations.CloneItem] = nameof(IFsPoolBackend.CloneItem),
+        [FsPoolOperations.DeleteItem] = nameof(IFsPoolBackend.DeleteItem),
+        [FsPoolOperations.RefreshItem] = nameof(IFsPoolBackend.RefreshItem),
+    };
+
+    [Fact]
+    public void Registry_ListsTheDirBackends()
+    {
+        var table = BackendRegistry.Create();
+        Assert.Equal([PoolType.Dir], table.PoolCapabilities.Select(c => c.Type));
+        Assert.Equal([FsPoolType.Dir], table.FsPoolCapabilities.Select(c => c.Type));
+        Assert.Null(table.Find(PoolType.Logical));
+    }
+
+    [Fact]
+    public void DirPoolBackend_DeclaresExactlyWhatItImplements()
+    {
+        var implemented = Implemented(typeof(DirPoolBackend), typeof(IPoolBackend));
+        foreach (var (op, method) in PoolMethods)
+        {
+            Assert.True(DirPoolCapabilities.Value.Supports(op) == implemented.Contains(method), $"{op} vs {method}");
+        }
+    }
+
+    [Fact]
+    public void DirFsPoolBackend_DeclaresExactlyWhatItImplements()
+    {
+        var implemented = Implemented(typeof(DirFsPoolBackend), typeof(IFsPoolBackend));
+        foreach (var (op, method) in FsMethods)
+        {
+            Assert.True(DirFsPoolCapabilities.Value.Supports(op) == implemented.Contains(method), $"{op} vs {method}");
+        }
+    }
+
+    [Fact]
+    public void DirPool_CreatesRawQcow2AndDir_DefaultRaw_EveryWipeAlgorithm()
+    {
+        var caps = DirPoolCapabilities.Value;
+        Assert.Equal(["raw", "qcow2", "dir"], caps.VolumeFormats);
+        Assert.Equal("raw", caps.DefaultVolumeFormat);
+        Assert.Equal(Enum.GetValues<WipeAlgorithm>(), caps.WipeAlgorithms);
+        Assert.True(caps.TargetIsDirectory);
+    }
+
+    // Interface methods whose implementation is declared by the class (not the interface default).
+    private static HashSet<string> Implemented(Type type, Type iface)
+    {
+        var map = type.GetInterfaceMap(iface);
+        return [.. map.TargetMethods.Where(m => m.DeclaringType == type).Select(m => m.Name)];
+    }
+}

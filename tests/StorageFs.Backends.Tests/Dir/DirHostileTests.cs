@@ -1,0 +1,122 @@
+using StorageFs.Core;
+using StorageFs.Core.Backend;
+using StorageFs.Core.Driver;
+
+namespace StorageFs.Backends.Tests.Dir;
+
+/// <summary>Things in or aimed at a dir pool that must not reach outside it: symlinks pointing
+/// out, names with "..", huge documents.</summary>
+public sealed class DirHostileTests : IDisposable
+{
+    private readonly BackendFixture _fx = new();
+    private readonly string _secret;
+    private readonly string _link;
+
+    public DirHostileTests()
+    {
+        _fx.RunningPool("p");
+        _secret = Path.Combine(_fx.Outside, "secret.img");
+        File.WriteAllText(_secret, "precious bytes outside the pool");
+        _link = Path.Combine(_fx.PoolPath("p"), "escape.img");
+        File.CreateSymbolicLink(_link, _secret);
+        _fx.Driver.RefreshPool("p");
+    }
+
+    public void Dispose() => _fx.Dispose();
+
+    [Fact]
+    public void SymlinkPointingOutside_IsListed_NotFollowed_AndDegradesThePool()
+    {
+        var vol = _fx.Driver.GetVolumeInfo("p", "escape.img");
+        Assert.Equal(("none", 0UL), (vol.Format, vol.Capacity));
+        var info = _fx.Driver.GetPoolInfo("p");
+        Assert.Equal(PoolState.Degraded, info.State);
+        Assert.Contains(info.Problems, p => p.Contains("outside the pool", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("wipe")]
+    [InlineData("trim")]
+    [InlineData("resize")]
+    [InlineData("upload")]
+    [InlineData("download")]
+    [InlineData("clone")]
+    public void SymlinkPointingOutside_IsNeverWrittenOrReadThrough(string op)
+    {
+        var e = Assert.Throws<StorageException>(() =>
+        {
+            switch (op)
+            {
+                case "wipe":
+                    _fx.Driver.WipeVolume("p", "escape.img", WipeAlgorithm.Dod);
+                    break;
+                case "trim":
+                    _fx.Driver.WipeVolume("p", "escape.img", WipeAlgorithm.Trim);
+                    break;
+                case "resize":
+                    _fx.Driver.ResizeVolume("p", "escape.img", 1 << 20);
+                    break;
+                case "upload":
+                    _fx.Driver.OpenVolume("p", "escape.img", VolumeAccessMode.Write).Dispose();
+                    break;
+                case "download":
+                    _fx.Driver.OpenVolume("p", "escape.img", VolumeAccessMode.Read).Dispose();
+                    break;
+                default:
+                    _fx.Driver.CloneVolume("p", "<volume><name>stolen</name><capacity>64</capacity></volume>", "p", "escape.img");
+                    break;
+            }
+        });
+        Assert.True(e.Code is ErrorCode.OperationDenied or ErrorCode.ConfigUnsupported, e.Message);
+        Assert.Equal("precious bytes outside the pool", File.ReadAllText(_secret));
+        Assert.False(File.Exists(Path.Combine(_fx.PoolPath("p"), "stolen")));
+        Assert.Equal(0, _fx.Driver.GetVolumeInfo("p", "escape.img").InUse);
+    }
+
+    [Fact]
+    public void DeletingTheSymlinkVolume_RemovesOnlyTheLink()
+    {
+        _fx.Driver.DeleteVolume("p", "escape.img");
+        Assert.False(File.Exists(_link) || Directory.Exists(_link) || new FileInfo(_link).LinkTarget is not null);
+        Assert.Equal("precious bytes outside the pool", File.ReadAllText(_secret));
+    }
+
+    [Fact]
+    public void SymlinkToAFileInsideThePool_IsFollowed()
+    {
+        _fx.Driver.CreateVolume("p", BackendFixture.Raw("real", 4096));
+        File.CreateSymbolicLink(Path.Combine(_fx.PoolPath("p"), "alias"), Path.Combine(_fx.PoolPath("p"), "real"));
+        _fx.Driver.RefreshPool("p");
+        Assert.Equal(4096UL, _fx.Driver.GetVolumeInfo("p", "alias").Capacity);
+        _fx.Driver.WipeVolume("p", "alias");
+    }
+
+    [Theory]
+    [InlineData("../escape")]
+    [InlineData("..")]
+    [InlineData("a/b")]
+    public void VolumeNameThatWouldLeaveThePool_IsRefused(string name)
+    {
+        var e = Assert.Throws<StorageException>(() => _fx.Driver.CreateVolume("p", BackendFixture.Raw(name, 1024)));
+        Assert.Equal(ErrorCode.InvalidArg, e.Code);
+        Assert.Equal(["secret.img"], Directory.GetFileSystemEntries(_fx.Outside).Select(Path.GetFileName));
+        Assert.Equal(["data", "outside"], Directory.GetDirectories(_fx.Root).Select(Path.GetFileName)
+            .Where(n => n is not ("config" or "run")).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void TwoMebibyteVolumeDocument_IsRefused()
+    {
+        var xml = BackendFixture.Raw("v", 1024).Replace("<name>", new string(' ', 2 << 20) + "<name>", StringComparison.Ordinal);
+        Assert.Equal(ErrorCode.XmlError, Assert.Throws<StorageException>(() => _fx.Driver.CreateVolume("p", xml)).Code);
+    }
+
+    [Fact]
+    public void PoolTargetSymlinkedOutside_IsDenied()
+    {
+        File.CreateSymbolicLink(Path.Combine(_fx.Data, "out"), _fx.Outside);
+        var e = Assert.Throws<StorageException>(() => _fx.Driver.DefinePool(
+            $"<pool type='dir'><name>q</name><target><path>{Path.Combine(_fx.Data, "out")}</path></target></pool>"));
+        Assert.Equal(ErrorCode.OperationDenied, e.Code);
+    }
+}

@@ -1,0 +1,251 @@
+using StorageFs.Core.Backend;
+using StorageFs.Core.Driver;
+
+namespace StorageFs.Core.Tests.Driver;
+
+/// <summary>The driver's volume rules, before any backend runs (storage_driver.c):
+/// existence, in-use and building marks, resize arithmetic, flags, capabilities.</summary>
+public sealed class VolumeRuleTests : IDisposable
+{
+    private readonly DriverFixture _fx = new();
+    private readonly StorageDriver _driver;
+
+    public VolumeRuleTests()
+    {
+        _driver = _fx.NewDriver();
+        _fx.Running(_driver, "p");
+    }
+
+    public void Dispose() => _fx.Dispose();
+
+    [Fact]
+    public void CreateVolume_ExistingName_FailsWithLibvirtsMessage()
+    {
+        _driver.CreateVolume("p", DriverFixture.Volume("v"));
+        var e = Assert.Throws<StorageException>(() => _driver.CreateVolume("p", DriverFixture.Volume("v")));
+        Assert.Equal("storage volume 'v' exists already", e.Message);
+        Assert.Equal(ErrorCode.VolExists, e.Code);
+    }
+
+    [Fact]
+    public void CreateVolume_UpdatesPoolNumbers_AndDeleteGivesThemBack()
+    {
+        var before = _driver.GetPoolInfo("p");
+        _driver.CreateVolume("p", DriverFixture.Volume("v", 1 << 20));
+        var after = _driver.GetPoolInfo("p");
+        Assert.Equal(before.Allocation + (1 << 20), after.Allocation);
+        Assert.Equal(before.Available - (1 << 20), after.Available);
+        _driver.DeleteVolume("p", "v");
+        Assert.Equal(before.Allocation, _driver.GetPoolInfo("p").Allocation);
+    }
+
+    [Theory]
+    [InlineData("a/b", "invalid argument: volume name 'a/b' must not contain '/'")]
+    [InlineData("..", "invalid argument: volume name '..' must not start with '.'")]
+    [InlineData(".hidden", "invalid argument: volume name '.hidden' must not start with '.'")]
+    public void CreateVolume_BadName_IsRefused_BeforeTheBackendRuns(string name, string message)
+    {
+        var e = Assert.Throws<StorageException>(() => _driver.CreateVolume("p", DriverFixture.Volume(name)));
+        Assert.Equal(message, e.Message);
+        Assert.Empty(Directory.GetFiles(_fx.PoolPath("p")));
+        Assert.Empty(Directory.GetFiles(_fx.Data, "*", SearchOption.TopDirectoryOnly));
+    }
+
+    [Fact]
+    public void CreateVolume_FormatTheBackendCannotCreate_IsRefused()
+    {
+        var xml = "<volume><name>v</name><capacity>1024</capacity><target><format type='vmdk'/></target></volume>";
+        var e = Assert.Throws<StorageException>(() => _driver.CreateVolume("p", xml));
+        Assert.Equal(ErrorCode.ConfigUnsupported, e.Code);
+        Assert.Contains("'vmdk'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CreateVolume_ReflinkFlag_IsOnlyForClones()
+    {
+        var e = Assert.Throws<StorageException>(() =>
+            _driver.CreateVolume("p", DriverFixture.Volume("v"), VolumeCreateFlags.Reflink));
+        Assert.Equal("invalid argument: unsupported flags (0x2) in function storageVolCreateXML", e.Message);
+    }
+
+    [Fact]
+    public void LookupVolume_ByNameKeyAndPath()
+    {
+        _driver.CreateVolume("p", DriverFixture.Volume("v"));
+        var path = _driver.GetVolumePath("p", "v");
+        Assert.Equal(Path.Combine(_fx.PoolPath("p"), "v"), path);
+        Assert.Equal(path, _driver.GetVolumeKey("p", "v"));
+        Assert.Equal("v", _driver.LookupVolumeByKey(path).Name);
+        Assert.Equal("v", _driver.LookupVolumeByPath(_fx.PoolPath("p") + "//./v").Name);
+        Assert.Equal("Storage volume not found: no storage vol with matching name 'w'",
+            Assert.Throws<StorageException>(() => _driver.GetVolumeInfo("p", "w")).Message);
+        Assert.Equal("Storage volume not found: no storage vol with matching key /x",
+            Assert.Throws<StorageException>(() => _driver.LookupVolumeByKey("/x")).Message);
+    }
+
+    [Theory]
+    [InlineData(2048UL, VolumeResizeFlags.None,
+        "invalid argument: Can't shrink capacity below current capacity unless shrink flag explicitly specified")]
+    [InlineData(2048UL, VolumeResizeFlags.Shrink, "invalid argument: can't shrink capacity below existing allocation")]
+    [InlineData(2048UL, VolumeResizeFlags.Delta | VolumeResizeFlags.Shrink, "invalid argument: can't shrink capacity below existing allocation")]
+    [InlineData(1UL << 50, VolumeResizeFlags.Allocate, "operation failed: Not enough space left in storage pool")]
+    [InlineData(0UL, (VolumeResizeFlags)8, "invalid argument: unsupported flags (0x8) in function storageVolResize")]
+    public void ResizeVolume_LibvirtRules(ulong capacity, VolumeResizeFlags flags, string message)
+    {
+        if (flags == VolumeResizeFlags.None)
+        {
+            // The shrink-flag rule applies to a volume whose allocation is below the new size.
+            _driver.CreateVolume("p", DriverFixture.Volume("sparse", 4096));
+            Assert.Equal(message, Assert.Throws<StorageException>(() => _driver.ResizeVolume("p", "sparse", capacity)).Message);
+            Assert.Equal(1024UL, _driver.ResizeVolume("p", "sparse", 1024, VolumeResizeFlags.Shrink).Capacity);
+            return;
+        }
+        _driver.CreateVolume("p", DriverFixture.Volume("v", 4096));
+        var e = Assert.Throws<StorageException>(() => _driver.ResizeVolume("p", "v", capacity, flags));
+        Assert.Equal(message, e.Message);
+        Assert.Equal(4096UL, _driver.GetVolumeInfo("p", "v").Capacity);
+    }
+
+    [Fact]
+    public void ResizeVolume_Delta_AddsToTheCapacity()
+    {
+        _driver.CreateVolume("p", DriverFixture.Volume("v", 4096));
+        Assert.Equal(6144UL, _driver.ResizeVolume("p", "v", 2048, VolumeResizeFlags.Delta).Capacity);
+    }
+
+    [Fact]
+    public void WipeVolume_AlgorithmTheBackendLacks_IsRefused_AsLibvirtRefusesTrim()
+    {
+        _driver.CreateVolume("p", DriverFixture.Volume("v"));
+        var e = Assert.Throws<StorageException>(() => _driver.WipeVolume("p", "v", WipeAlgorithm.Trim));
+        Assert.Equal("argument unsupported: 'trim' algorithm not supported", e.Message);
+        e = Assert.Throws<StorageException>(() => _driver.WipeVolume("p", "v", (WipeAlgorithm)42));
+        Assert.Equal("invalid argument: wiping algorithm 42 not supported", e.Message);
+        Assert.Equal(0, _driver.GetVolumeInfo("p", "v").InUse);
+    }
+
+    [Fact]
+    public void VolumeInUse_RefusesDeleteResizeWriteAndWipe_ButNotReadsOrInfo()
+    {
+        _driver.CreateVolume("p", DriverFixture.Volume("v"));
+        _fx.Dir.WipeGate.Reset();
+        var job = _driver.StartWipeVolume("p", "v");
+        Assert.True(_fx.Dir.WipeStarted.Wait(TimeSpan.FromSeconds(10)));
+
+        const string inUse = "Requested operation is not valid: volume 'v' is still in use.";
+        Assert.Equal(inUse, Assert.Throws<StorageException>(() => _driver.DeleteVolume("p", "v")).Message);
+        Assert.Equal(inUse, Assert.Throws<StorageException>(() => _driver.ResizeVolume("p", "v", 1 << 20)).Message);
+        Assert.Equal(inUse, Assert.Throws<StorageException>(() => _driver.WipeVolume("p", "v")).Message);
+        Assert.Equal(inUse, Assert.Throws<StorageException>(() => _driver.OpenVolume("p", "v", VolumeAccessMode.Write)).Message);
+        using (var read = _driver.OpenVolume("p", "v", VolumeAccessMode.Read))
+        {
+            Assert.Equal(4096, read.Length);
+        }
+        Assert.Equal(1, _driver.GetVolumeInfo("p", "v").InUse);
+
+        _fx.Dir.WipeGate.Set();
+        job.Wait();
+        Assert.Equal(0, _driver.GetVolumeInfo("p", "v").InUse);
+        _driver.DeleteVolume("p", "v");
+    }
+
+    [Fact]
+    public void OpenVolumeForWrite_HoldsTheVolume_UntilDisposed_ThenReReadsIt()
+    {
+        _driver.CreateVolume("p", DriverFixture.Volume("v"));
+        var events = new List<StorageEventKind>();
+        _driver.Changed += (_, e) => events.Add(e.Kind);
+        using (var s = _driver.OpenVolume("p", "v", VolumeAccessMode.Write))
+        {
+            s.Write(new byte[8192]);
+            Assert.Equal("Requested operation is not valid: volume 'v' is still in use.",
+                Assert.Throws<StorageException>(() => _driver.DeleteVolume("p", "v")).Message);
+            Assert.Contains("asynchronous jobs", Assert.Throws<StorageException>(() => _driver.StopPool("p")).Message,
+                StringComparison.Ordinal);
+        }
+        Assert.Equal(8192UL, Assert.Single(_driver.ListVolumes("p")).Capacity);
+        Assert.Equal([StorageEventKind.VolumeWritten], events);
+        _driver.StopPool("p");
+    }
+
+    [Fact]
+    public void CloneVolume_TakesTheSourceCapacity_WhenTheNewOneIsSmallerOrMissing()
+    {
+        _driver.CreateVolume("p", DriverFixture.Volume("src", 8192));
+        var clone = _driver.CloneVolume("p", "<volume><name>copy</name></volume>", "p", "src");
+        Assert.Equal(8192UL, clone.Capacity);
+        Assert.Equal("internal error: storage volume name 'copy' already in use.",
+            Assert.Throws<StorageException>(() => _driver.CloneVolume("p", "<volume><name>copy</name></volume>", "p", "src")).Message);
+        Assert.Equal("Storage volume not found: no storage vol with matching name 'nope'",
+            Assert.Throws<StorageException>(() => _driver.CloneVolume("p", "<volume><name>c2</name></volume>", "p", "nope")).Message);
+        Assert.Equal(["copy", "src"], _driver.ListVolumes("p").Select(v => v.Name));
+    }
+
+    [Fact]
+    public void CloneVolume_AcrossPools_NeedsBothActive_AndACompatibleSourceType()
+    {
+        _fx.Running(_driver, "q");
+        _driver.CreateVolume("q", DriverFixture.Volume("src", 8192));
+        Assert.Equal(8192UL, _driver.CloneVolume("p", "<volume><name>c</name></volume>", "q", "src").Capacity);
+
+        _driver.StopPool("q");
+        Assert.Equal("Requested operation is not valid: storage pool 'q' is not active",
+            Assert.Throws<StorageException>(() => _driver.CloneVolume("p", "<volume><name>d</name></volume>", "q", "src")).Message);
+        Assert.DoesNotContain(_driver.ListVolumes("p"), v => v.Name == "d");
+
+        var fs = $"<pool type='fs'><name>f</name><source><device path='/dev/loop9'/></source><target><path>{_fx.PoolPath("f")}</path></target></pool>";
+        _driver.DefinePool(fs);
+        _driver.StartPool("f");
+        var e = Assert.Throws<StorageException>(() => _driver.CloneVolume("p", "<volume><name>e</name></volume>", "f", "v"));
+        Assert.Equal(ErrorCode.NoSupport, e.Code);
+        Assert.Equal(0, _driver.GetPoolInfo("p").AsyncJobs);
+    }
+
+    [Fact]
+    public void CreateVolumeJob_ReportsProgress_AndTheVolumeIsListedAsBuildingMeanwhile()
+    {
+        var job = _driver.StartCreateVolume("p", DriverFixture.Volume("v"));
+        job.Wait();
+        Assert.Equal(JobStatus.Succeeded, job.Status);
+        Assert.Equal(JobKind.VolumeCreate, job.Kind);
+        Assert.Contains(_driver.Jobs.List(), j => j.Id == job.Id);
+        Assert.False(_driver.GetVolumeInfo("p", "v").Building);
+    }
+
+    [Fact]
+    public void WipeJob_Cancelled_EndsCancelled_AndReleasesTheVolume()
+    {
+        _driver.CreateVolume("p", DriverFixture.Volume("v"));
+        _fx.Dir.WipeGate.Reset();
+        var job = _driver.StartWipeVolume("p", "v");
+        Assert.True(_fx.Dir.WipeStarted.Wait(TimeSpan.FromSeconds(10)));
+
+        job.Cancel();
+        var e = Assert.Throws<StorageException>(job.Wait);
+
+        Assert.Equal(ErrorCode.OperationAborted, e.Code);
+        Assert.Equal(JobStatus.Cancelled, job.Status);
+        Assert.Equal(0, _driver.GetVolumeInfo("p", "v").InUse);
+        Assert.Equal(0, _driver.GetPoolInfo("p").AsyncJobs);
+        _driver.DeleteVolume("p", "v");
+    }
+
+    [Fact]
+    public void VolumeInfo_PrintsVirshVolInfoLayout()
+    {
+        var info = _driver.CreateVolume("p", DriverFixture.Volume("v", 1 << 20));
+        Assert.Equal("Name:           v\nType:           file\nCapacity:       1.00 MiB\nAllocation:     1.00 MiB\n\n",
+            info.ToVirshText());
+        Assert.Equal("Name:           v\nType:           file\nCapacity:       1048576 bytes\nAllocation:     1048576 bytes\n\n",
+            info.ToVirshText(bytes: true));
+    }
+
+    [Fact]
+    public void VolumeXml_IsLibvirtsFormat_WithKeyAndPath()
+    {
+        _driver.CreateVolume("p", DriverFixture.Volume("v"));
+        var xml = _driver.GetVolumeXml("p", "v");
+        Assert.StartsWith("<volume type='file'>\n  <name>v</name>\n  <key>" + _fx.PoolPath("p") + "/v</key>", xml, StringComparison.Ordinal);
+        Assert.Contains("<format type='raw'/>", xml, StringComparison.Ordinal);
+    }
+}
