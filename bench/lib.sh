@@ -240,7 +240,7 @@ fio_run() {
 }
 
 # hyper FIGURE TARGET PID RUNS WARMUP PREPARE COMMAND: times COMMAND with hyperfine (no shell
-# in between) and records the median in ms. PREPARE ("" for none) runs before every timed run.
+# in between) and records every timed run in ms. PREPARE ("" for none) runs before each run.
 hyper() {
   local figure=$1 target=$2 pid=$3 runs=$4 warmup=$5 prepare=$6 cmd=$7
   local json="$WORK/hyperfine.json" before after value args=()
@@ -250,12 +250,16 @@ hyper() {
   run_child hyperfine -N --style none --runs "$runs" --warmup "$warmup" "${args[@]}" \
     --export-json "$json" "$cmd" > /dev/null
   after=$(cpu_seconds "$pid")
+  local cpu="" t
+  [ -z "$pid" ] || cpu=$(cpu_delta "$before" "$after" "$((runs + warmup))" 1000)
+  for t in $(jq -r '.results[0].times[] * 1000 | . * 100 | round / 100' "$json"); do
+    if [ -n "$pid" ]; then
+      record "$figure" "$target" "$t" ms lower daemon_cpu_ms_per_run "$cpu"
+    else
+      record "$figure" "$target" "$t" ms lower
+    fi
+  done
   value=$(jq -r '.results[0].median * 1000 | . * 100 | round / 100' "$json")
-  if [ -n "$pid" ]; then
-    record "$figure" "$target" "$value" ms lower daemon_cpu_ms_per_run "$(cpu_delta "$before" "$after" "$((runs + warmup))" 1000)"
-  else
-    record "$figure" "$target" "$value" ms lower
-  fi
   say "  $figure $target: $value ms (median of $runs)"
 }
 
