@@ -6,7 +6,8 @@
 #   bindfs         bindfs (libfuse, defaults) mounted on the same host directory
 # Each round visits every target in turn (so drift on a shared machine hits all of them alike)
 # and runs, per target:
-#   drop caches -> seqread-cold, then seqread-warm (the cold pass filled the caches),
+#   drop caches -> seqread-cold ($COLD_REPS times: cold reads of this VM's disk vary most),
+#                  then seqread-warm (the cold pass filled the caches),
 #                  randread-4k-warm (1 job), randread-4k-warm-2jobs (2 jobs)
 #   drop caches -> randread-4k-cold
 #   drop caches -> seqwrite (1 MiB blocks over the whole file, end_fsync: the flush is timed)
@@ -42,9 +43,10 @@ bench_data() {
     for t in "${targets[@]}"; do
       IFS='|' read -r name pid file <<< "$t"
       say "round $round/$ROUNDS: $name"
-      wait_quiet
-      drop_caches 3
-      fio_run seqread-cold "$name" "$pid" "$file" --rw=read --bs=1M --size="$size"
+      for ((k = 0; k < COLD_REPS; k++)); do
+        drop_caches 3
+        fio_run seqread-cold "$name" "$pid" "$file" --rw=read --bs=1M --size="$size"
+      done
       fio_run seqread-warm "$name" "$pid" "$file" --rw=read --bs=1M --size="$size"
       fio_run randread-4k-warm "$name" "$pid" "$file" --rw=randread --bs=4k --size="$size" \
         --iodepth=1 --time_based --runtime="$RAND_SECONDS"

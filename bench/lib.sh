@@ -100,23 +100,27 @@ idle_percent() {
     n = split(a, x, " "); split(b, y, " "); t = 0
     for (i = 2; i <= n; i++) t += y[i] - x[i]
     idle = (y[5] - x[5]) + (y[6] - x[6])
-    printf "%d\n", t > 0 ? 100 * idle / t : 100 }'
+    printf "%d\n", (t > 0) ? 100 * idle / t : 100 }'
 }
 
-# wait_quiet: on a shared machine, waits (at most $WAIT_QUIET seconds; 0 = not at all) until
-# at least 80% of the CPU is idle, so other people's work does not land inside a measurement.
+# wait_quiet: on a shared machine, waits before each measurement (at most $WAIT_QUIET seconds;
+# 0 = not at all) until at least 80% of the CPU is idle, so that other people's work lands
+# inside as few measurements as possible.
 wait_quiet() {
   [ "${WAIT_QUIET:-0}" -gt 0 ] || return 0
-  local deadline=$((SECONDS + WAIT_QUIET)) idle
+  local start=$SECONDS idle
   while :; do
     idle=$(idle_percent)
-    [ "$idle" -ge 80 ] && return 0
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      say "  (machine still busy: ${idle}% idle; measuring anyway)"
+    if [ "$idle" -ge 80 ]; then
+      [ $((SECONDS - start)) -le 1 ] || say "  (waited $((SECONDS - start)) s for a quiet machine)"
       return 0
     fi
-    say "  (machine busy: ${idle}% idle; waiting)"
-    sleep 4
+    if [ $((SECONDS - start)) -ge "$WAIT_QUIET" ]; then
+      say "  (machine still busy after $WAIT_QUIET s: ${idle}% idle; measuring anyway)"
+      BUSY_MEASUREMENTS=$((${BUSY_MEASUREMENTS:-0} + 1))
+      return 0
+    fi
+    sleep 2
   done
 }
 
@@ -213,6 +217,7 @@ cpu_delta() { # BEFORE AFTER [DIVISOR] [SCALE]
 fio_run() {
   local figure=$1 target=$2 pid=$3 file=$4; shift 4
   local json="$WORK/fio.json" before after value unit=MiB/s metric
+  wait_quiet
   before=$(cpu_seconds "$pid")
   # invalidate=0: fio would otherwise fadvise(DONTNEED) the file first, which empties the host
   # page cache for the direct file but not for files behind FUSE. Cache state is set explicitly.
@@ -235,21 +240,26 @@ fio_run() {
 }
 
 # hyper FIGURE TARGET PID RUNS WARMUP PREPARE COMMAND: times COMMAND with hyperfine (no shell
-# in between) and records the median in ms. PREPARE ("" for none) runs before every timed run.
+# in between) and records every timed run in ms. PREPARE ("" for none) runs before each run.
 hyper() {
   local figure=$1 target=$2 pid=$3 runs=$4 warmup=$5 prepare=$6 cmd=$7
   local json="$WORK/hyperfine.json" before after value args=()
   [ -n "$prepare" ] && args+=(--prepare "$prepare")
+  wait_quiet
   before=$(cpu_seconds "$pid")
   run_child hyperfine -N --style none --runs "$runs" --warmup "$warmup" "${args[@]}" \
     --export-json "$json" "$cmd" > /dev/null
   after=$(cpu_seconds "$pid")
+  local cpu="" t
+  [ -z "$pid" ] || cpu=$(cpu_delta "$before" "$after" "$((runs + warmup))" 1000)
+  for t in $(jq -r '.results[0].times[] * 1000 | . * 100 | round / 100' "$json"); do
+    if [ -n "$pid" ]; then
+      record "$figure" "$target" "$t" ms lower daemon_cpu_ms_per_run "$cpu"
+    else
+      record "$figure" "$target" "$t" ms lower
+    fi
+  done
   value=$(jq -r '.results[0].median * 1000 | . * 100 | round / 100' "$json")
-  if [ -n "$pid" ]; then
-    record "$figure" "$target" "$value" ms lower daemon_cpu_ms_per_run "$(cpu_delta "$before" "$after" "$((runs + warmup))" 1000)"
-  else
-    record "$figure" "$target" "$value" ms lower
-  fi
   say "  $figure $target: $value ms (median of $runs)"
 }
 
@@ -258,6 +268,7 @@ hyper() {
 oplat_run() {
   local figure=$1 target=$2 pid=$3 op=$4 dir=$5 n=$6
   local out before after value
+  wait_quiet
   before=$(cpu_seconds "$pid")
   out=$("$OPLAT" "$op" "$dir" "$n")
   after=$(cpu_seconds "$pid")

@@ -50,7 +50,6 @@ bench_metadata() {
         ls-l) cmd="ls -l $dir" ;;
         stat-all) cmd="find $dir -type f -printf '%s %m %u %T@\\n'" ;;
       esac
-      wait_quiet
       hyper "$fig-cold" "$name" "$pid" "$META_RUNS" 0 "$drop" "$cmd"
       hyper "$fig-warm" "$name" "$pid" "$META_RUNS" "$META_WARMUP" "" "$cmd"
     done
@@ -58,7 +57,6 @@ bench_metadata() {
 
   local op round
   for ((round = 1; round <= META_ROUNDS; round++)); do
-    wait_quiet
     for op in getxattr stat open; do
       for t in "${targets[@]}"; do
         IFS='|' read -r name pid dir <<< "$t"

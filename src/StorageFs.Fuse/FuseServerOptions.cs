@@ -30,8 +30,16 @@ public sealed class FuseServerOptions
     /// <summary>Ask for FUSE passthrough (kernel ≥ 6.9, CAP_SYS_ADMIN); falls back silently when refused.</summary>
     public bool EnablePassthrough { get; init; } = true;
 
-    /// <summary>Always answer directory listings with READDIRPLUS (names plus attributes).</summary>
+    /// <summary>Answer directory listings with READDIRPLUS (names plus attributes).</summary>
     public bool ReaddirPlus { get; init; } = true;
+
+    /// <summary>
+    /// With <see cref="ReaddirPlus"/>: let the kernel choose per call (FUSE_READDIRPLUS_AUTO,
+    /// fs/fuse/readdir.c fuse_use_readdirplus): the first batch of a listing is READDIRPLUS, later
+    /// batches only when the caller stat()ed the entries already returned, so a bare <c>ls</c>
+    /// gets plain READDIR (several times fewer bytes and no inode per name).
+    /// </summary>
+    public bool ReaddirPlusAuto { get; init; } = true;
 
     /// <summary>Reader threads started at mount; more start (up to <see cref="MaxReaders"/>) while all are busy.</summary>
     public int MinReaders { get; init; } = 2;

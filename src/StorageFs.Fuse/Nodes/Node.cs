@@ -12,6 +12,12 @@ public abstract class Node
     internal ulong IdValue;
     internal long Lookups;
 
+    // The inode number the engine reports when Ino is 0: given once (the first node id, or a
+    // number from the same counter when a listing shows the node first) and kept for the node's
+    // lifetime, so st_ino and d_ino do not change when the kernel forgets the node and looks
+    // it up again under a new node id.
+    internal ulong InoValue;
+
     // Passthrough backing shared by every open of this node (the kernel refuses a second,
     // different backing file on one inode with EBUSY: fs/fuse/iomode.c).
     internal int BackingId;
@@ -22,8 +28,8 @@ public abstract class Node
     public ulong NodeId => Volatile.Read(ref IdValue);
 
     /// <summary>
-    /// The inode number reported in attributes and directory entries; 0 (the default) means
-    /// "use the node id". Override for numbers that must stay stable across lookups.
+    /// The inode number reported in attributes and directory entries; 0 (the default) lets the
+    /// engine number the node once and keep that number (see <c>InoValue</c>).
     /// </summary>
     public virtual ulong Ino => 0;
 

@@ -26,10 +26,10 @@ internal sealed partial class Dispatcher
         return Errno.Ok;
     }
 
-    private static Errno Snapshot(DirHandle dir, RequestContext ctx)
+    private Errno Snapshot(DirHandle dir, RequestContext ctx)
     {
         dir.Entries.Clear();
-        ulong self = dir.Dir.Ino != 0 ? dir.Dir.Ino : dir.Dir.NodeId;
+        ulong self = _nodes.InoOf(dir.Dir);
         dir.Entries.Add(new DirEntry(".", S_IFDIR, null, self));
         dir.Entries.Add(new DirEntry("..", S_IFDIR, null, 0));
         Errno err = dir.Dir is INodeReadDir lister ? lister.ReadDir(ctx, dir.Entries) : Errno.Ok;
@@ -80,7 +80,7 @@ internal sealed partial class Dispatcher
                     }
                 }
                 if (ino == 0)
-                    ino = e.Node is { } n && n.NodeId != 0 ? n.NodeId : ulong.MaxValue; // "unknown": never 0, which readdir callers treat as deleted
+                    ino = e.Node is { } n ? _nodes.InoOf(n) : ulong.MaxValue; // "unknown": never 0, which readdir callers treat as deleted
                 ref var d = ref MemoryMarshal.AsRef<Wire.FuseDirent>(rec.Slice(plus ? EntryOutSize : 0, DirentSize));
                 d.Ino = ino;
                 d.Off = (ulong)index + 1;

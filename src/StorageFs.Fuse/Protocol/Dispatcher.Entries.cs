@@ -54,7 +54,7 @@ internal sealed partial class Dispatcher
         SplitTime(child.EntryTimeout ?? _options.EntryTimeout, out e.EntryValid, out e.EntryValidNsec);
         SplitTime(child.AttrTimeout ?? _options.AttrTimeout, out e.AttrValid, out e.AttrValidNsec);
         e.Attr = default;
-        e.Attr.Ino = child.Ino != 0 ? child.Ino : id;
+        e.Attr.Ino = _nodes.InoOf(child);
         Errno err = child.GetAttr(ctx, ref e.Attr);
         if (err != Errno.Ok)
             _nodes.Forget(id, 1);
@@ -127,7 +127,7 @@ internal sealed partial class Dispatcher
         length = 0;
         ref var o = ref Out<Wire.FuseAttrOut>(reply);
         SplitTime(node.AttrTimeout ?? _options.AttrTimeout, out o.AttrValid, out o.AttrValidNsec);
-        o.Attr.Ino = node.Ino != 0 ? node.Ino : node.NodeId;
+        o.Attr.Ino = _nodes.InoOf(node);
         Errno err = node.GetAttr(ctx, ref o.Attr);
         if (err == Errno.Ok)
             length = Unsafe.SizeOf<Wire.FuseAttrOut>();
@@ -167,7 +167,7 @@ internal sealed partial class Dispatcher
 
         ref var o = ref Out<Wire.FuseAttrOut>(reply);
         SplitTime(node.AttrTimeout ?? _options.AttrTimeout, out o.AttrValid, out o.AttrValidNsec);
-        o.Attr.Ino = node.Ino != 0 ? node.Ino : node.NodeId;
+        o.Attr.Ino = _nodes.InoOf(node);
         err = setter.SetAttr(r.Context, request, handle, ref o.Attr);
         if (err == Errno.Ok)
             length = Unsafe.SizeOf<Wire.FuseAttrOut>();

@@ -185,7 +185,7 @@ internal sealed partial class Dispatcher
             kernelFlags |= (ulong)init.Flags2 << 32;
         var wanted = Wanted;
         if (_options.ReaddirPlus)
-            wanted |= InitFlags.DoReaddirplus;
+            wanted |= _options.ReaddirPlusAuto ? InitFlags.DoReaddirplus | InitFlags.ReaddirplusAuto : InitFlags.DoReaddirplus;
         if (_options.EnablePassthrough && _channel is not null)
             wanted |= InitFlags.Passthrough;
         var flags = (InitFlags)kernelFlags & wanted;

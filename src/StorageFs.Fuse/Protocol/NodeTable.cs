@@ -18,6 +18,7 @@ internal sealed class NodeTable
     {
         Root = root;
         root.IdValue = Wire.RootId;
+        root.InoValue = Wire.RootId;
         root.Lookups = 1;
         _nodes[Wire.RootId] = root;
     }
@@ -47,10 +48,32 @@ internal sealed class NodeTable
             if (node.IdValue == 0)
             {
                 node.IdValue = _nextId++;
+                if (node.InoValue == 0)
+                    node.InoValue = node.IdValue;
                 _nodes[node.IdValue] = node;
             }
             node.Lookups++;
             return node.IdValue;
+        }
+    }
+
+    /// <summary>
+    /// The inode number to report for <paramref name="node"/>: its own <see cref="Node.Ino"/>,
+    /// else the number the engine gave it, given now if it has none (numbers come from the node
+    /// id counter, so they never collide with each other).
+    /// </summary>
+    public ulong InoOf(Node node)
+    {
+        if (node.Ino != 0)
+            return node.Ino;
+        ulong ino = Volatile.Read(ref node.InoValue);
+        if (ino != 0)
+            return ino;
+        lock (_gate)
+        {
+            if (node.InoValue == 0)
+                node.InoValue = node.IdValue != 0 ? node.IdValue : _nextId++;
+            return node.InoValue;
         }
     }
 
