@@ -130,7 +130,7 @@ public sealed class IscsiPoolBackend : IPoolBackend
     }
 
     // virStorageBackendIQNFound / virStorageBackendCreateIfaceIQN: reuse the iface carrying the
-    // IQN, else create libvirt-iface-XXXXXXXX and run a sendtargets discovery through the portal
+    // IQN, else create libvirt-iface-<8 hex digits> and run a sendtargets discovery through the portal
     // ("iscsiadm doesn't let you send commands to the Interface IQN" otherwise).
     private string Iface(string initiator, string portal, CancellationToken cancellation)
     {
