@@ -4,12 +4,13 @@
 #   passthrough    storagefs demo --backing (FUSE passthrough: the kernel does the I/O)
 #   nopassthrough  storagefs demo --backing --no-passthrough (the daemon serves pread/pwrite)
 #   bindfs         bindfs (libfuse, defaults) mounted on the same host directory
-# Each round visits every target in turn (so drift on a shared machine hits all of them alike)
-# and runs, per target:
+# Each round visits every target in turn, in an order rotated every round (so drift on a shared
+# machine hits all of them alike), first for the reads, then for the writes. Per target:
 #   drop caches -> seqread-cold ($COLD_REPS times: cold reads of this VM's disk vary most),
 #                  then seqread-warm (the cold pass filled the caches),
 #                  randread-4k-warm (1 job), randread-4k-warm-2jobs (2 jobs)
 #   drop caches -> randread-4k-cold
+# and, once every target's reads are done:
 #   drop caches -> seqwrite (1 MiB blocks over the whole file, end_fsync: the flush is timed)
 # "drop caches" is sync + echo 3 > /proc/sys/vm/drop_caches (page cache, dentries and inodes).
 # The storagefs daemons run with --no-watch: inotify would turn every write into notifications.
@@ -38,11 +39,15 @@ bench_data() {
     "nopassthrough|$np_pid|$d/nopassthrough/backing/data.bin"
     "bindfs|$bf_pid|$d/bindfs/data.bin"
   )
-  local round t name pid file
+  local round t name pid file k i order
   for ((round = 1; round <= ROUNDS; round++)); do
-    for t in "${targets[@]}"; do
+    # Rotate the order every round, and keep writes out of the read phase: on this VM a cold
+    # read right after another target's 2 GiB write competes with the host still flushing it.
+    order=()
+    for ((i = 0; i < ${#targets[@]}; i++)); do order+=("${targets[(i + round - 1) % ${#targets[@]}]}"); done
+    for t in "${order[@]}"; do
       IFS='|' read -r name pid file <<< "$t"
-      say "round $round/$ROUNDS: $name"
+      say "round $round/$ROUNDS, reads: $name"
       for ((k = 0; k < COLD_REPS; k++)); do
         drop_caches 3
         fio_run seqread-cold "$name" "$pid" "$file" --rw=read --bs=1M --size="$size"
@@ -55,6 +60,10 @@ bench_data() {
       drop_caches 3
       fio_run randread-4k-cold "$name" "$pid" "$file" --rw=randread --bs=4k --size="$size" \
         --iodepth=1 --time_based --runtime="$RAND_SECONDS"
+    done
+    for t in "${order[@]}"; do
+      IFS='|' read -r name pid file <<< "$t"
+      say "round $round/$ROUNDS, write: $name"
       drop_caches 3
       fio_run seqwrite "$name" "$pid" "$file" --rw=write --bs=1M --size="$size" --end_fsync=1
     done
