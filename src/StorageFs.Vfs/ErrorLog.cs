@@ -17,14 +17,18 @@ public sealed class ErrorLog(int perUid = 100, TimeSpan? keep = null, TimeProvid
     private long _seq;
 
     /// <summary>Records a failure and returns its one-line message, <c>ERRNONAME: message</c>.</summary>
-    public string Add(RequestContext ctx, string op, string path, Errno errno, string message)
+    public string Add(RequestContext ctx, string op, string path, Errno errno, string message) =>
+        Add(ctx.Uid, ctx.Pid, op, path, errno, message);
+
+    /// <summary>Records a failure on behalf of <paramref name="uid"/> and <paramref name="pid"/> (for failures found outside their request).</summary>
+    public string Add(uint uid, uint pid, string op, string path, Errno errno, string message)
     {
         string line = $"{errno}: {Escape(message)}";
-        var rec = new ErrorRecord(Interlocked.Increment(ref _seq), _clock.GetUtcNow(), ctx.Uid, ctx.Pid, op, path, errno, line);
+        var rec = new ErrorRecord(Interlocked.Increment(ref _seq), _clock.GetUtcNow(), uid, pid, op, path, errno, line);
         lock (_gate)
         {
-            if (!_byUid.TryGetValue(ctx.Uid, out var q))
-                _byUid[ctx.Uid] = q = new Queue<ErrorRecord>();
+            if (!_byUid.TryGetValue(uid, out var q))
+                _byUid[uid] = q = new Queue<ErrorRecord>();
             q.Enqueue(rec);
             while (q.Count > perUid)
                 q.Dequeue();

@@ -1,5 +1,6 @@
 using System.Text;
 using StorageFs.Core;
+using StorageFs.Core.Driver;
 
 namespace StorageFs.Vfs;
 
@@ -17,7 +18,8 @@ public sealed class TextFile : Node, INodeOpen, INodeSetAttr
     private const int O_ACCMODE = 3, O_WRONLY = 1;
 
     public TextFile(string path, uint mode, Func<RequestContext, string>? render = null,
-        Func<RequestContext, string, string>? apply = null, WriteKind kind = WriteKind.Command, ErrorLog? errors = null)
+        Func<RequestContext, string, string>? apply = null, WriteKind kind = WriteKind.Command, ErrorLog? errors = null,
+        string? usage = null)
     {
         Path = path;
         Mode = Modes.Reg | mode;
@@ -25,7 +27,14 @@ public sealed class TextFile : Node, INodeOpen, INodeSetAttr
         Apply = apply;
         Kind = kind;
         Errors = errors;
+        Usage = usage;
     }
+
+    /// <summary>
+    /// What a fresh handle of a file without <see cref="Render"/> reads before any write: a
+    /// command file's verbs, one per line (notes/ux.md G5); null reads nothing (documents).
+    /// </summary>
+    public string? Usage { get; }
 
     /// <summary>Path below the mount, for error records (e.g. <c>pools/p1/ctl</c>).</summary>
     public string Path { get; }
@@ -55,13 +64,10 @@ public sealed class TextFile : Node, INodeOpen, INodeSetAttr
     {
         handle = null;
         bool writing = (flags & O_ACCMODE) != 0;
-        bool reading = (flags & O_ACCMODE) != O_WRONLY;
         if (writing && Apply is null)
-            return Errno.EACCES;
+            return Refuse(ctx, "open", Errno.EACCES, "read-only file: nothing is applied by writing it");
         if (writing && !MayWrite(ctx.Uid))
-            return Errno.EACCES;
-        if (reading && Render is null && !writing)
-            return Errno.EACCES;
+            return Refuse(ctx, "open", Errno.EACCES, "only root may write this file");
         handle = new TextFileHandle(this) { OpenFlags = OpenReplyFlags.DirectIo };
         return Errno.Ok;
     }
@@ -69,9 +75,17 @@ public sealed class TextFile : Node, INodeOpen, INodeSetAttr
     /// <summary>Truncation (a shell's <c>&gt;</c> without atomic O_TRUNC) is accepted and means nothing.</summary>
     public Errno SetAttr(RequestContext ctx, in SetattrRequest request, FileHandle? handle, ref FuseAttr attr)
     {
-        if ((request.Valid & ~(SetattrValid.Size | SetattrValid.Fh | SetattrValid.LockOwner)) != 0 || request.Size != 0)
-            return Errno.EPERM;
+        if ((request.Valid & ~(SetattrValid.Size | SetattrValid.Fh | SetattrValid.LockOwner)) != 0)
+            return Refuse(ctx, "setattr", Errno.EPERM, "the modes, owners and times of the tree's files are fixed");
+        if (request.Has(SetattrValid.Size) && request.Size != 0)
+            return Refuse(ctx, "truncate", Errno.EPERM, "only a truncation to 0 (a shell's >) is accepted, and it changes nothing");
         return GetAttr(ctx, ref attr);
+    }
+
+    private Errno Refuse(RequestContext ctx, string op, Errno errno, string message)
+    {
+        Errors?.Add(ctx, op, Path, errno, message);
+        return errno;
     }
 
     /// <summary>Runs <see cref="Apply"/>, turning a refusal into its errno and a recorded message.</summary>
@@ -79,6 +93,8 @@ public sealed class TextFile : Node, INodeOpen, INodeSetAttr
     {
         try
         {
+            // Jobs this write starts carry the writer and the command's arguments (jobs/ID/info).
+            using var requester = JobRegistry.RequestedBy(new JobRequester(ctx.Uid, ctx.Pid, Kind == WriteKind.Command ? Arguments(input) : null));
             reply = Apply!(ctx, input);
             if (reply.Length > 0 && !reply.EndsWith('\n'))
                 reply += "\n";
@@ -90,9 +106,20 @@ public sealed class TextFile : Node, INodeOpen, INodeSetAttr
         }
     }
 
-    internal Errno Fail(RequestContext ctx, Errno errno, string message, out string reply)
+    /// <summary>A command's words after its verb, without <c>nowait</c>; null when there are none.</summary>
+    private static string? Arguments(string command)
     {
-        reply = (Errors?.Add(ctx, "write", Path, errno, message) ?? $"{errno}: {ErrorLog.Escape(message)}") + "\n";
+        string[] words = command.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        string rest = string.Join(' ', words.Skip(1).Where(w => w != "nowait"));
+        return rest.Length == 0 ? null : rest;
+    }
+
+    internal Errno Fail(RequestContext ctx, Errno errno, string message, out string reply) =>
+        Fail(ctx.Uid, ctx.Pid, errno, message, out reply);
+
+    internal Errno Fail(uint uid, uint pid, Errno errno, string message, out string reply)
+    {
+        reply = (Errors?.Add(uid, pid, "write", Path, errno, message) ?? $"{errno}: {ErrorLog.Escape(message)}") + "\n";
         return errno;
     }
 
@@ -105,6 +132,8 @@ public sealed class TextFile : Node, INodeOpen, INodeSetAttr
         private int _replyRead;
         private long _documentBase;
         private bool _documentDone;
+        private uint _writerUid;
+        private uint _writerPid;
 
         public override Errno Read(RequestContext ctx, long offset, Span<byte> buffer, out int bytesRead)
         {
@@ -114,11 +143,11 @@ public sealed class TextFile : Node, INodeOpen, INodeSetAttr
             {
                 if (_reply is null && _snapshot is null)
                 {
-                    if (file.Render is null)
+                    if (file.Render is null && file.Usage is null)
                         return Errno.Ok;
                     try
                     {
-                        _snapshot = Encoding.UTF8.GetBytes(file.Render(ctx));
+                        _snapshot = Encoding.UTF8.GetBytes(file.Render?.Invoke(ctx) ?? file.Usage!);
                     }
                     catch (StorageException e)
                     {
@@ -179,6 +208,8 @@ public sealed class TextFile : Node, INodeOpen, INodeSetAttr
         {
             string reply;
             Errno err;
+            _writerUid = ctx.Uid;
+            _writerPid = ctx.Pid;
             if (_documentDone)
             {
                 if (data.Trim((byte)' ').Trim("\n\t\r"u8).IsEmpty)
@@ -218,13 +249,14 @@ public sealed class TextFile : Node, INodeOpen, INodeSetAttr
 
         // FLUSH comes at every close(2) of every duplicate of the descriptor (bash closes one
         // after each `>&3`), so it cannot mean "the document is over". Only RELEASE does, and
-        // nobody sees its errors: an unfinished document is recorded in errors then.
+        // nobody sees its errors: an unfinished document is recorded in errors then, under the
+        // uid and pid of its last writer (RELEASE itself comes from no process in particular).
         public override void Release()
         {
             lock (_gate)
             {
                 if (file.Kind == WriteKind.Document && !_documentDone && _document.Text.Trim().Length > 0)
-                    file.Fail(RequestContext.Detached(), Errno.EINVAL, "unfinished document: the root element was never closed", out _);
+                    file.Fail(_writerUid, _writerPid, Errno.EINVAL, "unfinished document: the root element was never closed", out _);
             }
         }
     }

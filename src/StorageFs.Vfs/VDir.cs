@@ -5,9 +5,12 @@ namespace StorageFs.Vfs;
 /// tables"): fixed rows in order, then the rows of an optional dynamic collection (a pool's
 /// volumes, the list of pools). Dynamic children come from <see cref="Find"/>, which must
 /// return the same node for the same name while it exists, so the kernel's view and our
-/// notifications stay tied to one inode.
+/// notifications stay tied to one inode. The layout is the daemon's: every change a user
+/// attempts here (create, mkdir, unlink, rmdir, rename, link, chmod…) is refused with EPERM
+/// and recorded through <see cref="Refused"/>.
 /// </summary>
-public sealed class VDir : Node, INodeLookup, INodeReadDir
+public sealed class VDir : Node, INodeLookup, INodeReadDir, INodeCreate, INodeMknod, INodeMkdir, INodeSymlink, INodeLink,
+    INodeUnlink, INodeRmdir, INodeRename, INodeSetAttr
 {
     private readonly List<(string Name, Node Node)> _rows = [];
 
@@ -27,6 +30,15 @@ public sealed class VDir : Node, INodeLookup, INodeReadDir
     public override TimeSpan? EntryTimeout => Timeout;
 
     public override TimeSpan? AttrTimeout => Timeout;
+
+    /// <summary>Where this directory shows below the mount ("" for the root), for error records.</summary>
+    public string Path { get; init; } = "";
+
+    /// <summary>Receives the refused changes (null: refused without a record).</summary>
+    public Refusal? Refused { get; init; }
+
+    /// <summary>What to do instead, appended to refusal messages.</summary>
+    public string? Hint { get; init; }
 
     public VDir Add(string name, Node node)
     {
@@ -72,4 +84,44 @@ public sealed class VDir : Node, INodeLookup, INodeReadDir
         VSymlink => Modes.Lnk,
         _ => Modes.Reg,
     };
+
+    private string Below(string name) => Path.Length == 0 ? name : Path + "/" + name;
+
+    private Errno Refuse(RequestContext ctx, string op, string path, string message)
+    {
+        Refused?.Invoke(ctx, op, path, Errno.EPERM, Hint is null ? message : message + ": " + Hint);
+        return Errno.EPERM;
+    }
+
+    private Errno RefuseNew(RequestContext ctx, string op, string name, out Node? child)
+    {
+        child = null;
+        return Refuse(ctx, op, Below(name), $"{(Path.Length == 0 ? "/" : Path + "/")} has a fixed layout: nothing can be created in it");
+    }
+
+    public Errno Create(RequestContext ctx, string name, int flags, uint mode, out Node? child, out FileHandle? handle)
+    {
+        handle = null;
+        return RefuseNew(ctx, "create", name, out child);
+    }
+
+    public Errno Mknod(RequestContext ctx, string name, uint mode, uint rdev, out Node? child) => RefuseNew(ctx, "mknod", name, out child);
+
+    public Errno Mkdir(RequestContext ctx, string name, uint mode, out Node? child) => RefuseNew(ctx, "mkdir", name, out child);
+
+    public Errno Symlink(RequestContext ctx, string target, string name, out Node? child) => RefuseNew(ctx, "symlink", name, out child);
+
+    public Errno Link(RequestContext ctx, Node target, string name, out Node? child) => RefuseNew(ctx, "link", name, out child);
+
+    public Errno Unlink(RequestContext ctx, string name) =>
+        Refuse(ctx, "unlink", Below(name), $"'{name}' is part of the tree's layout and cannot be removed");
+
+    public Errno Rmdir(RequestContext ctx, string name) =>
+        Refuse(ctx, "rmdir", Below(name), $"'{name}' is part of the tree's layout and cannot be removed");
+
+    public Errno Rename(RequestContext ctx, string name, Node newParent, string newName, uint flags) =>
+        Refuse(ctx, "rename", Below(name), $"'{name}' cannot be renamed");
+
+    public Errno SetAttr(RequestContext ctx, in SetattrRequest request, FileHandle? handle, ref FuseAttr attr) =>
+        Refuse(ctx, "setattr", Path.Length == 0 ? "." : Path, "the modes, owners and times of the tree's directories are fixed");
 }

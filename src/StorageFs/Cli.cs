@@ -12,12 +12,16 @@ internal static class Cli
         {
             s.HelpWriter = Console.Error;
             s.CaseInsensitiveEnumValues = true;
+            s.AutoVersion = false; // the version verb is ours: it also names the FUSE protocol
         });
-        return parser.ParseArguments(args, typeof(MountOptions), typeof(DemoOptions), typeof(XmlOptions))
+        return parser.ParseArguments(args, typeof(MountOptions), typeof(UnmountOptions), typeof(VersionOptions),
+                typeof(DemoOptions), typeof(XmlOptions))
             .MapResult(
                 (MountOptions o) => MountCommand.Run(o),
+                (UnmountOptions o) => UnmountCommand.Run(o),
+                (VersionOptions o) => VersionCommand.Run(o),
                 (DemoOptions o) => DemoCommand.Run(o),
                 (XmlOptions o) => XmlCommand.Run(o),
-                _ => 2);
+                errors => errors.IsHelp() ? 0 : 2);
     }
 }

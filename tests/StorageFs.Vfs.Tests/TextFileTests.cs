@@ -1,6 +1,7 @@
 using System.Text;
 using StorageFs.Core;
 using StorageFs.Fuse;
+using StorageFs.Fuse.Abi;
 using StorageFs.Fuse.Nodes;
 using StorageFs.Vfs;
 
@@ -158,5 +159,43 @@ public sealed class TextFileTests
         log.Add(Root, "mkdir", "pools/x", Errno.EPERM, "no");
         Assert.Single(log.Render(1000).Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Equal(2, log.Render(0).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    [Fact]
+    public void AFreshHandle_OfACommandFile_ReadsItsUsage_AndOfADocumentFileNothing()
+    {
+        var ctl = new TextFile("pools/p1/ctl", Modes.WriteOnly, apply: (_, _) => "ok started pool p1", usage: "start\nstop\n");
+        var define = new TextFile("define", Modes.WriteOnly, apply: (_, _) => "ok", kind: WriteKind.Document);
+
+        Assert.Equal("start\nstop\n", ReadAll(Open(ctl, 0)));
+        var rw = Open(ctl, 2);
+        Assert.Equal("start\nstop\n", ReadAll(rw));
+        Assert.Equal(Errno.Ok, Write(rw, "start"));
+        Assert.Equal("ok started pool p1\n", ReadAll(rw));
+        Assert.Equal("", ReadAll(Open(define, 0)));
+        Assert.Equal("", ReadAll(Open(define, 2)));
+    }
+
+    [Fact]
+    public void AnUnfinishedDocument_IsRecordedUnderItsWritersUid()
+    {
+        var log = new ErrorLog();
+        var f = new TextFile("define", Modes.WriteOnly, errors: log, apply: (_, _) => "ok", kind: WriteKind.Document) { MayWrite = _ => true };
+        var h = Open(f, 1, User);
+        Assert.Equal(Errno.Ok, h.Write(User, 0, "<pool type='dir'>"u8, out _));
+        h.Release();
+        Assert.Contains("uid=1000 pid=0 op=write path=define errno=EINVAL msg=EINVAL: unfinished document", log.Render(1000));
+    }
+
+    [Theory]
+    [InlineData(SetattrValid.Mode, 0UL, "setattr")]
+    [InlineData(SetattrValid.Size, 5UL, "truncate")]
+    public void ChangingAttributesOfATextFile_IsEPERM_AndRecorded(SetattrValid what, ulong size, string op)
+    {
+        var log = new ErrorLog();
+        var f = new TextFile("pools/p1/info", Modes.ReadOnly, render: _ => "x", errors: log);
+        var attr = default(FuseAttr);
+        Assert.Equal(Errno.EPERM, f.SetAttr(Root, new SetattrRequest(what, size, 0x1FF, 0, 0, default, default), null, ref attr));
+        Assert.Contains($"op={op} path=pools/p1/info errno=EPERM msg=EPERM: ", log.Render(0));
     }
 }

@@ -19,9 +19,36 @@ public sealed class JobRegistry
     private readonly ILogger _log;
     private long _nextId;
 
+    // Jobs start on the thread of the request that asks for them, so the requester travels
+    // with the thread rather than through every Start* method of the driver.
+    [ThreadStatic]
+    private static JobRequester? t_requester;
+
     internal JobRegistry(ILogger log)
     {
         _log = log;
+    }
+
+    /// <summary>
+    /// Marks the jobs this thread starts until the scope is disposed as requested by
+    /// <paramref name="requester"/>; scopes nest.
+    /// </summary>
+    public static RequesterScope RequestedBy(JobRequester requester)
+    {
+        var scope = new RequesterScope(t_requester);
+        t_requester = requester;
+        return scope;
+    }
+
+    /// <summary>Restores the requester that was current before <see cref="RequestedBy"/>.</summary>
+    public readonly struct RequesterScope : IDisposable
+    {
+        private readonly JobRequester? _previous;
+
+        internal RequesterScope(JobRequester? previous) => _previous = previous;
+
+        /// <inheritdoc/>
+        public void Dispose() => t_requester = _previous;
     }
 
     /// <summary>Jobs running or recently finished, by id.</summary>
@@ -36,7 +63,7 @@ public sealed class JobRegistry
     internal StorageJob Start(JobKind kind, DefinitionKind poolKind, string pool, string? target,
         Action<StorageJob, CancellationToken> body, Action<bool> cleanup)
     {
-        var job = new StorageJob(Interlocked.Increment(ref _nextId), kind, poolKind, pool, target);
+        var job = new StorageJob(Interlocked.Increment(ref _nextId), kind, poolKind, pool, target, t_requester);
         _jobs[job.Id] = job;
         var token = job.Token;
         _log.Debug("Job {Job} started", job.ToString());

@@ -18,8 +18,9 @@ public sealed class StorageJob : IOperationProgress
     private long _doneBytes;
     private int _status = (int)JobStatus.Running;
 
-    internal StorageJob(long id, JobKind kind, DefinitionKind poolKind, string pool, string? target)
+    internal StorageJob(long id, JobKind kind, DefinitionKind poolKind, string pool, string? target, JobRequester? requester = null)
     {
+        Requester = requester;
         Id = id;
         Kind = kind;
         PoolKind = poolKind;
@@ -42,6 +43,9 @@ public sealed class StorageJob : IOperationProgress
 
     /// <summary>The volume or item it works on, if any.</summary>
     public string? Target { get; }
+
+    /// <summary>Who started it (null for jobs the daemon starts itself).</summary>
+    public JobRequester? Requester { get; }
 
     /// <summary>When it started.</summary>
     public DateTimeOffset Started { get; }

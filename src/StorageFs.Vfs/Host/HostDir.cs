@@ -1,76 +1,126 @@
 using Serilog;
-using StorageFs.Fuse;
-using StorageFs.Fuse.Abi;
-using StorageFs.Fuse.Nodes;
 
 namespace StorageFs.Vfs.Host;
 
 /// <summary>
-/// A directory mirroring a host directory (files and subdirectories). Nodes are cached by name so
-/// a name always maps to one node while the kernel knows it. When <see cref="Watch"/> is on,
-/// inotify reports changes made by other programs and the kernel is told at once (INVAL_INODE,
-/// INVAL_ENTRY, DELETE), so long cache timeouts never show stale data.
+/// A directory mirroring a host directory: everything a directory supports (files, directories,
+/// symlinks, hard links, fifos and device nodes, rename with its flags, attributes, extended
+/// attributes), so tar, cp -a and rsync -a work through it. Names map to one node while it is
+/// the same host file (same type and inode), so the kernel's view stays tied to one inode; a
+/// name the host now gives another file gets a new node. Everything is created as the caller:
+/// owned by its uid (and gid, unless the directory is set-group-ID) with exactly the mode it
+/// asked for (the kernel has applied its umask; the daemon's own umask must not apply again).
+/// Permission checks are the kernel's (the mount uses default_permissions). When
+/// <see cref="Watch"/> is on, inotify reports changes made by other programs and the kernel is
+/// told at once (INVAL_INODE, INVAL_ENTRY), so long cache timeouts never show stale data.
 /// </summary>
-public sealed class HostDir : Node, INodeLookup, INodeReadDir, INodeCreate, INodeUnlink, INodeMkdir, INodeRmdir, INodeRename
+public sealed class HostDir : HostNode, INodeLookup, INodeReadDir, INodeCreate, INodeUnlink, INodeMkdir, INodeRmdir,
+    INodeRename, INodeLink, INodeSymlink, INodeMknod, INodeStatfs
 {
-    private readonly Dictionary<string, Node> _known = new(StringComparer.Ordinal);
+    // Renames touch two directories' tables and a node's place: one lock for all of them
+    // keeps them consistent without a lock order.
+    private static readonly Lock s_renames = new();
+
+    private readonly Dictionary<string, HostNode> _known = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
-    private readonly TimeSpan? _timeout;
     private FileSystemWatcher? _watcher;
 
     public HostDir(string path, TimeSpan? timeout)
+        : base(path, timeout)
     {
-        Path = path;
-        _timeout = timeout;
     }
 
-    public string Path { get; }
+    private HostDir(HostDir parent, string name, ulong ino, TimeSpan? timeout)
+        : base(parent, name, ino, timeout)
+    {
+    }
 
-    public override TimeSpan? EntryTimeout => _timeout;
+    internal string Child(string name)
+    {
+        string p = Path;
+        return p.Length == 0 ? "" : p + "/" + name;
+    }
 
-    public override TimeSpan? AttrTimeout => _timeout;
-
-    public override Errno GetAttr(RequestContext ctx, ref FuseAttr attr) => HostStat.Fill(Path, ref attr);
-
-    private string Child(string name) => System.IO.Path.Combine(Path, name);
-
-    private Node Known(string name, bool isDir)
+    /// <summary>The node for <paramref name="name"/>, which the host just described as <paramref name="st"/>.</summary>
+    private HostNode Known(string name, in HostStatus st)
     {
         lock (_gate)
         {
-            if (_known.TryGetValue(name, out var n) && (n is HostDir) == isDir)
+            if (_known.TryGetValue(name, out var n) && n.Ino == st.MountIno && Kind(n) == Kind(st.Type))
                 return n;
-            n = isDir ? new HostDir(Child(name), _timeout) : new HostFile(Child(name), _timeout);
+            n?.Detach();
+            n = st.Type switch
+            {
+                Modes.Dir => new HostDir(this, name, st.MountIno, Timeout),
+                Modes.Lnk => new HostSymlink(this, name, st.MountIno, Timeout),
+                _ => new HostFile(this, name, st.MountIno, Timeout),
+            };
             _known[name] = n;
             return n;
         }
     }
 
-    private Node? Forget(string name)
+    /// <summary>Which node class serves a file type: directories, symlinks, everything else.</summary>
+    private static int Kind(uint type) => type switch
+    {
+        Modes.Dir => 1,
+        Modes.Lnk => 2,
+        _ => 0,
+    };
+
+    private static int Kind(HostNode n) => n switch
+    {
+        HostDir => 1,
+        HostSymlink => 2,
+        _ => 0,
+    };
+
+    private Errno KnownAfter(RequestContext ctx, string op, string name, out Node? child)
+    {
+        child = null;
+        int err = HostNative.Stat(Child(name), follow: false, out var st);
+        if (err != 0)
+            return Refuse(ctx, op, name, err);
+        child = Known(name, st);
+        return Errno.Ok;
+    }
+
+    private HostNode? Forget(string name)
     {
         lock (_gate)
             return _known.Remove(name, out var n) ? n : null;
     }
 
+    /// <summary>Owner of new entries: the caller, and its group unless this directory is set-group-ID (then the host already gave ours).</summary>
+    private (uint Uid, uint Gid, bool SetGid) Owner(RequestContext ctx)
+    {
+        bool setgid = HostNative.Stat(Path, follow: false, out var st) == 0 && (st.Mode & HostNative.S_ISGID) != 0;
+        return (ctx.Uid, setgid ? uint.MaxValue : ctx.Gid, setgid);
+    }
+
     public Errno Lookup(RequestContext ctx, string name, out Node? child)
     {
         child = null;
-        string p = Child(name);
-        if (Directory.Exists(p))
-            child = Known(name, isDir: true);
-        else if (File.Exists(p))
-            child = Known(name, isDir: false);
-        return child is null ? Errno.ENOENT : Errno.Ok;
+        int err = HostNative.Stat(Child(name), follow: false, out var st);
+        if (err != 0)
+            return (Errno)err; // a missing name is normal: not a refusal
+        child = Known(name, st);
+        return Errno.Ok;
     }
 
     public Errno ReadDir(RequestContext ctx, List<DirEntry> entries)
     {
+        string path = Path;
+        if (path.Length == 0)
+            return Errno.ENOENT;
         try
         {
-            foreach (var info in new DirectoryInfo(Path).EnumerateFileSystemInfos())
+            foreach (string full in Directory.EnumerateFileSystemEntries(path))
             {
-                bool dir = (info.Attributes & FileAttributes.Directory) != 0;
-                entries.Add(new DirEntry(info.Name, dir ? Modes.Dir : Modes.Reg, Known(info.Name, dir)));
+                string name = System.IO.Path.GetFileName(full);
+                if (HostNative.Stat(full, follow: false, out var st) != 0)
+                    continue; // gone meanwhile
+                entries.Add(new DirEntry(name, st.Type, Known(name, st)));
             }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -85,98 +135,126 @@ public sealed class HostDir : Node, INodeLookup, INodeReadDir, INodeCreate, INod
         child = null;
         handle = null;
         string p = Child(name);
-        try
-        {
-            using (new FileStream(p, (flags & 0x80) != 0 ? FileMode.CreateNew : FileMode.OpenOrCreate, FileAccess.Write))
-            {
-            }
-            File.SetUnixFileMode(p, (UnixFileMode)(mode & 0xFFF));
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return HostStat.ToErrno(ex);
-        }
-        child = Known(name, isDir: false);
-        Errno err = BackingFileHandle.Open(p, flags, out var h);
+        var (uid, gid, _) = Owner(ctx);
+        int err = HostNative.CreateFile(p, mode, uid, gid);
+        if (err == (int)Errno.EEXIST && (flags & HostNative.O_EXCL) == 0)
+            err = 0; // made meanwhile by someone else: open it, as open(O_CREAT) would
+        if (err != 0)
+            return Refuse(ctx, "create", name, err);
+        Errno e = KnownAfter(ctx, "create", name, out child);
+        if (e != Errno.Ok)
+            return e;
+        e = BackingFileHandle.Open(p, flags | HostNative.O_NOFOLLOW, out var h);
         handle = h;
-        return err;
+        return e == Errno.Ok ? e : Refuse(ctx, "create", name, (int)e);
     }
 
-    public Errno Unlink(RequestContext ctx, string name)
+    public Errno Mknod(RequestContext ctx, string name, uint mode, uint rdev, out Node? child)
     {
+        child = null;
         string p = Child(name);
-        if (!File.Exists(p))
-            return Directory.Exists(p) ? Errno.EISDIR : Errno.ENOENT;
-        try
-        {
-            File.Delete(p);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return HostStat.ToErrno(ex);
-        }
-        Forget(name);
-        return Errno.Ok;
+        // fuse_mknod_in.rdev is new_encode_dev()'s; mknod(3) takes glibc's makedev().
+        uint major = (rdev & 0xfff00) >> 8, minor = (rdev & 0xff) | ((rdev >> 12) & 0xfff00);
+        ulong dev = ((ulong)(major & 0xfff) << 8) | ((ulong)(major & ~0xfffu) << 32) | (minor & 0xff) | ((ulong)(minor & ~0xffu) << 12);
+        int err = HostNative.Mknod(p, mode, dev);
+        var (uid, gid, _) = Owner(ctx);
+        if (err == 0)
+            err = HostNative.Lchown(p, uid, gid);
+        if (err == 0)
+            err = HostNative.Chmod(p, mode);
+        return err != 0 ? Refuse(ctx, "mknod", name, err) : KnownAfter(ctx, "mknod", name, out child);
     }
 
     public Errno Mkdir(RequestContext ctx, string name, uint mode, out Node? child)
     {
         child = null;
         string p = Child(name);
-        if (File.Exists(p) || Directory.Exists(p))
-            return Errno.EEXIST;
-        try
-        {
-            Directory.CreateDirectory(p, (UnixFileMode)(mode & 0xFFF));
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return HostStat.ToErrno(ex);
-        }
-        child = Known(name, isDir: true);
+        var (uid, gid, setgid) = Owner(ctx);
+        int err = HostNative.Mkdir(p, mode);
+        if (err == 0)
+            err = HostNative.Lchown(p, uid, gid);
+        if (err == 0)
+            err = HostNative.Chmod(p, (mode & 0xFFF) | (setgid ? HostNative.S_ISGID : 0));
+        return err != 0 ? Refuse(ctx, "mkdir", name, err) : KnownAfter(ctx, "mkdir", name, out child);
+    }
+
+    public Errno Symlink(RequestContext ctx, string target, string name, out Node? child)
+    {
+        child = null;
+        string p = Child(name);
+        var (uid, gid, _) = Owner(ctx);
+        int err = HostNative.Symlink(target, p);
+        if (err == 0)
+            err = HostNative.Lchown(p, uid, gid);
+        return err != 0 ? Refuse(ctx, "symlink", name, err) : KnownAfter(ctx, "symlink", name, out child);
+    }
+
+    public Errno Link(RequestContext ctx, Node target, string name, out Node? child)
+    {
+        child = null;
+        if (target is not HostNode { } existing || target is HostDir)
+            return Refuse(ctx, "link", name, target is HostDir ? (int)Errno.EPERM : (int)Errno.EXDEV);
+        int err = HostNative.Link(existing.Path, Child(name));
+        return err != 0 ? Refuse(ctx, "link", name, err) : KnownAfter(ctx, "link", name, out child);
+    }
+
+    public Errno Unlink(RequestContext ctx, string name)
+    {
+        int err = HostNative.Unlink(Child(name));
+        if (err != 0)
+            return Refuse(ctx, "unlink", name, err);
+        Forget(name)?.Detach();
         return Errno.Ok;
     }
 
     public Errno Rmdir(RequestContext ctx, string name)
     {
-        string p = Child(name);
-        if (!Directory.Exists(p))
-            return File.Exists(p) ? Errno.ENOTDIR : Errno.ENOENT;
-        if (Directory.EnumerateFileSystemEntries(p).Any())
-            return Errno.ENOTEMPTY;
-        try
-        {
-            Directory.Delete(p);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return HostStat.ToErrno(ex);
-        }
-        Forget(name);
+        int err = HostNative.Rmdir(Child(name));
+        if (err != 0)
+            return Refuse(ctx, "rmdir", name, err);
+        Forget(name)?.Detach();
         return Errno.Ok;
     }
 
     public Errno Rename(RequestContext ctx, string name, Node newParent, string newName, uint flags)
     {
+        const uint Exchange = 2;
         if (newParent is not HostDir to)
-            return Errno.EXDEV;
-        if (flags != 0)
-            return Errno.EINVAL;
-        string from = Child(name), dest = to.Child(newName);
-        try
+            return Refuse(ctx, "rename", name, (int)Errno.EXDEV);
+        lock (s_renames)
         {
-            if (Directory.Exists(from))
-                Directory.Move(from, dest);
+            int err = HostNative.Rename(Child(name), to.Child(newName), flags);
+            if (err != 0)
+                return Refuse(ctx, "rename", name, err);
+            HostNode? moved = Forget(name);
+            HostNode? other = to.Forget(newName);
+            if ((flags & Exchange) != 0)
+            {
+                other?.MoveTo(this, name);
+                if (other is not null)
+                {
+                    lock (_gate)
+                        _known[name] = other;
+                }
+            }
             else
-                File.Move(from, dest, overwrite: true);
+            {
+                other?.Detach();
+            }
+            if (moved is not null)
+            {
+                moved.MoveTo(to, newName);
+                lock (to._gate)
+                    to._known[newName] = moved;
+            }
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return HostStat.ToErrno(ex);
-        }
-        Forget(name);
-        to.Forget(newName);
         return Errno.Ok;
+    }
+
+    public Errno Statfs(RequestContext ctx, ref FuseKstatfs st)
+    {
+        int err = HostNative.Statfs(Path, ref st);
+        return (Errno)err;
     }
 
     /// <summary>
@@ -217,7 +295,7 @@ public sealed class HostDir : Node, INodeLookup, INodeReadDir, INodeCreate, INod
         HostDir dir = this;
         for (int i = 0; i < parts.Length - 1; i++)
         {
-            Node? n;
+            HostNode? n;
             lock (dir._gate)
                 dir._known.TryGetValue(parts[i], out n);
             if (n is not HostDir sub)
@@ -230,7 +308,7 @@ public sealed class HostDir : Node, INodeLookup, INodeReadDir, INodeCreate, INod
 
     private void Changed(Notifier notifier, string name)
     {
-        Node? n;
+        HostNode? n;
         lock (_gate)
             _known.TryGetValue(name, out n);
         if (n is not null)
@@ -239,7 +317,7 @@ public sealed class HostDir : Node, INodeLookup, INodeReadDir, INodeCreate, INod
 
     private void Gone(Notifier notifier, string name)
     {
-        Node? n;
+        HostNode? n;
         lock (_gate)
             _known.TryGetValue(name, out n);
         notifier.InvalidateEntry(this, name);

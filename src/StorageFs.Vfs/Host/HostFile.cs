@@ -1,59 +1,26 @@
-using StorageFs.Fuse;
-using StorageFs.Fuse.Abi;
-using StorageFs.Fuse.Nodes;
-
 namespace StorageFs.Vfs.Host;
 
 /// <summary>
-/// A regular file whose bytes live in a host file. Opens hand the kernel a backing descriptor,
-/// so with FUSE passthrough reads and writes never reach this process.
+/// A host file that is not a directory or symlink: a regular file (opens hand the kernel a
+/// backing descriptor, so with FUSE passthrough reads and writes never reach this process), or
+/// a fifo, socket or device node (which the kernel serves itself once it knows the type).
 /// </summary>
-public sealed class HostFile(string path, TimeSpan? timeout) : Node, INodeOpen, INodeSetAttr
+public sealed class HostFile : HostNode, INodeOpen
 {
-    public string Path { get; } = path;
+    public HostFile(string path, TimeSpan? timeout)
+        : base(path, timeout)
+    {
+    }
 
-    public override TimeSpan? EntryTimeout => timeout;
-
-    public override TimeSpan? AttrTimeout => timeout;
-
-    public override Errno GetAttr(RequestContext ctx, ref FuseAttr attr) => HostStat.Fill(Path, ref attr);
+    internal HostFile(HostDir parent, string name, ulong ino, TimeSpan? timeout)
+        : base(parent, name, ino, timeout)
+    {
+    }
 
     public Errno Open(RequestContext ctx, int flags, out FileHandle? handle)
     {
-        Errno err = BackingFileHandle.Open(Path, flags, out var h);
+        Errno err = BackingFileHandle.Open(Path, flags | HostNative.O_NOFOLLOW, out var h);
         handle = h;
         return err;
-    }
-
-    public Errno SetAttr(RequestContext ctx, in SetattrRequest request, FileHandle? handle, ref FuseAttr attr)
-    {
-        try
-        {
-            if (request.Has(SetattrValid.Size))
-            {
-                if (handle is BackingFileHandle bh)
-                {
-                    Errno err = bh.Truncate((long)request.Size);
-                    if (err != Errno.Ok)
-                        return err;
-                }
-                else
-                {
-                    using var fs = new FileStream(Path, FileMode.Open, FileAccess.Write);
-                    fs.SetLength((long)request.Size);
-                }
-            }
-            if (request.Has(SetattrValid.Mode))
-                File.SetUnixFileMode(Path, (UnixFileMode)(request.Mode & 0xFFF));
-            if (request.Has(SetattrValid.Mtime))
-                File.SetLastWriteTimeUtc(Path, request.Mtime.UtcDateTime);
-            if (request.Has(SetattrValid.Atime))
-                File.SetLastAccessTimeUtc(Path, request.Atime.UtcDateTime);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return HostStat.ToErrno(ex);
-        }
-        return GetAttr(ctx, ref attr);
     }
 }

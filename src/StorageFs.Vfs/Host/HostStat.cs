@@ -1,38 +1,15 @@
-using StorageFs.Fuse;
-using StorageFs.Fuse.Abi;
-
 namespace StorageFs.Vfs.Host;
 
-/// <summary>Attributes of host files for the demo's backed directory.</summary>
+/// <summary>Attributes of host files, as the host reports them (mode, links, owners, sizes, times).</summary>
 public static class HostStat
 {
-    public static Errno Fill(string path, ref FuseAttr attr)
+    /// <summary>Fills <paramref name="attr"/> from stat(2) (lstat(2) unless <paramref name="follow"/>); the host's errno on failure.</summary>
+    public static Errno Fill(string path, ref FuseAttr attr, bool follow = true)
     {
-        var info = new FileInfo(path);
-        try
-        {
-            info.Refresh();
-            if ((info.Attributes & FileAttributes.Directory) != 0)
-            {
-                attr.Mode = Modes.Dir | (uint)File.GetUnixFileMode(path);
-                attr.Nlink = 2;
-            }
-            else
-            {
-                if (!info.Exists)
-                    return Errno.ENOENT;
-                attr.Mode = Modes.Reg | (uint)info.UnixFileMode;
-                attr.Size = (ulong)info.Length;
-                attr.Nlink = 1;
-            }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return ToErrno(ex);
-        }
-        attr.Blocks = (attr.Size + 511) / 512;
-        attr.Blksize = 4096;
-        attr.SetTimes(info.LastWriteTimeUtc);
+        int err = HostNative.Stat(path, follow, out var st);
+        if (err != 0)
+            return (Errno)err;
+        st.Fill(ref attr);
         return Errno.Ok;
     }
 

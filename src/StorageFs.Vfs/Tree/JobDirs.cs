@@ -10,7 +10,7 @@ internal static class JobDirs
     public static VDir Job(StorageTree t, StorageJob job)
     {
         string at = $"jobs/{job.Id}";
-        return new VDir(Modes.DirReadOnly)
+        return t.Dir(at, $"stop the job with 'cancel' in {at}/ctl")
             .Add("info", t.Text($"{at}/info", Modes.ReadOnly, _ => Info(job)))
             .Add("state", t.Text($"{at}/state", Modes.ReadOnly, _ => State(job) + "\n"))
             .Add("wait", t.Text($"{at}/wait", Modes.ReadOnly, ctx => Wait(job, ctx)))
@@ -23,7 +23,7 @@ internal static class JobDirs
                     throw new StorageException(ErrorCode.OperationInvalid, $"job {job.Id} has already finished ({State(job)})");
                 job.Cancel();
                 return $"ok cancelling job {job.Id}";
-            }));
+            }, usage: "cancel\n"));
     }
 
     /// <summary>
@@ -63,11 +63,15 @@ internal static class JobDirs
         ulong rate = seconds > 0 ? (ulong)(job.DoneBytes / seconds) : 0;
         string percent = job.TotalBytes == 0 ? "-" : (100.0 * job.DoneBytes / job.TotalBytes).ToString("F2", CultureInfo.InvariantCulture);
         string error = job.Error is null ? "-" : $"{ErrnoMap.From(job.Error)}: {job.Error.Message}";
+        var by = job.Requester;
         return string.Create(CultureInfo.InvariantCulture,
-            $"{"Id:",-15} {job.Id}\n{"Operation:",-15} {job.Kind}\n{"Object:",-15} {job.Pool}{(job.Target is null ? "" : "/" + job.Target)}\n" +
+            $"{"Id:",-15} {job.Id}\n{"Operation:",-15} {job.Kind}\n{"Arguments:",-15} {by?.Arguments ?? "-"}\n" +
+            $"{"Object:",-15} {job.Pool}{(job.Target is null ? "" : "/" + job.Target)}\n" +
             $"{"State:",-15} {State(job)}\n{"Done:",-15} {job.DoneBytes}\n{"Total:",-15} {job.TotalBytes}\n{"Percent:",-15} {percent}\n" +
             $"{"Rate:",-15} {rate}\n{"Started:",-15} {job.Started.UtcDateTime:yyyy-MM-ddTHH:mm:ss.fffZ}\n" +
             $"{"Finished:",-15} {(job.Finished is { } f ? f.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture) : "-")}\n" +
+            $"{"Uid:",-15} {(by is null ? "-" : by.Uid.ToString(CultureInfo.InvariantCulture))}\n" +
+            $"{"Pid:",-15} {(by is null ? "-" : by.Pid.ToString(CultureInfo.InvariantCulture))}\n" +
             $"{"Error:",-15} {error}\n");
     }
 }

@@ -14,16 +14,19 @@ internal static class PoolDirs
         string at = $"pools/{name}";
         var vol = new VDir(Modes.DirReadOnly)
         {
+            Path = $"{at}/vol",
+            Refused = t.Refuse,
+            Hint = "vol/ follows volumes/: create a volume in volumes/ or through create",
             List = _ => Names(() => d.ListVolumes(name).Select(v => v.Name)),
             Find = (_, v) => Names(() => d.ListVolumes(name).Select(x => x.Name)).Contains(v) ? t.VolumeControl(name, v) : null,
         };
-        return new VDir(Modes.DirReadOnly)
+        return t.Dir(at, "volumes live in volumes/")
             .Add("info", t.Text($"{at}/info", Modes.ReadOnly, _ => d.GetPoolInfo(name).ToVirshText(bytes: true)))
             .Add("xml", t.Text($"{at}/xml", Modes.ReadWrite, _ => d.GetPoolXml(name), (_, doc) => Redefine(t, name, doc), WriteKind.Document))
             .Add("state", t.Text($"{at}/state", Modes.ReadOnly, _ => d.GetPoolInfo(name).StateName + "\n"))
             .Add("autostart", t.Text($"{at}/autostart", Modes.ReadWrite, _ => (d.GetPoolInfo(name).Autostart ? "yes" : "no") + "\n",
                 (_, c) => { d.SetPoolAutostart(name, Words.YesNo(c)); return $"ok autostart {c.Trim()}"; }))
-            .Add("ctl", t.Text($"{at}/ctl", Modes.WriteOnly, null, (ctx, c) => PoolCommand(d, name, c, ctx)))
+            .Add("ctl", t.Text($"{at}/ctl", Modes.WriteOnly, null, (ctx, c) => PoolCommand(d, name, c, ctx), usage: Words.PoolUsage))
             .Add("create", t.Text($"{at}/create", Modes.WriteOnly, null, (_, doc) => $"ok created volume {d.CreateVolume(name, doc).Name}", WriteKind.Document))
             .Add("volumes", volumes)
             .Add("vol", vol);
@@ -88,12 +91,12 @@ internal static class PoolDirs
     {
         var d = t.Driver;
         string at = $"pools/{pool}/vol/{name}";
-        return new VDir(Modes.DirReadOnly)
+        return t.Dir(at, $"use the commands of {at}/ctl")
             .Add("info", t.Text($"{at}/info", Modes.ReadOnly, _ => d.GetVolumeInfo(pool, name).ToVirshText(bytes: true)))
             .Add("xml", t.Text($"{at}/xml", Modes.ReadOnly, _ => d.GetVolumeXml(pool, name)))
             .Add("path", t.Text($"{at}/path", Modes.ReadOnly, _ => d.GetVolumePath(pool, name) + "\n"))
             .Add("key", t.Text($"{at}/key", Modes.ReadOnly, _ => d.GetVolumeKey(pool, name) + "\n"))
-            .Add("ctl", t.Text($"{at}/ctl", Modes.WriteOnly, null, (ctx, c) => VolumeCommand(d, pool, name, c, ctx)))
+            .Add("ctl", t.Text($"{at}/ctl", Modes.WriteOnly, null, (ctx, c) => VolumeCommand(d, pool, name, c, ctx), usage: Words.VolumeUsage))
             .Add("data", new VSymlink(() => $"../../volumes/{name}"));
     }
 
@@ -144,16 +147,19 @@ internal static class PoolDirs
         string at = $"fspools/{name}";
         var item = new VDir(Modes.DirReadOnly)
         {
+            Path = $"{at}/item",
+            Refused = t.Refuse,
+            Hint = "item/ follows items/: create an item with mkdir in items/ or through create",
             List = _ => Names(() => d.ListItems(name).Select(i => i.Name)),
             Find = (_, i) => Names(() => d.ListItems(name).Select(x => x.Name)).Contains(i) ? t.ItemControl(name, i) : null,
         };
-        return new VDir(Modes.DirReadOnly)
+        return t.Dir(at, "items live in items/")
             .Add("info", t.Text($"{at}/info", Modes.ReadOnly, _ => d.GetFsPoolInfo(name).ToVirshText(bytes: true)))
             .Add("xml", t.Text($"{at}/xml", Modes.ReadOnly, _ => d.GetFsPoolXml(name)))
             .Add("state", t.Text($"{at}/state", Modes.ReadOnly, _ => d.GetFsPoolInfo(name).StateName + "\n"))
             .Add("autostart", t.Text($"{at}/autostart", Modes.ReadWrite, _ => (d.GetFsPoolInfo(name).Autostart ? "yes" : "no") + "\n",
                 (_, c) => { d.SetFsPoolAutostart(name, Words.YesNo(c)); return $"ok autostart {c.Trim()}"; }))
-            .Add("ctl", t.Text($"{at}/ctl", Modes.WriteOnly, null, (ctx, c) => FsPoolCommand(d, name, c, ctx)))
+            .Add("ctl", t.Text($"{at}/ctl", Modes.WriteOnly, null, (ctx, c) => FsPoolCommand(d, name, c, ctx), usage: Words.FsPoolUsage))
             .Add("create", t.Text($"{at}/create", Modes.WriteOnly, null, (_, doc) => $"ok created item {d.CreateItem(name, doc).Name}", WriteKind.Document))
             .Add("items", items)
             .Add("item", item);
@@ -196,7 +202,7 @@ internal static class PoolDirs
     {
         var d = t.Driver;
         string at = $"fspools/{fspool}/item/{name}";
-        return new VDir(Modes.DirReadOnly)
+        return t.Dir(at, $"use the commands of {at}/ctl")
             .Add("info", t.Text($"{at}/info", Modes.ReadOnly, _ => d.GetItemInfo(fspool, name).ToVirshText(bytes: true)))
             .Add("xml", t.Text($"{at}/xml", Modes.ReadOnly, _ => d.GetItemXml(fspool, name)))
             .Add("path", t.Text($"{at}/path", Modes.ReadOnly, _ => d.GetItemPath(fspool, name) + "\n"))
@@ -208,6 +214,6 @@ internal static class PoolDirs
                     throw Words.Invalid($"unknown command '{w[0]}' (delete NAME)");
                 Words.ExpectName(w, "delete", name);
                 return JobWait.Run(d.StartDeleteItem(fspool, name), noWait, ctx.Cancellation, $"ok deleted item {name}");
-            }));
+            }, usage: Words.ItemUsage));
     }
 }

@@ -32,16 +32,25 @@ public sealed class StorageTree
         _log = logger.ForContext<StorageTree>();
         Pools = new VDir(Modes.DirReadOnly)
         {
+            Path = "pools",
+            Refused = Refuse,
+            Hint = "define a pool by writing a <pool> document to define, remove one with 'undefine NAME' in pools/NAME/ctl",
             List = _ => Driver.ListPools().Select(p => p.Name),
             Find = (_, n) => Driver.FindPool(n) is null ? null : PoolDir(n),
         };
         FsPools = new VDir(Modes.DirReadOnly)
         {
+            Path = "fspools",
+            Refused = Refuse,
+            Hint = "define an fspool by writing an <fspool> document to define, remove one with 'undefine NAME' in fspools/NAME/ctl",
             List = _ => Driver.ListFsPools().Select(p => p.Name),
             Find = (_, n) => Driver.ListFsPools().Any(p => p.Name == n) ? FsPoolDir(n) : null,
         };
         var byUuid = new VDir(Modes.DirReadOnly)
         {
+            Path = "by-uuid",
+            Refused = Refuse,
+            Hint = "its links follow the pools and fspools",
             List = _ => AllPools().Select(p => p.Uuid.ToString("D", CultureInfo.InvariantCulture)),
             Find = (_, u) => AllPools().FirstOrDefault(p => p.Uuid.ToString("D", CultureInfo.InvariantCulture) == u) is { } p
                 ? _uuids.Get(u, _ => new VSymlink(() => Link(u)))
@@ -49,12 +58,15 @@ public sealed class StorageTree
         };
         var jobs = new VDir(Modes.DirReadOnly)
         {
+            Path = "jobs",
+            Refused = Refuse,
+            Hint = "jobs come and go with long operations; stop one with 'cancel' in jobs/ID/ctl",
             List = _ => Driver.Jobs.List().Select(j => j.Id.ToString(CultureInfo.InvariantCulture)),
             Find = (_, id) => long.TryParse(id, CultureInfo.InvariantCulture, out long n) && Driver.Jobs.Find(n) is { } job
                 ? _jobs.Get(id, _ => JobDirs.Job(this, job))
                 : null,
         };
-        Root = new VDir(Modes.DirReadOnly)
+        Root = Dir("")
             .Add("define", Text("define", Modes.WriteOnly, null, (_, doc) => Define(doc, transient: false), WriteKind.Document))
             .Add("create", Text("create", Modes.WriteOnly, null, (_, doc) => Define(doc, transient: true), WriteKind.Document))
             .Add("capabilities", Text("capabilities", Modes.ReadOnly, _ => Capabilities.Render(Driver)))
@@ -83,8 +95,13 @@ public sealed class StorageTree
     public void Attach(Notifier notifier) => _notify.Attach(notifier);
 
     internal TextFile Text(string path, uint mode, Func<RequestContext, string>? render,
-        Func<RequestContext, string, string>? apply = null, WriteKind kind = WriteKind.Command) =>
-        new(path, mode, render, apply, kind, Errors);
+        Func<RequestContext, string, string>? apply = null, WriteKind kind = WriteKind.Command, string? usage = null) =>
+        new(path, mode, render, apply, kind, Errors, usage);
+
+    /// <summary>A fixed directory at <paramref name="path"/> whose refused changes are recorded in <c>errors</c>.</summary>
+    internal VDir Dir(string path, string? hint = null) => new(Modes.DirReadOnly) { Path = path, Refused = Refuse, Hint = hint };
+
+    internal void Refuse(RequestContext ctx, string op, string path, Errno errno, string message) => Fail(ctx, op, path, errno, message);
 
     /// <summary>Records a refused operation for <c>errors</c> and returns its errno.</summary>
     internal Errno Fail(RequestContext ctx, string op, string path, Errno errno, string message)

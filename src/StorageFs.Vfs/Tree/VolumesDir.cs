@@ -8,7 +8,8 @@ namespace StorageFs.Vfs.Tree;
 /// <c>pools/&lt;p&gt;/volumes/</c>: only the volumes, as files (so cp, tar, rm and rsync behave).
 /// Creating a file creates a volume in the pool's default format; unlink deletes one.
 /// </summary>
-internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLookup, INodeReadDir, INodeCreate, INodeUnlink, INodeRename, INodeMkdir
+internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLookup, INodeReadDir, INodeCreate, INodeUnlink, INodeRename, INodeMkdir,
+    INodeMknod, INodeSymlink, INodeLink, INodeSetAttr
 {
     private readonly NodeCache<VolumeFile> _files = new();
     private long _lastRefresh;
@@ -125,4 +126,27 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
         child = null;
         return tree.Fail(ctx, "mkdir", Where(name), Errno.EPERM, "volumes/ holds volumes only: create one by writing a file or a <volume> document to create");
     }
+
+    private const string OnlyVolumes = "volumes/ holds volumes only: create one by writing a file or a <volume> document to create";
+
+    public Errno Mknod(RequestContext ctx, string name, uint mode, uint rdev, out Node? child)
+    {
+        child = null;
+        return tree.Fail(ctx, "mknod", Where(name), Errno.EPERM, OnlyVolumes);
+    }
+
+    public Errno Symlink(RequestContext ctx, string target, string name, out Node? child)
+    {
+        child = null;
+        return tree.Fail(ctx, "symlink", Where(name), Errno.EPERM, OnlyVolumes);
+    }
+
+    public Errno Link(RequestContext ctx, Node target, string name, out Node? child)
+    {
+        child = null;
+        return tree.Fail(ctx, "link", Where(name), Errno.EPERM, "volumes have one name each: clone one with 'clone NEWNAME' in its vol/NAME/ctl");
+    }
+
+    public Errno SetAttr(RequestContext ctx, in SetattrRequest request, FileHandle? handle, ref FuseAttr attr) =>
+        tree.Fail(ctx, "setattr", Where(), Errno.EPERM, "the modes, owners and times of volumes/ are fixed");
 }

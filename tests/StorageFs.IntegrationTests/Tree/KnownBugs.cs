@@ -7,11 +7,4 @@ namespace StorageFs.IntegrationTests.Tree;
 /// </summary>
 internal static class KnownBugs
 {
-
-
-
-
-    public const string ItemsLackSymlinkAndSetattr =
-        "KNOWN BUG src/StorageFs.Vfs/Host/HostDir.cs: item directories refuse symlink, chmod, chown and utimes (EPERM), so tar and cp -a fail";
-
 }

@@ -103,9 +103,11 @@ public sealed class TreeMount : IDisposable
         $"<pool type='dir'><name>{name}</name><target><path>{target ?? Path.Combine(StateDir, "pools", name)}</path></target></pool>";
 
     /// <summary>Defines, builds and starts a new dir pool through the tree; returns its name.</summary>
-    public string NewRunningPool(string prefix)
+    public string NewRunningPool(string prefix) => NewRunningPoolNamed(NewName(prefix));
+
+    /// <summary>Defines, builds and starts a dir pool called <paramref name="name"/> through the tree; returns its name.</summary>
+    public string NewRunningPoolNamed(string name)
     {
-        string name = NewName(prefix);
         Ok($"""
             echo "{PoolXml(name)}" > "$M/define"
             echo build > "$M/pools/{name}/ctl"

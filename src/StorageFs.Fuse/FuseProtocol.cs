@@ -1,0 +1,14 @@
+namespace StorageFs.Fuse;
+
+/// <summary>The FUSE protocol versions this engine speaks (include/uapi/linux/fuse.h), for <c>storagefs version</c>.</summary>
+public static class FuseProtocol
+{
+    /// <summary>The major version; the kernel and the server must agree on it.</summary>
+    public const uint Major = Wire.KernelVersion;
+
+    /// <summary>The newest minor version the engine implements; INIT settles on the lower of this and the kernel's.</summary>
+    public const uint Minor = Wire.KernelMinorVersion;
+
+    /// <summary>The oldest kernel minor version the engine accepts.</summary>
+    public const uint OldestMinor = 31;
+}
