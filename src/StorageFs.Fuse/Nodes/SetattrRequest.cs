@@ -11,4 +11,10 @@ public readonly record struct SetattrRequest(
     DateTimeOffset Mtime)
 {
     public bool Has(SetattrValid field) => (Valid & field) != 0;
+
+    /// <summary>The atime exactly as the kernel sent it (seconds, nanoseconds), when one was sent; <see cref="Atime"/> keeps only 100 ns ticks.</summary>
+    public (long Seconds, uint Nanoseconds)? AtimeExact { get; init; }
+
+    /// <summary>The mtime exactly as the kernel sent it (seconds, nanoseconds), when one was sent.</summary>
+    public (long Seconds, uint Nanoseconds)? MtimeExact { get; init; }
 }

@@ -162,7 +162,11 @@ internal sealed partial class Dispatcher
         var request = new SetattrRequest(
             valid, s.Size, s.Mode, s.Uid, s.Gid,
             (valid & SetattrValid.AtimeNow) != 0 ? now : FromUnix(s.Atime, s.AtimeNsec),
-            (valid & SetattrValid.MtimeNow) != 0 ? now : FromUnix(s.Mtime, s.MtimeNsec));
+            (valid & SetattrValid.MtimeNow) != 0 ? now : FromUnix(s.Mtime, s.MtimeNsec))
+        {
+            AtimeExact = (valid & (SetattrValid.Atime | SetattrValid.AtimeNow)) == SetattrValid.Atime ? ((long)s.Atime, s.AtimeNsec) : null,
+            MtimeExact = (valid & (SetattrValid.Mtime | SetattrValid.MtimeNow)) == SetattrValid.Mtime ? ((long)s.Mtime, s.MtimeNsec) : null,
+        };
         FileHandle? handle = (valid & SetattrValid.Fh) != 0 ? _files.Get(s.Fh)?.Handle : null;
 
         ref var o = ref Out<Wire.FuseAttrOut>(reply);

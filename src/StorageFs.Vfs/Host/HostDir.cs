@@ -48,7 +48,7 @@ public sealed class HostDir : HostNode, INodeLookup, INodeReadDir, INodeCreate, 
         {
             if (_known.TryGetValue(name, out var n) && n.Ino == st.MountIno && Kind(n) == Kind(st.Type))
                 return n;
-            n?.Detach();
+            n?.RemovePlace(this, name);
             n = st.Type switch
             {
                 Modes.Dir => new HostDir(this, name, st.MountIno, Timeout),
@@ -195,7 +195,19 @@ public sealed class HostDir : HostNode, INodeLookup, INodeReadDir, INodeCreate, 
         if (target is not HostNode { } existing || target is HostDir)
             return Refuse(ctx, "link", name, target is HostDir ? (int)Errno.EPERM : (int)Errno.EXDEV);
         int err = HostNative.Link(existing.Path, Child(name));
-        return err != 0 ? Refuse(ctx, "link", name, err) : KnownAfter(ctx, "link", name, out child);
+        if (err != 0)
+            return Refuse(ctx, "link", name, err);
+        // The same node under its new name, as the kernel expects of a hard link: one inode,
+        // whose link count the entry reply updates.
+        lock (_gate)
+        {
+            if (_known.Remove(name, out var stale))
+                stale.RemovePlace(this, name);
+            existing.AddPlace(this, name);
+            _known[name] = existing;
+        }
+        child = existing;
+        return Errno.Ok;
     }
 
     public Errno Unlink(RequestContext ctx, string name)
@@ -203,7 +215,7 @@ public sealed class HostDir : HostNode, INodeLookup, INodeReadDir, INodeCreate, 
         int err = HostNative.Unlink(Child(name));
         if (err != 0)
             return Refuse(ctx, "unlink", name, err);
-        Forget(name)?.Detach();
+        Forget(name)?.RemovePlace(this, name);
         return Errno.Ok;
     }
 
@@ -212,7 +224,7 @@ public sealed class HostDir : HostNode, INodeLookup, INodeReadDir, INodeCreate, 
         int err = HostNative.Rmdir(Child(name));
         if (err != 0)
             return Refuse(ctx, "rmdir", name, err);
-        Forget(name)?.Detach();
+        Forget(name)?.RemovePlace(this, name);
         return Errno.Ok;
     }
 
@@ -230,7 +242,7 @@ public sealed class HostDir : HostNode, INodeLookup, INodeReadDir, INodeCreate, 
             HostNode? other = to.Forget(newName);
             if ((flags & Exchange) != 0)
             {
-                other?.MoveTo(this, name);
+                other?.MovePlace(to, newName, this, name);
                 if (other is not null)
                 {
                     lock (_gate)
@@ -239,11 +251,11 @@ public sealed class HostDir : HostNode, INodeLookup, INodeReadDir, INodeCreate, 
             }
             else
             {
-                other?.Detach();
+                other?.RemovePlace(to, newName);
             }
             if (moved is not null)
             {
-                moved.MoveTo(to, newName);
+                moved.MovePlace(this, name, to, newName);
                 lock (to._gate)
                     to._known[newName] = moved;
             }

@@ -90,8 +90,8 @@ internal static class HostNative
         }
     }
 
-    /// <summary>utimensat without following a final symlink; a null time is left alone, <paramref name="now"/> flags pick UTIME_NOW.</summary>
-    public static int SetTimes(string path, DateTimeOffset? atime, bool atimeNow, DateTimeOffset? mtime, bool mtimeNow)
+    /// <summary>utimensat without following a final symlink; a null time is left alone, <paramref name="atimeNow"/> and <paramref name="mtimeNow"/> pick UTIME_NOW.</summary>
+    public static int SetTimes(string path, (long Seconds, uint Nanoseconds)? atime, bool atimeNow, (long Seconds, uint Nanoseconds)? mtime, bool mtimeNow)
     {
         var ts = new Timespec[2];
         ts[0] = Time(atime, atimeNow);
@@ -99,20 +99,22 @@ internal static class HostNative
         return Result(UtimensAt(AT_FDCWD, path, ts, AT_SYMLINK_NOFOLLOW));
     }
 
-    private static Timespec Time(DateTimeOffset? t, bool now)
+    private static Timespec Time((long Seconds, uint Nanoseconds)? t, bool now) =>
+        now ? new Timespec { Nsec = UTIME_NOW }
+        : t is { } v ? new Timespec { Sec = v.Seconds, Nsec = v.Nanoseconds }
+        : new Timespec { Nsec = UTIME_OMIT };
+
+    /// <summary>Seconds and nanoseconds since the epoch (floored, so times before 1970 work too).</summary>
+    public static (long Seconds, uint Nanoseconds) Exact(DateTimeOffset t)
     {
-        if (now)
-            return new Timespec { Nsec = UTIME_NOW };
-        if (t is not { } v)
-            return new Timespec { Nsec = UTIME_OMIT };
-        long ticks = v.UtcTicks - DateTime.UnixEpoch.Ticks;
+        long ticks = t.UtcTicks - DateTime.UnixEpoch.Ticks;
         long sec = Math.DivRem(ticks, TimeSpan.TicksPerSecond, out long rem);
         if (rem < 0)
         {
             sec--;
             rem += TimeSpan.TicksPerSecond;
         }
-        return new Timespec { Sec = sec, Nsec = rem * 100 };
+        return (sec, (uint)(rem * 100));
     }
 
     public static int GetXattr(string path, string name, out byte[] value)

@@ -13,8 +13,9 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
 {
     private readonly string? _fixedPath;
     private readonly ulong _ino;
-    private volatile Place? _place;
-    private volatile bool _detached;
+    private readonly Lock _placesGate = new();
+    // Every name the node has (hard links: several); replaced, never changed, so reads need no lock.
+    private Place[] _places = [];
 
     /// <summary>A root: <paramref name="path"/> on the host.</summary>
     protected HostNode(string path, TimeSpan? timeout)
@@ -26,21 +27,25 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
 
     private protected HostNode(HostDir parent, string name, ulong ino, TimeSpan? timeout)
     {
-        _place = new Place(parent, name);
+        _places = [new Place(parent, name)];
         _ino = ino;
         Timeout = timeout;
     }
 
-    /// <summary>The host path, or "" once the name is gone (unlinked, replaced, or under a gone directory).</summary>
+    /// <summary>The host path (through the first name still there), or "" once every name is gone (unlinked, replaced, or under a gone directory).</summary>
     public string Path
     {
         get
         {
-            if (_detached)
-                return "";
             if (_fixedPath is not null)
                 return _fixedPath;
-            return _place is { } p ? p.Parent.Child(p.Name) : "";
+            foreach (var p in Volatile.Read(ref _places))
+            {
+                string path = p.Parent.Child(p.Name);
+                if (path.Length > 0)
+                    return path;
+            }
+            return "";
         }
     }
 
@@ -58,14 +63,36 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
     /// <summary>Where the root shows below the mount, for error records (e.g. <c>fspools/f/items/a</c>).</summary>
     public string? Display { get; init; }
 
-    internal void MoveTo(HostDir parent, string name) => _place = new Place(parent, name);
+    /// <summary>A new name of this node (a hard link made through the mount).</summary>
+    internal void AddPlace(HostDir parent, string name)
+    {
+        lock (_placesGate)
+        {
+            if (!_places.Any(p => p.Is(parent, name)))
+                _places = [.. _places, new Place(parent, name)];
+        }
+    }
 
-    internal void Detach() => _detached = true;
+    /// <summary>A name of this node is gone (unlinked, renamed over, or now another file's).</summary>
+    internal void RemovePlace(HostDir parent, string name)
+    {
+        lock (_placesGate)
+            _places = [.. _places.Where(p => !p.Is(parent, name))];
+    }
+
+    /// <summary>A name of this node was renamed.</summary>
+    internal void MovePlace(HostDir fromParent, string fromName, HostDir toParent, string toName)
+    {
+        lock (_placesGate)
+            _places = [.. _places.Where(p => !p.Is(fromParent, fromName) && !p.Is(toParent, toName)), new Place(toParent, toName)];
+    }
+
+    private Place? First => Volatile.Read(ref _places) is { Length: > 0 } places ? places[0] : null;
 
     /// <summary>The path below the mount, for error records.</summary>
-    internal string Shown => _place is { } p ? p.Parent.Shown + "/" + p.Name : Display ?? _fixedPath ?? "";
+    internal string Shown => First is { } p ? p.Parent.Shown + "/" + p.Name : Display ?? _fixedPath ?? "";
 
-    private Refusal? Reporter => _place is { } p ? ((HostNode)p.Parent).Reporter : Refused;
+    private Refusal? Reporter => First is { } p ? ((HostNode)p.Parent).Reporter : Refused;
 
     /// <summary>Records a refused change (<paramref name="child"/> names an entry of this directory) and returns its errno.</summary>
     internal Errno Refuse(RequestContext ctx, string op, string? child, int errno)
@@ -104,8 +131,8 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
         {
             op = "utimes";
             err = HostNative.SetTimes(path,
-                request.Has(SetattrValid.Atime) ? request.Atime : null, request.Has(SetattrValid.AtimeNow),
-                request.Has(SetattrValid.Mtime) ? request.Mtime : null, request.Has(SetattrValid.MtimeNow));
+                request.Has(SetattrValid.Atime) ? request.AtimeExact ?? HostNative.Exact(request.Atime) : null, request.Has(SetattrValid.AtimeNow),
+                request.Has(SetattrValid.Mtime) ? request.MtimeExact ?? HostNative.Exact(request.Mtime) : null, request.Has(SetattrValid.MtimeNow));
         }
         if (err != 0)
             return Refuse(ctx, op, null, err);
@@ -128,5 +155,8 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
         return err == 0 ? Errno.Ok : Refuse(ctx, "removexattr", null, err);
     }
 
-    private sealed record Place(HostDir Parent, string Name);
+    private sealed record Place(HostDir Parent, string Name)
+    {
+        public bool Is(HostDir parent, string name) => ReferenceEquals(Parent, parent) && Name == name;
+    }
 }

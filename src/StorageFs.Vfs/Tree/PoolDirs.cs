@@ -25,7 +25,7 @@ internal static class PoolDirs
             .Add("xml", t.Text($"{at}/xml", Modes.ReadWrite, _ => d.GetPoolXml(name), (_, doc) => Redefine(t, name, doc), WriteKind.Document))
             .Add("state", t.Text($"{at}/state", Modes.ReadOnly, _ => d.GetPoolInfo(name).StateName + "\n"))
             .Add("autostart", t.Text($"{at}/autostart", Modes.ReadWrite, _ => (d.GetPoolInfo(name).Autostart ? "yes" : "no") + "\n",
-                (_, c) => { d.SetPoolAutostart(name, Words.YesNo(c)); return $"ok autostart {c.Trim()}"; }))
+                (_, c) => { NeedsPersistent(d.GetPoolInfo(name)); d.SetPoolAutostart(name, Words.YesNo(c)); return $"ok autostart {c.Trim()}"; }))
             .Add("ctl", t.Text($"{at}/ctl", Modes.WriteOnly, null, (ctx, c) => PoolCommand(d, name, c, ctx), usage: Words.PoolUsage))
             .Add("create", t.Text($"{at}/create", Modes.WriteOnly, null, (_, doc) => $"ok created volume {d.CreateVolume(name, doc).Name}", WriteKind.Document))
             .Add("volumes", volumes)
@@ -40,6 +40,13 @@ internal static class PoolDirs
             throw new StorageException(ErrorCode.InvalidArg, $"pools/{name}/xml defines '{name}' only; the document names '{named}' (use /define for a new pool)");
         var info = t.Driver.DefinePool(doc);
         return $"ok defined pool {info.Name} {info.Uuid}";
+    }
+
+    /// <summary>Autostart is a property of a definition: a transient pool has none (EOPNOTSUPP, docs/TREE.md).</summary>
+    private static void NeedsPersistent(PoolInfo info)
+    {
+        if (!info.Persistent)
+            throw new StorageException(ErrorCode.NoSupport, $"'{info.Name}' is transient and has no autostart: define it to make it persistent");
     }
 
     private static IReadOnlyList<string> Names(Func<IEnumerable<string>> list)
@@ -158,7 +165,7 @@ internal static class PoolDirs
             .Add("xml", t.Text($"{at}/xml", Modes.ReadOnly, _ => d.GetFsPoolXml(name)))
             .Add("state", t.Text($"{at}/state", Modes.ReadOnly, _ => d.GetFsPoolInfo(name).StateName + "\n"))
             .Add("autostart", t.Text($"{at}/autostart", Modes.ReadWrite, _ => (d.GetFsPoolInfo(name).Autostart ? "yes" : "no") + "\n",
-                (_, c) => { d.SetFsPoolAutostart(name, Words.YesNo(c)); return $"ok autostart {c.Trim()}"; }))
+                (_, c) => { NeedsPersistent(d.GetFsPoolInfo(name)); d.SetFsPoolAutostart(name, Words.YesNo(c)); return $"ok autostart {c.Trim()}"; }))
             .Add("ctl", t.Text($"{at}/ctl", Modes.WriteOnly, null, (ctx, c) => FsPoolCommand(d, name, c, ctx), usage: Words.FsPoolUsage))
             .Add("create", t.Text($"{at}/create", Modes.WriteOnly, null, (_, doc) => $"ok created item {d.CreateItem(name, doc).Name}", WriteKind.Document))
             .Add("items", items)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Serilog;
 using StorageFs.Core;
+using StorageFs.Core.Backend;
 using StorageFs.Core.Driver;
 using StorageFs.Core.Persistence;
 
@@ -131,13 +132,16 @@ public sealed class StorageTree
 
     private string Define(string doc, bool transient)
     {
-        string root = XmlRootName(doc);
+        var (root, type) = XmlRoot(doc);
+        // "built if needed" (docs/TREE.md): a directory target is made when missing; other
+        // types are never built implicitly (building formats disks and filesystems).
+        PoolBuildFlags? build = type == "dir" ? PoolBuildFlags.None : null;
         PoolInfo info = (root, transient) switch
         {
             ("pool", false) => Driver.DefinePool(doc),
-            ("pool", true) => Driver.CreatePool(doc),
+            ("pool", true) => Driver.CreatePool(doc, build),
             ("fspool", false) => Driver.DefineFsPool(doc),
-            ("fspool", true) => Driver.CreateFsPool(doc),
+            ("fspool", true) => Driver.CreateFsPool(doc, build),
             _ => throw new StorageException(ErrorCode.XmlError,
                 $"expected a <pool> or <fspool> document, got <{root}>"),
         };
@@ -145,14 +149,14 @@ public sealed class StorageTree
         return string.Create(CultureInfo.InvariantCulture, $"ok {(transient ? "created" : "defined")} {kind} {info.Name} {info.Uuid:D}");
     }
 
-    /// <summary>The root element's name, read without expanding anything (the driver parses the document itself).</summary>
-    private static string XmlRootName(string doc)
+    /// <summary>The root element's name and type attribute, read without expanding anything (the driver parses the document itself).</summary>
+    private static (string Name, string? Type) XmlRoot(string doc)
     {
         try
         {
             using var reader = System.Xml.XmlReader.Create(new StringReader(doc),
                 new System.Xml.XmlReaderSettings { DtdProcessing = System.Xml.DtdProcessing.Prohibit, XmlResolver = null });
-            return reader.MoveToContent() == System.Xml.XmlNodeType.Element ? reader.LocalName : "";
+            return reader.MoveToContent() == System.Xml.XmlNodeType.Element ? (reader.LocalName, reader.GetAttribute("type")) : ("", null);
         }
         catch (System.Xml.XmlException e)
         {

@@ -50,7 +50,7 @@ public sealed class TreeRowTests(TreeFixture fixture) : IClassFixture<TreeFixtur
             id=${reply#ok job }
             cat "$M/jobs/$id/wait"
             cat "$M/jobs/$id/info"
-            echo frobnicate > "$M/jobs/$id/ctl" 2>&1 || echo "ctl-failed"
+            { echo frobnicate > "$M/jobs/$id/ctl"; } 2>&1 || echo "ctl-failed"
             """);
 
         string[] lines = seen.Split('\n');
@@ -58,7 +58,7 @@ public sealed class TreeRowTests(TreeFixture fixture) : IClassFixture<TreeFixtur
         string id = lines[0]["ok job ".Length..];
         string writer = lines[1]["writer=".Length..];
         Assert.Equal("done", lines[2]);
-        var info = InfoFile.Parse(string.Join('\n', lines[3..^2]));
+        var info = InfoFile.Parse(string.Join('\n', lines[3..^3]));
         Assert.Equal(["Id", "Operation", "Arguments", "Object", "State", "Done", "Total", "Percent", "Rate", "Started", "Finished", "Uid", "Pid", "Error"], info.Keys);
         Assert.Equal((id, "VolumeWipe", "zero", $"{pool}/j.raw", "done"), (info["Id"], info["Operation"], info["Arguments"], info["Object"], info["State"]));
         Assert.Equal(("0", writer, "-"), (info["Uid"], info["Pid"], info["Error"]));
