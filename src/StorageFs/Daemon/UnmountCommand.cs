@@ -7,7 +7,7 @@ namespace StorageFs.Daemon;
 [Verb("unmount", HelpText = "Unmount a storagefs mount; the daemon serving it then finishes and exits. A busy mount is detached lazily (it goes away once the last user leaves).")]
 internal sealed class UnmountOptions
 {
-    [Value(0, MetaName = "MOUNTPOINT", Required = true, HelpText = "The mountpoint, usually /storage.")]
+    [Value(0, MetaName = "MOUNTPOINT", Required = true, HelpText = "The storagefs mountpoint, usually /storage. When it is busy it is detached lazily: it disappears at once and goes away once its last user leaves.")]
     public string Mountpoint { get; set; } = "";
 }
 
