@@ -16,10 +16,13 @@ internal sealed partial class Dispatcher
         Errno err = Resolve(r.NodeId, out Node? node);
         if (err != Errno.Ok)
             return err;
-        var dir = new DirHandle(node!);
+        var dir = DirHandle.Rent(node!);
         err = Snapshot(dir, r.Context);
         if (err != Errno.Ok)
+        {
+            dir.Return();
             return err;
+        }
         ref var o = ref Out<Wire.FuseOpenOut>(reply);
         o.Fh = _dirs.Add(dir);
         length = Unsafe.SizeOf<Wire.FuseOpenOut>();
@@ -114,7 +117,7 @@ internal sealed partial class Dispatcher
     internal Errno Releasedir(in Request r, out int length)
     {
         length = 0;
-        _dirs.Remove(r.Read<Wire.FuseReleaseIn>().Fh);
+        _dirs.Remove(r.Read<Wire.FuseReleaseIn>().Fh)?.Return();
         return Errno.Ok;
     }
 

@@ -55,6 +55,7 @@ internal class MemDir(uint mode, uint uid, uint gid)
     {
         lock (Gate)
         {
+            entries.EnsureCapacity(entries.Count + _children.Count);
             foreach (var (name, node) in _children)
                 entries.Add(new DirEntry(name, node is MemNode m ? m.Mode : S_IFREG, node));
         }
