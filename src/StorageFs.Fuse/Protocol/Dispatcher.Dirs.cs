@@ -64,13 +64,17 @@ internal sealed partial class Dispatcher
             for (long index = (long)Math.Min(i.Offset, (ulong)dir.Entries.Count); index < dir.Entries.Count; index++)
             {
                 DirEntry e = dir.Entries[(int)index];
-                int nameLen = Encoding.UTF8.GetByteCount(e.Name);
                 int head = plus ? EntryOutSize + DirentSize : DirentSize;
-                int recLen = (head + nameLen + 7) & ~7;
-                if (pos + recLen > outBuf.Length)
+                Span<byte> rest = outBuf[pos..];
+                // One UTF-8 pass when the name fits however it encodes (3 bytes per UTF-16 unit at most).
+                if (rest.Length < head + e.Name.Length * 3 + 7
+                    && pos + ((head + Encoding.UTF8.GetByteCount(e.Name) + 7) & ~7) > outBuf.Length)
                     break;
-                Span<byte> rec = outBuf.Slice(pos, recLen);
-                rec.Clear();
+                int nameLen = Encoding.UTF8.GetBytes(e.Name, rest[head..]);
+                int recLen = (head + nameLen + 7) & ~7;
+                Span<byte> rec = rest[..recLen];
+                rec[..head].Clear();
+                rec[(head + nameLen)..].Clear(); // the padding
                 uint mode = e.Mode;
                 ulong ino = e.Ino;
                 if (plus)
