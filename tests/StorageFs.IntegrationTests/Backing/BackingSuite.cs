@@ -165,13 +165,14 @@ public abstract class BackingSuite(DemoMount mount, bool passthrough)
     }
 
     [Fact]
-    public void Setfattr_OnABackingFile_FailsWithoutDisablingXattrsForTheMount()
+    public void Setfattr_OnABackingFile_SetsTheHostFilesXattr_AndXattrsKeepWorkingForTheMount()
     {
-        // backing/ files have no xattrs; an ENOSYS answer would make the kernel stop sending
-        // SETXATTR for the whole mount (fc->no_setxattr), breaking the in-memory files too.
-        Mount.Ok("""echo x > "$M/backing/noxattr" && touch "$M/xattr-after-backing" """);
+        // backing/ files carry the host file's xattrs; an error answer must never be ENOSYS,
+        // which would make the kernel stop sending SETXATTR for the whole mount (fc->no_setxattr).
+        Mount.Ok("""echo x > "$M/backing/xattr" && touch "$M/xattr-after-backing" """);
 
-        Mount.Fails("""setfattr -n user.k -v v "$M/backing/noxattr" """, "Operation not supported");
+        Assert.Equal("v", Mount.Ok("""setfattr -n user.k -v v "$M/backing/xattr" && getfattr --only-values -n user.k "$H/xattr" """));
+        Mount.Fails("""getfattr -n user.missing "$M/backing/xattr" """, "No such attribute");
 
         Assert.Equal("v", Mount.Ok("""setfattr -n user.k -v v "$M/xattr-after-backing" && getfattr --only-values -n user.k "$M/xattr-after-backing" """));
     }
