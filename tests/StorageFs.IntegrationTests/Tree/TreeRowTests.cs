@@ -124,6 +124,30 @@ public sealed class TreeRowTests(TreeFixture fixture) : IClassFixture<TreeFixtur
     }
 
     [Fact]
+    public void VolumeCreate_InAFormatThePoolCannotMake_IsEOPNOTSUPP_AndMakesNothing()
+    {
+        string pool = _tree.NewRunningPool("fmt");
+
+        _tree.Fails($"echo \"<volume><name>x.dmg</name><capacity unit='M'>1</capacity><target><format type='dmg'/></target></volume>\" > \"$M/pools/{pool}/create\"",
+            "write error: Operation not supported");
+
+        Assert.Contains("cannot create volumes of format 'dmg'", _tree.AssertLastError($"pools/{pool}/create", "EOPNOTSUPP"), StringComparison.Ordinal);
+        Assert.Equal("", _tree.Ok($"ls \"$M/pools/{pool}/volumes\""));
+    }
+
+    [Fact]
+    public void ACtlCommandThePoolTypeLacks_IsEOPNOTSUPP()
+    {
+        string n = _tree.NewName("isc");
+        _tree.Ok($"echo \"<pool type='iscsi'><name>{n}</name><source><host name='127.0.0.1'/><device path='iqn.2004-04.com.example:{n}'/></source><target><path>/dev/disk/by-path</path></target></pool>\" > \"$M/define\"");
+
+        _tree.Fails($"echo 'delete {n}' > \"$M/pools/{n}/ctl\"", "write error: Operation not supported");
+
+        Assert.Contains("does not support pool deletion", _tree.AssertLastError($"pools/{n}/ctl", "EOPNOTSUPP"), StringComparison.Ordinal);
+        _tree.Ok($"echo 'undefine {n}' > \"$M/pools/{n}/ctl\" && test ! -e \"$M/pools/{n}\"");
+    }
+
+    [Fact]
     public void AVolumeUsedByAJob_RefusesDeleteAndAnotherWipeWithEBUSY()
     {
         string pool = _tree.NewRunningPool("busy");
