@@ -167,6 +167,8 @@ internal sealed partial class Dispatcher
             AtimeExact = (valid & (SetattrValid.Atime | SetattrValid.AtimeNow)) == SetattrValid.Atime ? ((long)s.Atime, s.AtimeNsec) : null,
             MtimeExact = (valid & (SetattrValid.Mtime | SetattrValid.MtimeNow)) == SetattrValid.Mtime ? ((long)s.Mtime, s.MtimeNsec) : null,
         };
+        if (KillprivV2)
+            request = WithKilledSuidSgid(node, r.Context, request);
         FileHandle? handle = (valid & SetattrValid.Fh) != 0 ? _files.Get(s.Fh)?.Handle : null;
 
         ref var o = ref Out<Wire.FuseAttrOut>(reply);
