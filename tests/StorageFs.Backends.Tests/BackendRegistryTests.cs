@@ -78,10 +78,10 @@ public sealed class BackendRegistryTests
     }
 
     [Fact]
-    public void DirPool_CreatesRawQcow2AndDir_DefaultRaw_EveryWipeAlgorithm()
+    public void DirPool_CreatesRawQcow2DirPloopAndTheQemuImgFormats_DefaultRaw_EveryWipeAlgorithm()
     {
         var caps = DirPoolCapabilities.Value;
-        Assert.Equal(["raw", "qcow2", "dir"], caps.VolumeFormats);
+        Assert.Equal(["raw", "qcow2", "dir", "ploop", "vmdk", "vdi", "vpc", "qed", "qcow"], caps.VolumeFormats);
         Assert.Equal("raw", caps.DefaultVolumeFormat);
         Assert.Equal(Enum.GetValues<WipeAlgorithm>(), caps.WipeAlgorithms);
         Assert.True(caps.TargetIsDirectory);

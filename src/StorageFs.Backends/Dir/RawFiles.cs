@@ -107,9 +107,16 @@ internal static class RawFiles
             {
                 RandomAccess.SetLength(output, (long)capacity);
             }
-            if (!sparse)
+            // A fully allocated copy: fill the holes a plain copy left. A reflinked copy's
+            // blocks are the source's, already allocated: only the tail past the source's end is
+            // allocated, as libvirt's createRawFile does after FICLONE (a fallocate over shared
+            // extents would unshare them on file systems that guarantee fallocated blocks
+            // can be written without ENOSPC).
+            long from = reflink ? length : 0;
+            long to = Math.Max(length, (long)capacity);
+            if (!sparse && to > from)
             {
-                Allocate(output, target, 0, Math.Max(length, (long)capacity), NullProgress.Instance, cancellation);
+                Allocate(output, target, from, to - from, NullProgress.Instance, cancellation);
             }
             LocalNative.DataSync(output, target);
             progress.Report((ulong)length);
@@ -157,7 +164,8 @@ internal static class RawFiles
         }
     }
 
-    // posix_fallocate semantics: fallocate(0), or write zeros where the file system cannot.
+    // posix_fallocate semantics: fallocate(0), or, where the file system cannot, zeros written
+    // into the holes of the range only (glibc's fallback likewise never overwrites data).
     private static void Allocate(SafeFileHandle handle, string path, long offset, long length,
         IOperationProgress progress, CancellationToken cancellation)
     {
@@ -172,12 +180,26 @@ internal static class RawFiles
             throw StorageErrors.System(errno, $"cannot allocate {length} bytes in file '{path}'");
         }
         var zeros = new byte[ChunkBytes];
-        for (long at = offset; at < offset + length; at += zeros.Length)
+        long end = offset + length;
+        for (long at = offset; at < end;)
         {
-            cancellation.ThrowIfCancellationRequested();
-            int n = (int)Math.Min(zeros.Length, offset + length - at);
-            RandomAccess.Write(handle, zeros.AsSpan(0, n), at);
-            progress.Report((ulong)(at + n));
+            long size = RandomAccess.GetLength(handle);
+            long hole = at < size ? LocalNative.NextHole(handle, at) : at; // end of file counts as a hole
+            if (hole >= end)
+            {
+                break;
+            }
+            long data = hole < size ? LocalNative.NextData(handle, hole) : -1;
+            long holeEnd = data < 0 ? end : Math.Min(data, end);
+            for (long z = hole; z < holeEnd;)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                int n = (int)Math.Min(zeros.Length, holeEnd - z);
+                RandomAccess.Write(handle, zeros.AsSpan(0, n), z);
+                z += n;
+                progress.Report((ulong)z);
+            }
+            at = Math.Max(holeEnd, hole + 1);
         }
     }
 }
