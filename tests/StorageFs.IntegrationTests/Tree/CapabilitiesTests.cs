@@ -116,6 +116,22 @@ public sealed class CapabilitiesTests(TreeFixture fixture) : IClassFixture<TreeF
         }
     }
 
+    [SchemaFact]
+    public void PoolElements_ValidateAgainstLibvirtsRelaxNgSchema_WithXmllint()
+    {
+        // The <fspool> rows are StorageFs's own (libvirt has no fspools) and are left out.
+        var caps = Read();
+        caps.Root!.Elements("fspool").Remove();
+        string file = Path.Combine(_tree.WorkDir, "caps.xml");
+        File.WriteAllText(file, caps.ToString());
+
+        var r = Shell.Run($"xmllint --noout --relaxng '{SchemaFactAttribute.Schema}' '{file}'");
+
+        Assert.True(r.Succeeded, r.ToString());
+        Assert.Contains("validates", r.Stderr, StringComparison.Ordinal);
+        Assert.Contains(caps.Root.Elements("pool").Nodes(), n => n is XComment);
+    }
+
     [UnrunnableIscsiFact]
     public void StartingAnIscsiPool_OnAHostWithoutTheInitiator_FailsWithEOPNOTSUPP_NamingIt()
     {
@@ -129,6 +145,39 @@ public sealed class CapabilitiesTests(TreeFixture fixture) : IClassFixture<TreeF
         Assert.Contains(Directory.Exists("/sys/class/iscsi_transport/tcp") ? "iscsiadm" : "iscsi_tcp", line, StringComparison.Ordinal);
         Assert.Equal("inactive\n", _tree.Ok($"cat \"$M/pools/{n}/state\""));
         _tree.Ok($"""echo "undefine {n}" > "$M/pools/{n}/ctl" """);
+    }
+
+    /// <summary>Needs xmllint (libxml2-utils) and libvirt's storagepoolcaps.rng from the shared
+    /// conformance corpus (&lt;repo&gt;/../shared, $STORAGEFS_SHARED or /work/shared).</summary>
+    private sealed class SchemaFactAttribute : FactAttribute
+    {
+        public static readonly string? Schema = FindSchema();
+
+        public SchemaFactAttribute()
+        {
+            if (Schema is null)
+                Skip = "needs libvirt's storagepoolcaps.rng (shared/conformance/libvirt/src/conf/schemas) next to the repository";
+            else if (!new[] { "/usr/bin/xmllint", "/bin/xmllint", "/usr/local/bin/xmllint" }.Any(File.Exists))
+                Skip = "needs xmllint (Debian package libxml2-utils) to validate against libvirt's RELAX NG schema";
+        }
+
+        private static string? FindSchema()
+        {
+            var roots = new List<string>();
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "StorageFs.sln")))
+                {
+                    roots.Add(Path.Combine(dir.FullName, "..", "shared"));
+                    break;
+                }
+            }
+            if (Environment.GetEnvironmentVariable("STORAGEFS_SHARED") is { Length: > 0 } shared)
+                roots.Add(shared);
+            roots.Add("/work/shared");
+            return roots.Select(r => Path.GetFullPath(Path.Combine(r, "conformance", "libvirt", "src", "conf", "schemas", "storagepoolcaps.rng")))
+                .FirstOrDefault(File.Exists);
+        }
     }
 
     /// <summary>Skipped on a host that can run iscsi pools (iscsi_tcp and iscsiadm present),
