@@ -175,7 +175,8 @@ public sealed class DirPoolBackend : IPoolBackend
             return;
         }
         var input = VolumeFiles.DataPath(sourcePool, source, "copied");
-        var inFormat = source.Target.Format ?? "raw";
+        // A block volume's format is its partition type (none, linux…); its bytes are raw.
+        var inFormat = source.Type == VolumeType.Block ? "raw" : source.Target.Format ?? "raw";
         var outFormat = volume.Target.Format ?? "raw";
         if (inFormat is "dir" or "none" || outFormat == "dir")
         {

@@ -24,6 +24,7 @@ public static class DirPoolCapabilities
         DefaultVolumeFormat: "raw",
         WipeAlgorithms: Enum.GetValues<WipeAlgorithm>(),
         BuildFlags: PoolBuildFlags.Overwrite | PoolBuildFlags.NoOverwrite,
-        CloneSources: [PoolType.Dir, PoolType.Fs, PoolType.NetFs, PoolType.Vstorage],
+        CloneSources: [PoolType.Dir, PoolType.Fs, PoolType.NetFs, PoolType.Vstorage,
+            PoolType.Logical, PoolType.Disk, PoolType.Iscsi, PoolType.Scsi, PoolType.Mpath],
         TargetIsDirectory: true);
 }

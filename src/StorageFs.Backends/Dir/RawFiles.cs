@@ -7,7 +7,8 @@ namespace StorageFs.Backends.Dir;
 /// <summary>
 /// Native raw-file work of libvirt's storage_util.c: create (<c>createRawFile</c>: O_EXCL,
 /// fallocate the allocation or write zeros, ftruncate to the capacity, fsync), sparse-aware
-/// copy (<c>virStorageBackendCopyToFD</c>: skip holes and all-zero blocks), resize
+/// copy (<c>virStorageBackendCopyToFD</c>: skip holes and all-zero blocks; from a file or a block
+/// device), resize
 /// (<c>virStorageFileResize</c>: ftruncate, fallocate with --allocate). Every file is opened
 /// with O_NOFOLLOW.
 /// </summary>
@@ -89,7 +90,10 @@ internal static class RawFiles
         using var output = CreateExclusive(target, perms);
         try
         {
-            long length = RandomAccess.GetLength(input);
+            // A block device source (a partition, LV or LUN cloned into a file pool) has no
+            // st_size and no SEEK_DATA: its size comes from BLKGETSIZE64 and all of it is data.
+            bool block = LocalNative.Stat(input, source).IsBlockDevice;
+            long length = block ? (long)Tools.BlockDevice.SizeOf(input, source) : RandomAccess.GetLength(input);
             progress.SetTotal((ulong)length);
             if (reflink)
             {
@@ -101,7 +105,7 @@ internal static class RawFiles
             }
             else
             {
-                CopyData(input, output, length, sparse, progress, cancellation);
+                CopyData(input, output, length, sparse, block, progress, cancellation);
             }
             if ((long)capacity > length)
             {
@@ -129,7 +133,7 @@ internal static class RawFiles
         }
     }
 
-    private static void CopyData(SafeFileHandle input, SafeFileHandle output, long length, bool sparse,
+    private static void CopyData(SafeFileHandle input, SafeFileHandle output, long length, bool sparse, bool block,
         IOperationProgress progress, CancellationToken cancellation)
     {
         var buffer = new byte[ChunkBytes];
@@ -137,12 +141,12 @@ internal static class RawFiles
         long offset = 0;
         while (offset < length)
         {
-            long data = LocalNative.NextData(input, offset);
+            long data = block ? offset : LocalNative.NextData(input, offset);
             if (data < 0 || data >= length)
             {
                 break;
             }
-            long hole = Math.Min(LocalNative.NextHole(input, data), length);
+            long hole = block ? length : Math.Min(LocalNative.NextHole(input, data), length);
             for (long at = data; at < hole;)
             {
                 cancellation.ThrowIfCancellationRequested();
