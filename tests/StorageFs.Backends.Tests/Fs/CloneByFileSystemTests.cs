@@ -133,6 +133,32 @@ public sealed class CloneByFileSystemTests : IDisposable
         _h.Driver.StopPool("e");
     }
 
+    [DeviceFact("mkfs.xfs", "mkfs.ext4", "blkid", "qemu-img")]
+    public void AcrossPools_XfsToExt4_ReflinkFailsWithEXDEV_ACopyAndAConversionWork_WithProgress()
+    {
+        FsPool("x", "xfs", 320 * Mib);
+        FsPool("e", "ext4", 64 * Mib);
+        var data = SourceVolume("x", "a", 8);
+
+        var e = Assert.Throws<StorageException>(() =>
+            _h.Driver.CloneVolume("e", "<volume><name>b</name></volume>", "x", "a", VolumeCreateFlags.Reflink));
+        Assert.Equal($"failed to clone files from '{Target("x", "a")}': Invalid cross-device link", e.Message);
+        Assert.False(File.Exists(Target("e", "b")));
+
+        var copy = _h.Driver.StartCloneVolume("e", "<volume><name>c</name><allocation>0</allocation></volume>", "x", "a");
+        copy.Wait();
+        Assert.Equal((8UL * (ulong)Mib, 8UL * (ulong)Mib), (copy.TotalBytes, copy.DoneBytes));
+        Assert.Equal(data, Read(Target("e", "c"), data.Length));
+        Assert.True(AllocatedBytes(Target("e", "c")) <= (ulong)(data.Length + Mib), "the hole of the source was written");
+
+        var convert = _h.Driver.StartCloneVolume("e", "<volume><name>c.qcow2</name><target><format type='qcow2'/></target></volume>", "x", "a");
+        convert.Wait();
+        Assert.Equal(convert.TotalBytes, convert.DoneBytes);
+        Assert.Equal("qcow2", _h.Driver.GetVolumeInfo("e", "c.qcow2").Format);
+        _h.Driver.StopPool("e");
+        _h.Driver.StopPool("x");
+    }
+
     [DeviceFact("mkfs.ext3", "blkid")]
     public void Ext3_WithoutFallocate_FullyAllocatedClone_FillsOnlyTheHoles()
     {
