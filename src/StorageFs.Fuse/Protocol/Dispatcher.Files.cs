@@ -109,7 +109,9 @@ internal sealed partial class Dispatcher
             _log.Error("Open of node {Node} succeeded without a handle", r.NodeId);
             return Errno.EIO;
         }
-        FinishOpen(node, handle, ref Out<Wire.FuseOpenOut>(reply));
+        ref var o = ref Out<Wire.FuseOpenOut>(reply);
+        FinishOpen(node, handle, ref o);
+        KillSuidSgidAtOpen(node, r.Context, i, (o.OpenFlags & (uint)OpenReplyFlags.Passthrough) != 0);
         length = Unsafe.SizeOf<Wire.FuseOpenOut>();
         return Errno.Ok;
     }
@@ -186,6 +188,8 @@ internal sealed partial class Dispatcher
         Errno err = f.Handle.Write(r.Context, (long)w.Offset, data[..(int)w.Size], out int written);
         if (err != Errno.Ok)
             return err;
+        if ((w.WriteFlags & WriteKillSuidgid) != 0 && KillprivV2)
+            KillSuidSgid(f.Node, r.Context);
         ref var o = ref Out<Wire.FuseWriteOut>(reply);
         o.Size = (uint)written;
         length = Unsafe.SizeOf<Wire.FuseWriteOut>();
