@@ -15,7 +15,7 @@ internal static class PoolDirs
         var vol = new VDir(Modes.DirReadOnly)
         {
             List = _ => Names(() => d.ListVolumes(name).Select(v => v.Name)),
-            Find = (_, v) => Names(() => d.ListVolumes(name).Select(x => x.Name)).Contains(v) ? t.VolumeControl(name, v) : null,
+            Find = (_, v) => Has(() => d.HasVolume(name, v)) ? t.VolumeControl(name, v) : null,
         };
         return new VDir(Modes.DirReadOnly)
             .Add("info", t.Text($"{at}/info", Modes.ReadOnly, _ => d.GetPoolInfo(name).ToVirshText(bytes: true)))
@@ -48,6 +48,18 @@ internal static class PoolDirs
         catch (StorageException)
         {
             return [];
+        }
+    }
+
+    private static bool Has(Func<bool> has)
+    {
+        try
+        {
+            return has();
+        }
+        catch (StorageException)
+        {
+            return false;
         }
     }
 
