@@ -16,7 +16,7 @@
 #                       1,000 virsh processes would mostly time process start-up).
 # Per-operation figures, one process each side (us per operation): bench/oplat on our side,
 # one virsh process reading the same commands from stdin on libvirt's (its start-up and
-# connection are spread over the $CP_OPS operations):
+# connection are spread over the $CP_OPS operations); our daemon is warmed up first:
 #   cp-op-info, cp-op-xml, cp-op-ls-l-10, cp-op-ls-l-10k (readdir + lstat of every entry),
 #   cp-op-define-start (define + start one pool).
 # Between timed runs (hyperfine --prepare, not timed) the 100 pools are stopped and undefined
@@ -62,7 +62,11 @@ bench_control() {
   hyper cp-ls-l-10k storagefs "$sfs_pid" "$CP_LARGE_RUNS" 1 "" "ls -l $mnt/pools/large/volumes"
   hyper cp-ls-l-10k virsh "$LV_PID" "$CP_LARGE_RUNS" 1 "" "$V vol-list large --details"
 
-  # Per operation, one process.
+  # Per operation, one process; the daemon's code paths are warmed first (.NET compiles a
+  # method again, optimised, after its first calls: that is start-up, not the steady state).
+  "$OPLAT" cat "$mnt/pools/small/info" 500 > /dev/null
+  "$OPLAT" cat "$mnt/pools/small/xml" 500 > /dev/null
+  "$OPLAT" lsl "$mnt/pools/small/volumes" 200 > /dev/null
   oplat_run cp-op-info storagefs "$sfs_pid" cat "$mnt/pools/small/info" "$CP_OPS"
   virsh_batch cp-op-info "$CP_OPS" "pool-info small"
   oplat_run cp-op-xml storagefs "$sfs_pid" cat "$mnt/pools/small/xml" "$CP_OPS"

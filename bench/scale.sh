@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # Scale: $SCALE_POOLS dir pools holding $SCALE_VOLS volumes each ($SCALE_POOLS x $SCALE_VOLS in
-# total; 1,000 x 100 = 100,000 in the full run), made as empty files directly on disk, plus one
-# ${SCALE_BIG_MIB} MiB volume big.raw in the first pool to wipe.
+# total; 1,000 x 100 = 100,000 in the full run), made directly on disk as sparse 1 MiB files (every
+# volume has a size and is probed at start, as real images are), plus one ${SCALE_BIG_MIB} MiB
+# volume big.raw in the first pool to wipe.
 # The pools are defined and started through the tree by one process (bench/oplat write:
 # define + start per pool; scale-define-start, us per pool), then the daemon is stopped and
 # started again on the same state directory, and:
@@ -26,7 +27,7 @@ bench_scale() {
   for ((i = 0; i < SCALE_POOLS; i++)); do
     p=$(printf 'p%04d' "$i")
     mkdir -p "$host/$p"
-    (cd "$host/$p" && xargs touch < "$s.names")
+    (cd "$host/$p" && xargs truncate -s 1M < "$s.names")
   done
   first=p0000; second=p0001; last=$(printf 'p%04d' $((SCALE_POOLS - 1)))
   truncate -s "${SCALE_BIG_MIB}M" "$host/$first/big.raw"
