@@ -84,3 +84,30 @@ public sealed class DataTests
         Assert.Equal(-(int)Errno.ENODATA, h.Send(Req.Make(Opcode.Removexattr, 1, Req.Name("user.a"))).Error);
     }
 }
+
+public sealed class FlushTests
+{
+    [Fact]
+    public void Open_OfAHandleWithoutFlush_AsksTheKernelNotToSendFlush()
+    {
+        var h = new Harness();
+        h.Root.Children["f"] = new TestFile([1, 2, 3]);
+        ulong id = h.Lookup(1, "f").NodeId;
+        var o = h.Send(Req.Make(Opcode.Open, id, Req.Bytes(new Wire.FuseOpenIn { Flags = 0 }))).As<Wire.FuseOpenOut>();
+        Assert.Equal((uint)OpenReplyFlags.NoFlush, o.OpenFlags & (uint)OpenReplyFlags.NoFlush);
+    }
+
+    [Fact]
+    public void Open_OfAHandleThatFlushes_KeepsFlush_AndFlushErrorsReachTheReply()
+    {
+        var h = new Harness();
+        int flushes = 0;
+        h.Root.Children["f"] = new TestFile([1, 2, 3]) { OnFlush = () => { flushes++; return Errno.EIO; } };
+        ulong id = h.Lookup(1, "f").NodeId;
+        var o = h.Send(Req.Make(Opcode.Open, id, Req.Bytes(new Wire.FuseOpenIn { Flags = 0 }))).As<Wire.FuseOpenOut>();
+        Assert.Equal(0u, o.OpenFlags & (uint)OpenReplyFlags.NoFlush);
+        var r = h.Send(Req.Make(Opcode.Flush, id, Req.Bytes(new Wire.FuseFlushIn { Fh = o.Fh })));
+        Assert.Equal(-(int)Errno.EIO, r.Error);
+        Assert.Equal(1, flushes);
+    }
+}

@@ -109,4 +109,39 @@ public sealed class ReaddirTests
         Assert.Equal(4, again.Count);
         Assert.Contains(again, e => e.Name == "late");
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Readdir_OfMultibyteNames_FillsEveryBufferSizeWithoutOverrun_AndLosesNoName(bool plus)
+    {
+        var h = new Harness();
+        string[] names = ["é", "日本語のファイル名", new string('ü', 120), "a", "💾disk", new string('x', 255), "mixé日"];
+        foreach (string n in names)
+            h.Root.Children[n] = new TestFile([]);
+        for (uint size = 40; size <= 1200; size += 7)
+        {
+            ulong fh = h.Send(Req.Make(Opcode.Opendir, 1, new byte[8])).As<Wire.FuseOpenOut>().Fh;
+            var seen = new List<string>();
+            ulong offset = 0;
+            for (int call = 0; call < 100; call++)
+            {
+                var r = h.Send(Req.Make(plus ? Opcode.Readdirplus : Opcode.Readdir, 1, Req.Bytes(new Wire.FuseReadIn { Fh = fh, Offset = offset, Size = size })));
+                Assert.Equal(0, r.Error);
+                Assert.True(r.Body.Length <= size, $"reply of {r.Body.Length} bytes for a {size}-byte buffer");
+                var recs = Parse(r.Body, plus);
+                if (recs.Count == 0)
+                    break;
+                seen.AddRange(recs.Select(x => x.Name));
+                offset = recs[^1].Off;
+            }
+            h.Send(Req.Make(Opcode.Releasedir, 1, Req.Bytes(new Wire.FuseReleaseIn { Fh = fh })));
+            // A buffer too small for the longest record lists up to it and stops: never a partial record.
+            int recordOf255 = (plus ? Unsafe.SizeOf<Wire.FuseEntryOut>() : 0) + 24 + 255;
+            if (size >= recordOf255 + 8)
+                Assert.Equal(names.Order(StringComparer.Ordinal), seen.Skip(2).Order(StringComparer.Ordinal));
+            else
+                Assert.All(seen.Skip(2), n => Assert.Contains(n, names));
+        }
+    }
 }

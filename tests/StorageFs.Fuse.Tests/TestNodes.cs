@@ -62,6 +62,9 @@ internal sealed class TestFile(byte[] data) : Node, INodeOpen
 
     public Func<RequestContext, Errno>? OnRead { get; set; }
 
+    /// <summary>When set, opens return a handle that overrides Flush and answers with this.</summary>
+    public Func<Errno>? OnFlush { get; set; }
+
     public override Errno GetAttr(RequestContext ctx, ref FuseAttr attr)
     {
         attr.Mode = 0x8000 | 0x1A4;
@@ -78,8 +81,13 @@ internal sealed class TestFile(byte[] data) : Node, INodeOpen
             handle = b;
             return e;
         }
-        handle = new Handle(this);
+        handle = OnFlush is { } flush ? new FlushingHandle(flush) : new Handle(this);
         return Errno.Ok;
+    }
+
+    private sealed class FlushingHandle(Func<Errno> flush) : FileHandle
+    {
+        public override Errno Flush(RequestContext ctx) => flush();
     }
 
     private sealed class Handle(TestFile file) : FileHandle

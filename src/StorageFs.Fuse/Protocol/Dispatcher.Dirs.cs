@@ -16,10 +16,13 @@ internal sealed partial class Dispatcher
         Errno err = Resolve(r.NodeId, out Node? node);
         if (err != Errno.Ok)
             return err;
-        var dir = new DirHandle(node!);
+        var dir = DirHandle.Rent(node!);
         err = Snapshot(dir, r.Context);
         if (err != Errno.Ok)
+        {
+            dir.Return();
             return err;
+        }
         ref var o = ref Out<Wire.FuseOpenOut>(reply);
         o.Fh = _dirs.Add(dir);
         length = Unsafe.SizeOf<Wire.FuseOpenOut>();
@@ -61,13 +64,17 @@ internal sealed partial class Dispatcher
             for (long index = (long)Math.Min(i.Offset, (ulong)dir.Entries.Count); index < dir.Entries.Count; index++)
             {
                 DirEntry e = dir.Entries[(int)index];
-                int nameLen = Encoding.UTF8.GetByteCount(e.Name);
                 int head = plus ? EntryOutSize + DirentSize : DirentSize;
-                int recLen = (head + nameLen + 7) & ~7;
-                if (pos + recLen > outBuf.Length)
+                Span<byte> rest = outBuf[pos..];
+                // One UTF-8 pass when the name fits however it encodes (3 bytes per UTF-16 unit at most).
+                if (rest.Length < head + e.Name.Length * 3 + 7
+                    && pos + ((head + Encoding.UTF8.GetByteCount(e.Name) + 7) & ~7) > outBuf.Length)
                     break;
-                Span<byte> rec = outBuf.Slice(pos, recLen);
-                rec.Clear();
+                int nameLen = Encoding.UTF8.GetBytes(e.Name, rest[head..]);
+                int recLen = (head + nameLen + 7) & ~7;
+                Span<byte> rec = rest[..recLen];
+                rec[..head].Clear();
+                rec[(head + nameLen)..].Clear(); // the padding
                 uint mode = e.Mode;
                 ulong ino = e.Ino;
                 if (plus)
@@ -114,7 +121,7 @@ internal sealed partial class Dispatcher
     internal Errno Releasedir(in Request r, out int length)
     {
         length = 0;
-        _dirs.Remove(r.Read<Wire.FuseReleaseIn>().Fh);
+        _dirs.Remove(r.Read<Wire.FuseReleaseIn>().Fh)?.Return();
         return Errno.Ok;
     }
 

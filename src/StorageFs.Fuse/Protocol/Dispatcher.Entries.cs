@@ -163,6 +163,8 @@ internal sealed partial class Dispatcher
             valid, s.Size, s.Mode, s.Uid, s.Gid,
             (valid & SetattrValid.AtimeNow) != 0 ? now : FromUnix(s.Atime, s.AtimeNsec),
             (valid & SetattrValid.MtimeNow) != 0 ? now : FromUnix(s.Mtime, s.MtimeNsec));
+        if (KillprivV2)
+            request = WithKilledSuidSgid(node, r.Context, request);
         FileHandle? handle = (valid & SetattrValid.Fh) != 0 ? _files.Get(s.Fh)?.Handle : null;
 
         ref var o = ref Out<Wire.FuseAttrOut>(reply);

@@ -160,7 +160,7 @@ internal sealed partial class Dispatcher
     private const InitFlags Wanted =
         InitFlags.AsyncRead | InitFlags.AtomicOTrunc | InitFlags.BigWrites | InitFlags.AutoInvalData |
         InitFlags.AsyncDio | InitFlags.ParallelDirops | InitFlags.MaxPages | InitFlags.InitExt |
-        InitFlags.DirectIoAllowMmap;
+        InitFlags.DirectIoAllowMmap | InitFlags.HandleKillprivV2;
 
     internal Errno Init(in Request r, Span<byte> reply, out int length)
     {

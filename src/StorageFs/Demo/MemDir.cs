@@ -17,15 +17,21 @@ internal class MemDir(uint mode, uint uid, uint gid)
     private readonly Dictionary<string, Node> _children = new(StringComparer.Ordinal);
     private readonly long _order = Interlocked.Increment(ref s_order);
 
+    // Subdirectories among the children, counted when first asked after a change (-1): a
+    // GETATTR of a 10,000-entry directory should not walk it (perf, bench/run readdir).
+    private int _subdirs = -1;
+
     protected override uint LinkCount
     {
         get
         {
             // POSIX: "." plus the entry in the parent, plus each subdirectory's "..".
-            uint dirs = 0;
-            foreach (var c in _children.Values)
-                dirs += c is MemDir or HostDir ? 1u : 0u;
-            return 2 + dirs;
+            lock (Gate)
+            {
+                if (_subdirs < 0)
+                    _subdirs = _children.Values.Count(c => c is MemDir or HostDir);
+                return 2 + (uint)_subdirs;
+            }
         }
     }
 
@@ -42,7 +48,10 @@ internal class MemDir(uint mode, uint uid, uint gid)
     public void Add(string name, Node child)
     {
         lock (Gate)
+        {
             _children[name] = child;
+            _subdirs = -1;
+        }
     }
 
     public Errno Lookup(RequestContext ctx, string name, out Node? child)
@@ -55,6 +64,7 @@ internal class MemDir(uint mode, uint uid, uint gid)
     {
         lock (Gate)
         {
+            entries.EnsureCapacity(entries.Count + _children.Count);
             foreach (var (name, node) in _children)
                 entries.Add(new DirEntry(name, node is MemNode m ? m.Mode : S_IFREG, node));
         }
@@ -67,6 +77,7 @@ internal class MemDir(uint mode, uint uid, uint gid)
         {
             if (!_children.TryAdd(name, node))
                 return Errno.EEXIST;
+            _subdirs = -1;
         }
         Touch();
         return Errno.Ok;
@@ -142,6 +153,7 @@ internal class MemDir(uint mode, uint uid, uint gid)
             if (d.Count > 0)
                 return Errno.ENOTEMPTY;
             _children.Remove(name);
+            _subdirs = -1;
         }
         Touch();
         return Errno.Ok;
@@ -167,6 +179,7 @@ internal class MemDir(uint mode, uint uid, uint gid)
                     return Errno.ENOENT;
                 _children[name] = existing!;
                 to._children[newName] = node;
+                _subdirs = to._subdirs = -1;
                 return Errno.Ok;
             }
             if (exists)
@@ -184,6 +197,7 @@ internal class MemDir(uint mode, uint uid, uint gid)
             }
             _children.Remove(name);
             to._children[newName] = node;
+            _subdirs = to._subdirs = -1;
         }
         Touch();
         to.Touch();

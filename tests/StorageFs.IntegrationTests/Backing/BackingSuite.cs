@@ -9,7 +9,7 @@ namespace StorageFs.IntegrationTests.Backing;
 public abstract class BackingSuite(DemoMount mount, bool passthrough)
 {
     /// <summary>Trace lines of data requests (Dispatcher: "{Op} unique={Unique} node=…").</summary>
-    private const string ReadTrace = " READ unique=", WriteTrace = " WRITE unique=";
+    private const string ReadTrace = " READ unique=", WriteTrace = " WRITE unique=", GetxattrTrace = " GETXATTR unique=";
 
     protected DemoMount Mount { get; } = mount;
 
@@ -193,5 +193,55 @@ public abstract class BackingSuite(DemoMount mount, bool passthrough)
             Assert.True(newReads == 0 && newWrites == 0, counts);
         else
             Assert.True(newReads > 0 && newWrites > 0, counts);
+    }
+
+    [Fact]
+    public void Writes_DoNotAskTheDaemonForXattrsEachTime()
+    {
+        // Without FUSE_HANDLE_KILLPRIV_V2 the kernel sends GETXATTR security.capability before
+        // every write (file_remove_privs); with it the inode is marked S_NOSEC after the first.
+        Mount.Ok("""dd if=/dev/zero of="$M/backing/nosec" bs=1M count=1 status=none""");
+        int before = Mount.Daemon.CountLogLines(GetxattrTrace);
+
+        Mount.Ok("""dd if=/dev/zero of="$M/backing/nosec" bs=1M count=16 conv=notrunc status=none""");
+
+        int asked = Mount.Daemon.CountLogLines(GetxattrTrace) - before;
+        Assert.True(asked <= 1, $"{asked} GETXATTR requests for 16 writes (passthrough {passthrough})");
+    }
+
+    [Theory]
+    [InlineData("write", "6777", "777")]
+    [InlineData("truncate", "6777", "777")]
+    [InlineData("write", "6767", "2767")] // the group may not execute: set-group-ID stays (VFS rule)
+    public void SetUserAndGroupId_AreDropped_WhenAnotherUserModifiesTheFile(string change, string mode, string expected)
+    {
+        // The daemon is told (or, through passthrough, decides at open) and drops the bits, as
+        // the VFS does for a writer without CAP_FSETID. The file is root's and writable by all.
+        string file = $"sxid-{mode}-{change}";
+        string command = change == "write"
+            ? $"printf x | dd of=\"$M/backing/{file}\" conv=notrunc status=none"
+            : $"truncate -s 1 \"$M/backing/{file}\"";
+        string result = Mount.Ok($"""
+            chmod o+x "$(dirname "$M")"
+            printf data > "$H/{file}"
+            chmod {mode} "$H/{file}"
+            M="$M" setpriv --reuid=65534 --regid=65534 --clear-groups sh -c '{command}'
+            stat -c %a "$H/{file}"
+            """);
+
+        Assert.Equal(expected + "\n", result);
+    }
+
+    [Fact]
+    public void SetUserId_Stays_WhenRootWrites()
+    {
+        string result = Mount.Ok("""
+            printf data > "$H/sxid-root"
+            chmod 4755 "$H/sxid-root"
+            printf x | dd of="$M/backing/sxid-root" conv=notrunc status=none
+            stat -c %a "$H/sxid-root"
+            """);
+
+        Assert.Equal("4755\n", result);
     }
 }
