@@ -68,6 +68,34 @@ public sealed class BackendRegistryTests
     }
 
     [Fact]
+    public void EveryRegisteredBackend_DeclaresExactlyWhatItImplements()
+    {
+        var table = BackendRegistry.Create();
+        foreach (var caps in table.PoolCapabilities)
+        {
+            var backend = table.Get(caps.Type);
+            var implemented = Implemented(backend.GetType(), typeof(IPoolBackend));
+            foreach (var (op, method) in PoolMethods)
+            {
+                Assert.True(caps.Supports(op) == implemented.Contains(method), $"{caps.Type}: {op} vs {method}");
+            }
+        }
+    }
+
+    [Fact]
+    public void EveryRegisteredBackend_ButDir_AnswersItsOwnAvailability()
+    {
+        var table = BackendRegistry.Create();
+        foreach (var caps in table.PoolCapabilities.Where(c => c.Type != PoolType.Dir))
+        {
+            var backend = table.Get(caps.Type);
+            Assert.Contains("Availability", Implemented(backend.GetType(), typeof(IPoolBackend)));
+            Assert.Equal(StorageFs.Backends.Tools.HostSupport.For(caps.Type), backend.Availability());
+        }
+        Assert.Equal(BackendAvailability.Full(PoolType.Dir), table.Get(PoolType.Dir).Availability());
+    }
+
+    [Fact]
     public void DirFsPoolBackend_DeclaresExactlyWhatItImplements()
     {
         var implemented = Implemented(typeof(DirFsPoolBackend), typeof(IFsPoolBackend));
@@ -78,10 +106,10 @@ public sealed class BackendRegistryTests
     }
 
     [Fact]
-    public void DirPool_CreatesRawQcow2AndDir_DefaultRaw_EveryWipeAlgorithm()
+    public void DirPool_CreatesRawQcow2DirPloopAndTheQemuImgFormats_DefaultRaw_EveryWipeAlgorithm()
     {
         var caps = DirPoolCapabilities.Value;
-        Assert.Equal(["raw", "qcow2", "dir"], caps.VolumeFormats);
+        Assert.Equal(["raw", "qcow2", "dir", "ploop", "vmdk", "vdi", "vpc", "qed", "qcow"], caps.VolumeFormats);
         Assert.Equal("raw", caps.DefaultVolumeFormat);
         Assert.Equal(Enum.GetValues<WipeAlgorithm>(), caps.WipeAlgorithms);
         Assert.True(caps.TargetIsDirectory);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Serilog;
+using StorageFs.Backends.Ploop;
 using StorageFs.Backends.QemuImg;
 using StorageFs.Core;
 using StorageFs.Core.Backend;
@@ -11,7 +12,9 @@ namespace StorageFs.Backends.Dir;
 /// The <c>dir</c> pool: a host directory whose entries are volumes (libvirt's
 /// <c>virStorageBackendDirectory</c>, src/storage/storage_backend_fs.c, with the local helpers
 /// of src/storage/storage_util.c). Raw volumes are made natively; qcow2 creation, conversion
-/// and resize run qemu-img with the argv libvirt builds (<see cref="QemuImgCommandBuilder"/>);
+/// and resize run qemu-img with the argv libvirt builds (<see cref="QemuImgCommandBuilder"/>),
+/// as does creation in the other qemu-img formats (vmdk, vdi, vpc, qed, qcow); ploop volumes
+/// (a directory with root.hds and DiskDescriptor.xml) are written natively (<see cref="PloopVolumes"/>);
 /// files dropped in by other tools are probed by their header. No operation follows a symlink
 /// out of the pool, and every new file is opened O_EXCL|O_NOFOLLOW. Stateless and thread-safe.
 /// </summary>
@@ -65,6 +68,20 @@ public sealed class DirPoolBackend : IPoolBackend
                 problems.Add($"volume '{name}': {e.Message}");
             }
         }
+        foreach (var vol in volumes)
+        {
+            if (vol.Type == VolumeType.Dir && vol.Target.Path is { } dir && PloopVolumes.IsPloopDirectory(dir))
+            {
+                try
+                {
+                    PloopVolumes.Describe(vol);
+                }
+                catch (StorageException e)
+                {
+                    problems.Add($"volume '{vol.Name}': {e.Message}");
+                }
+            }
+        }
         foreach (var problem in problems)
         {
             _log.Warning("Pool {Pool}: {Problem}", pool.Name, problem);
@@ -79,12 +96,21 @@ public sealed class DirPoolBackend : IPoolBackend
         {
             throw StorageErrors.ConfigUnsupported("encrypted volumes are not supported by StorageFs");
         }
+        if (volume.Target.Format == "ploop")
+        {
+            PloopVolumes.CheckCreate(volume);
+        }
         var path = VolumeFiles.PathOf(pool, volume.Name);
         if (LocalNative.Stat(path, noFollow: true) is not null)
         {
             throw StorageErrors.OperationInvalid($"volume target path '{path}' already exists");
         }
-        volume.Type = volume.Target.Format == "dir" ? VolumeType.Dir : VolumeType.File;
+        volume.Type = volume.Target.Format switch
+        {
+            "dir" => VolumeType.Dir,
+            "ploop" => VolumeType.Ploop,
+            _ => VolumeType.File,
+        };
         volume.Target.Path = path;
         volume.Key = path;
     }
@@ -102,6 +128,9 @@ public sealed class DirPoolBackend : IPoolBackend
         }
         switch (format)
         {
+            case "ploop":
+                PloopVolumes.Create(path, volume, progress);
+                return;
             case "dir":
                 LocalDirectories.Create(path, volume.Target.Permissions, RawFiles.DefaultVolumeMode);
                 return;
@@ -133,8 +162,21 @@ public sealed class DirPoolBackend : IPoolBackend
         VolumeDefinition source, VolumeCreateFlags flags, IOperationProgress progress, CancellationToken cancellation)
     {
         var path = VolumeFiles.OwnPath(pool, volume);
+        bool fromPloop = PloopVolumes.IsPloop(source);
+        if (fromPloop || volume.Target.Format == "ploop")
+        {
+            if (!fromPloop || volume.Target.Format is not ("ploop" or null))
+            {
+                throw StorageErrors.ConfigUnsupported("a ploop volume can only be copied to and from another ploop volume");
+            }
+            volume.Type = VolumeType.Ploop;
+            volume.Target.Format = "ploop";
+            PloopVolumes.Clone(VolumeFiles.OwnPath(sourcePool, source), path, volume, progress, cancellation);
+            return;
+        }
         var input = VolumeFiles.DataPath(sourcePool, source, "copied");
-        var inFormat = source.Target.Format ?? "raw";
+        // A block volume's format is its partition type (none, linux…); its bytes are raw.
+        var inFormat = source.Type == VolumeType.Block ? "raw" : source.Target.Format ?? "raw";
         var outFormat = volume.Target.Format ?? "raw";
         if (inFormat is "dir" or "none" || outFormat == "dir")
         {
@@ -175,6 +217,11 @@ public sealed class DirPoolBackend : IPoolBackend
     public void DeleteVolume(PoolDefinition pool, VolumeDefinition volume)
     {
         var path = VolumeFiles.OwnPath(pool, volume);
+        if (IsPloop(pool, volume))
+        {
+            PloopVolumes.Delete(path);
+            return;
+        }
         var st = LocalNative.Stat(path, noFollow: true)
             ?? throw StorageErrors.System(LocalNative.ENOENT, $"cannot unlink file '{path}'");
         if (st.IsDirectory)
@@ -190,6 +237,11 @@ public sealed class DirPoolBackend : IPoolBackend
     /// <inheritdoc/>
     public void ResizeVolume(PoolDefinition pool, VolumeDefinition volume, ulong capacity, VolumeResizeFlags flags)
     {
+        if (IsPloop(pool, volume))
+        {
+            PloopVolumes.Resize(VolumeFiles.OwnPath(pool, volume), volume.Name, capacity, flags);
+            return;
+        }
         var path = VolumeFiles.DataPath(pool, volume, "resized");
         bool allocate = (flags & VolumeResizeFlags.Allocate) != 0;
         switch (volume.Target.Format ?? "raw")
@@ -219,6 +271,11 @@ public sealed class DirPoolBackend : IPoolBackend
     public void WipeVolume(PoolDefinition pool, VolumeDefinition volume, WipeAlgorithm algorithm,
         IOperationProgress progress, CancellationToken cancellation)
     {
+        if (IsPloop(pool, volume))
+        {
+            PloopVolumes.Wipe(VolumeFiles.OwnPath(pool, volume), volume.Name, algorithm, progress, cancellation);
+            return;
+        }
         if (volume.Type == VolumeType.Dir)
         {
             throw StorageErrors.ArgumentUnsupported($"cannot wipe directory volume '{volume.Name}'");
@@ -229,6 +286,10 @@ public sealed class DirPoolBackend : IPoolBackend
     /// <inheritdoc/>
     public Stream OpenVolume(PoolDefinition pool, VolumeDefinition volume, VolumeAccessMode mode)
     {
+        if (IsPloop(pool, volume))
+        {
+            return PloopVolumes.Open(VolumeFiles.OwnPath(pool, volume), volume.Name, mode);
+        }
         var path = VolumeFiles.DataPath(pool, volume, mode == VolumeAccessMode.Write ? "written" : "read");
         var handle = LocalNative.Open(path,
             (mode == VolumeAccessMode.Write ? LocalNative.O_RDWR : LocalNative.O_RDONLY) | LocalNative.O_NOFOLLOW, 0,
@@ -249,7 +310,20 @@ public sealed class DirPoolBackend : IPoolBackend
     }
 
     /// <inheritdoc/>
-    public void RefreshVolume(PoolDefinition pool, VolumeDefinition volume) => VolumeFiles.Refresh(pool, volume, _qemuImg);
+    public void RefreshVolume(PoolDefinition pool, VolumeDefinition volume)
+    {
+        if (IsPloop(pool, volume))
+        {
+            volume.Target.Path ??= VolumeFiles.OwnPath(pool, volume);
+            volume.Key = volume.Target.Path;
+            PloopVolumes.Describe(volume);
+            return;
+        }
+        VolumeFiles.Refresh(pool, volume, _qemuImg);
+    }
+
+    private static bool IsPloop(PoolDefinition pool, VolumeDefinition volume) =>
+        PloopVolumes.IsPloop(volume) || PloopVolumes.IsPloopDirectory(VolumeFiles.OwnPath(pool, volume));
 
     private static string Target(PoolDefinition pool) =>
         pool.Target.Path ?? throw StorageErrors.Internal($"pool '{pool.Name}' has no target path");

@@ -7,7 +7,8 @@ namespace StorageFs.Backends.Dir;
 /// <summary>
 /// Native raw-file work of libvirt's storage_util.c: create (<c>createRawFile</c>: O_EXCL,
 /// fallocate the allocation or write zeros, ftruncate to the capacity, fsync), sparse-aware
-/// copy (<c>virStorageBackendCopyToFD</c>: skip holes and all-zero blocks), resize
+/// copy (<c>virStorageBackendCopyToFD</c>: skip holes and all-zero blocks; from a file or a block
+/// device), resize
 /// (<c>virStorageFileResize</c>: ftruncate, fallocate with --allocate). Every file is opened
 /// with O_NOFOLLOW.
 /// </summary>
@@ -89,7 +90,10 @@ internal static class RawFiles
         using var output = CreateExclusive(target, perms);
         try
         {
-            long length = RandomAccess.GetLength(input);
+            // A block device source (a partition, LV or LUN cloned into a file pool) has no
+            // st_size and no SEEK_DATA: its size comes from BLKGETSIZE64 and all of it is data.
+            bool block = LocalNative.Stat(input, source).IsBlockDevice;
+            long length = block ? (long)Tools.BlockDevice.SizeOf(input, source) : RandomAccess.GetLength(input);
             progress.SetTotal((ulong)length);
             if (reflink)
             {
@@ -101,15 +105,22 @@ internal static class RawFiles
             }
             else
             {
-                CopyData(input, output, length, sparse, progress, cancellation);
+                CopyData(input, output, length, sparse, block, progress, cancellation);
             }
             if ((long)capacity > length)
             {
                 RandomAccess.SetLength(output, (long)capacity);
             }
-            if (!sparse)
+            // A fully allocated copy: fill the holes a plain copy left. A reflinked copy is the
+            // source's extents, shared: only the tail past the source's end is allocated, as
+            // libvirt's createRawFile does after FICLONE. (xfs's FICLONE does not share a
+            // preallocated source's unwritten extents, so a fallocate over the clone allocated
+            // all of it again: a 32 MiB clone cost 32 MiB, seen on Linux 6.18.)
+            long from = reflink ? length : 0;
+            long to = Math.Max(length, (long)capacity);
+            if (!sparse && to > from)
             {
-                Allocate(output, target, 0, Math.Max(length, (long)capacity), NullProgress.Instance, cancellation);
+                Allocate(output, target, from, to - from, NullProgress.Instance, cancellation);
             }
             LocalNative.DataSync(output, target);
             progress.Report((ulong)length);
@@ -122,7 +133,7 @@ internal static class RawFiles
         }
     }
 
-    private static void CopyData(SafeFileHandle input, SafeFileHandle output, long length, bool sparse,
+    private static void CopyData(SafeFileHandle input, SafeFileHandle output, long length, bool sparse, bool block,
         IOperationProgress progress, CancellationToken cancellation)
     {
         var buffer = new byte[ChunkBytes];
@@ -130,12 +141,12 @@ internal static class RawFiles
         long offset = 0;
         while (offset < length)
         {
-            long data = LocalNative.NextData(input, offset);
+            long data = block ? offset : LocalNative.NextData(input, offset);
             if (data < 0 || data >= length)
             {
                 break;
             }
-            long hole = Math.Min(LocalNative.NextHole(input, data), length);
+            long hole = block ? length : Math.Min(LocalNative.NextHole(input, data), length);
             for (long at = data; at < hole;)
             {
                 cancellation.ThrowIfCancellationRequested();
@@ -157,7 +168,8 @@ internal static class RawFiles
         }
     }
 
-    // posix_fallocate semantics: fallocate(0), or write zeros where the file system cannot.
+    // posix_fallocate semantics: fallocate(0), or, where the file system cannot, zeros written
+    // into the holes of the range only (glibc's fallback likewise never overwrites data).
     private static void Allocate(SafeFileHandle handle, string path, long offset, long length,
         IOperationProgress progress, CancellationToken cancellation)
     {
@@ -172,12 +184,26 @@ internal static class RawFiles
             throw StorageErrors.System(errno, $"cannot allocate {length} bytes in file '{path}'");
         }
         var zeros = new byte[ChunkBytes];
-        for (long at = offset; at < offset + length; at += zeros.Length)
+        long end = offset + length;
+        for (long at = offset; at < end;)
         {
-            cancellation.ThrowIfCancellationRequested();
-            int n = (int)Math.Min(zeros.Length, offset + length - at);
-            RandomAccess.Write(handle, zeros.AsSpan(0, n), at);
-            progress.Report((ulong)(at + n));
+            long size = RandomAccess.GetLength(handle);
+            long hole = at < size ? LocalNative.NextHole(handle, at) : at; // end of file counts as a hole
+            if (hole >= end)
+            {
+                break;
+            }
+            long data = hole < size ? LocalNative.NextData(handle, hole) : -1;
+            long holeEnd = data < 0 ? end : Math.Min(data, end);
+            for (long z = hole; z < holeEnd;)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                int n = (int)Math.Min(zeros.Length, holeEnd - z);
+                RandomAccess.Write(handle, zeros.AsSpan(0, n), z);
+                z += n;
+                progress.Report((ulong)z);
+            }
+            at = Math.Max(holeEnd, hole + 1);
         }
     }
 }

@@ -36,6 +36,9 @@ public sealed class DiskPoolBackend : IPoolBackend
     public PoolBackendCapabilities Capabilities => DiskPoolCapabilities.Value;
 
     /// <inheritdoc/>
+    public BackendAvailability Availability() => HostSupport.For(PoolType.Disk);
+
+    /// <inheritdoc/>
     public bool CheckActive(PoolDefinition pool)
     {
         ArgumentNullException.ThrowIfNull(pool);

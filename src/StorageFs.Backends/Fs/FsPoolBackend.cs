@@ -31,6 +31,16 @@ public sealed class FsPoolBackend : IPoolBackend
     public PoolBackendCapabilities Capabilities => FsPoolCapabilities.Value;
 
     /// <inheritdoc/>
+    public BackendAvailability Availability() => HostSupport.For(PoolType.Fs);
+
+    /// <inheritdoc/>
+    public BackendAvailability Availability(PoolDefinition pool)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        return HostSupport.ForFs(pool.Source.Format);
+    }
+
+    /// <inheritdoc/>
     public bool CheckActive(PoolDefinition pool) => PoolMounts.IsMounted(pool);
 
     /// <inheritdoc/>

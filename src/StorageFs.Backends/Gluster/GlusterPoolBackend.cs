@@ -39,6 +39,9 @@ public sealed class GlusterPoolBackend : IPoolBackend
     /// <inheritdoc/>
     public PoolBackendCapabilities Capabilities => GlusterPoolCapabilities.Value;
 
+    /// <inheritdoc/>
+    public BackendAvailability Availability() => HostSupport.For(PoolType.Gluster);
+
     /// <summary>The glusterfs mount argv of a pool: <c>mount -t glusterfs HOST:/VOLUME MOUNTPOINT</c>.</summary>
     public IReadOnlyList<string> MountCommand(PoolDefinition pool) =>
         ["mount", "-o", MountCommands.DefaultOptions, "-t", "glusterfs", $"{Host(pool).Name}:/{Volume(pool)}", MountPoint(pool)];

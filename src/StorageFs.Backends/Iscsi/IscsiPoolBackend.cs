@@ -39,6 +39,9 @@ public sealed class IscsiPoolBackend : IPoolBackend
     public PoolBackendCapabilities Capabilities => IscsiPoolCapabilities.Value;
 
     /// <inheritdoc/>
+    public BackendAvailability Availability() => HostSupport.For(PoolType.Iscsi);
+
+    /// <inheritdoc/>
     public bool CheckActive(PoolDefinition pool) => Session(pool) is not null;
 
     /// <inheritdoc/>

@@ -34,6 +34,9 @@ public sealed class IscsiDirectPoolBackend : IPoolBackend
     public PoolBackendCapabilities Capabilities => IscsiDirectPoolCapabilities.Value;
 
     /// <inheritdoc/>
+    public BackendAvailability Availability() => HostSupport.For(PoolType.IscsiDirect);
+
+    /// <inheritdoc/>
     public bool CheckActive(PoolDefinition pool)
     {
         try

@@ -33,6 +33,9 @@ public sealed class LogicalPoolBackend : IPoolBackend
     /// <inheritdoc/>
     public PoolBackendCapabilities Capabilities => LogicalPoolCapabilities.Value;
 
+    /// <inheritdoc/>
+    public BackendAvailability Availability() => HostSupport.For(PoolType.Logical);
+
     /// <summary>The LVM command lines this backend runs.</summary>
     public LvmCommands Commands => _lvm;
 

@@ -19,6 +19,9 @@ public sealed class MpathPoolBackend(HostRoot? root = null) : IPoolBackend
     public PoolBackendCapabilities Capabilities => MpathPoolCapabilities.Value;
 
     /// <inheritdoc/>
+    public BackendAvailability Availability() => HostSupport.For(PoolType.Mpath);
+
+    /// <inheritdoc/>
     public bool CheckActive(PoolDefinition pool) => Directory.Exists(_root.SysPath("class", "misc", "device-mapper"));
 
     /// <inheritdoc/>

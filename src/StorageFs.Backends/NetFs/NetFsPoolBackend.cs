@@ -30,6 +30,16 @@ public sealed class NetFsPoolBackend : IPoolBackend
     public PoolBackendCapabilities Capabilities => NetFsPoolCapabilities.Value;
 
     /// <inheritdoc/>
+    public BackendAvailability Availability() => HostSupport.For(PoolType.NetFs);
+
+    /// <inheritdoc/>
+    public BackendAvailability Availability(PoolDefinition pool)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        return HostSupport.ForNetFs(pool.Source.Format);
+    }
+
+    /// <inheritdoc/>
     public bool CheckActive(PoolDefinition pool) => PoolMounts.IsMounted(pool);
 
     /// <inheritdoc/>

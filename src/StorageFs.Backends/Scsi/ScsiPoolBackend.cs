@@ -33,6 +33,9 @@ public sealed class ScsiPoolBackend : IPoolBackend
     public PoolBackendCapabilities Capabilities => ScsiPoolCapabilities.Value;
 
     /// <inheritdoc/>
+    public BackendAvailability Availability() => HostSupport.For(PoolType.Scsi);
+
+    /// <inheritdoc/>
     public bool CheckActive(PoolDefinition pool) => ScsiHosts.Find(_root, Adapter(pool)) is not null;
 
     /// <inheritdoc/>

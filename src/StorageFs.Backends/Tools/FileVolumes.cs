@@ -1,6 +1,5 @@
 using Serilog;
 using StorageFs.Backends.Dir;
-using StorageFs.Backends.Ploop;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
 
@@ -10,10 +9,8 @@ namespace StorageFs.Backends.Tools;
 /// The volume half of the pools whose volumes are files in a directory — fs and netfs, as in
 /// libvirt where both share the dir backend's callbacks (src/storage/storage_backend_fs.c). It
 /// is the dir backend's code, reached by delegation so fs and netfs behave exactly as dir
-/// does once their file system is mounted, plus two things the dir backend does not do (yet):
-/// ploop volumes written natively (<see cref="PloopVolumes"/>) and the other image formats
-/// qemu-img creates (vmdk, vdi, vpc, qed, qcow), which go through the dir backend's qemu-img
-/// path with libvirt's argv.
+/// does once their file system is mounted (ploop volumes and the other qemu-img formats
+/// included).
 /// </summary>
 public sealed class FileVolumes
 {
@@ -31,18 +28,14 @@ public sealed class FileVolumes
          PoolOperations.ResizeVolume | PoolOperations.WipeVolume | PoolOperations.UploadVolume |
          PoolOperations.DownloadVolume | PoolOperations.RefreshVolume);
 
-    /// <summary>Formats created beyond the dir backend's: ploop natively, the rest with qemu-img.</summary>
-    public static IReadOnlyList<string> ExtraFormats { get; } = ["ploop", "vmdk", "vdi", "vpc", "qed", "qcow"];
-
     /// <summary>The dir backend's capabilities with <paramref name="type"/>, its own lifecycle
-    /// <paramref name="lifecycle"/> and build flags, and the extra formats.</summary>
+    /// <paramref name="lifecycle"/> and build flags.</summary>
     public static PoolBackendCapabilities CapabilitiesFor(PoolType type, PoolOperations lifecycle, PoolBuildFlags buildFlags) =>
         DirPoolCapabilities.Value with
         {
             Type = type,
             Operations = VolumeOperations | PoolOperations.Refresh | lifecycle,
             BuildFlags = buildFlags,
-            VolumeFormats = [.. DirPoolCapabilities.Value.VolumeFormats.Union(ExtraFormats, StringComparer.Ordinal)],
         };
 
     /// <summary>mkdir of the target with its permissions (virStorageBackendBuildLocal).</summary>
@@ -51,135 +44,37 @@ public sealed class FileVolumes
     /// <summary>rmdir of the target.</summary>
     public void DeleteTarget(PoolDefinition pool) => _dir.Delete(pool);
 
-    /// <summary>Sizes from statvfs of the target and every entry as a volume; directories holding
-    /// root.hds and DiskDescriptor.xml are ploop volumes.</summary>
-    public PoolRefreshResult Refresh(PoolDefinition pool, CancellationToken cancellation)
-    {
-        var result = _dir.Refresh(pool, cancellation);
-        var problems = result.Problems.ToList();
-        foreach (var vol in result.Volumes)
-        {
-            if (vol.Type == VolumeType.Dir && vol.Target.Path is { } dir && PloopVolumes.IsPloopDirectory(dir))
-            {
-                try
-                {
-                    PloopVolumes.Describe(vol);
-                }
-                catch (Core.StorageException e)
-                {
-                    problems.Add($"volume '{vol.Name}': {e.Message}");
-                }
-            }
-        }
-        return result with { Problems = problems };
-    }
+    /// <summary>Sizes from statvfs of the target and every entry as a volume.</summary>
+    public PoolRefreshResult Refresh(PoolDefinition pool, CancellationToken cancellation) => _dir.Refresh(pool, cancellation);
 
     /// <inheritdoc cref="IPoolBackend.CreateVolume"/>
-    public void CreateVolume(PoolDefinition pool, VolumeDefinition volume)
-    {
-        ArgumentNullException.ThrowIfNull(volume);
-        if (volume.Target.Format == "ploop")
-        {
-            PloopVolumes.CheckCreate(volume);
-        }
-        _dir.CreateVolume(pool, volume);
-        if (volume.Target.Format == "ploop")
-        {
-            volume.Type = VolumeType.Ploop;
-        }
-    }
+    public void CreateVolume(PoolDefinition pool, VolumeDefinition volume) => _dir.CreateVolume(pool, volume);
 
     /// <inheritdoc cref="IPoolBackend.BuildVolume"/>
     public void BuildVolume(PoolDefinition pool, VolumeDefinition volume, VolumeCreateFlags flags,
-        IOperationProgress progress, CancellationToken cancellation)
-    {
-        ArgumentNullException.ThrowIfNull(volume);
-        if (volume.Target.Format == "ploop")
-        {
-            if ((flags & VolumeCreateFlags.PreallocMetadata) != 0)
-            {
-                throw StorageErrors.ConfigUnsupported("metadata preallocation only available with qcow2");
-            }
-            PloopVolumes.Create(VolumeFiles.OwnPath(pool, volume), volume, progress);
-            return;
-        }
+        IOperationProgress progress, CancellationToken cancellation) =>
         _dir.BuildVolume(pool, volume, flags, progress, cancellation);
-    }
 
     /// <inheritdoc cref="IPoolBackend.CloneVolume"/>
     public void CloneVolume(PoolDefinition pool, VolumeDefinition volume, PoolDefinition sourcePool, VolumeDefinition source,
-        VolumeCreateFlags flags, IOperationProgress progress, CancellationToken cancellation)
-    {
-        ArgumentNullException.ThrowIfNull(volume);
-        ArgumentNullException.ThrowIfNull(source);
-        bool fromPloop = PloopVolumes.IsPloop(source);
-        if (fromPloop || volume.Target.Format == "ploop")
-        {
-            if (!fromPloop || volume.Target.Format is not ("ploop" or null))
-            {
-                throw StorageErrors.ConfigUnsupported("a ploop volume can only be copied to and from another ploop volume");
-            }
-            volume.Type = VolumeType.Ploop;
-            volume.Target.Format = "ploop";
-            PloopVolumes.Clone(VolumeFiles.OwnPath(sourcePool, source), VolumeFiles.OwnPath(pool, volume), volume, progress, cancellation);
-            return;
-        }
+        VolumeCreateFlags flags, IOperationProgress progress, CancellationToken cancellation) =>
         _dir.CloneVolume(pool, volume, sourcePool, source, flags, progress, cancellation);
-    }
 
     /// <inheritdoc cref="IPoolBackend.DeleteVolume"/>
-    public void DeleteVolume(PoolDefinition pool, VolumeDefinition volume)
-    {
-        if (IsPloop(pool, volume))
-        {
-            PloopVolumes.Delete(VolumeFiles.OwnPath(pool, volume));
-            return;
-        }
-        _dir.DeleteVolume(pool, volume);
-    }
+    public void DeleteVolume(PoolDefinition pool, VolumeDefinition volume) => _dir.DeleteVolume(pool, volume);
 
     /// <inheritdoc cref="IPoolBackend.ResizeVolume"/>
-    public void ResizeVolume(PoolDefinition pool, VolumeDefinition volume, ulong capacity, VolumeResizeFlags flags)
-    {
-        if (IsPloop(pool, volume))
-        {
-            PloopVolumes.Resize(VolumeFiles.OwnPath(pool, volume), volume.Name, capacity, flags);
-            return;
-        }
+    public void ResizeVolume(PoolDefinition pool, VolumeDefinition volume, ulong capacity, VolumeResizeFlags flags) =>
         _dir.ResizeVolume(pool, volume, capacity, flags);
-    }
 
     /// <inheritdoc cref="IPoolBackend.WipeVolume"/>
     public void WipeVolume(PoolDefinition pool, VolumeDefinition volume, WipeAlgorithm algorithm,
-        IOperationProgress progress, CancellationToken cancellation)
-    {
-        if (IsPloop(pool, volume))
-        {
-            PloopVolumes.Wipe(VolumeFiles.OwnPath(pool, volume), volume.Name, algorithm, progress, cancellation);
-            return;
-        }
+        IOperationProgress progress, CancellationToken cancellation) =>
         _dir.WipeVolume(pool, volume, algorithm, progress, cancellation);
-    }
 
     /// <inheritdoc cref="IPoolBackend.OpenVolume"/>
-    public Stream OpenVolume(PoolDefinition pool, VolumeDefinition volume, VolumeAccessMode mode) =>
-        IsPloop(pool, volume)
-            ? PloopVolumes.Open(VolumeFiles.OwnPath(pool, volume), volume.Name, mode)
-            : _dir.OpenVolume(pool, volume, mode);
+    public Stream OpenVolume(PoolDefinition pool, VolumeDefinition volume, VolumeAccessMode mode) => _dir.OpenVolume(pool, volume, mode);
 
     /// <inheritdoc cref="IPoolBackend.RefreshVolume"/>
-    public void RefreshVolume(PoolDefinition pool, VolumeDefinition volume)
-    {
-        if (IsPloop(pool, volume))
-        {
-            volume.Target.Path ??= VolumeFiles.OwnPath(pool, volume);
-            volume.Key = volume.Target.Path;
-            PloopVolumes.Describe(volume);
-            return;
-        }
-        _dir.RefreshVolume(pool, volume);
-    }
-
-    private static bool IsPloop(PoolDefinition pool, VolumeDefinition volume) =>
-        PloopVolumes.IsPloop(volume) || PloopVolumes.IsPloopDirectory(VolumeFiles.OwnPath(pool, volume));
+    public void RefreshVolume(PoolDefinition pool, VolumeDefinition volume) => _dir.RefreshVolume(pool, volume);
 }

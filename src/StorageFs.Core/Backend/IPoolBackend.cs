@@ -16,6 +16,21 @@ public interface IPoolBackend
     /// <summary>What this backend supports.</summary>
     PoolBackendCapabilities Capabilities { get; }
 
+    /// <summary>
+    /// Whether this host can run the type at all: tools on PATH, kernel features (read fresh on
+    /// each call; cheap — a few stat calls and /proc/filesystems). Shown in <c>capabilities</c>.
+    /// The default is fully runnable (a backend needing nothing beyond the C library).
+    /// </summary>
+    BackendAvailability Availability() => BackendAvailability.Full(Capabilities.Type);
+
+    /// <summary>
+    /// Whether this host can run <paramref name="pool"/> in particular (a netfs pool's protocol,
+    /// an fs pool's file system); the driver checks it before every build and start and refuses
+    /// with <see cref="BackendAvailability.Refusal"/> when not runnable. Defaults to
+    /// <see cref="Availability()"/>.
+    /// </summary>
+    BackendAvailability Availability(PoolDefinition pool) => Availability();
+
     /// <summary><c>checkPool</c>: true when the pool is already usable without a start
     /// (a dir pool whose directory exists, a mounted fs pool).</summary>
     bool CheckActive(PoolDefinition pool) => false;

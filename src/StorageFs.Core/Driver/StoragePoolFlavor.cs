@@ -84,7 +84,7 @@ internal sealed class StoragePoolFlavor : IPoolFlavor<PoolDefinition, VolumeDefi
 
     public void Start(PoolDefinition def, CancellationToken cancellation)
     {
-        var backend = Backend(def);
+        var backend = RunnableBackend(def);
         if (backend.Capabilities.Supports(PoolOperations.Start))
         {
             backend.Start(def, cancellation);
@@ -102,7 +102,7 @@ internal sealed class StoragePoolFlavor : IPoolFlavor<PoolDefinition, VolumeDefi
 
     public void Build(PoolDefinition def, PoolBuildFlags flags, IOperationProgress progress, CancellationToken cancellation)
     {
-        var backend = Backend(def);
+        var backend = RunnableBackend(def);
         if (backend.Capabilities.Supports(PoolOperations.Build))
         {
             backend.Build(def, flags, progress, cancellation);
@@ -128,4 +128,17 @@ internal sealed class StoragePoolFlavor : IPoolFlavor<PoolDefinition, VolumeDefi
     public ulong AllocationOf(VolumeDefinition child) => child.Allocation;
 
     private IPoolBackend Backend(PoolDefinition def) => _backends.Get(def.Type);
+
+    // Build and start need the host to have what the type uses (a pool the kernel cannot mount
+    // or log in to fails here with EOPNOTSUPP naming the missing piece, not halfway through).
+    private IPoolBackend RunnableBackend(PoolDefinition def)
+    {
+        var backend = Backend(def);
+        var availability = backend.Availability(def);
+        if (!availability.Runnable)
+        {
+            throw availability.Refusal(def.Name);
+        }
+        return backend;
+    }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using StorageFs.Core.Backend;
 using StorageFs.Core.Driver;
 using StorageFs.Core.Model;
 
@@ -6,8 +7,14 @@ namespace StorageFs.Vfs.Tree;
 
 /// <summary>
 /// <c>capabilities</c>: libvirt's <c>&lt;storagepoolCapabilities&gt;</c> document
-/// (virsh pool-capabilities; schema storagepoolcaps.rng): every pool type, whether this daemon
-/// has a backend for it, and the volume formats it creates; then the fspool types.
+/// (virsh pool-capabilities; schema storagepoolcaps.rng): every pool type, whether this host
+/// can run it (a backend exists and its <see cref="IPoolBackend.Availability()"/> is runnable:
+/// tools on PATH, kernel features), and the volume formats it creates; then the fspool types.
+/// Why a type is not supported here, or what is limited, is an XML comment inside its
+/// <c>&lt;pool&gt;</c> element: RELAX NG ignores comments, so the document still validates
+/// against libvirt's schema and libvirt's parsers skip it, while a human reading the file sees
+/// the reason where the answer is. An unsupported type shows no options, as libvirt's
+/// virStoragePoolCapsFormatPool writes it.
 /// </summary>
 internal static class Capabilities
 {
@@ -16,12 +23,31 @@ internal static class Capabilities
         var sb = new StringBuilder("<storagepoolCapabilities>\n");
         foreach (PoolTypeInfo t in PoolTypes.All)
         {
-            var caps = driver.Backends.Find(t.Type)?.Capabilities;
-            sb.Append("  <pool type='").Append(t.XmlName).Append("' supported='").Append(caps is null ? "no" : "yes").Append("'>\n");
-            if (caps is not null && caps.VolumeFormats.Count > 0)
+            var backend = driver.Backends.Find(t.Type);
+            var availability = backend?.Availability();
+            bool supported = availability is { Runnable: true };
+            string? note = availability switch
+            {
+                null => "StorageFs has no backend for this pool type",
+                { Runnable: false } => "not available on this host: " + availability.Reason,
+                { Limited: true } => "limited on this host: " + availability.Reason,
+                _ => null,
+            };
+            var caps = backend?.Capabilities;
+            bool options = supported && caps!.VolumeFormats.Count > 0;
+            sb.Append("  <pool type='").Append(t.XmlName).Append("' supported='").Append(supported ? "yes" : "no").Append('\'');
+            if (note is null && !options)
+            {
+                sb.Append("/>\n");
+                continue;
+            }
+            sb.Append(">\n");
+            if (note is not null)
+                sb.Append("    <!-- ").Append(CommentText(note)).Append(" -->\n");
+            if (options)
             {
                 sb.Append("    <volOptions>\n");
-                if (caps.DefaultVolumeFormat is not null)
+                if (caps!.DefaultVolumeFormat is not null)
                     sb.Append("      <defaultFormat type='").Append(caps.DefaultVolumeFormat).Append("'/>\n");
                 sb.Append("      <enum name='targetFormatType'>\n");
                 foreach (string f in caps.VolumeFormats)
@@ -33,5 +59,14 @@ internal static class Capabilities
         foreach (var fs in driver.Backends.FsPoolCapabilities)
             sb.Append("  <fspool type='").Append(fs.Type.ToString().ToLowerInvariant()).Append("' supported='yes'/>\n");
         return sb.Append("</storagepoolCapabilities>\n").ToString();
+    }
+
+    // An XML comment may not contain "--" nor end in "-" (XML 1.0 §2.5).
+    private static string CommentText(string text)
+    {
+        var s = text.Replace("\n", " ", StringComparison.Ordinal);
+        while (s.Contains("--", StringComparison.Ordinal))
+            s = s.Replace("--", "- -", StringComparison.Ordinal);
+        return s.EndsWith('-') ? s + " " : s;
     }
 }

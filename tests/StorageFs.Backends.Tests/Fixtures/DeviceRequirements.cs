@@ -8,6 +8,8 @@ internal static class DeviceRequirements
         ["parted"] = "parted",
         ["partx"] = "util-linux",
         ["mkfs.ext4"] = "e2fsprogs",
+        ["mkfs.ext3"] = "e2fsprogs",
+        ["filefrag"] = "e2fsprogs",
         ["mkfs.xfs"] = "xfsprogs",
         ["mkfs.btrfs"] = "btrfs-progs",
         ["mkfs.vfat"] = "dosfstools",

@@ -11,7 +11,8 @@ namespace StorageFs.Backends.Tests.Fixtures;
 internal sealed class TgtDaemon : IDisposable
 {
     private const string ControlDir = "/run/tgtd";
-    private readonly Process _tgtd;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
+    private Process _tgtd;
     private readonly bool _controlDirExisted;
 
     public TgtDaemon(string root, params long[] lunBytes)
@@ -23,23 +24,27 @@ internal sealed class TgtDaemon : IDisposable
         }
         _controlDirExisted = Directory.Exists(ControlDir);
         Target = "iqn.2026-11.org.storagefs:test" + Guid.NewGuid().ToString("N")[..6];
-        var psi = new ProcessStartInfo("tgtd") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add("-f");
-        psi.ArgumentList.Add("--iscsi");
-        psi.ArgumentList.Add("portal=127.0.0.1:3260");
-        _tgtd = Process.Start(psi)!;
-        _tgtd.OutputDataReceived += (_, _) => { };
-        _tgtd.ErrorDataReceived += (_, _) => { };
-        _tgtd.BeginOutputReadLine();
-        _tgtd.BeginErrorReadLine();
+        _tgtd = StartTgtd();
         try
         {
             var deadline = DateTime.UtcNow.AddSeconds(10);
+            int starts = 1;
             while (Sh.Try("tgtadm", "--lld", "iscsi", "--mode", "target", "--op", "show").Code != 0)
             {
+                // Right after the previous test's tgtd exited, a new one can find the portal or
+                // its control socket not yet released and exit at once: start it again.
+                if (_tgtd.HasExited && starts < 5 && DateTime.UtcNow < deadline)
+                {
+                    _tgtd.WaitForExit();
+                    _tgtd.Dispose();
+                    Thread.Sleep(500);
+                    _tgtd = StartTgtd();
+                    starts++;
+                    continue;
+                }
                 if (_tgtd.HasExited || DateTime.UtcNow > deadline)
                 {
-                    throw new InvalidOperationException("tgtd did not come up");
+                    throw new InvalidOperationException($"tgtd did not come up after {starts} starts: {string.Join(" | ", _output)}");
                 }
                 Thread.Sleep(50);
             }
@@ -65,6 +70,20 @@ internal sealed class TgtDaemon : IDisposable
     }
 
     public string Target { get; }
+
+    private Process StartTgtd()
+    {
+        var psi = new ProcessStartInfo("tgtd") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add("-f");
+        psi.ArgumentList.Add("--iscsi");
+        psi.ArgumentList.Add("portal=127.0.0.1:3260");
+        var tgtd = Process.Start(psi)!;
+        tgtd.OutputDataReceived += (_, e) => { if (e.Data is { Length: > 0 } line) _output.Enqueue(line); };
+        tgtd.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 } line) _output.Enqueue(line); };
+        tgtd.BeginOutputReadLine();
+        tgtd.BeginErrorReadLine();
+        return tgtd;
+    }
 
     public List<string> LunFiles { get; } = [];
 

@@ -3,6 +3,7 @@ using StorageFs.Backends.Tests.Fixtures;
 using StorageFs.Backends.Tools;
 using StorageFs.Core;
 using StorageFs.Core.Driver;
+using StorageFs.Core.Model;
 
 namespace StorageFs.Backends.Tests.NetFs;
 
@@ -81,17 +82,23 @@ public sealed class NetFsPoolTests : IDisposable
         Assert.Equal(["mount", "-o", "nodev,nosuid,noexec,guest", "-t", "cifs", "//smb.example.com/share", "/srv/cifs"], runner.Calls.Single());
     }
 
-    [DeviceFact]
-    public void Nfs_Start_OnAKernelWithoutAnNfsClient_FailsWithMountsMessage()
+    [HostLacksFact(PoolType.NetFs, "nfs")]
+    public void Nfs_BuildAndStart_OnAKernelWithoutAnNfsClient_AreRefusedNamingIt_BeforeAnythingRuns()
     {
-        _h.Driver.DefinePool(Pool("n", "127.0.0.1", "/export", "nfs"));
-        _h.Driver.BuildPool("n");
+        var runner = new RecordingRunner();
+        using var h = new DeviceHarness(new NetFsPoolBackend(runner: runner));
+        h.Driver.DefinePool(Pool("n", "127.0.0.1", "/export", "nfs").Replace(_h.PoolPath("n"), h.PoolPath("n"), StringComparison.Ordinal));
 
-        var e = Assert.Throws<StorageException>(() => _h.Driver.StartPool("n"));
+        var build = Assert.Throws<StorageException>(() => h.Driver.BuildPool("n"));
+        var start = Assert.Throws<StorageException>(() => h.Driver.StartPool("n"));
 
-        Assert.StartsWith($"internal error: Child process (mount -o nodev,nosuid,noexec -t nfs 127.0.0.1:/export {_h.PoolPath("n")}) unexpected exit status 32",
-            e.Message, StringComparison.Ordinal);
-        Assert.Equal(PoolState.Inactive, _h.Driver.GetPoolInfo("n").State);
+        Assert.Equal((ErrorCode.NoSupport, ErrorCode.NoSupport), (build.Code, start.Code));
+        Assert.Equal("this function is not supported by the connection driver: storage pool 'n' of type 'netfs' cannot run on this host: " +
+                     "cannot mount nfs (no NFS client in the kernel: nfs is not in /proc/filesystems)", start.Message);
+        Assert.Equal(start.Message, build.Message);
+        Assert.Empty(runner.Calls);
+        Assert.False(Directory.Exists(h.PoolPath("n")));
+        Assert.Equal(PoolState.Inactive, h.Driver.GetPoolInfo("n").State);
     }
 
     [Fact]

@@ -1,11 +1,21 @@
+using StorageFs.Backends.Iscsi;
+using StorageFs.Backends.Tests.Fixtures;
 using StorageFs.Backends.Tools;
+using StorageFs.Core;
+using StorageFs.Core.Backend;
+using StorageFs.Core.Driver;
 using StorageFs.Core.Model;
 
 namespace StorageFs.Backends.Tests.Tools;
 
-/// <summary>The availability report tells the truth about this machine.</summary>
+/// <summary>The availability report tells the truth about this machine, decides right on
+/// invented hosts, and the driver refuses to build or start what the host cannot run.</summary>
 public sealed class HostSupportTests
 {
+    private const string ThisKernelFileSystems = "nodev\tsysfs\nnodev\tproc\n\text4\n\txfs\n\tbtrfs\nnodev\tfuse\nnodev\tfusectl\n";
+
+    private static readonly HostFacts EveryToolNoKernelExtras = new(_ => true, _ => false, ThisKernelFileSystems);
+
     [Fact]
     public void Probe_CoversEveryBackendType_AndDirAlwaysRuns()
     {
@@ -13,7 +23,8 @@ public sealed class HostSupportTests
 
         Assert.Equal([PoolType.Dir, PoolType.Fs, PoolType.NetFs, PoolType.Logical, PoolType.Disk, PoolType.Iscsi,
             PoolType.IscsiDirect, PoolType.Scsi, PoolType.Mpath, PoolType.Gluster], report.Select(r => r.Type));
-        Assert.Equal(new BackendAvailability(PoolType.Dir, true, ""), report[0]);
+        Assert.Equal(BackendAvailability.Full(PoolType.Dir), report[0]);
+        Assert.Equal(BackendRegistry.Create().PoolCapabilities.Select(c => c.Type).Order(), report.Select(r => r.Type).Order());
     }
 
     [Fact]
@@ -23,16 +34,99 @@ public sealed class HostSupportTests
 
         Assert.Equal(Directory.Exists("/sys/class/scsi_host"), report[PoolType.Scsi].Runnable);
         Assert.Equal(HostSupport.HasDeviceMapper, report[PoolType.Mpath].Runnable);
-        if (!Directory.Exists("/sys/class/iscsi_transport/tcp"))
+        bool iscsiTcp = Directory.Exists("/sys/class/iscsi_transport/tcp");
+        Assert.Equal(iscsiTcp && HostSupport.OnPath("iscsiadm"), report[PoolType.Iscsi].Runnable);
+        if (!iscsiTcp)
         {
             Assert.Contains("iscsi_tcp", report[PoolType.Iscsi].Reason, StringComparison.Ordinal);
         }
         if (!HostSupport.HasDeviceMapper)
         {
-            Assert.Contains("--driverloaded n", report[PoolType.Logical].Reason, StringComparison.Ordinal);
-            Assert.False(LvmCommands().DeviceMapper);
+            Assert.Contains("driverloaded n", report[PoolType.Logical].Reason, StringComparison.Ordinal);
+            Assert.Contains("device-mapper", report[PoolType.Mpath].Reason, StringComparison.Ordinal);
+            Assert.False(StorageFs.Backends.Logical.LvmCommands.ForHost().DeviceMapper);
+        }
+        if (!Directory.Exists("/sys/class/scsi_host"))
+        {
+            Assert.Contains("/sys/class/scsi_host", report[PoolType.Scsi].Reason, StringComparison.Ordinal);
         }
     }
 
-    private static StorageFs.Backends.Logical.LvmCommands LvmCommands() => StorageFs.Backends.Logical.LvmCommands.ForHost();
+    [Fact]
+    public void Probe_ThisHostsToolBackedTypes_RunExactlyWhenTheirToolsAreInstalled()
+    {
+        var report = HostSupport.Probe().ToDictionary(r => r.Type);
+
+        // What .ci/run installs: util-linux, parted, lvm2, glusterfs-client, libiscsi-bin, qemu-utils.
+        Assert.Equal(new[] { "mount", "umount", "mkfs", "blkid" }.All(HostSupport.OnPath), report[PoolType.Fs].Runnable);
+        Assert.Equal(new[] { "parted", "blkid", "partx" }.All(HostSupport.OnPath), report[PoolType.Disk].Runnable);
+        Assert.Equal(new[] { "pvcreate", "vgcreate", "lvcreate", "lvs", "vgs" }.All(HostSupport.OnPath), report[PoolType.Logical].Runnable);
+        Assert.Equal(HostSupport.OnPath("mount.glusterfs"), report[PoolType.Gluster].Runnable);
+        Assert.Equal(new[] { "iscsi-ls", "iscsi-readcapacity16", "qemu-io" }.All(HostSupport.OnPath), report[PoolType.IscsiDirect].Runnable);
+        Assert.All(report.Values.Where(r => !r.Runnable), r => Assert.NotEqual("", r.Reason));
+    }
+
+    [Fact]
+    public void InventedHost_WithEveryToolButNoSubsystems_RunsTheUserSpaceTypesOnly()
+    {
+        var report = HostSupport.Probe(EveryToolNoKernelExtras).ToDictionary(r => r.Type);
+
+        Assert.Equal([PoolType.Dir, PoolType.Fs, PoolType.NetFs, PoolType.Logical, PoolType.Disk, PoolType.IscsiDirect, PoolType.Gluster],
+            report.Values.Where(r => r.Runnable).Select(r => r.Type));
+        Assert.True(report[PoolType.Logical].Limited);
+        Assert.Equal("cannot mount nfs (no NFS client in the kernel: nfs is not in /proc/filesystems), " +
+                     "cifs (no CIFS client in the kernel: cifs is not in /proc/filesystems)", report[PoolType.NetFs].Reason);
+        Assert.Equal("no kernel iSCSI initiator (iscsi_tcp): /sys/class/iscsi_transport/tcp is missing, iscsiadm cannot log in",
+            report[PoolType.Iscsi].Reason);
+        Assert.Equal("", report[PoolType.Fs].Reason);
+    }
+
+    [Fact]
+    public void InventedHost_WithoutTools_NamesEachMissingToolAndItsPackage()
+    {
+        var bare = new HostFacts(_ => false, p => p == "/sys/class/misc/device-mapper", ThisKernelFileSystems);
+
+        var report = HostSupport.Probe(bare).ToDictionary(r => r.Type);
+
+        Assert.Equal([PoolType.Dir, PoolType.Mpath], report.Values.Where(r => r.Runnable).Select(r => r.Type));
+        Assert.Equal("missing tools: parted, blkid, partx (Debian packages parted, util-linux)", report[PoolType.Disk].Reason);
+        Assert.Equal("missing tools: iscsi-ls, iscsi-readcapacity16, qemu-io (Debian packages libiscsi-bin, qemu-utils)", report[PoolType.IscsiDirect].Reason);
+        Assert.StartsWith("missing tools: pvcreate, vgcreate", report[PoolType.Logical].Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain("device-mapper", report[PoolType.Logical].Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NetFsAndFs_ArePerPool_ByProtocolAndFileSystem()
+    {
+        Assert.False(HostSupport.ForNetFs("nfs", EveryToolNoKernelExtras).Runnable);
+        Assert.False(HostSupport.ForNetFs("auto", EveryToolNoKernelExtras).Runnable);
+        Assert.Contains("no CIFS client", HostSupport.ForNetFs("cifs", EveryToolNoKernelExtras).Reason, StringComparison.Ordinal);
+        Assert.Equal(BackendAvailability.Full(PoolType.NetFs), HostSupport.ForNetFs("glusterfs", EveryToolNoKernelExtras));
+        Assert.True(HostSupport.ForNetFs("nfs", EveryToolNoKernelExtras with { FileSystems = "nodev\tnfs\nnodev\tnfs4\n" }).Runnable);
+
+        Assert.True(HostSupport.ForFs("xfs", EveryToolNoKernelExtras).Runnable);
+        Assert.True(HostSupport.ForFs("ext3", EveryToolNoKernelExtras).Runnable);
+        Assert.True(HostSupport.ForFs("auto", EveryToolNoKernelExtras).Runnable);
+        var vfat = HostSupport.ForFs("vfat", EveryToolNoKernelExtras);
+        Assert.Equal((false, "no 'vfat' file system in the kernel (vfat is not in /proc/filesystems)"), (vfat.Runnable, vfat.Reason));
+    }
+
+    [HostLacksFact(PoolType.Iscsi)]
+    public void Driver_RefusesBuildAndStart_OfAnIscsiPool_WhenTheHostHasNoInitiator()
+    {
+        using var h = new DeviceHarness(new IscsiPoolBackend());
+        h.Driver.DefinePool("<pool type='iscsi'><name>i</name><source><host name='127.0.0.1'/><device path='iqn.2024-01.org.example:t'/></source>" +
+                            "<target><path>/dev/disk/by-path</path></target></pool>");
+
+        var start = Assert.Throws<StorageException>(() => h.Driver.StartPool("i"));
+        var build = Assert.Throws<StorageException>(() => h.Driver.BuildPool("i"));
+
+        Assert.Equal(ErrorCode.NoSupport, start.Code);
+        Assert.StartsWith("this function is not supported by the connection driver: storage pool 'i' of type 'iscsi' cannot run on this host: ",
+            start.Message, StringComparison.Ordinal);
+        Assert.EndsWith(HostSupport.For(PoolType.Iscsi).Reason, start.Message, StringComparison.Ordinal);
+        Assert.Contains(Directory.Exists("/sys/class/iscsi_transport/tcp") ? "iscsiadm" : "iscsi_tcp", start.Message, StringComparison.Ordinal);
+        Assert.Equal(start.Message, build.Message);
+        Assert.Equal(PoolState.Inactive, h.Driver.GetPoolInfo("i").State);
+    }
 }
