@@ -162,6 +162,43 @@ start_storagefs() {
   say "storagefs $name: PID $SFS_PID, $(grep -o 'passthrough [A-Za-z]*' "$log" | tail -n 1), options: $*"
 }
 
+# start_mount NAME MOUNTPOINT [extra options...]: the real daemon, `storagefs mount`, in the
+# background on a state directory of its own ($WORK/NAME.state, kept across restarts of the same
+# NAME), with a configuration allowing pools anywhere under $WORK and no default pools. Sets
+# SFS_PID and SFS_STARTED (bash's $EPOCHREALTIME just before the launch). Logs to $WORK/NAME.log.
+start_mount() {
+  local name=$1 mnt=$2; shift 2
+  local log="$WORK/$name.log" conf="$WORK/$name.json" n
+  mkdir -p "$mnt" "$WORK/$name.state" "$WORK/run"
+  printf '{ "stateDir": "%s", "allowedDirectories": ["%s"], "defaultPools": false, "allowOther": false, "runtimeDir": "%s" }\n' \
+    "$WORK/$name.state" "$WORK" "$WORK/run" > "$conf"
+  SFS_STARTED=$EPOCHREALTIME
+  dotnet "$STORAGEFS_DLL" mount "$mnt" --config "$conf" "$@" > "$log" 2>&1 &
+  SFS_PID=$!
+  BENCH_PIDS+=("$SFS_PID")
+  BENCH_MOUNTS+=("$mnt")
+  for ((n = 0; n < 1200; n++)); do
+    grep -q "StorageFs mounted on" "$log" && break
+    kill -0 "$SFS_PID" 2>/dev/null || { cat "$log" >&2; die "storagefs mount ($name) exited before mounting"; }
+    sleep 0.05
+  done
+  grep -q "StorageFs mounted on" "$log" || { cat "$log" >&2; die "storagefs mount ($name) did not mount within 60 s"; }
+  say "storagefs mount $name: PID $SFS_PID, $(grep -o 'passthrough [A-Za-z]*' "$log" | tail -n 1)"
+}
+
+# sfs_write FILE TEXT: one write(2) of TEXT to a /storage control file, as `echo TEXT > FILE`
+# does; on a refusal prints the reply the file holds and fails.
+sfs_write() {
+  local out
+  out=$("$OPLAT" write "$1" 1 "$2" 2>&1 >/dev/null) || die "writing '$2' to $1 failed: $out"
+}
+
+# rss_mib PID: the process's resident memory (VmRSS) in MiB.
+rss_mib() { awk '/^VmRSS:/ { printf "%.1f\n", $2 / 1024 }' "/proc/$1/status"; }
+
+# ms_since T0: milliseconds since an $EPOCHREALTIME reading.
+ms_since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f\n", (b - a) * 1000 }'; }
+
 # start_bindfs NAME SOURCE MOUNTPOINT: bindfs in the foreground (-f) so that we hold its PID.
 # bindfs's own defaults are kept (single-threaded, entry/attr timeouts 0); they are recorded in
 # the report. Sets BINDFS_PID.
@@ -224,7 +261,7 @@ fio_run() {
   run_child fio --name="$figure" --filename="$file" --ioengine=psync --invalidate=0 \
     --output-format=json --output="$json" "$@"
   after=$(cpu_seconds "$pid")
-  case "$figure" in
+  case "${figure#tree-}" in
     seqread*)  metric='.jobs[0].read.bw_bytes / 1048576' ;;
     seqwrite*) metric='.jobs[0].write.bw_bytes / 1048576' ;;
     randread*) metric='.jobs[0].read.iops'; unit=IOPS ;;
@@ -263,14 +300,17 @@ hyper() {
   say "  $figure $target: $value ms (median of $runs)"
 }
 
-# oplat_run FIGURE TARGET PID OP DIR N: per-operation latency from bench/oplat (one process,
-# N operations), recorded in microseconds with the daemon's CPU microseconds per operation.
+# oplat_run FIGURE TARGET PID OP DIR N [ARGS...]: per-operation latency from bench/oplat (one
+# process, N operations), recorded in microseconds with the daemon's CPU microseconds per
+# operation. OPLAT_OUT holds oplat's line (p50_ns, p99_ns, max_ns) afterwards.
 oplat_run() {
   local figure=$1 target=$2 pid=$3 op=$4 dir=$5 n=$6
+  shift 6
   local out before after value
   wait_quiet
   before=$(cpu_seconds "$pid")
-  out=$("$OPLAT" "$op" "$dir" "$n")
+  out=$("$OPLAT" "$op" "$dir" "$n" "$@")
+  OPLAT_OUT=$out
   after=$(cpu_seconds "$pid")
   value=$(sed -nE 's/.*ns_per_op=([0-9.]+).*/\1/p' <<< "$out" | awk '{ printf "%.2f", $1 / 1000 }')
   if [ -n "$pid" ]; then

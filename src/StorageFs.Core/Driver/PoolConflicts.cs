@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
 using StorageFs.Core.Names;
@@ -28,7 +29,7 @@ internal static class PoolConflicts
         Func<object, string?> directoryTarget)
     {
         var name = NameOf(candidate);
-        var target = Target.Of(directoryTarget(candidate));
+        var target = TargetOf(candidate, directoryTarget, fresh: true);
         foreach (var other in others)
         {
             if (other.Removed || (other.Kind == kind && other.Name == name))
@@ -41,7 +42,7 @@ internal static class PoolConflicts
                 {
                     continue;
                 }
-                bool conflict = (target is not null && target.Same(Target.Of(directoryTarget(existing)))) ||
+                bool conflict = (target is not null && target.Same(TargetOf(existing, directoryTarget, fresh: false))) ||
                     (existing is PoolDefinition e && candidate is PoolDefinition c && SourceMatches(e, c));
                 if (conflict)
                 {
@@ -155,11 +156,31 @@ internal static class PoolConflicts
         }
     }
 
-    private sealed record Target(string Resolved, FileIdentity? Identity)
-    {
-        public static Target? Of(string? path) =>
-            path is null ? null : new Target(Resolve(path), FileIdentity.Of(path));
+    // Resolving a target costs a readlink and a stat per path component, and every define is
+    // compared with every registered pool, so loading or defining n pools resolved n²/2 paths
+    // (1,000 pools: half a million). A registered definition's target is resolved at most once
+    // per TargetLifetimeMs and reused meanwhile; a candidate's is always resolved afresh.
+    private const long TargetLifetimeMs = 2000;
+    private static readonly ConditionalWeakTable<object, Target> s_targets = new();
 
+    private static Target? TargetOf(object def, Func<object, string?> directoryTarget, bool fresh)
+    {
+        if (directoryTarget(def) is not { } path)
+        {
+            return null;
+        }
+        long now = Environment.TickCount64;
+        if (!fresh && s_targets.TryGetValue(def, out var cached) && cached.Path == path && now - cached.ResolvedAt < TargetLifetimeMs)
+        {
+            return cached;
+        }
+        var target = new Target(path, Resolve(path), FileIdentity.Of(path), now);
+        s_targets.AddOrUpdate(def, target);
+        return target;
+    }
+
+    private sealed record Target(string Path, string Resolved, FileIdentity? Identity, long ResolvedAt)
+    {
         public bool Same(Target? other) =>
             other is not null &&
             (Resolved == other.Resolved || (Identity is not null && Identity == other.Identity));

@@ -323,7 +323,11 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
                 toStart.Add(entry);
             }
         }
-        foreach (var entry in toStart)
+        // Starting refreshes every pool (a stat and a header read per volume): with many pools
+        // that is most of the daemon's start-up, and pools are independent, so they start on
+        // a few threads at once (each pool under its own gate, as concurrent starts always do).
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(2, Environment.ProcessorCount) };
+        Parallel.ForEach(toStart, parallel, entry =>
         {
             try
             {
@@ -340,7 +344,7 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
                 }
                 _log.Error("Failed to start {Noun} {Pool}: {Error}", _flavor.Noun, entry.Name, e.Message);
             }
-        }
+        });
     }
 
     // ---- helpers ----

@@ -24,6 +24,19 @@ public sealed partial class StorageDriver
         }
     }
 
+    /// <summary>Whether a running pool lists a volume of that name (one being built included):
+    /// <see cref="ListVolumes"/>'s answer for one name, without sorting and copying the list.</summary>
+    /// <exception cref="StorageException">NoStoragePool, or OperationInvalid for an inactive pool.</exception>
+    public bool HasVolume(string pool, string volume)
+    {
+        var entry = _pools.Get(pool);
+        lock (entry.Gate)
+        {
+            _pools.RequireActive(entry);
+            return entry.Children.ContainsKey(volume);
+        }
+    }
+
     /// <summary>Creates a volume from XML and waits for it to be allocated.</summary>
     public VolumeInfo CreateVolume(string pool, string xml, VolumeCreateFlags flags = VolumeCreateFlags.None)
     {

@@ -18,7 +18,7 @@ internal static class PoolDirs
             Refused = t.Refuse,
             Hint = "vol/ follows volumes/: create a volume in volumes/ or through create",
             List = _ => Names(() => d.ListVolumes(name).Select(v => v.Name)),
-            Find = (_, v) => Names(() => d.ListVolumes(name).Select(x => x.Name)).Contains(v) ? t.VolumeControl(name, v) : null,
+            Find = (_, v) => Has(() => d.HasVolume(name, v)) ? t.VolumeControl(name, v) : null,
         };
         return t.Dir(at, "volumes live in volumes/")
             .Add("info", t.Text($"{at}/info", Modes.ReadOnly, _ => d.GetPoolInfo(name).ToVirshText(bytes: true)))
@@ -58,6 +58,18 @@ internal static class PoolDirs
         catch (StorageException)
         {
             return [];
+        }
+    }
+
+    private static bool Has(Func<bool> has)
+    {
+        try
+        {
+            return has();
+        }
+        catch (StorageException)
+        {
+            return false;
         }
     }
 

@@ -13,25 +13,66 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
 {
     private readonly NodeCache<VolumeFile> _files = new();
     private long _lastRefresh;
+    private DirStamp? _unchanged;
 
     /// <summary>
     /// Every listing re-reads the pool, and so does a lookup of an unknown name (at most once a
     /// second), so a volume another program put in the pool's directory shows at once
     /// (notes/ux.md G9). These refreshes are quiet: no <c>refreshed</c> event.
+    /// A listing of a dir or fs pool skips the re-read while the pool's directory is unchanged
+    /// since the last one (same path, same modification time): adding, removing or renaming an
+    /// entry changes the directory's mtime, and a volume's size and times are read from its host
+    /// file at every stat anyway. See <see cref="DirStamp"/> for when an mtime is trusted.
     /// </summary>
     private void Refresh(bool rateLimited = false)
     {
         long now = Environment.TickCount64;
         if (rateLimited && now - Interlocked.Read(ref _lastRefresh) < 1000)
             return;
+        DirStamp? stamp = rateLimited ? null : DirStamp.Of(tree.Driver, pool);
+        if (stamp is not null && stamp == Volatile.Read(ref _unchanged))
+            return;
         Interlocked.Exchange(ref _lastRefresh, now);
         try
         {
             tree.QuietRefresh(pool);
+            if (!rateLimited)
+                Volatile.Write(ref _unchanged, stamp is { Settled: true } ? stamp : null);
         }
         catch (StorageException)
         {
             // Inactive or busy: list what the driver has.
+            Volatile.Write(ref _unchanged, null);
+        }
+    }
+
+    /// <summary>
+    /// A pool directory's path and mtime, read before a refresh. Trusted (<see cref="Settled"/>)
+    /// only when the mtime was over a second old at that moment: a later change then gets a
+    /// later mtime even on a filesystem with coarse (jiffy) or one-second timestamps, so an
+    /// equal stamp means no entry was added, removed or renamed since.
+    /// </summary>
+    private sealed record DirStamp(string Path, DateTime Mtime)
+    {
+        public bool Settled { get; init; }
+
+        public static DirStamp? Of(StorageDriver driver, string pool)
+        {
+            try
+            {
+                var info = driver.GetPoolInfo(pool);
+                if (info.Type is not ("dir" or "fs") || !info.IsActive || info.TargetPath is not { } path)
+                    return null;
+                var dir = new DirectoryInfo(path);
+                if (!dir.Exists)
+                    return null;
+                DateTime mtime = dir.LastWriteTimeUtc;
+                return new DirStamp(path, mtime) { Settled = DateTime.UtcNow - mtime > TimeSpan.FromSeconds(1) };
+            }
+            catch (Exception e) when (e is StorageException or IOException or UnauthorizedAccessException)
+            {
+                return null;
+            }
         }
     }
 
@@ -52,10 +93,10 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
         child = null;
         try
         {
-            if (!tree.Driver.ListVolumes(pool).Any(v => v.Name == name))
+            if (!tree.Driver.HasVolume(pool, name))
             {
                 Refresh(rateLimited: true);
-                if (!tree.Driver.ListVolumes(pool).Any(v => v.Name == name))
+                if (!tree.Driver.HasVolume(pool, name))
                     return Errno.ENOENT;
             }
         }

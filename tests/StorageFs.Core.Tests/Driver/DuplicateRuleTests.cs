@@ -81,6 +81,25 @@ public sealed class DuplicateRuleTests : IDisposable
     }
 
     [Fact]
+    public void DefinePool_AfterManyDefines_StillCatchesEveryConflict_ThroughLinksMadeSince()
+    {
+        // Registered targets are resolved once and reused for a moment (PoolConflicts): the
+        // reuse must not hide a conflict, with a link made after the pools were defined.
+        for (int i = 0; i < 50; i++)
+        {
+            Directory.CreateDirectory(_fx.PoolPath($"p{i}"));
+            _driver.DefinePool(_fx.DirPool($"p{i}"));
+        }
+        var link = Path.Combine(_fx.Data, "late-link");
+        File.CreateSymbolicLink(link, _fx.PoolPath("p37"));
+        var e = Assert.Throws<StorageException>(() => _driver.DefinePool(_fx.DirPool("q", link)));
+        Assert.Equal("operation failed: Storage source conflict with pool: 'p37'", e.Message);
+        e = Assert.Throws<StorageException>(() => _driver.DefinePool(_fx.DirPool("r", _fx.PoolPath("p12") + "/../p12")));
+        Assert.Equal("operation failed: Storage source conflict with pool: 'p12'", e.Message);
+        Assert.Equal(50, _driver.ListPools().Count);
+    }
+
+    [Fact]
     public void DefinePool_ExistingPoolDefinedThroughASymlink_IsCaughtByTheRealPath()
     {
         Directory.CreateDirectory(_fx.PoolPath("real"));

@@ -69,6 +69,24 @@ public sealed class VolumeRuleTests : IDisposable
     }
 
     [Fact]
+    public void HasVolume_AnswersAsListVolumesDoes_AndRefusesAnInactivePool()
+    {
+        Assert.False(_driver.HasVolume("p", "v"));
+        _driver.CreateVolume("p", DriverFixture.Volume("v"));
+        Assert.True(_driver.HasVolume("p", "v"));
+        Assert.False(_driver.HasVolume("p", "V"));
+        _driver.DeleteVolume("p", "v");
+        Assert.False(_driver.HasVolume("p", "v"));
+
+        var missing = Assert.Throws<StorageException>(() => _driver.HasVolume("nope", "v"));
+        Assert.Equal(ErrorCode.NoStoragePool, missing.Code);
+        _driver.StopPool("p");
+        var inactive = Assert.Throws<StorageException>(() => _driver.HasVolume("p", "v"));
+        Assert.Equal(ErrorCode.OperationInvalid, inactive.Code);
+        Assert.Equal(ErrorCode.OperationInvalid, Assert.Throws<StorageException>(() => _driver.ListVolumes("p")).Code);
+    }
+
+    [Fact]
     public void LookupVolume_ByNameKeyAndPath()
     {
         _driver.CreateVolume("p", DriverFixture.Volume("v"));

@@ -212,4 +212,33 @@ public sealed class VolumeTests : IClassFixture<TreeFixture>
         }
         Assert.Equal(12345UL, InfoFile.Parse(seen.Stdout[(seen.Stdout.IndexOf('\n', StringComparison.Ordinal) + 1)..]).Number("Capacity"));
     }
+
+    /// <summary>
+    /// A listing skips re-reading a pool whose directory is unchanged since the last listing
+    /// (docs/PERFORMANCE.md): a directory whose mtime is long settled must still show a file
+    /// another program adds, and stop showing one it removes, at the very next listing.
+    /// </summary>
+    [Fact]
+    public void ASettledPoolDirectory_StillShowsFilesAddedAndRemovedBehindOurBack_AtTheNextListing()
+    {
+        const string pool = "settled";
+        _tree.Ok($"""
+            echo "{_tree.PoolXml(pool)}" > "$M/define"
+            echo build > "$M/pools/{pool}/ctl"
+            echo start > "$M/pools/{pool}/ctl"
+            head -c 4096 /dev/zero > "$S/pools/{pool}/old.raw"
+            touch -d '1 hour ago' "$S/pools/{pool}"
+            """);
+        string v = $"$M/pools/{pool}/volumes";
+
+        Assert.Equal("old.raw\n", _tree.Ok($"ls \"{v}\""));
+        Assert.Equal("old.raw\n", _tree.Ok($"ls \"{v}\""));
+        _tree.Ok($"head -c 8192 /dev/zero > \"$S/pools/{pool}/late.raw\"");
+        Assert.Equal("late.raw\nold.raw\n", _tree.Ok($"ls \"{v}\""));
+        Assert.Equal("8192\n", _tree.Ok($"stat -c %s \"{v}/late.raw\""));
+
+        _tree.Ok($"touch -d '1 hour ago' \"$S/pools/{pool}\"; ls \"{v}\" > /dev/null; rm \"$S/pools/{pool}/old.raw\"");
+        Assert.Equal("late.raw\n", _tree.Ok($"ls \"{v}\""));
+        _tree.Fails($"cat \"$M/pools/{pool}/vol/old.raw/info\"", "No such file or directory");
+    }
 }
