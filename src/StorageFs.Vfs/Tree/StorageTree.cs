@@ -97,7 +97,19 @@ public sealed class StorageTree
 
     internal TextFile Text(string path, uint mode, Func<RequestContext, string>? render,
         Func<RequestContext, string, string>? apply = null, WriteKind kind = WriteKind.Command, string? usage = null) =>
-        new(path, mode, render, apply, kind, Errors, usage);
+        new(path, mode, render, apply is null ? null : (ctx, input) =>
+        {
+            try
+            {
+                return apply(ctx, input);
+            }
+            finally
+            {
+                // The kernel forgets the names and attributes the command changed before the
+                // write returns (a control file's write holds no directory lock).
+                _notify.Settle(TimeSpan.FromSeconds(1));
+            }
+        }, kind, Errors, usage);
 
     /// <summary>A fixed directory at <paramref name="path"/> whose refused changes are recorded in <c>errors</c>.</summary>
     internal VDir Dir(string path, string? hint = null) => new(Modes.DirReadOnly) { Path = path, Refused = Refuse, Hint = hint };
