@@ -22,7 +22,7 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
 
     public override TimeSpan? EntryTimeout => TimeSpan.FromSeconds(1);
 
-    public override TimeSpan? AttrTimeout => TimeSpan.Zero;
+    public override TimeSpan? AttrTimeout => TimeSpan.FromSeconds(1);
 
     public override Errno GetAttr(RequestContext ctx, ref FuseAttr attr)
     {
