@@ -22,7 +22,12 @@ public abstract class Node
     // different backing file on one inode with EBUSY: fs/fuse/iomode.c).
     internal int BackingId;
     internal int BackingRefs;
-    internal readonly Lock BackingGate = new();
+    private Lock? _backingGate;
+
+    // Made on the first open that may use passthrough: most nodes (directories, control files)
+    // never need it, and a tree of a million nodes should not carry a million locks.
+    internal Lock BackingGate =>
+        Volatile.Read(ref _backingGate) ?? Interlocked.CompareExchange(ref _backingGate, new Lock(), null) ?? _backingGate!;
 
     /// <summary>The FUSE node id while the kernel knows this node, else 0.</summary>
     public ulong NodeId => Volatile.Read(ref IdValue);

@@ -113,8 +113,12 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
         Refresh();
         try
         {
-            foreach (VolumeInfo v in tree.Driver.ListVolumes(pool))
-                entries.Add(new DirEntry(v.Name, Modes.Reg, Node(v.Name)));
+            // Names only: READDIRPLUS looks up the entries it returns (a few hundred a reply),
+            // plain READDIR needs no node at all.
+            IReadOnlyList<string> names = tree.Driver.ListVolumeNames(pool);
+            entries.EnsureCapacity(entries.Count + names.Count);
+            foreach (string name in names)
+                entries.Add(new DirEntry(name, Modes.Reg));
         }
         catch (StorageException e)
         {

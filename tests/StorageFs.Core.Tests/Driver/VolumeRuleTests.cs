@@ -87,6 +87,21 @@ public sealed class VolumeRuleTests : IDisposable
     }
 
     [Fact]
+    public void ListVolumeNames_NamesWhatListVolumesLists_AndRefusesAnInactivePool()
+    {
+        Assert.Empty(_driver.ListVolumeNames("p"));
+        foreach (string n in new[] { "b", "A", "a", "c.qcow2" })
+            _driver.CreateVolume("p", DriverFixture.Volume(n));
+        _driver.DeleteVolume("p", "a");
+
+        Assert.Equal(_driver.ListVolumes("p").Select(v => v.Name).Order(StringComparer.Ordinal),
+            _driver.ListVolumeNames("p").Order(StringComparer.Ordinal));
+        Assert.Equal(["A", "b", "c.qcow2"], _driver.ListVolumeNames("p").Order(StringComparer.Ordinal));
+        _driver.StopPool("p");
+        Assert.Equal(ErrorCode.OperationInvalid, Assert.Throws<StorageException>(() => _driver.ListVolumeNames("p")).Code);
+    }
+
+    [Fact]
     public void LookupVolume_ByNameKeyAndPath()
     {
         _driver.CreateVolume("p", DriverFixture.Volume("v"));
