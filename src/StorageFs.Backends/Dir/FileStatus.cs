@@ -1,3 +1,4 @@
+using StorageFs.Core.Host;
 using StorageFs.Core.Model;
 
 namespace StorageFs.Backends.Dir;
@@ -32,7 +33,7 @@ internal sealed record FileStatus(
     /// <summary>libvirt's sparse test (storageBackendVolWipeLocalFile): fewer blocks than the size needs.</summary>
     public bool IsSparse => AllocatedBytes < Size;
 
-    internal static FileStatus From(in LocalNative.StatxBuffer b) => new(
+    internal static FileStatus From(in StatCalls.StatxBuffer b) => new(
         b.Mode, b.Uid, b.Gid, b.Size, b.Blocks * 512, b.BlkSize, b.DevMajor, b.DevMinor, b.Ino,
         new VolumeTimestamps
         {

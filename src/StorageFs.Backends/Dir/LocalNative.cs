@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using StorageFs.Core.Backend;
+using StorageFs.Core.Host;
 
 namespace StorageFs.Backends.Dir;
 
@@ -9,8 +10,8 @@ namespace StorageFs.Backends.Dir;
 /// st_blocks and both device numbers, statvfs, open with O_NOFOLLOW, fallocate (hole punching),
 /// lseek SEEK_DATA/SEEK_HOLE, unlink/rmdir with errno, chown, FICLONE. Every wrapper throws
 /// <see cref="StorageException"/> with libvirt's "what: strerror" wording on failure.
-/// Layouts: struct statx is architecture-independent (include/uapi/linux/stat.h); struct
-/// statvfs and struct dirent are glibc's LP64 layouts (x86_64, aarch64).
+/// statx and statvfs are the shared bindings of <see cref="StatCalls"/>; struct dirent is
+/// glibc's LP64 layout (x86_64, aarch64).
 /// </summary>
 internal static class LocalNative
 {
@@ -59,7 +60,7 @@ internal static class LocalNative
     /// path does not exist (ENOENT/ENOTDIR).</summary>
     public static FileStatus? Stat(string path, bool noFollow)
     {
-        if (Statx(AtFdCwd, path, noFollow ? AtSymlinkNoFollow : 0, StatxBasicStatsAndBtime, out var buf) != 0)
+        if (StatCalls.Statx(AtFdCwd, path, noFollow ? AtSymlinkNoFollow : 0, StatxBasicStatsAndBtime, out var buf) != 0)
         {
             int errno = Marshal.GetLastPInvokeError();
             if (errno is ENOENT or ENOTDIR or ELOOP)
@@ -74,7 +75,7 @@ internal static class LocalNative
     /// <summary>fstat of an open file.</summary>
     public static FileStatus Stat(SafeFileHandle handle, string pathForErrors)
     {
-        if (StatxFd((int)handle.DangerousGetHandle(), "", 0x1000 /* AT_EMPTY_PATH */, StatxBasicStatsAndBtime, out var buf) != 0)
+        if (StatCalls.Statx((int)handle.DangerousGetHandle(), "", 0x1000 /* AT_EMPTY_PATH */, StatxBasicStatsAndBtime, out var buf) != 0)
         {
             StorageErrors.ThrowLastSystem($"cannot stat file '{pathForErrors}'");
         }
@@ -86,7 +87,7 @@ internal static class LocalNative
     /// f_frsize·f_bfree (root's reserve included), allocation the difference.</summary>
     public static PoolSizes FileSystemSizes(string path)
     {
-        if (StatVfs(path, out var vfs) != 0)
+        if (StatCalls.StatVfs(path, out var vfs) != 0)
         {
             StorageErrors.ThrowLastSystem($"cannot statvfs path '{path}'");
         }
@@ -187,7 +188,7 @@ internal static class LocalNative
     /// <summary>lstat of <paramref name="name"/> in the directory <paramref name="dirfd"/>, or null when gone.</summary>
     public static FileStatus? StatAt(SafeFileHandle dirfd, string name, string pathForErrors)
     {
-        if (StatxFd((int)dirfd.DangerousGetHandle(), name, AtSymlinkNoFollow, StatxBasicStatsAndBtime, out var buf) != 0)
+        if (StatCalls.Statx((int)dirfd.DangerousGetHandle(), name, AtSymlinkNoFollow, StatxBasicStatsAndBtime, out var buf) != 0)
         {
             int errno = Marshal.GetLastPInvokeError();
             return errno == ENOENT ? null : throw StorageErrors.System(errno, $"cannot stat file '{pathForErrors}'");
@@ -283,15 +284,6 @@ internal static class LocalNative
     [DllImport("libc", EntryPoint = "closedir", SetLastError = true)]
     private static extern int CloseDir(IntPtr dir);
 
-    [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
-    private static extern int Statx(int dirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, out StatxBuffer buf);
-
-    [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
-    private static extern int StatxFd(int dirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, out StatxBuffer buf);
-
-    [DllImport("libc", EntryPoint = "statvfs", SetLastError = true)]
-    private static extern int StatVfs([MarshalAs(UnmanagedType.LPUTF8Str)] string path, out StatVfsBuffer buf);
-
     [DllImport("libc", EntryPoint = "open", SetLastError = true)]
     private static extern int OpenRaw([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mode);
 
@@ -319,47 +311,5 @@ internal static class LocalNative
     [DllImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
     private static extern int Fdatasync(int fd);
 
-    [StructLayout(LayoutKind.Explicit, Size = 256)]
-    internal struct StatxBuffer
-    {
-        [FieldOffset(4)] public uint BlkSize;
-        [FieldOffset(20)] public uint Uid;
-        [FieldOffset(24)] public uint Gid;
-        [FieldOffset(28)] public ushort Mode;
-        [FieldOffset(32)] public ulong Ino;
-        [FieldOffset(40)] public ulong Size;
-        [FieldOffset(48)] public ulong Blocks;
-        [FieldOffset(64)] public long AtimeSec;
-        [FieldOffset(72)] public uint AtimeNsec;
-        [FieldOffset(80)] public long BtimeSec;
-        [FieldOffset(88)] public uint BtimeNsec;
-        [FieldOffset(96)] public long CtimeSec;
-        [FieldOffset(104)] public uint CtimeNsec;
-        [FieldOffset(112)] public long MtimeSec;
-        [FieldOffset(120)] public uint MtimeNsec;
-        [FieldOffset(136)] public uint DevMajor;
-        [FieldOffset(140)] public uint DevMinor;
-    }
 
-    [StructLayout(LayoutKind.Sequential)]
-    private struct StatVfsBuffer
-    {
-        public ulong BSize;
-        public ulong FrSize;
-        public ulong Blocks;
-        public ulong BFree;
-        public ulong BAvail;
-        public ulong Files;
-        public ulong FFree;
-        public ulong FAvail;
-        public ulong Fsid;
-        public ulong Flag;
-        public ulong NameMax;
-        public int Spare0;
-        public int Spare1;
-        public int Spare2;
-        public int Spare3;
-        public int Spare4;
-        public int Spare5;
-    }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using StorageFs.Core.Host;
 
 namespace StorageFs.Vfs.Host;
 
@@ -7,8 +8,8 @@ namespace StorageFs.Vfs.Host;
 /// wrappers: lstat with every field (statx), lchown, chmod and utimensat without following a
 /// final symlink, mknod, link, renameat2, the l*xattr family and statvfs. Each returns 0 or
 /// the errno (never throws), so the FUSE handlers answer with the host's own error.
-/// Layouts: struct statx is architecture-independent (include/uapi/linux/stat.h); struct
-/// timespec and struct statvfs are glibc's LP64 layouts (x86_64, aarch64).
+/// statx and statvfs are the shared bindings of <see cref="StatCalls"/>; struct timespec is
+/// glibc's LP64 layout (x86_64, aarch64).
 /// </summary>
 internal static class HostNative
 {
@@ -32,7 +33,7 @@ internal static class HostNative
     public static int Stat(string path, bool follow, out HostStatus st)
     {
         st = default;
-        if (Statx(AT_FDCWD, path, follow ? 0 : AT_SYMLINK_NOFOLLOW, StatxBasicStats, out var b) != 0)
+        if (StatCalls.Statx(AT_FDCWD, path, follow ? 0 : AT_SYMLINK_NOFOLLOW, StatxBasicStats, out var b) != 0)
             return Marshal.GetLastPInvokeError();
         st = new HostStatus(b);
         return 0;
@@ -181,7 +182,7 @@ internal static class HostNative
 
     public static int Statfs(string path, ref FuseKstatfs st)
     {
-        if (StatVfs(path, out var b) != 0)
+        if (StatCalls.StatVfs(path, out var b) != 0)
             return Marshal.GetLastPInvokeError();
         st.Blocks = b.Blocks;
         st.Bfree = b.BFree;
@@ -194,8 +195,6 @@ internal static class HostNative
         return 0;
     }
 
-    [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
-    private static extern int Statx(int dirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, out StatxBuffer buf);
 
     [DllImport("libc", EntryPoint = "lchown", SetLastError = true)]
     private static extern int LchownRaw([MarshalAs(UnmanagedType.LPUTF8Str)] string path, uint owner, uint group);
@@ -254,8 +253,6 @@ internal static class HostNative
     [DllImport("libc", EntryPoint = "lremovexattr", SetLastError = true)]
     private static extern int LRemoveXattr([MarshalAs(UnmanagedType.LPUTF8Str)] string path, [MarshalAs(UnmanagedType.LPUTF8Str)] string name);
 
-    [DllImport("libc", EntryPoint = "statvfs", SetLastError = true)]
-    private static extern int StatVfs([MarshalAs(UnmanagedType.LPUTF8Str)] string path, out StatVfsBuffer buf);
 
     [StructLayout(LayoutKind.Sequential)]
     private struct Timespec
@@ -264,48 +261,5 @@ internal static class HostNative
         public long Nsec;
     }
 
-    [StructLayout(LayoutKind.Explicit, Size = 256)]
-    internal struct StatxBuffer
-    {
-        [FieldOffset(4)] public uint BlkSize;
-        [FieldOffset(16)] public uint Nlink;
-        [FieldOffset(20)] public uint Uid;
-        [FieldOffset(24)] public uint Gid;
-        [FieldOffset(28)] public ushort Mode;
-        [FieldOffset(32)] public ulong Ino;
-        [FieldOffset(40)] public ulong Size;
-        [FieldOffset(48)] public ulong Blocks;
-        [FieldOffset(64)] public long AtimeSec;
-        [FieldOffset(72)] public uint AtimeNsec;
-        [FieldOffset(96)] public long CtimeSec;
-        [FieldOffset(104)] public uint CtimeNsec;
-        [FieldOffset(112)] public long MtimeSec;
-        [FieldOffset(120)] public uint MtimeNsec;
-        [FieldOffset(128)] public uint RdevMajor;
-        [FieldOffset(132)] public uint RdevMinor;
-        [FieldOffset(136)] public uint DevMajor;
-        [FieldOffset(140)] public uint DevMinor;
-    }
 
-    [StructLayout(LayoutKind.Sequential)]
-    private struct StatVfsBuffer
-    {
-        public ulong BSize;
-        public ulong FrSize;
-        public ulong Blocks;
-        public ulong BFree;
-        public ulong BAvail;
-        public ulong Files;
-        public ulong FFree;
-        public ulong FAvail;
-        public ulong Fsid;
-        public ulong Flag;
-        public ulong NameMax;
-        public int Spare0;
-        public int Spare1;
-        public int Spare2;
-        public int Spare3;
-        public int Spare4;
-        public int Spare5;
-    }
 }

@@ -1,11 +1,12 @@
+using StorageFs.Core.Host;
 namespace StorageFs.Vfs.Host;
 
 /// <summary>What lstat(2) says about a host file, with the inode number the mount reports for it.</summary>
 internal readonly struct HostStatus
 {
-    private readonly HostNative.StatxBuffer _b;
+    private readonly StatCalls.StatxBuffer _b;
 
-    public HostStatus(in HostNative.StatxBuffer b) => _b = b;
+    public HostStatus(in StatCalls.StatxBuffer b) => _b = b;
 
     public uint Mode => _b.Mode;
 
