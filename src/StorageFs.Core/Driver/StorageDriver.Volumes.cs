@@ -68,33 +68,9 @@ public sealed partial class StorageDriver
     {
         CheckCreateFlags(flags, VolumeCreateFlags.PreallocMetadata | VolumeCreateFlags.Validate, "storageVolCreateXML");
         var entry = _pools.Get(pool);
-        PoolDefinition def;
-        VolumeDefinition vol;
-        IPoolBackend backend;
-        ChildEntry<VolumeDefinition> reserved;
-        lock (entry.Gate)
-        {
-            _pools.RequireActive(entry);
-            def = entry.Def;
-            backend = _backends.Get(def.Type);
-            vol = VolumeXml.Parse(xml, def, VolumeParseFlags.OptCapacity);
-            NameRules.Validate(NameKind.Volume, vol.Name);
-            if (entry.Children.ContainsKey(vol.Name))
-            {
-                throw StorageErrors.VolumeExists($"'{vol.Name}'");
-            }
-            if (!backend.Capabilities.Supports(PoolOperations.CreateVolume))
-            {
-                throw StorageErrors.NoSupport("storage pool does not support volume creation");
-            }
-            CheckFormat(backend.Capabilities, vol);
-            // The key is the backend's to choose (libvirt wipes any the user suggested).
-            vol.Key = null;
-            reserved = new ChildEntry<VolumeDefinition>(vol, building: true);
-            entry.Children[vol.Name] = reserved;
-            entry.Touch(vol.Name);
-            entry.AsyncJobs++;
-        }
+        var (def, vol, backend, reserved) = ReserveNewVolume(entry, xml, VolumeParseFlags.OptCapacity, PoolOperations.CreateVolume,
+            name => StorageErrors.VolumeExists($"'{name}'"),
+            "storage pool does not support volume creation");
         var work = DefinitionCopy.Of(vol);
         return Jobs.Start(JobKind.VolumeCreate, DefinitionKind.Pool, pool, vol.Name,
             (job, token) =>
@@ -105,6 +81,42 @@ public sealed partial class StorageDriver
                 RefreshNewVolume(backend, def, work);
             },
             ok => CommitNewVolume(entry, reserved, work, ok));
+    }
+
+    /// <summary>
+    /// The checks a new volume passes under its pool's gate (running pool, valid document and
+    /// name, name free, operation and format supported), then its reservation: listed as
+    /// building, the pool held by one more job. libvirt words "exists" differently for create and
+    /// clone, hence <paramref name="exists"/>.
+    /// </summary>
+    private (PoolDefinition Def, VolumeDefinition Vol, IPoolBackend Backend, ChildEntry<VolumeDefinition> Reserved) ReserveNewVolume(
+        PoolEntry<PoolDefinition, VolumeDefinition> entry, string xml, VolumeParseFlags parse, PoolOperations operation,
+        Func<string, StorageException> exists, string unsupported)
+    {
+        lock (entry.Gate)
+        {
+            _pools.RequireActive(entry);
+            var def = entry.Def;
+            var backend = _backends.Get(def.Type);
+            var vol = VolumeXml.Parse(xml, def, parse);
+            NameRules.Validate(NameKind.Volume, vol.Name);
+            if (entry.Children.ContainsKey(vol.Name))
+            {
+                throw exists(vol.Name);
+            }
+            if (!backend.Capabilities.Supports(operation))
+            {
+                throw StorageErrors.NoSupport(unsupported);
+            }
+            CheckFormat(backend.Capabilities, vol);
+            // The key is the backend's to choose (libvirt wipes any the user suggested).
+            vol.Key = null;
+            var reserved = new ChildEntry<VolumeDefinition>(vol, building: true);
+            entry.Children[vol.Name] = reserved;
+            entry.Touch(vol.Name);
+            entry.AsyncJobs++;
+            return (def, vol, backend, reserved);
+        }
     }
 
     /// <summary>Creates a volume as a copy of another (in this or another running pool) and
@@ -129,32 +141,9 @@ public sealed partial class StorageDriver
             "storageVolCreateXMLFrom");
         var entry = _pools.Get(pool);
         var sourceEntry = sourcePool == pool ? entry : _pools.Get(sourcePool);
-        PoolDefinition def;
-        VolumeDefinition vol;
-        IPoolBackend backend;
-        ChildEntry<VolumeDefinition> reserved;
-        lock (entry.Gate)
-        {
-            _pools.RequireActive(entry);
-            def = entry.Def;
-            backend = _backends.Get(def.Type);
-            vol = VolumeXml.Parse(xml, def, VolumeParseFlags.NoCapacity);
-            NameRules.Validate(NameKind.Volume, vol.Name);
-            if (entry.Children.ContainsKey(vol.Name))
-            {
-                throw StorageErrors.Internal($"storage volume name '{vol.Name}' already in use.");
-            }
-            if (!backend.Capabilities.Supports(PoolOperations.CloneVolume))
-            {
-                throw StorageErrors.NoSupport("storage pool does not support volume creation from an existing volume");
-            }
-            CheckFormat(backend.Capabilities, vol);
-            vol.Key = null;
-            reserved = new ChildEntry<VolumeDefinition>(vol, building: true);
-            entry.Children[vol.Name] = reserved;
-            entry.Touch(vol.Name);
-            entry.AsyncJobs++;
-        }
+        var (def, vol, backend, reserved) = ReserveNewVolume(entry, xml, VolumeParseFlags.NoCapacity, PoolOperations.CloneVolume,
+            name => StorageErrors.Internal($"storage volume name '{name}' already in use."),
+            "storage pool does not support volume creation from an existing volume");
 
         PoolDefinition sourceDef;
         VolumeDefinition source;
