@@ -84,7 +84,11 @@ public interface INodeReadlink
     Errno Readlink(RequestContext ctx, out string target);
 }
 
-/// <summary>Extended attributes. Default without it: ENODATA on get, empty list, EOPNOTSUPP on set/remove.</summary>
+/// <summary>
+/// Extended attributes. Default without it: EOPNOTSUPP on get, set and remove, an empty list
+/// (as procfs answers). EOPNOTSUPP rather than ENODATA matters: ls, cp and libacl remember an
+/// unsupported device and stop asking, where ENODATA costs two round trips per file of ls -l.
+/// </summary>
 public interface INodeXattr
 {
     Errno GetXattr(RequestContext ctx, string name, out byte[] value);

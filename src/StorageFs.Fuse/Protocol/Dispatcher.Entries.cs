@@ -355,7 +355,7 @@ internal sealed partial class Dispatcher
         if (err != Errno.Ok)
             return err;
         if (node is null)
-            return Errno.ENODATA;
+            return Errno.EOPNOTSUPP; // as procfs or vfat: this file has no extended attributes at all
         err = node.GetXattr(r.Context, name, out byte[] value);
         if (err != Errno.Ok)
             return err;

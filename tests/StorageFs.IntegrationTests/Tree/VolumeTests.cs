@@ -166,6 +166,38 @@ public sealed class VolumeTests : IClassFixture<TreeFixture>
         _tree.AssertLastError($"pools/{_pool}/vol/orig.raw/ctl", "EEXIST");
     }
 
+    /// <summary>
+    /// Volumes and control files have no extended attributes, and say so as procfs does
+    /// (EOPNOTSUPP, not ENODATA): ls, cp and libacl then stop asking for the whole mount, which
+    /// is what keeps <c>ls -l</c> of a large pool at one round trip per file. cp -a of a volume
+    /// still works, and items keep their xattrs.
+    /// </summary>
+    [Fact]
+    public void VolumesHaveNoXattrs_GetfattrSaysNotSupported_CpAStillCopies_AndItemsKeepTheirs()
+    {
+        _tree.Ok($"echo data > \"{P}/volumes/xa.raw\"");
+
+        _tree.Fails($"getfattr -n security.selinux \"{P}/volumes/xa.raw\"", "Operation not supported");
+        _tree.Fails($"getfattr -n system.posix_acl_access \"{P}/vol/xa.raw/info\"", "Operation not supported");
+        _tree.Fails($"setfattr -n user.x -v 1 \"{P}/volumes/xa.raw\"", "Operation not supported");
+        Assert.Equal("", _tree.Ok($"getfattr -d \"{P}/volumes/xa.raw\""));
+
+        string copy = Path.Combine(Path.GetTempPath(), _tree.NewName("xa-copy-"));
+        try
+        {
+            Assert.Equal("data\n", _tree.Ok($"cp -a \"{P}/volumes/xa.raw\" {copy} && cat {copy}"));
+        }
+        finally
+        {
+            File.Delete(copy);
+        }
+
+        string item = _tree.NewName("xattr-item");
+        _tree.Ok($"mkdir \"$M/fspools/default/items/{item}\" && setfattr -n user.colour -v blue \"$M/fspools/default/items/{item}\"");
+        Assert.Contains("user.colour=\"blue\"", _tree.Ok($"getfattr -d \"$M/fspools/default/items/{item}\""), StringComparison.Ordinal);
+        _tree.Ok($"rmdir \"$M/fspools/default/items/{item}\"");
+    }
+
     [Fact]
     public void Rm_DeletesTheVolumeAndItsControlDirectory_AndCtlDeleteNeedsTheName()
     {
