@@ -20,6 +20,7 @@ internal sealed class PoolEntry<TDef, TChild> : IPoolEntry
     private volatile bool _active;
     private volatile bool _starting;
     private volatile bool _removed;
+    private volatile DeferredStart? _deferred;
 
     public PoolEntry(DefinitionKind kind, TDef def, string name, Guid uuid)
     {
@@ -60,6 +61,10 @@ internal sealed class PoolEntry<TDef, TChild> : IPoolEntry
     public bool Removed { get => _removed; set => _removed = value; }
 
     public int AsyncJobs { get; set; }
+
+    /// <summary>Set at load for a pool meant to run, until its start has run; every lookup of
+    /// the pool runs or waits for it first (<see cref="PoolLifecycle{TDef, TChild}.Get"/>).</summary>
+    public DeferredStart? Deferred { get => _deferred; set => _deferred = value; }
 
     public PoolSizes Sizes { get; set; }
 

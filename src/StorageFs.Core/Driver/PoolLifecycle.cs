@@ -45,8 +45,15 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
 
     // ---- lookups and shared checks ----
 
-    public PoolEntry<TDef, TChild> Get(string name) =>
-        _registry.Find(Kind, name) as PoolEntry<TDef, TChild> ?? throw _flavor.PoolNotFound(name);
+    /// <summary>The pool named <paramref name="name"/>. A pool whose start at load has not run
+    /// yet is started first, here (or waited for, when a worker is starting it): nothing ever
+    /// sees a pool meant to run half-loaded.</summary>
+    public PoolEntry<TDef, TChild> Get(string name)
+    {
+        var entry = _registry.Find(Kind, name) as PoolEntry<TDef, TChild> ?? throw _flavor.PoolNotFound(name);
+        entry.Deferred?.RunOrWait(() => StartLoaded(entry, CancellationToken.None));
+        return entry;
+    }
 
     public IReadOnlyList<PoolEntry<TDef, TChild>> All() =>
         [.. _registry.Snapshot(Kind).OfType<PoolEntry<TDef, TChild>>()];
@@ -277,10 +284,11 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
 
     // ---- loading at start-up ----
 
-    /// <summary>Loads the stored definitions of this kind, then starts those meant to run:
+    /// <summary>Loads the stored definitions of this kind and returns those meant to run:
     /// intended running, or autostart when <paramref name="autostartDue"/> (first load since
-    /// boot). A start that fails leaves the pool inaccessible and the others unaffected.</summary>
-    public void Load(IReadOnlyList<StoredDefinition> stored, bool autostartDue)
+    /// boot). Each is marked starting, with its start deferred (<see cref="StartAll"/> or the
+    /// first lookup runs it).</summary>
+    public IReadOnlyList<PoolEntry<TDef, TChild>> Load(IReadOnlyList<StoredDefinition> stored, bool autostartDue)
     {
         var toStart = new List<PoolEntry<TDef, TChild>>();
         foreach (var s in stored.Where(s => s.Kind == Kind))
@@ -300,6 +308,7 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
                 _log.Error("Stored {Noun} {Pool} is unusable and was not loaded: {Error}", _flavor.Noun, s.Name, e.Message);
                 continue;
             }
+            bool start = s.Flags.State == IntendedState.Running || (s.Flags.Autostart && autostartDue);
             PoolEntry<TDef, TChild> entry;
             try
             {
@@ -309,6 +318,10 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
                     {
                         Persistent = true,
                         Autostart = s.Flags.Autostart,
+                        // Marked before anyone can see it: as a start in progress, which it is.
+                        Starting = start,
+                        State = start ? PoolState.Building : PoolState.Inactive,
+                        Deferred = start ? new DeferredStart() : null,
                     },
                     _ => throw StorageErrors.Internal($"{_flavor.Noun} '{s.Name}' is already loaded"),
                     out _);
@@ -318,33 +331,57 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
                 _log.Error("Stored {Noun} {Pool} was not loaded: {Error}", _flavor.Noun, s.Name, e.Message);
                 continue;
             }
-            if (s.Flags.State == IntendedState.Running || (s.Flags.Autostart && autostartDue))
+            if (start)
             {
                 toStart.Add(entry);
             }
         }
-        // Starting refreshes every pool (a stat and a header read per volume): with many pools
-        // that is most of the daemon's start-up, and pools are independent, so they start on
-        // a few threads at once (each pool under its own gate, as concurrent starts always do).
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(2, Environment.ProcessorCount) };
-        Parallel.ForEach(toStart, parallel, entry =>
+        return toStart;
+    }
+
+    /// <summary>
+    /// Runs the deferred starts of <paramref name="entries"/> on <paramref name="workers"/>
+    /// threads (starting is refreshing every volume: with many pools, most of a daemon's
+    /// start-up). A pool a request needs meanwhile is started by that request. A start that
+    /// fails leaves the pool inaccessible and the others unaffected; cancelling stops taking
+    /// new pools (those left start at their first lookup).
+    /// </summary>
+    public void StartAll(IReadOnlyList<PoolEntry<TDef, TChild>> entries, int workers, CancellationToken cancellation)
+    {
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, workers), CancellationToken = cancellation };
+        try
         {
-            try
+            Parallel.ForEach(entries, parallel, entry => entry.Deferred?.RunOrWait(() => StartLoaded(entry, cancellation)));
+        }
+        catch (OperationCanceledException)
+        {
+            _log.Information("Stopped starting {Noun}s: the daemon is stopping", _flavor.Noun);
+        }
+    }
+
+    private void StartLoaded(PoolEntry<TDef, TChild> entry, CancellationToken cancellation)
+    {
+        try
+        {
+            RunStart(entry, null, cancellation);
+        }
+        catch (Exception e)
+        {
+            // Logged, never thrown: the caller is a worker or a lookup, not the pool's starter.
+            lock (entry.Gate)
             {
-                Start(entry.Name, null);
-            }
-            catch (StorageException e)
-            {
-                lock (entry.Gate)
+                if (!entry.IsActive)
                 {
-                    if (!entry.IsActive)
-                    {
-                        entry.State = PoolState.Inaccessible;
-                    }
+                    entry.Starting = false;
+                    entry.State = PoolState.Inaccessible;
                 }
-                _log.Error("Failed to start {Noun} {Pool}: {Error}", _flavor.Noun, entry.Name, e.Message);
             }
-        });
+            _log.Error("Failed to start {Noun} {Pool}: {Error}", _flavor.Noun, entry.Name, e.Message);
+        }
+        finally
+        {
+            entry.Deferred = null;
+        }
     }
 
     // ---- helpers ----

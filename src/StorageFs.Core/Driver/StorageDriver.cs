@@ -66,11 +66,24 @@ public sealed partial class StorageDriver
     /// Loads every stored definition and starts the pools meant to run: those the user left
     /// running, plus autostart pools on the first load after a boot. Unusable definitions are
     /// set aside by the store and logged; one pool failing to start (left inaccessible) never
-    /// stops the others. Call once.
+    /// stops the others. Returns once every start has run. Call once (this or <see cref="BeginLoad"/>).
     /// </summary>
     /// <exception cref="InvalidOperationException">Called twice.</exception>
     /// <exception cref="StorageException">The store cannot be read at all.</exception>
-    public void Load()
+    public void Load() => BeginLoad(Math.Max(2, Environment.ProcessorCount)).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// <see cref="Load"/>, returning once the definitions are loaded: the starts run on
+    /// <paramref name="workers"/> background threads, and the returned task completes when
+    /// they have all run (its result: how many). Until then a pool being started shows state
+    /// building in listings, and any operation on it (its info, XML, volumes) first starts it
+    /// on the caller's thread, or waits for the worker starting it: a daemon can answer at
+    /// once, and what it answers about a pool is never half-loaded. Cancelling stops taking
+    /// new pools; those left start at their first use.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Called twice.</exception>
+    /// <exception cref="StorageException">The store cannot be read at all.</exception>
+    public Task<int> BeginLoad(int workers, CancellationToken cancellation = default)
     {
         if (Interlocked.Exchange(ref _loaded, 1) != 0)
         {
@@ -78,9 +91,20 @@ public sealed partial class StorageDriver
         }
         var stored = _store.Load();
         bool autostartDue = TakeAutostartTurn();
-        _pools.Load(stored, autostartDue);
-        _fsPools.Load(stored, autostartDue);
-        _log.Information("Loaded {Pools} pools and {FsPools} fspools", _pools.All().Count, _fsPools.All().Count);
+        var pools = _pools.Load(stored, autostartDue);
+        var fsPools = _fsPools.Load(stored, autostartDue);
+        _log.Information("Loaded {Pools} pools and {FsPools} fspools; starting {Starting} of them",
+            _pools.All().Count, _fsPools.All().Count, pools.Count + fsPools.Count);
+        if (pools.Count + fsPools.Count == 0)
+        {
+            return Task.FromResult(0);
+        }
+        return Task.Run(() =>
+        {
+            _fsPools.StartAll(fsPools, workers, cancellation);
+            _pools.StartAll(pools, workers, cancellation);
+            return pools.Count + fsPools.Count;
+        }, CancellationToken.None);
     }
 
     /// <summary>

@@ -58,9 +58,12 @@ internal static class MountCommand
             config = config with { StateDir = Path.GetFullPath(o.StateDir) };
 
         StorageDriver driver;
+        Task<int> starts;
+        using var stopping = new CancellationTokenSource();
+        long began = Environment.TickCount64;
         try
         {
-            driver = Start(config, log);
+            (driver, starts) = Start(config, log, stopping.Token);
         }
         catch (StorageException e)
         {
@@ -88,7 +91,24 @@ internal static class MountCommand
         }
         tree.Attach(server.Notifier);
         log.Information("StorageFs mounted on {Mountpoint} (state {State}, passthrough {Passthrough})", server.Mountpoint, config.StateDir, server.PassthroughActive);
-        SdNotify.Send($"READY=1\nSTATUS=mounted on {server.Mountpoint}");
+        // Ready as soon as the mount answers: a pool still starting is started by the first
+        // request that needs it, or waited for, never shown half-loaded (StorageDriver.BeginLoad).
+        SdNotify.Send(starts.IsCompleted
+            ? $"READY=1\nSTATUS=mounted on {server.Mountpoint}"
+            : $"READY=1\nSTATUS=mounted on {server.Mountpoint}; starting pools");
+        string mountpoint = server.Mountpoint ?? o.Mountpoint;
+        starts.ContinueWith(t =>
+        {
+            if (t.IsCompletedSuccessfully && t.Result > 0)
+            {
+                log.Information("Started {Count} pools and fspools at load in {Ms} ms", t.Result, Environment.TickCount64 - began);
+                SdNotify.Send($"STATUS=mounted on {mountpoint}");
+            }
+            else if (t.IsFaulted)
+            {
+                log.Error(t.Exception, "Starting pools at load failed");
+            }
+        }, TaskScheduler.Default);
 
         using var stop = new ManualResetEventSlim();
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Set(); });
@@ -96,6 +116,7 @@ internal static class MountCommand
         server.Completion.ContinueWith(_ => stop.Set(), TaskScheduler.Default);
         stop.Wait();
         SdNotify.Send("STOPPING=1");
+        stopping.Cancel();
         foreach (var job in driver.Jobs.List().Where(j => j.Status == JobStatus.Running))
         {
             log.Information("Cancelling job {Job} before exit", job.Id);
@@ -105,18 +126,21 @@ internal static class MountCommand
         return 0;
     }
 
-    /// <summary>Opens the store, loads every definition (autostarting what should run), and makes the default pools.</summary>
-    internal static StorageDriver Start(DaemonConfig config, ILogger log)
+    /// <summary>Opens the store, loads every definition, makes the default pools, and returns
+    /// with the pools meant to run starting in the background (the task: until all have run).</summary>
+    internal static (StorageDriver Driver, Task<int> Starts) Start(DaemonConfig config, ILogger log, CancellationToken stopping)
     {
         Directory.CreateDirectory(config.StateDir);
         var allowed = config.AllowedDirectories.Append(config.StateDir).Distinct().ToList();
         var store = new DefinitionStore(Path.Combine(config.StateDir, "config"), log, StorageDriver.ValidateStored);
         var driver = new StorageDriver(BackendRegistry.Create(log), store,
             new StorageDriverOptions { Policy = new TargetPathPolicy(allowed), RuntimeDirectory = RuntimeDirFor(config) }, log);
-        driver.Load();
+        // One core is left to answer requests while the pools start (a request for a pool
+        // still queued starts that pool itself).
+        var starts = driver.BeginLoad(Math.Max(1, Environment.ProcessorCount - 1), stopping);
         if (config.DefaultPools)
             EnsureDefaults(driver, config.StateDir, log);
-        return driver;
+        return (driver, starts);
     }
 
     /// <summary>
