@@ -17,41 +17,53 @@ public sealed class TextFile : Node, INodeOpen, INodeSetAttr
     public const int MaxCommand = 4096;
     private const int O_ACCMODE = 3, O_WRONLY = 1;
 
+    private readonly TextFileSpec _spec;
+    private readonly object? _subject;
+
     public TextFile(string path, uint mode, Func<RequestContext, string>? render = null,
         Func<RequestContext, string, string>? apply = null, WriteKind kind = WriteKind.Command, ErrorLog? errors = null,
         string? usage = null)
+        : this(new TextFileSpec(mode,
+            render is null ? null : (ctx, _) => render(ctx),
+            apply is null ? null : (ctx, _, input) => apply(ctx, input),
+            kind, errors, usage, _ => path), null)
     {
-        Path = path;
-        Mode = Modes.Reg | mode;
-        Render = render;
-        Apply = apply;
-        Kind = kind;
-        Errors = errors;
-        Usage = usage;
+    }
+
+    /// <summary>A file of a kind many objects share (every volume's <c>info</c>): the spec's
+    /// delegates get <paramref name="subject"/>, so each file costs one small object.</summary>
+    public TextFile(TextFileSpec spec, object? subject)
+    {
+        _spec = spec;
+        _subject = subject;
     }
 
     /// <summary>
-    /// What a fresh handle of a file without <see cref="Render"/> reads before any write: a
-    /// command file's verbs, one per line (notes/ux.md G5); null reads nothing (documents).
+    /// What a fresh handle of a file without a renderer reads before any write: a command
+    /// file's verbs, one per line (notes/ux.md G5); null reads nothing (documents).
     /// </summary>
-    public string? Usage { get; }
+    public string? Usage => _spec.Usage;
 
     /// <summary>Path below the mount, for error records (e.g. <c>pools/p1/ctl</c>).</summary>
-    public string Path { get; }
+    public string Path => _spec.PathOf(_subject);
 
-    public uint Mode { get; }
+    public uint Mode => Modes.Reg | _spec.Mode;
 
-    public Func<RequestContext, string>? Render { get; }
+    /// <summary>Whether reading renders text (info, xml) rather than a usage or nothing.</summary>
+    public bool Renders => _spec.Render is not null;
 
-    /// <summary>Applies a command or document; returns the reply; throws <see cref="StorageException"/>.</summary>
-    public Func<RequestContext, string, string>? Apply { get; }
+    /// <summary>Whether writing applies a command or document.</summary>
+    public bool Applies => _spec.Apply is not null;
 
-    public WriteKind Kind { get; }
+    public WriteKind Kind => _spec.Kind;
 
-    public ErrorLog? Errors { get; }
+    public ErrorLog? Errors => _spec.Errors;
 
     /// <summary>Only root may write unless this says otherwise (the daemon re-checks the caller's uid).</summary>
-    public Func<uint, bool> MayWrite { get; init; } = uid => uid == 0;
+    public Func<uint, bool> MayWrite { get => _spec.MayWrite; init => _spec = _spec.WithMayWrite(value); }
+
+    /// <summary>The text a fresh read returns.</summary>
+    public string RenderText(RequestContext ctx) => _spec.Render!(ctx, _subject);
 
     public override TimeSpan? EntryTimeout => TimeSpan.FromSeconds(1);
 
@@ -64,7 +76,7 @@ public sealed class TextFile : Node, INodeOpen, INodeSetAttr
     {
         handle = null;
         bool writing = (flags & O_ACCMODE) != 0;
-        if (writing && Apply is null)
+        if (writing && !Applies)
             return Refuse(ctx, "open", Errno.EACCES, "read-only file: nothing is applied by writing it");
         if (writing && !MayWrite(ctx.Uid))
             return Refuse(ctx, "open", Errno.EACCES, "only root may write this file");
@@ -95,7 +107,7 @@ public sealed class TextFile : Node, INodeOpen, INodeSetAttr
         {
             // Jobs this write starts carry the writer and the command's arguments (jobs/ID/info).
             using var requester = JobRegistry.RequestedBy(new JobRequester(ctx.Uid, ctx.Pid, Kind == WriteKind.Command ? Arguments(input) : null));
-            reply = Apply!(ctx, input);
+            reply = _spec.Apply!(ctx, _subject, input);
             if (reply.Length > 0 && !reply.EndsWith('\n'))
                 reply += "\n";
             return Errno.Ok;
@@ -143,11 +155,11 @@ public sealed class TextFile : Node, INodeOpen, INodeSetAttr
             {
                 if (_reply is null && _snapshot is null)
                 {
-                    if (file.Render is null && file.Usage is null)
+                    if (!file.Renders && file.Usage is null)
                         return Errno.Ok;
                     try
                     {
-                        _snapshot = Encoding.UTF8.GetBytes(file.Render?.Invoke(ctx) ?? file.Usage!);
+                        _snapshot = Encoding.UTF8.GetBytes(file.Renders ? file.RenderText(ctx) : file.Usage!);
                     }
                     catch (StorageException e)
                     {

@@ -12,7 +12,9 @@ namespace StorageFs.Vfs;
 public sealed class VDir : Node, INodeLookup, INodeReadDir, INodeCreate, INodeMknod, INodeMkdir, INodeSymlink, INodeLink,
     INodeUnlink, INodeRmdir, INodeRename, INodeSetAttr
 {
-    private readonly List<(string Name, Node Node)> _rows = [];
+    // Exactly as long as the fixed rows (added once, at construction): a million-entry tree
+    // has one of these per control directory.
+    private (string Name, Node Node)[] _rows = [];
 
     public VDir(uint mode = Modes.DirReadOnly) => Mode = Modes.Dir | mode;
 
@@ -42,7 +44,8 @@ public sealed class VDir : Node, INodeLookup, INodeReadDir, INodeCreate, INodeMk
 
     public VDir Add(string name, Node node)
     {
-        _rows.Add((name, node));
+        Array.Resize(ref _rows, _rows.Length + 1);
+        _rows[^1] = (name, node);
         return this;
     }
 

@@ -1,8 +1,26 @@
 namespace StorageFs.Vfs;
 
 /// <summary>A read-only symbolic link whose target is computed at each read (by-uuid/, vol/&lt;v&gt;/data).</summary>
-public sealed class VSymlink(Func<string> target) : Node, INodeReadlink
+public sealed class VSymlink : Node, INodeReadlink
 {
+    private readonly Func<object?, string> _target;
+    private readonly object? _subject;
+
+    public VSymlink(Func<string> target)
+        : this(static t => ((Func<string>)t!)(), target)
+    {
+    }
+
+    /// <summary>A link whose target <paramref name="target"/> computes from <paramref name="subject"/>:
+    /// with a static delegate, one small object per link (every volume has one).</summary>
+    public VSymlink(Func<object?, string> target, object? subject)
+    {
+        _target = target;
+        _subject = subject;
+    }
+
+    private string target() => _target(_subject);
+
     public override TimeSpan? EntryTimeout => TimeSpan.Zero;
 
     public override TimeSpan? AttrTimeout => TimeSpan.Zero;

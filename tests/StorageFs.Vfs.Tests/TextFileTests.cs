@@ -187,6 +187,32 @@ public sealed class TextFileTests
         Assert.Contains("uid=1000 pid=0 op=write path=define errno=EINVAL msg=EINVAL: unfinished document", log.Render(1000));
     }
 
+    [Fact]
+    public void FilesSharingASpec_RenderAndApplyForTheirOwnSubject_AndRecordTheirOwnPath()
+    {
+        var log = new ErrorLog();
+        var applied = new List<string>();
+        var spec = new TextFileSpec(Modes.ReadWrite,
+            (_, subject) => $"volume {subject}\n",
+            (_, subject, input) => input == "bad"
+                ? throw new StorageException(ErrorCode.InvalidArg, $"bad command for {subject}")
+                : $"ok {input} {subject}",
+            WriteKind.Command, log, null, subject => $"pools/p/vol/{subject}/ctl");
+        var a = new TextFile(spec, "a.img");
+        var b = new TextFile(spec, "b.img") { MayWrite = _ => true };
+
+        Assert.Equal("volume a.img\n", ReadAll(Open(a, 0)));
+        Assert.Equal("volume b.img\n", ReadAll(Open(b, 0)));
+        var hb = Open(b, 2, User);
+        Assert.Equal(Errno.Ok, Write(hb, "wipe"));
+        Assert.Equal("ok wipe b.img\n", ReadAll(hb));
+        Assert.Equal(Errno.EINVAL, Write(Open(a, 2), "bad"));
+        Assert.Contains("op=write path=pools/p/vol/a.img/ctl errno=EINVAL msg=EINVAL: bad command for a.img", log.Render(0));
+        // One file's write rule is its own: the spec, shared, keeps root-only writes for a.
+        Assert.Equal(Errno.EACCES, a.Open(User, 1, out _));
+        Assert.Equal("pools/p/vol/b.img/ctl", b.Path);
+    }
+
     [Theory]
     [InlineData(SetattrValid.Mode, 0UL, "setattr")]
     [InlineData(SetattrValid.Size, 5UL, "truncate")]

@@ -19,15 +19,13 @@ public abstract class Node
     internal ulong InoValue;
 
     // Passthrough backing shared by every open of this node (the kernel refuses a second,
-    // different backing file on one inode with EBUSY: fs/fuse/iomode.c).
-    internal int BackingId;
-    internal int BackingRefs;
-    private Lock? _backingGate;
+    // different backing file on one inode with EBUSY: fs/fuse/iomode.c). Made on the first open
+    // that may use passthrough: most nodes (directories, control files) never need it, and a
+    // tree of a million nodes should not carry a million of them.
+    private PassthroughBacking? _backing;
 
-    // Made on the first open that may use passthrough: most nodes (directories, control files)
-    // never need it, and a tree of a million nodes should not carry a million locks.
-    internal Lock BackingGate =>
-        Volatile.Read(ref _backingGate) ?? Interlocked.CompareExchange(ref _backingGate, new Lock(), null) ?? _backingGate!;
+    internal PassthroughBacking Backing =>
+        Volatile.Read(ref _backing) ?? Interlocked.CompareExchange(ref _backing, new PassthroughBacking(), null) ?? _backing!;
 
     /// <summary>The FUSE node id while the kernel knows this node, else 0.</summary>
     public ulong NodeId => Volatile.Read(ref IdValue);
@@ -46,4 +44,14 @@ public abstract class Node
 
     /// <summary>Fills in the attributes. <see cref="FuseAttr.Ino"/> is preset; leave it alone.</summary>
     public abstract Errno GetAttr(RequestContext ctx, ref FuseAttr attr);
+}
+
+/// <summary>A node's passthrough backing: its id while open, and how many opens share it (under <see cref="Gate"/>).</summary>
+internal sealed class PassthroughBacking
+{
+    public Lock Gate { get; } = new();
+
+    public int Id { get; set; }
+
+    public int Refs { get; set; }
 }

@@ -47,12 +47,13 @@ internal sealed partial class Dispatcher
         SafeHandle? backing = handle.Backing;
         if (!PassthroughActive || backing is null || _channel is null)
             return false;
-        lock (node.BackingGate)
+        var b = node.Backing;
+        lock (b.Gate)
         {
-            if (node.BackingRefs > 0)
+            if (b.Refs > 0)
             {
-                node.BackingRefs++;
-                backingId = node.BackingId;
+                b.Refs++;
+                backingId = b.Id;
                 return true;
             }
             bool added = false;
@@ -73,22 +74,23 @@ internal sealed partial class Dispatcher
                     _log.Warning("FUSE passthrough refused by the kernel ({Errno}); serving file data in user space", err);
                 return false;
             }
-            node.BackingId = backingId;
-            node.BackingRefs = 1;
+            b.Id = backingId;
+            b.Refs = 1;
             return true;
         }
     }
 
     private void ReleaseBacking(Node node)
     {
-        lock (node.BackingGate)
+        var b = node.Backing;
+        lock (b.Gate)
         {
-            if (node.BackingRefs <= 0 || --node.BackingRefs > 0)
+            if (b.Refs <= 0 || --b.Refs > 0)
                 return;
-            Errno err = _channel!.BackingClose(node.BackingId);
+            Errno err = _channel!.BackingClose(b.Id);
             if (err != Errno.Ok)
-                _log.Warning("FUSE_DEV_IOC_BACKING_CLOSE of {Id} failed: {Errno}", node.BackingId, err);
-            node.BackingId = 0;
+                _log.Warning("FUSE_DEV_IOC_BACKING_CLOSE of {Id} failed: {Errno}", b.Id, err);
+            b.Id = 0;
         }
     }
 

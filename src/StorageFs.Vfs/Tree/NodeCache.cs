@@ -4,13 +4,20 @@ namespace StorageFs.Vfs.Tree;
 /// One node per name for as long as the object exists, so the kernel's inode, our
 /// notifications and passthrough backing ids all refer to the same node.
 /// </summary>
-internal sealed class NodeCache<T>
+internal sealed class NodeCache<T> : NodeCache<string, T>
+    where T : Node
+{
+}
+
+/// <summary><see cref="NodeCache{T}"/> under any key (a (pool, volume) pair costs no string).</summary>
+internal class NodeCache<TKey, T>
+    where TKey : notnull
     where T : Node
 {
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, T> _nodes = new(StringComparer.Ordinal);
+    private readonly Dictionary<TKey, T> _nodes = new();
 
-    public T Get(string name, Func<string, T> make)
+    public T Get(TKey name, Func<TKey, T> make)
     {
         lock (_gate)
         {
@@ -20,15 +27,24 @@ internal sealed class NodeCache<T>
         }
     }
 
-    public T? Peek(string name)
+    public T? Peek(TKey name)
     {
         lock (_gate)
             return _nodes.GetValueOrDefault(name);
     }
 
-    public T? Remove(string name)
+    public T? Remove(TKey name)
     {
         lock (_gate)
             return _nodes.Remove(name, out var n) ? n : null;
+    }
+
+    public void RemoveWhere(Func<TKey, bool> match)
+    {
+        lock (_gate)
+        {
+            foreach (var key in _nodes.Keys.Where(match).ToList())
+                _nodes.Remove(key);
+        }
     }
 }

@@ -15,7 +15,7 @@ internal static class PoolDirs
         var vol = new VDir(Modes.DirReadOnly)
         {
             Path = $"{at}/vol",
-            Refused = t.Refuse,
+            Refused = t.Refused,
             Hint = "vol/ follows volumes/: create a volume in volumes/ or through create",
             List = _ => Names(() => d.ListVolumes(name).Select(v => v.Name)),
             Find = (_, v) => Has(() => d.HasVolume(name, v)) ? t.VolumeControl(name, v) : null,
@@ -108,15 +108,49 @@ internal static class PoolDirs
 
     public static VDir Volume(StorageTree t, string pool, string name)
     {
-        var d = t.Driver;
-        string at = $"pools/{pool}/vol/{name}";
-        return t.Dir(at, $"use the commands of {at}/ctl")
-            .Add("info", t.Text($"{at}/info", Modes.ReadOnly, _ => d.GetVolumeInfo(pool, name).ToVirshText(bytes: true)))
-            .Add("xml", t.Text($"{at}/xml", Modes.ReadOnly, _ => d.GetVolumeXml(pool, name)))
-            .Add("path", t.Text($"{at}/path", Modes.ReadOnly, _ => d.GetVolumePath(pool, name) + "\n"))
-            .Add("key", t.Text($"{at}/key", Modes.ReadOnly, _ => d.GetVolumeKey(pool, name) + "\n"))
-            .Add("ctl", t.Text($"{at}/ctl", Modes.WriteOnly, null, (ctx, c) => VolumeCommand(d, pool, name, c, ctx), usage: Words.VolumeUsage))
-            .Add("data", new VSymlink(() => $"../../volumes/{name}"));
+        var v = new VolumeSubject(pool, name);
+        var specs = t.VolumePanel;
+        // The hint is one shared string: the refusal's record already names the directory.
+        return t.Dir(v.At, UseCtl)
+            .Add("info", new TextFile(specs.Info, v))
+            .Add("xml", new TextFile(specs.Xml, v))
+            .Add("path", new TextFile(specs.Path, v))
+            .Add("key", new TextFile(specs.Key, v))
+            .Add("ctl", new TextFile(specs.Ctl, v))
+            .Add("data", new VSymlink(static subject => ((VolumeSubject)subject!).DataLink(), v));
+    }
+
+    private const string UseCtl = "use the commands of its ctl file";
+
+    /// <summary>The volume a vol/V/ control file is about.</summary>
+    internal sealed class VolumeSubject(string pool, string name) : IPanelSubject
+    {
+        public string Pool { get; } = pool;
+
+        public string Name { get; } = name;
+
+        public string At => $"pools/{Pool}/vol/{Name}";
+
+        public string DataLink() => $"../../volumes/{Name}";
+    }
+
+    /// <summary>The control files of vol/V/, one spec each for every volume of every pool.</summary>
+    internal sealed class VolumePanelSpecs(StorageTree t)
+    {
+        public TextFileSpec Info { get; } = t.Spec<VolumeSubject>("info", Modes.ReadOnly,
+            (_, v) => t.Driver.GetVolumeInfo(v.Pool, v.Name).ToVirshText(bytes: true));
+
+        public TextFileSpec Xml { get; } = t.Spec<VolumeSubject>("xml", Modes.ReadOnly,
+            (_, v) => t.Driver.GetVolumeXml(v.Pool, v.Name));
+
+        public TextFileSpec Path { get; } = t.Spec<VolumeSubject>("path", Modes.ReadOnly,
+            (_, v) => t.Driver.GetVolumePath(v.Pool, v.Name) + "\n");
+
+        public TextFileSpec Key { get; } = t.Spec<VolumeSubject>("key", Modes.ReadOnly,
+            (_, v) => t.Driver.GetVolumeKey(v.Pool, v.Name) + "\n");
+
+        public TextFileSpec Ctl { get; } = t.Spec<VolumeSubject>("ctl", Modes.WriteOnly, null,
+            (ctx, v, c) => VolumeCommand(t.Driver, v.Pool, v.Name, c, ctx), usage: Words.VolumeUsage);
     }
 
     internal static string VolumeCommand(StorageDriver d, string pool, string name, string command, RequestContext ctx)
@@ -167,7 +201,7 @@ internal static class PoolDirs
         var item = new VDir(Modes.DirReadOnly)
         {
             Path = $"{at}/item",
-            Refused = t.Refuse,
+            Refused = t.Refused,
             Hint = "item/ follows items/: create an item with mkdir in items/ or through create",
             List = _ => Names(() => d.ListItems(name).Select(i => i.Name)),
             Find = (_, i) => Names(() => d.ListItems(name).Select(x => x.Name)).Contains(i) ? t.ItemControl(name, i) : null,

@@ -20,10 +20,10 @@ public sealed class StorageTree
     private readonly NotifyQueue _notify = new();
     private readonly NodeCache<VDir> _poolDirs = new();
     private readonly NodeCache<VolumesDir> _volumes = new();
-    private readonly NodeCache<VDir> _volControls = new();
+    private readonly NodeCache<(string Pool, string Volume), VDir> _volControls = new();
     private readonly NodeCache<VDir> _fsPoolDirs = new();
     private readonly NodeCache<ItemsDir> _items = new();
-    private readonly NodeCache<VDir> _itemControls = new();
+    private readonly NodeCache<(string FsPool, string Item), VDir> _itemControls = new();
     private readonly NodeCache<VSymlink> _uuids = new();
     private readonly NodeCache<VDir> _jobs = new();
 
@@ -31,10 +31,12 @@ public sealed class StorageTree
     {
         Driver = driver;
         _log = logger.ForContext<StorageTree>();
+        Refused = Refuse;
+        VolumePanel = new PoolDirs.VolumePanelSpecs(this);
         Pools = new VDir(Modes.DirReadOnly)
         {
             Path = "pools",
-            Refused = Refuse,
+            Refused = Refused,
             Hint = "define a pool by writing a <pool> document to define, remove one with 'undefine NAME' in pools/NAME/ctl",
             List = _ => Driver.ListPools().Select(p => p.Name),
             Find = (_, n) => Driver.FindPool(n) is null ? null : PoolDir(n),
@@ -42,7 +44,7 @@ public sealed class StorageTree
         FsPools = new VDir(Modes.DirReadOnly)
         {
             Path = "fspools",
-            Refused = Refuse,
+            Refused = Refused,
             Hint = "define an fspool by writing an <fspool> document to define, remove one with 'undefine NAME' in fspools/NAME/ctl",
             List = _ => Driver.ListFsPools().Select(p => p.Name),
             Find = (_, n) => Driver.ListFsPools().Any(p => p.Name == n) ? FsPoolDir(n) : null,
@@ -50,7 +52,7 @@ public sealed class StorageTree
         var byUuid = new VDir(Modes.DirReadOnly)
         {
             Path = "by-uuid",
-            Refused = Refuse,
+            Refused = Refused,
             Hint = "its links follow the pools and fspools",
             List = _ => AllPools().Select(p => p.Uuid.ToString("D", CultureInfo.InvariantCulture)),
             Find = (_, u) => AllPools().FirstOrDefault(p => p.Uuid.ToString("D", CultureInfo.InvariantCulture) == u) is { } p
@@ -60,7 +62,7 @@ public sealed class StorageTree
         var jobs = new VDir(Modes.DirReadOnly)
         {
             Path = "jobs",
-            Refused = Refuse,
+            Refused = Refused,
             Hint = "jobs come and go with long operations; stop one with 'cancel' in jobs/ID/ctl",
             List = _ => Driver.Jobs.List().Select(j => j.Id.ToString(CultureInfo.InvariantCulture)),
             Find = (_, id) => long.TryParse(id, CultureInfo.InvariantCulture, out long n) && Driver.Jobs.Find(n) is { } job
@@ -97,22 +99,42 @@ public sealed class StorageTree
 
     internal TextFile Text(string path, uint mode, Func<RequestContext, string>? render,
         Func<RequestContext, string, string>? apply = null, WriteKind kind = WriteKind.Command, string? usage = null) =>
-        new(path, mode, render, apply is null ? null : (ctx, input) =>
+        new(path, mode, render, apply is null ? null : (ctx, input) => Settled(() => apply(ctx, input)), kind, Errors, usage);
+
+    /// <summary>
+    /// The spec of a file kind shared by many subjects (<see cref="TextFileSpec"/>); its path in
+    /// error records is the subject's <see cref="IPanelSubject.At"/> plus <paramref name="leaf"/>.
+    /// </summary>
+    internal TextFileSpec Spec<T>(string leaf, uint mode, Func<RequestContext, T, string>? render,
+        Func<RequestContext, T, string, string>? apply = null, WriteKind kind = WriteKind.Command, string? usage = null)
+        where T : class, IPanelSubject =>
+        new(mode,
+            render is null ? null : (ctx, subject) => render(ctx, (T)subject!),
+            apply is null ? null : (ctx, subject, input) => Settled(() => apply(ctx, (T)subject!, input)),
+            kind, Errors, usage, subject => ((T)subject!).At + "/" + leaf);
+
+    /// <summary>Runs a command; the kernel forgets the names and attributes it changed before the
+    /// write returns (a control file's write holds no directory lock).</summary>
+    private string Settled(Func<string> apply)
+    {
+        try
         {
-            try
-            {
-                return apply(ctx, input);
-            }
-            finally
-            {
-                // The kernel forgets the names and attributes the command changed before the
-                // write returns (a control file's write holds no directory lock).
-                _notify.Settle(TimeSpan.FromSeconds(1));
-            }
-        }, kind, Errors, usage);
+            return apply();
+        }
+        finally
+        {
+            _notify.Settle(TimeSpan.FromSeconds(1));
+        }
+    }
+
+    /// <summary>The one <see cref="Refusal"/> every directory of the tree records refusals through.</summary>
+    internal Refusal Refused { get; }
+
+    /// <summary>The specs of a volume's control files (vol/V/), shared by every volume.</summary>
+    internal PoolDirs.VolumePanelSpecs VolumePanel { get; }
 
     /// <summary>A fixed directory at <paramref name="path"/> whose refused changes are recorded in <c>errors</c>.</summary>
-    internal VDir Dir(string path, string? hint = null) => new(Modes.DirReadOnly) { Path = path, Refused = Refuse, Hint = hint };
+    internal VDir Dir(string path, string? hint = null) => new(Modes.DirReadOnly) { Path = path, Refused = Refused, Hint = hint };
 
     internal void Refuse(RequestContext ctx, string op, string path, Errno errno, string message) => Fail(ctx, op, path, errno, message);
 
@@ -138,9 +160,9 @@ public sealed class StorageTree
     private VDir FsPoolDir(string name) =>
         _fsPoolDirs.Get(name, n => PoolDirs.FsPool(this, n, _items.Get(n, p => new ItemsDir(this, p))));
 
-    internal VDir VolumeControl(string pool, string name) => _volControls.Get(pool + "/" + name, _ => PoolDirs.Volume(this, pool, name));
+    internal VDir VolumeControl(string pool, string name) => _volControls.Get((pool, name), k => PoolDirs.Volume(this, k.Pool, k.Volume));
 
-    internal VDir ItemControl(string fspool, string name) => _itemControls.Get(fspool + "/" + name, _ => PoolDirs.Item(this, fspool, name));
+    internal VDir ItemControl(string fspool, string name) => _itemControls.Get((fspool, name), k => PoolDirs.Item(this, k.FsPool, k.Item));
 
     private string Define(string doc, bool transient)
     {
@@ -236,13 +258,21 @@ public sealed class StorageTree
                     if (_items.Peek(e.Pool) is { } items)
                         _notify.Entry(items, e.Child);
                     if (e.Kind == StorageEventKind.VolumeDeleted)
+                    {
                         _items.Peek(e.Pool)?.Forget(e.Child);
+                        _itemControls.Remove((e.Pool, e.Child));
+                    }
                 }
                 else if (_volumes.Peek(e.Pool) is { } vols)
                 {
                     _notify.Entry(vols, e.Child);
                     if (e.Kind == StorageEventKind.VolumeDeleted)
                         vols.Forget(e.Child);
+                }
+                if (!fs && e.Kind == StorageEventKind.VolumeDeleted)
+                {
+                    // A deleted volume's control directory goes too (a new volume of that name gets a new one).
+                    _volControls.Remove((e.Pool, e.Child));
                 }
                 break;
             case StorageEventKind.VolumeResized or StorageEventKind.VolumeWiped or StorageEventKind.VolumeWritten when e.Child is not null:
@@ -258,11 +288,13 @@ public sealed class StorageTree
         {
             _fsPoolDirs.Remove(name);
             _items.Remove(name);
+            _itemControls.RemoveWhere(k => k.FsPool == name);
         }
         else
         {
             _poolDirs.Remove(name);
             _volumes.Remove(name);
+            _volControls.RemoveWhere(k => k.Pool == name);
         }
     }
 }

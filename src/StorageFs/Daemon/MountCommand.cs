@@ -102,6 +102,9 @@ internal static class MountCommand
             if (t.IsCompletedSuccessfully && t.Result > 0)
             {
                 log.Information("Started {Count} pools and fspools at load in {Ms} ms", t.Result, Environment.TickCount64 - began);
+                // Starting many pools leaves a heap sized for its garbage (a probe per volume):
+                // give it back once, rather than carry it for the daemon's lifetime.
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
                 SdNotify.Send($"STATUS=mounted on {mountpoint}");
             }
             else if (t.IsFaulted)
