@@ -7,6 +7,7 @@
 #   cp-xml              cat pools/small/xml             vs virsh pool-dumpxml small
 #   cp-ls-l-10          ls -l pools/small/volumes       vs virsh vol-list small --details
 #   cp-ls-l-10k         ls -l pools/large/volumes       vs virsh vol-list large --details
+#                       (both ls figures also with target=direct: ls -l of the host directory)
 #   cp-define-start-100 100 pools defined and started: a sh script of 100 x (echo DOC > define;
 #                       echo start > pools/P/ctl)  vs  a sh script of 100 x (virsh pool-define-as;
 #                       virsh pool-start). Target directories exist, so neither builds.
@@ -59,8 +60,11 @@ bench_control() {
   hyper cp-xml virsh "$LV_PID" "$CP_RUNS" 3 "" "$V pool-dumpxml small"
   hyper cp-ls-l-10 storagefs "$sfs_pid" "$CP_RUNS" 3 "" "ls -l $mnt/pools/small/volumes"
   hyper cp-ls-l-10 virsh "$LV_PID" "$CP_RUNS" 3 "" "$V vol-list small --details"
+  # The floor: the same ls -l of the pool's host directory (ls's own start-up is most of it).
+  hyper cp-ls-l-10 direct "" "$CP_RUNS" 3 "" "ls -l $host/small"
   hyper cp-ls-l-10k storagefs "$sfs_pid" "$CP_LARGE_RUNS" 1 "" "ls -l $mnt/pools/large/volumes"
   hyper cp-ls-l-10k virsh "$LV_PID" "$CP_LARGE_RUNS" 1 "" "$V vol-list large --details"
+  hyper cp-ls-l-10k direct "" "$CP_LARGE_RUNS" 1 "" "ls -l $host/large"
 
   # Per operation, one process; the daemon's code paths are warmed first (.NET compiles a
   # method again, optimised, after its first calls: that is start-up, not the steady state).

@@ -41,6 +41,36 @@ public sealed class LookupTests
     }
 
     [Fact]
+    public void ManyNodesAcrossTablePages_EachResolvesToItself_AndForgottenOnesAreStale()
+    {
+        var h = new Harness();
+        var files = Enumerable.Range(0, 1000).Select(_ => new TestFile([])).ToArray();
+        for (int i = 0; i < files.Length; i++)
+            h.Root.Children[$"f{i}"] = files[i];
+        ulong[] ids = [.. files.Select((_, i) => h.Lookup(1, $"f{i}").NodeId)];
+        Assert.Equal(files.Length, ids.Distinct().Count());
+        for (int i = 0; i < files.Length; i++)
+            Assert.Same(files[i], h.Dispatcher.Nodes.Get(ids[i]));
+        Assert.Equal(files.Length + 1, h.Dispatcher.Nodes.Count);
+
+        // Forget all but every 300th: whole pages empty out, the nodes left still resolve.
+        for (int i = 0; i < files.Length; i++)
+        {
+            if (i % 300 != 0)
+                Assert.Null(h.TrySend(Req.Make(Opcode.Forget, ids[i], Req.Bytes(new Wire.FuseForgetIn { Nlookup = 1 }))));
+        }
+        Assert.Equal(4 + 1, h.Dispatcher.Nodes.Count);
+        for (int i = 0; i < files.Length; i++)
+        {
+            if (i % 300 == 0)
+                Assert.Equal(0, h.Send(Req.Make(Opcode.Getattr, ids[i], new byte[16])).Error);
+            else
+                Assert.Equal(-(int)Errno.ESTALE, h.Send(Req.Make(Opcode.Getattr, ids[i], new byte[16])).Error);
+        }
+        Assert.True(h.Lookup(1, "f1").NodeId > ids.Max());
+    }
+
+    [Fact]
     public void Forget_OfTheRoot_IsIgnored()
     {
         var h = new Harness();
