@@ -19,18 +19,18 @@ public sealed class VSymlink : Node, INodeReadlink
         _subject = subject;
     }
 
-    private string target() => _target(_subject);
+    private string Target() => _target(_subject);
 
     public override TimeSpan? EntryTimeout => TimeSpan.Zero;
 
     public override TimeSpan? AttrTimeout => TimeSpan.Zero;
 
     public override Errno GetAttr(RequestContext ctx, ref FuseAttr attr) =>
-        Attr.Fill(ref attr, Modes.Lnk | 0x1FF, (ulong)System.Text.Encoding.UTF8.GetByteCount(target()));
+        Attr.Fill(ref attr, Modes.Lnk | 0x1FF, (ulong)System.Text.Encoding.UTF8.GetByteCount(Target()));
 
     public Errno Readlink(RequestContext ctx, out string linkTarget)
     {
-        linkTarget = target();
+        linkTarget = Target();
         return Errno.Ok;
     }
 }
