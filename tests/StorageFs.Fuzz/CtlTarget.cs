@@ -1,0 +1,123 @@
+using System.Text;
+using StorageFs.Core;
+using StorageFs.Core.Backend;
+using StorageFs.Core.Driver;
+using StorageFs.Core.Names;
+using StorageFs.Core.Persistence;
+using StorageFs.Core.Units;
+using StorageFs.Fuse;
+using StorageFs.Fuse.Nodes;
+using StorageFs.Vfs;
+using StorageFs.Vfs.Tree;
+
+namespace StorageFs.Fuzz;
+
+/// <summary>
+/// The command files of the tree, written as FUSE writes them: each input is one write(2) by
+/// root to a fresh handle of every command file of a pool, a volume, an fspool and an item
+/// (<c>ctl</c> and <c>autostart</c>), built by the tree's own tables (PoolDirs) over a driver
+/// that holds no object. Every command is therefore parsed in full and then refused, so
+/// nothing is ever executed and every input gives the same answer each time (AFL needs that).
+/// Property: nothing escapes the write, and the answer is EINVAL (the command is malformed) or
+/// ENOENT (it is well-formed, its object does not exist); EIO or anything else is a bug.
+/// The parsers this driver leaves unreached are called directly: <c>autostart</c>'s yes/no
+/// (the object lookup comes first) and the user size syntax of <c>resize</c>.
+/// Not covered: <c>jobs/ID/ctl</c> (it needs a running job; its one verb is a string compare).
+/// </summary>
+public sealed class CtlTarget : IFuzzTarget, IDisposable
+{
+    private const int O_WRONLY = 1;
+    private static readonly RequestContext Root = RequestContext.Detached(0);
+
+    private readonly string _state;
+    private readonly (string Path, TextFile File)[] _files;
+
+    public CtlTarget()
+    {
+        _state = Directory.CreateTempSubdirectory("storagefs-fuzz-").FullName;
+        var log = Serilog.Core.Logger.None;
+        var store = new DefinitionStore(Path.Combine(_state, "config"), log);
+        var driver = new StorageDriver(new BackendTable([], []), store,
+            new StorageDriverOptions { Policy = new TargetPathPolicy([_state]), RuntimeDirectory = Path.Combine(_state, "run") }, log);
+        driver.Load();
+        var tree = new StorageTree(driver, log);
+
+        var pool = PoolDirs.Pool(tree, "p", new VolumesDir(tree, "p"));
+        var fsPool = PoolDirs.FsPool(tree, "f", new ItemsDir(tree, "f"));
+        _files =
+        [
+            File(pool, "pools/p/ctl", "ctl"),
+            File(pool, "pools/p/autostart", "autostart"),
+            File(tree.VolumeControl("p", "v"), "pools/p/vol/v/ctl", "ctl"),
+            File(fsPool, "fspools/f/ctl", "ctl"),
+            File(fsPool, "fspools/f/autostart", "autostart"),
+            File(tree.ItemControl("f", "i"), "fspools/f/item/i/ctl", "ctl"),
+        ];
+    }
+
+    public string Name => "ctl";
+
+    public void Run(byte[] input)
+    {
+        var reply = new byte[8192];
+        foreach (var (path, file) in _files)
+        {
+            if (file.Open(Root, O_WRONLY, out var handle) != Errno.Ok)
+            {
+                throw new Finding($"{path}: root cannot open it for writing");
+            }
+            try
+            {
+                var errno = handle!.Write(Root, 0, input, out _);
+                if (errno is not (Errno.EINVAL or Errno.ENOENT))
+                {
+                    throw new Finding($"{path}: answered {errno}, not EINVAL or ENOENT, in a tree without objects");
+                }
+                if (handle.Read(Root, 0, reply, out int n) != Errno.Ok || !Encoding.UTF8.GetString(reply, 0, n).StartsWith($"{errno}: ", StringComparison.Ordinal))
+                {
+                    throw new Finding($"{path}: the reply read back does not start with '{errno}: '");
+                }
+            }
+            finally
+            {
+                handle!.Release();
+            }
+        }
+
+        string text = Encoding.UTF8.GetString(input);
+        Refused(() => Words.YesNo(text));
+        Refused(() => SizeUnits.ParseUserSize(text));
+        Refused(() => Words.Resize(Words.Split(text)));
+        SizeUnits.TryGetScale(text.Trim(), 1, out _);
+    }
+
+    public void Dispose()
+    {
+        Directory.Delete(_state, recursive: true);
+    }
+
+    private static (string, TextFile) File(VDir dir, string path, string name)
+    {
+        if (dir.Lookup(Root, name, out var node) != Errno.Ok || node is not TextFile file)
+        {
+            throw new InvalidOperationException($"the tree has no command file {path}");
+        }
+        return (path, file);
+    }
+
+    /// <summary>A parser may refuse its input only with InvalidArg (EINVAL).</summary>
+    private static void Refused<T>(Func<T> parse)
+    {
+        try
+        {
+            parse();
+        }
+        catch (StorageException e) when (e.Code == ErrorCode.InvalidArg)
+        {
+        }
+        catch (StorageException e)
+        {
+            throw new Finding($"refused with {e.Code}, not InvalidArg: {e.Message}");
+        }
+    }
+}
