@@ -45,7 +45,8 @@ public sealed class LibvirtHelpersTests
 
     [Theory]
     [InlineData("a<b>c&d\"e'f", "a&lt;b&gt;c&amp;d&quot;e&apos;f")]
-    [InlineData("tab\there\nnl", "tab\there\nnl")]
+    // libvirt writes these three raw, which does not parse back (FuzzFindingsTests): references instead.
+    [InlineData("tab\there\nnl\rcr", "tab&#9;here&#10;nl&#13;cr")]
     [InlineData("bell\u0007gone", "bellgone")]
     [InlineData("plain", "plain")]
     public void Escape_BehavesLikeVirBufferEscapeString(string input, string expected)
