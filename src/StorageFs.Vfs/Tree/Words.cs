@@ -52,8 +52,9 @@ internal static class Words
     {
         if (w.Length == 1)
             return WipeAlgorithm.Zero;
-        if (w.Length == 2 && Enum.TryParse(w[1], ignoreCase: true, out WipeAlgorithm a) && Enum.IsDefined(a) && !char.IsDigit(w[1][0]))
-            return a;
+        // Only the names listed: Enum.TryParse would also take "nnsa,dod" (a flags sum) or "+4".
+        if (w.Length == 2 && Enum.GetNames<WipeAlgorithm>().FirstOrDefault(n => n.Equals(w[1], StringComparison.OrdinalIgnoreCase)) is { } name)
+            return Enum.Parse<WipeAlgorithm>(name);
         throw Invalid($"unknown wipe algorithm '{string.Join(' ', w[1..])}' (zero, nnsa, dod, bsi, gutmann, schneier, pfitzner7, pfitzner33, random, trim)");
     }
 
