@@ -45,6 +45,15 @@ public static class Program
 
     private static int Replay(string name, string[] paths)
     {
+        // Fuzzer.Run outside afl-fuzz runs the action once over a private trace map: the
+        // instrumented build (run-fuzz's bin/) needs one; the uninstrumented one ignores it.
+        int result = 2;
+        Fuzzer.Run(_ => result = ReplayAll(name, paths));
+        return result;
+    }
+
+    private static int ReplayAll(string name, string[] paths)
+    {
         var target = Create(name);
         try
         {
