@@ -16,12 +16,16 @@ namespace StorageFs.Fuzz;
 /// The command files of the tree, written as FUSE writes them: each input is one write(2) by
 /// root to a fresh handle of every command file of a pool, a volume, an fspool and an item
 /// (<c>ctl</c> and <c>autostart</c>), built by the tree's own tables (PoolDirs) over a driver
-/// that holds no object. Every command is therefore parsed in full and then refused, so
-/// nothing is ever executed and every input gives the same answer each time (AFL needs that).
+/// that holds none of them, so every command is parsed in full and refused; and to the
+/// <c>ctl</c> of a volume that exists, in a running pool whose backend can only refresh
+/// (<see cref="InertBackend"/>), so a volume command also runs its lookups, the shrink policy
+/// and the clone document before the driver refuses the operation. Nothing is ever executed
+/// and every input gives the same answers each time (AFL needs that).
 /// Property: nothing escapes the write, and the answer is EINVAL (the command is malformed) or
-/// ENOENT (it is well-formed, its object does not exist); EIO or anything else is a bug.
-/// The parsers this driver leaves unreached are called directly: <c>autostart</c>'s yes/no
-/// (the object lookup comes first) and the user size syntax of <c>resize</c>.
+/// ENOENT (it is well-formed, its object does not exist); for the existing volume also
+/// EOPNOTSUPP (the backend cannot), EPERM (a shrink without the flag) or EEXIST (a clone onto
+/// a taken name). EIO or anything else is a bug. The parsers the lookups hide are called
+/// directly: <c>autostart</c>'s yes/no and the user size syntax of <c>resize</c>.
 /// Not covered: <c>jobs/ID/ctl</c> (it needs a running job; its one verb is a string compare).
 /// </summary>
 public sealed class CtlTarget : IFuzzTarget, IDisposable
@@ -30,28 +34,33 @@ public sealed class CtlTarget : IFuzzTarget, IDisposable
     private static readonly RequestContext Root = RequestContext.Detached(0);
 
     private readonly string _state;
-    private readonly (string Path, TextFile File)[] _files;
+    private readonly (string Path, TextFile File, Errno[] Answers)[] _files;
 
     public CtlTarget()
     {
         _state = Directory.CreateTempSubdirectory("storagefs-fuzz-").FullName;
         var log = Serilog.Core.Logger.None;
         var store = new DefinitionStore(Path.Combine(_state, "config"), log);
-        var driver = new StorageDriver(new BackendTable([], []), store,
+        var driver = new StorageDriver(new BackendTable([new InertBackend()], []), store,
             new StorageDriverOptions { Policy = new TargetPathPolicy([_state]), RuntimeDirectory = Path.Combine(_state, "run") }, log);
         driver.Load();
+        string live = Directory.CreateDirectory(Path.Combine(_state, "live")).FullName;
+        driver.CreatePool($"<pool type='dir'><name>live</name><target><path>{live}</path></target></pool>");
         var tree = new StorageTree(driver, log);
+        Errno[] absent = [Errno.EINVAL, Errno.ENOENT];
+        Errno[] present = [Errno.EINVAL, Errno.ENOENT, Errno.EOPNOTSUPP, Errno.EPERM, Errno.EEXIST];
 
         var pool = PoolDirs.Pool(tree, "p", new VolumesDir(tree, "p"));
         var fsPool = PoolDirs.FsPool(tree, "f", new ItemsDir(tree, "f"));
         _files =
         [
-            File(pool, "pools/p/ctl", "ctl"),
-            File(pool, "pools/p/autostart", "autostart"),
-            File(tree.VolumeControl("p", "v"), "pools/p/vol/v/ctl", "ctl"),
-            File(fsPool, "fspools/f/ctl", "ctl"),
-            File(fsPool, "fspools/f/autostart", "autostart"),
-            File(tree.ItemControl("f", "i"), "fspools/f/item/i/ctl", "ctl"),
+            File(pool, "pools/p/ctl", "ctl", absent),
+            File(pool, "pools/p/autostart", "autostart", absent),
+            File(tree.VolumeControl("p", "v"), "pools/p/vol/v/ctl", "ctl", absent),
+            File(fsPool, "fspools/f/ctl", "ctl", absent),
+            File(fsPool, "fspools/f/autostart", "autostart", absent),
+            File(tree.ItemControl("f", "i"), "fspools/f/item/i/ctl", "ctl", absent),
+            File(tree.VolumeControl("live", "v"), "pools/live/vol/v/ctl", "ctl", present),
         ];
     }
 
@@ -60,7 +69,7 @@ public sealed class CtlTarget : IFuzzTarget, IDisposable
     public void Run(byte[] input)
     {
         var reply = new byte[8192];
-        foreach (var (path, file) in _files)
+        foreach (var (path, file, answers) in _files)
         {
             if (file.Open(Root, O_WRONLY, out var handle) != Errno.Ok)
             {
@@ -69,9 +78,9 @@ public sealed class CtlTarget : IFuzzTarget, IDisposable
             try
             {
                 var errno = handle!.Write(Root, 0, input, out _);
-                if (errno is not (Errno.EINVAL or Errno.ENOENT))
+                if (!answers.Contains(errno))
                 {
-                    throw new Finding($"{path}: answered {errno}, not EINVAL or ENOENT, in a tree without objects");
+                    throw new Finding($"{path}: answered {errno}, not one of {string.Join(", ", answers)}");
                 }
                 if (handle.Read(Root, 0, reply, out int n) != Errno.Ok || !Encoding.UTF8.GetString(reply, 0, n).StartsWith($"{errno}: ", StringComparison.Ordinal))
                 {
@@ -96,13 +105,13 @@ public sealed class CtlTarget : IFuzzTarget, IDisposable
         Directory.Delete(_state, recursive: true);
     }
 
-    private static (string, TextFile) File(VDir dir, string path, string name)
+    private static (string, TextFile, Errno[]) File(VDir dir, string path, string name, Errno[] answers)
     {
         if (dir.Lookup(Root, name, out var node) != Errno.Ok || node is not TextFile file)
         {
             throw new InvalidOperationException($"the tree has no command file {path}");
         }
-        return (path, file);
+        return (path, file, answers);
     }
 
     /// <summary>A parser may refuse its input only with InvalidArg (EINVAL).</summary>

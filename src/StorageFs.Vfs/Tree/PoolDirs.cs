@@ -174,6 +174,7 @@ internal static class PoolDirs
             case "clone":
                 if (w.Length != 2)
                     throw Words.Invalid("usage: clone NEWNAME");
+                Words.XmlName(w[1]);
                 // The driver calls a taken name an internal error (libvirt's storageVolCreateXMLFrom);
                 // for the tree it is EEXIST, as for create (notes/ux.md B5).
                 if (d.ListVolumes(pool).Any(v => v.Name == w[1]))

@@ -1,3 +1,4 @@
+using System.Xml;
 using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Units;
@@ -25,6 +26,21 @@ internal static class Words
             throw Invalid($"'{verb}' needs the name repeated: {verb} {name}");
         if (w[1] != name)
             throw Invalid($"'{verb} {w[1]}' does not name this object ('{name}')");
+    }
+
+    /// <summary>A new name that goes into an XML document (<c>clone NEWNAME</c>): refused when XML
+    /// cannot carry one of its characters (control characters, U+FFFE, U+FFFF), which would
+    /// otherwise fail while the document is written, as an error the tree does not expect.</summary>
+    public static string XmlName(string name)
+    {
+        try
+        {
+            return XmlConvert.VerifyXmlChars(name);
+        }
+        catch (XmlException)
+        {
+            throw Invalid($"'{name}' cannot be a volume name: it holds a character an XML document cannot carry");
+        }
     }
 
     public static void NoArguments(string[] w)
