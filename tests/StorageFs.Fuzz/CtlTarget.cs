@@ -23,8 +23,8 @@ namespace StorageFs.Fuzz;
 /// and every input gives the same answers each time (AFL needs that).
 /// Property: nothing escapes the write, and the answer is EINVAL (the command is malformed) or
 /// ENOENT (it is well-formed, its object does not exist); for the existing volume also
-/// EOPNOTSUPP (the backend cannot), EPERM (a shrink without the flag) or EEXIST (a clone onto
-/// a taken name). EIO or anything else is a bug. The parsers the lookups hide are called
+/// EOPNOTSUPP (the backend cannot), EPERM (a shrink without the flag), EEXIST (a clone onto
+/// a taken name) or ENOSPC (an allocation beyond the pool's space). EIO or anything else is a bug. The parsers the lookups hide are called
 /// directly: <c>autostart</c>'s yes/no and the user size syntax of <c>resize</c>.
 /// Not covered: <c>jobs/ID/ctl</c> (it needs a running job; its one verb is a string compare).
 /// </summary>
@@ -48,7 +48,7 @@ public sealed class CtlTarget : IFuzzTarget, IDisposable
         driver.CreatePool($"<pool type='dir'><name>live</name><target><path>{live}</path></target></pool>");
         var tree = new StorageTree(driver, log);
         Errno[] absent = [Errno.EINVAL, Errno.ENOENT];
-        Errno[] present = [Errno.EINVAL, Errno.ENOENT, Errno.EOPNOTSUPP, Errno.EPERM, Errno.EEXIST];
+        Errno[] present = [Errno.EINVAL, Errno.ENOENT, Errno.EOPNOTSUPP, Errno.EPERM, Errno.EEXIST, Errno.ENOSPC];
 
         var pool = PoolDirs.Pool(tree, "p", new VolumesDir(tree, "p"));
         var fsPool = PoolDirs.FsPool(tree, "f", new ItemsDir(tree, "f"));
@@ -78,13 +78,14 @@ public sealed class CtlTarget : IFuzzTarget, IDisposable
             try
             {
                 var errno = handle!.Write(Root, 0, input, out _);
+                string said = handle.Read(Root, 0, reply, out int n) == Errno.Ok ? Encoding.UTF8.GetString(reply, 0, n) : "";
                 if (!answers.Contains(errno))
                 {
-                    throw new Finding($"{path}: answered {errno}, not one of {string.Join(", ", answers)}");
+                    throw new Finding($"{path}: answered {errno}, not one of {string.Join(", ", answers)}: {said}");
                 }
-                if (handle.Read(Root, 0, reply, out int n) != Errno.Ok || !Encoding.UTF8.GetString(reply, 0, n).StartsWith($"{errno}: ", StringComparison.Ordinal))
+                if (!said.StartsWith($"{errno}: ", StringComparison.Ordinal))
                 {
-                    throw new Finding($"{path}: the reply read back does not start with '{errno}: '");
+                    throw new Finding($"{path}: the reply read back does not start with '{errno}: ': {said}");
                 }
             }
             finally

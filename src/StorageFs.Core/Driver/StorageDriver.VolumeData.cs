@@ -93,7 +93,8 @@ public sealed partial class StorageDriver
             ulong delta = (flags & VolumeResizeFlags.Allocate) != 0 ? newCapacity - current.Allocation : 0;
             if (delta > entry.Sizes.Available)
             {
-                throw StorageErrors.OperationFailed("Not enough space left in storage pool");
+                // libvirt's message and code; the errno is ENOSPC (28), as the tree answers it.
+                throw new StorageException(ErrorCode.OperationFailed, "operation failed: Not enough space left in storage pool", osErrno: 28);
             }
         }
         var (def, vol, marked, backend) = BeginVolumeChange(entry, volume, PoolOperations.ResizeVolume,

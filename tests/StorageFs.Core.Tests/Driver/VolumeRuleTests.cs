@@ -139,6 +139,17 @@ public sealed class VolumeRuleTests : IDisposable
         Assert.Equal(4096UL, _driver.GetVolumeInfo("p", "v").Capacity);
     }
 
+    // Found by tests/StorageFs.Fuzz (ctl target, "resize 9G allocate delta"): without an errno
+    // the tree answered EIO. The message stays libvirt's; the errno says what it is.
+    [Fact]
+    public void ResizeVolume_AllocatingMoreThanThePoolHas_CarriesENOSPC()
+    {
+        _driver.CreateVolume("p", DriverFixture.Volume("v", 4096));
+        var e = Assert.Throws<StorageException>(() => _driver.ResizeVolume("p", "v", 1UL << 50, VolumeResizeFlags.Allocate | VolumeResizeFlags.Delta));
+        Assert.Equal("operation failed: Not enough space left in storage pool", e.Message);
+        Assert.Equal(28, e.OsErrno); // ENOSPC
+    }
+
     [Fact]
     public void ResizeVolume_Delta_AddsToTheCapacity()
     {
