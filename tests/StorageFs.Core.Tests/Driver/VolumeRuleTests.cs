@@ -170,7 +170,7 @@ public sealed class VolumeRuleTests : IDisposable
         Assert.Equal(inUse, Assert.Throws<StorageException>(() => _driver.ResizeVolume("p", "v", 1 << 20)).Message);
         Assert.Equal(inUse, Assert.Throws<StorageException>(() => _driver.WipeVolume("p", "v")).Message);
         Assert.Equal(inUse, Assert.Throws<StorageException>(() => _driver.OpenVolume("p", "v", VolumeAccessMode.Write)).Message);
-        using (var read = _driver.OpenVolume("p", "v", VolumeAccessMode.Read))
+        using (var read = _driver.OpenVolume("p", "v", VolumeAccessMode.Read).AsStream())
         {
             Assert.Equal(4096, read.Length);
         }
@@ -188,7 +188,7 @@ public sealed class VolumeRuleTests : IDisposable
         _driver.CreateVolume("p", DriverFixture.Volume("v"));
         var events = new List<StorageEventKind>();
         _driver.Changed += (_, e) => events.Add(e.Kind);
-        using (var s = _driver.OpenVolume("p", "v", VolumeAccessMode.Write))
+        using (var s = _driver.OpenVolume("p", "v", VolumeAccessMode.Write).AsStream())
         {
             s.Write(new byte[8192]);
             Assert.Equal("Requested operation is not valid: volume 'v' is still in use.",
