@@ -7,7 +7,8 @@ namespace StorageFs.Backends.Dir;
 
 /// <summary>
 /// The libc calls the local (dir and fspool-dir) backends need and .NET lacks: statx with
-/// st_blocks and both device numbers, statvfs, open with O_NOFOLLOW, fallocate (hole punching),
+/// st_blocks and both device numbers, statvfs, open with O_NOFOLLOW, openat2 with RESOLVE_*
+/// flags (through syscall(2): glibc has no wrapper), fcntl flags, fallocate (hole punching),
 /// lseek SEEK_DATA/SEEK_HOLE, unlink/rmdir with errno, chown, FICLONE. Every wrapper throws
 /// <see cref="StorageException"/> with libvirt's "what: strerror" wording on failure.
 /// statx and statvfs are the shared bindings of <see cref="StatCalls"/>; struct dirent is
