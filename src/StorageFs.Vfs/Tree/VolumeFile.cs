@@ -32,8 +32,8 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
         try
         {
             string? path = tree.Driver.GetVolumePath(Pool, Name);
-            if (path is not null && HostStat.Fill(path, ref attr) == Errno.Ok)
-                return Errno.Ok;
+            if (path is not null && File.Exists(path))
+                return HostStat.Fill(path, ref attr);
             var info = tree.Driver.GetVolumeInfo(Pool, Name);
             return Attr.Fill(ref attr, Modes.Reg | 0x180, info.Capacity);
         }
