@@ -97,8 +97,9 @@ public interface IPoolBackend
     /// a file opened relative to the pool's directory without following a link out of it, a
     /// device node checked to be one — else a stream. With <see cref="VolumeAccessMode.Read"/>
     /// the descriptor is still read-write where the host allows it (a reader's descriptor may
-    /// go on serving a later writer: FUSE passthrough keeps one backing file per inode), and
-    /// read-only otherwise. The backend keeps no record of the open; the driver does.
+    /// go on serving a later writer of the same file: the tree keeps one backing file per
+    /// inode), and read-only otherwise. The backend keeps no record of the open; the driver
+    /// does, in the lease it pairs with this data.
     /// </summary>
     VolumeData OpenVolume(PoolDefinition pool, VolumeDefinition volume, VolumeAccessMode mode) =>
         throw StorageErrors.NoSupport(mode == VolumeAccessMode.Write
