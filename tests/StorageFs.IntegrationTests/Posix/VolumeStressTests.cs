@@ -40,9 +40,16 @@ public sealed class VolumeStressTests : IClassFixture<TreeFixture>
             grep -E 'fail|error|abort' "$W/stress-ng.log" || true
             echo "stress-ng exit $rc"
             fsck.ext4 -fn "$loop" >/dev/null 2>&1 && echo "fsck clean" || echo "fsck found damage"
-            losetup -d "$loop"
+            # udev may still hold the device for a moment, which turns LOOP_CLR_FD into a
+            # deferred detach: repeat until the device is free.
+            for i in $(seq 50); do
+              losetup -d "$loop" 2>/dev/null || true
+              losetup "$loop" >/dev/null 2>&1 || break
+              sleep 0.2
+            done
+            losetup "$loop" >/dev/null 2>&1 && echo "still attached" || echo "detached"
             """, TimeSpan.FromSeconds(600));
 
-        Assert.EndsWith("stress-ng exit 0\nfsck clean\n", result, StringComparison.Ordinal);
+        Assert.EndsWith("stress-ng exit 0\nfsck clean\ndetached\n", result, StringComparison.Ordinal);
     }
 }
