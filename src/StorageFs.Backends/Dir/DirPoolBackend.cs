@@ -284,29 +284,14 @@ public sealed class DirPoolBackend : IPoolBackend
     }
 
     /// <inheritdoc/>
-    public Stream OpenVolume(PoolDefinition pool, VolumeDefinition volume, VolumeAccessMode mode)
+    public VolumeData OpenVolume(PoolDefinition pool, VolumeDefinition volume, VolumeAccessMode mode)
     {
         if (IsPloop(pool, volume))
         {
-            return PloopVolumes.Open(VolumeFiles.OwnPath(pool, volume), volume.Name, mode);
+            // The guest's bytes are root.hds behind a header, not one file as shown: a stream.
+            return VolumeData.FromStream(PloopVolumes.Open(VolumeFiles.OwnPath(pool, volume), volume.Name, mode));
         }
-        var path = VolumeFiles.DataPath(pool, volume, mode == VolumeAccessMode.Write ? "written" : "read");
-        var handle = LocalNative.Open(path,
-            (mode == VolumeAccessMode.Write ? LocalNative.O_RDWR : LocalNative.O_RDONLY) | LocalNative.O_NOFOLLOW, 0,
-            "cannot open volume");
-        try
-        {
-            if (!LocalNative.Stat(handle, path).IsRegular)
-            {
-                throw StorageErrors.ArgumentUnsupported($"volume '{volume.Name}' is not a regular file");
-            }
-            return new FileStream(handle, mode == VolumeAccessMode.Write ? FileAccess.ReadWrite : FileAccess.Read, 0);
-        }
-        catch
-        {
-            handle.Dispose();
-            throw;
-        }
+        return FileVolumeData.Open(pool, volume, mode);
     }
 
     /// <inheritdoc/>

@@ -7,7 +7,8 @@ namespace StorageFs.Backends.Dir;
 
 /// <summary>
 /// The libc calls the local (dir and fspool-dir) backends need and .NET lacks: statx with
-/// st_blocks and both device numbers, statvfs, open with O_NOFOLLOW, fallocate (hole punching),
+/// st_blocks and both device numbers, statvfs, open with O_NOFOLLOW, openat2 with RESOLVE_*
+/// flags (through syscall(2): glibc has no wrapper), fcntl flags, fallocate (hole punching),
 /// lseek SEEK_DATA/SEEK_HOLE, unlink/rmdir with errno, chown, FICLONE. Every wrapper throws
 /// <see cref="StorageException"/> with libvirt's "what: strerror" wording on failure.
 /// statx and statvfs are the shared bindings of <see cref="StatCalls"/>; struct dirent is
@@ -45,11 +46,27 @@ internal static class LocalNative
         _ => throw new PlatformNotSupportedException("StorageFs runs on x86_64 and arm64 Linux"),
     };
     public const int O_CLOEXEC = 0x80000;
+    public const int O_NOCTTY = 0x100;
+    public const int O_NONBLOCK = 0x800;
+    public const int O_PATH = 0x200000;
+    public const int EACCES = 13;
+    public const int EPERM = 1;
+    public const int EROFS = 30;
+    public const int ETXTBSY = 26;
+
+    // openat2(2) resolve flags (linux/openat2.h).
+    public const ulong RESOLVE_NO_MAGICLINKS = 0x02;
+    public const ulong RESOLVE_NO_SYMLINKS = 0x04;
+    public const ulong RESOLVE_BENEATH = 0x08;
 
     public const int FALLOC_FL_KEEP_SIZE = 0x01;
     public const int FALLOC_FL_PUNCH_HOLE = 0x02;
 
     private const int AtFdCwd = -100;
+    private const int EINTR = 4;
+    private const long SysOpenat2 = 437; // the same number on x86_64 and arm64 (asm-generic)
+    private const int FGetFl = 3;
+    private const int FSetFl = 4;
     private const int AtSymlinkNoFollow = 0x100;
     private const uint StatxBasicStatsAndBtime = 0x0fff;
     private const int SeekData = 3;
@@ -107,6 +124,35 @@ internal static class LocalNative
             throw StorageErrors.System(errno, $"{what} '{path}'");
         }
         return new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    /// <summary>
+    /// openat2(2) of <paramref name="path"/> relative to <paramref name="dirfd"/> (the working
+    /// directory when null) with <paramref name="resolve"/> (RESOLVE_*), O_CLOEXEC added. Returns
+    /// the descriptor, or null with <paramref name="errno"/> set.
+    /// </summary>
+    public static SafeFileHandle? OpenAt2(SafeFileHandle? dirfd, string path, int flags, ulong resolve, out int errno)
+    {
+        var how = new OpenHow { Flags = (ulong)(uint)(flags | O_CLOEXEC), Resolve = resolve };
+        long fd;
+        do
+        {
+            fd = Syscall(SysOpenat2, dirfd is null ? AtFdCwd : (long)dirfd.DangerousGetHandle(), path, ref how, (nuint)Marshal.SizeOf<OpenHow>());
+            errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
+        }
+        while (fd < 0 && errno == EINTR);
+        return fd < 0 ? null : new SafeFileHandle((nint)fd, ownsHandle: true);
+    }
+
+    /// <summary>Clears O_NONBLOCK (set at open so a FIFO or device swapped in cannot block the open).</summary>
+    public static void ClearNonBlocking(SafeFileHandle handle, string pathForErrors)
+    {
+        int fd = (int)handle.DangerousGetHandle();
+        int flags = Fcntl(fd, FGetFl, 0);
+        if (flags < 0 || Fcntl(fd, FSetFl, flags & ~O_NONBLOCK) < 0)
+        {
+            StorageErrors.ThrowLastSystem($"cannot set the flags of '{pathForErrors}'");
+        }
     }
 
     /// <summary>fallocate(2); returns the errno (0 on success) so callers can fall back.</summary>
@@ -259,6 +305,21 @@ internal static class LocalNative
             CloseDir(dir);
         }
     }
+
+    // struct open_how (linux/openat2.h).
+    [StructLayout(LayoutKind.Sequential)]
+    private struct OpenHow
+    {
+        public ulong Flags;
+        public ulong Mode;
+        public ulong Resolve;
+    }
+
+    [DllImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static extern long Syscall(long number, long dirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, ref OpenHow how, nuint size);
+
+    [DllImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static extern int Fcntl(int fd, int cmd, int arg);
 
     [DllImport("libc", EntryPoint = "openat", SetLastError = true)]
     private static extern int OpenAt(int dirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mode);

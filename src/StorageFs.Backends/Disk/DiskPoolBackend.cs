@@ -223,7 +223,7 @@ public sealed class DiskPoolBackend : IPoolBackend
     }
 
     /// <inheritdoc/>
-    public Stream OpenVolume(PoolDefinition pool, VolumeDefinition volume, VolumeAccessMode mode)
+    public VolumeData OpenVolume(PoolDefinition pool, VolumeDefinition volume, VolumeAccessMode mode)
     {
         ArgumentNullException.ThrowIfNull(volume);
         RefuseExtended(volume, mode == VolumeAccessMode.Write ? "upload to" : "download from");

@@ -104,7 +104,7 @@ public sealed class IscsiPoolBackend : IPoolBackend
         BlockVolumes.Wipe(Node(volume), algorithm, progress, cancellation);
 
     /// <inheritdoc/>
-    public Stream OpenVolume(PoolDefinition pool, VolumeDefinition volume, VolumeAccessMode mode) =>
+    public VolumeData OpenVolume(PoolDefinition pool, VolumeDefinition volume, VolumeAccessMode mode) =>
         BlockVolumes.Open(Node(volume), mode);
 
     // virStorageBackendISCSIGetHostNumber: the session's device directory holds "targetH:B:T".

@@ -244,7 +244,7 @@ public sealed class LogicalPoolBackend : IPoolBackend
     }
 
     /// <inheritdoc/>
-    public Stream OpenVolume(PoolDefinition pool, VolumeDefinition volume, VolumeAccessMode mode)
+    public VolumeData OpenVolume(PoolDefinition pool, VolumeDefinition volume, VolumeAccessMode mode)
     {
         ArgumentNullException.ThrowIfNull(volume);
         RequireNode(volume);

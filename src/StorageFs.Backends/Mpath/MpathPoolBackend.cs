@@ -38,7 +38,7 @@ public sealed class MpathPoolBackend(HostRoot? root = null) : IPoolBackend
         BlockVolumes.Wipe(Node(volume), algorithm, progress, cancellation);
 
     /// <inheritdoc/>
-    public Stream OpenVolume(PoolDefinition pool, VolumeDefinition volume, VolumeAccessMode mode) =>
+    public VolumeData OpenVolume(PoolDefinition pool, VolumeDefinition volume, VolumeAccessMode mode) =>
         BlockVolumes.Open(Node(volume), mode);
 
     private static string Node(VolumeDefinition volume)

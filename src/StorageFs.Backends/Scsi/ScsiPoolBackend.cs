@@ -96,7 +96,7 @@ public sealed class ScsiPoolBackend : IPoolBackend
         BlockVolumes.Wipe(Node(volume), algorithm, progress, cancellation);
 
     /// <inheritdoc/>
-    public Stream OpenVolume(PoolDefinition pool, VolumeDefinition volume, VolumeAccessMode mode) =>
+    public VolumeData OpenVolume(PoolDefinition pool, VolumeDefinition volume, VolumeAccessMode mode) =>
         BlockVolumes.Open(Node(volume), mode);
 
     private static StorageAdapter Adapter(PoolDefinition pool)

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 using StorageFs.Backends.Dir;
+using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
 
@@ -38,13 +39,30 @@ public static class BlockVolumes
         vol.Target.Timestamps = st.Times;
     }
 
-    /// <summary>A stream on the device's bytes (upload/download).</summary>
-    public static Stream Open(string path, VolumeAccessMode mode)
+    /// <summary>
+    /// The device node's descriptor, checked to be a block device, handed over as the volume's
+    /// data: read-write where the device allows it even for <see cref="VolumeAccessMode.Read"/>
+    /// (one descriptor may serve every open of the file), read-only otherwise. The node's path is
+    /// the one the pool reported (udev's links under /dev are followed: only root changes them).
+    /// </summary>
+    public static VolumeData Open(string path, VolumeAccessMode mode)
     {
-        var handle = OpenDevice(path, mode == VolumeAccessMode.Write);
+        SafeFileHandle handle;
+        bool writable = true;
         try
         {
-            return new BlockDeviceStream(handle, (long)BlockDevice.SizeOf(handle, path), mode == VolumeAccessMode.Write);
+            handle = OpenDevice(path, writable: true);
+        }
+        catch (StorageException e) when (mode == VolumeAccessMode.Read && e.OsErrno is LocalNative.EACCES or LocalNative.EPERM or LocalNative.EROFS)
+        {
+            handle = OpenDevice(path, writable: false);
+            writable = false;
+        }
+        try
+        {
+            long size = (long)BlockDevice.SizeOf(handle, path);
+            bool write = mode == VolumeAccessMode.Write;
+            return VolumeData.FromDescriptor(handle, writable, size, h => new BlockDeviceStream(h, size, write));
         }
         catch
         {

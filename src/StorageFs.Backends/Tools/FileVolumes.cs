@@ -73,7 +73,7 @@ public sealed class FileVolumes
         _dir.WipeVolume(pool, volume, algorithm, progress, cancellation);
 
     /// <inheritdoc cref="IPoolBackend.OpenVolume"/>
-    public Stream OpenVolume(PoolDefinition pool, VolumeDefinition volume, VolumeAccessMode mode) => _dir.OpenVolume(pool, volume, mode);
+    public VolumeData OpenVolume(PoolDefinition pool, VolumeDefinition volume, VolumeAccessMode mode) => _dir.OpenVolume(pool, volume, mode);
 
     /// <inheritdoc cref="IPoolBackend.RefreshVolume"/>
     public void RefreshVolume(PoolDefinition pool, VolumeDefinition volume) => _dir.RefreshVolume(pool, volume);

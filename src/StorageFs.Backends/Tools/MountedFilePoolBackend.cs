@@ -82,7 +82,7 @@ public abstract class MountedFilePoolBackend : IPoolBackend
         Files.WipeVolume(pool, volume, algorithm, progress, cancellation);
 
     /// <inheritdoc/>
-    public Stream OpenVolume(PoolDefinition pool, VolumeDefinition volume, VolumeAccessMode mode) =>
+    public VolumeData OpenVolume(PoolDefinition pool, VolumeDefinition volume, VolumeAccessMode mode) =>
         Files.OpenVolume(pool, volume, mode);
 
     /// <inheritdoc/>

@@ -91,8 +91,17 @@ public interface IPoolBackend
         IOperationProgress progress, CancellationToken cancellation) =>
         throw StorageErrors.NoSupport("storage pool doesn't support volume wiping");
 
-    /// <summary><c>uploadVol</c>/<c>downloadVol</c>: a stream on the volume's bytes.</summary>
-    Stream OpenVolume(PoolDefinition pool, VolumeDefinition volume, VolumeAccessMode mode) =>
+    /// <summary>
+    /// Opens the volume's bytes once, for whoever serves them (libvirt's <c>uploadVol</c> and
+    /// <c>downloadVol</c> open the same way): the host descriptor itself where one holds them —
+    /// a file opened relative to the pool's directory without following a link out of it, a
+    /// device node checked to be one — else a stream. With <see cref="VolumeAccessMode.Read"/>
+    /// the descriptor is still read-write where the host allows it (a reader's descriptor may
+    /// go on serving a later writer of the same file: the tree keeps one backing file per
+    /// inode), and read-only otherwise. The backend keeps no record of the open; the driver
+    /// does, in the lease it pairs with this data.
+    /// </summary>
+    VolumeData OpenVolume(PoolDefinition pool, VolumeDefinition volume, VolumeAccessMode mode) =>
         throw StorageErrors.NoSupport(mode == VolumeAccessMode.Write
             ? "storage pool doesn't support volume upload"
             : "storage pool doesn't support volume download");

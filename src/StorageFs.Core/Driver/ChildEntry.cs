@@ -21,4 +21,8 @@ internal sealed class ChildEntry<TChild>
 
     /// <summary>Wipes, resizes, deletes, clones reading it, open streams: libvirt's <c>in_use</c>.</summary>
     public int InUse { get; set; }
+
+    /// <summary>The part of <see cref="InUse"/> that is opens of the volume's data (leases of
+    /// <see cref="StorageDriver.OpenVolume"/>): they exclude the driver's changes, never each other.</summary>
+    public int Opens { get; set; }
 }

@@ -121,34 +121,63 @@ public sealed partial class StorageDriver
     }
 
     /// <summary>
-    /// Opens a volume's bytes: <see cref="VolumeAccessMode.Read"/> for download (allowed while
-    /// others read), <see cref="VolumeAccessMode.Write"/> for upload (only when nothing else uses
-    /// it). The volume stays in use and the pool busy until the stream is disposed; after a
-    /// write the volume is re-read and <see cref="StorageEventKind.VolumeWritten"/> raised.
+    /// Opens a volume's bytes through its backend, once: the <see cref="OpenedVolume"/> holds
+    /// the backend's descriptor (or stream) and a lease that counts as a use of the volume.
+    /// Opens never exclude each other, whatever their mode: a volume is a file, and two
+    /// writers coordinate as on any file, with locks (QEMU's image locking). So a process that
+    /// closed the volume can always open it again at once, even before the previous lease
+    /// ends (FUSE sends RELEASE after close(2) has returned). What the lease keeps off is the
+    /// driver's own changes: wipe, resize and delete refuse while any lease is held, and while
+    /// one of those (or a clone reading the volume) runs, an open for writing is refused;
+    /// reading stays allowed, as libvirt allows downloads then. The pool cannot stop while a
+    /// lease is held. When a write lease ends the volume is re-read and
+    /// <see cref="StorageEventKind.VolumeWritten"/> raised.
     /// </summary>
-    public Stream OpenVolume(string pool, string volume, VolumeAccessMode mode)
+    public OpenedVolume OpenVolume(string pool, string volume, VolumeAccessMode mode)
     {
         var entry = _pools.Get(pool);
-        var (def, vol, child, backend) = BeginVolumeChange(entry, volume,
-            mode == VolumeAccessMode.Write ? PoolOperations.UploadVolume : PoolOperations.DownloadVolume,
-            mode == VolumeAccessMode.Write ? "storage pool doesn't support volume upload" : "storage pool doesn't support volume download",
-            allowShared: mode == VolumeAccessMode.Read);
-        Stream inner;
+        PoolDefinition def;
+        VolumeDefinition vol;
+        ChildEntry<VolumeDefinition> child;
+        IPoolBackend backend;
+        lock (entry.Gate)
+        {
+            child = _pools.RequireChild(entry, volume);
+            PoolLifecycle<PoolDefinition, VolumeDefinition>.RequireBuilt(child, volume);
+            backend = _backends.Get(entry.Def.Type);
+            if (!backend.Capabilities.Supports(mode == VolumeAccessMode.Write ? PoolOperations.UploadVolume : PoolOperations.DownloadVolume))
+            {
+                throw StorageErrors.NoSupport(mode == VolumeAccessMode.Write
+                    ? "storage pool doesn't support volume upload"
+                    : "storage pool doesn't support volume download");
+            }
+            if (mode == VolumeAccessMode.Write && child.InUse > child.Opens)
+            {
+                throw StorageErrors.OperationInvalid($"volume '{volume}' is still in use.");
+            }
+            child.InUse++;
+            child.Opens++;
+            entry.Touch(volume);
+            entry.AsyncJobs++;
+            def = entry.Def;
+            vol = child.Def;
+        }
+        VolumeData data;
         try
         {
             _pools.RecheckTarget(def);
-            inner = backend.OpenVolume(def, DefinitionCopy.Of(vol), mode);
+            data = backend.OpenVolume(def, DefinitionCopy.Of(vol), mode);
         }
         catch
         {
-            EndVolumeChange(entry, child, null);
+            EndVolumeOpen(entry, child, null);
             throw;
         }
-        return new VolumeDataStream(inner, () =>
+        return new OpenedVolume(data, mode, () =>
         {
             if (mode == VolumeAccessMode.Read)
             {
-                EndVolumeChange(entry, child, null);
+                EndVolumeOpen(entry, child, null);
                 return;
             }
             VolumeDefinition? refreshed = null;
@@ -160,9 +189,29 @@ public sealed partial class StorageDriver
             {
                 _log.Error("Cannot re-read volume {Volume} of pool {Pool} after a write: {Error}", volume, pool, e.Message);
             }
-            EndVolumeChange(entry, child, refreshed);
+            EndVolumeOpen(entry, child, refreshed);
             _pools.Raise(StorageEventKind.VolumeWritten, entry, volume);
         });
+    }
+
+    // Ends an OpenVolume lease; publishes a refreshed definition when given.
+    private static void EndVolumeOpen(PoolEntry<PoolDefinition, VolumeDefinition> entry,
+        ChildEntry<VolumeDefinition> child, VolumeDefinition? refreshed)
+    {
+        lock (entry.Gate)
+        {
+            // One step with the InUse release below: a writer opening in between must not see
+            // this lease as a job.
+            child.Opens--;
+            child.InUse--;
+            entry.Touch(child.Def.Name);
+            entry.AsyncJobs--;
+            if (refreshed is not null && entry.Children.TryGetValue(refreshed.Name, out var current) && current == child)
+            {
+                AdjustSizes(entry, (long)refreshed.Allocation - (long)child.Def.Allocation);
+                child.Def = refreshed;
+            }
+        }
     }
 
     /// <summary>A volume's info, re-read from storage first (libvirt refreshes on info).</summary>

@@ -337,19 +337,12 @@ public sealed partial class StorageDriver
     // Marks a volume in use (and the pool busy) for a change that runs outside the gate.
     private (PoolDefinition Def, VolumeDefinition Vol, ChildEntry<VolumeDefinition> Child, IPoolBackend Backend)
         BeginVolumeChange(PoolEntry<PoolDefinition, VolumeDefinition> entry, string volume, PoolOperations operation,
-            string unsupported, bool allowShared = false)
+            string unsupported)
     {
         lock (entry.Gate)
         {
             var child = _pools.RequireChild(entry, volume);
-            if (allowShared)
-            {
-                PoolLifecycle<PoolDefinition, VolumeDefinition>.RequireBuilt(child, volume);
-            }
-            else
-            {
-                PoolLifecycle<PoolDefinition, VolumeDefinition>.RequireIdle(child, volume);
-            }
+            PoolLifecycle<PoolDefinition, VolumeDefinition>.RequireIdle(child, volume);
             var backend = _backends.Get(entry.Def.Type);
             if (!backend.Capabilities.Supports(operation))
             {

@@ -1,9 +1,8 @@
 namespace StorageFs.Core.Driver;
 
 /// <summary>
-/// A volume's byte stream as <see cref="StorageDriver.OpenVolume"/> hands it out: every call
-/// goes to the backend's stream; disposing it (once) closes that stream and releases the
-/// volume's in-use mark.
+/// A volume's byte stream as <see cref="OpenedVolume.AsStream"/> hands it out: every call goes
+/// to the backend's stream; disposing it (once) closes that stream and ends the lease.
 /// </summary>
 internal sealed class VolumeDataStream : Stream
 {

@@ -1,3 +1,4 @@
+using Microsoft.Win32.SafeHandles;
 using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Driver;
@@ -6,11 +7,13 @@ using StorageFs.Vfs.Host;
 namespace StorageFs.Vfs.Tree;
 
 /// <summary>
-/// <c>pools/&lt;p&gt;/volumes/&lt;v&gt;</c>: the volume's stored bytes as a regular file. Opening it
-/// registers a download (read) or upload (write) with the driver, so a wipe or delete cannot run
-/// under it; the data itself goes through FUSE passthrough on the host file when the volume is
-/// one. <c>O_TRUNC</c> of a non-empty volume and shrinking truncates are refused (EPERM), so a
-/// stray <c>&gt;</c> loses nothing; a growing truncate resizes the volume.
+/// <c>pools/&lt;p&gt;/volumes/&lt;v&gt;</c>: the volume's stored bytes as a regular file. An open
+/// asks the driver, which has the backend open the volume once and takes a lease on it (so a
+/// wipe, resize or delete cannot run under it); the backend's descriptor is the handle's backing
+/// file, served through FUSE passthrough, and the only descriptor the open costs. Opens never
+/// exclude each other (see <see cref="StorageDriver.OpenVolume"/>), so closing and reopening at
+/// once always works. <c>O_TRUNC</c> of a non-empty volume and shrinking truncates are refused
+/// (EPERM), so a stray <c>&gt;</c> loses nothing; a growing truncate resizes the volume.
 /// </summary>
 internal sealed class VolumeFile(StorageTree tree, string pool, string name) : Node, INodeOpen, INodeSetAttr
 {
@@ -43,37 +46,29 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
     public Errno Open(RequestContext ctx, int flags, out FileHandle? handle)
     {
         handle = null;
+        string where = $"pools/{Pool}/volumes/{Name}";
         bool write = (flags & O_ACCMODE) != 0;
         if (write && ctx.Uid != 0)
-            return tree.Fail(ctx, "open", $"pools/{Pool}/volumes/{Name}", Errno.EACCES, "only root may write volumes");
-        Stream? use = null;
+            return tree.Fail(ctx, "open", where, Errno.EACCES, "only root may write volumes");
+        OpenedVolume? opened = null;
         try
         {
-            string? path = tree.Driver.GetVolumePath(Pool, Name);
-            if ((flags & O_TRUNC) != 0 && path is not null && File.Exists(path) && new FileInfo(path).Length > 0)
-                return tree.Fail(ctx, "open", $"pools/{Pool}/volumes/{Name}", Errno.EPERM,
+            opened = tree.Driver.OpenVolume(Pool, Name, write ? VolumeAccessMode.Write : VolumeAccessMode.Read);
+            if ((flags & O_TRUNC) != 0 && opened.Data.Length > 0)
+            {
+                opened.Dispose();
+                return tree.Fail(ctx, "open", where, Errno.EPERM,
                     $"refusing to truncate volume '{Name}' on open: shrink or overwrite it through vol/{Name}/ctl");
-            use = tree.Driver.OpenVolume(Pool, Name, write ? VolumeAccessMode.Write : VolumeAccessMode.Read);
-            if (path is not null && File.Exists(path))
-            {
-                Errno err = BackingFileHandle.Open(path, flags & ~O_TRUNC, out var backing);
-                if (err != Errno.Ok)
-                {
-                    use.Dispose();
-                    return err;
-                }
-                handle = new VolumeHandle(backing!, use);
             }
-            else
-            {
-                handle = new StreamVolumeHandle(use);
-            }
+            // O_TRUNC of an empty volume changes nothing; the other open flags (O_DIRECT, O_SYNC,
+            // O_APPEND) are the kernel's business on the FUSE file and never reach the backing one.
+            handle = opened.Data.HasDescriptor ? new VolumeHandle(opened) : new StreamVolumeHandle(opened);
             return Errno.Ok;
         }
         catch (StorageException e)
         {
-            use?.Dispose();
-            return tree.Fail(ctx, "open", $"pools/{Pool}/volumes/{Name}", ErrnoMap.From(e), e.Message);
+            opened?.Dispose();
+            return tree.Fail(ctx, "open", where, ErrnoMap.From(e), e.Message);
         }
     }
 
@@ -89,8 +84,8 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
             try
             {
                 var info = tree.Driver.GetVolumeInfo(Pool, Name);
-                string? path = info.Path;
-                ulong stored = path is not null && File.Exists(path) ? (ulong)new FileInfo(path).Length : info.Capacity;
+                ulong stored = handle is VolumeHandle held ? held.StoredLength
+                    : info.Physical != 0 ? info.Physical : info.Capacity;
                 if (request.Size < stored)
                     return tree.Fail(ctx, "truncate", where, Errno.EPERM,
                         $"refusing to shrink volume '{Name}' by truncate: use 'resize SIZE shrink' in vol/{Name}/ctl");
@@ -122,27 +117,33 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
         return GetAttr(ctx, ref attr);
     }
 
-    /// <summary>A file volume: data through the backing file (passthrough), the driver's stream held for the lifetime of the open.</summary>
-    private sealed class VolumeHandle(BackingFileHandle backing, Stream use) : BackingFileHandle(backing.TakeFile())
+    /// <summary>A volume whose data is a host descriptor: the backend's own, served through
+    /// passthrough (or pread/pwrite on it); the lease ends when the kernel releases the handle.</summary>
+    private sealed class VolumeHandle(OpenedVolume opened) : BackingFileHandle(opened.Data.TakeDescriptor())
     {
+        /// <summary>The backing file's size now (fstat).</summary>
+        public ulong StoredLength => (ulong)RandomAccess.GetLength((SafeFileHandle)Backing);
+
         public override void Release()
         {
             base.Release();
-            use.Dispose();
+            opened.Dispose();
         }
     }
 
-    /// <summary>A volume without a host file (block devices, network LUNs): data through the driver's stream.</summary>
-    private sealed class StreamVolumeHandle(Stream stream) : FileHandle
+    /// <summary>A volume only a stream serves (a ploop image behind its header): data through
+    /// the driver's stream, the lease held as long as the handle.</summary>
+    private sealed class StreamVolumeHandle(OpenedVolume opened) : FileHandle
     {
         private readonly Lock _gate = new();
+        private readonly Stream _stream = opened.Data.AsStream();
 
         public override Errno Read(RequestContext ctx, long offset, Span<byte> buffer, out int bytesRead)
         {
             lock (_gate)
             {
-                stream.Position = offset;
-                bytesRead = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+                _stream.Position = offset;
+                bytesRead = _stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
             }
             return Errno.Ok;
         }
@@ -151,13 +152,13 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
         {
             lock (_gate)
             {
-                stream.Position = offset;
-                stream.Write(data);
+                _stream.Position = offset;
+                _stream.Write(data);
             }
             bytesWritten = data.Length;
             return Errno.Ok;
         }
 
-        public override void Release() => stream.Dispose();
+        public override void Release() => opened.Dispose();
     }
 }

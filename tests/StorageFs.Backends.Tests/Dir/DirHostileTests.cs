@@ -91,6 +91,51 @@ public sealed class DirHostileTests : IDisposable
         _fx.Driver.WipeVolume("p", "alias");
     }
 
+    [Fact]
+    public void OpeningASymlinkToAFileInsideThePool_GivesThatFilesDescriptor()
+    {
+        _fx.Driver.CreateVolume("p", BackendFixture.Raw("real", 4096));
+        File.WriteAllText(Path.Combine(_fx.PoolPath("p"), "real"), "inside");
+        File.CreateSymbolicLink(Path.Combine(_fx.PoolPath("p"), "alias"), Path.Combine(_fx.PoolPath("p"), "real"));
+        _fx.Driver.RefreshPool("p");
+        using var opened = _fx.Driver.OpenVolume("p", "alias", VolumeAccessMode.Read);
+        Assert.True(opened.Data.HasDescriptor);
+        using var fd = opened.Data.TakeDescriptor();
+        var buffer = new byte[16];
+        Assert.Equal("inside", System.Text.Encoding.ASCII.GetString(buffer, 0, RandomAccess.Read(fd, buffer, 0)));
+    }
+
+    [Fact]
+    public void AFifoSwappedInForAVolume_IsRefusedWithoutBlocking()
+    {
+        _fx.Driver.CreateVolume("p", BackendFixture.Raw("v", 4096));
+        string path = Path.Combine(_fx.PoolPath("p"), "v");
+        File.Delete(path);
+        Assert.Equal(0, Mkfifo(path, 0x1B6));
+        var open = Task.Run(() => Assert.Throws<StorageException>(() => _fx.Driver.OpenVolume("p", "v", VolumeAccessMode.Read)));
+        Assert.True(open.Wait(TimeSpan.FromSeconds(30)), "opening a FIFO volume blocked");
+        Assert.Contains("not a regular file", open.Result.Message, StringComparison.Ordinal);
+        Assert.Equal(0, Assert.Single(_fx.Driver.ListVolumes("p"), v => v.Name == "v").InUse);
+    }
+
+    [Fact]
+    public void AVolumeSwappedForASymlinkOutOfThePool_IsNeverOpenedThroughIt()
+    {
+        _fx.Driver.CreateVolume("p", BackendFixture.Raw("v", 4096));
+        string path = Path.Combine(_fx.PoolPath("p"), "v");
+        File.Delete(path);
+        File.CreateSymbolicLink(path, _secret);
+        foreach (var mode in new[] { VolumeAccessMode.Read, VolumeAccessMode.Write })
+        {
+            var e = Assert.Throws<StorageException>(() => _fx.Driver.OpenVolume("p", "v", mode).Dispose());
+            Assert.True(e.Code is ErrorCode.OperationDenied || e.OsErrno is 40 or 18, e.Message);
+        }
+        Assert.Equal("precious bytes outside the pool", File.ReadAllText(_secret));
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "mkfifo", SetLastError = true)]
+    private static extern int Mkfifo([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string path, uint mode);
+
     [Theory]
     [InlineData("../escape")]
     [InlineData("..")]

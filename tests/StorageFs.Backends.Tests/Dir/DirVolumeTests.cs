@@ -145,7 +145,7 @@ public sealed class DirVolumeTests : IDisposable
     {
         _fx.Driver.CreateVolume("p", BackendFixture.Raw("src", 16 * MiB, allocation: 0));
         var data = Random.Shared.GetItems<byte>(Enumerable.Range(1, 255).Select(i => (byte)i).ToArray(), 1 << 16);
-        using (var s = _fx.Driver.OpenVolume("p", "src", VolumeAccessMode.Write))
+        using (var s = _fx.Driver.OpenVolume("p", "src", VolumeAccessMode.Write).AsStream())
         {
             s.Position = (long)(8 * MiB);
             s.Write(data);
@@ -163,7 +163,7 @@ public sealed class DirVolumeTests : IDisposable
     {
         _fx.RunningPool("q");
         _fx.Driver.CreateVolume("p", BackendFixture.Raw("src", 4 * MiB, allocation: 0));
-        using (var s = _fx.Driver.OpenVolume("p", "src", VolumeAccessMode.Write))
+        using (var s = _fx.Driver.OpenVolume("p", "src", VolumeAccessMode.Write).AsStream())
         {
             s.Write("hello, qcow2"u8);
         }
@@ -214,12 +214,12 @@ public sealed class DirVolumeTests : IDisposable
         _fx.Driver.CreateVolume("p", BackendFixture.Raw("v", MiB, allocation: 0));
         var data = new byte[100_000];
         Random.Shared.NextBytes(data);
-        using (var up = _fx.Driver.OpenVolume("p", "v", VolumeAccessMode.Write))
+        using (var up = _fx.Driver.OpenVolume("p", "v", VolumeAccessMode.Write).AsStream())
         {
             up.Write(data);
         }
         var back = new byte[data.Length];
-        using (var down = _fx.Driver.OpenVolume("p", "v", VolumeAccessMode.Read))
+        using (var down = _fx.Driver.OpenVolume("p", "v", VolumeAccessMode.Read).AsStream())
         {
             down.ReadExactly(back);
             Assert.False(down.CanWrite);

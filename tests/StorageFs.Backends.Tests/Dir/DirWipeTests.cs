@@ -26,7 +26,7 @@ public sealed class DirWipeTests : IDisposable
         _fx.Driver.CreateVolume("p", BackendFixture.Raw(name, (ulong)bytes));
         var data = new byte[bytes];
         Random.Shared.NextBytes(data);
-        using var s = _fx.Driver.OpenVolume("p", name, VolumeAccessMode.Write);
+        using var s = _fx.Driver.OpenVolume("p", name, VolumeAccessMode.Write).AsStream();
         s.Write(data);
     }
 

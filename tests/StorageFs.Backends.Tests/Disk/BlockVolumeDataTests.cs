@@ -33,7 +33,7 @@ public sealed class BlockVolumeDataTests : IDisposable
         foreach (var (n, fill) in new[] { (b + "p1", (byte)0xAB), (b + "p2", (byte)0xCD) })
         {
             _h.Driver.CreateVolume("d", $"<volume><name>{n}</name><capacity unit='MiB'>2</capacity></volume>");
-            using var w = _h.Driver.OpenVolume("d", n, VolumeAccessMode.Write);
+            using var w = _h.Driver.OpenVolume("d", n, VolumeAccessMode.Write).AsStream();
             w.Write(Enumerable.Repeat(fill, 2 * Mib).ToArray());
         }
         return (b + "p1", b + "p2");
@@ -41,7 +41,7 @@ public sealed class BlockVolumeDataTests : IDisposable
 
     private byte[] ReadVolume(string pool, string volume)
     {
-        using var r = _h.Driver.OpenVolume(pool, volume, VolumeAccessMode.Read);
+        using var r = _h.Driver.OpenVolume(pool, volume, VolumeAccessMode.Read).AsStream();
         var buffer = new byte[r.Length];
         r.ReadExactly(buffer);
         return buffer;
@@ -84,7 +84,7 @@ public sealed class BlockVolumeDataTests : IDisposable
     public void Clone_PartitionToPartition_AndIntoADirPool_AsRawAndQcow2_WithProgress()
     {
         var (p1, _) = DiskWithTwoFilledPartitions();
-        using (var w = _h.Driver.OpenVolume("d", p1, VolumeAccessMode.Write))
+        using (var w = _h.Driver.OpenVolume("d", p1, VolumeAccessMode.Write).AsStream())
         {
             w.Seek(Mib, SeekOrigin.Begin);
             w.Write(new byte[Mib]); // second MiB reads zeros: a sparse copy leaves it a hole

@@ -50,12 +50,12 @@ public sealed class DiskPoolTests : IDisposable
 
         var data = new byte[4096];
         new Random(7).NextBytes(data);
-        using (var w = _h.Driver.OpenVolume("d", p1, VolumeAccessMode.Write))
+        using (var w = _h.Driver.OpenVolume("d", p1, VolumeAccessMode.Write).AsStream())
         {
             w.Write(data);
         }
         var back = new byte[4096];
-        using (var r = _h.Driver.OpenVolume("d", p1, VolumeAccessMode.Read))
+        using (var r = _h.Driver.OpenVolume("d", p1, VolumeAccessMode.Read).AsStream())
         {
             Assert.Equal(16L << 20, r.Length);
             r.ReadExactly(back);
@@ -63,7 +63,7 @@ public sealed class DiskPoolTests : IDisposable
         Assert.Equal(data, back);
 
         _h.Driver.WipeVolume("d", p1, WipeAlgorithm.Zero);
-        using (var r = _h.Driver.OpenVolume("d", p1, VolumeAccessMode.Read))
+        using (var r = _h.Driver.OpenVolume("d", p1, VolumeAccessMode.Read).AsStream())
         {
             r.ReadExactly(back);
         }
@@ -198,7 +198,7 @@ public sealed class DiskPoolTests : IDisposable
         _h.Driver.CloneVolume("d", Vol(Base(disk) + "p1", 2), "files", "img");
 
         var back = new byte[2 << 20];
-        using (var r = _h.Driver.OpenVolume("d", Base(disk) + "p1", VolumeAccessMode.Read))
+        using (var r = _h.Driver.OpenVolume("d", Base(disk) + "p1", VolumeAccessMode.Read).AsStream())
         {
             r.ReadExactly(back);
         }

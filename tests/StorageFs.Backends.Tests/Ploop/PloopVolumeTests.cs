@@ -62,14 +62,14 @@ public sealed class PloopVolumeTests : IDisposable
         var other = Path.Combine(_h.Root, "other.hds");
         Sh.Run("qemu-img", "create", "-q", "-f", "parallels", other, "128M");
         Sh.Run("qemu-io", "-f", "parallels", "-c", "write -P 0x5a 0 1M", other);
-        using (var w = _h.Driver.OpenVolume("p", "vm", VolumeAccessMode.Write))
+        using (var w = _h.Driver.OpenVolume("p", "vm", VolumeAccessMode.Write).AsStream())
         {
             w.SetLength(0);
             using var src = File.OpenRead(other);
             src.CopyTo(w);
         }
         Assert.Contains("<Disk_size>262144</Disk_size>", File.ReadAllText(Path.Combine(dir, "DiskDescriptor.xml")), StringComparison.Ordinal);
-        using (var r = _h.Driver.OpenVolume("p", "vm", VolumeAccessMode.Read))
+        using (var r = _h.Driver.OpenVolume("p", "vm", VolumeAccessMode.Read).AsStream())
         {
             var head = new byte[16];
             r.ReadExactly(head);

@@ -152,9 +152,9 @@ internal sealed class TestDirBackend : IPoolBackend
         }
     }
 
-    public Stream OpenVolume(PoolDefinition pool, VolumeDefinition volume, VolumeAccessMode mode) =>
-        new FileStream(volume.Target.Path!, FileMode.Open,
-            mode == VolumeAccessMode.Write ? FileAccess.ReadWrite : FileAccess.Read, FileShare.ReadWrite);
+    public VolumeData OpenVolume(PoolDefinition pool, VolumeDefinition volume, VolumeAccessMode mode) =>
+        VolumeData.FromStream(new FileStream(volume.Target.Path!, FileMode.Open,
+            mode == VolumeAccessMode.Write ? FileAccess.ReadWrite : FileAccess.Read, FileShare.ReadWrite));
 
     public void RefreshVolume(PoolDefinition pool, VolumeDefinition volume) => Fill(volume);
 

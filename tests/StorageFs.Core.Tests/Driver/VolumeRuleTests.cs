@@ -181,7 +181,7 @@ public sealed class VolumeRuleTests : IDisposable
         Assert.Equal(inUse, Assert.Throws<StorageException>(() => _driver.ResizeVolume("p", "v", 1 << 20)).Message);
         Assert.Equal(inUse, Assert.Throws<StorageException>(() => _driver.WipeVolume("p", "v")).Message);
         Assert.Equal(inUse, Assert.Throws<StorageException>(() => _driver.OpenVolume("p", "v", VolumeAccessMode.Write)).Message);
-        using (var read = _driver.OpenVolume("p", "v", VolumeAccessMode.Read))
+        using (var read = _driver.OpenVolume("p", "v", VolumeAccessMode.Read).AsStream())
         {
             Assert.Equal(4096, read.Length);
         }
@@ -194,12 +194,49 @@ public sealed class VolumeRuleTests : IDisposable
     }
 
     [Fact]
+    public void OpensOfAVolume_NeverExcludeEachOther_ButHoldOffDeleteResizeAndWipe()
+    {
+        _driver.CreateVolume("p", DriverFixture.Volume("v"));
+        const string inUse = "Requested operation is not valid: volume 'v' is still in use.";
+        var first = _driver.OpenVolume("p", "v", VolumeAccessMode.Write);
+        var second = _driver.OpenVolume("p", "v", VolumeAccessMode.Write);
+        var reader = _driver.OpenVolume("p", "v", VolumeAccessMode.Read);
+        Assert.Equal(3, _driver.GetVolumeInfo("p", "v").InUse);
+        Assert.Equal(inUse, Assert.Throws<StorageException>(() => _driver.DeleteVolume("p", "v")).Message);
+        Assert.Equal(inUse, Assert.Throws<StorageException>(() => _driver.ResizeVolume("p", "v", 1 << 20)).Message);
+        Assert.Equal(inUse, Assert.Throws<StorageException>(() => _driver.WipeVolume("p", "v")).Message);
+
+        // A writer that closes while another opens: the one left is never taken for a job.
+        first.Dispose();
+        using (_driver.OpenVolume("p", "v", VolumeAccessMode.Write))
+        {
+            Assert.Equal(3, _driver.GetVolumeInfo("p", "v").InUse);
+        }
+        second.Dispose();
+        reader.Dispose();
+        first.Dispose();
+        Assert.Equal(0, _driver.GetVolumeInfo("p", "v").InUse);
+        _driver.WipeVolume("p", "v");
+        _driver.DeleteVolume("p", "v");
+    }
+
+    [Fact]
+    public void OpenVolume_WhoseBackendFails_LeavesTheVolumeFree()
+    {
+        _driver.CreateVolume("p", DriverFixture.Volume("v"));
+        File.Delete(_driver.GetVolumePath("p", "v"));
+        Assert.Throws<FileNotFoundException>(() => _driver.OpenVolume("p", "v", VolumeAccessMode.Write));
+        Assert.Equal(0, Assert.Single(_driver.ListVolumes("p")).InUse);
+        _driver.StopPool("p");
+    }
+
+    [Fact]
     public void OpenVolumeForWrite_HoldsTheVolume_UntilDisposed_ThenReReadsIt()
     {
         _driver.CreateVolume("p", DriverFixture.Volume("v"));
         var events = new List<StorageEventKind>();
         _driver.Changed += (_, e) => events.Add(e.Kind);
-        using (var s = _driver.OpenVolume("p", "v", VolumeAccessMode.Write))
+        using (var s = _driver.OpenVolume("p", "v", VolumeAccessMode.Write).AsStream())
         {
             s.Write(new byte[8192]);
             Assert.Equal("Requested operation is not valid: volume 'v' is still in use.",

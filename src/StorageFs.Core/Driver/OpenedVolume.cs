@@ -1,0 +1,49 @@
+using StorageFs.Core.Backend;
+
+namespace StorageFs.Core.Driver;
+
+/// <summary>
+/// A volume opened through <see cref="StorageDriver.OpenVolume"/>: its <see cref="Data"/> (the
+/// backend's descriptor or stream, the only one opened) and the driver's lease on it, which keeps
+/// wipe, resize and delete off the volume and the pool running until <see cref="Dispose"/>.
+/// The lease holds no descriptor of its own. Taking the descriptor out of <see cref="Data"/>
+/// leaves the lease here: dispose this after closing it.
+/// </summary>
+public sealed class OpenedVolume : IDisposable
+{
+    private Action? _release;
+
+    internal OpenedVolume(VolumeData data, VolumeAccessMode mode, Action release)
+    {
+        Data = data;
+        Mode = mode;
+        _release = release;
+    }
+
+    /// <summary>The volume's bytes.</summary>
+    public VolumeData Data { get; }
+
+    /// <summary>What the volume was opened for.</summary>
+    public VolumeAccessMode Mode { get; }
+
+    /// <summary>The data as a stream whose disposal ends the lease too (an upload or download
+    /// through the driver's API).</summary>
+    public Stream AsStream() => new VolumeDataStream(Data.AsStream(), Dispose);
+
+    /// <summary>Closes what <see cref="Data"/> still owns, then ends the lease (once); after a
+    /// write the driver re-reads the volume.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _release, null) is { } release)
+        {
+            try
+            {
+                Data.Dispose();
+            }
+            finally
+            {
+                release();
+            }
+        }
+    }
+}
