@@ -95,6 +95,23 @@ public sealed class TreeMount : IDisposable
         return daemon;
     }
 
+    /// <summary>
+    /// SIGKILL to the daemon, reaped, then at once a new daemon on the same state directory and
+    /// mountpoint, which finds the dead mount still there (issue 11 item 4).
+    /// </summary>
+    public TreeDaemon KillAndRestart()
+    {
+        TreeDaemon old = Daemon;
+        old.Signal("KILL");
+        Assert.True(old.WaitForExit(TimeSpan.FromSeconds(10)), $"storagefs still running 10 s after SIGKILL\n--- daemon log ---\n{old.Log}");
+        var daemon = TreeDaemon.Start(MountPoint, _arguments);
+        _daemons.Add(daemon);
+        return daemon;
+    }
+
+    /// <summary>The arguments after <c>mount MOUNTPOINT</c> every daemon of this mount gets.</summary>
+    public IReadOnlyList<string> Arguments => _arguments;
+
     /// <summary>A pool or fspool name no other test of this mount uses.</summary>
     public string NewName(string prefix) => $"{prefix}{Interlocked.Increment(ref _names)}";
 
