@@ -62,6 +62,9 @@ internal sealed class TestFile(byte[] data) : Node, INodeOpen
 
     public Func<RequestContext, Errno>? OnRead { get; set; }
 
+    /// <summary>When set, every open fails with this.</summary>
+    public Errno? OpenError { get; set; }
+
     /// <summary>When set, opens return a handle that overrides Flush and answers with this.</summary>
     public Func<Errno>? OnFlush { get; set; }
 
@@ -75,6 +78,11 @@ internal sealed class TestFile(byte[] data) : Node, INodeOpen
 
     public Errno Open(RequestContext ctx, int flags, out FileHandle? handle)
     {
+        if (OpenError is { } fail)
+        {
+            handle = null;
+            return fail;
+        }
         if (BackingPath is not null)
         {
             Errno e = BackingFileHandle.Open(BackingPath, flags, out var b);

@@ -30,6 +30,7 @@ internal sealed partial class Dispatcher
     {
         _nodes = new NodeTable(root);
         _options = options;
+        _quota = new HandleQuota(options.MaxHandlesPerUid, options.MaxHandlesOthers, options.MaxHandles);
         _channel = channel;
         _log = logger.ForContext<Dispatcher>();
         _trace = _log.IsEnabled(LogEventLevel.Verbose);

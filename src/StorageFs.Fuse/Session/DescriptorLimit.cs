@@ -34,4 +34,27 @@ public static class DescriptorLimit
         var (after, hard) = Current();
         return (before, after, hard);
     }
+
+    /// <summary>
+    /// The handle limits for a soft descriptor limit of <paramref name="soft"/>. An eighth of the
+    /// table (at least 256) is kept for the process itself: when the table is full the .NET
+    /// runtime cannot start a thread (measured: Thread.Start throws OutOfMemoryException, and a
+    /// thread the runtime needs for itself ends the process with "Out of memory."). A handle
+    /// costs at most 2 descriptors (an open volume today: its backing file and the descriptor it
+    /// was checked through), so all handles together get half of the rest, users other than root
+    /// together a quarter (root keeps the other quarter), and one such user a sixteenth, unless
+    /// <paramref name="perUser"/> says otherwise (0: no per-user limit; the shared ones stay).
+    /// </summary>
+    public static HandleBudget Budget(ulong soft, int? perUser)
+    {
+        long table = (long)Math.Min(soft, int.MaxValue);
+        long reserve = Math.Max(256, table / 8);
+        long usable = Math.Max(0, table - reserve);
+        int total = (int)Math.Max(1, usable / 2);
+        int others = (int)Math.Max(1, usable / 4);
+        int per = perUser ?? (int)Math.Max(1, usable / 16);
+        // A configured per-user limit above the users' share widens the share, never the total.
+        others = Math.Min(total, Math.Max(others, per));
+        return new HandleBudget(per, others, total, (int)reserve);
+    }
 }
