@@ -17,7 +17,7 @@ public sealed class TreeMount : IDisposable
     private readonly string[] _arguments;
     private int _names;
 
-    private TreeMount(bool allowOtherInConfig, string[] arguments)
+    private TreeMount(bool allowOtherInConfig, string[] arguments, string extraConfig = "")
     {
         Root = Directory.CreateTempSubdirectory("storagefs-tree-").FullName;
         // Other users must reach the mountpoint for the permission tests (the kernel checks
@@ -32,7 +32,7 @@ public sealed class TreeMount : IDisposable
             {
               "allowedDirectories": ["/var/lib/storagefs", "/srv"],
               "runtimeDir": "{{RuntimeDir}}",
-              "allowOther": {{(allowOtherInConfig ? "true" : "false")}}
+              "allowOther": {{(allowOtherInConfig ? "true" : "false")}}{{(extraConfig.Length > 0 ? ",\n  " + extraConfig : "")}}
             }
             """);
         _arguments = ["--state-dir", StateDir, "--config", ConfigFile, .. arguments];
@@ -67,6 +67,22 @@ public sealed class TreeMount : IDisposable
     public static TreeMount Start(bool allowOtherInConfig = true, params string[] arguments)
     {
         var mount = new TreeMount(allowOtherInConfig, arguments);
+        try
+        {
+            mount._daemons.Add(TreeDaemon.Start(mount.MountPoint, mount._arguments));
+        }
+        catch
+        {
+            mount.Dispose();
+            throw;
+        }
+        return mount;
+    }
+
+    /// <summary>Mounts the tree with <paramref name="extraConfig"/> (JSON members, e.g. <c>"maxOpenPerUser": 300</c>) added to the configuration.</summary>
+    public static TreeMount StartWithConfig(string extraConfig, params string[] arguments)
+    {
+        var mount = new TreeMount(allowOtherInConfig: true, arguments, extraConfig);
         try
         {
             mount._daemons.Add(TreeDaemon.Start(mount.MountPoint, mount._arguments));
