@@ -12,6 +12,14 @@ internal sealed partial class Dispatcher
     private readonly HandleQuota _quota;
     private readonly ConcurrentDictionary<uint, long> _refusalLogged = new();
 
+    /// <summary>
+    /// The errno for an exception that reached the dispatcher: a full descriptor table stays
+    /// EMFILE or ENFILE for the one caller (.NET carries errno in an IOException's HResult);
+    /// anything else is EIO.
+    /// </summary>
+    private static Errno ErrnoOf(Exception ex) =>
+        ex is IOException { HResult: (int)Errno.EMFILE or (int)Errno.ENFILE } io ? (Errno)io.HResult : Errno.EIO;
+
     /// <summary>Handles <paramref name="uid"/> holds (files and directories).</summary>
     internal int HandlesHeldBy(uint uid) => _quota.HeldBy(uid);
 

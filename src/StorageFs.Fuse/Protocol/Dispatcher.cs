@@ -112,7 +112,7 @@ internal sealed partial class Dispatcher
         catch (Exception ex)
         {
             _log.Error(ex, "{Op} on node {Node} failed with an exception", op.Name, header.NodeId);
-            err = Errno.EIO;
+            err = ErrnoOf(ex);
             bodyLength = 0;
         }
         finally

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Driver;
@@ -60,7 +61,7 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
                 if (err != Errno.Ok)
                 {
                     use.Dispose();
-                    return err;
+                    return tree.Fail(ctx, "open", $"pools/{Pool}/volumes/{Name}", err, $"cannot open volume '{Name}': {Marshal.GetPInvokeErrorMessage((int)err)}");
                 }
                 handle = new VolumeHandle(backing!, use);
             }
