@@ -14,19 +14,20 @@ public sealed class OpenHandleLimitTests
 {
     private const int Cap = 300;
 
-    // Opens PATH up to N times and keeps them open; prints "opened K ERRNO" (ERRNO "-" when all
-    // N opened), then holds them until the file RELEASE exists (at most 120 s) or exits at once
-    // when RELEASE is "-".
+    // Opens each PATH in turn until it fails, up to N opens in all, and keeps them open; prints
+    // "opened K ERRNO" (ERRNO of the last failure, "-" when all N opened), then holds them until
+    // the file RELEASE exists (at most 120 s), or exits at once when RELEASE is named "-".
     private const string Holder = """
         import errno, os, sys, time
-        path, n, release = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+        release, n, paths = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
         fds, err = [], "-"
-        for _ in range(n):
-            try:
-                fds.append(os.open(path, os.O_RDONLY))
-            except OSError as e:
-                err = errno.errorcode.get(e.errno, str(e.errno))
-                break
+        for path in paths:
+            while len(fds) < n:
+                try:
+                    fds.append(os.open(path, os.O_RDONLY))
+                except OSError as e:
+                    err = errno.errorcode.get(e.errno, str(e.errno))
+                    break
         print(f"opened {len(fds)} {err}", flush=True)
         deadline = time.time() + 120
         while os.path.basename(release) != "-" and not os.path.exists(release) and time.time() < deadline:
@@ -44,12 +45,12 @@ public sealed class OpenHandleLimitTests
     }
 
     /// <summary>Starts nobody's holder on <paramref name="path"/> in the background; returns its "opened K ERRNO" line.</summary>
-    private static string HoldAsNobody(TreeMount tree, string path, int n, string release)
+    private static string HoldAsNobody(TreeMount tree, string path, int n, string release, string? thenPath = null)
     {
         string line = tree.Ok($"""
             rm -f "$W/{release}" "$W/{release}.out"
             prlimit --nofile=8192:8192 setpriv --reuid=65534 --regid=65534 --clear-groups \
-              /usr/bin/python3 "$W/hold.py" "$M/{path}" {n} "$W/{release}" > "$W/{release}.out" 2>&1 &
+              /usr/bin/python3 "$W/hold.py" "$W/{release}" {n} "$M/{path}" {(thenPath is null ? "" : $"\"$M/{thenPath}\"")} > "$W/{release}.out" 2>&1 &
             echo $! > "$W/{release}.pid"
             for _ in $(seq 600); do grep -q opened "$W/{release}.out" && break; sleep 0.05; done
             cat "$W/{release}.out"
@@ -125,7 +126,13 @@ public sealed class OpenHandleLimitTests
             prlimit --pid {tree.Daemon.Pid} --nofile=$((n + 100)):$((n + 100))
             """);
 
-        string held = HoldAsNobody(tree, volume, 10_000, "full");
+        // A volume open costs 2 descriptors; the last failed one may leave 1 free: an item
+        // file (1 descriptor an open) takes it.
+        tree.Ok("""
+            mkdir "$M/fspools/default/items/open" && echo x > "$M/fspools/default/items/open/f"
+            chmod 755 "$M/fspools/default/items/open" && chmod 644 "$M/fspools/default/items/open/f"
+            """);
+        string held = HoldAsNobody(tree, volume, 10_000, "full", thenPath: "fspools/default/items/open/f");
         try
         {
             Assert.Matches(@"^opened \d+ EMFILE$", held);
