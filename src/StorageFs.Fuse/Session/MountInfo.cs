@@ -24,8 +24,8 @@ public static class MountInfo
             // 36 35 0:38 / /storage rw,nosuid,nodev shared:1 - fuse.storagefs storagefs rw,user_id=0,…
             // id parent major:minor root mountpoint options [optional fields…] - type source superoptions
             string[] f = line.Split(' ');
-            int dash = Array.IndexOf(f, "-", 6);
-            if (f.Length < 7 || dash < 0 || dash + 2 >= f.Length)
+            int dash = f.Length < 7 ? -1 : Array.IndexOf(f, "-", 6);
+            if (dash < 0 || dash + 2 >= f.Length)
                 continue;
             string[] dev = f[2].Split(':');
             if (!int.TryParse(f[0], NumberStyles.None, CultureInfo.InvariantCulture, out int id)
