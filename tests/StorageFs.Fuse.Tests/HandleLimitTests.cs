@@ -72,6 +72,16 @@ public sealed class HandleLimitTests
     }
 
     [Fact]
+    public void AnOpenThatThrows_GivesItsHandleBack()
+    {
+        var h = new Harness(new FuseServerOptions { MaxHandlesPerUid = 1 });
+        h.Root.Children["f"] = new TestFile([1]) { OnOpen = () => throw new InvalidOperationException("boom") };
+        ulong id = h.Lookup(1, "f").NodeId;
+        Assert.Equal(-(int)Errno.EIO, Open(h, id, 1000).Error);
+        Assert.Equal(0, h.Dispatcher.HandlesHeldBy(1000));
+    }
+
+    [Fact]
     public void ReleasedirGivesTheHandleBack()
     {
         var h = new Harness(new FuseServerOptions { MaxHandlesPerUid = 1 });

@@ -21,7 +21,15 @@ internal sealed partial class Dispatcher
             return err;
         var dir = DirHandle.Rent(node!);
         dir.Uid = r.Context.Uid;
-        err = Snapshot(dir, r.Context);
+        try
+        {
+            err = Snapshot(dir, r.Context);
+        }
+        catch
+        {
+            _quota.Give(dir.Uid);
+            throw;
+        }
         if (err != Errno.Ok)
         {
             _quota.Give(dir.Uid);

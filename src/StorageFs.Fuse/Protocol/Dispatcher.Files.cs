@@ -106,7 +106,16 @@ internal sealed partial class Dispatcher
         err = TakeHandle(r.Context, "open", node, null);
         if (err != Errno.Ok)
             return err;
-        err = opener.Open(r.Context, (int)i.Flags, out FileHandle? handle);
+        FileHandle? handle;
+        try
+        {
+            err = opener.Open(r.Context, (int)i.Flags, out handle);
+        }
+        catch
+        {
+            _quota.Give(r.Context.Uid); // the dispatcher answers EIO; the count must not leak
+            throw;
+        }
         if (err == Errno.Ok && handle is null)
         {
             _log.Error("Open of node {Node} succeeded without a handle", r.NodeId);
@@ -136,7 +145,15 @@ internal sealed partial class Dispatcher
         err = TakeHandle(r.Context, "create", parent!, name);
         if (err != Errno.Ok)
             return err;
-        err = CreateCounted(r, c, name, parent!, reply, out length);
+        try
+        {
+            err = CreateCounted(r, c, name, parent!, reply, out length);
+        }
+        catch
+        {
+            _quota.Give(r.Context.Uid);
+            throw;
+        }
         if (err != Errno.Ok)
             _quota.Give(r.Context.Uid);
         return err;
