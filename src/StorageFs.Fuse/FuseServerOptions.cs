@@ -1,3 +1,5 @@
+using StorageFs.Fuse.Nodes;
+
 namespace StorageFs.Fuse;
 
 /// <summary>How a filesystem is mounted and served. Defaults suit a tree of synthetic files.</summary>
@@ -45,4 +47,19 @@ public sealed class FuseServerOptions
     public int MinReaders { get; init; } = 2;
 
     public int MaxReaders { get; init; } = 16;
+
+    /// <summary>
+    /// Open file and directory handles one uid other than root may hold at once; beyond it
+    /// OPEN, OPENDIR and CREATE answer EMFILE to that uid alone. 0: no limit.
+    /// </summary>
+    public int MaxHandlesPerUid { get; init; }
+
+    /// <summary>Handles all uids other than root may hold together (root's headroom); beyond it ENFILE. 0: no limit.</summary>
+    public int MaxHandlesOthers { get; init; }
+
+    /// <summary>Handles everyone, root included, may hold (the process's descriptors' headroom); beyond it ENFILE. 0: no limit.</summary>
+    public int MaxHandles { get; init; }
+
+    /// <summary>Told of every open refused by those limits, on the reader thread (the layer above records it).</summary>
+    public Action<RequestContext, HandleRefusal>? HandleRefused { get; init; }
 }

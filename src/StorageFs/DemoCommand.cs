@@ -49,6 +49,7 @@ internal static class DemoCommand
     public static int Run(DemoOptions o)
     {
         ILogger log = LogSetup.Create(o.Verbose);
+        Daemon.DescriptorSetup.Raise(log);
         TimeSpan? timeout = o.Timeout is double t ? TimeSpan.FromSeconds(t) : null;
         HostDir? backing = null;
         if (o.Backing is not null)

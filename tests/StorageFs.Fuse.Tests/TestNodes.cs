@@ -62,6 +62,12 @@ internal sealed class TestFile(byte[] data) : Node, INodeOpen
 
     public Func<RequestContext, Errno>? OnRead { get; set; }
 
+    /// <summary>When set, every open fails with this.</summary>
+    public Errno? OpenError { get; set; }
+
+    /// <summary>When set, runs first in every open (a test makes it throw).</summary>
+    public Action? OnOpen { get; set; }
+
     /// <summary>When set, opens return a handle that overrides Flush and answers with this.</summary>
     public Func<Errno>? OnFlush { get; set; }
 
@@ -75,6 +81,12 @@ internal sealed class TestFile(byte[] data) : Node, INodeOpen
 
     public Errno Open(RequestContext ctx, int flags, out FileHandle? handle)
     {
+        OnOpen?.Invoke();
+        if (OpenError is { } fail)
+        {
+            handle = null;
+            return fail;
+        }
         if (BackingPath is not null)
         {
             Errno e = BackingFileHandle.Open(BackingPath, flags, out var b);

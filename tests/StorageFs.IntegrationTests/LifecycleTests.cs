@@ -61,7 +61,7 @@ public sealed class LifecycleTests
         mount.Fails("stat \"$M\"", "Transport endpoint is not connected");
 
         DemoDaemon second = mount.StartDaemon();
-        Assert.Contains("Clearing a stale FUSE mount", second.Log, StringComparison.Ordinal);
+        Assert.Contains("Detaching a dead fuse.storagefs mount", second.Log, StringComparison.Ordinal);
         Assert.Equal(Hello, mount.Ok("cat \"$M/hello\""));
         IReadOnlyList<MountEntry> stack = MountTable.At(mount.MountPoint);
         Assert.True(stack.Count == 1, "want exactly the new mount, found: " + string.Join(", ", stack));

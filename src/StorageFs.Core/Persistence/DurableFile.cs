@@ -50,7 +50,7 @@ internal static class DurableFile
             throw new StorageException(
                 ErrorCode.OperationFailed,
                 $"cannot write definition file '{target}': {e.Message}",
-                e is UnauthorizedAccessException ? Errno.EACCES : null,
+                OsErrno(e),
                 e);
         }
         catch
@@ -91,7 +91,7 @@ internal static class DurableFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new StorageException(ErrorCode.OperationFailed, $"cannot remove definition file '{path}': {e.Message}", null, e);
+            throw new StorageException(ErrorCode.OperationFailed, $"cannot remove definition file '{path}': {e.Message}", OsErrno(e), e);
         }
 
         PersistenceNative.FsyncDirectory(Path.GetDirectoryName(path)!);
@@ -105,6 +105,18 @@ internal static class DurableFile
         PersistenceNative.FsyncDirectory(Path.GetDirectoryName(destination)!);
         PersistenceNative.FsyncDirectory(Path.GetDirectoryName(source)!);
     }
+
+    /// <summary>
+    /// The errno a failed file operation carries: .NET puts it in an IOException's HResult
+    /// (EMFILE when the descriptor table is full, ENOSPC, EROFS…), so the caller answers it
+    /// rather than EIO.
+    /// </summary>
+    private static int? OsErrno(Exception e) => e switch
+    {
+        UnauthorizedAccessException => Errno.EACCES,
+        IOException io when io.HResult is > 0 and < 4096 => io.HResult,
+        _ => null,
+    };
 
     /// <summary>Best-effort removal of a temp file while another error is already propagating.</summary>
     private static void TryDelete(string path)

@@ -116,6 +116,31 @@ internal static unsafe partial class Libc
     /// <summary>minor() of a Linux dev_t (glibc sysmacros).</summary>
     public static uint Minor(ulong dev) => (uint)((dev & 0xff) | ((dev >> 12) & 0xffffff00));
 
+    [LibraryImport("libc", EntryPoint = "statfs", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int StatfsNative(string path, byte* buf);
+
+    /// <summary>statfs(2), for its answer only: returns 0 or an errno. On FUSE it always reaches the server (no cache).</summary>
+    public static int Statfs(string path)
+    {
+        byte* buf = stackalloc byte[256]; // struct statfs is 120 bytes on x86-64 and arm64
+        return StatfsNative(path, buf) == 0 ? 0 : LastErrno;
+    }
+
+    public const int RLIMIT_NOFILE = 7;
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct Rlimit
+    {
+        public ulong Cur;
+        public ulong Max;
+    }
+
+    [LibraryImport("libc", EntryPoint = "getrlimit", SetLastError = true)]
+    public static partial int Getrlimit(int resource, out Rlimit limit);
+
+    [LibraryImport("libc", EntryPoint = "setrlimit", SetLastError = true)]
+    public static partial int Setrlimit(int resource, in Rlimit limit);
+
 
     [StructLayout(LayoutKind.Sequential)]
     public struct IoVec

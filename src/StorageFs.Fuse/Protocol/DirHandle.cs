@@ -31,6 +31,9 @@ internal sealed class DirHandle
 
     public bool Served { get; set; }
 
+    /// <summary>The uid the handle is counted under (HandleQuota).</summary>
+    public uint Uid { get; set; }
+
     public Lock Gate { get; } = new();
 
     /// <summary>A handle on <paramref name="dir"/> with an empty entry list, recycled when one is free.</summary>

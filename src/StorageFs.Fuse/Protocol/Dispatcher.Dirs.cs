@@ -16,10 +16,23 @@ internal sealed partial class Dispatcher
         Errno err = Resolve(r.NodeId, out Node? node);
         if (err != Errno.Ok)
             return err;
+        err = TakeHandle(r.Context, "opendir", node!, null);
+        if (err != Errno.Ok)
+            return err;
         var dir = DirHandle.Rent(node!);
-        err = Snapshot(dir, r.Context);
+        dir.Uid = r.Context.Uid;
+        try
+        {
+            err = Snapshot(dir, r.Context);
+        }
+        catch
+        {
+            _quota.Give(dir.Uid);
+            throw;
+        }
         if (err != Errno.Ok)
         {
+            _quota.Give(dir.Uid);
             dir.Return();
             return err;
         }
@@ -121,7 +134,12 @@ internal sealed partial class Dispatcher
     internal Errno Releasedir(in Request r, out int length)
     {
         length = 0;
-        _dirs.Remove(r.Read<Wire.FuseReleaseIn>().Fh)?.Return();
+        DirHandle? dir = _dirs.Remove(r.Read<Wire.FuseReleaseIn>().Fh);
+        if (dir is not null)
+        {
+            _quota.Give(dir.Uid);
+            dir.Return();
+        }
         return Errno.Ok;
     }
 

@@ -15,7 +15,7 @@ internal sealed partial class Dispatcher
     }
 
     /// <summary>Registers the handle and fills <c>fuse_open_out</c>, attaching passthrough when possible.</summary>
-    private void FinishOpen(Node node, FileHandle handle, ref Wire.FuseOpenOut o)
+    private void FinishOpen(Node node, FileHandle handle, uint uid, ref Wire.FuseOpenOut o)
     {
         bool passthrough = TryAcquireBacking(node, handle, out int backingId);
         OpenReplyFlags flags = handle.OpenFlags;
@@ -26,7 +26,7 @@ internal sealed partial class Dispatcher
             flags = (flags & ~OpenReplyFlags.DirectIo) | OpenReplyFlags.Passthrough;
             o.BackingId = backingId;
         }
-        o.Fh = _files.Add(new OpenFile(node, handle, passthrough));
+        o.Fh = _files.Add(new OpenFile(node, handle, passthrough, uid));
         o.OpenFlags = (uint)flags;
     }
 
@@ -103,16 +103,31 @@ internal sealed partial class Dispatcher
             return err;
         if (node is not INodeOpen opener)
             return Errno.EPERM;
-        err = opener.Open(r.Context, (int)i.Flags, out FileHandle? handle);
+        err = TakeHandle(r.Context, "open", node, null);
         if (err != Errno.Ok)
             return err;
-        if (handle is null)
+        FileHandle? handle;
+        try
+        {
+            err = opener.Open(r.Context, (int)i.Flags, out handle);
+        }
+        catch
+        {
+            _quota.Give(r.Context.Uid); // the dispatcher answers EIO; the count must not leak
+            throw;
+        }
+        if (err == Errno.Ok && handle is null)
         {
             _log.Error("Open of node {Node} succeeded without a handle", r.NodeId);
-            return Errno.EIO;
+            err = Errno.EIO;
+        }
+        if (err != Errno.Ok)
+        {
+            _quota.Give(r.Context.Uid);
+            return err;
         }
         ref var o = ref Out<Wire.FuseOpenOut>(reply);
-        FinishOpen(node, handle, ref o);
+        FinishOpen(node, handle!, r.Context.Uid, ref o);
         KillSuidSgidAtOpen(node, r.Context, i, (o.OpenFlags & (uint)OpenReplyFlags.Passthrough) != 0);
         length = Unsafe.SizeOf<Wire.FuseOpenOut>();
         return Errno.Ok;
@@ -125,6 +140,30 @@ internal sealed partial class Dispatcher
         Errno err = NameAndNode(r, Unsafe.SizeOf<Wire.FuseCreateIn>(), out string name, out Node? parent);
         if (err != Errno.Ok)
             return err;
+        if (parent is not (INodeCreate or INodeMknod))
+            return Errno.EPERM;
+        err = TakeHandle(r.Context, "create", parent!, name);
+        if (err != Errno.Ok)
+            return err;
+        try
+        {
+            err = CreateCounted(r, c, name, parent!, reply, out length);
+        }
+        catch
+        {
+            _quota.Give(r.Context.Uid);
+            throw;
+        }
+        if (err != Errno.Ok)
+            _quota.Give(r.Context.Uid);
+        return err;
+    }
+
+    /// <summary>CREATE once its handle is counted.</summary>
+    private Errno CreateCounted(in Request r, in Wire.FuseCreateIn c, string name, Node parent, Span<byte> reply, out int length)
+    {
+        length = 0;
+        Errno err;
         Node? child;
         FileHandle? handle;
         if (parent is INodeCreate dir)
@@ -158,7 +197,7 @@ internal sealed partial class Dispatcher
             handle.Release();
             return err;
         }
-        FinishOpen(child, handle, ref Out<Wire.FuseOpenOut>(reply[entrySize..]));
+        FinishOpen(child, handle, r.Context.Uid, ref Out<Wire.FuseOpenOut>(reply[entrySize..]));
         length = entrySize + Unsafe.SizeOf<Wire.FuseOpenOut>();
         return Errno.Ok;
     }
@@ -204,6 +243,7 @@ internal sealed partial class Dispatcher
         OpenFile? f = _files.Remove(r.Read<Wire.FuseReleaseIn>().Fh);
         if (f is null)
             return Errno.Ok; // nothing left to release; the kernel ignores RELEASE errors anyway
+        _quota.Give(f.Uid);
         try
         {
             f.Handle.Release();

@@ -30,6 +30,7 @@ internal sealed partial class Dispatcher
     {
         _nodes = new NodeTable(root);
         _options = options;
+        _quota = new HandleQuota(options.MaxHandlesPerUid, options.MaxHandlesOthers, options.MaxHandles);
         _channel = channel;
         _log = logger.ForContext<Dispatcher>();
         _trace = _log.IsEnabled(LogEventLevel.Verbose);
@@ -111,7 +112,7 @@ internal sealed partial class Dispatcher
         catch (Exception ex)
         {
             _log.Error(ex, "{Op} on node {Node} failed with an exception", op.Name, header.NodeId);
-            err = Errno.EIO;
+            err = ErrnoOf(ex);
             bodyLength = 0;
         }
         finally

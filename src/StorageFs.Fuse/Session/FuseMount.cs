@@ -7,12 +7,20 @@ namespace StorageFs.Fuse.Session;
 /// <summary>
 /// A FUSE mount and its /dev/fuse descriptor. As root it opens /dev/fuse and calls mount(2)
 /// itself; otherwise it asks the setuid fusermount3 and receives the descriptor over a socket
-/// (SCM_RIGHTS, the _FUSE_COMMFD protocol of libfuse's mount.c). A stale mount left at the
-/// mountpoint by a crashed server (ENOTCONN) is detached first.
+/// (SCM_RIGHTS, the _FUSE_COMMFD protocol of libfuse's mount.c). Dead mounts of the same type
+/// left at the mountpoint by a crashed server are detached first; a live one is never mounted
+/// over (<see cref="ClearStale"/>).
 /// </summary>
 public sealed class FuseMount : IDisposable
 {
+    private const int EBUSY = 16;
     private const int ENOTCONN = 107;
+    private const int ECONNABORTED = 103;
+    private const string Connections = "/sys/fs/fuse/connections";
+
+    /// <summary>How long a mount already at the mountpoint has to answer statfs before it is called hung.</summary>
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(5);
+
     private readonly ILogger _log;
     private int _unmounted;
 
@@ -23,25 +31,7 @@ public sealed class FuseMount : IDisposable
         ViaFusermount = viaFusermount;
         _log = log;
         // Not stat(2): the mount does not answer until INIT is served, which has not started yet.
-        ConnectionId = ConnectionFromMountinfo(mountpoint);
-    }
-
-    /// <summary>The minor device number of the newest mount at <paramref name="mountpoint"/>, from /proc/self/mountinfo.</summary>
-    private static uint ConnectionFromMountinfo(string mountpoint)
-    {
-        uint found = 0;
-        foreach (string line in File.ReadLines("/proc/self/mountinfo"))
-        {
-            // 36 35 0:38 / /tmp/dm rw,... - fuse.storagefs storagefs rw,...
-            string[] f = line.Split(' ');
-            if (f.Length > 4 && f[4] == mountpoint.Replace(" ", "\\040", StringComparison.Ordinal))
-            {
-                string[] mm = f[2].Split(':');
-                if (mm.Length == 2 && uint.TryParse(mm[1], CultureInfo.InvariantCulture, out uint minor))
-                    found = minor;
-            }
-        }
-        return found;
+        ConnectionId = MountInfo.TopAt(mountpoint)?.Minor ?? 0;
     }
 
     public string Mountpoint { get; }
@@ -57,7 +47,9 @@ public sealed class FuseMount : IDisposable
     public static FuseMount Create(string mountpoint, FuseServerOptions options, ILogger log, bool forceFusermount = false)
     {
         mountpoint = Path.GetFullPath(mountpoint);
-        ClearStale(mountpoint, log);
+        if (mountpoint.Length > 1)
+            mountpoint = mountpoint.TrimEnd('/');
+        ClearStale(mountpoint, "fuse." + options.Subtype, log);
         int err = Libc.Stat(mountpoint, out _, out uint mode);
         if (err != 0)
             throw new FuseMountException($"cannot mount on {mountpoint}: {Libc.Strerror(err)}", err);
@@ -70,24 +62,97 @@ public sealed class FuseMount : IDisposable
     }
 
     /// <summary>
-    /// If <paramref name="mountpoint"/> is a dead FUSE mount ("Transport endpoint is not
-    /// connected"), detach it. Returns whether one was cleared.
+    /// Detaches every dead <paramref name="fsType"/> mount stacked at <paramref name="mountpoint"/>
+    /// and returns how many. Decided from /proc/self/mountinfo and statfs, never from stat(2):
+    /// the kernel answers stat of a dead FUSE mount from cached attributes until they expire, so a
+    /// restart within that time used to mount on top of the dead mount. statfs always reaches the
+    /// server (fs/fuse/inode.c fuse_statfs sends FUSE_STATFS uncached): a connection whose server
+    /// is gone answers ENOTCONN (the kernel aborts it when the last /dev/fuse descriptor closes,
+    /// fs/fuse/dev.c fuse_dev_release). The top layer is probed, its connection aborted through
+    /// /sys/fs/fuse/connections/N/abort, and detached (MNT_DETACH), which uncovers the next.
+    /// A layer that answers is served by a live daemon: refused, EBUSY. One that does not answer
+    /// within 5 s is refused too (a hung daemon is not ours to kill), naming its connection.
     /// </summary>
-    public static bool ClearStale(string mountpoint, ILogger log)
+    public static int ClearStale(string mountpoint, string fsType, ILogger log)
     {
-        if (Libc.Stat(mountpoint, out _, out _) != ENOTCONN)
+        int cleared = 0;
+        for (int layer = 0; layer < 64; layer++)
+        {
+            MountInfoEntry? top = MountInfo.TopAt(mountpoint);
+            if (top is null || top.FsType != fsType)
+                break;
+            int probe = Probe(mountpoint);
+            if (probe == 0 || (probe != ENOTCONN && probe != ECONNABORTED && probe != -1))
+            {
+                throw new FuseMountException(
+                    $"cannot mount on {mountpoint}: a {fsType} mount there is served by a live daemon (connection {top.Minor}); " +
+                    $"stop that daemon or run 'storagefs unmount {mountpoint}' first", EBUSY);
+            }
+            if (probe == -1)
+            {
+                throw new FuseMountException(
+                    $"cannot mount on {mountpoint}: the {fsType} mount there (connection {top.Minor}, {Waiting(top.Minor)} requests waiting) " +
+                    $"did not answer statfs within {ProbeTimeout.TotalSeconds:0} s; its daemon hangs: stop it, or abort the connection with " +
+                    $"'echo 1 > {Connections}/{top.Minor}/abort' and run 'storagefs unmount {mountpoint}'", EBUSY);
+            }
+            log.Warning("Detaching a dead {FsType} mount at {Mountpoint} (connection {Connection}: {Error})",
+                fsType, mountpoint, top.Minor, Libc.Strerror(probe));
+            if (Libc.Getuid() == 0)
+            {
+                AbortConnection(top.Minor);
+                if (Libc.Umount2(mountpoint, Libc.MNT_DETACH) != 0)
+                {
+                    int e = Libc.LastErrno;
+                    throw new FuseMountException($"cannot detach the dead mount at {mountpoint}: {Libc.Strerror(e)}", e);
+                }
+            }
+            else
+            {
+                RunFusermount(["-u", "-z", "--", mountpoint], null);
+            }
+            cleared++;
+        }
+        return cleared;
+    }
+
+    /// <summary>statfs of the mount on another thread: its errno (0: answered), or -1 when it did not answer in time.</summary>
+    private static int Probe(string mountpoint)
+    {
+        int result = -1;
+        // A hung server leaves the thread waiting in the kernel until the connection ends;
+        // it is a background thread, so it never holds the process.
+        var t = new Thread(() => Volatile.Write(ref result, Libc.Statfs(mountpoint))) { IsBackground = true, Name = "fuse-mount-probe" };
+        t.Start();
+        return t.Join(ProbeTimeout) ? Volatile.Read(ref result) : -1;
+    }
+
+    private static string Waiting(uint connection)
+    {
+        try
+        {
+            return File.ReadAllText($"{Connections}/{connection}/waiting").Trim();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return "?";
+        }
+    }
+
+    /// <summary>Writes fusectl's abort for <paramref name="connection"/> (mounting fusectl if needed); false when it could not.</summary>
+    private static bool AbortConnection(uint connection)
+    {
+        string path = $"{Connections}/{connection}/abort";
+        try
+        {
+            if (!File.Exists(path) && Libc.Getuid() == 0)
+                Libc.Mount("fusectl", Connections, "fusectl", 0, "");
+            File.WriteAllText(path, "1");
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
             return false;
-        log.Warning("Clearing a stale FUSE mount at {Mountpoint} (transport endpoint is not connected)", mountpoint);
-        if (Libc.Getuid() == 0)
-        {
-            if (Libc.Umount2(mountpoint, Libc.MNT_DETACH) != 0)
-                throw new FuseMountException($"cannot clear stale mount at {mountpoint}: {Libc.Strerror(Libc.LastErrno)}", Libc.LastErrno);
         }
-        else
-        {
-            RunFusermount(["-u", "-z", "--", mountpoint], null);
-        }
-        return true;
     }
 
     private static string MountOptions(FuseServerOptions o, bool forFusermount)
@@ -214,26 +279,7 @@ public sealed class FuseMount : IDisposable
     }
 
     /// <summary>Aborts the connection through fusectl: every pending and future request fails with ENOTCONN.</summary>
-    public bool Abort()
-    {
-        const string root = "/sys/fs/fuse/connections";
-        string path = $"{root}/{ConnectionId}/abort";
-        try
-        {
-            if (!File.Exists(path) && Libc.Getuid() == 0)
-                Libc.Mount("fusectl", root, "fusectl", 0, "");
-            File.WriteAllText(path, "1");
-            return true;
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
+    public bool Abort() => AbortConnection(ConnectionId);
 
     public void Dispose()
     {

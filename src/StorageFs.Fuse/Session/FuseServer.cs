@@ -92,8 +92,23 @@ public sealed class FuseServer : IDisposable
             _live++;
             Interlocked.Increment(ref _idle);
             var t = new Thread(() => ReaderLoop(fd)) { IsBackground = true, Name = $"fuse-reader-{_readers}" };
+            try
+            {
+                t.Start();
+            }
+            catch (OutOfMemoryException)
+            {
+                // With the descriptor table full the runtime cannot start a thread (measured: it
+                // throws this): serve on with the readers there are.
+                _readers--;
+                _live--;
+                Interlocked.Decrement(ref _idle);
+                _log.Warning("Cannot start another reader thread (descriptor table full?); serving with {Readers}", _readers);
+                if (fd != _mount!.Fd)
+                    Libc.Close(fd);
+                return;
+            }
             _threads.Add(t);
-            t.Start();
         }
     }
 

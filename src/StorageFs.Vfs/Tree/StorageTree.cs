@@ -138,6 +138,25 @@ public sealed class StorageTree
 
     internal void Refuse(RequestContext ctx, string op, string path, Errno errno, string message) => Fail(ctx, op, path, errno, message);
 
+    /// <summary>
+    /// Records an open the engine refused for the caller's open-handle limit (FuseServerOptions'
+    /// MaxHandles*): <c>op=open|opendir|create</c>, errno EMFILE or ENFILE. Not logged here: the
+    /// engine logs the first refusal per uid and minute, the error log keeps each.
+    /// </summary>
+    public void RecordHandleRefusal(RequestContext ctx, HandleRefusal refusal)
+    {
+        string at = refusal.Node switch
+        {
+            VDir d => d.Path,
+            TextFile t => t.Path,
+            VolumeFile v => $"pools/{v.Pool}/volumes/{v.Name}",
+            _ => "",
+        };
+        if (refusal.Name is not null)
+            at = at.Length == 0 ? refusal.Name : at + "/" + refusal.Name;
+        Errors.Add(ctx, refusal.Op, at.Length == 0 ? "-" : at, refusal.Errno, refusal.Message);
+    }
+
     /// <summary>Records a refused operation for <c>errors</c> and returns its errno.</summary>
     internal Errno Fail(RequestContext ctx, string op, string path, Errno errno, string message)
     {

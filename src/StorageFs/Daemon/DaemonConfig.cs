@@ -25,6 +25,13 @@ public sealed record DaemonConfig
     /// <summary>Runtime directory for once-per-boot autostart markers.</summary>
     public string RuntimeDir { get; init; } = "/run/storagefs";
 
+    /// <summary>
+    /// Open files and directories in the mount one user other than root may hold at once; beyond
+    /// it opens fail with EMFILE for that user alone. Null: a sixteenth of the descriptor table
+    /// left after the daemon's reserve (docs/ARCHITECTURE.md, Limits); 0: no per-user limit.
+    /// </summary>
+    public int? MaxOpenPerUser { get; init; }
+
     private static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,

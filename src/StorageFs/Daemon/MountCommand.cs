@@ -44,6 +44,7 @@ internal static class MountCommand
     public static int Run(MountOptions o)
     {
         ILogger log = LogSetup.Create(o.LogLevel);
+        ulong descriptors = DescriptorSetup.Raise(log);
         DaemonConfig config;
         try
         {
@@ -72,12 +73,19 @@ internal static class MountCommand
         }
 
         var tree = new StorageTree(driver, log);
+        HandleBudget budget = DescriptorLimit.Budget(descriptors, config.MaxOpenPerUser);
+        log.Information("Open files and directories: {PerUid} per user, {Others} for all users but root, {Total} in all (a reserve of {Reserve} descriptors)",
+            budget.PerUid, budget.Others, budget.Total, budget.Reserve);
         var options = new FuseServerOptions
         {
             AllowOther = o.AllowOther || config.AllowOther,
             DefaultPermissions = true,
             EntryTimeout = TimeSpan.FromSeconds(1),
             AttrTimeout = TimeSpan.FromSeconds(1),
+            MaxHandlesPerUid = budget.PerUid,
+            MaxHandlesOthers = budget.Others,
+            MaxHandles = budget.Total,
+            HandleRefused = tree.RecordHandleRefusal,
         };
         using var server = new FuseServer(tree.Root, options, log);
         try

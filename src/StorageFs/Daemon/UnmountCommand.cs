@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using CommandLine;
+using StorageFs.Fuse.Session;
 
 namespace StorageFs.Daemon;
 
@@ -97,41 +98,7 @@ internal static class UnmountCommand
     }
 
     /// <summary>The filesystem type of the newest mount at <paramref name="path"/>, or null when nothing is mounted there.</summary>
-    internal static string? MountTypeAt(string path)
-    {
-        string? type = null;
-        foreach (string line in File.ReadLines("/proc/self/mountinfo"))
-        {
-            // 36 35 0:38 / /storage rw,nosuid,nodev - fuse.storagefs storagefs rw,...
-            string[] f = line.Split(' ');
-            int dash = Array.IndexOf(f, "-");
-            if (f.Length > 4 && dash > 4 && dash + 1 < f.Length && Unescape(f[4]) == path)
-                type = f[dash + 1];
-        }
-        return type;
-    }
-
-    /// <summary>Undoes the kernel's octal escapes in mountinfo (\040 for space, \011, \012, \134).</summary>
-    private static string Unescape(string field)
-    {
-        var sb = new System.Text.StringBuilder(field.Length);
-        for (int i = 0; i < field.Length; i++)
-        {
-            if (field[i] == '\\' && IsOctal(field, i + 1))
-            {
-                sb.Append((char)Convert.ToInt32(field.Substring(i + 1, 3), 8));
-                i += 3;
-            }
-            else
-            {
-                sb.Append(field[i]);
-            }
-        }
-        return sb.ToString();
-    }
-
-    private static bool IsOctal(string s, int at) =>
-        at + 3 <= s.Length && s[at] is >= '0' and <= '7' && s[at + 1] is >= '0' and <= '7' && s[at + 2] is >= '0' and <= '7';
+    internal static string? MountTypeAt(string path) => MountInfo.TopAt(path)?.FsType;
 
     [DllImport("libc", EntryPoint = "umount2", SetLastError = true)]
     private static extern int Umount2([MarshalAs(UnmanagedType.LPUTF8Str)] string target, int flags);

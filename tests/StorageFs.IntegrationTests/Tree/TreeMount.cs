@@ -17,7 +17,7 @@ public sealed class TreeMount : IDisposable
     private readonly string[] _arguments;
     private int _names;
 
-    private TreeMount(bool allowOtherInConfig, string[] arguments)
+    private TreeMount(bool allowOtherInConfig, string[] arguments, string extraConfig = "")
     {
         Root = Directory.CreateTempSubdirectory("storagefs-tree-").FullName;
         // Other users must reach the mountpoint for the permission tests (the kernel checks
@@ -32,7 +32,7 @@ public sealed class TreeMount : IDisposable
             {
               "allowedDirectories": ["/var/lib/storagefs", "/srv"],
               "runtimeDir": "{{RuntimeDir}}",
-              "allowOther": {{(allowOtherInConfig ? "true" : "false")}}
+              "allowOther": {{(allowOtherInConfig ? "true" : "false")}}{{(extraConfig.Length > 0 ? ",\n  " + extraConfig : "")}}
             }
             """);
         _arguments = ["--state-dir", StateDir, "--config", ConfigFile, .. arguments];
@@ -79,6 +79,22 @@ public sealed class TreeMount : IDisposable
         return mount;
     }
 
+    /// <summary>Mounts the tree with <paramref name="extraConfig"/> (JSON members, e.g. <c>"maxOpenPerUser": 300</c>) added to the configuration.</summary>
+    public static TreeMount StartWithConfig(string extraConfig, params string[] arguments)
+    {
+        var mount = new TreeMount(allowOtherInConfig: true, arguments, extraConfig);
+        try
+        {
+            mount._daemons.Add(TreeDaemon.Start(mount.MountPoint, mount._arguments));
+        }
+        catch
+        {
+            mount.Dispose();
+            throw;
+        }
+        return mount;
+    }
+
     /// <summary>
     /// SIGTERM to the daemon, which must unmount and exit 0 within 10 s; then a new daemon on
     /// the same state directory.
@@ -94,6 +110,23 @@ public sealed class TreeMount : IDisposable
         _daemons.Add(daemon);
         return daemon;
     }
+
+    /// <summary>
+    /// SIGKILL to the daemon, reaped, then at once a new daemon on the same state directory and
+    /// mountpoint, which finds the dead mount still there (issue 11 item 4).
+    /// </summary>
+    public TreeDaemon KillAndRestart()
+    {
+        TreeDaemon old = Daemon;
+        old.Signal("KILL");
+        Assert.True(old.WaitForExit(TimeSpan.FromSeconds(10)), $"storagefs still running 10 s after SIGKILL\n--- daemon log ---\n{old.Log}");
+        var daemon = TreeDaemon.Start(MountPoint, _arguments);
+        _daemons.Add(daemon);
+        return daemon;
+    }
+
+    /// <summary>The arguments after <c>mount MOUNTPOINT</c> every daemon of this mount gets.</summary>
+    public IReadOnlyList<string> Arguments => _arguments;
 
     /// <summary>A pool or fspool name no other test of this mount uses.</summary>
     public string NewName(string prefix) => $"{prefix}{Interlocked.Increment(ref _names)}";
