@@ -19,6 +19,7 @@ internal static class LocalNative
     public const int EEXIST = 17;
     public const int ENOTDIR = 20;
     public const int EINVAL = 22;
+    public const int EFBIG = 27;
     public const int ENOSPC = 28;
     public const int ENOTEMPTY = 39;
     public const int ELOOP = 40;
@@ -107,6 +108,20 @@ internal static class LocalNative
             throw StorageErrors.System(errno, $"{what} '{path}'");
         }
         return new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    /// <summary>ftruncate(2) with its errno: EFBIG past the filesystem's largest file (.NET's
+    /// SetLength turns that into an ArgumentOutOfRangeException, which no caller expects).</summary>
+    public static void Truncate(SafeFileHandle handle, ulong length, string pathForErrors)
+    {
+        if (length > long.MaxValue)
+        {
+            throw StorageErrors.System(EFBIG, $"cannot set the size of '{pathForErrors}' to {length} bytes");
+        }
+        if (Ftruncate((int)handle.DangerousGetHandle(), (long)length) != 0)
+        {
+            StorageErrors.ThrowLastSystem($"cannot set the size of '{pathForErrors}' to {length} bytes");
+        }
     }
 
     /// <summary>fallocate(2); returns the errno (0 on success) so callers can fall back.</summary>
@@ -286,6 +301,9 @@ internal static class LocalNative
 
     [DllImport("libc", EntryPoint = "open", SetLastError = true)]
     private static extern int OpenRaw([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mode);
+
+    [DllImport("libc", EntryPoint = "ftruncate", SetLastError = true)]
+    private static extern int Ftruncate(int fd, long length);
 
     [DllImport("libc", EntryPoint = "fallocate", SetLastError = true)]
     private static extern int FallocateRaw(int fd, int mode, long offset, long length);

@@ -46,13 +46,17 @@ internal static class RawFiles
         using var handle = CreateExclusive(path, perms);
         try
         {
+            if (capacity > long.MaxValue)
+            {
+                LocalNative.Truncate(handle, capacity, path); // EFBIG, before any cast
+            }
             ulong allocate = Math.Min(allocation, capacity);
             progress.SetTotal(allocate);
             if (allocate > 0)
             {
                 Allocate(handle, path, 0, (long)allocate, progress, cancellation);
             }
-            RandomAccess.SetLength(handle, (long)capacity);
+            LocalNative.Truncate(handle, capacity, path);
             LocalNative.DataSync(handle, path);
         }
         catch
@@ -67,11 +71,15 @@ internal static class RawFiles
     public static void Resize(string path, ulong capacity, bool allocate)
     {
         using var handle = LocalNative.Open(path, LocalNative.O_RDWR | LocalNative.O_NOFOLLOW, 0, "Unable to open");
+        if (capacity > long.MaxValue)
+        {
+            LocalNative.Truncate(handle, capacity, path); // EFBIG, before any cast
+        }
         if (allocate)
         {
             Allocate(handle, path, 0, (long)capacity, NullProgress.Instance, CancellationToken.None);
         }
-        RandomAccess.SetLength(handle, (long)capacity);
+        LocalNative.Truncate(handle, capacity, path);
         LocalNative.DataSync(handle, path);
     }
 
@@ -107,9 +115,9 @@ internal static class RawFiles
             {
                 CopyData(input, output, length, sparse, block, progress, cancellation);
             }
-            if ((long)capacity > length)
+            if (capacity > (ulong)length)
             {
-                RandomAccess.SetLength(output, (long)capacity);
+                LocalNative.Truncate(output, capacity, target);
             }
             // A fully allocated copy: fill the holes a plain copy left. A reflinked copy is the
             // source's extents, shared: only the tail past the source's end is allocated, as
