@@ -37,6 +37,14 @@ public sealed class DirPoolBackend : IPoolBackend
     public PoolBackendCapabilities Capabilities => DirPoolCapabilities.Value;
 
     /// <inheritdoc/>
+    public BackendAvailability Availability() => _qemuImg.IsAvailable
+        ? BackendAvailability.Full(PoolType.Dir)
+        : new BackendAvailability(PoolType.Dir, true, _qemuImg.Missing);
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> CreatableVolumeFormats() => _qemuImg.Creatable(Capabilities.VolumeFormats);
+
+    /// <inheritdoc/>
     public bool CheckActive(PoolDefinition pool) => Directory.Exists(Target(pool));
 
     /// <inheritdoc/>
@@ -141,6 +149,10 @@ public sealed class DirPoolBackend : IPoolBackend
                 }
                 RawFiles.Create(path, volume.Capacity, volume.Allocation, volume.Target.Permissions, progress, cancellation);
                 return;
+        }
+        if (!_qemuImg.IsAvailable)
+        {
+            throw _qemuImg.NotInstalled($"creating a {format} volume");
         }
         if (volume.BackingStore is { } backing && !File.Exists(backing.Path))
         {
