@@ -187,8 +187,13 @@ public sealed class DirPoolBackend : IPoolBackend
             return;
         }
         var input = VolumeFiles.DataPath(sourcePool, source, "copied");
-        // A block volume's format is its partition type (none, linux…); its bytes are raw.
-        var inFormat = source.Type == VolumeType.Block ? "raw" : source.Target.Format ?? "raw";
+        // A block volume's format is its partition type (none, linux…); its bytes are raw. A
+        // file's format is read from its header now: the driver holds the source in use for
+        // the copy, but its definition may predate the last upload or wipe (issue 11 item 7:
+        // "Image is not in qcow2 format" was EIO under concurrent writers).
+        var inFormat = source.Type == VolumeType.Block ? "raw"
+            : source.Type == VolumeType.File ? ProbedFormat(input) ?? source.Target.Format ?? "raw"
+            : source.Target.Format ?? "raw";
         var outFormat = volume.Target.Format ?? "raw";
         if (inFormat is "dir" or "none" || outFormat == "dir")
         {
@@ -332,6 +337,14 @@ public sealed class DirPoolBackend : IPoolBackend
             return;
         }
         VolumeFiles.Refresh(pool, volume, _qemuImg);
+    }
+
+    // The format a regular file's header says it is; null for anything else.
+    private static string? ProbedFormat(string path)
+    {
+        using var handle = LocalNative.Open(path, LocalNative.O_RDONLY | LocalNative.O_NOFOLLOW, 0, "cannot open volume");
+        var st = LocalNative.Stat(handle, path);
+        return st.IsRegular ? ImageProbe.Probe(handle, st.Size).Format : null;
     }
 
     private static bool IsPloop(PoolDefinition pool, VolumeDefinition volume) =>

@@ -103,6 +103,13 @@ internal sealed class QemuImgTool
                 var message = $"Child process ({string.Join(' ', argv.Skip(1).Prepend(Program))}) unexpected exit status {process.ExitCode}: {err}";
                 // qemu-img reports a failed system call with its strerror text: keep the errno
                 // the caller must see (a full disk is ENOSPC, not an internal error).
+                if (err.Contains("lock\nIs another process using the image", StringComparison.Ordinal) ||
+                    err.Contains("Failed to get \"write\" lock", StringComparison.Ordinal) ||
+                    err.Contains("Failed to get shared \"write\" lock", StringComparison.Ordinal))
+                {
+                    // Another process holds the image's lock (qemu's OFD locks): in use, not broken.
+                    throw new StorageException(ErrorCode.Busy, message);
+                }
                 throw ErrnoIn(err) is { } errno
                     ? new StorageException(ErrorCode.OperationFailed, message, errno)
                     : StorageErrors.Internal(message);
