@@ -153,7 +153,7 @@ public sealed partial class StorageDriver
             lock (sourceEntry.Gate)
             {
                 sourceChild = _pools.RequireChild(sourceEntry, sourceVolume);
-                PoolLifecycle<PoolDefinition, VolumeDefinition>.RequireBuilt(sourceChild, sourceVolume);
+                PoolLifecycle<PoolDefinition, VolumeDefinition>.RequireShareable(sourceChild, sourceVolume);
                 sourceDef = sourceEntry.Def;
                 if (!backend.Capabilities.CloneSources.Contains(sourceDef.Type))
                 {
@@ -234,6 +234,10 @@ public sealed partial class StorageDriver
         lock (entry.Gate)
         {
             child.InUse--;
+            if (child.InUse == 0)
+            {
+                child.Changing = false;
+            }
             entry.Touch(child.Def.Name);
             entry.AsyncJobs--;
             if (entry.Children.TryGetValue(volume, out var current) && current == child)
@@ -344,7 +348,7 @@ public sealed partial class StorageDriver
             var child = _pools.RequireChild(entry, volume);
             if (allowShared)
             {
-                PoolLifecycle<PoolDefinition, VolumeDefinition>.RequireBuilt(child, volume);
+                PoolLifecycle<PoolDefinition, VolumeDefinition>.RequireShareable(child, volume);
             }
             else
             {
@@ -356,6 +360,7 @@ public sealed partial class StorageDriver
                 throw StorageErrors.NoSupport(unsupported);
             }
             child.InUse++;
+            child.Changing = !allowShared;
             entry.Touch(volume);
             entry.AsyncJobs++;
             return (entry.Def, child.Def, child, backend);
@@ -369,6 +374,10 @@ public sealed partial class StorageDriver
         lock (entry.Gate)
         {
             child.InUse--;
+            if (child.InUse == 0)
+            {
+                child.Changing = false;
+            }
             entry.Touch(child.Def.Name);
             entry.AsyncJobs--;
             if (refreshed is not null && entry.Children.TryGetValue(refreshed.Name, out var current) && current == child)
