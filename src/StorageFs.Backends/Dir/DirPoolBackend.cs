@@ -52,7 +52,7 @@ public sealed class DirPoolBackend : IPoolBackend
         LocalDirectories.Create(Target(pool), pool.Target.Permissions, DefaultPoolMode);
 
     /// <inheritdoc/>
-    public void Delete(PoolDefinition pool) => LocalNative.Rmdir(Target(pool), "failed to remove pool");
+    public void Delete(PoolDefinition pool) => LocalDirectories.Remove(Target(pool), "failed to remove pool");
 
     /// <inheritdoc/>
     public PoolRefreshResult Refresh(PoolDefinition pool, CancellationToken cancellation)
@@ -239,16 +239,13 @@ public sealed class DirPoolBackend : IPoolBackend
             PloopVolumes.Delete(path);
             return;
         }
-        var st = LocalNative.Stat(path, noFollow: true)
+        // Through the pool directory's descriptor: a link swapped into the pool's path cannot
+        // point the unlink elsewhere.
+        using var dir = LocalDirectories.Open(Target(pool));
+        var st = LocalNative.StatAt(dir, volume.Name, path)
             ?? throw StorageErrors.System(LocalNative.ENOENT, $"cannot unlink file '{path}'");
-        if (st.IsDirectory)
-        {
-            LocalNative.Rmdir(path, "cannot remove directory");
-        }
-        else
-        {
-            LocalNative.Unlink(path, "cannot unlink file");
-        }
+        LocalNative.RemoveAt(dir, volume.Name, st.IsDirectory,
+            st.IsDirectory ? $"cannot remove directory '{path}'" : $"cannot unlink file '{path}'");
     }
 
     /// <inheritdoc/>

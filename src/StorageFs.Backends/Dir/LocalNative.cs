@@ -224,6 +224,67 @@ internal static class LocalNative
         return new SafeFileHandle(fd, ownsHandle: true);
     }
 
+    private const ulong ResolveNoMagicLinks = 0x02, ResolveNoSymlinks = 0x04, ResolveBeneath = 0x08;
+    public const int O_PATH = 0x200000;
+    private const long SysOpenat2 = 437; // the same number on x86_64 and arm64 (asm-generic)
+
+    /// <summary>
+    /// openat2(2) of <paramref name="name"/> (one or more components, relative) beneath
+    /// <paramref name="dirfd"/>, following no symbolic link at all (RESOLVE_BENEATH |
+    /// RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS): a link anywhere in it fails with ELOOP,
+    /// an escape with EXDEV. Null on failure, with <paramref name="errno"/> set.
+    /// </summary>
+    public static SafeFileHandle? OpenBeneath(SafeFileHandle dirfd, string name, int flags, uint mode, out int errno)
+    {
+        var how = new OpenHow { Flags = (ulong)(flags | O_CLOEXEC), Mode = mode, Resolve = ResolveBeneath | ResolveNoSymlinks | ResolveNoMagicLinks };
+        long fd = Syscall(SysOpenat2, (int)dirfd.DangerousGetHandle(), name, ref how, 24);
+        if (fd < 0)
+        {
+            errno = Marshal.GetLastPInvokeError();
+            return null;
+        }
+        errno = 0;
+        return new SafeFileHandle((IntPtr)fd, ownsHandle: true);
+    }
+
+    /// <summary>The root directory as an O_PATH descriptor, where every target walk starts.</summary>
+    public static SafeFileHandle OpenRoot()
+    {
+        int fd = OpenRaw("/", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            StorageErrors.ThrowLastSystem("cannot open directory '/'");
+        }
+        return new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    /// <summary>mkdirat(2); returns the errno, 0 on success.</summary>
+    public static int MkdirAt(SafeFileHandle dirfd, string name, uint mode) =>
+        MkdirAtRaw((int)dirfd.DangerousGetHandle(), name, mode) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
+    /// <summary>unlinkat(2), failing on every error (ENOENT too).</summary>
+    public static void RemoveAt(SafeFileHandle dirfd, string name, bool directory, string what)
+    {
+        if (UnlinkAtRaw((int)dirfd.DangerousGetHandle(), name, directory ? 0x200 : 0) != 0)
+        {
+            StorageErrors.ThrowLastSystem(what);
+        }
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct OpenHow
+    {
+        public ulong Flags;
+        public ulong Mode;
+        public ulong Resolve;
+    }
+
+    [DllImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static extern long Syscall(long number, int dirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, ref OpenHow how, long size);
+
+    [DllImport("libc", EntryPoint = "mkdirat", SetLastError = true)]
+    private static extern int MkdirAtRaw(int dirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, uint mode);
+
     /// <summary>unlinkat(2); <paramref name="directory"/> selects AT_REMOVEDIR. A vanished entry is not an error.</summary>
     public static void UnlinkAt(SafeFileHandle dirfd, string name, bool directory, string pathForErrors)
     {

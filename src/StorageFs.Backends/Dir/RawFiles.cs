@@ -22,8 +22,12 @@ internal static class RawFiles
     /// <summary>Creates <paramref name="path"/> exclusively with the volume's mode and owner.</summary>
     public static SafeFileHandle CreateExclusive(string path, StoragePermissions perms)
     {
-        var handle = LocalNative.Open(path, LocalNative.O_RDWR | LocalNative.O_CREAT | LocalNative.O_EXCL | LocalNative.O_NOFOLLOW,
-            perms.Mode ?? DefaultVolumeMode, "cannot create path");
+        // Created in the directory's descriptor, reached without following a link (see
+        // LocalDirectories): a link swapped into the pool's path cannot redirect root's create.
+        using var dir = LocalDirectories.Open(Path.GetDirectoryName(path)!);
+        var name = Path.GetFileName(path);
+        var handle = LocalNative.OpenBeneath(dir, name, LocalNative.O_RDWR | LocalNative.O_CREAT | LocalNative.O_EXCL | LocalNative.O_NOFOLLOW,
+            perms.Mode ?? DefaultVolumeMode, out int errno) ?? throw StorageErrors.System(errno, $"cannot create path '{path}'");
         try
         {
             File.SetUnixFileMode(handle, (UnixFileMode)(perms.Mode ?? DefaultVolumeMode));
@@ -33,7 +37,7 @@ internal static class RawFiles
         catch
         {
             handle.Dispose();
-            File.Delete(path);
+            LocalNative.UnlinkAt(dir, name, directory: false, path);
             throw;
         }
     }
