@@ -22,9 +22,8 @@ internal sealed class ChildEntry<TChild>
     /// <summary>Wipes, resizes, deletes, clones reading it, open streams: libvirt's <c>in_use</c>.</summary>
     public int InUse { get; set; }
 
-    /// <summary>One exclusive user changes it (wipe, resize, upload, delete): readers that
-    /// share it (clones reading it, downloads) must wait too, or a clone copies a half-wiped or
-    /// half-uploaded image (issue 11 item 7: "Image is not in qcow2 format" under concurrent
-    /// writers). Set only with <see cref="InUse"/> going from 0 to 1; cleared when it is 0 again.</summary>
+    /// <summary>An exclusive user changes it (wipe, resize, upload, delete): a clone must not
+    /// read it meanwhile, or it copies a half-wiped or half-uploaded image (issue 11 item 7: "Image is not in qcow2 format" under concurrent
+    /// writers). Set by the exclusive user (<see cref="InUse"/> was 0); cleared when it is 0 again.</summary>
     public bool Changing { get; set; }
 }

@@ -348,7 +348,9 @@ public sealed partial class StorageDriver
             var child = _pools.RequireChild(entry, volume);
             if (allowShared)
             {
-                PoolLifecycle<PoolDefinition, VolumeDefinition>.RequireShareable(child, volume);
+                // A download may read what a wipe or upload is writing, as in libvirt (a reader
+                // of a file another writes); only a clone must see a settled image.
+                PoolLifecycle<PoolDefinition, VolumeDefinition>.RequireBuilt(child, volume);
             }
             else
             {
@@ -360,7 +362,10 @@ public sealed partial class StorageDriver
                 throw StorageErrors.NoSupport(unsupported);
             }
             child.InUse++;
-            child.Changing = !allowShared;
+            if (!allowShared)
+            {
+                child.Changing = true;
+            }
             entry.Touch(volume);
             entry.AsyncJobs++;
             return (entry.Def, child.Def, child, backend);
