@@ -359,8 +359,13 @@ public sealed class DirPoolBackend : IPoolBackend
         try
         {
             run();
-            File.SetUnixFileMode(path, (UnixFileMode)(perms.Mode ?? RawFiles.DefaultVolumeMode));
-            LocalNative.Chown(path, perms.Owner, perms.Group);
+            // Mode and owner through descriptors (the pool directory's, walked without links,
+            // then the file's, O_NOFOLLOW): a link swapped in cannot redirect root's chmod/chown.
+            using var dir = LocalDirectories.Open(Path.GetDirectoryName(path)!);
+            using var file = LocalNative.OpenBeneath(dir, Path.GetFileName(path), LocalNative.O_RDONLY | LocalNative.O_NOFOLLOW, 0, out int errno)
+                ?? throw StorageErrors.System(errno, $"cannot open '{path}'");
+            File.SetUnixFileMode(file, (UnixFileMode)(perms.Mode ?? RawFiles.DefaultVolumeMode));
+            LocalNative.Chown(file, path, perms.Owner, perms.Group);
         }
         catch
         {
