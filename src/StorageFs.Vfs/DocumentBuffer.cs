@@ -30,7 +30,28 @@ public sealed class DocumentBuffer
         return Errno.Ok;
     }
 
+    /// <summary>Strict UTF-8: invalid bytes are refused, never turned into U+FFFD (issue 11 item 10).</summary>
+    internal static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     public string Text => Encoding.UTF8.GetString(_bytes.GetBuffer(), 0, (int)_bytes.Length);
+
+    /// <summary>The document as text; false when it is not valid UTF-8.</summary>
+    public bool TryGetText(out string text) => TryDecode(_bytes.GetBuffer().AsSpan(0, (int)_bytes.Length), out text);
+
+    /// <summary>Decodes <paramref name="bytes"/> as strict UTF-8; false (and empty text) when they are not.</summary>
+    public static bool TryDecode(ReadOnlySpan<byte> bytes, out string text)
+    {
+        try
+        {
+            text = Strict.GetString(bytes);
+            return true;
+        }
+        catch (DecoderFallbackException)
+        {
+            text = "";
+            return false;
+        }
+    }
 
     public void Clear() => _bytes.SetLength(0);
 

@@ -203,9 +203,11 @@ public sealed class TextFile : Node, INodeOpen, INodeSetAttr
             Errno err;
             if (data.Length > MaxCommand)
                 err = file.Fail(ctx, Errno.EINVAL, $"command longer than {MaxCommand} bytes", out reply);
+            else if (!DocumentBuffer.TryDecode(data, out string text))
+                err = file.Fail(ctx, Errno.EINVAL, "command is not valid UTF-8", out reply);
             else
             {
-                string text = Encoding.UTF8.GetString(data).Trim();
+                text = text.Trim();
                 err = text.Contains('\n', StringComparison.Ordinal)
                     ? file.Fail(ctx, Errno.EINVAL, "one command per write: got several lines", out reply)
                     : text.Length == 0
@@ -246,7 +248,9 @@ public sealed class TextFile : Node, INodeOpen, INodeSetAttr
             }
             if (!_document.IsComplete)
                 return Errno.Ok;
-            err = file.Run(ctx, _document.Text, out reply);
+            err = _document.TryGetText(out string document)
+                ? file.Run(ctx, document, out reply)
+                : file.Fail(ctx, Errno.EINVAL, "document is not valid UTF-8", out reply);
             _document.Clear();
             _documentDone = true;
             SetReply(reply);

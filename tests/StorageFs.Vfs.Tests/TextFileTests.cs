@@ -224,4 +224,33 @@ public sealed class TextFileTests
         Assert.Equal(Errno.EPERM, f.SetAttr(Root, new SetattrRequest(what, size, 0x1FF, 0, 0, default, default), null, ref attr));
         Assert.Contains($"op={op} path=pools/p1/info errno=EPERM msg=EPERM: ", log.Render(0));
     }
+
+    /// <summary>Issue 11 item 10: invalid UTF-8 was silently turned into U+FFFD (in names, too).</summary>
+    [Fact]
+    public void InvalidUtf8_CommandOrDocument_IsEINVAL_AndNothingIsApplied()
+    {
+        var applied = new List<string>();
+        var log = new ErrorLog();
+        var ctl = new TextFile("pools/p1/ctl", Modes.WriteOnly, errors: log, apply: (_, c) => { applied.Add(c); return "ok"; });
+        var h = Open(ctl, 2);
+        Assert.Equal(Errno.EINVAL, h.Write(Root, 0, [.. "delete p"u8, 0xFF, 0xFE], out _));
+        Assert.Equal("EINVAL: command is not valid UTF-8\n", ReadAll(h));
+
+        var define = new TextFile("define", Modes.WriteOnly, errors: log, apply: (_, d) => { applied.Add(d); return "ok"; }, kind: WriteKind.Document);
+        var d = Open(define, 2);
+        Assert.Equal(Errno.EINVAL, d.Write(Root, 0, [.. "<pool type='dir'><name>a"u8, 0xC3, 0x28, .. "</name></pool>"u8], out _));
+        Assert.Equal("EINVAL: document is not valid UTF-8\n", ReadAll(d));
+
+        Assert.Empty(applied);
+        Assert.Contains("errno=EINVAL msg=EINVAL: document is not valid UTF-8", log.Render(0), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ValidUtf8_IsAppliedAsWritten()
+    {
+        var applied = new List<string>();
+        var ctl = new TextFile("pools/p1/ctl", Modes.WriteOnly, apply: (_, c) => { applied.Add(c); return "ok"; });
+        Assert.Equal(Errno.Ok, Write(Open(ctl, 2), "delete pøøl"));
+        Assert.Equal(["delete pøøl"], applied);
+    }
 }

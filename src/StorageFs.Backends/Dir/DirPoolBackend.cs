@@ -37,6 +37,14 @@ public sealed class DirPoolBackend : IPoolBackend
     public PoolBackendCapabilities Capabilities => DirPoolCapabilities.Value;
 
     /// <inheritdoc/>
+    public BackendAvailability Availability() => _qemuImg.IsAvailable
+        ? BackendAvailability.Full(PoolType.Dir)
+        : new BackendAvailability(PoolType.Dir, true, _qemuImg.Missing);
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> CreatableVolumeFormats() => _qemuImg.Creatable(Capabilities.VolumeFormats);
+
+    /// <inheritdoc/>
     public bool CheckActive(PoolDefinition pool) => Directory.Exists(Target(pool));
 
     /// <inheritdoc/>
@@ -44,7 +52,7 @@ public sealed class DirPoolBackend : IPoolBackend
         LocalDirectories.Create(Target(pool), pool.Target.Permissions, DefaultPoolMode);
 
     /// <inheritdoc/>
-    public void Delete(PoolDefinition pool) => LocalNative.Rmdir(Target(pool), "failed to remove pool");
+    public void Delete(PoolDefinition pool) => LocalDirectories.Remove(Target(pool), "failed to remove pool");
 
     /// <inheritdoc/>
     public PoolRefreshResult Refresh(PoolDefinition pool, CancellationToken cancellation)
@@ -142,6 +150,10 @@ public sealed class DirPoolBackend : IPoolBackend
                 RawFiles.Create(path, volume.Capacity, volume.Allocation, volume.Target.Permissions, progress, cancellation);
                 return;
         }
+        if (!_qemuImg.IsAvailable)
+        {
+            throw _qemuImg.NotInstalled($"creating a {format} volume");
+        }
         if (volume.BackingStore is { } backing && !File.Exists(backing.Path))
         {
             throw StorageErrors.Internal($"inaccessible backing store volume {backing.Path}");
@@ -175,8 +187,13 @@ public sealed class DirPoolBackend : IPoolBackend
             return;
         }
         var input = VolumeFiles.DataPath(sourcePool, source, "copied");
-        // A block volume's format is its partition type (none, linux…); its bytes are raw.
-        var inFormat = source.Type == VolumeType.Block ? "raw" : source.Target.Format ?? "raw";
+        // A block volume's format is its partition type (none, linux…); its bytes are raw. A
+        // file's format is read from its header now: the driver holds the source in use for
+        // the copy, but its definition may predate the last upload or wipe (issue 11 item 7:
+        // "Image is not in qcow2 format" was EIO under concurrent writers).
+        var inFormat = source.Type == VolumeType.Block ? "raw"
+            : source.Type == VolumeType.File ? ProbedFormat(input) ?? source.Target.Format ?? "raw"
+            : source.Target.Format ?? "raw";
         var outFormat = volume.Target.Format ?? "raw";
         if (inFormat is "dir" or "none" || outFormat == "dir")
         {
@@ -222,16 +239,13 @@ public sealed class DirPoolBackend : IPoolBackend
             PloopVolumes.Delete(path);
             return;
         }
-        var st = LocalNative.Stat(path, noFollow: true)
+        // Through the pool directory's descriptor: a link swapped into the pool's path cannot
+        // point the unlink elsewhere.
+        using var dir = LocalDirectories.Open(Target(pool));
+        var st = LocalNative.StatAt(dir, volume.Name, path)
             ?? throw StorageErrors.System(LocalNative.ENOENT, $"cannot unlink file '{path}'");
-        if (st.IsDirectory)
-        {
-            LocalNative.Rmdir(path, "cannot remove directory");
-        }
-        else
-        {
-            LocalNative.Unlink(path, "cannot unlink file");
-        }
+        LocalNative.RemoveAt(dir, volume.Name, st.IsDirectory,
+            st.IsDirectory ? $"cannot remove directory '{path}'" : $"cannot unlink file '{path}'");
     }
 
     /// <inheritdoc/>
@@ -307,6 +321,14 @@ public sealed class DirPoolBackend : IPoolBackend
         VolumeFiles.Refresh(pool, volume, _qemuImg);
     }
 
+    // The format a regular file's header says it is; null for anything else.
+    private static string? ProbedFormat(string path)
+    {
+        using var handle = LocalNative.Open(path, LocalNative.O_RDONLY | LocalNative.O_NOFOLLOW, 0, "cannot open volume");
+        var st = LocalNative.Stat(handle, path);
+        return st.IsRegular ? ImageProbe.Probe(handle, st.Size).Format : null;
+    }
+
     private static bool IsPloop(PoolDefinition pool, VolumeDefinition volume) =>
         PloopVolumes.IsPloop(volume) || PloopVolumes.IsPloopDirectory(VolumeFiles.OwnPath(pool, volume));
 
@@ -322,8 +344,13 @@ public sealed class DirPoolBackend : IPoolBackend
         try
         {
             run();
-            File.SetUnixFileMode(path, (UnixFileMode)(perms.Mode ?? RawFiles.DefaultVolumeMode));
-            LocalNative.Chown(path, perms.Owner, perms.Group);
+            // Mode and owner through descriptors (the pool directory's, walked without links,
+            // then the file's, O_NOFOLLOW): a link swapped in cannot redirect root's chmod/chown.
+            using var dir = LocalDirectories.Open(Path.GetDirectoryName(path)!);
+            using var file = LocalNative.OpenBeneath(dir, Path.GetFileName(path), LocalNative.O_RDONLY | LocalNative.O_NOFOLLOW, 0, out int errno)
+                ?? throw StorageErrors.System(errno, $"cannot open '{path}'");
+            File.SetUnixFileMode(file, (UnixFileMode)(perms.Mode ?? RawFiles.DefaultVolumeMode));
+            LocalNative.Chown(file, path, perms.Owner, perms.Group);
         }
         catch
         {

@@ -20,6 +20,7 @@ internal static class LocalNative
     public const int EEXIST = 17;
     public const int ENOTDIR = 20;
     public const int EINVAL = 22;
+    public const int EFBIG = 27;
     public const int ENOSPC = 28;
     public const int ENOTEMPTY = 39;
     public const int ELOOP = 40;
@@ -131,9 +132,9 @@ internal static class LocalNative
     /// directory when null) with <paramref name="resolve"/> (RESOLVE_*), O_CLOEXEC added. Returns
     /// the descriptor, or null with <paramref name="errno"/> set.
     /// </summary>
-    public static SafeFileHandle? OpenAt2(SafeFileHandle? dirfd, string path, int flags, ulong resolve, out int errno)
+    public static SafeFileHandle? OpenAt2(SafeFileHandle? dirfd, string path, int flags, ulong resolve, out int errno, uint mode = 0)
     {
-        var how = new OpenHow { Flags = (ulong)(uint)(flags | O_CLOEXEC), Resolve = resolve };
+        var how = new OpenHow { Flags = (ulong)(uint)(flags | O_CLOEXEC), Mode = mode, Resolve = resolve };
         long fd;
         do
         {
@@ -152,6 +153,20 @@ internal static class LocalNative
         if (flags < 0 || Fcntl(fd, FSetFl, flags & ~O_NONBLOCK) < 0)
         {
             StorageErrors.ThrowLastSystem($"cannot set the flags of '{pathForErrors}'");
+        }
+    }
+
+    /// <summary>ftruncate(2) with its errno: EFBIG past the filesystem's largest file (.NET's
+    /// SetLength turns that into an ArgumentOutOfRangeException, which no caller expects).</summary>
+    public static void Truncate(SafeFileHandle handle, ulong length, string pathForErrors)
+    {
+        if (length > long.MaxValue)
+        {
+            throw StorageErrors.System(EFBIG, $"cannot set the size of '{pathForErrors}' to {length} bytes");
+        }
+        if (Ftruncate((int)handle.DangerousGetHandle(), (long)length) != 0)
+        {
+            StorageErrors.ThrowLastSystem($"cannot set the size of '{pathForErrors}' to {length} bytes");
         }
     }
 
@@ -255,6 +270,42 @@ internal static class LocalNative
         return new SafeFileHandle(fd, ownsHandle: true);
     }
 
+    /// <summary>
+    /// openat2(2) of <paramref name="name"/> (one or more components, relative) beneath
+    /// <paramref name="dirfd"/>, following no symbolic link at all (RESOLVE_BENEATH |
+    /// RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS): a link anywhere in it fails with ELOOP,
+    /// an escape with EXDEV. Null on failure, with <paramref name="errno"/> set.
+    /// </summary>
+    public static SafeFileHandle? OpenBeneath(SafeFileHandle dirfd, string name, int flags, uint mode, out int errno) =>
+        OpenAt2(dirfd, name, flags, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS, out errno, mode);
+
+    /// <summary>The root directory as an O_PATH descriptor, where every target walk starts.</summary>
+    public static SafeFileHandle OpenRoot()
+    {
+        int fd = OpenRaw("/", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            StorageErrors.ThrowLastSystem("cannot open directory '/'");
+        }
+        return new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    /// <summary>mkdirat(2); returns the errno, 0 on success.</summary>
+    public static int MkdirAt(SafeFileHandle dirfd, string name, uint mode) =>
+        MkdirAtRaw((int)dirfd.DangerousGetHandle(), name, mode) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
+    /// <summary>unlinkat(2), failing on every error (ENOENT too).</summary>
+    public static void RemoveAt(SafeFileHandle dirfd, string name, bool directory, string what)
+    {
+        if (UnlinkAtRaw((int)dirfd.DangerousGetHandle(), name, directory ? 0x200 : 0) != 0)
+        {
+            StorageErrors.ThrowLastSystem(what);
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "mkdirat", SetLastError = true)]
+    private static extern int MkdirAtRaw(int dirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, uint mode);
+
     /// <summary>unlinkat(2); <paramref name="directory"/> selects AT_REMOVEDIR. A vanished entry is not an error.</summary>
     public static void UnlinkAt(SafeFileHandle dirfd, string name, bool directory, string pathForErrors)
     {
@@ -347,6 +398,9 @@ internal static class LocalNative
 
     [DllImport("libc", EntryPoint = "open", SetLastError = true)]
     private static extern int OpenRaw([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mode);
+
+    [DllImport("libc", EntryPoint = "ftruncate", SetLastError = true)]
+    private static extern int Ftruncate(int fd, long length);
 
     [DllImport("libc", EntryPoint = "fallocate", SetLastError = true)]
     private static extern int FallocateRaw(int fd, int mode, long offset, long length);

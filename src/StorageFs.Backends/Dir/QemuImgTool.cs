@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using StorageFs.Core;
 using StorageFs.Core.Backend;
 
 namespace StorageFs.Backends.Dir;
@@ -21,11 +22,34 @@ internal sealed class QemuImgTool
 
     public string Program { get; }
 
+    /// <summary>The volume formats only qemu-img can create (everything the file backends offer
+    /// but raw, dir and ploop, which are written natively).</summary>
+    public static readonly IReadOnlySet<string> Formats = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "qcow2", "vmdk", "vdi", "vpc", "qed", "qcow",
+    };
+
+    /// <summary>True when <see cref="Program"/> can be run here.</summary>
+    public bool IsAvailable => Tools.HostSupport.Find(Program) is not null;
+
+    /// <summary>Why qemu-img formats are not offered here (empty when they are).</summary>
+    public string Missing => IsAvailable ? "" : $"'{Program}' not found (Debian package qemu-utils): no {string.Join(", ", Formats)} volumes";
+
+    /// <summary>The formats of <paramref name="offered"/> this host can create: without
+    /// qemu-img, <see cref="Formats"/> are left out.</summary>
+    public IReadOnlyList<string> Creatable(IReadOnlyList<string> offered) =>
+        IsAvailable ? offered : [.. offered.Where(f => !Formats.Contains(f))];
+
+    /// <summary>EOPNOTSUPP naming the missing tool, for an operation that needs it.</summary>
+    public StorageException NotInstalled(string what) =>
+        StorageErrors.NoSupport($"{what} needs '{Program}', which is not installed on this host (Debian package qemu-utils)");
+
     /// <summary>Runs <paramref name="argv"/> (argv[0] replaced by <see cref="Program"/>) and
     /// returns stdout; <paramref name="progress"/> receives percentages from <c>-p</c> output.</summary>
     public string Run(IReadOnlyList<string> argv, CancellationToken cancellation, Action<double>? progress = null)
     {
-        var psi = new ProcessStartInfo(Program)
+        var executable = Tools.HostSupport.Find(Program) ?? throw NotInstalled($"'{(argv.Count > 1 ? argv[1] : "qemu-img")}'");
+        var psi = new ProcessStartInfo(executable)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -43,7 +67,7 @@ internal sealed class QemuImgTool
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            throw StorageErrors.Internal($"Cannot find '{Program}' in path: {e.Message}");
+            throw NotInstalled($"'{(argv.Count > 1 ? argv[1] : "qemu-img")}' ({e.Message})");
         }
         using (process)
         {
@@ -76,8 +100,19 @@ internal sealed class QemuImgTool
             if (process.ExitCode != 0)
             {
                 var err = stderr.GetAwaiter().GetResult().Trim();
-                throw StorageErrors.Internal(
-                    $"Child process ({string.Join(' ', argv.Skip(1).Prepend(Program))}) unexpected exit status {process.ExitCode}: {err}");
+                var message = $"Child process ({string.Join(' ', argv.Skip(1).Prepend(Program))}) unexpected exit status {process.ExitCode}: {err}";
+                // qemu-img reports a failed system call with its strerror text: keep the errno
+                // the caller must see (a full disk is ENOSPC, not an internal error).
+                if (err.Contains("lock\nIs another process using the image", StringComparison.Ordinal) ||
+                    err.Contains("Failed to get \"write\" lock", StringComparison.Ordinal) ||
+                    err.Contains("Failed to get shared \"write\" lock", StringComparison.Ordinal))
+                {
+                    // Another process holds the image's lock (qemu's OFD locks): in use, not broken.
+                    throw new StorageException(ErrorCode.Busy, message);
+                }
+                throw ErrnoIn(err) is { } errno
+                    ? new StorageException(ErrorCode.OperationFailed, message, errno)
+                    : StorageErrors.Internal(message);
             }
             return stdout.ToString();
         }
@@ -117,6 +152,24 @@ internal sealed class QemuImgTool
         {
             throw StorageErrors.Internal($"cannot parse qemu-img info of '{path}': {e.Message}");
         }
+    }
+
+    private static readonly (string Text, int Errno)[] KnownErrors =
+    [
+        ("No space left on device", 28), ("Disk quota exceeded", 122), ("File too large", 27),
+        ("Permission denied", 13), ("Read-only file system", 30),
+    ];
+
+    private static int? ErrnoIn(string stderr)
+    {
+        foreach (var (text, errno) in KnownErrors)
+        {
+            if (stderr.Contains(text, StringComparison.Ordinal))
+            {
+                return errno;
+            }
+        }
+        return null;
     }
 
     // qemu-img -p writes "    (12.50/100%)\r" repeatedly.

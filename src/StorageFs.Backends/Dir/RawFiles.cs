@@ -22,8 +22,12 @@ internal static class RawFiles
     /// <summary>Creates <paramref name="path"/> exclusively with the volume's mode and owner.</summary>
     public static SafeFileHandle CreateExclusive(string path, StoragePermissions perms)
     {
-        var handle = LocalNative.Open(path, LocalNative.O_RDWR | LocalNative.O_CREAT | LocalNative.O_EXCL | LocalNative.O_NOFOLLOW,
-            perms.Mode ?? DefaultVolumeMode, "cannot create path");
+        // Created in the directory's descriptor, reached without following a link (see
+        // LocalDirectories): a link swapped into the pool's path cannot redirect root's create.
+        using var dir = LocalDirectories.Open(Path.GetDirectoryName(path)!);
+        var name = Path.GetFileName(path);
+        var handle = LocalNative.OpenBeneath(dir, name, LocalNative.O_RDWR | LocalNative.O_CREAT | LocalNative.O_EXCL | LocalNative.O_NOFOLLOW,
+            perms.Mode ?? DefaultVolumeMode, out int errno) ?? throw StorageErrors.System(errno, $"cannot create path '{path}'");
         try
         {
             File.SetUnixFileMode(handle, (UnixFileMode)(perms.Mode ?? DefaultVolumeMode));
@@ -33,7 +37,7 @@ internal static class RawFiles
         catch
         {
             handle.Dispose();
-            File.Delete(path);
+            LocalNative.UnlinkAt(dir, name, directory: false, path);
             throw;
         }
     }
@@ -46,13 +50,17 @@ internal static class RawFiles
         using var handle = CreateExclusive(path, perms);
         try
         {
+            if (capacity > long.MaxValue)
+            {
+                LocalNative.Truncate(handle, capacity, path); // EFBIG, before any cast
+            }
             ulong allocate = Math.Min(allocation, capacity);
             progress.SetTotal(allocate);
             if (allocate > 0)
             {
                 Allocate(handle, path, 0, (long)allocate, progress, cancellation);
             }
-            RandomAccess.SetLength(handle, (long)capacity);
+            LocalNative.Truncate(handle, capacity, path);
             LocalNative.DataSync(handle, path);
         }
         catch
@@ -67,11 +75,15 @@ internal static class RawFiles
     public static void Resize(string path, ulong capacity, bool allocate)
     {
         using var handle = LocalNative.Open(path, LocalNative.O_RDWR | LocalNative.O_NOFOLLOW, 0, "Unable to open");
+        if (capacity > long.MaxValue)
+        {
+            LocalNative.Truncate(handle, capacity, path); // EFBIG, before any cast
+        }
         if (allocate)
         {
             Allocate(handle, path, 0, (long)capacity, NullProgress.Instance, CancellationToken.None);
         }
-        RandomAccess.SetLength(handle, (long)capacity);
+        LocalNative.Truncate(handle, capacity, path);
         LocalNative.DataSync(handle, path);
     }
 
@@ -107,9 +119,9 @@ internal static class RawFiles
             {
                 CopyData(input, output, length, sparse, block, progress, cancellation);
             }
-            if ((long)capacity > length)
+            if (capacity > (ulong)length)
             {
-                RandomAccess.SetLength(output, (long)capacity);
+                LocalNative.Truncate(output, capacity, target);
             }
             // A fully allocated copy: fill the holes a plain copy left. A reflinked copy is the
             // source's extents, shared: only the tail past the source's end is allocated, as

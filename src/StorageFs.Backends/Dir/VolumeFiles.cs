@@ -135,6 +135,12 @@ internal static class VolumeFiles
                 vol.BackingStore = Backing(Path.GetDirectoryName(dataPath)!, backing, image.BackingFormat);
             }
         }
+        catch (StorageException e) when (e.OsErrno is LocalNative.ENOENT or LocalNative.ENOTDIR)
+        {
+            // Deleted between the stat and the open (a delete racing a listing): the entry is
+            // gone, which is not a problem of the file (issue 11 item 5: this was EIO).
+            return null;
+        }
         catch (StorageException e)
         {
             problems.Add($"volume '{name}': {e.Message}");

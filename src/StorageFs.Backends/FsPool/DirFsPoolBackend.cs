@@ -42,7 +42,7 @@ public sealed class DirFsPoolBackend : IFsPoolBackend
         LocalDirectories.Create(Root(pool), pool.Target.Permissions, DefaultPoolMode);
 
     /// <inheritdoc/>
-    public void Delete(FsPoolDefinition pool) => LocalNative.Rmdir(Root(pool), "failed to remove fspool");
+    public void Delete(FsPoolDefinition pool) => LocalDirectories.Remove(Root(pool), "failed to remove fspool");
 
     /// <inheritdoc/>
     public FsPoolRefreshResult Refresh(FsPoolDefinition pool, CancellationToken cancellation)

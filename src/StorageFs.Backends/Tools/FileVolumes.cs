@@ -22,6 +22,10 @@ public sealed class FileVolumes
         _dir = new DirPoolBackend(logger, qemuImg);
     }
 
+    /// <summary>The formats this host can create (no qemu-img formats without qemu-img).</summary>
+    public IReadOnlyList<string> CreatableFormats(IReadOnlyList<string> offered) =>
+        offered.Where(_dir.CreatableVolumeFormats().Contains).ToList();
+
     /// <summary>The operations file volumes support (the dir backend's).</summary>
     public static PoolOperations VolumeOperations { get; } = DirPoolCapabilities.Value.Operations &
         (PoolOperations.CreateVolume | PoolOperations.CloneVolume | PoolOperations.DeleteVolume |

@@ -136,14 +136,27 @@ public static class HostSupport
 
     /// <summary>True when <paramref name="tool"/> is an executable file in a PATH directory
     /// (the sbin directories included, where storage tools live).</summary>
-    public static bool OnPath(string tool)
+    public static bool OnPath(string tool) => Find(tool) is not null;
+
+    /// <summary>The executable <paramref name="tool"/> names: itself when it contains a '/', else
+    /// the first executable file of that name in a PATH directory or an sbin/bin directory —
+    /// the same search <see cref="OnPath"/> answers, so what capabilities offers is what runs.
+    /// Null when there is none.</summary>
+    public static string? Find(string tool)
     {
         ArgumentNullException.ThrowIfNull(tool);
+        if (tool.Contains('/'))
+        {
+            return IsExecutable(tool) ? tool : null;
+        }
         var path = Environment.GetEnvironmentVariable("PATH") ?? "";
         var dirs = path.Split(':', StringSplitOptions.RemoveEmptyEntries).Concat(["/usr/sbin", "/sbin", "/usr/bin", "/bin"]).Distinct();
-        return dirs.Any(d => File.Exists(Path.Combine(d, tool)) &&
-            (File.GetUnixFileMode(Path.Combine(d, tool)) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0);
+        return dirs.Select(d => Path.Combine(d, tool)).FirstOrDefault(IsExecutable);
     }
+
+    private static bool IsExecutable(string file) =>
+        File.Exists(file) &&
+        (File.GetUnixFileMode(file) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;
 
     private static readonly string[] NetFsKinds = ["nfs", "cifs", "glusterfs"];
 

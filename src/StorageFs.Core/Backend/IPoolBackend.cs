@@ -31,6 +31,13 @@ public interface IPoolBackend
     /// </summary>
     BackendAvailability Availability(PoolDefinition pool) => Availability();
 
+    /// <summary>
+    /// The volume formats this host can create in a pool of this type: <see
+    /// cref="PoolBackendCapabilities.VolumeFormats"/> less those whose tool is missing (the
+    /// file pools' qemu-img formats without qemu-img). Shown in <c>capabilities</c>.
+    /// </summary>
+    IReadOnlyList<string> CreatableVolumeFormats() => Capabilities.VolumeFormats;
+
     /// <summary><c>checkPool</c>: true when the pool is already usable without a start
     /// (a dir pool whose directory exists, a mounted fs pool).</summary>
     bool CheckActive(PoolDefinition pool) => false;

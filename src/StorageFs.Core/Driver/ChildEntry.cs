@@ -25,4 +25,9 @@ internal sealed class ChildEntry<TChild>
     /// <summary>The part of <see cref="InUse"/> that is opens of the volume's data (leases of
     /// <see cref="StorageDriver.OpenVolume"/>): they exclude the driver's changes, never each other.</summary>
     public int Opens { get; set; }
+
+    /// <summary>An exclusive user changes it (wipe, resize, delete): a clone must not
+    /// read it meanwhile, or it copies a half-wiped image ("Image is not in qcow2 format" under concurrent
+    /// writers). Set by the exclusive change (<see cref="InUse"/> was 0) and cleared when it ends.</summary>
+    public bool Changing { get; set; }
 }

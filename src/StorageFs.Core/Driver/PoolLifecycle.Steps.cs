@@ -30,13 +30,35 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
     {
         var entry = Get(name);
         TDef def;
+        bool wasInaccessible = false;
         lock (entry.Gate)
         {
-            RequireActive(entry);
-            RequireNotStarting(entry);
-            RequireNoJobs(entry);
-            entry.Starting = true;
+            if (!entry.Removed && !entry.IsActive && !entry.Starting && entry.State == PoolState.Inaccessible)
+            {
+                wasInaccessible = true;
+                // Meant to run, but its start failed (its target vanished, a tool is missing):
+                // nothing runs, so stopping it only records that it should no longer be started
+                // (issue 11 item 10: such a pool could not be stopped, and every restart retried it).
+                entry.State = PoolState.Inactive;
+                if (entry.Persistent)
+                {
+                    RecordIntent(entry, running: false);
+                }
+            }
+            else
+            {
+                RequireActive(entry);
+                RequireNotStarting(entry);
+                RequireNoJobs(entry);
+                entry.Starting = true;
+            }
             def = entry.Def;
+        }
+        if (wasInaccessible)
+        {
+            _log.Information("{Noun} {Pool} stopped (it was inaccessible)", _flavor.Noun, name);
+            Raise(StorageEventKind.PoolStopped, entry);
+            return;
         }
         try
         {

@@ -91,6 +91,16 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
         RequireBuilt(child, name);
     }
 
+    /// <summary>Built, and not being changed by an exclusive user: a reader may join.</summary>
+    public static void RequireShareable(ChildEntry<TChild> child, string name)
+    {
+        RequireBuilt(child, name);
+        if (child.Changing)
+        {
+            throw StorageErrors.OperationInvalid($"volume '{name}' is still in use.");
+        }
+    }
+
     public static void RequireBuilt(ChildEntry<TChild> child, string name)
     {
         if (child.Building)

@@ -189,7 +189,7 @@ public sealed partial class StorageDriver
         lock (entry.Gate)
         {
             return _fsPools.RequireChild(entry, item).Def.Path
-                ?? throw StorageErrors.Internal($"item '{item}' has no path yet");
+                ?? throw StorageErrors.OperationInvalid($"item '{item}' is still being created.");
         }
     }
 

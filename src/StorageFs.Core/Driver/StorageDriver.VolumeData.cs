@@ -229,7 +229,19 @@ public sealed partial class StorageDriver
     }
 
     /// <summary>A volume's path.</summary>
+    /// <exception cref="StorageException">OperationInvalid while the volume is still being created (it has no path yet).</exception>
     public string GetVolumePath(string pool, string volume) => VolumeField(pool, volume, v => v.Target.Path);
+
+    /// <summary>A volume's path, or null while it is still being created and has none yet
+    /// (a listing sees such a volume; its attributes then come from its definition).</summary>
+    public string? FindVolumePath(string pool, string volume)
+    {
+        var entry = _pools.Get(pool);
+        lock (entry.Gate)
+        {
+            return _pools.RequireChild(entry, volume).Def.Target.Path;
+        }
+    }
 
     /// <summary>A volume's key.</summary>
     public string GetVolumeKey(string pool, string volume) => VolumeField(pool, volume, v => v.Key);
@@ -280,7 +292,7 @@ public sealed partial class StorageDriver
         lock (entry.Gate)
         {
             var child = _pools.RequireChild(entry, volume);
-            return field(child.Def) ?? throw StorageErrors.Internal($"volume '{volume}' has no path yet");
+            return field(child.Def) ?? throw StorageErrors.OperationInvalid($"volume '{volume}' is still being allocated.");
         }
     }
 

@@ -153,7 +153,7 @@ public sealed partial class StorageDriver
             lock (sourceEntry.Gate)
             {
                 sourceChild = _pools.RequireChild(sourceEntry, sourceVolume);
-                PoolLifecycle<PoolDefinition, VolumeDefinition>.RequireBuilt(sourceChild, sourceVolume);
+                PoolLifecycle<PoolDefinition, VolumeDefinition>.RequireShareable(sourceChild, sourceVolume);
                 sourceDef = sourceEntry.Def;
                 if (!backend.Capabilities.CloneSources.Contains(sourceDef.Type))
                 {
@@ -234,6 +234,7 @@ public sealed partial class StorageDriver
         lock (entry.Gate)
         {
             child.InUse--;
+            child.Changing = false;
             entry.Touch(child.Def.Name);
             entry.AsyncJobs--;
             if (entry.Children.TryGetValue(volume, out var current) && current == child)
@@ -349,6 +350,8 @@ public sealed partial class StorageDriver
                 throw StorageErrors.NoSupport(unsupported);
             }
             child.InUse++;
+            // Idle above, so this change is the volume's one exclusive user until it ends.
+            child.Changing = true;
             entry.Touch(volume);
             entry.AsyncJobs++;
             return (entry.Def, child.Def, child, backend);
@@ -362,6 +365,9 @@ public sealed partial class StorageDriver
         lock (entry.Gate)
         {
             child.InUse--;
+            // Readers may have joined during the change (opens never wait for it), so the
+            // change ends its own mark rather than waiting for InUse to reach 0.
+            child.Changing = false;
             entry.Touch(child.Def.Name);
             entry.AsyncJobs--;
             if (refreshed is not null && entry.Children.TryGetValue(refreshed.Name, out var current) && current == child)

@@ -7,12 +7,17 @@ namespace StorageFs.Core.Names;
 /// directory entry in the StorageFs tree and on disk: not empty; no '/' (libvirt's own rule,
 /// "name … cannot contain '/'"); no NUL; no newline (libvirt refuses it at define,
 /// "invalid char in name"); not starting with '.' (so "." and ".." and hidden entries cannot be
-/// spelled); at most <see cref="MaxNameBytes"/> bytes in UTF-8 (NAME_MAX).
+/// spelled); at most <see cref="MaxNameBytes"/> bytes in UTF-8 (NAME_MAX) for volumes and
+/// items, <see cref="MaxDefinitionNameBytes"/> for pools and fspools, whose definitions are
+/// stored as NAME.xml.
 /// </summary>
 public static class NameRules
 {
     /// <summary>Longest name, in UTF-8 bytes (Linux NAME_MAX).</summary>
     public const int MaxNameBytes = 255;
+
+    /// <summary>Longest pool or fspool name: NAME_MAX minus the ".xml" of its stored definition.</summary>
+    public const int MaxDefinitionNameBytes = MaxNameBytes - 4;
 
     /// <summary>Throws when <paramref name="name"/> breaks a rule.</summary>
     /// <exception cref="StorageException">InvalidArg naming the rule that was broken.</exception>
@@ -61,9 +66,13 @@ public static class NameRules
         else
         {
             int bytes = Encoding.UTF8.GetByteCount(name);
-            if (bytes > MaxNameBytes)
+            bool definition = kind is NameKind.Pool or NameKind.FsPool;
+            int limit = definition ? MaxDefinitionNameBytes : MaxNameBytes;
+            if (bytes > limit)
             {
-                error = $"{what} is {bytes} bytes long in UTF-8, over the {MaxNameBytes}-byte limit";
+                error = definition
+                    ? $"{what} is {bytes} bytes long in UTF-8, over the {limit}-byte limit (its definition is stored as NAME.xml)"
+                    : $"{what} is {bytes} bytes long in UTF-8, over the {limit}-byte limit";
             }
         }
         return error.Length == 0;

@@ -123,6 +123,9 @@ internal sealed partial class Dispatcher
         if (_trace)
             _log.Verbose("{Op} unique={Unique} node={Node} uid={Uid} pid={Pid} -> {Errno} ({Bytes} bytes)",
                 op.Name, unique, header.NodeId, header.Uid, header.Pid, err, bodyLength);
+        else if (err == Errno.EIO)
+            // EIO means "something broke": every one is logged with its request, so none goes unexplained.
+            _log.Warning("{Op} unique={Unique} node={Node} uid={Uid} pid={Pid} answered EIO", op.Name, unique, header.NodeId, header.Uid, header.Pid);
         if (op.NoReply)
             return 0;
         if (err != Errno.Ok)

@@ -34,7 +34,8 @@ internal static class Capabilities
                 _ => null,
             };
             var caps = backend?.Capabilities;
-            bool options = supported && caps!.VolumeFormats.Count > 0;
+            var formats = supported ? backend!.CreatableVolumeFormats() : [];
+            bool options = formats.Count > 0;
             sb.Append("  <pool type='").Append(t.XmlName).Append("' supported='").Append(supported ? "yes" : "no").Append('\'');
             if (note is null && !options)
             {
@@ -50,7 +51,7 @@ internal static class Capabilities
                 if (caps!.DefaultVolumeFormat is not null)
                     sb.Append("      <defaultFormat type='").Append(caps.DefaultVolumeFormat).Append("'/>\n");
                 sb.Append("      <enum name='targetFormatType'>\n");
-                foreach (string f in caps.VolumeFormats)
+                foreach (string f in formats)
                     sb.Append("        <value>").Append(f).Append("</value>\n");
                 sb.Append("      </enum>\n    </volOptions>\n");
             }

@@ -31,7 +31,9 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
     {
         try
         {
-            string? path = tree.Driver.GetVolumePath(Pool, Name);
+            // A volume still being created has no path yet: its definition answers (issue 11
+            // item 5: GetVolumePath's error for it was EIO to ls -l during a create).
+            string? path = tree.Driver.FindVolumePath(Pool, Name);
             if (path is not null && File.Exists(path))
                 return HostStat.Fill(path, ref attr);
             var info = tree.Driver.GetVolumeInfo(Pool, Name);

@@ -11,6 +11,8 @@ namespace StorageFs.Vfs.Tree;
 internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLookup, INodeReadDir, INodeCreate, INodeUnlink, INodeRename, INodeMkdir,
     INodeMknod, INodeSymlink, INodeLink, INodeSetAttr
 {
+    private const int O_EXCL = 0x80;
+
     private readonly NodeCache<VolumeFile> _files = new();
     private long _lastRefresh;
     private DirStamp? _unchanged;
@@ -138,6 +140,11 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
         try
         {
             tree.Driver.CreateVolume(pool, $"<volume><name>{SecurityElement.Escape(name)}</name><capacity unit='bytes'>0</capacity></volume>");
+        }
+        catch (StorageException e) when (e.Code == ErrorCode.VolExists && (flags & O_EXCL) == 0)
+        {
+            // Another writer created it since the kernel's lookup: open(O_CREAT) without
+            // O_EXCL opens what is there (a "File exists" here failed dd under concurrent writers).
         }
         catch (StorageException e)
         {

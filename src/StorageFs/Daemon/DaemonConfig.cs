@@ -13,7 +13,8 @@ public sealed record DaemonConfig
     /// <summary>Definitions live in <c>StateDir/config</c>; the default pools below it.</summary>
     public string StateDir { get; init; } = "/var/lib/storagefs";
 
-    /// <summary>Directories pool and fspool targets must lie in (the state directory is always added).</summary>
+    /// <summary>Directories pool and fspool targets must lie in (exactly these: the default pools
+    /// are made only when the state directory lies in one; StateDir/config is never a target).</summary>
     public List<string> AllowedDirectories { get; init; } = ["/var/lib/storagefs", "/srv"];
 
     /// <summary>Create, build, start and autostart the <c>default</c> pool and fspool when they are not defined.</summary>

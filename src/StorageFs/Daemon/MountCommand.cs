@@ -142,10 +142,14 @@ internal static class MountCommand
     internal static (StorageDriver Driver, Task<int> Starts) Start(DaemonConfig config, ILogger log, CancellationToken stopping)
     {
         Directory.CreateDirectory(config.StateDir);
-        var allowed = config.AllowedDirectories.Append(config.StateDir).Distinct().ToList();
-        var store = new DefinitionStore(Path.Combine(config.StateDir, "config"), log, StorageDriver.ValidateStored);
+        // Targets lie in the configured directories only (the state directory is not added
+        // behind the administrator's back), and never in the stored definitions.
+        string definitions = Path.Combine(config.StateDir, "config");
+        var policy = new TargetPathPolicy(config.AllowedDirectories, [definitions]);
+        log.Information("Pool targets allowed under {Allowed}; {Definitions} reserved", config.AllowedDirectories, definitions);
+        var store = new DefinitionStore(definitions, log, StorageDriver.ValidateStored);
         var driver = new StorageDriver(BackendRegistry.Create(log), store,
-            new StorageDriverOptions { Policy = new TargetPathPolicy(allowed), RuntimeDirectory = RuntimeDirFor(config) }, log);
+            new StorageDriverOptions { Policy = policy, RuntimeDirectory = RuntimeDirFor(config) }, log);
         // One core is left to answer requests while the pools start (a request for a pool
         // still queued starts that pool itself).
         var starts = driver.BeginLoad(Math.Max(1, Environment.ProcessorCount - 1), stopping);
@@ -163,6 +167,16 @@ internal static class MountCommand
 
     private static void EnsureDefaults(StorageDriver driver, string stateDir, ILogger log)
     {
+        try
+        {
+            driver.Policy.Check(Path.Combine(stateDir, "images"));
+        }
+        catch (StorageException e)
+        {
+            log.Warning("No default pool or fspool created: {Reason}; add the state directory {State} to allowedDirectories or set defaultPools to false",
+                e.Message, stateDir);
+            return;
+        }
         if (driver.FindPool("default") is null)
         {
             driver.DefinePool($"<pool type='dir'><name>default</name><target><path>{Path.Combine(stateDir, "images")}</path></target></pool>");

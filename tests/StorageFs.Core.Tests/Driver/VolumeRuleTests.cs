@@ -193,6 +193,24 @@ public sealed class VolumeRuleTests : IDisposable
         _driver.DeleteVolume("p", "v");
     }
 
+    /// <summary>Issue 11 item 7: a clone copying a volume a wipe is writing got a broken image (EIO).</summary>
+    [Fact]
+    public void VolumeBeingWiped_CannotBeCloned_UntilTheWipeEnds()
+    {
+        _driver.CreateVolume("p", DriverFixture.Volume("v"));
+        _fx.Dir.WipeGate.Reset();
+        var job = _driver.StartWipeVolume("p", "v");
+        Assert.True(_fx.Dir.WipeStarted.Wait(TimeSpan.FromSeconds(10)));
+
+        var e = Assert.Throws<StorageException>(() => _driver.CloneVolume("p", DriverFixture.Volume("copy"), "p", "v"));
+        Assert.Equal("Requested operation is not valid: volume 'v' is still in use.", e.Message);
+        Assert.DoesNotContain(_driver.ListVolumeNames("p"), n => n == "copy");
+
+        _fx.Dir.WipeGate.Set();
+        job.Wait();
+        _driver.CloneVolume("p", DriverFixture.Volume("copy"), "p", "v");
+    }
+
     [Fact]
     public void OpensOfAVolume_NeverExcludeEachOther_ButHoldOffDeleteResizeAndWipe()
     {

@@ -37,14 +37,25 @@ public sealed class NameRulesTests
     [Fact]
     public void Validate_LengthIsCountedInUtf8Bytes()
     {
-        NameRules.Validate(NameKind.Pool, new string('a', 255));
-        var e = Assert.Throws<StorageException>(() => NameRules.Validate(NameKind.Pool, new string('a', 256)));
-        Assert.Equal("invalid argument: pool name is 256 bytes long in UTF-8, over the 255-byte limit", e.Message);
+        NameRules.Validate(NameKind.Volume, new string('a', 255));
+        var e = Assert.Throws<StorageException>(() => NameRules.Validate(NameKind.Volume, new string('a', 256)));
+        Assert.Equal("invalid argument: volume name is 256 bytes long in UTF-8, over the 255-byte limit", e.Message);
 
         // 128 two-byte characters: 128 chars but 256 bytes.
         var wide = new string('é', 128);
         Assert.False(NameRules.IsValid(NameKind.Volume, wide, out var error));
         Assert.Contains("256 bytes", error);
         Assert.True(NameRules.IsValid(NameKind.Volume, new string('é', 127), out _));
+    }
+
+    /// <summary>Issue 11 item 10: a pool's definition is stored as NAME.xml, so its name has 251 bytes, said at parse.</summary>
+    [Theory]
+    [InlineData(NameKind.Pool, "pool name")]
+    [InlineData(NameKind.FsPool, "fspool name")]
+    public void Validate_PoolAndFsPoolNames_HaveAtMost251Bytes_AndTheMessageSaysWhy(NameKind kind, string what)
+    {
+        NameRules.Validate(kind, new string('a', 251));
+        var e = Assert.Throws<StorageException>(() => NameRules.Validate(kind, new string('a', 252)));
+        Assert.Equal($"invalid argument: {what} is 252 bytes long in UTF-8, over the 251-byte limit (its definition is stored as NAME.xml)", e.Message);
     }
 }

@@ -35,7 +35,6 @@ public sealed class TargetPathPolicyTests : IDisposable
     [InlineData("./x", "x")]
     [InlineData("x/", "x")]
     [InlineData("//x//y//", "x/y")]
-    [InlineData("a/../b", "b")]
     [InlineData("good", "real")]
     [InlineData("good/sub", "real/sub")]
     [InlineData("real/../real/x", "real/x")]
@@ -47,9 +46,7 @@ public sealed class TargetPathPolicyTests : IDisposable
     [Theory]
     [InlineData("..")]
     [InlineData("../outside")]
-    [InlineData("x/../../outside")]
     [InlineData("real/../../outside/p")]
-    [InlineData("new/../../outside")]
     [InlineData("evil")]
     [InlineData("evil/pool")]
     [InlineData("relative-evil/pool")]
@@ -94,6 +91,51 @@ public sealed class TargetPathPolicyTests : IDisposable
         Assert.Contains("too many levels of symbolic links", e.Message);
     }
 
+    /// <summary>Issue 11 item 10: where a ".." after a missing component leads depends on what
+    /// that component becomes, so it cannot be checked at define (realpath fails there too).</summary>
+    [Theory]
+    [InlineData("nx/../evil/sub", "nx")]
+    [InlineData("a/../b", "a")]
+    [InlineData("real/nx/../../real/x", "nx")]
+    [InlineData("x/../../outside", "x")]
+    [InlineData("new/../../outside", "new")]
+    public void Check_DotDotAfterAMissingComponent_IsInvalid(string relative, string missing)
+    {
+        var e = Assert.Throws<StorageException>(() => _policy.Check(_allowed + "/" + relative));
+        Assert.Equal(ErrorCode.InvalidArg, e.Code);
+        Assert.Contains($"'..' follows '{missing}', which does not exist", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/srv/a\nb", "/srv/a\\x0ab")]
+    [InlineData("/srv/a\tb", "/srv/a\\x09b")]
+    [InlineData("/srv/a\rb", "/srv/a\\x0db")]
+    public void Check_ControlCharacters_AreInvalid_AndShownEscaped(string path, string shown)
+    {
+        var e = Assert.Throws<StorageException>(() => new TargetPathPolicy().Check(path));
+        Assert.Equal(ErrorCode.InvalidArg, e.Code);
+        Assert.Contains($"target path '{shown}' must not contain control characters", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("state/config", false)]
+    [InlineData("state/config/pools", false)]
+    [InlineData("state", false)]
+    [InlineData("state/images", true)]
+    [InlineData("state/configx", true)]
+    public void Check_TheReservedDefinitionsDirectory_IsNeverATarget_NorInsideOrAroundOne(string relative, bool allowed)
+    {
+        var policy = new TargetPathPolicy([_allowed], [Path.Combine(_allowed, "state", "config")]);
+        if (allowed)
+        {
+            policy.Check(_allowed + "/" + relative);
+            return;
+        }
+        var e = Assert.Throws<StorageException>(() => policy.Check(_allowed + "/" + relative));
+        Assert.Equal(ErrorCode.OperationDenied, e.Code);
+        Assert.Contains("where StorageFs keeps its own state", e.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("", "invalid argument: target path must not be empty")]
     [InlineData("srv/pool", "invalid argument: target path 'srv/pool' is not absolute")]
@@ -107,7 +149,7 @@ public sealed class TargetPathPolicyTests : IDisposable
     [Theory]
     [InlineData("/srv/images", true)]
     [InlineData("/var/lib/storagefs/pools/a", true)]
-    [InlineData("/var/lib/storagefs/../storagefs/x", true)]
+    [InlineData("/srv/../srv/x", true)]
     [InlineData("/srv/../etc", false)]
     [InlineData("/etc/storagefs", false)]
     [InlineData("/var/lib/storagefs-other/x", false)]

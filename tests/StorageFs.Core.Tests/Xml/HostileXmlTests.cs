@@ -89,4 +89,28 @@ public sealed class HostileXmlTests
         var e = Assert.Throws<StorageException>(() => PoolXml.Parse("<volume><name>v</name></volume>"));
         Assert.Equal("XML error: unexpected root element <volume>, expecting <pool>", e.Message);
     }
+
+    /// <summary>Issue 11 item 9: 100,000 levels (700 KB) took 33 s; libxml2, and so libvirt, stop at 256.</summary>
+    [Fact]
+    public void Parse_NestedDeeperThan256_IsRefusedAtOnce()
+    {
+        const int depth = 100_000;
+        string doc = "<pool type='dir'><name>deep</name>" + string.Concat(Enumerable.Repeat("<a>", depth)) +
+            string.Concat(Enumerable.Repeat("</a>", depth)) + "<target><path>/srv/p</path></target></pool>";
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var e = Assert.Throws<StorageException>(() => PoolXml.Parse(doc));
+        clock.Stop();
+        Assert.Equal(ErrorCode.XmlError, e.Code);
+        Assert.Contains("elements nested more than 256 deep", e.Message, StringComparison.Ordinal);
+        // Generous (a shared, loaded machine): the point is milliseconds, not the 33 s it took.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public void Parse_NestedWithinTheLimit_IsNotRefusedForDepth()
+    {
+        string doc = "<pool type='dir'><name>deep</name>" + string.Concat(Enumerable.Repeat("<a>", 250)) +
+            string.Concat(Enumerable.Repeat("</a>", 250)) + "<target><path>/srv/p</path></target></pool>";
+        Assert.Equal("deep", PoolXml.Parse(doc).Name);
+    }
 }

@@ -30,7 +30,7 @@ public sealed class TreeMount : IDisposable
         ConfigFile = Path.Combine(Root, "storagefs.json");
         File.WriteAllText(ConfigFile, $$"""
             {
-              "allowedDirectories": ["/var/lib/storagefs", "/srv"],
+              "allowedDirectories": ["/var/lib/storagefs", "/srv", "{{StateDir}}"],
               "runtimeDir": "{{RuntimeDir}}",
               "allowOther": {{(allowOtherInConfig ? "true" : "false")}}{{(extraConfig.Length > 0 ? ",\n  " + extraConfig : "")}}
             }
