@@ -212,6 +212,7 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
                 return Errno.ESTALE;
             int node = fd.Value;
             var r = request;
+            bool dropOnly = r.Has(SetattrValid.Mode) && DropsOnlySuidSgid(node, r.Mode);
             err = HostCaller.Run(ctx, creating: false, () =>
             {
                 int e = 0;
@@ -228,7 +229,7 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
                     // which works once it has no name; the kernel checked that it is writable.
                     e = handle is BackingFileHandle open ? (int)open.Truncate((long)r.Size) : HostNative.Truncate(node, (long)r.Size);
                 }
-                if (e == 0 && r.Has(SetattrValid.Mode))
+                if (e == 0 && r.Has(SetattrValid.Mode) && !dropOnly)
                 {
                     op = "chmod";
                     e = HostNative.Chmod(node, r.Mode);
@@ -242,10 +243,28 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
                 }
                 return e;
             });
+            // Dropping set-user-ID and set-group-ID is what the kernel asks on behalf of any
+            // writer (FUSE_HANDLE_KILLPRIV_V2: a write, truncate or chown by someone who is not
+            // the owner): it only ever takes privilege away, so the daemon does it itself.
+            if (err == 0 && dropOnly)
+            {
+                op = "chmod";
+                err = HostNative.Chmod(node, r.Mode);
+            }
         }
         if (err != 0)
             return Refuse(ctx, op, null, err);
         return handle is null ? GetAttr(ctx, ref attr) : GetAttr(ctx, handle, ref attr);
+    }
+
+    /// <summary>Whether setting <paramref name="mode"/> only clears set-user-ID or set-group-ID bits the object has now.</summary>
+    private static bool DropsOnlySuidSgid(int fd, uint mode)
+    {
+        const uint SuidSgid = 0xC00;
+        if (HostNative.StatFd(fd, out var st) != 0)
+            return false;
+        uint now = st.Mode & 0xFFF, want = mode & 0xFFF;
+        return want != now && (want & ~SuidSgid) == (now & ~SuidSgid) && (want & ~now) == 0;
     }
 
     public Errno GetXattr(RequestContext ctx, string name, out byte[] value)
