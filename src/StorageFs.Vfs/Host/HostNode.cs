@@ -216,8 +216,11 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
             err = HostCaller.Run(ctx, creating: false, () =>
             {
                 int e = 0;
-                // chown before chmod: chown clears set-user-ID and set-group-ID bits.
-                if (r.Has(SetattrValid.Uid) || r.Has(SetattrValid.Gid))
+                // chown before chmod: chown clears set-user-ID and set-group-ID bits. A SETATTR
+                // that changes nothing (chown(f, -1, -1): the kernel sends no field) is
+                // chown(-1, -1) on the host too, which updates ctime as ext4 does.
+                const SetattrValid Fields = SetattrValid.Mode | SetattrValid.Uid | SetattrValid.Gid | SetattrValid.Size | SetattrValid.Atime | SetattrValid.Mtime;
+                if (r.Has(SetattrValid.Uid) || r.Has(SetattrValid.Gid) || (r.Valid & Fields) == 0)
                 {
                     op = "chown";
                     e = HostNative.Chown(node, r.Has(SetattrValid.Uid) ? r.Uid : uint.MaxValue, r.Has(SetattrValid.Gid) ? r.Gid : uint.MaxValue);
