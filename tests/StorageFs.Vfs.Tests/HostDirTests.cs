@@ -235,4 +235,18 @@ public sealed class HostDirTests : IDisposable
         Assert.Equal("red"u8.ToArray(), value);
         Assert.Equal(Errno.ENODATA, ((HostNode)t!).GetXattr(Root, "trusted.colour", out _));
     }
+
+    [Fact]
+    public void ASetattrThatChangesNothing_IsChownMinusOne_WhichMovesCtimeAsTheHostDoes()
+    {
+        Assert.Equal(Errno.Ok, _root.Create(Root, "c", 0x41, 0x81A4, out var c, out var h));
+        h!.Release();
+        var before = Attr(c!);
+        Thread.Sleep(20); // let the host's clock tick (ext4 stamps ctime at jiffy granularity)
+
+        var after = default(FuseAttr);
+        Assert.Equal(Errno.Ok, ((HostNode)c!).SetAttr(Root, new SetattrRequest(SetattrValid.None, 0, 0, 0, 0, default, default), null, ref after));
+
+        Assert.True((after.Ctime, after.CtimeNsec).CompareTo((before.Ctime, before.CtimeNsec)) > 0, $"ctime {before.Ctime}.{before.CtimeNsec} -> {after.Ctime}.{after.CtimeNsec}");
+    }
 }
