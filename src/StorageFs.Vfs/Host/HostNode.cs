@@ -216,11 +216,8 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
             err = HostCaller.Run(ctx, creating: false, () =>
             {
                 int e = 0;
-                // chown before chmod: chown clears set-user-ID and set-group-ID bits. A SETATTR
-                // that changes nothing (chown(f, -1, -1): the kernel sends no field) is
-                // chown(-1, -1) on the host too, which updates ctime as ext4 does.
-                const SetattrValid Fields = SetattrValid.Mode | SetattrValid.Uid | SetattrValid.Gid | SetattrValid.Size | SetattrValid.Atime | SetattrValid.Mtime;
-                if (r.Has(SetattrValid.Uid) || r.Has(SetattrValid.Gid) || (r.Valid & Fields) == 0)
+                // chown before chmod: chown clears set-user-ID and set-group-ID bits.
+                if (r.Has(SetattrValid.Uid) || r.Has(SetattrValid.Gid))
                 {
                     op = "chown";
                     e = HostNative.Chown(node, r.Has(SetattrValid.Uid) ? r.Uid : uint.MaxValue, r.Has(SetattrValid.Gid) ? r.Gid : uint.MaxValue);
@@ -253,6 +250,16 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
             {
                 op = "chmod";
                 err = HostNative.Chmod(node, r.Mode);
+            }
+            // A SETATTR with no field (chown(f, -1, -1), or the kernel's own privilege drop
+            // before a write) is chown(-1, -1) on the host, which moves only ctime, as ext4
+            // does for it. The kernel has allowed the call; a non-owner's chown(-1, -1) would
+            // be refused by the host, so the daemon does it.
+            const SetattrValid Fields = SetattrValid.Mode | SetattrValid.Uid | SetattrValid.Gid | SetattrValid.Size | SetattrValid.Atime | SetattrValid.Mtime;
+            if (err == 0 && (r.Valid & Fields) == 0)
+            {
+                op = "chown";
+                err = HostNative.Chown(node, uint.MaxValue, uint.MaxValue);
             }
         }
         if (err != 0)
