@@ -21,6 +21,9 @@ namespace StorageFs.Vfs.Host;
 /// </summary>
 public abstract class HostNode : Node, INodeSetAttr, INodeXattr
 {
+    // A descriptor per node the kernel remembers: raise the process's limit once, before the first.
+    private static readonly ulong s_descriptorLimit = HostNative.RaiseDescriptorLimit();
+
     private readonly string? _fixedPath;
     private readonly Lock _placesGate = new();
     private ulong _ino;
@@ -31,6 +34,7 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
     /// <summary>A root: the directory at <paramref name="path"/> on the host (opened now, or at first use if it is not there yet).</summary>
     protected HostNode(string path, TimeSpan? timeout)
     {
+        _ = s_descriptorLimit;
         _fixedPath = path;
         Timeout = timeout;
         OpenRoot();
