@@ -87,6 +87,8 @@ public sealed class HostDir : HostNode, INodeLookup, INodeReadDir, INodeCreate, 
     private int Resolve(int dirFd, string name, out HostNode? child)
     {
         child = null;
+        if (!HasRoomForNode)
+            return (int)Errno.ENFILE;
         int err = HostNative.OpenPath(dirFd, name, out int fd);
         if (err != 0)
             return err;
@@ -166,6 +168,8 @@ public sealed class HostDir : HostNode, INodeLookup, INodeReadDir, INodeCreate, 
     /// <summary>Runs a change as the caller with this directory's descriptor; ESTALE once the node has ended.</summary>
     private int AsCaller(RequestContext ctx, bool creating, Func<int, int> op)
     {
+        if (creating && !HasRoomForNode)
+            return (int)Errno.ENFILE; // before anything is made: the new entry would need a descriptor
         using var fd = Use();
         if (!fd.Ok)
             return (int)Errno.ESTALE;

@@ -21,8 +21,13 @@ namespace StorageFs.Vfs.Host;
 /// </summary>
 public abstract class HostNode : Node, INodeSetAttr, INodeXattr
 {
-    // A descriptor per node the kernel remembers: raise the process's limit once, before the first.
+    // A descriptor per node the kernel remembers: raise the process's limit once, before the
+    // first, and keep a quarter of it (at least 2,048) for everything else the daemon opens, so
+    // a user listing a huge directory gets ENFILE for the names past the budget and the daemon
+    // never runs out (the runtime dies of a failed open: "Out of memory.").
     private static readonly ulong s_descriptorLimit = HostNative.RaiseDescriptorLimit();
+    private static readonly long s_budget = (long)Math.Max(s_descriptorLimit / 2, s_descriptorLimit - Math.Max(2048, s_descriptorLimit / 4));
+    private static long s_nodeFds;
 
     private readonly string? _fixedPath;
     private readonly Lock _placesGate = new();
@@ -42,6 +47,7 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
 
     private protected HostNode(HostDir parent, string name, SafeFileHandle fd, in HostStatus st, TimeSpan? timeout)
     {
+        Interlocked.Increment(ref s_nodeFds);
         _places = [new Place(parent, name)];
         _fd = fd;
         _ino = st.MountIno;
@@ -80,7 +86,11 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
         foreach (var p in Volatile.Read(ref _places))
             p.Parent.Drop(p.Name, this);
         Volatile.Read(ref _fd)?.Dispose();
+        Interlocked.Decrement(ref s_nodeFds);
     }
+
+    /// <summary>Whether another node may take a descriptor (see <c>s_budget</c>); ENFILE to the caller when not.</summary>
+    internal static bool HasRoomForNode => Volatile.Read(ref s_nodeFds) < s_budget;
 
     private SafeFileHandle? OpenRoot()
     {
