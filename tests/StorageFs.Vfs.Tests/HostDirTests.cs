@@ -35,6 +35,7 @@ public sealed class HostDirTests : IDisposable
     [Fact]
     public void Create_MakesAFileOwnedByTheCaller_WithExactlyTheModeAsked_WhateverTheDaemonsUmask()
     {
+        File.SetUnixFileMode(_dir, (UnixFileMode)0x1FF);
         Assert.Equal(Errno.Ok, _root.Create(User, "f", 0x41 /* O_WRONLY|O_CREAT */, 0x8000 | 0x1B6, out var child, out var handle));
         handle!.Release();
 
@@ -49,11 +50,11 @@ public sealed class HostDirTests : IDisposable
     {
         Assert.Equal(Errno.Ok, _root.Mkdir(Root, "g", 0x1ED, out var g));
         var scratch = default(FuseAttr);
-        Assert.Equal(Errno.Ok, ((HostDir)g!).SetAttr(Root, new SetattrRequest(SetattrValid.Mode | SetattrValid.Gid, 0, 0x400 | 0x1FD, 0, 4242, default, default), null, ref scratch));
+        Assert.Equal(Errno.Ok, ((HostDir)g!).SetAttr(Root, new SetattrRequest(SetattrValid.Mode | SetattrValid.Gid, 0, 0x400 | 0x1FF, 0, 4242, default, default), null, ref scratch));
         Assert.Equal(Errno.Ok, ((HostDir)g!).Mkdir(User, "sub", 0x1ED, out var sub));
 
         var a = Attr(sub!);
-        Assert.Equal((0x4000u | 0x400u | 0x1EDu, 1234u, 4242u), (a.Mode, a.Uid, a.Gid));
+        Assert.Equal((0x4000u | 0x400u | 0x1EDu, 1234u, 4242u), (a.Mode, a.Uid, a.Gid)); // made by the host as the caller: no chown, no chmod afterwards
     }
 
     [Fact]
@@ -81,7 +82,9 @@ public sealed class HostDirTests : IDisposable
 
         Assert.Equal(Errno.Ok, _root.Rename(Root, "old", _root, "new", 0));
 
-        Assert.Equal(Path.Combine(_dir, "new", "f"), ((HostFile)f!).Path);
+        var attr = default(FuseAttr);
+        Assert.Equal(Errno.Ok, ((HostFile)f!).SetAttr(Root, new SetattrRequest(SetattrValid.Mode, 0, 0x180, 0, 0, default, default), null, ref attr));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_dir, "new", "f")));
         Assert.Equal(Errno.Ok, _root.Lookup(Root, "new", out var again));
         Assert.Same(old, again);
     }
@@ -131,5 +134,119 @@ public sealed class HostDirTests : IDisposable
         Assert.Equal("blue"u8.ToArray(), value);
         Assert.Contains("user.colour", names);
         Assert.Equal(Errno.ENODATA, node.GetXattr(Root, "user.colour", out _));
+    }
+
+    [Fact]
+    public void ADirectorySwappedForASymlink_IsNeverFollowed_TheNodeKeepsActingOnItsOwnDirectory()
+    {
+        string outside = Directory.CreateTempSubdirectory("storagefs-outside-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(outside, "secret"), "root only");
+            Assert.Equal(Errno.Ok, _root.Mkdir(Root, "d", 0x1ED, out var d));
+            Directory.Move(Path.Combine(_dir, "d"), Path.Combine(_dir, "away"));
+            File.CreateSymbolicLink(Path.Combine(_dir, "d"), outside);
+
+            var dir = (HostDir)d!;
+            Assert.Equal(Errno.ENOENT, dir.Lookup(Root, "secret", out _));
+            Assert.Equal(Errno.Ok, dir.Create(Root, "new", 0x41, 0x81A4, out _, out var h));
+            h!.Release();
+            Assert.Equal(Errno.Ok, dir.Unlink(Root, "new"));
+            Assert.Equal(Errno.ENOENT, dir.Unlink(Root, "secret"));
+            Assert.Equal(Errno.Ok, _root.Lookup(Root, "d", out var link));
+
+            Assert.IsType<HostSymlink>(link);
+            Assert.Equal(["secret"], Directory.GetFileSystemEntries(outside).Select(Path.GetFileName));
+            Assert.Equal("root only", File.ReadAllText(Path.Combine(outside, "secret")));
+        }
+        finally
+        {
+            Directory.Delete(outside, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void AUser_CannotCreateInARootDirectory_TheHostRefusesIt()
+    {
+        File.SetUnixFileMode(_dir, (UnixFileMode)0x1ED);
+
+        Assert.Equal(Errno.EACCES, _root.Create(User, "f", 0x41, 0x81A4, out _, out _));
+        Assert.Equal(Errno.EACCES, _root.Mkdir(User, "g", 0x1ED, out _));
+        Assert.Equal(Errno.EACCES, _root.Symlink(User, "x", "s", out _));
+
+        Assert.Empty(Directory.GetFileSystemEntries(_dir));
+    }
+
+    [Fact]
+    public void AnUnlinkedOpenFile_KeepsItsAttributes_AndCanBeTruncatedAndChmodded()
+    {
+        Assert.Equal(Errno.Ok, _root.Create(Root, "u", 0x42, 0x81A4, out var u, out var h));
+        var node = (HostFile)u!;
+        Assert.Equal(Errno.Ok, h!.Write(Root, 0, "hello"u8, out _));
+        Assert.Equal(Errno.Ok, _root.Unlink(Root, "u"));
+
+        var attr = default(FuseAttr);
+        Assert.Equal(Errno.Ok, node.SetAttr(Root, new SetattrRequest(SetattrValid.Size, 2, 0, 0, 0, default, default), h, ref attr));
+        Assert.Equal(Errno.Ok, node.SetAttr(Root, new SetattrRequest(SetattrValid.Mode, 0, 0x180, 0, 0, default, default), null, ref attr));
+        var viaHandle = default(FuseAttr);
+        Assert.Equal(Errno.Ok, node.GetAttr(Root, h, ref viaHandle));
+        h.Release();
+
+        Assert.Equal((0u, 2UL, 0x8180u), (attr.Nlink, attr.Size, attr.Mode));
+        Assert.Equal((0u, 2UL), (viaHandle.Nlink, viaHandle.Size));
+    }
+
+    [Fact]
+    public void PathsLongerThanPathMax_WorkBelowTheRoot()
+    {
+        // 40 levels of 200-byte names: 8,000 bytes below the root, twice PATH_MAX.
+        var chain = new List<(HostDir Parent, string Name)>();
+        var dir = _root;
+        for (int i = 0; i < 40; i++)
+        {
+            string name = new((char)('a' + (i % 26)), 200);
+            Assert.Equal(Errno.Ok, dir.Mkdir(Root, name, 0x1ED, out var sub));
+            chain.Add((dir, name));
+            dir = (HostDir)sub!;
+        }
+        Assert.Equal(Errno.Ok, dir.Create(Root, "f", 0x41, 0x81A4, out _, out var h));
+        h!.Release();
+        Assert.Equal(Errno.Ok, dir.Rename(Root, "f", dir, "g", 0));
+        Assert.Equal(Errno.Ok, dir.Lookup(Root, "g", out var g));
+
+        Assert.Equal(0x8000u, Attr(g!).Mode & 0xF000u);
+        Assert.Equal(Errno.Ok, dir.Unlink(Root, "g"));
+        for (int i = chain.Count - 1; i >= 0; i--)
+            Assert.Equal(Errno.Ok, chain[i].Parent.Rmdir(Root, chain[i].Name));
+    }
+
+    [Fact]
+    public void ExtendedAttributesOfASymlink_AreTheLinksOwn_NotItsTargets()
+    {
+        File.WriteAllText(Path.Combine(_dir, "t"), "x");
+        File.CreateSymbolicLink(Path.Combine(_dir, "l"), "t");
+        Assert.Equal(Errno.Ok, _root.Lookup(Root, "l", out var l));
+        var link = (HostNode)l!;
+
+        Assert.Equal(Errno.Ok, link.SetXattr(Root, "trusted.colour", "red"u8, 0));
+        Assert.Equal(Errno.Ok, link.GetXattr(Root, "trusted.colour", out byte[] value));
+        Assert.Equal(Errno.Ok, _root.Lookup(Root, "t", out var t));
+
+        Assert.Equal("red"u8.ToArray(), value);
+        Assert.Equal(Errno.ENODATA, ((HostNode)t!).GetXattr(Root, "trusted.colour", out _));
+    }
+
+    [Fact]
+    public void ASetattrThatChangesNothing_IsChownMinusOne_WhichMovesCtimeAsTheHostDoes()
+    {
+        Assert.Equal(Errno.Ok, _root.Create(Root, "c", 0x41, 0x81A4, out var c, out var h));
+        h!.Release();
+        var before = Attr(c!);
+        Thread.Sleep(20); // let the host's clock tick (ext4 stamps ctime at jiffy granularity)
+
+        var after = default(FuseAttr);
+        Assert.Equal(Errno.Ok, ((HostNode)c!).SetAttr(Root, new SetattrRequest(SetattrValid.None, 0, 0, 0, 0, default, default), null, ref after));
+
+        Assert.True((after.Ctime, after.CtimeNsec).CompareTo((before.Ctime, before.CtimeNsec)) > 0, $"ctime {before.Ctime}.{before.CtimeNsec} -> {after.Ctime}.{after.CtimeNsec}");
     }
 }

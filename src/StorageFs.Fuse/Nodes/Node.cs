@@ -18,6 +18,10 @@ public abstract class Node
     // it up again under a new node id.
     internal ulong InoValue;
 
+    // Set under the NodeTable's lock once a node whose EndsWhenForgotten is true has been
+    // forgotten: the engine never counts a lookup on it again.
+    internal bool EndedValue;
+
     // Passthrough backing shared by every open of this node (the kernel refuses a second,
     // different backing file on one inode with EBUSY: fs/fuse/iomode.c). Made on the first open
     // that may use passthrough: most nodes (directories, control files) never need it, and a
@@ -44,6 +48,30 @@ public abstract class Node
 
     /// <summary>Fills in the attributes. <see cref="FuseAttr.Ino"/> is preset; leave it alone.</summary>
     public abstract Errno GetAttr(RequestContext ctx, ref FuseAttr attr);
+
+    /// <summary>
+    /// GETATTR naming an open file (FUSE_GETATTR_FH: the kernel sends it when it has one, e.g.
+    /// for lseek SEEK_END): <paramref name="handle"/> is that open's handle, so a node can answer
+    /// from the open descriptor even once the file has no name. Default: as <see cref="GetAttr(RequestContext, ref FuseAttr)"/>.
+    /// </summary>
+    public virtual Errno GetAttr(RequestContext ctx, FileHandle handle, ref FuseAttr attr) => GetAttr(ctx, ref attr);
+
+    /// <summary>
+    /// True for a node that holds something of its own (a host descriptor) to let go when the
+    /// kernel forgets it. Once its lookup count reaches zero the engine calls
+    /// <see cref="Forgotten"/> and never hands this node to the kernel again: a LOOKUP that
+    /// returns it is asked once more (the layer above then makes a new node), and
+    /// <see cref="IsEnded"/> tells the layer above not to return it.
+    /// </summary>
+    protected internal virtual bool EndsWhenForgotten => false;
+
+    /// <summary>Whether the kernel forgot this node and it ended (only nodes with <see cref="EndsWhenForgotten"/>).</summary>
+    public bool IsEnded => Volatile.Read(ref EndedValue);
+
+    /// <summary>Called once, outside the engine's locks, when a node with <see cref="EndsWhenForgotten"/> has been forgotten.</summary>
+    protected internal virtual void Forgotten()
+    {
+    }
 }
 
 /// <summary>A node's passthrough backing: its id while open, and how many opens share it (under <see cref="Gate"/>).</summary>

@@ -45,10 +45,12 @@ internal sealed partial class Dispatcher
         return Errno.Ok;
     }
 
-    /// <summary>Counts a lookup on <paramref name="child"/> and fills the entry reply; undoes the count on failure.</summary>
+    /// <summary>Counts a lookup on <paramref name="child"/> and fills the entry reply; undoes the count on failure. ESTALE for a node that has ended.</summary>
     private Errno FillEntry(Node child, RequestContext ctx, ref Wire.FuseEntryOut e)
     {
         ulong id = _nodes.AddLookup(child);
+        if (id == 0)
+            return Errno.ESTALE;
         e.NodeId = id;
         e.Generation = 0;
         SplitTime(child.EntryTimeout ?? _options.EntryTimeout, out e.EntryValid, out e.EntryValidNsec);
@@ -85,18 +87,24 @@ internal sealed partial class Dispatcher
             return err;
         if (dir is null)
             return Errno.ENOENT;
-        Node? child;
-        err = dir.Lookup(r.Context, name, out child);
-        if (err == Errno.Ok && child is null)
-            err = Errno.ENOENT;
-        if (err == Errno.ENOENT && _options.NegativeTimeout > TimeSpan.Zero)
+        // A node forgotten (and ended) between the directory's answer and the count is asked
+        // for once more: the directory then makes a new one.
+        for (int attempt = 0; ; attempt++)
         {
-            ref var e = ref Out<Wire.FuseEntryOut>(reply);
-            SplitTime(_options.NegativeTimeout, out e.EntryValid, out e.EntryValidNsec);
-            length = Unsafe.SizeOf<Wire.FuseEntryOut>();
-            return Errno.Ok;
+            err = dir.Lookup(r.Context, name, out Node? child);
+            if (err == Errno.Ok && child is null)
+                err = Errno.ENOENT;
+            if (err == Errno.ENOENT && _options.NegativeTimeout > TimeSpan.Zero)
+            {
+                ref var e = ref Out<Wire.FuseEntryOut>(reply);
+                SplitTime(_options.NegativeTimeout, out e.EntryValid, out e.EntryValidNsec);
+                length = Unsafe.SizeOf<Wire.FuseEntryOut>();
+                return Errno.Ok;
+            }
+            err = ReplyEntry(err, child, r.Context, reply, out length);
+            if (err != Errno.ESTALE || child is not { IsEnded: true } || attempt == 3)
+                return err;
         }
-        return ReplyEntry(err, child, r.Context, reply, out length);
     }
 
     internal Errno Forget(in Request r, out int length)
@@ -122,13 +130,13 @@ internal sealed partial class Dispatcher
         return Errno.Ok;
     }
 
-    private Errno ReplyAttr(Node node, RequestContext ctx, Span<byte> reply, out int length)
+    private Errno ReplyAttr(Node node, FileHandle? handle, RequestContext ctx, Span<byte> reply, out int length)
     {
         length = 0;
         ref var o = ref Out<Wire.FuseAttrOut>(reply);
         SplitTime(node.AttrTimeout ?? _options.AttrTimeout, out o.AttrValid, out o.AttrValidNsec);
         o.Attr.Ino = _nodes.InoOf(node);
-        Errno err = node.GetAttr(ctx, ref o.Attr);
+        Errno err = handle is null ? node.GetAttr(ctx, ref o.Attr) : node.GetAttr(ctx, handle, ref o.Attr);
         if (err == Errno.Ok)
             length = Unsafe.SizeOf<Wire.FuseAttrOut>();
         return err;
@@ -138,7 +146,11 @@ internal sealed partial class Dispatcher
     {
         length = 0;
         Errno err = Resolve(r.NodeId, out Node? node);
-        return err != Errno.Ok ? err : ReplyAttr(node!, r.Context, reply, out length);
+        if (err != Errno.Ok)
+            return err;
+        var g = r.Read<Wire.FuseGetattrIn>();
+        FileHandle? handle = (g.GetattrFlags & Wire.GetattrFh) != 0 ? _files.Get(g.Fh)?.Handle : null;
+        return ReplyAttr(node!, handle, r.Context, reply, out length);
     }
 
     private static DateTimeOffset FromUnix(ulong sec, uint nsec) =>

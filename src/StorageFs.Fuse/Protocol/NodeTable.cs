@@ -48,11 +48,13 @@ internal sealed class NodeTable
             return _pages.TryGetValue(nodeId >> PageShift, out var page) ? page.Slots[nodeId & SlotMask] : null;
     }
 
-    /// <summary>Counts one kernel lookup on <paramref name="node"/>, giving it an id if it has none.</summary>
+    /// <summary>Counts one kernel lookup on <paramref name="node"/>, giving it an id if it has none; 0 (nothing counted) for a node that has ended.</summary>
     public ulong AddLookup(Node node)
     {
         lock (_gate)
         {
+            if (node.EndedValue)
+                return 0;
             if (node.IdValue == 0)
             {
                 node.IdValue = _nextId++;
@@ -87,6 +89,7 @@ internal sealed class NodeTable
 
     public void Forget(ulong nodeId, ulong count)
     {
+        Node? ended = null;
         lock (_gate)
         {
             if (nodeId == Wire.RootId || !_pages.TryGetValue(nodeId >> PageShift, out var page) || page.Slots[nodeId & SlotMask] is not { } node)
@@ -100,8 +103,14 @@ internal sealed class NodeTable
                 if (--page.Used == 0)
                     _pages.Remove(nodeId >> PageShift);
                 Volatile.Write(ref node.IdValue, 0);
+                if (node.EndsWhenForgotten)
+                {
+                    Volatile.Write(ref node.EndedValue, true);
+                    ended = node;
+                }
             }
         }
+        ended?.Forgotten();
     }
 
     // Under the gate.

@@ -1,3 +1,4 @@
+using Microsoft.Win32.SafeHandles;
 using Serilog;
 
 namespace StorageFs.Vfs.Host;
@@ -5,14 +6,17 @@ namespace StorageFs.Vfs.Host;
 /// <summary>
 /// A directory mirroring a host directory: everything a directory supports (files, directories,
 /// symlinks, hard links, fifos and device nodes, rename with its flags, attributes, extended
-/// attributes), so tar, cp -a and rsync -a work through it. Names map to one node while it is
-/// the same host file (same type and inode), so the kernel's view stays tied to one inode; a
-/// name the host now gives another file gets a new node. Everything is created as the caller:
-/// owned by its uid (and gid, unless the directory is set-group-ID) with exactly the mode it
-/// asked for (the kernel has applied its umask; the daemon's own umask must not apply again).
-/// Permission checks are the kernel's (the mount uses default_permissions). When
-/// <see cref="Watch"/> is on, inotify reports changes made by other programs and the kernel is
-/// told at once (INVAL_INODE, INVAL_ENTRY), so long cache timeouts never show stale data.
+/// attributes), so tar, cp -a and rsync -a work through it. Every name is one component below
+/// this directory's own descriptor (<see cref="HostNative.OpenBeneath"/>: never a symlink
+/// followed, never a path rebuilt). Names map to one node while it is the same host file (same
+/// type and inode), so the kernel's view stays tied to one inode; a name the host now gives
+/// another file gets a new node. Changes run as the caller (<see cref="HostCaller"/>): the host
+/// makes new entries the caller's (and the directory's group when it is set-group-ID) with
+/// exactly the mode asked (the kernel has applied the caller's umask), and refuses what the
+/// caller may not do. Permission checks are first the kernel's (default_permissions).
+/// When <see cref="Watch"/> is on, inotify reports changes made by other programs and the
+/// kernel is told at once (INVAL_INODE, INVAL_ENTRY), so long cache timeouts never show stale
+/// data.
 /// </summary>
 public sealed class HostDir : HostNode, INodeLookup, INodeReadDir, INodeCreate, INodeUnlink, INodeMkdir, INodeRmdir,
     INodeRename, INodeLink, INodeSymlink, INodeMknod, INodeStatfs
@@ -30,35 +34,39 @@ public sealed class HostDir : HostNode, INodeLookup, INodeReadDir, INodeCreate, 
     {
     }
 
-    private HostDir(HostDir parent, string name, ulong ino, TimeSpan? timeout)
-        : base(parent, name, ino, timeout)
+    private HostDir(HostDir parent, string name, SafeFileHandle fd, in HostStatus st, TimeSpan? timeout)
+        : base(parent, name, fd, st, timeout)
     {
     }
 
-    internal string Child(string name)
+    /// <summary>
+    /// The node for <paramref name="name"/>, whose host object <paramref name="fd"/> (an O_PATH
+    /// descriptor, owned from here on) names and <paramref name="st"/> describes: the known
+    /// node when it is still that object (then <paramref name="fd"/> is closed), else a new one.
+    /// </summary>
+    private HostNode Known(string name, int fd, in HostStatus st)
     {
-        string p = Path;
-        return p.Length == 0 ? "" : p + "/" + name;
-    }
-
-    /// <summary>The node for <paramref name="name"/>, which the host just described as <paramref name="st"/>.</summary>
-    private HostNode Known(string name, in HostStatus st)
-    {
+        var handle = new SafeFileHandle(fd, ownsHandle: true);
         lock (_gate)
         {
-            if (_known.TryGetValue(name, out var n) && n.Ino == st.MountIno && Kind(n) == Kind(st.Type))
+            if (_known.TryGetValue(name, out var n) && Same(n, st))
+            {
+                handle.Dispose();
                 return n;
+            }
             n?.RemovePlace(this, name);
             n = st.Type switch
             {
-                Modes.Dir => new HostDir(this, name, st.MountIno, Timeout),
-                Modes.Lnk => new HostSymlink(this, name, st.MountIno, Timeout),
-                _ => new HostFile(this, name, st.MountIno, Timeout),
+                Modes.Dir => new HostDir(this, name, handle, st, Timeout),
+                Modes.Lnk => new HostSymlink(this, name, handle, st, Timeout),
+                _ => new HostFile(this, name, handle, st, Timeout),
             };
             _known[name] = n;
             return n;
         }
     }
+
+    private static bool Same(HostNode n, in HostStatus st) => !n.IsEnded && n.Ino == st.MountIno && Kind(n) == Kind(st.Type);
 
     /// <summary>Which node class serves a file type: directories, symlinks, everything else.</summary>
     private static int Kind(uint type) => type switch
@@ -75,14 +83,23 @@ public sealed class HostDir : HostNode, INodeLookup, INodeReadDir, INodeCreate, 
         _ => 0,
     };
 
-    private Errno KnownAfter(RequestContext ctx, string op, string name, out Node? child)
+    /// <summary>Opens <paramref name="name"/> (O_PATH, the entry itself) and makes or finds its node.</summary>
+    private int Resolve(int dirFd, string name, out HostNode? child)
     {
         child = null;
-        int err = HostNative.Stat(Child(name), follow: false, out var st);
+        if (!HasRoomForNode)
+            return (int)Errno.ENFILE;
+        int err = HostNative.OpenPath(dirFd, name, out int fd);
         if (err != 0)
-            return Refuse(ctx, op, name, err);
-        child = Known(name, st);
-        return Errno.Ok;
+            return err;
+        err = HostNative.StatFd(fd, out var st);
+        if (err != 0)
+        {
+            HostNative.CloseFd(fd);
+            return err;
+        }
+        child = Known(name, fd, st);
+        return 0;
     }
 
     private HostNode? Forget(string name)
@@ -91,102 +108,147 @@ public sealed class HostDir : HostNode, INodeLookup, INodeReadDir, INodeCreate, 
             return _known.Remove(name, out var n) ? n : null;
     }
 
-    /// <summary>Owner of new entries: the caller, and its group unless this directory is set-group-ID (then the host already gave ours).</summary>
-    private (uint Uid, uint Gid, bool SetGid) Owner(RequestContext ctx)
+    /// <summary>Drops <paramref name="name"/> from the table if it still means <paramref name="node"/> (which the kernel forgot).</summary>
+    internal void Drop(string name, HostNode node)
     {
-        bool setgid = HostNative.Stat(Path, follow: false, out var st) == 0 && (st.Mode & HostNative.S_ISGID) != 0;
-        return (ctx.Uid, setgid ? uint.MaxValue : ctx.Gid, setgid);
+        lock (_gate)
+        {
+            if (_known.TryGetValue(name, out var n) && ReferenceEquals(n, node))
+                _known.Remove(name);
+        }
     }
 
     public Errno Lookup(RequestContext ctx, string name, out Node? child)
     {
         child = null;
-        int err = HostNative.Stat(Child(name), follow: false, out var st);
-        if (err != 0)
-            return (Errno)err; // a missing name is normal: not a refusal
-        child = Known(name, st);
-        return Errno.Ok;
+        using var fd = Use();
+        if (!fd.Ok)
+            return Errno.ESTALE;
+        HostNode? known;
+        lock (_gate)
+            _known.TryGetValue(name, out known);
+        // A known name costs one statx; only a new one is opened.
+        if (known is not null && HostNative.StatAt(fd.Value, name, out var st) == 0 && Same(known, st))
+        {
+            child = known;
+            return Errno.Ok;
+        }
+        int err = Resolve(fd.Value, name, out var node);
+        child = node;
+        return (Errno)err; // a missing name is normal: not a refusal
     }
 
     public Errno ReadDir(RequestContext ctx, List<DirEntry> entries)
     {
-        string path = Path;
-        if (path.Length == 0)
-            return Errno.ENOENT;
-        try
+        using var fd = Use();
+        if (!fd.Ok)
+            return Errno.ESTALE;
+        var found = new List<(string Name, byte Type, ulong Ino)>();
+        int err = HostNative.ReadDir(fd.Value, found);
+        if (err != 0)
+            return (Errno)err;
+        foreach (var (name, type, ino) in found)
         {
-            foreach (string full in Directory.EnumerateFileSystemEntries(path))
+            uint mode = (uint)type << 12; // DT_* is S_IF* >> 12
+            ulong mountIno = HostInodes.Number(DevMajor, DevMinor, ino);
+            if (type == 0 /* DT_UNKNOWN */)
             {
-                string name = System.IO.Path.GetFileName(full);
-                if (HostNative.Stat(full, follow: false, out var st) != 0)
+                if (HostNative.StatAt(fd.Value, name, out var st) != 0)
                     continue; // gone meanwhile
-                entries.Add(new DirEntry(name, st.Type, Known(name, st)));
+                mode = st.Type;
+                mountIno = st.MountIno;
             }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return HostStat.ToErrno(ex);
+            // No node here: READDIRPLUS looks each name up, so only names the kernel asks for
+            // hold a descriptor.
+            entries.Add(new DirEntry(name, mode, null, mountIno));
         }
         return Errno.Ok;
+    }
+
+    /// <summary>Runs a change as the caller with this directory's descriptor; ESTALE once the node has ended.</summary>
+    private int AsCaller(RequestContext ctx, bool creating, Func<int, int> op)
+    {
+        if (creating && !HasRoomForNode)
+            return (int)Errno.ENFILE; // before anything is made: the new entry would need a descriptor
+        using var fd = Use();
+        if (!fd.Ok)
+            return (int)Errno.ESTALE;
+        int dir = fd.Value;
+        return HostCaller.Run(ctx, creating, () => op(dir));
+    }
+
+    /// <summary>Finds the node of an entry just made, or records why not.</summary>
+    private Errno Made(RequestContext ctx, string op, string name, out Node? child)
+    {
+        child = null;
+        using var fd = Use();
+        if (!fd.Ok)
+            return Errno.ESTALE;
+        int err = Resolve(fd.Value, name, out var node);
+        child = node;
+        return err == 0 ? Errno.Ok : Refuse(ctx, op, name, err);
     }
 
     public Errno Create(RequestContext ctx, string name, int flags, uint mode, out Node? child, out FileHandle? handle)
     {
         child = null;
         handle = null;
-        string p = Child(name);
-        var (uid, gid, _) = Owner(ctx);
-        int err = HostNative.CreateFile(p, mode, uid, gid);
-        if (err == (int)Errno.EEXIST && (flags & HostNative.O_EXCL) == 0)
-            err = 0; // made meanwhile by someone else: open it, as open(O_CREAT) would
+        // Opened read-write when the host allows it, whatever the caller asked, as
+        // BackingFileHandle.Open explains (every open of a node shares the first backing file);
+        // O_APPEND and O_DIRECT stay the kernel's business. Made meanwhile by someone else
+        // (no O_EXCL): opened, as open(O_CREAT) would.
+        const int Keep = 0x200 /* O_TRUNC */ | 0x800 /* O_NONBLOCK */ | 0x1000 /* O_DSYNC */ | 0x100000 /* __O_SYNC */;
+        int common = HostNative.O_CREAT | (flags & (HostNative.O_EXCL | Keep));
+        int file = -1;
+        int err = AsCaller(ctx, creating: true, dir =>
+        {
+            int e = HostNative.OpenBeneath(dir, name, common | HostNative.O_RDWR, mode, out file);
+            if (e == (int)Errno.EACCES && (flags & HostNative.O_ACCMODE) != HostNative.O_RDWR)
+                e = HostNative.OpenBeneath(dir, name, common | (flags & HostNative.O_ACCMODE), mode, out file);
+            return e;
+        });
         if (err != 0)
             return Refuse(ctx, "create", name, err);
-        Errno e = KnownAfter(ctx, "create", name, out child);
-        if (e != Errno.Ok)
-            return e;
-        e = BackingFileHandle.Open(p, flags | HostNative.O_NOFOLLOW, out var h);
-        handle = h;
-        return e == Errno.Ok ? e : Refuse(ctx, "create", name, (int)e);
+        var open = new BackingFileHandle(new SafeFileHandle(file, ownsHandle: true));
+        // The node's own descriptor is of the very file just opened, whatever the name means now.
+        err = HostNative.Reopen(file, HostNative.O_PATH, out int path);
+        HostStatus st = default;
+        if (err == 0)
+            err = HostNative.StatFd(path, out st);
+        if (err != 0)
+        {
+            if (path >= 0)
+                HostNative.CloseFd(path);
+            open.Release();
+            return Refuse(ctx, "create", name, err);
+        }
+        child = Known(name, path, st);
+        handle = open;
+        return Errno.Ok;
     }
 
     public Errno Mknod(RequestContext ctx, string name, uint mode, uint rdev, out Node? child)
     {
         child = null;
-        string p = Child(name);
         // fuse_mknod_in.rdev is new_encode_dev()'s; mknod(3) takes glibc's makedev().
         uint major = (rdev & 0xfff00) >> 8, minor = (rdev & 0xff) | ((rdev >> 12) & 0xfff00);
         ulong dev = ((ulong)(major & 0xfff) << 8) | ((ulong)(major & ~0xfffu) << 32) | (minor & 0xff) | ((ulong)(minor & ~0xffu) << 12);
-        int err = HostNative.Mknod(p, mode, dev);
-        var (uid, gid, _) = Owner(ctx);
-        if (err == 0)
-            err = HostNative.Lchown(p, uid, gid);
-        if (err == 0)
-            err = HostNative.Chmod(p, mode);
-        return err != 0 ? Refuse(ctx, "mknod", name, err) : KnownAfter(ctx, "mknod", name, out child);
+        int err = AsCaller(ctx, creating: true, dir => HostNative.Mknod(dir, name, mode, dev));
+        return err != 0 ? Refuse(ctx, "mknod", name, err) : Made(ctx, "mknod", name, out child);
     }
 
     public Errno Mkdir(RequestContext ctx, string name, uint mode, out Node? child)
     {
         child = null;
-        string p = Child(name);
-        var (uid, gid, setgid) = Owner(ctx);
-        int err = HostNative.Mkdir(p, mode);
-        if (err == 0)
-            err = HostNative.Lchown(p, uid, gid);
-        if (err == 0)
-            err = HostNative.Chmod(p, (mode & 0xFFF) | (setgid ? HostNative.S_ISGID : 0));
-        return err != 0 ? Refuse(ctx, "mkdir", name, err) : KnownAfter(ctx, "mkdir", name, out child);
+        int err = AsCaller(ctx, creating: true, dir => HostNative.Mkdir(dir, name, mode));
+        return err != 0 ? Refuse(ctx, "mkdir", name, err) : Made(ctx, "mkdir", name, out child);
     }
 
     public Errno Symlink(RequestContext ctx, string target, string name, out Node? child)
     {
         child = null;
-        string p = Child(name);
-        var (uid, gid, _) = Owner(ctx);
-        int err = HostNative.Symlink(target, p);
-        if (err == 0)
-            err = HostNative.Lchown(p, uid, gid);
-        return err != 0 ? Refuse(ctx, "symlink", name, err) : KnownAfter(ctx, "symlink", name, out child);
+        int err = AsCaller(ctx, creating: true, dir => HostNative.Symlink(target, dir, name));
+        return err != 0 ? Refuse(ctx, "symlink", name, err) : Made(ctx, "symlink", name, out child);
     }
 
     public Errno Link(RequestContext ctx, Node target, string name, out Node? child)
@@ -194,7 +256,14 @@ public sealed class HostDir : HostNode, INodeLookup, INodeReadDir, INodeCreate, 
         child = null;
         if (target is not HostNode { } existing || target is HostDir)
             return Refuse(ctx, "link", name, target is HostDir ? (int)Errno.EPERM : (int)Errno.EXDEV);
-        int err = HostNative.Link(existing.Path, Child(name));
+        int err;
+        using (var from = existing.Use())
+        {
+            if (!from.Ok)
+                return Errno.ESTALE;
+            int fromFd = from.Value;
+            err = AsCaller(ctx, creating: false, dir => HostNative.Link(fromFd, dir, name));
+        }
         if (err != 0)
             return Refuse(ctx, "link", name, err);
         // The same node under its new name, as the kernel expects of a hard link: one inode,
@@ -212,7 +281,7 @@ public sealed class HostDir : HostNode, INodeLookup, INodeReadDir, INodeCreate, 
 
     public Errno Unlink(RequestContext ctx, string name)
     {
-        int err = HostNative.Unlink(Child(name));
+        int err = AsCaller(ctx, creating: false, dir => HostNative.Unlink(dir, name));
         if (err != 0)
             return Refuse(ctx, "unlink", name, err);
         Forget(name)?.RemovePlace(this, name);
@@ -221,7 +290,7 @@ public sealed class HostDir : HostNode, INodeLookup, INodeReadDir, INodeCreate, 
 
     public Errno Rmdir(RequestContext ctx, string name)
     {
-        int err = HostNative.Rmdir(Child(name));
+        int err = AsCaller(ctx, creating: false, dir => HostNative.Rmdir(dir, name));
         if (err != 0)
             return Refuse(ctx, "rmdir", name, err);
         Forget(name)?.RemovePlace(this, name);
@@ -235,7 +304,14 @@ public sealed class HostDir : HostNode, INodeLookup, INodeReadDir, INodeCreate, 
             return Refuse(ctx, "rename", name, (int)Errno.EXDEV);
         lock (s_renames)
         {
-            int err = HostNative.Rename(Child(name), to.Child(newName), flags);
+            int err;
+            using (var toFd = to.Use())
+            {
+                if (!toFd.Ok)
+                    return Errno.ESTALE;
+                int toDir = toFd.Value;
+                err = AsCaller(ctx, creating: false, dir => HostNative.Rename(dir, name, toDir, newName, flags));
+            }
             if (err != 0)
                 return Refuse(ctx, "rename", name, err);
             HostNode? moved = Forget(name);
@@ -265,18 +341,21 @@ public sealed class HostDir : HostNode, INodeLookup, INodeReadDir, INodeCreate, 
 
     public Errno Statfs(RequestContext ctx, ref FuseKstatfs st)
     {
-        int err = HostNative.Statfs(Path, ref st);
-        return (Errno)err;
+        using var fd = Use();
+        return fd.Ok ? (Errno)HostNative.Statfs(fd.Value, ref st) : Errno.ESTALE;
     }
 
     /// <summary>
-    /// Starts telling the kernel about changes other programs make in this directory and every
-    /// directory below it. Event names are paths relative to this directory; each is handled by
+    /// Starts telling the kernel about changes other programs make in this directory (a root)
+    /// and every directory below it. The watcher works by path (inotify through
+    /// FileSystemWatcher) and only ever reads event names to invalidate the kernel's caches: it
+    /// never acts on a host file, so a path another user changes can at worst cost a stale or
+    /// extra invalidation. Event names are paths relative to this directory; each is handled by
     /// the directory node holding the last component.
     /// </summary>
     public void Watch(Notifier notifier, ILogger log)
     {
-        _watcher = new FileSystemWatcher(Path)
+        _watcher = new FileSystemWatcher(Path ?? throw new InvalidOperationException("only a root directory can be watched"))
         {
             IncludeSubdirectories = true,
             NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.Size | NotifyFilters.LastWrite,

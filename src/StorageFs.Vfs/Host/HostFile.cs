@@ -1,3 +1,5 @@
+using Microsoft.Win32.SafeHandles;
+
 namespace StorageFs.Vfs.Host;
 
 /// <summary>
@@ -7,19 +9,25 @@ namespace StorageFs.Vfs.Host;
 /// </summary>
 public sealed class HostFile : HostNode, INodeOpen
 {
-    public HostFile(string path, TimeSpan? timeout)
-        : base(path, timeout)
+    internal HostFile(HostDir parent, string name, SafeFileHandle fd, in HostStatus st, TimeSpan? timeout)
+        : base(parent, name, fd, st, timeout)
     {
     }
 
-    internal HostFile(HostDir parent, string name, ulong ino, TimeSpan? timeout)
-        : base(parent, name, ino, timeout)
-    {
-    }
-
+    /// <summary>
+    /// Opens the very inode this node holds, through its descriptor's magic link
+    /// (/proc/self/fd/N): no name is looked up again, so nothing renamed or swapped in meanwhile
+    /// can be opened instead. Opened as the daemon: the kernel has checked the caller's access
+    /// (default_permissions), and every open of a node shares the first one's backing file.
+    /// </summary>
     public Errno Open(RequestContext ctx, int flags, out FileHandle? handle)
     {
-        Errno err = BackingFileHandle.Open(Path, flags | HostNative.O_NOFOLLOW, out var h);
+        handle = null;
+        using var fd = Use();
+        if (!fd.Ok)
+            return Errno.ESTALE;
+        // O_NOFOLLOW would refuse the magic link itself.
+        Errno err = BackingFileHandle.Open(HostNative.ProcFd(fd.Value), flags & ~HostNative.O_NOFOLLOW, out var h);
         handle = h;
         return err;
     }

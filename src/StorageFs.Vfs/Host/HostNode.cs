@@ -1,53 +1,63 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace StorageFs.Vfs.Host;
 
 /// <summary>
-/// A node mirroring one host file, directory or symlink. A root has a fixed host path; every
-/// other node knows its directory and name, so a rename (of it or of a directory above it)
-/// moves it without the kernel noticing, as the kernel moves its dentry. Attribute changes and
-/// extended attributes never follow a final symlink, so a name swapped for a link on the host
-/// cannot redirect the daemon's root privileges elsewhere.
+/// A node mirroring one host file, directory or symlink, holding an O_PATH descriptor of that
+/// very object (as libfuse's passthrough_hp and go-fuse's loopback keep one per inode). Every
+/// operation goes through it: attributes and extended attributes of the node itself, and
+/// names below a directory one component at a time (see <see cref="HostNative"/>). So a name
+/// another user renames away or replaces by a symlink cannot redirect the daemon anywhere,
+/// a node keeps meaning its object after a rename or unlink (fstat of an unlinked open file
+/// gives nlink 0), and path length is not limited by where the item lives.
+/// A root is opened from its host path (a pool target's item: the daemon trusts it) and kept
+/// for the root's life; any other node comes from its directory's descriptor and lets its
+/// descriptor go when the kernel forgets it (<see cref="Node.EndsWhenForgotten"/>). Each node
+/// also knows its directories and names (several for hard links), for the directory tables
+/// and error records only.
+/// Changes run as the caller (<see cref="HostCaller"/>); reads of attributes run as the daemon
+/// on the exact object (the kernel has checked the caller's permission: default_permissions).
 /// </summary>
 public abstract class HostNode : Node, INodeSetAttr, INodeXattr
 {
+    // A descriptor per node the kernel remembers: raise the process's limit once, before the
+    // first, and keep a quarter of it (at least 2,048) for everything else the daemon opens, so
+    // a user listing a huge directory gets ENFILE for the names past the budget and the daemon
+    // never runs out (the runtime dies of a failed open: "Out of memory.").
+    private static readonly ulong s_descriptorLimit = HostNative.RaiseDescriptorLimit();
+    private static readonly long s_budget = (long)Math.Max(s_descriptorLimit / 2, s_descriptorLimit - Math.Max(2048, s_descriptorLimit / 4));
+    private static long s_nodeFds;
+
     private readonly string? _fixedPath;
-    private readonly ulong _ino;
     private readonly Lock _placesGate = new();
+    private ulong _ino;
+    private SafeFileHandle? _fd;
     // Every name the node has (hard links: several); replaced, never changed, so reads need no lock.
     private Place[] _places = [];
 
-    /// <summary>A root: <paramref name="path"/> on the host.</summary>
+    /// <summary>A root: the directory at <paramref name="path"/> on the host (opened now, or at first use if it is not there yet).</summary>
     protected HostNode(string path, TimeSpan? timeout)
     {
+        _ = s_descriptorLimit;
         _fixedPath = path;
         Timeout = timeout;
-        _ino = HostNative.Stat(path, follow: false, out var st) == 0 ? st.MountIno : 0;
+        OpenRoot();
     }
 
-    private protected HostNode(HostDir parent, string name, ulong ino, TimeSpan? timeout)
+    private protected HostNode(HostDir parent, string name, SafeFileHandle fd, in HostStatus st, TimeSpan? timeout)
     {
+        Interlocked.Increment(ref s_nodeFds);
         _places = [new Place(parent, name)];
-        _ino = ino;
+        _fd = fd;
+        _ino = st.MountIno;
+        DevMajor = st.DevMajor;
+        DevMinor = st.DevMinor;
         Timeout = timeout;
     }
 
-    /// <summary>The host path (through the first name still there), or "" once every name is gone (unlinked, replaced, or under a gone directory).</summary>
-    public string Path
-    {
-        get
-        {
-            if (_fixedPath is not null)
-                return _fixedPath;
-            foreach (var p in Volatile.Read(ref _places))
-            {
-                string path = p.Parent.Child(p.Name);
-                if (path.Length > 0)
-                    return path;
-            }
-            return "";
-        }
-    }
+    /// <summary>The host path of a root (for the inotify watcher and messages); null for other nodes, which are reached through descriptors only.</summary>
+    public string? Path => _fixedPath;
 
     protected TimeSpan? Timeout { get; }
 
@@ -57,11 +67,90 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
 
     public override ulong Ino => _ino;
 
+    /// <summary>The host device this object lives on (directory listings number their entries with it).</summary>
+    internal uint DevMajor { get; private set; }
+
+    internal uint DevMinor { get; private set; }
+
     /// <summary>Called for changes the host refuses (set on a root; children report through it).</summary>
     public Refusal? Refused { get; init; }
 
     /// <summary>Where the root shows below the mount, for error records (e.g. <c>fspools/f/items/a</c>).</summary>
     public string? Display { get; init; }
+
+    protected override bool EndsWhenForgotten => _fixedPath is null;
+
+    /// <summary>The kernel forgot this node: drop it from its directories' tables and close its descriptor (once no call is using it).</summary>
+    protected override void Forgotten()
+    {
+        foreach (var p in Volatile.Read(ref _places))
+            p.Parent.Drop(p.Name, this);
+        Volatile.Read(ref _fd)?.Dispose();
+        Interlocked.Decrement(ref s_nodeFds);
+    }
+
+    /// <summary>Whether another node may take a descriptor (see <c>s_budget</c>); ENFILE to the caller when not.</summary>
+    internal static bool HasRoomForNode => Volatile.Read(ref s_nodeFds) < s_budget;
+
+    private SafeFileHandle? OpenRoot()
+    {
+        lock (_placesGate)
+        {
+            if (_fd is not null)
+                return _fd;
+            if (HostNative.OpenRoot(_fixedPath!, out int fd) != 0)
+                return null;
+            var h = new SafeFileHandle(fd, ownsHandle: true);
+            if (HostNative.StatFd(fd, out var st) == 0)
+            {
+                _ino = st.MountIno;
+                DevMajor = st.DevMajor;
+                DevMinor = st.DevMinor;
+            }
+            Volatile.Write(ref _fd, h);
+            return h;
+        }
+    }
+
+    /// <summary>
+    /// The node's descriptor for the length of one call (<c>using var fd = Use();</c>): it stays
+    /// open until disposed, even if the kernel forgets the node meanwhile, so its number can
+    /// never name another file. Not <see cref="Fd.Ok"/> once the node has ended.
+    /// </summary>
+    internal Fd Use()
+    {
+        var h = Volatile.Read(ref _fd) ?? (_fixedPath is not null ? OpenRoot() : null);
+        if (h is null)
+            return default;
+        bool added = false;
+        try
+        {
+            h.DangerousAddRef(ref added);
+        }
+        catch (ObjectDisposedException)
+        {
+            return default;
+        }
+        return added ? new Fd(h) : default;
+    }
+
+    /// <summary>A leased descriptor (see <see cref="Use"/>).</summary>
+    internal readonly ref struct Fd
+    {
+        private readonly SafeFileHandle? _h;
+
+        public Fd(SafeFileHandle h)
+        {
+            _h = h;
+            Value = (int)h.DangerousGetHandle();
+        }
+
+        public int Value { get; }
+
+        public bool Ok => _h is not null;
+
+        public void Dispose() => _h?.DangerousRelease();
+    }
 
     /// <summary>A new name of this node (a hard link made through the mount).</summary>
     internal void AddPlace(HostDir parent, string name)
@@ -103,55 +192,142 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
         return err;
     }
 
-    public override Errno GetAttr(RequestContext ctx, ref FuseAttr attr) => HostStat.Fill(Path, ref attr, follow: false);
+    public override Errno GetAttr(RequestContext ctx, ref FuseAttr attr)
+    {
+        using var fd = Use();
+        if (!fd.Ok)
+            return Errno.ESTALE;
+        int err = HostNative.StatFd(fd.Value, out var st);
+        if (err != 0)
+            return (Errno)err;
+        st.Fill(ref attr);
+        return Errno.Ok;
+    }
+
+    /// <summary>fstat of the open file itself (FUSE_GETATTR_FH), which works once it has no name too.</summary>
+    public override Errno GetAttr(RequestContext ctx, FileHandle handle, ref FuseAttr attr)
+    {
+        if (handle is not BackingFileHandle open)
+            return GetAttr(ctx, ref attr);
+        int err = HostNative.StatFd(open.Fd, out var st);
+        if (err != 0)
+            return (Errno)err;
+        st.Fill(ref attr);
+        return Errno.Ok;
+    }
 
     public virtual Errno SetAttr(RequestContext ctx, in SetattrRequest request, FileHandle? handle, ref FuseAttr attr)
     {
-        string path = Path;
-        int err = 0;
         string op = "setattr";
-        // chown before chmod: chown clears set-user-ID and set-group-ID bits.
-        if (request.Has(SetattrValid.Uid) || request.Has(SetattrValid.Gid))
+        int err;
+        using (var fd = Use())
         {
-            err = HostNative.Lchown(path, request.Has(SetattrValid.Uid) ? request.Uid : uint.MaxValue,
-                request.Has(SetattrValid.Gid) ? request.Gid : uint.MaxValue);
-            op = "chown";
-        }
-        if (err == 0 && request.Has(SetattrValid.Size))
-        {
-            op = "truncate";
-            err = handle is BackingFileHandle open ? (int)open.Truncate((long)request.Size) : HostNative.Truncate(path, (long)request.Size);
-        }
-        if (err == 0 && request.Has(SetattrValid.Mode))
-        {
-            op = "chmod";
-            err = HostNative.Chmod(path, request.Mode);
-        }
-        if (err == 0 && (request.Has(SetattrValid.Atime) || request.Has(SetattrValid.Mtime)))
-        {
-            op = "utimes";
-            err = HostNative.SetTimes(path,
-                request.Has(SetattrValid.Atime) ? request.AtimeExact ?? HostNative.Exact(request.Atime) : null, request.Has(SetattrValid.AtimeNow),
-                request.Has(SetattrValid.Mtime) ? request.MtimeExact ?? HostNative.Exact(request.Mtime) : null, request.Has(SetattrValid.MtimeNow));
+            if (!fd.Ok)
+                return Errno.ESTALE;
+            int node = fd.Value;
+            var r = request;
+            bool dropOnly = r.Has(SetattrValid.Mode) && DropsOnlySuidSgid(node, r.Mode);
+            err = HostCaller.Run(ctx, creating: false, () =>
+            {
+                int e = 0;
+                // chown before chmod: chown clears set-user-ID and set-group-ID bits.
+                if (r.Has(SetattrValid.Uid) || r.Has(SetattrValid.Gid))
+                {
+                    op = "chown";
+                    e = HostNative.Chown(node, r.Has(SetattrValid.Uid) ? r.Uid : uint.MaxValue, r.Has(SetattrValid.Gid) ? r.Gid : uint.MaxValue);
+                }
+                if (e == 0 && r.Has(SetattrValid.Size))
+                {
+                    op = "truncate";
+                    // An open file (ftruncate, O_TRUNC) is truncated through its own descriptor,
+                    // which works once it has no name; the kernel checked that it is writable.
+                    e = handle is BackingFileHandle open ? (int)open.Truncate((long)r.Size) : HostNative.Truncate(node, (long)r.Size);
+                }
+                if (e == 0 && r.Has(SetattrValid.Mode) && !dropOnly)
+                {
+                    op = "chmod";
+                    e = HostNative.Chmod(node, r.Mode);
+                }
+                if (e == 0 && (r.Has(SetattrValid.Atime) || r.Has(SetattrValid.Mtime)))
+                {
+                    op = "utimes";
+                    e = HostNative.SetTimes(node,
+                        r.Has(SetattrValid.Atime) ? r.AtimeExact ?? HostNative.Exact(r.Atime) : null, r.Has(SetattrValid.AtimeNow),
+                        r.Has(SetattrValid.Mtime) ? r.MtimeExact ?? HostNative.Exact(r.Mtime) : null, r.Has(SetattrValid.MtimeNow));
+                }
+                return e;
+            });
+            // Dropping set-user-ID and set-group-ID is what the kernel asks on behalf of any
+            // writer (FUSE_HANDLE_KILLPRIV_V2: a write, truncate or chown by someone who is not
+            // the owner): it only ever takes privilege away, so the daemon does it itself.
+            if (err == 0 && dropOnly)
+            {
+                op = "chmod";
+                err = HostNative.Chmod(node, r.Mode);
+            }
+            // A SETATTR with no field (chown(f, -1, -1), or the kernel's own privilege drop
+            // before a write) is chown(-1, -1) on the host, which moves only ctime, as ext4
+            // does for it. The kernel has allowed the call; a non-owner's chown(-1, -1) would
+            // be refused by the host, so the daemon does it.
+            const SetattrValid Fields = SetattrValid.Mode | SetattrValid.Uid | SetattrValid.Gid | SetattrValid.Size | SetattrValid.Atime | SetattrValid.Mtime;
+            if (err == 0 && (r.Valid & Fields) == 0)
+            {
+                op = "chown";
+                err = HostNative.Chown(node, uint.MaxValue, uint.MaxValue);
+            }
         }
         if (err != 0)
             return Refuse(ctx, op, null, err);
-        return GetAttr(ctx, ref attr);
+        return handle is null ? GetAttr(ctx, ref attr) : GetAttr(ctx, handle, ref attr);
     }
 
-    public Errno GetXattr(RequestContext ctx, string name, out byte[] value) => (Errno)HostNative.GetXattr(Path, name, out value);
+    /// <summary>Whether setting <paramref name="mode"/> only clears set-user-ID or set-group-ID bits the object has now.</summary>
+    private static bool DropsOnlySuidSgid(int fd, uint mode)
+    {
+        const uint SuidSgid = 0xC00;
+        if (HostNative.StatFd(fd, out var st) != 0)
+            return false;
+        uint now = st.Mode & 0xFFF, want = mode & 0xFFF;
+        return want != now && (want & ~SuidSgid) == (now & ~SuidSgid) && (want & ~now) == 0;
+    }
+
+    public Errno GetXattr(RequestContext ctx, string name, out byte[] value)
+    {
+        value = [];
+        using var fd = Use();
+        return fd.Ok ? (Errno)HostNative.GetXattr(fd.Value, name, out value) : Errno.ESTALE;
+    }
 
     public Errno SetXattr(RequestContext ctx, string name, ReadOnlySpan<byte> value, int flags)
     {
-        int err = HostNative.SetXattr(Path, name, value, flags);
+        int err;
+        using (var fd = Use())
+        {
+            if (!fd.Ok)
+                return Errno.ESTALE;
+            int node = fd.Value;
+            byte[] bytes = value.ToArray();
+            err = HostCaller.Run(ctx, creating: false, () => HostNative.SetXattr(node, name, bytes, flags));
+        }
         return err == 0 ? Errno.Ok : Refuse(ctx, "setxattr", null, err);
     }
 
-    public Errno ListXattr(RequestContext ctx, List<string> names) => (Errno)HostNative.ListXattr(Path, names);
+    public Errno ListXattr(RequestContext ctx, List<string> names)
+    {
+        using var fd = Use();
+        return fd.Ok ? (Errno)HostNative.ListXattr(fd.Value, names) : Errno.ESTALE;
+    }
 
     public Errno RemoveXattr(RequestContext ctx, string name)
     {
-        int err = HostNative.RemoveXattr(Path, name);
+        int err;
+        using (var fd = Use())
+        {
+            if (!fd.Ok)
+                return Errno.ESTALE;
+            int node = fd.Value;
+            err = HostCaller.Run(ctx, creating: false, () => HostNative.RemoveXattr(node, name));
+        }
         return err == 0 ? Errno.Ok : Refuse(ctx, "removexattr", null, err);
     }
 

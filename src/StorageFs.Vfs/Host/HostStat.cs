@@ -3,7 +3,7 @@ namespace StorageFs.Vfs.Host;
 /// <summary>Attributes of host files, as the host reports them (mode, links, owners, sizes, times).</summary>
 public static class HostStat
 {
-    /// <summary>Fills <paramref name="attr"/> from stat(2) (lstat(2) unless <paramref name="follow"/>); the host's errno on failure.</summary>
+    /// <summary>Fills <paramref name="attr"/> from stat(2) (lstat(2) unless <paramref name="follow"/>) of a path the daemon trusts (a volume); the host's errno on failure.</summary>
     public static Errno Fill(string path, ref FuseAttr attr, bool follow = true)
     {
         int err = HostNative.Stat(path, follow, out var st);
@@ -12,12 +12,4 @@ public static class HostStat
         st.Fill(ref attr);
         return Errno.Ok;
     }
-
-    public static Errno ToErrno(Exception ex) => ex switch
-    {
-        FileNotFoundException or DirectoryNotFoundException => Errno.ENOENT,
-        UnauthorizedAccessException => Errno.EACCES,
-        IOException io when (io.HResult & 0xFFFF) is > 0 and < 200 => (Errno)(io.HResult & 0xFFFF),
-        _ => Errno.EIO,
-    };
 }

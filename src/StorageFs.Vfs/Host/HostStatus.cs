@@ -16,6 +16,10 @@ internal readonly struct HostStatus
 
     public bool IsSymlink => Type == Modes.Lnk;
 
+    public uint DevMajor => _b.DevMajor;
+
+    public uint DevMinor => _b.DevMinor;
+
     /// <summary>The number the mount shows as st_ino: one per host inode, so hard links share it.</summary>
     public ulong MountIno => HostInodes.Number(_b.DevMajor, _b.DevMinor, _b.Ino);
 

@@ -1,30 +1,19 @@
+using Microsoft.Win32.SafeHandles;
+
 namespace StorageFs.Vfs.Host;
 
-/// <summary>A host symbolic link: its target read from the host at each READLINK.</summary>
+/// <summary>A host symbolic link: its target read from the host (readlinkat on its own descriptor) at each READLINK.</summary>
 public sealed class HostSymlink : HostNode, INodeReadlink
 {
-    internal HostSymlink(HostDir parent, string name, ulong ino, TimeSpan? timeout)
-        : base(parent, name, ino, timeout)
+    internal HostSymlink(HostDir parent, string name, SafeFileHandle fd, in HostStatus st, TimeSpan? timeout)
+        : base(parent, name, fd, st, timeout)
     {
     }
 
     public Errno Readlink(RequestContext ctx, out string target)
     {
         target = "";
-        string path = Path;
-        if (path.Length == 0)
-            return Errno.ENOENT;
-        try
-        {
-            string? t = new FileInfo(path).LinkTarget;
-            if (t is null)
-                return Errno.EINVAL;
-            target = t;
-            return Errno.Ok;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return HostStat.ToErrno(ex);
-        }
+        using var fd = Use();
+        return fd.Ok ? (Errno)HostNative.Readlink(fd.Value, out target) : Errno.ESTALE;
     }
 }

@@ -1,0 +1,102 @@
+using StorageFs.IntegrationTests.Tree;
+
+namespace StorageFs.IntegrationTests.Posix;
+
+/// <summary>
+/// issue 19, cause 1: an item behaves as the host filesystem underneath does (pjdfstest's
+/// findings, each as our own test): a relative path of 4,095 bytes works whatever the item's
+/// place on the host, an unlinked open file keeps its attributes and can be truncated and
+/// chmodded, and stress-ng's filesystem stressors pass.
+/// </summary>
+public sealed class ItemPosixTests(TreeFixture fixture) : IClassFixture<TreeFixture>
+{
+    private readonly TreeMount _tree = fixture.Mount;
+
+    private string NewItem(string prefix)
+    {
+        string f = _tree.NewName(prefix);
+        _tree.Ok($"""
+            echo '<fspool type="dir"><name>{f}</name><target><path>'"$S/pools/{f}"'</path></target></fspool>' > "$M/define"
+            echo build > "$M/fspools/{f}/ctl"
+            echo start > "$M/fspools/{f}/ctl"
+            mkdir "$M/fspools/{f}/items/a" && chmod 755 "$M/fspools/{f}/items/a"
+            """);
+        return $"$M/fspools/{f}/items/a";
+    }
+
+    [Fact]
+    public void ARelativePathOf4095Bytes_WorksForMkdirCreateChmodRenameAndUnlink()
+    {
+        string item = NewItem("long");
+        // pjdfstest */03.t: 15 directories of 255-byte names and a 255-byte last name, 4,095
+        // bytes relative to the working directory (PATH_MAX counts the NUL). The host path is
+        // longer by the item's own place, which must not matter.
+        string seen = _tree.Ok($$"""
+            cd "{{item}}"
+            python3 - <<'PY'
+            import os
+            d = "/".join(["d" * 255] * 15)
+            os.makedirs(d)
+            p = d + "/" + "f" * 255
+            q = d + "/" + "g" * 255
+            assert len(p) == 4095
+            os.mkdir(p, 0o755); os.rmdir(p)
+            fd = os.open(p, os.O_CREAT | os.O_WRONLY, 0o644); os.write(fd, b"data"); os.close(fd)
+            os.chmod(p, 0o600)
+            print("mode", oct(os.stat(p).st_mode & 0o777))
+            os.rename(p, q)
+            print("renamed", os.path.exists(p), open(q).read())
+            os.unlink(q)
+            print("gone", os.path.exists(q))
+            PY
+            """);
+
+        Assert.Equal("mode 0o600\nrenamed False data\ngone False\n", seen);
+    }
+
+    [Fact]
+    public void AnUnlinkedOpenFile_FstatsWithNlink0_AndFtruncateFchmodAndSeekEndWork_AsOnTheHost()
+    {
+        string item = NewItem("unl");
+        const string Script = """
+            python3 - <<'PY'
+            import os
+            fd = os.open("f", os.O_RDWR | os.O_CREAT, 0o644)
+            os.write(fd, b"hello world")
+            os.unlink("f")
+            print("nlink", os.fstat(fd).st_nlink)
+            os.ftruncate(fd, 5)
+            print("size", os.fstat(fd).st_size)
+            os.fchmod(fd, 0o600)
+            print("mode", oct(os.fstat(fd).st_mode & 0o777))
+            print("end", os.lseek(fd, 0, os.SEEK_END))
+            os.close(fd)
+            PY
+            """;
+        string onHost = _tree.Ok($"cd \"$W\" && {Script}");
+        string onItem = _tree.Ok($"cd \"{item}\" && {Script}");
+
+        Assert.Equal("nlink 0\nsize 5\nmode 0o600\nend 5\n", onHost);
+        Assert.Equal(onHost, onItem);
+    }
+
+    [Fact]
+    public void StressNgFilesystemStressors_AllPassInAnItem()
+    {
+        string item = NewItem("sng");
+        // The stressors issue 19 names (they failed on items: unlinked open files) and a few
+        // more of the filesystem class, one instance each for 3 s.
+        const string Stressors = "--copy-file 1 --fallocate 1 --fsize 1 --hdd 1 --sync-file 1 --dentry 1 --link 1 --symlink 1 --rename 1 --chmod 1 --chown 1 --utime 1 --xattr 1 --io 1";
+        ShellResult r = _tree.Sh($$"""
+            command -v stress-ng >/dev/null || { echo "stress-ng missing (apt-get install stress-ng)"; exit 2; }
+            cd "{{item}}"
+            stress-ng {{Stressors}} -t 3s --temp-path "{{item}}" 2>&1
+            """, TimeSpan.FromSeconds(90));
+
+        string output = r.Stdout + r.Stderr;
+        Assert.True(r.ExitCode == 0, _tree.Describe(r));
+        Assert.Contains("successful run completed", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("unsuccessful", output, StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"(?m)^stress-ng: fail:", output);
+    }
+}
