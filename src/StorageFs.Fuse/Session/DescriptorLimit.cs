@@ -13,10 +13,13 @@ public static class DescriptorLimit
         Libc.Getrlimit(Libc.RLIMIT_NOFILE, out var l) == 0 ? (l.Cur, l.Max) : (0, 0);
 
     /// <summary>
-    /// Raises the soft limit to the hard limit. Returns the soft limit before and after, and the
-    /// hard limit; <paramref name="error"/> is setrlimit's errno when the raise failed (0 otherwise).
+    /// Raises the limit as far as it goes: soft and hard to fs.nr_open when the process may raise
+    /// its hard limit (root with CAP_SYS_RESOURCE: every item node the kernel remembers holds a
+    /// descriptor, as in libfuse's passthrough_hp, which raises its limit for the same reason),
+    /// else the soft limit to the hard one. Returns the soft limit before and after, and the hard
+    /// limit; <paramref name="error"/> is setrlimit's errno when even the second raise failed.
     /// </summary>
-    public static (ulong Before, ulong After, ulong Hard) RaiseToHard(out int error)
+    public static (ulong Before, ulong After, ulong Hard) Raise(out int error)
     {
         error = 0;
         if (Libc.Getrlimit(Libc.RLIMIT_NOFILE, out var l) != 0)
@@ -25,7 +28,9 @@ public static class DescriptorLimit
             return (0, 0, 0);
         }
         ulong before = l.Cur;
-        if (l.Cur < l.Max)
+        ulong nrOpen = NrOpen();
+        var widest = new Libc.Rlimit { Cur = Math.Max(nrOpen, l.Max), Max = Math.Max(nrOpen, l.Max) };
+        if (widest.Cur > l.Cur && Libc.Setrlimit(Libc.RLIMIT_NOFILE, in widest) != 0 && l.Cur < l.Max)
         {
             var raised = new Libc.Rlimit { Cur = l.Max, Max = l.Max };
             if (Libc.Setrlimit(Libc.RLIMIT_NOFILE, in raised) != 0)
@@ -34,6 +39,29 @@ public static class DescriptorLimit
         var (after, hard) = Current();
         return (before, after, hard);
     }
+
+    private static ulong NrOpen()
+    {
+        try
+        {
+            return ulong.TryParse(File.ReadAllText("/proc/sys/fs/nr_open").Trim(), System.Globalization.CultureInfo.InvariantCulture, out ulong n) ? n : 0;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>The descriptors kept for the process itself out of a table of <paramref name="soft"/>: an eighth, at least 256.</summary>
+    public static long Reserve(ulong soft) => Math.Max(256, (long)Math.Min(soft, int.MaxValue) / 8);
+
+    /// <summary>
+    /// How many descriptors nodes may hold for themselves (an O_PATH descriptor per item node):
+    /// the half of the table past the reserve that open handles do not get (<see cref="Budget"/>),
+    /// so nodes and handles together never reach the reserve.
+    /// </summary>
+    public static long NodeDescriptors(ulong soft) =>
+        Math.Max(1, ((long)Math.Min(soft, int.MaxValue) - Reserve(soft)) / 2);
 
     /// <summary>
     /// The handle limits for a soft descriptor limit of <paramref name="soft"/>. An eighth of the
@@ -48,7 +76,7 @@ public static class DescriptorLimit
     public static HandleBudget Budget(ulong soft, int? perUser)
     {
         long table = (long)Math.Min(soft, int.MaxValue);
-        long reserve = Math.Max(256, table / 8);
+        long reserve = Reserve(soft);
         long usable = Math.Max(0, table - reserve);
         int total = (int)Math.Max(1, usable / 2);
         int others = (int)Math.Max(1, usable / 4);

@@ -364,49 +364,7 @@ internal static class HostNative
 
     public static uint Umask(uint mask) => UmaskRaw(mask);
 
-    /// <summary>
-    /// Raises RLIMIT_NOFILE (soft and, as root, hard) to fs.nr_open: every host node the kernel
-    /// remembers holds a descriptor, so `ls -l` of a directory of 25,000 files needs 25,000 of
-    /// them (passthrough_hp raises its limit for the same reason). Returns the soft limit now.
-    /// </summary>
-    public static ulong RaiseDescriptorLimit()
-    {
-        const int RLIMIT_NOFILE = 7;
-        if (GetRlimit(RLIMIT_NOFILE, out var lim) != 0)
-            return 0;
-        ulong max = lim.Max;
-        try
-        {
-            if (ulong.TryParse(File.ReadAllText("/proc/sys/fs/nr_open").Trim(), System.Globalization.CultureInfo.InvariantCulture, out ulong nrOpen) && nrOpen > max)
-                max = nrOpen;
-        }
-        catch (IOException)
-        {
-        }
-        var want = new Rlimit { Cur = max, Max = max };
-        if (SetRlimit(RLIMIT_NOFILE, ref want) != 0)
-        {
-            want = new Rlimit { Cur = lim.Max, Max = lim.Max }; // not root: as far as the hard limit
-            if (SetRlimit(RLIMIT_NOFILE, ref want) != 0)
-                return lim.Cur;
-        }
-        return want.Cur;
-    }
-
     // ---- bindings --------------------------------------------------------------------------
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct Rlimit
-    {
-        public ulong Cur;
-        public ulong Max;
-    }
-
-    [DllImport("libc", EntryPoint = "getrlimit", SetLastError = true)]
-    private static extern int GetRlimit(int resource, out Rlimit rlim);
-
-    [DllImport("libc", EntryPoint = "setrlimit", SetLastError = true)]
-    private static extern int SetRlimit(int resource, ref Rlimit rlim);
 
     [StructLayout(LayoutKind.Sequential)]
     private struct OpenHow

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
+using StorageFs.Fuse.Session;
 
 namespace StorageFs.Vfs.Host;
 
@@ -21,12 +22,11 @@ namespace StorageFs.Vfs.Host;
 /// </summary>
 public abstract class HostNode : Node, INodeSetAttr, INodeXattr
 {
-    // A descriptor per node the kernel remembers: raise the process's limit once, before the
-    // first, and keep a quarter of it (at least 2,048) for everything else the daemon opens, so
-    // a user listing a huge directory gets ENFILE for the names past the budget and the daemon
-    // never runs out (the runtime dies of a failed open: "Out of memory.").
-    private static readonly ulong s_descriptorLimit = HostNative.RaiseDescriptorLimit();
-    private static readonly long s_budget = (long)Math.Max(s_descriptorLimit / 2, s_descriptorLimit - Math.Max(2048, s_descriptorLimit / 4));
+    // A descriptor per node the kernel remembers, out of the nodes' share of the table (the
+    // daemon raised the limit at start; open handles have the other share and a reserve is
+    // kept for the process): a user listing a huge directory gets ENFILE for the names past
+    // the budget and the daemon never runs out (the runtime dies of a failed open: "Out of memory.").
+    private static readonly long s_budget = DescriptorLimit.NodeDescriptors(DescriptorLimit.Current().Soft);
     private static long s_nodeFds;
 
     private readonly string? _fixedPath;
@@ -39,7 +39,6 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
     /// <summary>A root: the directory at <paramref name="path"/> on the host (opened now, or at first use if it is not there yet).</summary>
     protected HostNode(string path, TimeSpan? timeout)
     {
-        _ = s_descriptorLimit;
         _fixedPath = path;
         Timeout = timeout;
         OpenRoot();
