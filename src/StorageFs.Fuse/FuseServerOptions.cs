@@ -45,4 +45,11 @@ public sealed class FuseServerOptions
     public int MinReaders { get; init; } = 2;
 
     public int MaxReaders { get; init; } = 16;
+
+    /// <summary>
+    /// Requests one uid may have parked at once (a blocked read of an events file, a job wait, a
+    /// blocking lock); beyond it that user's next one fails with EAGAIN. A parked request costs
+    /// about 100 bytes plus what its handler keeps, so the default bounds a user to a few hundred KiB.
+    /// </summary>
+    public int MaxParkedPerUid { get; init; } = 1024;
 }

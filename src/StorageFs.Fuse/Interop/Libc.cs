@@ -41,6 +41,12 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
     public static partial nint Write(int fd, byte* buf, nint count);
 
+    [LibraryImport("libc", EntryPoint = "writev", SetLastError = true)]
+    public static partial nint Writev(int fd, IoVec* iov, int iovcnt);
+
+    [LibraryImport("libc", EntryPoint = "dup", SetLastError = true)]
+    public static partial int Dup(int fd);
+
     [LibraryImport("libc", EntryPoint = "pread64", SetLastError = true)]
     public static partial nint Pread(int fd, byte* buf, nint count, long offset);
 

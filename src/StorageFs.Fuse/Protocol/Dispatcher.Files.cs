@@ -171,6 +171,7 @@ internal sealed partial class Dispatcher
         if (f is null)
             return Errno.EBADF;
         int size = (int)Math.Min(i.Size, (uint)reply.Length);
+        r.Context.Size = (uint)size;
         return f.Handle.Read(r.Context, (long)i.Offset, reply[..size], out length);
     }
 
@@ -187,6 +188,7 @@ internal sealed partial class Dispatcher
         OpenFile? f = File(w.Fh);
         if (f is null)
             return Errno.EBADF;
+        r.Context.Size = w.Size;
         Errno err = f.Handle.Write(r.Context, (long)w.Offset, data[..(int)w.Size], out int written);
         if (err != Errno.Ok)
             return err;
