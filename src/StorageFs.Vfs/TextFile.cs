@@ -220,8 +220,9 @@ public sealed class TextFile : Node, INodeOpen, INodeSetAttr
         /// Applies a command or a completed document. Through the mount the write is parked and
         /// applied on a thread of its own, so no reader thread waits for a long command (a pool
         /// start that mounts, a job the writer waits for); the write is answered when the apply
-        /// ends, or with EINTR at once if the writer is interrupted (a job it waits for is then
-        /// cancelled; other commands run to their end, and their outcome shows in events and errors).
+        /// ends. A signal the writer catches (a shell's SIGCHLD) changes nothing; a writer that
+        /// is killed (Ctrl-C, kill) gets EINTR at once: a job it waits for is then cancelled, other
+        /// commands run to their end, and their outcome shows in events and errors.
         /// Called with the handle's lock held.
         /// </summary>
         private Errno Apply(RequestContext ctx, string input)
@@ -234,7 +235,7 @@ public sealed class TextFile : Node, INodeOpen, INodeSetAttr
                 SetReply(reply);
                 return err;
             }
-            err = ctx.Park(out ParkedRequest? parked);
+            err = ctx.Park(out ParkedRequest? parked, ParkInterrupts.FatalOnly);
             if (err != Errno.Ok)
             {
                 err = file.Fail(ctx, err, ParkRefusal.Message(ctx), out reply);

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace StorageFs.Fuse.Tests;
 
 /// <summary>Parked requests on raw bytes: no reply from the reader, exactly one late reply by unique, EINTR on INTERRUPT.</summary>
@@ -9,6 +11,8 @@ public sealed class ParkingTests
         public List<ParkedRequest> Parked { get; } = [];
 
         public Errno ParkResult { get; private set; }
+
+        public ParkInterrupts Mode { get; set; }
 
         public override Errno GetAttr(RequestContext ctx, ref FuseAttr attr)
         {
@@ -39,7 +43,7 @@ public sealed class ParkingTests
 
             private Errno Park(RequestContext ctx)
             {
-                Errno err = ctx.Park(out var p);
+                Errno err = ctx.Park(out var p, file.Mode);
                 file.ParkResult = err;
                 if (p is not null)
                 {
@@ -194,6 +198,28 @@ public sealed class ParkingTests
         var reply = Assert.Single(h.Late.All);
         Assert.Equal((UniqueOf(read), -(int)Errno.EIO), (reply.Header.Unique, reply.Error));
         Assert.Equal(0, h.Dispatcher.Parking.Count);
+    }
+
+    [Fact]
+    public void AFatalOnlyPark_IgnoresTheInterruptOfALiveCaller_ButAnswersEINTRSoonAfterTheCallerDies()
+    {
+        var (h, file, id, fh) = Setup();
+        file.Mode = ParkInterrupts.FatalOnly;
+        using var caller = Process.Start("sleep", "30");
+        byte[] write = Req.Make(Opcode.Write, id, Req.Cat(Req.Bytes(new Wire.FuseWriteIn { Fh = fh, Size = 4 }), "stop"u8.ToArray()), pid: (uint)caller.Id);
+        ulong unique = UniqueOf(write);
+        Assert.Null(h.TrySend(write));
+        Assert.Null(h.TrySend(Req.Make(Opcode.Interrupt, 0, Req.Bytes(new Wire.FuseInterruptIn { Unique = unique }))));
+        Thread.Sleep(500);
+        Assert.Empty(h.Late.All); // a caught signal: the command runs on
+
+        caller.Kill();
+        caller.WaitForExit();
+        Assert.True(SpinWait.SpinUntil(() => h.Late.All.Count > 0, TimeSpan.FromSeconds(3)));
+        var reply = Assert.Single(h.Late.All);
+        Assert.Equal((unique, -(int)Errno.EINTR), (reply.Header.Unique, reply.Error));
+        Assert.False(file.Parked[0].Reply(Errno.Ok));
+        Assert.Single(h.Late.All);
     }
 
     [Fact]

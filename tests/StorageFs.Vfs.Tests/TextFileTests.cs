@@ -66,8 +66,16 @@ public sealed class TextFileTests
         Assert.Equal("ok started pool p1\n", ReadAll(h));
     }
 
+    /// <summary>The pid of a process that has exited: to the engine, a caller that is gone (dying).</summary>
+    private static uint DeadPid()
+    {
+        using var p = System.Diagnostics.Process.Start("true");
+        p.WaitForExit();
+        return (uint)p.Id;
+    }
+
     [Fact]
-    public void AParkedCommand_Interrupted_AnswersEINTRAtOnce_AndItsLateEndWritesNoSecondReply()
+    public void AParkedCommand_WhoseWriterIsKilled_AnswersEINTRAtOnce_AndItsLateEndWritesNoSecondReply()
     {
         using var release = new ManualResetEventSlim();
         using var ended = new ManualResetEventSlim();
@@ -79,7 +87,7 @@ public sealed class TextFileTests
             return interrupted ? "ok cancelled" : "ok";
         });
         var sink = new RecordingSink();
-        var ctx = RequestContext.Parkable(sink);
+        var ctx = RequestContext.Parkable(sink, pid: DeadPid());
         var h = Open(f, 2, ctx);
         Assert.Equal(Errno.Ok, h.Write(ctx.Next(50, Opcode.Write, 5), 0, "build"u8, out _));
         Assert.True(ctx.SimulateInterrupt(50));
@@ -89,6 +97,28 @@ public sealed class TextFileTests
         Assert.True(ended.Wait(TimeSpan.FromSeconds(10)));
         Thread.Sleep(100);
         Assert.Single(sink.Replies);
+    }
+
+    [Fact]
+    public void AParkedCommand_WhoseWriterOnlyCaughtASignal_RunsOn_AndIsAnsweredOnceWithItsResult()
+    {
+        using var release = new ManualResetEventSlim();
+        var f = new TextFile("pools/p1/ctl", Modes.WriteOnly, apply: (_, _) =>
+        {
+            release.Wait(TimeSpan.FromSeconds(10));
+            return "ok started pool p1";
+        });
+        var sink = new RecordingSink();
+        var ctx = RequestContext.Parkable(sink, pid: (uint)Environment.ProcessId); // alive, no SIGKILL pending
+        var h = Open(f, 2, ctx);
+        Assert.Equal(Errno.Ok, h.Write(ctx.Next(60, Opcode.Write, 5), 0, "start"u8, out _));
+        Assert.True(ctx.SimulateInterrupt(60)); // e.g. the shell's SIGCHLD
+        Assert.Empty(sink.Replies);
+        release.Set();
+        Assert.True(SpinWait.SpinUntil(() => sink.Replies.Count > 0, TimeSpan.FromSeconds(10)));
+        Thread.Sleep(300); // the caller watch must not add an EINTR
+        var reply = Assert.Single(sink.Replies);
+        Assert.Equal((60UL, 0), (reply.Unique, reply.Error));
     }
 
     [Fact]

@@ -18,10 +18,12 @@ public sealed class ParkedRequest
     private readonly ParkingLot _lot;
     private readonly IParkedReplySink _sink;
     private CancellationTokenSource? _cts;
+    private Timer? _watch;
     private int _state;
 
-    internal ParkedRequest(ParkingLot lot, IParkedReplySink sink, ulong unique, Opcode opcode, uint uid, uint gid, uint pid, uint size)
+    internal ParkedRequest(ParkingLot lot, IParkedReplySink sink, ulong unique, Opcode opcode, uint uid, uint gid, uint pid, uint size, ParkInterrupts interrupts)
     {
+        Interrupts = interrupts;
         _lot = lot;
         _sink = sink;
         Unique = unique;
@@ -33,6 +35,9 @@ public sealed class ParkedRequest
     }
 
     public ulong Unique { get; }
+
+    /// <summary>Which INTERRUPTs end this request (see <see cref="ParkInterrupts"/>).</summary>
+    public ParkInterrupts Interrupts { get; }
 
     public Opcode Opcode { get; }
 
@@ -105,26 +110,64 @@ public sealed class ParkedRequest
     {
         if (Interlocked.CompareExchange(ref _state, StateAnswered, StateOpen) != StateOpen)
             return false;
+        StopWatch();
         _lot.Remove(this);
         _sink.Send(Unique, error, body);
         return true;
     }
 
-    /// <summary>INTERRUPT: EINTR now, then release what the handler registered.</summary>
+    /// <summary>
+    /// INTERRUPT: EINTR now, then release what the handler registered. A request parked with
+    /// <see cref="ParkInterrupts.FatalOnly"/> whose caller merely caught a signal runs on; since
+    /// the kernel sends one INTERRUPT per request, its caller is then watched, and a later kill
+    /// still ends the wait at once.
+    /// </summary>
     internal void Interrupt()
+    {
+        if (IsDone)
+            return;
+        if (Interrupts == ParkInterrupts.FatalOnly && !Callers.IsDying(Pid))
+        {
+            var watch = new Timer(static s => ((ParkedRequest)s!).Recheck(), this, Timeout.Infinite, Timeout.Infinite);
+            if (Interlocked.CompareExchange(ref _watch, watch, null) is null)
+                watch.Change(WatchPeriodMs, WatchPeriodMs);
+            else
+                watch.Dispose();
+            if (IsDone)
+                StopWatch();
+            return;
+        }
+        InterruptNow();
+    }
+
+    private const int WatchPeriodMs = 200;
+
+    private void Recheck()
+    {
+        if (IsDone)
+            StopWatch();
+        else if (Callers.IsDying(Pid))
+            InterruptNow();
+    }
+
+    private void InterruptNow()
     {
         if (Interlocked.CompareExchange(ref _state, StateAbandoned, StateOpen) != StateOpen)
             return;
+        StopWatch();
         _lot.Remove(this);
         _sink.Send(Unique, -(int)Errno.EINTR, default);
         CancelQuietly();
     }
+
+    private void StopWatch() => Interlocked.Exchange(ref _watch, null)?.Dispose();
 
     /// <summary>Unmount: no reply (nobody reads it), release what the handler registered.</summary>
     internal void Abandon()
     {
         if (Interlocked.CompareExchange(ref _state, StateAbandoned, StateOpen) != StateOpen)
             return;
+        StopWatch();
         _lot.Remove(this);
         CancelQuietly();
     }

@@ -76,12 +76,12 @@ public sealed class RequestContext
     /// requests allowed (FuseServerOptions.MaxParkedPerUid); ENOSYS where parking is impossible
     /// (<see cref="CanPark"/> is false).
     /// </summary>
-    public Errno Park(out ParkedRequest? parked)
+    public Errno Park(out ParkedRequest? parked, ParkInterrupts interrupts = ParkInterrupts.Any)
     {
         parked = null;
         if (!CanPark)
             return Errno.ENOSYS;
-        Errno err = _lot!.TryPark(_sink!, Unique, Opcode, Uid, Gid, Pid, Size, out parked);
+        Errno err = _lot!.TryPark(_sink!, Unique, Opcode, Uid, Gid, Pid, Size, interrupts, out parked);
         _parked = parked;
         return err;
     }
@@ -129,13 +129,11 @@ public sealed class RequestContext
     /// A context outside a kernel request whose handlers may park: late replies go to
     /// <paramref name="sink"/> (tests of the layers above). Call <see cref="Next"/> before each call.
     /// </summary>
-    public static RequestContext Parkable(IParkedReplySink sink, uint uid = 0, uint gid = 0, int maxParkedPerUid = 1024) =>
-        Parkable(sink, new InterruptTable(), uid, gid, maxParkedPerUid);
-
-    private static RequestContext Parkable(IParkedReplySink sink, InterruptTable interrupts, uint uid, uint gid, int max)
+    public static RequestContext Parkable(IParkedReplySink sink, uint uid = 0, uint gid = 0, int maxParkedPerUid = 1024, uint pid = 0)
     {
-        var ctx = new RequestContext(interrupts, new ParkingLot(max, interrupts), sink);
-        ctx.Begin(0, uid, gid, 0);
+        var interrupts = new InterruptTable();
+        var ctx = new RequestContext(interrupts, new ParkingLot(maxParkedPerUid, interrupts), sink);
+        ctx.Begin(0, uid, gid, pid);
         return ctx;
     }
 

@@ -26,10 +26,10 @@ internal sealed class ParkingLot(int maxPerUid, InterruptTable? interrupts, ILog
         }
     }
 
-    public Errno TryPark(IParkedReplySink sink, ulong unique, Opcode opcode, uint uid, uint gid, uint pid, uint size, out ParkedRequest? parked)
+    public Errno TryPark(IParkedReplySink sink, ulong unique, Opcode opcode, uint uid, uint gid, uint pid, uint size, ParkInterrupts mode, out ParkedRequest? parked)
     {
         parked = null;
-        var p = new ParkedRequest(this, sink, unique, opcode, uid, gid, pid, size);
+        var p = new ParkedRequest(this, sink, unique, opcode, uid, gid, pid, size, mode);
         lock (_gate)
         {
             _perUid.TryGetValue(uid, out int n);
