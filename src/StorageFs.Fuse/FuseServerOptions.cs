@@ -30,6 +30,13 @@ public sealed class FuseServerOptions
     /// <summary>Ask for FUSE passthrough (kernel ≥ 6.9, CAP_SYS_ADMIN); falls back silently when refused.</summary>
     public bool EnablePassthrough { get; init; } = true;
 
+    /// <summary>
+    /// Serve POSIX, OFD and flock locks (FUSE_POSIX_LOCKS, FUSE_FLOCK_LOCKS) instead of leaving
+    /// them to the kernel's local lock tables: a handle's <c>Locks</c> says whether they are
+    /// kept on its host file (seen by the host's lockers) or in the daemon.
+    /// </summary>
+    public bool Locks { get; init; } = true;
+
     /// <summary>Answer directory listings with READDIRPLUS (names plus attributes).</summary>
     public bool ReaddirPlus { get; init; } = true;
 

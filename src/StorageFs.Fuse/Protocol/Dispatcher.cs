@@ -21,6 +21,7 @@ internal sealed partial class Dispatcher
     private readonly HandleTable<DirHandle> _dirs = new();
     private readonly InterruptTable _interrupts = new();
     private readonly ParkingLot _parking;
+    private readonly LockTable _locks;
     private readonly FuseServerOptions _options;
     private readonly IFuseChannel? _channel;
     private readonly ILogger _log;
@@ -36,6 +37,7 @@ internal sealed partial class Dispatcher
         _trace = _log.IsEnabled(LogEventLevel.Verbose);
         Notifier = new Notifier(channel);
         _parking = new ParkingLot(options.MaxParkedPerUid, _interrupts, _log);
+        _locks = new LockTable(_log);
     }
 
     public Notifier Notifier { get; }
@@ -208,6 +210,8 @@ internal sealed partial class Dispatcher
             wanted |= _options.ReaddirPlusAuto ? InitFlags.DoReaddirplus | InitFlags.ReaddirplusAuto : InitFlags.DoReaddirplus;
         if (_options.EnablePassthrough && _channel is not null)
             wanted |= InitFlags.Passthrough;
+        if (_options.Locks)
+            wanted |= InitFlags.PosixLocks | InitFlags.FlockLocks;
         var flags = (InitFlags)kernelFlags & wanted;
 
         int maxWrite = _options.MaxWrite;
