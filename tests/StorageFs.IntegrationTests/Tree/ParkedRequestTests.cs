@@ -1,3 +1,5 @@
+using Xunit.Abstractions;
+
 namespace StorageFs.IntegrationTests.Tree;
 
 /// <summary>
@@ -6,7 +8,7 @@ namespace StorageFs.IntegrationTests.Tree;
 /// user leave the mount answering root at once, and killing them frees them at once (no D state).
 /// The 100 ms bound is the issue's; the median of several runs is taken, on a loaded 2-core box.
 /// </summary>
-public sealed class ParkedRequestTests(TreeFixture fixture) : IClassFixture<TreeFixture>
+public sealed class ParkedRequestTests(TreeFixture fixture, ITestOutputHelper output) : IClassFixture<TreeFixture>
 {
     private const string Nobody = "setpriv --reuid=65534 --regid=65534 --clear-groups";
     private const int Readers = 200;
@@ -16,9 +18,18 @@ public sealed class ParkedRequestTests(TreeFixture fixture) : IClassFixture<Tree
     /// <summary>
     /// Starts <see cref="Readers"/> <c>cat FILE</c> as nobody, waits until each is asleep in its
     /// read, times root's <c>ls pools</c> 9 times, kills the readers and reports, per line:
-    /// the ls times (ms), how many readers were asleep, then the states left 1 s after the kill.
+    /// the ls times (µs), how many readers were asleep, the states left 1 s after the kill, and
+    /// the ls times again once they are gone (the baseline on this machine, for the log).
     /// </summary>
     private string BlockThenMeasure(string file) => _tree.Ok($$"""
+        measure() {
+          times=""
+          for i in $(seq 9); do
+            s=$(date +%s%N); ls "$M/pools" > /dev/null; e=$(date +%s%N)
+            times="$times $(( (e - s) / 1000 ))"
+          done
+          echo "$times"
+        }
         pids=()
         for i in $(seq {{Readers}}); do
           {{Nobody}} cat "{{file}}" > /dev/null 2>&1 &
@@ -35,13 +46,9 @@ public sealed class ParkedRequestTests(TreeFixture fixture) : IClassFixture<Tree
           [ $asleep -eq {{Readers}} ] && break
           sleep 0.1
         done
-        times=""
-        for i in $(seq 9); do
-          s=$(date +%s%N); ls "$M/pools" > /dev/null; e=$(date +%s%N)
-          times="$times $(( (e - s) / 1000 ))"
-        done
-        echo "$times"
+        measure
         echo "$asleep"
+        
         kill -9 "${pids[@]}"
         sleep 1
         left=""
@@ -51,11 +58,13 @@ public sealed class ParkedRequestTests(TreeFixture fixture) : IClassFixture<Tree
         done
         echo "left:$left"
         wait 2>/dev/null || true
+        measure
         """, TimeSpan.FromSeconds(120));
 
-    private static void AssertAnsweredAndFreed(string seen)
+    private void AssertAnsweredAndFreed(string seen)
     {
         string[] lines = seen.Split('\n');
+        output.WriteLine($"ls of pools with {Readers} blocked readers, µs:{lines[0]}; after they died:{lines[3]}");
         double[] micros = [.. lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(s => double.Parse(s, CultureInfo.InvariantCulture)).Order()];
         double medianMs = micros[micros.Length / 2] / 1000;
         Assert.True(lines[1] == Readers.ToString(CultureInfo.InvariantCulture), $"not every reader was blocked in its read:\n{seen}");
