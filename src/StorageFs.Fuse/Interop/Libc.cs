@@ -44,9 +44,6 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", EntryPoint = "writev", SetLastError = true)]
     public static partial nint Writev(int fd, IoVec* iov, int iovcnt);
 
-    [LibraryImport("libc", EntryPoint = "dup", SetLastError = true)]
-    public static partial int Dup(int fd);
-
     [LibraryImport("libc", EntryPoint = "pread64", SetLastError = true)]
     public static partial nint Pread(int fd, byte* buf, nint count, long offset);
 
@@ -90,6 +87,7 @@ internal static unsafe partial class Libc
     public static partial int Fcntl(int fd, int cmd, int arg);
 
     public const int F_GETFL = 3;
+    public const int F_DUPFD_CLOEXEC = 1030;
     public const int F_OFD_GETLK = 36;
     public const int F_OFD_SETLK = 37;
     public const short F_RDLCK = 0;

@@ -17,7 +17,8 @@ namespace StorageFs.Fuse.Protocol;
 /// <item>FLUSH carries the closing process's owner: its POSIX locks on the file go, as close(2)
 /// drops them (the owner's description is closed). OFD and flock owners never match a FLUSH.</item>
 /// <item>RELEASE (the last close of an open file) drops every owner that locked through that
-/// handle: the open file's own OFD and flock locks, and any POSIX owner whose FLUSH never came.</item>
+/// handle only: the open file's own OFD and flock locks, and a POSIX owner whose FLUSH never
+/// came (a FOPEN_NOFLUSH handle) once no other handle of it is open.</item>
 /// <item>A description is a reopen of the handle's host file through /proc/self/fd (the same
 /// inode, never a path lookup); a <see cref="FileLocks.Local"/> node gets a memfd to stand for it.</item>
 /// </list>
@@ -133,7 +134,7 @@ internal sealed class LockTable(ILogger log)
         }
     }
 
-    /// <summary>RELEASE of <paramref name="fh"/>: every owner that locked through it loses its locks (and <paramref name="flockOwner"/>, when the kernel names it).</summary>
+    /// <summary>RELEASE of <paramref name="fh"/>: every owner that locked through it alone loses its locks (and <paramref name="flockOwner"/>, when the kernel names it).</summary>
     public void Release(ulong node, ulong fh, ulong? flockOwner)
     {
         lock (_gate)
@@ -142,7 +143,10 @@ internal sealed class LockTable(ILogger log)
                 return;
             foreach (var (id, o) in n.Owners.ToArray())
             {
-                if (o.Via.Contains(fh) || id == flockOwner)
+                // An owner seen through other handles too stays: a POSIX owner still holding the
+                // file open elsewhere, or an open file that reused the address (the owner id) of
+                // this one before this RELEASE, which the kernel sends in the background, came.
+                if ((o.Via.Remove(fh) && o.Via.Count == 0) || id == flockOwner)
                 {
                     n.Owners.Remove(id);
                     o.Fd.Dispose();

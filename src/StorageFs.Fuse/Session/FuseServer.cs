@@ -106,9 +106,10 @@ public sealed class FuseServer : IDisposable
         byte[] request = GC.AllocateUninitializedArray<byte>(d.RequestBufferSize, pinned: true);
         byte[] reply = GC.AllocateUninitializedArray<byte>(d.ReplyBufferSize, pinned: true);
         // Parked requests answer through a reference-counted handle of this reader's descriptor
-        // (the master's is a dup: same open file, same queue, but ours to close).
+        // (the master's is a dup: same open file, same queue, but ours to close; close-on-exec,
+        // or a tool the daemon runs would keep the connection alive after the daemon died).
         bool master = deviceFd == _mount!.Fd;
-        int own = master ? Libc.Dup(deviceFd) : deviceFd;
+        int own = master ? Libc.Fcntl(deviceFd, Libc.F_DUPFD_CLOEXEC, 0) : deviceFd;
         var handle = own >= 0 ? new SafeFileHandle(own, ownsHandle: true) : new SafeFileHandle(deviceFd, ownsHandle: false);
         int fd = (int)handle.DangerousGetHandle();
         RequestContext ctx = d.CreateContext(new DeviceReplies(handle, _log));

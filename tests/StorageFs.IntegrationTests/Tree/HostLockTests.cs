@@ -158,15 +158,18 @@ public sealed class HostLockTests(TreeFixture fixture) : IClassFixture<TreeFixtu
             echo "<volume><name>d.qcow2</name><capacity unit='M'>64</capacity><target><format type='qcow2'/></target></volume>" > "$M/pools/{{p}}/create"
             F="$M/pools/{{p}}/volumes/d.qcow2"
             H=$(cat "$M/pools/{{p}}/vol/d.qcow2/path")
-            wait_locked() { for i in $(seq 100); do qemu-img info "$1" >/dev/null 2>&1 || return 0; sleep 0.1; done; return 1; }
-            qemu-io -c 'sleep 30000' "$F" & q=$!
+            wait_locked() {
+              for i in $(seq 200); do qemu-img info "$1" 2>&1 | grep -q 'Failed to get' && return 0; sleep 0.1; done
+              echo "never locked: $1: $(cat "$W/q.err")"; return 1
+            }
+            qemu-io -c 'sleep 30000' "$F" 2> "$W/q.err" & q=$!
             wait_locked "$H"
             echo "--- host while the mount holds"
             qemu-img info "$H" 2>&1 | head -n1
             qemu-io -c 'read 0 512' "$H" 2>&1 | head -n1
             kill $q; wait $q 2>/dev/null
             qemu-img info "$H" > /dev/null && echo "host free"
-            qemu-io -c 'sleep 30000' "$H" & q=$!
+            qemu-io -c 'sleep 30000' "$H" 2> "$W/q.err" & q=$!
             wait_locked "$F"
             echo "--- mount while the host holds"
             qemu-img info "$F" 2>&1 | head -n1
