@@ -124,6 +124,22 @@ public sealed class LockTests : IDisposable
     }
 
     [Fact]
+    public void AnOwnerIdReusedByANewOpenFile_BeforeTheOldReleaseCame_KeepsTheNewLocks()
+    {
+        var (h, id, path) = Setup();
+        ulong oldFh = h.Open(id), newFh = h.Open(id);
+        const ulong Address = 0xADD7;
+        Assert.Equal(0, h.Send(Lk(Opcode.Setlk, id, oldFh, Address, Libc.F_WRLCK, 0, 9)).Error);
+        // The kernel freed the old struct file; the new one at the same address locks first...
+        Assert.Equal(0, h.Send(Lk(Opcode.Setlk, id, newFh, Address, Libc.F_WRLCK, 100, 109)).Error);
+        // ...and the old file's background RELEASE comes after.
+        Assert.Equal(0, h.Send(Req.Make(Opcode.Release, id, Req.Bytes(new Wire.FuseReleaseIn { Fh = oldFh }))).Error);
+        Assert.Equal("busy", HostTryLock(path));
+        Assert.Equal(0, h.Send(Req.Make(Opcode.Release, id, Req.Bytes(new Wire.FuseReleaseIn { Fh = newFh }))).Error);
+        Assert.Equal("locked", HostTryLock(path));
+    }
+
+    [Fact]
     public void ABlockedSetlkw_IsParked_AndGrantedOnceTheHolderLetsGo()
     {
         var (h, id, _) = Setup();
