@@ -47,6 +47,9 @@ public sealed class HostLockTests(TreeFixture fixture) : IClassFixture<TreeFixtu
         }
         release() { kill $holder; wait $holder 2>/dev/null || true; }
         try() { python3 "$W/lock.py" "$1" "$2" try; }
+        # OFD and flock locks taken through the mount go at RELEASE, which the kernel sends in the
+        # background after close(2) returns: give it a moment (POSIX locks go at FLUSH, at once).
+        free() { for i in $(seq 40); do [ "$(try "$1" "$2")" = free ] && { echo free; return; }; sleep 0.05; done; echo busy; }
         """;
 
     /// <summary>Makes the file under test; prints its path through the mount and its host path.</summary>
@@ -86,9 +89,9 @@ public sealed class HostLockTests(TreeFixture fixture) : IClassFixture<TreeFixtu
         string seen = _tree.Ok($"""
             {Helpers}
             hold {kind} "{f}" a; echo "mount holds: host $(try {kind} "{h}")"; release
-            echo "released: host $(try {kind} "{h}")"
+            echo "released: host $(free {kind} "{h}")"
             hold {kind} "{h}" b; echo "host holds: mount $(try {kind} "{f}")"; release
-            echo "released: mount $(try {kind} "{f}")"
+            echo "released: mount $(free {kind} "{f}")"
             """);
         Assert.Equal($"""
             mount holds: host busy
@@ -117,7 +120,7 @@ public sealed class HostLockTests(TreeFixture fixture) : IClassFixture<TreeFixtu
             flock -n "{h}" true || echo "host busy (exit $?)"
             flock -w 0.3 "{h}" true || echo "host timed out"
             release
-            flock -n "{h}" true && echo "host free"
+            flock -w 2 "{h}" true && echo "host free"
             """);
         string[] lines = seen.Split('\n');
         Assert.Equal("mount free", lines[0]);
@@ -144,7 +147,7 @@ public sealed class HostLockTests(TreeFixture fixture) : IClassFixture<TreeFixtu
             echo "waiter: $st"
             wait $waiter 2>/dev/null || true
             release
-            echo "host: $(try flock "{{h}}")"
+            echo "host: $(free flock "{{h}}")"
             """);
         Assert.Matches("^waiter: (gone|Z)\nhost: free\n$", seen);
     }
@@ -160,14 +163,23 @@ public sealed class HostLockTests(TreeFixture fixture) : IClassFixture<TreeFixtu
             H=$(cat "$M/pools/{{p}}/vol/d.qcow2/path")
             wait_locked() {
               for i in $(seq 200); do qemu-img info "$1" 2>&1 | grep -q 'Failed to get' && return 0; sleep 0.1; done
-              echo "never locked: $1: $(cat "$W/q.err")"; return 1
+              echo "never locked: $1: $(cat "$W/q.err") / $(qemu-img info "$1" 2>&1 | head -n1)"; return 1
             }
-            qemu-io -c 'sleep 30000' "$F" 2> "$W/q.err" & q=$!
+            # A volume just created is sometimes still "in use" (EBUSY) for a moment: issue 11 item 8,
+            # VolumeFile's rule, not locking; retry the opener only for that.
+            for i in $(seq 20); do
+              qemu-io -c 'sleep 30000' "$F" 2> "$W/q.err" & q=$!
+              sleep 0.3
+              kill -0 $q 2>/dev/null || ! grep -q 'resource busy' "$W/q.err" || continue
+              kill -0 $q 2>/dev/null && break
+            done
             wait_locked "$H"
             echo "--- host while the mount holds"
             qemu-img info "$H" 2>&1 | head -n1
             qemu-io -c 'read 0 512' "$H" 2>&1 | head -n1
             kill $q; wait $q 2>/dev/null
+            # qemu's OFD locks through the mount go at the background RELEASE: a moment after exit
+            for i in $(seq 40); do qemu-img info "$H" > /dev/null 2>&1 && break; sleep 0.05; done
             qemu-img info "$H" > /dev/null && echo "host free"
             qemu-io -c 'sleep 30000' "$H" 2> "$W/q.err" & q=$!
             wait_locked "$F"
@@ -178,12 +190,11 @@ public sealed class HostLockTests(TreeFixture fixture) : IClassFixture<TreeFixtu
             qemu-img info "$F" > /dev/null && echo "mount free"
             """, TimeSpan.FromSeconds(90)).Stdout;
         string[] lines = seen.Split('\n');
-        Assert.True(lines.Length >= 9, seen);
-        Assert.Equal("--- host while the mount holds", lines[0]);
+        Assert.True(lines.Length >= 9 && lines[0] == "--- host while the mount holds", seen);
         Assert.Contains("Failed to get shared \"write\" lock", lines[1], StringComparison.Ordinal);
         Assert.Contains("Failed to get", lines[2], StringComparison.Ordinal);
         Assert.Equal("host free", lines[3]);
-        Assert.Equal("--- mount while the host holds", lines[4]);
+        Assert.True(lines[4] == "--- mount while the host holds", seen);
         Assert.Contains("Failed to get shared \"write\" lock", lines[5], StringComparison.Ordinal);
         Assert.Contains("Failed to get", lines[6], StringComparison.Ordinal);
         Assert.Equal("mount free", lines[7]);
