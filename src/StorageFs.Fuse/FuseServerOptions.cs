@@ -32,6 +32,13 @@ public sealed class FuseServerOptions
     /// <summary>Ask for FUSE passthrough (kernel ≥ 6.9, CAP_SYS_ADMIN); falls back silently when refused.</summary>
     public bool EnablePassthrough { get; init; } = true;
 
+    /// <summary>
+    /// Serve POSIX, OFD and flock locks (FUSE_POSIX_LOCKS, FUSE_FLOCK_LOCKS) instead of leaving
+    /// them to the kernel's local lock tables: a handle's <c>Locks</c> says whether they are
+    /// kept on its host file (seen by the host's lockers) or in the daemon.
+    /// </summary>
+    public bool Locks { get; init; } = true;
+
     /// <summary>Answer directory listings with READDIRPLUS (names plus attributes).</summary>
     public bool ReaddirPlus { get; init; } = true;
 
@@ -62,4 +69,11 @@ public sealed class FuseServerOptions
 
     /// <summary>Told of every open refused by those limits, on the reader thread (the layer above records it).</summary>
     public Action<RequestContext, HandleRefusal>? HandleRefused { get; init; }
+
+    /// <summary>
+    /// Requests one uid may have parked at once (a blocked read of an events file, a job wait, a
+    /// blocking lock); beyond it that user's next one fails with EAGAIN. A parked request costs
+    /// about 100 bytes plus what its handler keeps, so the default bounds a user to a few hundred KiB.
+    /// </summary>
+    public int MaxParkedPerUid { get; init; } = 1024;
 }

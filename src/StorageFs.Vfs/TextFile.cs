@@ -208,14 +208,60 @@ public sealed class TextFile : Node, INodeOpen, INodeSetAttr
             else
             {
                 text = text.Trim();
-                err = text.Contains('\n', StringComparison.Ordinal)
-                    ? file.Fail(ctx, Errno.EINVAL, "one command per write: got several lines", out reply)
-                    : text.Length == 0
-                        ? file.Fail(ctx, Errno.EINVAL, "empty command", out reply)
-                        : file.Run(ctx, text, out reply);
+                if (!text.Contains('\n', StringComparison.Ordinal) && text.Length > 0)
+                    return Apply(ctx, text);
+                err = text.Length == 0
+                    ? file.Fail(ctx, Errno.EINVAL, "empty command", out reply)
+                    : file.Fail(ctx, Errno.EINVAL, "one command per write: got several lines", out reply);
             }
             SetReply(reply);
             return err;
+        }
+
+        /// <summary>
+        /// Applies a command or a completed document. Through the mount the write is parked and
+        /// applied on a thread of its own, so no reader thread waits for a long command (a pool
+        /// start that mounts, a job the writer waits for); the write is answered when the apply
+        /// ends. A signal the writer catches (a shell's SIGCHLD) changes nothing; a writer that
+        /// is killed (Ctrl-C, kill) gets EINTR at once: a job it waits for is then cancelled, other
+        /// commands run to their end, and their outcome shows in events and errors.
+        /// Called with the handle's lock held.
+        /// </summary>
+        private Errno Apply(RequestContext ctx, string input)
+        {
+            string reply;
+            Errno err;
+            if (!ctx.CanPark)
+            {
+                err = file.Run(ctx, input, out reply); // outside a mount (tests): inline
+                SetReply(reply);
+                return err;
+            }
+            err = ctx.Park(out ParkedRequest? parked, ParkInterrupts.FatalOnly);
+            if (err != Errno.Ok)
+            {
+                err = file.Fail(ctx, err, ParkRefusal.Message(ctx), out reply);
+                SetReply(reply);
+                return err;
+            }
+            var work = parked!.Context;
+            Task.Factory.StartNew(() =>
+            {
+                string late;
+                Errno result;
+                try
+                {
+                    result = file.Run(work, input, out late);
+                }
+                catch (Exception e)
+                {
+                    result = file.Fail(work, Errno.EIO, $"internal error: {e.GetType().Name}: {e.Message}", out late);
+                }
+                lock (_gate)
+                    SetReply(late);
+                parked.Reply(result);
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            return Errno.Ok;
         }
 
         private Errno Document(RequestContext ctx, long offset, ReadOnlySpan<byte> data)
@@ -248,13 +294,17 @@ public sealed class TextFile : Node, INodeOpen, INodeSetAttr
             }
             if (!_document.IsComplete)
                 return Errno.Ok;
-            err = _document.TryGetText(out string document)
-                ? file.Run(ctx, document, out reply)
-                : file.Fail(ctx, Errno.EINVAL, "document is not valid UTF-8", out reply);
+            if (!_document.TryGetText(out string text))
+            {
+                _document.Clear();
+                _documentDone = true;
+                err = file.Fail(ctx, Errno.EINVAL, "document is not valid UTF-8", out reply);
+                SetReply(reply);
+                return err;
+            }
             _document.Clear();
             _documentDone = true;
-            SetReply(reply);
-            return err;
+            return Apply(ctx, text);
         }
 
         private void SetReply(string reply)

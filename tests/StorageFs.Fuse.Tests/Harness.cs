@@ -12,7 +12,7 @@ internal sealed class Harness
         Root = new TestDir();
         Channel = withChannel ? new RecordingChannel() : null;
         Dispatcher = new Dispatcher(Root, options ?? new FuseServerOptions(), Channel, new LoggerConfiguration().CreateLogger());
-        Context = Dispatcher.CreateContext();
+        Context = Dispatcher.CreateContext(Late);
         _reply = new byte[Dispatcher.ReplyBufferSize];
         if (init)
             Assert.Equal(0, Send(Req.Init()).Error);
@@ -21,6 +21,9 @@ internal sealed class Harness
     public TestDir Root { get; }
 
     public RecordingChannel? Channel { get; }
+
+    /// <summary>Late replies of parked requests, as they would be written to the reader's descriptor.</summary>
+    public LateReplies Late { get; } = new();
 
     public Dispatcher Dispatcher { get; }
 

@@ -75,7 +75,7 @@ public sealed class MalformedTests
 
     [Theory]
     [InlineData(7u)]   // a hole in the opcode space
-    [InlineData(31u)]  // GETLK: locks are the kernel's business
+    [InlineData(37u)]  // BMAP: only for fuseblk
     [InlineData(39u)]  // IOCTL
     [InlineData(52u)]  // STATX
     [InlineData(4096u)] // CUSE_INIT

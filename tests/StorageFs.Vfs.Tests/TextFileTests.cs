@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using StorageFs.Core;
 using StorageFs.Fuse;
@@ -37,6 +38,87 @@ public sealed class TextFileTests
         Assert.Equal(Errno.Ok, Write(h, "start\n"));
         Assert.Equal(["start"], applied);
         Assert.Equal("ok started pool p1\n", ReadAll(h));
+    }
+
+    [Fact]
+    public void Command_ThroughTheMount_IsParked_AppliedOnAnotherThread_AndAnsweredOnceWhenItEnds()
+    {
+        using var release = new ManualResetEventSlim();
+        int applyThread = 0;
+        var f = new TextFile("pools/p1/ctl", Modes.WriteOnly, apply: (_, _) =>
+        {
+            applyThread = Environment.CurrentManagedThreadId;
+            release.Wait(TimeSpan.FromSeconds(10));
+            return "ok started pool p1";
+        });
+        var sink = new RecordingSink();
+        var ctx = RequestContext.Parkable(sink);
+        var h = Open(f, 2, ctx);
+        var data = Encoding.UTF8.GetBytes("start\n");
+        Assert.Equal(Errno.Ok, h.Write(ctx.Next(40, Opcode.Write, (uint)data.Length), 0, data, out _));
+        Assert.Empty(sink.Replies); // the writer waits; the reader thread does not
+        release.Set();
+        Assert.True(SpinWait.SpinUntil(() => sink.Replies.Count > 0, TimeSpan.FromSeconds(10)));
+        var reply = Assert.Single(sink.Replies);
+        Assert.Equal((40UL, 0), (reply.Unique, reply.Error));
+        Assert.Equal((uint)data.Length, MemoryMarshal.Read<uint>(reply.Body)); // fuse_write_out.size
+        Assert.NotEqual(Environment.CurrentManagedThreadId, applyThread);
+        Assert.Equal("ok started pool p1\n", ReadAll(h));
+    }
+
+    /// <summary>The pid of a process that has exited: to the engine, a caller that is gone (dying).</summary>
+    private static uint DeadPid()
+    {
+        using var p = System.Diagnostics.Process.Start("true");
+        p.WaitForExit();
+        return (uint)p.Id;
+    }
+
+    [Fact]
+    public void AParkedCommand_WhoseWriterIsKilled_AnswersEINTRAtOnce_AndItsLateEndWritesNoSecondReply()
+    {
+        using var release = new ManualResetEventSlim();
+        using var ended = new ManualResetEventSlim();
+        var f = new TextFile("pools/p1/ctl", Modes.WriteOnly, apply: (ctx, _) =>
+        {
+            bool interrupted = ctx.Cancellation.WaitHandle.WaitOne(TimeSpan.FromSeconds(10));
+            release.Wait(TimeSpan.FromSeconds(10));
+            ended.Set();
+            return interrupted ? "ok cancelled" : "ok";
+        });
+        var sink = new RecordingSink();
+        var ctx = RequestContext.Parkable(sink, pid: DeadPid());
+        var h = Open(f, 2, ctx);
+        Assert.Equal(Errno.Ok, h.Write(ctx.Next(50, Opcode.Write, 5), 0, "build"u8, out _));
+        Assert.True(ctx.SimulateInterrupt(50));
+        var reply = Assert.Single(sink.Replies);
+        Assert.Equal((50UL, -(int)Errno.EINTR), (reply.Unique, reply.Error));
+        release.Set();
+        Assert.True(ended.Wait(TimeSpan.FromSeconds(10)));
+        Thread.Sleep(100);
+        Assert.Single(sink.Replies);
+    }
+
+    [Fact]
+    public void AParkedCommand_WhoseWriterOnlyCaughtASignal_RunsOn_AndIsAnsweredOnceWithItsResult()
+    {
+        using var release = new ManualResetEventSlim();
+        var f = new TextFile("pools/p1/ctl", Modes.WriteOnly, apply: (_, _) =>
+        {
+            release.Wait(TimeSpan.FromSeconds(10));
+            return "ok started pool p1";
+        });
+        var sink = new RecordingSink();
+        var ctx = RequestContext.Parkable(sink, pid: (uint)Environment.ProcessId); // alive, no SIGKILL pending
+        var h = Open(f, 2, ctx);
+        Assert.Equal(Errno.Ok, h.Write(ctx.Next(60, Opcode.Write, 5), 0, "start"u8, out _));
+        Assert.True(ctx.SimulateInterrupt(60)); // e.g. the shell's SIGCHLD
+        Assert.Empty(sink.Replies);
+        release.Set();
+        Assert.True(SpinWait.SpinUntil(() => sink.Replies.Count > 0, TimeSpan.FromSeconds(10)));
+        Thread.Sleep(300); // the caller watch must not add an EINTR
+        var reply = Assert.Single(sink.Replies);
+        Assert.Equal((60UL, 0), (reply.Unique, reply.Error));
     }
 
     [Fact]

@@ -165,6 +165,37 @@ internal static partial class Wire
     }
 
     [StructLayout(LayoutKind.Sequential)]
+    public struct FuseFileLock
+    {
+        public ulong Start;
+        public ulong End;
+        public uint Type;
+        public uint Pid;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct FuseLkIn
+    {
+        public ulong Fh;
+        public ulong Owner;
+        public FuseFileLock Lk;
+        public uint LkFlags;
+        public uint Padding;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct FuseLkOut
+    {
+        public FuseFileLock Lk;
+    }
+
+    /// <summary>fuse_lk_in.lk_flags: the lock is a flock(2) lock, emulated by the kernel as SETLK(W).</summary>
+    public const uint LkFlock = 1;
+
+    /// <summary>fuse_release_in.release_flags: drop the flock locks of lock_owner (the open file).</summary>
+    public const uint ReleaseFlockUnlock = 1u << 1;
+
+    [StructLayout(LayoutKind.Sequential)]
     public struct FuseDirent
     {
         public ulong Ino;

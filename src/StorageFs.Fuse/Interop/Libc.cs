@@ -41,6 +41,9 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
     public static partial nint Write(int fd, byte* buf, nint count);
 
+    [LibraryImport("libc", EntryPoint = "writev", SetLastError = true)]
+    public static partial nint Writev(int fd, IoVec* iov, int iovcnt);
+
     [LibraryImport("libc", EntryPoint = "pread64", SetLastError = true)]
     public static partial nint Pread(int fd, byte* buf, nint count, long offset);
 
@@ -82,6 +85,30 @@ internal static unsafe partial class Libc
 
     [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
     public static partial int Fcntl(int fd, int cmd, int arg);
+
+    public const int F_GETFL = 3;
+    public const int F_DUPFD_CLOEXEC = 1030;
+    public const int F_OFD_GETLK = 36;
+    public const int F_OFD_SETLK = 37;
+    public const short F_RDLCK = 0;
+    public const short F_WRLCK = 1;
+    public const short F_UNLCK = 2;
+    public const int LOCK_SH = 1;
+    public const int LOCK_EX = 2;
+    public const int LOCK_NB = 4;
+    public const int LOCK_UN = 8;
+    public const int O_NONBLOCK = 0x800;
+    public const int O_NOCTTY = 0x100;
+    public const uint MFD_CLOEXEC = 1;
+
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    public static partial int FcntlLock(int fd, int cmd, FlockStruct* lk);
+
+    [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
+    public static partial int Flock(int fd, int operation);
+
+    [LibraryImport("libc", EntryPoint = "memfd_create", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int MemfdCreate(string name, uint flags);
 
     [LibraryImport("libc", EntryPoint = "getuid")]
     public static partial uint Getuid();
@@ -141,6 +168,17 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", EntryPoint = "setrlimit", SetLastError = true)]
     public static partial int Setrlimit(int resource, in Rlimit limit);
 
+
+    /// <summary><c>struct flock</c> (x86-64 and arm64 layout).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct FlockStruct
+    {
+        public short Type;
+        public short Whence;
+        public long Start;
+        public long Len;
+        public int Pid;
+    }
 
     [StructLayout(LayoutKind.Sequential)]
     public struct IoVec

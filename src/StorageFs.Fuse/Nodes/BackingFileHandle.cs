@@ -39,6 +39,9 @@ public class BackingFileHandle : FileHandle
 
     public override SafeHandle Backing => _file;
 
+    /// <summary>Locks are taken on the host file, so the host's lockers and ours see each other.</summary>
+    public override FileLocks Locks => FileLocks.Host;
+
     public int Fd => (int)_file.DangerousGetHandle();
 
     /// <summary>Hands the descriptor to a new owner (a derived handle wrapping this one); this handle must not be used afterwards.</summary>

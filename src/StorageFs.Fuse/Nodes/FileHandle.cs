@@ -19,6 +19,13 @@ public abstract class FileHandle
     /// </summary>
     public virtual SafeHandle? Backing => null;
 
+    /// <summary>
+    /// Where locks taken through this handle live. <see cref="FileLocks.Host"/> needs
+    /// <see cref="Backing"/>; such a handle always gets FLUSH (no FOPEN_NOFLUSH), because FLUSH
+    /// with its lock owner is how the kernel says a process closed the file and lost its POSIX locks.
+    /// </summary>
+    public virtual FileLocks Locks => FileLocks.Local;
+
     public virtual Errno Read(RequestContext ctx, long offset, Span<byte> buffer, out int bytesRead)
     {
         bytesRead = 0;

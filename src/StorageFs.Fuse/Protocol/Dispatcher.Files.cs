@@ -19,7 +19,8 @@ internal sealed partial class Dispatcher
     {
         bool passthrough = TryAcquireBacking(node, handle, out int backingId);
         OpenReplyFlags flags = handle.OpenFlags;
-        if (!HandlesFlush(handle.GetType()))
+        // A handle with host locks needs FLUSH: it carries the lock owner of a process that closed the file.
+        if (!HandlesFlush(handle.GetType()) && !(LocksActive && handle.Locks == FileLocks.Host))
             flags |= OpenReplyFlags.NoFlush;
         if (passthrough)
         {
@@ -210,6 +211,7 @@ internal sealed partial class Dispatcher
         if (f is null)
             return Errno.EBADF;
         int size = (int)Math.Min(i.Size, (uint)reply.Length);
+        r.Context.Size = (uint)size;
         return f.Handle.Read(r.Context, (long)i.Offset, reply[..size], out length);
     }
 
@@ -226,6 +228,7 @@ internal sealed partial class Dispatcher
         OpenFile? f = File(w.Fh);
         if (f is null)
             return Errno.EBADF;
+        r.Context.Size = w.Size;
         Errno err = f.Handle.Write(r.Context, (long)w.Offset, data[..(int)w.Size], out int written);
         if (err != Errno.Ok)
             return err;
@@ -240,10 +243,12 @@ internal sealed partial class Dispatcher
     internal Errno Release(in Request r, out int length)
     {
         length = 0;
-        OpenFile? f = _files.Remove(r.Read<Wire.FuseReleaseIn>().Fh);
+        var rel = r.Read<Wire.FuseReleaseIn>();
+        OpenFile? f = _files.Remove(rel.Fh);
         if (f is null)
             return Errno.Ok; // nothing left to release; the kernel ignores RELEASE errors anyway
         _quota.Give(f.Uid);
+        _locks.Release(r.NodeId, rel.Fh, (rel.ReleaseFlags & Wire.ReleaseFlockUnlock) != 0 ? rel.LockOwner : null);
         try
         {
             f.Handle.Release();
@@ -259,8 +264,12 @@ internal sealed partial class Dispatcher
     internal Errno Flush(in Request r, out int length)
     {
         length = 0;
-        OpenFile? f = File(r.Read<Wire.FuseFlushIn>().Fh);
-        return f is null ? Errno.EBADF : f.Handle.Flush(r.Context);
+        var fl = r.Read<Wire.FuseFlushIn>();
+        OpenFile? f = File(fl.Fh);
+        if (f is null)
+            return Errno.EBADF;
+        _locks.Flush(r.NodeId, fl.LockOwner);
+        return f.Handle.Flush(r.Context);
     }
 
     internal Errno Fsync(in Request r, out int length)

@@ -20,6 +20,8 @@ internal sealed partial class Dispatcher
     private readonly HandleTable<OpenFile> _files = new();
     private readonly HandleTable<DirHandle> _dirs = new();
     private readonly InterruptTable _interrupts = new();
+    private readonly ParkingLot _parking;
+    private readonly LockTable _locks;
     private readonly FuseServerOptions _options;
     private readonly IFuseChannel? _channel;
     private readonly ILogger _log;
@@ -35,6 +37,8 @@ internal sealed partial class Dispatcher
         _log = logger.ForContext<Dispatcher>();
         _trace = _log.IsEnabled(LogEventLevel.Verbose);
         Notifier = new Notifier(channel);
+        _parking = new ParkingLot(options.MaxParkedPerUid, _interrupts, _log);
+        _locks = new LockTable(_log);
     }
 
     public Notifier Notifier { get; }
@@ -59,11 +63,16 @@ internal sealed partial class Dispatcher
 
     internal int OpenFileCount => _files.Count;
 
-    public RequestContext CreateContext() => new(_interrupts);
+    internal ParkingLot Parking => _parking;
+
+    /// <summary>A reader's context; <paramref name="replies"/> is where requests it parks are answered (its own descriptor).</summary>
+    public RequestContext CreateContext(IParkedReplySink? replies = null) => new(_interrupts, _parking, replies);
 
     /// <summary>
     /// Handles one request. Returns the length of the reply written to <paramref name="reply"/>,
-    /// or 0 when the request takes no reply.
+    /// or 0 when the request takes no reply or was parked (<see cref="RequestContext.Park"/>:
+    /// its <see cref="ParkedRequest"/> answers later, and an error the handler returned or an
+    /// exception it threw answers it now, so it still gets exactly one reply).
     /// </summary>
     public int Dispatch(ReadOnlySpan<byte> request, Span<byte> reply, RequestContext ctx)
     {
@@ -102,8 +111,10 @@ internal sealed partial class Dispatcher
         }
 
         ctx.Begin(unique, header.Uid, header.Gid, header.Pid);
+        ctx.Opcode = (Opcode)header.Opcode;
         Errno err;
         int bodyLength;
+        ParkedRequest? parked;
         try
         {
             var req = new Request(header, body, ctx);
@@ -117,7 +128,18 @@ internal sealed partial class Dispatcher
         }
         finally
         {
+            parked = ctx.TakeParked();
             ctx.End();
+        }
+
+        if (parked is not null)
+        {
+            if (_trace)
+                _log.Verbose("{Op} unique={Unique} node={Node} uid={Uid} pid={Pid} -> parked{Errno}",
+                    op.Name, unique, header.NodeId, header.Uid, header.Pid, err == Errno.Ok ? "" : $" ({err})");
+            if (err != Errno.Ok)
+                parked.Reply(err);
+            return 0;
         }
 
         if (_trace)
@@ -192,6 +214,8 @@ internal sealed partial class Dispatcher
             wanted |= _options.ReaddirPlusAuto ? InitFlags.DoReaddirplus | InitFlags.ReaddirplusAuto : InitFlags.DoReaddirplus;
         if (_options.EnablePassthrough && _channel is not null)
             wanted |= InitFlags.Passthrough;
+        if (_options.Locks)
+            wanted |= InitFlags.PosixLocks | InitFlags.FlockLocks;
         var flags = (InitFlags)kernelFlags & wanted;
 
         int maxWrite = _options.MaxWrite;

@@ -60,6 +60,9 @@ internal static class OpcodeTable
         Row(Opcode.Fsyncdir, Size<Wire.FuseFsyncIn>(), static (Dispatcher d, in Request r, Span<byte> o, out int n) => d.Fsyncdir(out n));
         Row(Opcode.Access, Size<Wire.FuseAccessIn>(), static (Dispatcher d, in Request r, Span<byte> o, out int n) => d.Access(r, out n));
         Row(Opcode.Poll, Size<Wire.FusePollIn>(), static (Dispatcher d, in Request r, Span<byte> o, out int n) => d.Poll(r, o, out n));
+        Row(Opcode.Getlk, Size<Wire.FuseLkIn>(), static (Dispatcher d, in Request r, Span<byte> o, out int n) => d.Getlk(r, o, out n));
+        Row(Opcode.Setlk, Size<Wire.FuseLkIn>(), static (Dispatcher d, in Request r, Span<byte> o, out int n) => d.Setlk(r, wait: false, out n));
+        Row(Opcode.Setlkw, Size<Wire.FuseLkIn>(), static (Dispatcher d, in Request r, Span<byte> o, out int n) => d.Setlk(r, wait: true, out n));
         Row(Opcode.Fallocate, Size<Wire.FuseFallocateIn>(), static (Dispatcher d, in Request r, Span<byte> o, out int n) => d.Fallocate(r, out n));
         Row(Opcode.Lseek, Size<Wire.FuseLseekIn>(), static (Dispatcher d, in Request r, Span<byte> o, out int n) => d.Lseek(r, o, out n));
         Row(Opcode.CopyFileRange, Size<Wire.FuseCopyFileRangeIn>(), static (Dispatcher d, in Request r, Span<byte> o, out int n) => d.CopyFileRange(r, o, out n));

@@ -1,3 +1,4 @@
+using Microsoft.Win32.SafeHandles;
 using Serilog;
 using StorageFs.Fuse.Nodes;
 using StorageFs.Fuse.Protocol;
@@ -8,8 +9,10 @@ namespace StorageFs.Fuse.Session;
 /// Serves a node tree on a mountpoint. Threading (go-fuse fuse/server.go): reader threads each
 /// own a /dev/fuse descriptor (the first the master, the others clones: a reply must go to the
 /// descriptor its request came from) and two pinned buffers, and handle each request inline.
-/// When the last idle reader takes a request, another is started, up to MaxReaders, so a
-/// handler that blocks (a poll-able file, a long job) never stalls the mount.
+/// When the last idle reader takes a request, another is started, up to MaxReaders. A handler
+/// that must wait (an events read, a job, a blocking lock) parks its request instead of
+/// blocking (<see cref="RequestContext.Park"/>), and the late reply goes to the reader's own
+/// descriptor through <see cref="DeviceReplies"/>.
 /// </summary>
 public sealed class FuseServer : IDisposable
 {
@@ -112,12 +115,19 @@ public sealed class FuseServer : IDisposable
         }
     }
 
-    private unsafe void ReaderLoop(int fd)
+    private unsafe void ReaderLoop(int deviceFd)
     {
         Dispatcher d = _dispatcher!;
         byte[] request = GC.AllocateUninitializedArray<byte>(d.RequestBufferSize, pinned: true);
         byte[] reply = GC.AllocateUninitializedArray<byte>(d.ReplyBufferSize, pinned: true);
-        RequestContext ctx = d.CreateContext();
+        // Parked requests answer through a reference-counted handle of this reader's descriptor
+        // (the master's is a dup: same open file, same queue, but ours to close; close-on-exec,
+        // or a tool the daemon runs would keep the connection alive after the daemon died).
+        bool master = deviceFd == _mount!.Fd;
+        int own = master ? Libc.Fcntl(deviceFd, Libc.F_DUPFD_CLOEXEC, 0) : deviceFd;
+        var handle = own >= 0 ? new SafeFileHandle(own, ownsHandle: true) : new SafeFileHandle(deviceFd, ownsHandle: false);
+        int fd = (int)handle.DangerousGetHandle();
+        RequestContext ctx = d.CreateContext(new DeviceReplies(handle, _log));
         fixed (byte* req = request)
         fixed (byte* rep = reply)
         {
@@ -152,12 +162,14 @@ public sealed class FuseServer : IDisposable
                     break;
             }
         }
-        if (fd != _mount!.Fd)
-            Libc.Close(fd);
+        handle.Dispose();
+        bool last;
         lock (_gate)
+            last = --_live == 0;
+        if (last)
         {
-            if (--_live == 0)
-                _done.TrySetResult();
+            d.Parking.AbandonAll();
+            _done.TrySetResult();
         }
     }
 

@@ -13,7 +13,7 @@ internal static class JobDirs
         return t.Dir(at, $"stop the job with 'cancel' in {at}/ctl")
             .Add("info", t.Text($"{at}/info", Modes.ReadOnly, _ => Info(job)))
             .Add("state", t.Text($"{at}/state", Modes.ReadOnly, _ => State(job) + "\n"))
-            .Add("wait", t.Text($"{at}/wait", Modes.ReadOnly, ctx => Wait(job, ctx)))
+            .Add("wait", new JobWaitFile(job, t.Errors, $"{at}/wait"))
             .Add("progress", t.Text($"{at}/progress", Modes.ReadOnly, _ => string.Create(CultureInfo.InvariantCulture, $"{job.DoneBytes} / {job.TotalBytes}\n")))
             .Add("ctl", t.Text($"{at}/ctl", Modes.WriteOnly, null, (_, c) =>
             {
@@ -24,29 +24,6 @@ internal static class JobDirs
                 job.Cancel();
                 return $"ok cancelling job {job.Id}";
             }, usage: "cancel\n"));
-    }
-
-    /// <summary>
-    /// Blocks until the job ends, then reads <c>done</c>; a failed or cancelled job makes the
-    /// read itself fail with the job's errno, so <c>cat jobs/ID/wait</c> exits non-zero.
-    /// </summary>
-    private static string Wait(StorageJob job, RequestContext ctx)
-    {
-        try
-        {
-            job.Completion.Wait(ctx.Cancellation);
-        }
-        catch (OperationCanceledException)
-        {
-            throw new StorageException(ErrorCode.OperationAborted, "interrupted while waiting");
-        }
-        if (job.Error is { } error)
-        {
-            // Not EINTR for a cancelled job: cat retries reads that fail with EINTR, forever.
-            int errno = error.Code == ErrorCode.OperationAborted ? (int)Errno.ECANCELED : (int)ErrnoMap.From(error);
-            throw new StorageException(error.Code, error.Message, errno);
-        }
-        return "done\n";
     }
 
     public static string State(StorageJob job) => job.Status switch

@@ -6,8 +6,9 @@ namespace StorageFs.Vfs.Tree;
 
 /// <summary>
 /// Long operations block their writer until the job ends, so the writer's exit status is the
-/// result, while <c>jobs/ID/</c> shows progress. An interrupt of the writer (Ctrl-C: FUSE
-/// INTERRUPT) cancels the job and the write fails with EINTR. A trailing <c>nowait</c> word
+/// result, while <c>jobs/ID/</c> shows progress. The write is parked, and this waits on the
+/// command's own thread, never a FUSE reader. Killing the writer (Ctrl-C, kill: FUSE INTERRUPT
+/// with the caller dying) answers EINTR at once and cancels the job. A trailing <c>nowait</c> word
 /// returns at once with the job's id instead.
 /// </summary>
 internal static class JobWait

@@ -74,7 +74,7 @@ public sealed class StorageTree
             .Add("create", Text("create", Modes.WriteOnly, null, (_, doc) => Define(doc, transient: true), WriteKind.Document))
             .Add("capabilities", Text("capabilities", Modes.ReadOnly, _ => Capabilities.Render(Driver)))
             .Add("errors", Text("errors", Modes.ReadOnly, ctx => Errors.Render(ctx.Uid)))
-            .Add("events", new EventsFile(Events))
+            .Add("events", new EventsFile(Events, Errors))
             .Add("by-uuid", byUuid)
             .Add("jobs", jobs)
             .Add("pools", Pools)
