@@ -16,7 +16,7 @@ public sealed class ServiceUnitTests
     [Fact]
     public void TheSystemdUnit_VerifiesWithoutAnyWarning()
     {
-        // systemd-analyze exits 0 even on parse warnings; they go to stderr (notes/environment.md §10).
+        // systemd-analyze exits 0 even on parse warnings; they go to stderr.
         var psi = new ProcessStartInfo("systemd-analyze", ["verify", Path.Combine(RepoRoot(), "storagefs.service")])
         {
             RedirectStandardError = true,

@@ -3,7 +3,7 @@ using Serilog.Events;
 
 namespace StorageFs.Logging;
 
-/// <summary>The only place sinks are configured (STYLE.md): console on stderr, and journald when its socket exists.</summary>
+/// <summary>The only place sinks are configured: console on stderr, and journald when its socket exists.</summary>
 internal static class LogSetup
 {
     public static ILogger Create(bool verbose, string? journalSocket = JournaldSink.DefaultSocket) =>
