@@ -137,6 +137,7 @@ internal static class MountCommand
             ? $"READY=1\nSTATUS=mounted on {server.Mountpoint}"
             : $"READY=1\nSTATUS=mounted on {server.Mountpoint}; starting pools");
         mountpoint = server.Mountpoint ?? mountpoint;
+        Watchdog.Start(mountpoint, stopping.Token);
         starts.ContinueWith(t =>
         {
             if (t.IsCompletedSuccessfully && t.Result > 0)
