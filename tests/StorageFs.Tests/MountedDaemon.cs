@@ -14,12 +14,12 @@ internal sealed class MountedDaemon : IDisposable
     private readonly StringBuilder _log = new();
     private readonly Lock _gate = new();
 
-    public MountedDaemon(IReadOnlyDictionary<string, string>? environment = null)
+    public MountedDaemon(IReadOnlyDictionary<string, string>? environment = null, string extraConfig = "")
     {
         Root = Directory.CreateTempSubdirectory("storagefs-cli-").FullName;
         MountPoint = Directory.CreateDirectory(Path.Combine(Root, "mnt")).FullName;
         string config = Path.Combine(Root, "storagefs.json");
-        File.WriteAllText(config, $$"""{ "runtimeDir": "{{Path.Combine(Root, "run")}}", "defaultPools": false }""");
+        File.WriteAllText(config, $$"""{ "runtimeDir": "{{Path.Combine(Root, "run")}}", "defaultPools": false{{extraConfig}} }""");
         var psi = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
