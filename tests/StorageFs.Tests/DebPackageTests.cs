@@ -41,7 +41,7 @@ public sealed class DebPackageTests
                 Assert.Contains("/usr/share/doc/storagefs/copyright", files);
                 Assert.Contains("/lib/systemd/system/storagefs.service", files);
                 Assert.Equal("/etc/storagefs/storagefs.json\n", Sh("dpkg-query -W -f='${Conffiles}' storagefs | awk 'NF {print $1}'").Output);
-                Assert.Equal(0, Sh("bash -c '. /usr/share/bash-completion/bash_completion && . /usr/share/bash-completion/completions/storagefs && complete -p storagefs'").Code);
+                Assert.Equal(0, Sh("bash -c '. /usr/share/bash-completion/completions/storagefs && complete -p storagefs'").Code);
 
                 string mnt = Directory.CreateDirectory(Path.Combine(work, "mnt")).FullName;
                 string state = Path.Combine(work, "state");
