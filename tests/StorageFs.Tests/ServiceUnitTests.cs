@@ -95,3 +95,47 @@ public sealed class ServiceUnitTests
         Assert.Contains("network-online.target", s["Wants"].Single().Split(' '));
     }
 }
+
+/// <summary>
+/// systemd's steps for <c>Restart=on-failure</c> after a crash, emulated (no systemd runs as
+/// PID 1 on this machine): the daemon is killed with SIGKILL, leaving a dead FUSE mount
+/// (ENOTCONN); the unit's own ExecStartPre= line, run as systemd runs it (/bin/sh -c, with
+/// /storage replaced by the test's mountpoint), must succeed and leave a directory; the
+/// ExecStart= command then mounts again and answers.
+/// </summary>
+public sealed class ServiceRestartEmulationTests
+{
+    [Fact]
+    public void AfterSIGKILL_TheUnitsExecStartPre_ClearsTheDeadMount_AndTheDaemonMountsAgain()
+    {
+        string repo = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(repo, "StorageFs.sln")))
+            repo = Path.GetDirectoryName(repo)!;
+        string pre = File.ReadLines(Path.Combine(repo, "storagefs.service"))
+            .Single(l => l.StartsWith("ExecStartPre=", StringComparison.Ordinal))["ExecStartPre=".Length..];
+        Assert.StartsWith("/bin/sh -c '", pre, StringComparison.Ordinal);
+        string script = pre["/bin/sh -c '".Length..^1];
+
+        using var first = new MountedDaemon();
+        first.Process.Kill();
+        first.Process.WaitForExit();
+        Assert.Equal("fuse.storagefs", MountedDaemon.MountType(first.MountPoint));
+        Assert.False(Directory.Exists(first.MountPoint), "the mount should be dead (stat fails with ENOTCONN)");
+
+        using var sh = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", script.Replace("/storage", first.MountPoint, StringComparison.Ordinal)])
+        { UseShellExecute = false, RedirectStandardError = true })!;
+        string err = sh.StandardError.ReadToEnd();
+        sh.WaitForExit();
+        Assert.True(sh.ExitCode == 0, "ExecStartPre failed on the dead mount: " + err);
+        Assert.True(Directory.Exists(first.MountPoint));
+        Assert.Null(MountedDaemon.MountType(first.MountPoint));
+
+        var (code, _, stderr) = CliRunner.Run(null, "storagefs", first.MountPoint, "-o",
+            $"config={first.Root}/storagefs.json,state_dir={first.Root}/state");
+        Assert.True(code == 0, stderr);
+        Assert.Equal("fuse.storagefs", MountedDaemon.MountType(first.MountPoint));
+        Assert.Contains("pools", Directory.GetFileSystemEntries(first.MountPoint).Select(Path.GetFileName));
+        var (u, _, uerr) = CliRunner.Run(null, "unmount", first.MountPoint);
+        Assert.True(u == 0, uerr);
+    }
+}
