@@ -6,7 +6,7 @@ namespace StorageFs.Vfs;
 /// <summary>
 /// Collects the writes of one open file until they form a whole document. Shell tools split
 /// documents (bash at 16 KiB, cat at the block size), and errors must be returned by write(2),
-/// not close(2) (notes/ux.md X1, X2), so a document is applied in the write that completes it:
+/// not close(2), so a document is applied in the write that completes it:
 /// the write after which the XML root element is closed. Text that cannot be the start of an
 /// XML document is complete at once (and will fail to parse). Writes must be sequential.
 /// </summary>

@@ -4,7 +4,7 @@ using System.Text;
 namespace StorageFs.Vfs;
 
 /// <summary>
-/// Recent failures, so a script that only saw "Invalid argument" can read why (notes/ux.md G7):
+/// Recent failures, so a script that only saw "Invalid argument" can read why:
 /// the last <c>perUid</c> records of each uid, for at most <c>keep</c>. The <c>errors</c> file shows
 /// a caller its own records; root sees everyone's.
 /// </summary>

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace StorageFs.Vfs;
 
 /// <summary>
-/// The event stream behind <c>events</c> (notes/ux.md B8, /dev/kmsg-like): numbered one-line
+/// The event stream behind <c>events</c> (/dev/kmsg-like): numbered one-line
 /// records in a ring of the last <c>capacity</c>; each reader has its own cursor. Nothing here
 /// blocks: a reader with nothing to read leaves a wake-up (<see cref="WhenPending"/>), called
 /// once, outside the lock, for the next record; poll waiters are woken the same way.

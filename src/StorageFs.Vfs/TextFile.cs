@@ -40,7 +40,7 @@ public sealed class TextFile : Node, INodeOpen, INodeSetAttr
 
     /// <summary>
     /// What a fresh handle of a file without a renderer reads before any write: a command
-    /// file's verbs, one per line (notes/ux.md G5); null reads nothing (documents).
+    /// file's verbs, one per line; null reads nothing (documents).
     /// </summary>
     public string? Usage => _spec.Usage;
 

@@ -1,9 +1,8 @@
 namespace StorageFs.Vfs;
 
 /// <summary>
-/// A directory declared as a table (Plan 9's devtab style, STYLE.md "declare the tree as
-/// tables"): fixed rows in order, then the rows of an optional dynamic collection (a pool's
-/// volumes, the list of pools). Dynamic children come from <see cref="Find"/>, which must
+/// A directory declared as a table (Plan 9's devtab style): fixed rows in order, then the rows
+/// of an optional dynamic collection (a pool's volumes, the list of pools). Dynamic children come from <see cref="Find"/>, which must
 /// return the same node for the same name while it exists, so the kernel's view and our
 /// notifications stay tied to one inode. The layout is the daemon's: every change a user
 /// attempts here (create, mkdir, unlink, rmdir, rename, link, chmod…) is refused with EPERM

@@ -1,6 +1,6 @@
 namespace StorageFs.Vfs;
 
-/// <summary>How a control file takes its input (notes/ux.md G2, G3).</summary>
+/// <summary>How a control file takes its input.</summary>
 public enum WriteKind
 {
     /// <summary>One command per write(2), at most 4 KiB, one line; offsets ignored.</summary>

@@ -20,12 +20,18 @@ internal static class VersionCommand
         return 0;
     }
 
-    internal static string Text()
+    /// <summary>The version this build carries (the package version, with the commit after '+').</summary>
+    internal static string Version()
     {
         var assembly = typeof(VersionCommand).Assembly;
-        string version = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+        return assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
             ?? assembly.GetName().Version?.ToString()
             ?? "unknown";
+    }
+
+    internal static string Text()
+    {
+        string version = Version();
         return $"storagefs: {version}\n" +
             $"fuse protocol: {FuseProtocol.Major}.{FuseProtocol.Minor} (kernels from {FuseProtocol.Major}.{FuseProtocol.OldestMinor})\n" +
             $"runtime: {RuntimeInformation.FrameworkDescription} {RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant()}\n";

@@ -30,7 +30,10 @@ internal static class XmlCommand
             return 1;
         }
         var (code, output) = XmlCheck.Run(document, o.Pool is null ? null : pool);
-        (code == 0 ? Console.Out : Console.Error).Write(output);
+        if (code == 0)
+            Console.Out.Write(output);
+        else
+            Console.Error.Write("storagefs: " + (output.StartsWith("error: ", StringComparison.Ordinal) ? output["error: ".Length..] : output));
         return code;
     }
 }

@@ -14,12 +14,12 @@ internal sealed class MountedDaemon : IDisposable
     private readonly StringBuilder _log = new();
     private readonly Lock _gate = new();
 
-    public MountedDaemon()
+    public MountedDaemon(IReadOnlyDictionary<string, string>? environment = null, string extraConfig = "")
     {
         Root = Directory.CreateTempSubdirectory("storagefs-cli-").FullName;
         MountPoint = Directory.CreateDirectory(Path.Combine(Root, "mnt")).FullName;
         string config = Path.Combine(Root, "storagefs.json");
-        File.WriteAllText(config, $$"""{ "runtimeDir": "{{Path.Combine(Root, "run")}}", "defaultPools": false }""");
+        File.WriteAllText(config, $$"""{ "runtimeDir": "{{Path.Combine(Root, "run")}}", "defaultPools": false{{extraConfig}} }""");
         var psi = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -28,6 +28,8 @@ internal sealed class MountedDaemon : IDisposable
         };
         foreach (string a in new[] { Path.Combine(AppContext.BaseDirectory, "storagefs.dll"), "mount", MountPoint, "--state-dir", Path.Combine(Root, "state"), "--config", config })
             psi.ArgumentList.Add(a);
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
+            psi.Environment[k] = v;
         _process = Process.Start(psi)!;
         _process.OutputDataReceived += (_, e) => Append(e.Data);
         _process.ErrorDataReceived += (_, e) => Append(e.Data);

@@ -20,7 +20,7 @@ public sealed class UnmountAndVersionTests
     }
 
     [Fact]
-    public void Unmount_OfABusyMount_DetachesItLazily()
+    public void Unmount_OfABusyMount_FailsWithEBUSY_NamingTheProcesses_AndLeavesItMounted()
     {
         using var daemon = new MountedDaemon();
         using var user = Process.Start(new ProcessStartInfo("sleep", "30") { WorkingDirectory = daemon.MountPoint, UseShellExecute = false })!;
@@ -28,8 +28,33 @@ public sealed class UnmountAndVersionTests
         {
             var (code, stdout, stderr) = CliRunner.Run(null, "unmount", daemon.MountPoint);
 
+            Assert.Equal(1, code);
+            Assert.Equal("", stdout);
+            Assert.StartsWith($"storagefs: cannot unmount {daemon.MountPoint}: Device or resource busy (in use by ", stderr, StringComparison.Ordinal);
+            Assert.Contains($"sleep[{user.Id}]", stderr, StringComparison.Ordinal);
+            Assert.Equal("fuse.storagefs", MountedDaemon.MountType(daemon.MountPoint));
+            Assert.False(daemon.Process.HasExited);
+        }
+        finally
+        {
+            user.Kill();
+            user.WaitForExit();
+        }
+    }
+
+    [Theory]
+    [InlineData("--lazy")]
+    [InlineData("-z")]
+    public void Unmount_Lazy_OfABusyMount_DetachesIt(string lazy)
+    {
+        using var daemon = new MountedDaemon();
+        using var user = Process.Start(new ProcessStartInfo("sleep", "30") { WorkingDirectory = daemon.MountPoint, UseShellExecute = false })!;
+        try
+        {
+            var (code, stdout, stderr) = CliRunner.Run(null, "unmount", lazy, daemon.MountPoint);
+
             Assert.True(code == 0, stderr);
-            Assert.Contains("is busy: detached it", stdout, StringComparison.Ordinal);
+            Assert.Equal($"detached {daemon.MountPoint}; it goes away once the last process using it leaves\n", stdout);
             Assert.Null(MountedDaemon.MountType(daemon.MountPoint));
         }
         finally
@@ -80,11 +105,11 @@ public sealed class UnmountAndVersionTests
     [Fact]
     public void UnmountHelp_DescribesTheVerb_AndExitsZero()
     {
-        var (code, _, stderr) = CliRunner.Run(null, "unmount", "--help");
+        var (code, stdout, _) = CliRunner.Run(null, "unmount", "--help");
 
         Assert.Equal(0, code);
-        Assert.Contains("MOUNTPOINT", stderr, StringComparison.Ordinal);
-        Assert.Contains("lazily", stderr, StringComparison.Ordinal);
+        Assert.Contains("MOUNTPOINT", stdout, StringComparison.Ordinal);
+        Assert.Contains("--lazy", stdout, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -95,7 +120,7 @@ public sealed class UnmountAndVersionTests
         Assert.True(code == 0, stderr);
         string[] lines = stdout.TrimEnd('\n').Split('\n');
         Assert.Equal(3, lines.Length);
-        string expected = typeof(StorageFs.Fuse.FuseProtocol).Assembly.GetName().Version!.ToString(3);
+        string expected = typeof(CliRunner).Assembly.GetReferencedAssemblies().Single(a => a.Name == "storagefs").Version!.ToString(3);
         Assert.StartsWith($"storagefs: {expected}", lines[0], StringComparison.Ordinal);
         Assert.Equal("fuse protocol: 7.45 (kernels from 7.31)", lines[1]);
         Assert.StartsWith("runtime: .NET 10.", lines[2], StringComparison.Ordinal);
@@ -104,10 +129,10 @@ public sealed class UnmountAndVersionTests
     [Fact]
     public void Help_ListsTheMountUnmountAndVersionVerbs()
     {
-        var (code, _, stderr) = CliRunner.Run(null, "--help");
+        var (code, stdout, _) = CliRunner.Run(null, "--help");
 
         Assert.Equal(0, code);
         foreach (string verb in new[] { "mount", "unmount", "version", "xml", "demo" })
-            Assert.Contains(verb, stderr, StringComparison.Ordinal);
+            Assert.Contains(verb, stdout, StringComparison.Ordinal);
     }
 }

@@ -27,7 +27,7 @@ public sealed class DocumentBufferTests
     [Fact]
     public void ADocumentSplitLikeBashSplitsIt_CompletesOnlyWithTheLastWrite()
     {
-        // bash's echo writes a 20 KiB document as 16384 + the rest (notes/ux.md X2).
+        // bash's echo writes a 20 KiB document as 16384 + the rest.
         string doc = "<pool type='dir'><name>p</name><!--" + new string('x', 20_000) + "--><target><path>/srv/p</path></target></pool>\n";
         byte[] bytes = Encoding.UTF8.GetBytes(doc);
         var buf = new DocumentBuffer();

@@ -83,6 +83,19 @@ internal sealed class QemuImgTool
                 {
                 }
             });
+            var limit = Tools.ToolTimeouts.For([Program, .. argv.Skip(1)]);
+            bool timedOut = false;
+            using var timer = new Timer(_ =>
+            {
+                timedOut = true;
+                try
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+                catch (InvalidOperationException)
+                {
+                }
+            }, null, limit, Timeout.InfiniteTimeSpan);
             var buffer = new char[4096];
             int n;
             var pending = new StringBuilder();
@@ -96,7 +109,12 @@ internal sealed class QemuImgTool
                 }
             }
             process.WaitForExit();
+            timer.Dispose();
             cancellation.ThrowIfCancellationRequested();
+            if (timedOut && process.ExitCode != 0)
+            {
+                throw Tools.ToolTimeouts.TimedOut([Program, .. argv.Skip(1)], limit);
+            }
             if (process.ExitCode != 0)
             {
                 var err = stderr.GetAwaiter().GetResult().Trim();

@@ -9,7 +9,8 @@ namespace StorageFs.Backends.Tools;
 /// The production <see cref="ICommandRunner"/>: <see cref="Process"/> without a shell, LC_ALL=C
 /// so tools print parseable English, LVM's fd-leak warnings silenced; stdout and stderr are read
 /// concurrently so neither pipe can fill and stall the child. A cancelled run kills the child
-/// (only it and its own descendants, by PID).
+/// (only it and its own descendants, by PID); so does a run past its limit
+/// (<see cref="ToolTimeouts"/>), which then fails with ETIMEDOUT.
 /// </summary>
 public sealed class ProcessCommandRunner : ICommandRunner
 {
@@ -68,6 +69,13 @@ public sealed class ProcessCommandRunner : ICommandRunner
             var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
             var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
             using var registration = cancellation.Register(() => Kill(process));
+            var limit = ToolTimeouts.For(argv);
+            bool timedOut = false;
+            using var timer = new Timer(_ =>
+            {
+                timedOut = true;
+                Kill(process);
+            }, null, limit, Timeout.InfiniteTimeSpan);
             if (stdin is not null)
             {
                 try
@@ -81,7 +89,13 @@ public sealed class ProcessCommandRunner : ICommandRunner
                 }
             }
             process.WaitForExit();
+            timer.Dispose();
             cancellation.ThrowIfCancellationRequested();
+            if (timedOut && process.ExitCode != 0)
+            {
+                _log.Warning("{Command} timed out after {Seconds} s", CommandRunnerExtensions.CommandLineText(argv), limit.TotalSeconds);
+                throw ToolTimeouts.TimedOut(argv, limit);
+            }
             return new CommandResult([.. argv], process.ExitCode,
                 stdout.GetAwaiter().GetResult(), stderr.GetAwaiter().GetResult());
         }

@@ -4,7 +4,7 @@ using StorageFs.Core.Driver;
 
 namespace StorageFs.Vfs.Tree;
 
-/// <summary><c>jobs/&lt;id&gt;/</c>: a long operation's info, progress and ctl (notes/ux.md B7).</summary>
+/// <summary><c>jobs/&lt;id&gt;/</c>: a long operation's info, progress and ctl.</summary>
 internal static class JobDirs
 {
     public static VDir Job(StorageTree t, StorageJob job)

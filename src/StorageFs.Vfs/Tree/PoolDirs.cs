@@ -176,7 +176,7 @@ internal static class PoolDirs
                     throw Words.Invalid("usage: clone NEWNAME");
                 Words.XmlName(w[1]);
                 // The driver calls a taken name an internal error (libvirt's storageVolCreateXMLFrom);
-                // for the tree it is EEXIST, as for create (notes/ux.md B5).
+                // for the tree it is EEXIST, as for create.
                 if (d.ListVolumes(pool).Any(v => v.Name == w[1]))
                     throw new StorageException(ErrorCode.VolExists, $"storage volume '{w[1]}' exists already");
                 string xml = d.GetVolumeXml(pool, name);

@@ -19,8 +19,8 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
 
     /// <summary>
     /// Every listing re-reads the pool, and so does a lookup of an unknown name (at most once a
-    /// second), so a volume another program put in the pool's directory shows at once
-    /// (notes/ux.md G9). These refreshes are quiet: no <c>refreshed</c> event.
+    /// second), so a volume another program put in the pool's directory shows at once.
+    /// These refreshes are quiet: no <c>refreshed</c> event.
     /// A listing of a dir or fs pool skips the re-read while the pool's directory is unchanged
     /// since the last one (same path, same modification time): adding, removing or renaming an
     /// entry changes the directory's mtime, and a volume's size and times are read from its host

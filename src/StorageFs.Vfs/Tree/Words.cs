@@ -8,7 +8,7 @@ namespace StorageFs.Vfs.Tree;
 /// <summary>Parsing of the one-line commands written to <c>ctl</c> and <c>autostart</c> files.</summary>
 internal static class Words
 {
-    // What a fresh handle of each ctl file reads (notes/ux.md G5): one command per line.
+    // What a fresh handle of each ctl file reads: one command per line.
     public const string PoolUsage = "start\nstop\nbuild [overwrite|no-overwrite] [nowait]\nrefresh\nundefine NAME\ndelete NAME\n";
     public const string FsPoolUsage = "start\nstop\nbuild [nowait]\nrefresh\nundefine NAME\ndelete NAME\n";
     public const string VolumeUsage = "wipe [zero|nnsa|dod|bsi|gutmann|schneier|pfitzner7|pfitzner33|random|trim] [nowait]\nresize SIZE [allocate] [delta] [shrink]\nclone NEWNAME [nowait]\ndelete NAME\n";

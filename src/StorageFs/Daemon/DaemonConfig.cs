@@ -41,18 +41,71 @@ public sealed record DaemonConfig
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     };
 
+    /// <summary>The configuration read when <c>--config</c> is not given and this file exists.</summary>
+    public const string DefaultPath = "/etc/storagefs/storagefs.json";
+
+    // Keys whose values are paths: each must be absolute (the daemon's working directory is not
+    // the administrator's).
+    private static readonly HashSet<string> PathKeys = ["stateDir", "runtimeDir", "allowedDirectories"];
+
+    /// <summary>
+    /// Reads a configuration file: JSON with comments; every key optional. An unknown key, a
+    /// value of the wrong type or a relative path throws <see cref="ConfigException"/> naming the
+    /// key; an unreadable file throws the IO exception.
+    /// </summary>
     public static DaemonConfig Load(string path)
     {
+        string text = File.ReadAllText(path);
+        JsonDocument doc;
         try
         {
-            return JsonSerializer.Deserialize<DaemonConfig>(File.ReadAllText(path), Json)
-                ?? throw new InvalidDataException($"{path}: empty configuration");
+            doc = JsonDocument.Parse(text, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path}: {e.Message}", e);
+            throw new ConfigException($"{path}: not valid JSON: {e.Message}");
+        }
+        using (doc)
+        {
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+                throw new ConfigException($"{path}: expected a JSON object {{ \"key\": value, … }}");
+            var properties = typeof(DaemonConfig).GetProperties()
+                .ToDictionary(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name), StringComparer.Ordinal);
+            foreach (var member in doc.RootElement.EnumerateObject())
+            {
+                if (!properties.TryGetValue(member.Name, out var property))
+                    throw new ConfigException($"{path}: unknown key '{member.Name}' (known: {string.Join(", ", properties.Keys)})");
+                object? value;
+                try
+                {
+                    value = member.Value.Deserialize(property.PropertyType, Json);
+                }
+                catch (JsonException)
+                {
+                    throw new ConfigException($"{path}: key '{member.Name}': expected {Describe(property.PropertyType)}, got {member.Value.ValueKind.ToString().ToLowerInvariant()} {member.Value.GetRawText()}");
+                }
+                if (value is null && property.PropertyType.IsValueType == false)
+                    throw new ConfigException($"{path}: key '{member.Name}': expected {Describe(property.PropertyType)}, got null");
+                if (PathKeys.Contains(member.Name))
+                {
+                    var paths = value as IEnumerable<string> ?? [(string)value!];
+                    foreach (var p in paths)
+                    {
+                        if (!Path.IsPathFullyQualified(p))
+                            throw new ConfigException($"{path}: key '{member.Name}': '{p}' is not an absolute path");
+                    }
+                }
+            }
+            return doc.RootElement.Deserialize<DaemonConfig>(Json) ?? throw new ConfigException($"{path}: empty configuration");
         }
     }
+
+    private static string Describe(Type t) =>
+        t == typeof(string) ? "a string"
+        : t == typeof(bool) ? "true or false"
+        : t == typeof(int) || t == typeof(long) ? "a whole number"
+        : typeof(System.Collections.IEnumerable).IsAssignableFrom(t) ? "an array of strings"
+        : t.Name;
 
     public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions(Json) { WriteIndented = true });
 }

@@ -20,13 +20,13 @@ internal sealed class MountOptions
     [Value(0, MetaName = "MOUNTPOINT", Required = true, HelpText = "Where to mount, usually /storage.")]
     public string Mountpoint { get; set; } = "";
 
-    [Option("config", HelpText = "JSON configuration file (default: the embedded configuration; see README).")]
+    [Option('c', "config", HelpText = "JSON configuration file (default: /etc/storagefs/storagefs.json when it exists, else the built-in defaults; storagefs(8)).")]
     public string? Config { get; set; }
 
     [Option("state-dir", HelpText = "State directory (overrides the configuration's stateDir).")]
     public string? StateDir { get; set; }
 
-    [Option("foreground", HelpText = "Stay in the foreground (the daemon always does; kept for systemd-style invocations).")]
+    [Option('f', "foreground", HelpText = "Stay in the foreground (the daemon always does; kept for systemd-style invocations).")]
     public bool Foreground { get; set; }
 
     // A plain switch: CommandLineParser makes a bool? option take a value, so "--allow-other"
@@ -36,6 +36,12 @@ internal sealed class MountOptions
 
     [Option("log-level", Default = LogEventLevel.Information, HelpText = "Verbose, Debug, Information, Warning, Error (Verbose traces every FUSE request).")]
     public LogEventLevel LogLevel { get; set; }
+
+    [Option('o', "options", HelpText = "Mount options, comma-separated: allow_other, default_permissions, ro, config=FILE, state_dir=DIR, log_level=LEVEL (and mount(8)'s generic ones, ignored).")]
+    public string? MountOptionsText { get; set; }
+
+    /// <summary>Refuse every change (mount option <c>ro</c>).</summary>
+    public bool ReadOnly { get; set; }
 }
 
 /// <summary>Runs <c>storagefs mount</c>: load definitions, mount, serve, and on SIGTERM/SIGINT unmount and exit 0.</summary>
@@ -43,34 +49,66 @@ internal static class MountCommand
 {
     public static int Run(MountOptions o)
     {
-        ILogger log = LogSetup.Create(o.LogLevel);
-        ulong descriptors = DescriptorSetup.Raise(log);
+        // Everything is checked before anything is created: a failed start leaves no trace.
+        if (o.MountOptionsText is not null && MountOptionList.Apply(o, o.MountOptionsText) is { } bad)
+            return Cli.Fail(bad, Cli.Usage);
+        string? configPath = o.Config ?? (File.Exists(DaemonConfig.DefaultPath) ? DaemonConfig.DefaultPath : null);
         DaemonConfig config;
         try
         {
-            config = o.Config is null ? new DaemonConfig() : DaemonConfig.Load(o.Config);
+            config = configPath is null ? new DaemonConfig() : DaemonConfig.Load(configPath);
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+        catch (ConfigException e)
         {
-            Console.Error.WriteLine($"storagefs: cannot read configuration: {e.Message}");
-            return 1;
+            return Cli.Fail(e.Message, Cli.Usage);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Cli.Fail($"cannot read configuration {configPath}: {e.Message}");
         }
         if (o.StateDir is not null)
             config = config with { StateDir = Path.GetFullPath(o.StateDir) };
+        string mountpoint = Path.GetFullPath(o.Mountpoint);
+        if (Preflight.Check(mountpoint, config) is { } refusal)
+            return Cli.Fail(refusal);
 
+        bool stateDirIsNew = !Directory.Exists(config.StateDir);
+        bool runtimeDirIsNew = !Directory.Exists(config.RuntimeDir);
+        bool markerDirIsNew = !Directory.Exists(RuntimeDirFor(config));
+        StateLock? stateLock = null;
         StorageDriver driver;
         Task<int> starts;
         using var stopping = new CancellationTokenSource();
         long began = Environment.TickCount64;
+        ILogger log = LogSetup.Create(o.LogLevel);
+        ulong descriptors = DescriptorSetup.Raise(log);
+        // Undoes what this start created, when it fails before the mount answers.
+        void Undo()
+        {
+            stopping.Cancel();
+            stateLock?.Dispose();
+            TryDelete(config.StateDir, stateDirIsNew);
+            TryDelete(RuntimeDirFor(config), markerDirIsNew);
+            TryDelete(config.RuntimeDir, runtimeDirIsNew);
+        }
         try
         {
+            Directory.CreateDirectory(config.StateDir);
+            stateLock = StateLock.TryTake(config.StateDir, out int holder);
+            if (stateLock is null)
+            {
+                Undo();
+                return Cli.Fail($"state directory {config.StateDir} is in use by another storagefs daemon" +
+                    (holder > 0 ? $" (pid {holder})" : "") + $"; lock {StateLock.PathFor(config.StateDir)}");
+            }
             (driver, starts) = Start(config, log, stopping.Token);
         }
-        catch (StorageException e)
+        catch (Exception e) when (e is StorageException or IOException or UnauthorizedAccessException)
         {
-            Console.Error.WriteLine($"storagefs: {e.Message}");
-            return 1;
+            Undo();
+            return Cli.Fail(e.Message);
         }
+        using var heldLock = stateLock;
 
         var tree = new StorageTree(driver, log);
         HandleBudget budget = DescriptorLimit.Budget(descriptors, config.MaxOpenPerUser);
@@ -80,6 +118,7 @@ internal static class MountCommand
         {
             AllowOther = o.AllowOther || config.AllowOther,
             DefaultPermissions = true,
+            ReadOnly = o.ReadOnly,
             EntryTimeout = TimeSpan.FromSeconds(1),
             AttrTimeout = TimeSpan.FromSeconds(1),
             MaxHandlesPerUid = budget.PerUid,
@@ -90,21 +129,23 @@ internal static class MountCommand
         using var server = new FuseServer(tree.Root, options, log);
         try
         {
-            server.Mount(o.Mountpoint);
+            server.Mount(mountpoint);
         }
         catch (FuseMountException e)
         {
-            Console.Error.WriteLine($"storagefs: {e.Message}");
-            return 1;
+            Undo();
+            return Cli.Fail(e.Message);
         }
         tree.Attach(server.Notifier);
         log.Information("StorageFs mounted on {Mountpoint} (state {State}, passthrough {Passthrough})", server.Mountpoint, config.StateDir, server.PassthroughActive);
+        FuseHelperForm.DetachStdio();
         // Ready as soon as the mount answers: a pool still starting is started by the first
         // request that needs it, or waited for, never shown half-loaded (StorageDriver.BeginLoad).
         SdNotify.Send(starts.IsCompleted
             ? $"READY=1\nSTATUS=mounted on {server.Mountpoint}"
             : $"READY=1\nSTATUS=mounted on {server.Mountpoint}; starting pools");
-        string mountpoint = server.Mountpoint ?? o.Mountpoint;
+        mountpoint = server.Mountpoint ?? mountpoint;
+        Watchdog.Start(mountpoint, stopping.Token);
         starts.ContinueWith(t =>
         {
             if (t.IsCompletedSuccessfully && t.Result > 0)
@@ -135,6 +176,21 @@ internal static class MountCommand
         }
         log.Information("Stopping: unmounting {Mountpoint}", server.Mountpoint);
         return 0;
+    }
+
+    private static void TryDelete(string dir, bool createdByThisStart)
+    {
+        if (!createdByThisStart)
+            return;
+        try
+        {
+            if (Directory.Exists(dir))
+                Directory.Delete(dir, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"storagefs: could not remove {dir} after the failed start: {e.Message}");
+        }
     }
 
     /// <summary>Opens the store, loads every definition, makes the default pools, and returns

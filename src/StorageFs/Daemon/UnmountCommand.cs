@@ -5,11 +5,14 @@ using StorageFs.Fuse.Session;
 
 namespace StorageFs.Daemon;
 
-[Verb("unmount", HelpText = "Unmount a storagefs mount; the daemon serving it then finishes and exits. A busy mount is detached lazily (it goes away once the last user leaves).")]
+[Verb("unmount", HelpText = "Unmount a storagefs mount; the daemon serving it then finishes and exits. A busy mount is refused (EBUSY, naming the processes using it) unless --lazy.")]
 internal sealed class UnmountOptions
 {
-    [Value(0, MetaName = "MOUNTPOINT", Required = true, HelpText = "The storagefs mountpoint, usually /storage. When it is busy it is detached lazily: it disappears at once and goes away once its last user leaves.")]
+    [Value(0, MetaName = "MOUNTPOINT", Required = true, HelpText = "The storagefs mountpoint, usually /storage.")]
     public string Mountpoint { get; set; } = "";
+
+    [Option('z', "lazy", HelpText = "Detach a busy mount at once; it goes away when its last user leaves (umount -l).")]
+    public bool Lazy { get; set; }
 }
 
 /// <summary>
@@ -38,43 +41,95 @@ internal static class UnmountCommand
             Console.Error.WriteLine($"storagefs: {path} is not a storagefs mount (it is {type}); use umount(8)");
             return 1;
         }
-        return Getuid() == 0 ? UnmountAsRoot(path) : UnmountAsUser(path);
+        return Getuid() == 0 ? UnmountAsRoot(path, o.Lazy) : UnmountAsUser(path, o.Lazy);
     }
 
-    private static int UnmountAsRoot(string path)
+    private static int UnmountAsRoot(string path, bool lazy)
     {
-        if (Umount2(path, 0) == 0)
+        if (Umount2(path, lazy ? MNT_DETACH : 0) == 0)
         {
-            Console.WriteLine($"unmounted {path}");
+            Console.WriteLine(lazy ? $"detached {path}; it goes away once the last process using it leaves" : $"unmounted {path}");
             return 0;
         }
         int err = Marshal.GetLastPInvokeError();
-        if (err == EBUSY && Umount2(path, MNT_DETACH) == 0)
-        {
-            Console.WriteLine($"{path} is busy: detached it; it goes away once the last process using it leaves");
-            return 0;
-        }
         if (err == EBUSY)
-            err = Marshal.GetLastPInvokeError();
+            return Busy(path);
         Console.Error.WriteLine($"storagefs: cannot unmount {path}: {Marshal.GetPInvokeErrorMessage(err)}");
         return 1;
     }
 
-    private static int UnmountAsUser(string path)
+    private static int UnmountAsUser(string path, bool lazy)
     {
-        var (code, error) = Fusermount("-u", path);
+        var (code, error) = lazy ? Fusermount("-u", "-z", path) : Fusermount("-u", path);
         if (code == 0)
         {
-            Console.WriteLine($"unmounted {path}");
+            Console.WriteLine(lazy ? $"detached {path}; it goes away once the last process using it leaves" : $"unmounted {path}");
             return 0;
         }
-        if (error.Contains("busy", StringComparison.OrdinalIgnoreCase) && Fusermount("-u", "-z", path).Code == 0)
-        {
-            Console.WriteLine($"{path} is busy: detached it; it goes away once the last process using it leaves");
-            return 0;
-        }
+        if (error.Contains("busy", StringComparison.OrdinalIgnoreCase))
+            return Busy(path);
         Console.Error.WriteLine($"storagefs: cannot unmount {path}: {(error.Length > 0 ? error : $"fusermount3 exited with {code}")}");
         return 1;
+    }
+
+    private static int Busy(string path)
+    {
+        var holders = Holders(path);
+        Console.Error.WriteLine($"storagefs: cannot unmount {path}: {Marshal.GetPInvokeErrorMessage(EBUSY)}" +
+            (holders.Count > 0 ? $" (in use by {string.Join(", ", holders)})" : "") +
+            "; use --lazy (-z) to detach it now and let it go when the last user leaves");
+        return 1;
+    }
+
+    /// <summary>
+    /// The processes holding <paramref name="path"/>: a working directory, root, executable, open
+    /// file or mapping under it, read from /proc as fuser(1) does (links are read, never
+    /// followed, so nothing here waits on the mount), as "name[pid]".
+    /// </summary>
+    internal static List<string> Holders(string path)
+    {
+        bool Under(string? target) =>
+            target is not null && (target == path || target.StartsWith(path + "/", StringComparison.Ordinal) || target.StartsWith(path + " (deleted)", StringComparison.Ordinal));
+        string? Link(string p)
+        {
+            try
+            {
+                return new FileInfo(p).LinkTarget;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return null;
+            }
+        }
+        var holders = new List<string>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out int pid) || pid == Environment.ProcessId)
+                continue;
+            bool holds = Under(Link(dir + "/cwd")) || Under(Link(dir + "/root")) || Under(Link(dir + "/exe"));
+            try
+            {
+                holds = holds || Directory.EnumerateFileSystemEntries(dir + "/fd").Any(fd => Under(Link(fd)));
+                holds = holds || File.ReadLines(dir + "/maps").Any(l => l.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries) is { Length: 6 } m && Under(m[5]));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // gone, or not ours to read
+            }
+            if (!holds)
+                continue;
+            string name;
+            try
+            {
+                name = File.ReadAllText(dir + "/comm").Trim();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                name = "?";
+            }
+            holders.Add($"{name}[{pid}]");
+        }
+        return holders;
     }
 
     private static (int Code, string Error) Fusermount(params string[] args)

@@ -9,10 +9,12 @@ namespace StorageFs.Logging;
 /// <summary>
 /// A Serilog sink speaking journald's native protocol (systemd.journal-fields(7),
 /// "Native Journal Protocol" in systemd's docs): one datagram per event to
-/// /run/systemd/journal/socket, holding MESSAGE, PRIORITY, SYSLOG_IDENTIFIER, the exception,
-/// and every scalar property of the template as an upper-case field. Values containing a
-/// newline use the binary form (name, '\n', 64-bit little-endian length, value, '\n').
-/// Datagrams over journald's limit are truncated rather than lost.
+/// /run/systemd/journal/socket, holding MESSAGE (plain: string values unquoted), PRIORITY,
+/// SYSLOG_IDENTIFIER, the exception, and every property of the template as an upper-case
+/// field (Pool → POOL, Volume → VOLUME, Operation → OPERATION, Errno → ERRNO, Job → JOB).
+/// Values containing a newline use the binary form (name, '\n', 64-bit little-endian length,
+/// value, '\n'). An entry too large for a datagram is sent the way sd_journal_send does: written
+/// to a memfd, sealed, and the descriptor passed alone with SCM_RIGHTS.
 /// </summary>
 public sealed class JournaldSink : ILogEventSink, IDisposable
 {
@@ -36,7 +38,7 @@ public sealed class JournaldSink : ILogEventSink, IDisposable
     public void Emit(LogEvent logEvent)
     {
         var buf = new MemoryStream(512);
-        Field(buf, "MESSAGE", logEvent.RenderMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Field(buf, "MESSAGE", PlainMessage(logEvent));
         Field(buf, "PRIORITY", Priority(logEvent.Level).ToString(System.Globalization.CultureInfo.InvariantCulture));
         Field(buf, "SYSLOG_IDENTIFIER", _identifier);
         if (logEvent.Exception is not null)
@@ -45,20 +47,58 @@ public sealed class JournaldSink : ILogEventSink, IDisposable
         {
             string field = FieldName(name);
             if (field.Length > 0 && value is ScalarValue s)
-                Field(buf, field, s.Value?.ToString() ?? "");
+                Field(buf, field, s.Value is IFormattable f ? f.ToString(null, System.Globalization.CultureInfo.InvariantCulture) : s.Value?.ToString() ?? "");
             else if (field.Length > 0)
                 Field(buf, field, value.ToString());
         }
-        byte[] datagram = buf.Length <= MaxDatagram ? buf.ToArray() : buf.GetBuffer().AsSpan(0, MaxDatagram).ToArray();
         try
         {
             lock (_gate)
-                _socket.SendTo(datagram, _endpoint);
+            {
+                if (buf.Length <= MaxDatagram)
+                {
+                    try
+                    {
+                        _socket.SendTo(buf.GetBuffer().AsSpan(0, (int)buf.Length), SocketFlags.None, _endpoint);
+                        return;
+                    }
+                    catch (SocketException e) when (e.SocketErrorCode == SocketError.MessageSize || e.SocketErrorCode == SocketError.NoBufferSpaceAvailable)
+                    {
+                        // too large for this socket's buffer: the memfd way below
+                    }
+                }
+                JournalMemfd.Send(_socket, _endpoint, buf.GetBuffer().AsSpan(0, (int)buf.Length));
+            }
         }
-        catch (SocketException)
+        catch (Exception e) when (e is SocketException or IOException)
         {
             // journald gone or full: logging must never take the daemon down.
         }
+    }
+
+    /// <summary>The message with string values as they are ("storage pool default defined"),
+    /// not quoted as Serilog's default rendering does.</summary>
+    internal static string PlainMessage(LogEvent e)
+    {
+        var sb = new StringBuilder();
+        foreach (var token in e.MessageTemplate.Tokens)
+        {
+            if (token is Serilog.Parsing.PropertyToken p && e.Properties.TryGetValue(p.PropertyName, out var value))
+            {
+                if (value is ScalarValue { Value: string text })
+                    sb.Append(text);
+                else if (value is ScalarValue { Value: IFormattable f })
+                    sb.Append(f.ToString(p.Format, System.Globalization.CultureInfo.InvariantCulture));
+                else
+                    sb.Append(value.ToString());
+            }
+            else
+            {
+                using var w = new StringWriter(sb);
+                token.Render(e.Properties, w, System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+        return sb.ToString();
     }
 
     /// <summary>syslog priorities: 2 crit, 3 err, 4 warning, 6 info, 7 debug.</summary>

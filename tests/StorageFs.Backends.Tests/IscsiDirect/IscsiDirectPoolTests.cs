@@ -32,8 +32,8 @@ public sealed class IscsiDirectPoolTests : IDisposable
         Directory.Delete(_secrets, recursive: true);
     }
 
-    private static string Pool(string target, string? auth = null) =>
-        $"<pool type='iscsi-direct'><name>i</name><source><host name='127.0.0.1' port='3260'/><device path='{target}'/>" +
+    private static string Pool(TgtDaemon tgt, string? target = null, string? auth = null) =>
+        $"<pool type='iscsi-direct'><name>i</name><source><host name='127.0.0.1' port='{tgt.Port}'/><device path='{target ?? tgt.Target}'/>" +
         $"<initiator><iqn name='{Initiator}'/></initiator>{auth}</source></pool>";
 
     private void StoreSecret(string value)
@@ -49,13 +49,13 @@ public sealed class IscsiDirectPoolTests : IDisposable
     {
         var tgt = new TgtDaemon(_h.Root, 64L << 20, 32L << 20);
         _h.OnDispose(tgt);
-        _h.Driver.DefinePool(Pool(tgt.Target));
+        _h.Driver.DefinePool(Pool(tgt));
         _h.Driver.StartPool("i");
 
         var vols = _h.Driver.ListVolumes("i");
         Assert.Equal(["unit:0:0:0", "unit:0:0:1", "unit:0:0:2"], vols.Select(v => v.Name));
         Assert.Equal([0UL, 64UL << 20, 32UL << 20], vols.Select(v => v.Capacity));
-        Assert.Equal($"ip-127.0.0.1:3260-iscsi-{tgt.Target}-lun-1", vols[1].Path);
+        Assert.Equal($"ip-{tgt.Portal}-iscsi-{tgt.Target}-lun-1", vols[1].Path);
         Assert.Equal(VolumeType.Network, vols[1].Type);
         var info = _h.Driver.GetPoolInfo("i");
         Assert.Equal((96UL << 20, 96UL << 20, 0UL), (info.Capacity, info.Allocation, info.Available));
@@ -86,7 +86,7 @@ public sealed class IscsiDirectPoolTests : IDisposable
         tgt.RequireChap("sfsuser", "sfssecret1234");
         var auth = $"<auth type='chap' username='sfsuser'><secret uuid='{SecretUuid}'/></auth>";
 
-        _h.Driver.DefinePool(Pool(tgt.Target, auth));
+        _h.Driver.DefinePool(Pool(tgt, auth: auth));
         var missing = Assert.Throws<StorageException>(() => _h.Driver.StartPool("i"));
         Assert.Equal($"Secret not found: no secret with matching uuid '{SecretUuid}'", missing.Message);
 
@@ -107,11 +107,11 @@ public sealed class IscsiDirectPoolTests : IDisposable
     {
         var tgt = new TgtDaemon(_h.Root, 16L << 20);
         _h.OnDispose(tgt);
-        _h.Driver.DefinePool(Pool(tgt.Target + "-nope"));
+        _h.Driver.DefinePool(Pool(tgt, tgt.Target + "-nope"));
 
         var e = Assert.Throws<StorageException>(() => _h.Driver.StartPool("i"));
 
-        Assert.Equal($"operation failed: iSCSI target '{tgt.Target}-nope' not found at portal '127.0.0.1:3260'", e.Message);
+        Assert.Equal($"operation failed: iSCSI target '{tgt.Target}-nope' not found at portal '{tgt.Portal}'", e.Message);
     }
 
     [Fact]

@@ -7,7 +7,7 @@ using StorageFs.Core.Xml;
 namespace StorageFs.Backends.Tests.QemuImg;
 
 /// <summary>
-/// libvirt's storagevolxml2argvtest over the shared corpus: for each <c>vol-argv</c> row the
+/// libvirt's storagevolxml2argvtest over libvirt 9.0.0's corpus (tests/corpus/fetch-libvirt): for each <c>vol-argv</c> row the
 /// volume (and input volume, for a clone) is parsed in its pool, given the type libvirt's
 /// createVol gives it, and the qemu-img command(s) must match the .argv file exactly; FAIL
 /// rows must be refused with a message.
@@ -19,14 +19,14 @@ public sealed partial class QemuImgArgvConformanceTests
         get
         {
             var data = new TheoryData<string, string>();
-            if (ArgvCorpus.Root is null)
+            if (LibvirtCorpus.Current is null)
             {
-                data.Add(ArgvCorpus.Missing, "");
+                data.Add(LibvirtCorpus.Missing, "");
                 return data;
             }
-            foreach (var row in ArgvCorpus.Rows("vol-argv"))
+            foreach (var row in LibvirtCorpus.Current.Of("vol-argv"))
             {
-                data.Add(row[0], row[1]);
+                data.Add(row.Input, row.Expected);
             }
             return data;
         }
@@ -36,28 +36,28 @@ public sealed partial class QemuImgArgvConformanceTests
     [MemberData(nameof(VolArgvRows))]
     public void QemuImgCommand_MatchesLibvirtsArgvFile(string input, string expected)
     {
-        var root = ArgvCorpus.Require();
-        var row = ArgvCorpus.Rows("vol-argv").Single(r => r[0] == input && r[1] == expected);
-        string Read(string relative) => File.ReadAllText(Path.Combine(root, relative));
+        var corpus = LibvirtCorpus.Require();
+        var row = corpus.Of("vol-argv").Single(r => r.Input == input && r.Expected == expected);
+        string Read(string relative) => corpus.Read(relative);
 
-        var pool = PoolXml.Parse(Read(row[2]));
-        var flags = row[3].Contains("VIR_VOL_XML_PARSE_OPT_CAPACITY", StringComparison.Ordinal)
+        var pool = PoolXml.Parse(Read(row.Pool));
+        var flags = row.Flags.Contains("VIR_VOL_XML_PARSE_OPT_CAPACITY", StringComparison.Ordinal)
             ? VolumeParseFlags.OptCapacity
             : VolumeParseFlags.None;
         VolumeDefinition? inputVolume = null;
-        var clone = InputVolume().Match(row[4]);
+        var clone = InputVolume().Match(row.Note);
         if (clone.Success)
         {
             flags |= VolumeParseFlags.NoCapacity;
             var inputPool = PoolXml.Parse(Read(clone.Groups[2].Value));
             inputVolume = WithCreateType(VolumeXml.Parse(Read(clone.Groups[1].Value), inputPool), inputPool);
         }
-        var volume = WithCreateType(VolumeXml.Parse(Read(row[0]), pool, flags), pool);
+        var volume = WithCreateType(VolumeXml.Parse(Read(row.Input), pool, flags), pool);
         var request = new QemuImgRequest
         {
             Volume = volume,
             Input = inputVolume,
-            Flags = row[3].Contains("VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA", StringComparison.Ordinal)
+            Flags = row.Flags.Contains("VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA", StringComparison.Ordinal)
                 ? QemuImgCreateFlags.PreallocMetadata
                 : QemuImgCreateFlags.None,
             SecretPath = "/path/to/secretFile",

@@ -203,7 +203,7 @@ public sealed class ScsiFamilyTests : IDisposable
         using var iscsid = System.Diagnostics.Process.Start("iscsid", "-f")!;
         try
         {
-            h.Driver.DefinePool($"<pool type='iscsi'><name>i</name><source><host name='127.0.0.1'/><device path='{tgt.Target}'/></source>" +
+            h.Driver.DefinePool($"<pool type='iscsi'><name>i</name><source><host name='127.0.0.1' port='{tgt.Port}'/><device path='{tgt.Target}'/></source>" +
                                 "<target><path>/dev</path></target></pool>");
             h.Driver.StartPool("i");
             Assert.Equal(16UL << 20, Assert.Single(h.Driver.ListVolumes("i")).Capacity);

@@ -1,12 +1,11 @@
 using StorageFs.Backends.QemuImg;
-using StorageFs.Backends.Tests.QemuImg;
 using StorageFs.Backends.Tools;
 using StorageFs.Core.Xml;
 
 namespace StorageFs.Backends.Tests.Tools;
 
 /// <summary>
-/// libvirt's storagepoolxml2argvtest over the shared corpus: every <c>pool-argv</c> row's pool
+/// libvirt's storagepoolxml2argvtest over libvirt 9.0.0's corpus (tests/corpus/fetch-libvirt): every <c>pool-argv</c> row's pool
 /// gives exactly the start command in its .argv file (mount for fs/netfs, vgchange for
 /// logical), rendered as libvirt renders argv; FAIL rows are the types that start without a
 /// command.
@@ -18,14 +17,14 @@ public sealed class PoolArgvConformanceTests
         get
         {
             var data = new TheoryData<string, string>();
-            if (ArgvCorpus.Root is null)
+            if (LibvirtCorpus.Current is null)
             {
-                data.Add(ArgvCorpus.Missing, "");
+                data.Add(LibvirtCorpus.Missing, "");
                 return data;
             }
-            foreach (var row in ArgvCorpus.Rows("pool-argv"))
+            foreach (var row in LibvirtCorpus.Current.Of("pool-argv"))
             {
-                data.Add(row[0], row[1]);
+                data.Add(row.Input, row.Expected);
             }
             return data;
         }
@@ -35,7 +34,7 @@ public sealed class PoolArgvConformanceTests
     [MemberData(nameof(PoolArgvRows))]
     public void StartCommand_MatchesLibvirtsArgvFile(string input, string expected)
     {
-        var root = ArgvCorpus.Require();
+        var root = LibvirtCorpus.Require().Root;
         var pool = PoolXml.Parse(File.ReadAllText(Path.Combine(root, input)));
 
         var argv = StartCommands.For(pool);
@@ -53,7 +52,7 @@ public sealed class PoolArgvConformanceTests
     [Fact]
     public void GlusterWithoutSlash_MountsHostColonVolume_AsLibvirtWrites()
     {
-        var root = ArgvCorpus.Require();
+        var root = LibvirtCorpus.Require().Root;
         var pool = PoolXml.Parse(File.ReadAllText(Path.Combine(root, "tests/storagepoolxml2xmlin/pool-netfs-gluster-without-slash.xml")));
 
         Assert.Equal(["mount", "-o", "nodev,nosuid,noexec,direct-io-mode=1", "-t", "glusterfs", "example.com:volume", "/mnt/gluster"],

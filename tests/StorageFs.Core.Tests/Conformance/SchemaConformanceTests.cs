@@ -3,7 +3,7 @@ using StorageFs.Core.Xml;
 namespace StorageFs.Core.Tests.Conformance;
 
 /// <summary>
-/// libvirt's virschematest rows over the shared corpus, checked with StorageFs' parser (it
+/// libvirt's virschematest rows over libvirt 9.0.0's corpus (tests/corpus/fetch-libvirt), checked with StorageFs' parser (it
 /// does not run RelaxNG): every VALID pool and volume document — the xml2xml inputs and
 /// outputs, the schemadata files and the examples — is accepted, and every
 /// <c>-invalid.xml</c> document is rejected with a message. A volume is read in the context of
@@ -11,15 +11,15 @@ namespace StorageFs.Core.Tests.Conformance;
 /// </summary>
 public sealed class SchemaConformanceTests
 {
-    public static TheoryData<string> PoolSchemaRows => Corpus.Inputs("pool-schema");
+    public static TheoryData<string> PoolSchemaRows => LibvirtCorpus.Inputs("pool-schema");
 
-    public static TheoryData<string> VolSchemaRows => Corpus.Inputs("vol-schema");
+    public static TheoryData<string> VolSchemaRows => LibvirtCorpus.Inputs("vol-schema");
 
     [Theory]
     [MemberData(nameof(PoolSchemaRows))]
     public void PoolSchemaDocument_IsAcceptedWhenValid_AndRejectedWhenInvalid(string input)
     {
-        var corpus = Corpus.Require();
+        var corpus = LibvirtCorpus.Require();
         var row = corpus.Case("pool-schema", input);
         var xml = corpus.Read(row.Input);
         if (row.ExpectsFailure)
@@ -36,7 +36,7 @@ public sealed class SchemaConformanceTests
     [MemberData(nameof(VolSchemaRows))]
     public void VolumeSchemaDocument_IsAcceptedWhenValid_AndRejectedWhenInvalid(string input)
     {
-        var corpus = Corpus.Require();
+        var corpus = LibvirtCorpus.Require();
         var row = corpus.Case("vol-schema", input);
         var pool = PoolXml.Parse(corpus.Read(PoolContextOf(corpus, row.Input)));
         var xml = corpus.Read(row.Input);
@@ -52,9 +52,9 @@ public sealed class SchemaConformanceTests
     }
 
     [Fact]
-    public void CasesTsv_RowCounts_MatchTheReadme()
+    public void DerivedCases_Counts_AreThoseOfLibvirt9TestPrograms()
     {
-        var corpus = Corpus.Require();
+        var corpus = LibvirtCorpus.Require();
         var counts = corpus.Cases.GroupBy(c => c.Kind).ToDictionary(g => g.Key, g => g.Count());
         Assert.Equal(38, counts["pool"]);
         Assert.Equal(20, counts["vol"]);
@@ -65,7 +65,7 @@ public sealed class SchemaConformanceTests
         Assert.Equal(2, counts["poolcaps-schema"]);
     }
 
-    private static string PoolContextOf(Corpus corpus, string volumeInput)
+    private static string PoolContextOf(LibvirtCorpus corpus, string volumeInput)
     {
         var name = Path.GetFileName(volumeInput);
         var row = corpus.Cases.FirstOrDefault(c =>

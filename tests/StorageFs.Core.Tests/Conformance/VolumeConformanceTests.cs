@@ -3,19 +3,19 @@ using StorageFs.Core.Xml;
 namespace StorageFs.Core.Tests.Conformance;
 
 /// <summary>
-/// libvirt's storagevolxml2xmltest over the shared corpus: each <c>vol</c> row's input, parsed
+/// libvirt's storagevolxml2xmltest over libvirt 9.0.0's corpus (tests/corpus/fetch-libvirt): each <c>vol</c> row's input, parsed
 /// in the context of its pool document with the row's flags, formats byte for byte to its
 /// expected output.
 /// </summary>
 public sealed class VolumeConformanceTests
 {
-    public static TheoryData<string> VolRows => Corpus.Inputs("vol");
+    public static TheoryData<string> VolRows => LibvirtCorpus.Inputs("vol");
 
     [Theory]
     [MemberData(nameof(VolRows))]
     public void VolumeXml_ParseThenFormat_MatchesLibvirtOutputByteForByte(string input)
     {
-        var corpus = Corpus.Require();
+        var corpus = LibvirtCorpus.Require();
         var row = corpus.Case("vol", input);
         var pool = PoolXml.Parse(corpus.Read(row.Pool));
         var flags = ParseFlags(row.Flags);

@@ -3,7 +3,7 @@ using StorageFs.Core.Units;
 namespace StorageFs.Core.Tests.Units;
 
 /// <summary>Expected strings are glibc's "%.2lf %s" of vshPrettyCapacity's double, computed
-/// independently (and matching the virsh output quoted in research/libvirt.md §c).</summary>
+/// independently (and matching virsh's output).</summary>
 public sealed class PrettySizeTests
 {
     [Theory]

@@ -2,7 +2,7 @@ namespace StorageFs.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// What the real-mount tests need from the machine. A missing piece fails the test with a
-/// message naming it (never a silent skip: STYLE.md "Tests").
+/// message naming it (never a silent skip).
 /// </summary>
 public static class Preflight
 {

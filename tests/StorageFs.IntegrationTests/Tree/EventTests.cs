@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 
 namespace StorageFs.IntegrationTests.Tree;
 
-/// <summary><c>events</c>: a blocking stream read with cat, one record per change (notes/ux.md B8).</summary>
+/// <summary><c>events</c>: a blocking stream read with cat, one record per change.</summary>
 public sealed partial class EventTests(TreeFixture fixture) : IClassFixture<TreeFixture>
 {
     private readonly TreeMount _tree = fixture.Mount;

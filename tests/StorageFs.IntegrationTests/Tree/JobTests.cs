@@ -3,7 +3,7 @@ namespace StorageFs.IntegrationTests.Tree;
 /// <summary>
 /// <c>jobs/ID/</c>: a long wipe blocks its writer while <c>jobs/</c> shows its progress, and it
 /// can be cancelled through <c>jobs/ID/ctl</c> or by Ctrl-C on the writer; either way the writer
-/// fails with EINTR (notes/ux.md B7, docs/TREE.md).
+/// fails with EINTR (docs/TREE.md).
 /// </summary>
 public sealed class JobTests : IClassFixture<TreeFixture>
 {

@@ -3,7 +3,7 @@ namespace StorageFs.IntegrationTests.Tree;
 /// <summary>
 /// Another user on a mount started with <c>--allow-other</c> (the configuration saying
 /// <c>allowOther: false</c>, so only the switch lets them in): they may read, only root may
-/// change anything (notes/ux.md B10, docs/TREE.md "Who may change things").
+/// change anything (docs/TREE.md "Who may change things").
 /// </summary>
 public sealed class PermissionTests : IClassFixture<PermissionTests.Mounted>
 {

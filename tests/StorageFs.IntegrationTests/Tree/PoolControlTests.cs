@@ -3,7 +3,7 @@ namespace StorageFs.IntegrationTests.Tree;
 /// <summary>
 /// <c>pools/NAME/ctl</c> and <c>autostart</c>: the pool's state machine driven by one command a
 /// write, destructive commands repeating the name, and each refusal's errno (docs/TREE.md
-/// "pools/NAME/", notes/ux.md B3, B9).
+/// "pools/NAME/").
 /// </summary>
 public sealed class PoolControlTests(TreeFixture fixture) : IClassFixture<TreeFixture>
 {

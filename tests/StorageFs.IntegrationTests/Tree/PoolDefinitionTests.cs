@@ -3,7 +3,7 @@ namespace StorageFs.IntegrationTests.Tree;
 /// <summary>
 /// <c>define</c> and <c>pools/NAME/{info,state,xml}</c>: defining dir pools by writing XML with
 /// bash, what the files then show, and every refusal with its errno, its message in
-/// <c>errors</c>, and nothing left behind (docs/TREE.md "Root", notes/ux.md B2, B9).
+/// <c>errors</c>, and nothing left behind (docs/TREE.md "Root").
 /// </summary>
 public sealed class PoolDefinitionTests(TreeFixture fixture) : IClassFixture<TreeFixture>
 {
@@ -106,7 +106,7 @@ public sealed class PoolDefinitionTests(TreeFixture fixture) : IClassFixture<Tre
         AssertNothingDefined(n);
     }
 
-    /// <summary>notes/ux.md B9: "type, format or host can't do it" is EOPNOTSUPP, not an I/O error.</summary>
+    /// <summary>"type, format or host can't do it" is EOPNOTSUPP, not an I/O error.</summary>
     [Fact]
     public void KnownPoolTypeWithoutABackend_FailsWithEOPNOTSUPP()
     {
@@ -194,7 +194,7 @@ public sealed class PoolDefinitionTests(TreeFixture fixture) : IClassFixture<Tre
         Assert.False(Directory.Exists("/etc/storagefs-" + n));
     }
 
-    /// <summary>bash writes a document over 16 KiB in two write(2) calls (notes/ux.md X2): the daemon must join them.</summary>
+    /// <summary>bash writes a document over 16 KiB in two write(2) calls: the daemon must join them.</summary>
     [Fact]
     public void ATwentyKiBDocumentFromBashEcho_DefinesThePool()
     {
@@ -230,7 +230,7 @@ public sealed class PoolDefinitionTests(TreeFixture fixture) : IClassFixture<Tre
         AssertNothingDefined(n);
     }
 
-    /// <summary>notes/ux.md G5 and docs/TREE.md "Read-back": the reply is read from the descriptor that wrote.</summary>
+    /// <summary>docs/TREE.md "Read-back": the reply is read from the descriptor that wrote.</summary>
     [Fact]
     public void TheReply_ReadsBackOnTheDescriptorThatWrote()
     {
@@ -261,7 +261,7 @@ public sealed class PoolDefinitionTests(TreeFixture fixture) : IClassFixture<Tre
     }
 
     /// <summary>
-    /// notes/ux.md G3: a document is buffered per open file until its root element closes, so a
+    /// A document is buffered per open file until its root element closes, so a
     /// script may write it piece by piece through one descriptor (bash closes a duplicate of
     /// the descriptor after each <c>&gt;&amp;3</c>, which the kernel reports as FLUSH).
     /// </summary>

@@ -196,7 +196,7 @@ public sealed class TreeRowTests(TreeFixture fixture) : IClassFixture<TreeFixtur
         Assert.Contains($"<name>{f}</name>", _tree.Ok($"cat \"{F}/xml\""), StringComparison.Ordinal);
     }
 
-    /// <summary>notes/libvirt.md c.4: vol-info and item-info --bytes say "N bytes"; pool-info --bytes prints bare integers.</summary>
+    /// <summary>vol-info and item-info --bytes say "N bytes"; pool-info --bytes prints bare integers.</summary>
     [Fact]
     public void VolInfoAndItemInfo_PrintSizesWithTheWordBytes_AsVirshDoes_AndPoolInfoBareIntegers()
     {

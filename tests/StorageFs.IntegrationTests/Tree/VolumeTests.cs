@@ -4,7 +4,7 @@ namespace StorageFs.IntegrationTests.Tree;
 /// <c>pools/P/volumes/V</c> (the bytes) and <c>pools/P/vol/V/</c> (the control panel) of a dir
 /// pool, with coreutils and qemu-img: creating, uploading, downloading, resizing, wiping,
 /// cloning and deleting, and the guards that keep a stray <c>&gt;</c> or truncate from losing
-/// data (docs/TREE.md "pools/NAME/", notes/ux.md B4, B5).
+/// data (docs/TREE.md "pools/NAME/").
 /// </summary>
 public sealed class VolumeTests : IClassFixture<TreeFixture>
 {
