@@ -26,6 +26,10 @@ internal sealed class ChildEntry<TChild>
     /// <see cref="StorageDriver.OpenVolume"/>): they exclude the driver's changes, never each other.</summary>
     public int Opens { get; set; }
 
+    /// <summary>The part of <see cref="Opens"/> that may write: a clone must not start on a
+    /// volume being written (qemu-img would copy, or fail on, a half-written image).</summary>
+    public int WriteOpens { get; set; }
+
     /// <summary>An exclusive user changes it (wipe, resize, delete): a clone must not
     /// read it meanwhile, or it copies a half-wiped image ("Image is not in qcow2 format" under concurrent
     /// writers). Set by the exclusive change (<see cref="InUse"/> was 0) and cleared when it ends.</summary>

@@ -99,6 +99,10 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
         {
             throw StorageErrors.OperationInvalid($"volume '{name}' is still in use.");
         }
+        if (child.WriteOpens > 0)
+        {
+            throw StorageErrors.OperationInvalid($"volume '{name}' is open for writing: close it before cloning it.");
+        }
     }
 
     public static void RequireBuilt(ChildEntry<TChild> child, string name)

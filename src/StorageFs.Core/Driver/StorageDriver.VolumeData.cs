@@ -157,6 +157,10 @@ public sealed partial class StorageDriver
             }
             child.InUse++;
             child.Opens++;
+            if (mode == VolumeAccessMode.Write)
+            {
+                child.WriteOpens++;
+            }
             entry.Touch(volume);
             entry.AsyncJobs++;
             def = entry.Def;
@@ -170,14 +174,14 @@ public sealed partial class StorageDriver
         }
         catch
         {
-            EndVolumeOpen(entry, child, null);
+            EndVolumeOpen(entry, child, mode, null);
             throw;
         }
         return new OpenedVolume(data, mode, () =>
         {
             if (mode == VolumeAccessMode.Read)
             {
-                EndVolumeOpen(entry, child, null);
+                EndVolumeOpen(entry, child, mode, null);
                 return;
             }
             VolumeDefinition? refreshed = null;
@@ -189,20 +193,24 @@ public sealed partial class StorageDriver
             {
                 _log.Error("Cannot re-read volume {Volume} of pool {Pool} after a write: {Error}", volume, pool, e.Message);
             }
-            EndVolumeOpen(entry, child, refreshed);
+            EndVolumeOpen(entry, child, mode, refreshed);
             _pools.Raise(StorageEventKind.VolumeWritten, entry, volume);
         });
     }
 
     // Ends an OpenVolume lease; publishes a refreshed definition when given.
     private static void EndVolumeOpen(PoolEntry<PoolDefinition, VolumeDefinition> entry,
-        ChildEntry<VolumeDefinition> child, VolumeDefinition? refreshed)
+        ChildEntry<VolumeDefinition> child, VolumeAccessMode mode, VolumeDefinition? refreshed)
     {
         lock (entry.Gate)
         {
             // One step with the InUse release below: a writer opening in between must not see
             // this lease as a job.
             child.Opens--;
+            if (mode == VolumeAccessMode.Write)
+            {
+                child.WriteOpens--;
+            }
             child.InUse--;
             entry.Touch(child.Def.Name);
             entry.AsyncJobs--;

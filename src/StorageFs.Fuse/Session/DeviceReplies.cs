@@ -18,6 +18,9 @@ internal sealed unsafe class DeviceReplies(SafeFileHandle fd, ILogger log) : IPa
 
     public void Send(ulong unique, int error, ReadOnlySpan<byte> body)
     {
+        // As for inline replies (Dispatcher): no EIO is expected, so each is logged.
+        if (error == -(int)Errno.EIO)
+            log.Warning("Parked request unique={Unique} answered EIO", unique);
         bool added = false;
         try
         {

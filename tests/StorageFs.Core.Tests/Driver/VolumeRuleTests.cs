@@ -211,6 +211,24 @@ public sealed class VolumeRuleTests : IDisposable
         _driver.CloneVolume("p", DriverFixture.Volume("copy"), "p", "v");
     }
 
+    /// <summary>A clone of a volume a writer holds open copied, or failed on, a half-written
+    /// image (qemu-img "Image is not in qcow2 format" as EIO under ten concurrent writers).</summary>
+    [Fact]
+    public void VolumeOpenForWriting_CannotBeCloned_ButOpenForReadingCan()
+    {
+        _driver.CreateVolume("p", DriverFixture.Volume("v"));
+        var writer = _driver.OpenVolume("p", "v", VolumeAccessMode.Write);
+        var e = Assert.Throws<StorageException>(() => _driver.CloneVolume("p", DriverFixture.Volume("copy"), "p", "v"));
+        Assert.Equal("Requested operation is not valid: volume 'v' is open for writing: close it before cloning it.", e.Message);
+        Assert.DoesNotContain(_driver.ListVolumeNames("p"), n => n == "copy");
+        writer.Dispose();
+        writer.Dispose();
+
+        using (_driver.OpenVolume("p", "v", VolumeAccessMode.Read))
+            _driver.CloneVolume("p", DriverFixture.Volume("copy"), "p", "v");
+        Assert.Contains(_driver.ListVolumeNames("p"), n => n == "copy");
+    }
+
     [Fact]
     public void OpensOfAVolume_NeverExcludeEachOther_ButHoldOffDeleteResizeAndWipe()
     {
