@@ -245,6 +245,24 @@ public sealed class TextFile : Node, INodeOpen, INodeSetAttr
                 return err;
             }
             var work = parked!.Context;
+            try
+            {
+                StartApply(parked, work, input);
+            }
+            catch (OutOfMemoryException)
+            {
+                // No thread to apply on: with the descriptor table full the runtime cannot start
+                // one (Thread.Start throws OutOfMemoryException). That caller gets EMFILE; the
+                // mount goes on.
+                err = file.Fail(work, Errno.EMFILE, "cannot start the command: the daemon's descriptor table is full", out reply);
+                SetReply(reply);
+                parked.Reply(err);
+            }
+            return Errno.Ok;
+        }
+
+        private void StartApply(ParkedRequest parked, RequestContext work, string input)
+        {
             Task.Factory.StartNew(() =>
             {
                 string late;
@@ -255,13 +273,13 @@ public sealed class TextFile : Node, INodeOpen, INodeSetAttr
                 }
                 catch (Exception e)
                 {
-                    result = file.Fail(work, Errno.EIO, $"internal error: {e.GetType().Name}: {e.Message}", out late);
+                    Errno errno = ExceptionErrno.Of(e);
+                    result = file.Fail(work, errno, errno == Errno.EIO ? $"internal error: {e.GetType().Name}: {e.Message}" : e.Message, out late);
                 }
                 lock (_gate)
                     SetReply(late);
                 parked.Reply(result);
             }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-            return Errno.Ok;
         }
 
         private Errno Document(RequestContext ctx, long offset, ReadOnlySpan<byte> data)

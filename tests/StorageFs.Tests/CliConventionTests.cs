@@ -133,7 +133,7 @@ public sealed class CliConventionTests
             "--config", Path.Combine(daemon.Root, "storagefs.json"));
 
         Assert.Equal(1, code);
-        Assert.StartsWith($"storagefs: {daemon.MountPoint} is already a storagefs mount served by a running daemon", stderr, StringComparison.Ordinal);
+        Assert.StartsWith($"storagefs: {daemon.MountPoint} is already a storagefs mount served by a live daemon", stderr, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(daemon.Root, "state2")));
         Assert.Contains("pools", Directory.GetFileSystemEntries(daemon.MountPoint).Select(Path.GetFileName));
         Assert.False(daemon.Process.HasExited);

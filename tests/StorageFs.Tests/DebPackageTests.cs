@@ -45,7 +45,10 @@ public sealed class DebPackageTests
 
                 string mnt = Directory.CreateDirectory(Path.Combine(work, "mnt")).FullName;
                 string state = Path.Combine(work, "state");
-                var mount = Sh($"mount -t fuse.storagefs storagefs '{mnt}' -o allow_other,state_dir={state}", TimeSpan.FromMinutes(2));
+                // The default pools are made only where the state directory is an allowed one.
+                string config = Path.Combine(work, "storagefs.json");
+                File.WriteAllText(config, $"{{ \"allowedDirectories\": [\"{work}\"] }}\n");
+                var mount = Sh($"mount -t fuse.storagefs storagefs '{mnt}' -o allow_other,state_dir={state},config={config}", TimeSpan.FromMinutes(2));
                 Assert.True(mount.Code == 0, "mount -t fuse.storagefs failed\n" + mount.Output);
                 Assert.Contains($" {mnt} fuse.storagefs ", File.ReadAllText("/proc/self/mounts"), StringComparison.Ordinal);
                 Assert.Contains("default", Sh($"ls '{mnt}/pools'").Output, StringComparison.Ordinal);
@@ -54,7 +57,7 @@ public sealed class DebPackageTests
                 WaitForLockRelease(Path.Combine(state, "lock"));
 
                 string fstab = Path.Combine(work, "fstab");
-                File.WriteAllText(fstab, $"storagefs {mnt} fuse.storagefs allow_other,_netdev,state_dir={state} 0 0\n");
+                File.WriteAllText(fstab, $"storagefs {mnt} fuse.storagefs allow_other,_netdev,state_dir={state},config={config} 0 0\n");
                 var byFstab = Sh($"mount -T '{fstab}' '{mnt}'", TimeSpan.FromMinutes(2));
                 Assert.True(byFstab.Code == 0, "mount through an fstab line failed\n" + byFstab.Output);
                 Assert.Equal("running\n", File.ReadAllText(Path.Combine(mnt, "pools", "default", "state")));

@@ -17,8 +17,7 @@ internal sealed partial class Dispatcher
     /// EMFILE or ENFILE for the one caller (.NET carries errno in an IOException's HResult);
     /// anything else is EIO.
     /// </summary>
-    private static Errno ErrnoOf(Exception ex) =>
-        ex is IOException { HResult: (int)Errno.EMFILE or (int)Errno.ENFILE } io ? (Errno)io.HResult : Errno.EIO;
+    private static Errno ErrnoOf(Exception ex) => ExceptionErrno.Of(ex);
 
     /// <summary>Handles <paramref name="uid"/> holds (files and directories).</summary>
     internal int HandlesHeldBy(uint uid) => _quota.HeldBy(uid);

@@ -115,6 +115,20 @@ public sealed class FuseMount : IDisposable
         return cleared;
     }
 
+    /// <summary>
+    /// True when the top <paramref name="fsType"/> mount at <paramref name="mountpoint"/> is
+    /// served by a live daemon (it answers statfs, or does not answer at all), as
+    /// <see cref="ClearStale"/> decides; false when there is none or it is dead.
+    /// </summary>
+    public static bool IsServedByLiveDaemon(string mountpoint, string fsType)
+    {
+        MountInfoEntry? top = MountInfo.TopAt(mountpoint);
+        if (top is null || top.FsType != fsType)
+            return false;
+        int probe = Probe(mountpoint);
+        return probe is not (ENOTCONN or ECONNABORTED);
+    }
+
     /// <summary>statfs of the mount on another thread: its errno (0: answered), or -1 when it did not answer in time.</summary>
     private static int Probe(string mountpoint)
     {

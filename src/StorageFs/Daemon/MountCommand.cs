@@ -81,7 +81,6 @@ internal static class MountCommand
         using var stopping = new CancellationTokenSource();
         long began = Environment.TickCount64;
         ILogger log = LogSetup.Create(o.LogLevel);
-        ulong descriptors = DescriptorSetup.Raise(log);
         // Undoes what this start created, when it fails before the mount answers.
         void Undo()
         {
@@ -110,6 +109,9 @@ internal static class MountCommand
         }
         using var heldLock = stateLock;
 
+        // After the checks above, so a refused start says only why; before the tree, whose item
+        // nodes size their share of the table from the raised limit.
+        ulong descriptors = DescriptorSetup.Raise(log);
         var tree = new StorageTree(driver, log);
         HandleBudget budget = DescriptorLimit.Budget(descriptors, config.MaxOpenPerUser);
         log.Information("Open files and directories: {PerUid} per user, {Others} for all users but root, {Total} in all (a reserve of {Reserve} descriptors)",

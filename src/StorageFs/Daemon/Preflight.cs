@@ -1,11 +1,12 @@
 using System.Runtime.InteropServices;
+using StorageFs.Fuse.Session;
 
 namespace StorageFs.Daemon;
 
 /// <summary>
 /// What <c>storagefs mount</c> checks before it creates anything: /dev/fuse, the mountpoint (an
 /// existing directory, and not a live storagefs mount already), and that the state and runtime
-/// directories can be made. A dead storagefs mount (its daemon gone: stat fails with ENOTCONN)
+/// directories can be made. A dead storagefs mount (its daemon gone: statfs fails with ENOTCONN)
 /// is left to the mount itself, which replaces it.
 /// </summary>
 internal static class Preflight
@@ -18,13 +19,13 @@ internal static class Preflight
     {
         if (!File.Exists("/dev/fuse"))
             return "/dev/fuse does not exist: this kernel has no FUSE (or the device is not available here)";
-        string? type = UnmountCommand.MountTypeAt(mountpoint.Length > 1 ? mountpoint.TrimEnd('/') : mountpoint);
-        if (Directory.Exists(mountpoint))
-        {
-            if (type == "fuse.storagefs")
-                return $"{mountpoint} is already a storagefs mount served by a running daemon; unmount it first (storagefs unmount {mountpoint})";
-        }
-        else if (type is null || !type.StartsWith("fuse", StringComparison.Ordinal))
+        string trimmed = mountpoint.Length > 1 ? mountpoint.TrimEnd('/') : mountpoint;
+        string? type = UnmountCommand.MountTypeAt(trimmed);
+        // Live or dead is decided as the mount decides it (mountinfo and statfs), never by stat:
+        // the kernel answers stat of a dead mount from cached attributes.
+        if (type == "fuse.storagefs" && FuseMount.IsServedByLiveDaemon(trimmed, type))
+            return $"{mountpoint} is already a storagefs mount served by a live daemon; unmount it first (storagefs unmount {mountpoint})";
+        if (!Directory.Exists(mountpoint) && (type is null || !type.StartsWith("fuse", StringComparison.Ordinal)))
         {
             return File.Exists(mountpoint)
                 ? $"mountpoint {mountpoint} is not a directory"
