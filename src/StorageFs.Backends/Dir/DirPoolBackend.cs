@@ -324,7 +324,7 @@ public sealed class DirPoolBackend : IPoolBackend
     // The format a regular file's header says it is; null for anything else.
     private static string? ProbedFormat(string path)
     {
-        using var handle = LocalNative.Open(path, LocalNative.O_RDONLY | LocalNative.O_NOFOLLOW, 0, "cannot open volume");
+        using var handle = LocalDirectories.OpenFile(path, LocalNative.O_RDONLY | LocalNative.O_NONBLOCK, "cannot open volume");
         var st = LocalNative.Stat(handle, path);
         return st.IsRegular ? ImageProbe.Probe(handle, st.Size).Format : null;
     }

@@ -66,6 +66,17 @@ internal static class LocalDirectories
             ?? throw Refusal(errno, path, path);
     }
 
+    /// <summary>The file <paramref name="path"/> (a volume in a pool's directory), opened with
+    /// <paramref name="flags"/> and O_NOFOLLOW in its directory's descriptor, reached by the walk:
+    /// no component of the path, the last included, can be a symbolic link swapped in to send
+    /// root's write elsewhere. Fails as open(2) would, with "<paramref name="what"/> 'PATH'".</summary>
+    public static SafeFileHandle OpenFile(string path, int flags, string what)
+    {
+        using var parent = Walk(ParentOf(path, out string name), path, create: false);
+        return LocalNative.OpenBeneath(parent, name, flags | LocalNative.O_NOFOLLOW, 0, out int errno)
+            ?? throw StorageErrors.System(errno, $"{what} '{path}'");
+    }
+
     /// <summary>The permissions a directory has now (libvirt refreshes them with fstat).</summary>
     public static StoragePermissions PermissionsOf(FileStatus st) =>
         new() { Mode = st.Permissions, Owner = st.Uid, Group = st.Gid };

@@ -74,7 +74,7 @@ internal static class RawFiles
     /// <summary>Sets the size; with <paramref name="allocate"/>, allocates every byte.</summary>
     public static void Resize(string path, ulong capacity, bool allocate)
     {
-        using var handle = LocalNative.Open(path, LocalNative.O_RDWR | LocalNative.O_NOFOLLOW, 0, "Unable to open");
+        using var handle = LocalDirectories.OpenFile(path, LocalNative.O_RDWR, "Unable to open");
         if (capacity > long.MaxValue)
         {
             LocalNative.Truncate(handle, capacity, path); // EFBIG, before any cast

@@ -22,7 +22,7 @@ internal static class Wiper
 
     public static void Wipe(string path, WipeAlgorithm algorithm, IOperationProgress progress, CancellationToken cancellation)
     {
-        using var handle = LocalNative.Open(path, LocalNative.O_RDWR | LocalNative.O_NOFOLLOW, 0, "Failed to open storage volume with path");
+        using var handle = LocalDirectories.OpenFile(path, LocalNative.O_RDWR, "Failed to open storage volume with path");
         var st = LocalNative.Stat(handle, path);
         if (!st.IsRegular)
         {

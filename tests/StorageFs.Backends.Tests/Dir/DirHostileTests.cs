@@ -73,6 +73,56 @@ public sealed class DirHostileTests : IDisposable
         Assert.Equal(0, _fx.Driver.GetVolumeInfo("p", "escape.img").InUse);
     }
 
+    /// <summary>Issue 11 item 1: whoever can write a directory on a running pool's path swaps the
+    /// pool's directory for a link to another directory holding a file of the volume's name, and
+    /// back, as fast as it can while root wipes and resizes, so some swaps land between the
+    /// driver's check of the target and the backend's open. Nothing may reach the other
+    /// directory (with the file opened by its path, O_NOFOLLOW on the last component only, the
+    /// wipe zeroed it within a second).</summary>
+    [Fact]
+    public void PoolDirectorySwappedForALink_WhileRootWipes_IsNeverWrittenThrough()
+    {
+        _fx.Driver.CreateVolume("p", BackendFixture.Raw("v.img", 4096));
+        string victim = Path.Combine(_fx.Data, "victim");
+        Directory.CreateDirectory(victim);
+        string precious = Path.Combine(victim, "v.img");
+        File.WriteAllText(precious, "precious bytes of another directory");
+        string pool = _fx.PoolPath("p"), real = pool + ".real";
+        using var stop = new CancellationTokenSource();
+        var swapper = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                Directory.Move(pool, real);
+                Directory.CreateSymbolicLink(pool, victim);
+                Thread.SpinWait(200);
+                File.Delete(pool);
+                Directory.Move(real, pool);
+            }
+        });
+        var until = DateTime.UtcNow.AddSeconds(3);
+        int tries = 0;
+        while (DateTime.UtcNow < until)
+        {
+            tries++;
+            try
+            {
+                if (tries % 2 == 0)
+                    _fx.Driver.WipeVolume("p", "v.img", WipeAlgorithm.Zero);
+                else
+                    _fx.Driver.ResizeVolume("p", "v.img", 4096 + (ulong)(tries % 7) * 512);
+            }
+            catch (StorageException)
+            {
+                // refused while swapped: that is the point
+            }
+        }
+        stop.Cancel();
+        swapper.Wait();
+        Assert.True(tries > 50, $"only {tries} tries");
+        Assert.Equal("precious bytes of another directory", File.ReadAllText(precious));
+    }
+
     [Fact]
     public void DeletingTheSymlinkVolume_RemovesOnlyTheLink()
     {
