@@ -249,10 +249,10 @@ public sealed class TextFile : Node, INodeOpen, INodeSetAttr
             {
                 StartApply(parked, work, input);
             }
-            catch (OutOfMemoryException)
+            catch (Exception e) when (e is OutOfMemoryException || e.InnerException is OutOfMemoryException)
             {
                 // No thread to apply on: with the descriptor table full the runtime cannot start
-                // one (Thread.Start throws OutOfMemoryException). That caller gets EMFILE; the
+                // one (Thread.Start throws OutOfMemoryException, which the task scheduler wraps). That caller gets EMFILE; the
                 // mount goes on.
                 err = file.Fail(work, Errno.EMFILE, "cannot start the command: the daemon's descriptor table is full", out reply);
                 SetReply(reply);
