@@ -81,17 +81,19 @@ public sealed class ItemPosixTests(TreeFixture fixture) : IClassFixture<TreeFixt
     }
 
     [Fact]
-    public void StressNgFilesystemStressors_AllPassInAnItem()
+    public void StressNgFilesystemClass_PassesInAnItem()
     {
         string item = NewItem("sng");
-        // The stressors issue 19 names (they failed on items: unlinked open files) and a few
-        // more of the filesystem class, one instance each for 3 s.
-        const string Stressors = "--copy-file 1 --fallocate 1 --fsize 1 --hdd 1 --sync-file 1 --dentry 1 --link 1 --symlink 1 --rename 1 --chmod 1 --chown 1 --utime 1 --xattr 1 --io 1";
+        // Issue 19: stress-ng's whole filesystem class, one stressor after another for 1 s each
+        // (about 50 s), as it passes on the host's ext4. Five of them (copy-file, fallocate,
+        // fsize, hdd, sync-file) failed on items before the descriptor-per-node design.
+        // binderfs is left out: this kernel has none, which stress-ng counts as a failure on
+        // the host too.
         ShellResult r = _tree.Sh($$"""
             command -v stress-ng >/dev/null || { echo "stress-ng missing (apt-get install stress-ng)"; exit 2; }
             cd "{{item}}"
-            stress-ng {{Stressors}} -t 3s --temp-path "{{item}}" 2>&1
-            """, TimeSpan.FromSeconds(90));
+            stress-ng --class filesystem --sequential 1 --timeout 1 --exclude binderfs --temp-path "{{item}}" 2>&1
+            """, TimeSpan.FromSeconds(240));
 
         string output = r.Stdout + r.Stderr;
         Assert.True(r.ExitCode == 0, _tree.Describe(r));
