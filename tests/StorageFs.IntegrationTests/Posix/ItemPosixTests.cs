@@ -12,22 +12,11 @@ public sealed class ItemPosixTests(TreeFixture fixture) : IClassFixture<TreeFixt
 {
     private readonly TreeMount _tree = fixture.Mount;
 
-    private string NewItem(string prefix)
-    {
-        string f = _tree.NewName(prefix);
-        _tree.Ok($"""
-            echo '<fspool type="dir"><name>{f}</name><target><path>'"$S/pools/{f}"'</path></target></fspool>' > "$M/define"
-            echo build > "$M/fspools/{f}/ctl"
-            echo start > "$M/fspools/{f}/ctl"
-            mkdir "$M/fspools/{f}/items/a" && chmod 755 "$M/fspools/{f}/items/a"
-            """);
-        return $"$M/fspools/{f}/items/a";
-    }
 
     [Fact]
     public void ARelativePathOf4095Bytes_WorksForMkdirCreateChmodRenameAndUnlink()
     {
-        string item = NewItem("long");
+        string item = $"$M/fspools/{_tree.NewRunningItem("long")}/items/a";
         // pjdfstest */03.t: 15 directories of 255-byte names and a 255-byte last name, 4,095
         // bytes relative to the working directory (PATH_MAX counts the NUL). The host path is
         // longer by the item's own place, which must not matter.
@@ -57,7 +46,7 @@ public sealed class ItemPosixTests(TreeFixture fixture) : IClassFixture<TreeFixt
     [Fact]
     public void AnUnlinkedOpenFile_FstatsWithNlink0_AndFtruncateFchmodAndSeekEndWork_AsOnTheHost()
     {
-        string item = NewItem("unl");
+        string item = $"$M/fspools/{_tree.NewRunningItem("unl")}/items/a";
         const string Script = """
             python3 - <<'PY'
             import os
@@ -83,7 +72,7 @@ public sealed class ItemPosixTests(TreeFixture fixture) : IClassFixture<TreeFixt
     [Fact]
     public void StressNgFilesystemClass_PassesInAnItem()
     {
-        string item = NewItem("sng");
+        string item = $"$M/fspools/{_tree.NewRunningItem("sng")}/items/a";
         // Issue 19: stress-ng's whole filesystem class, one stressor after another for 1 s each
         // (about 50 s), as it passes on the host's ext4. Five of them (copy-file, fallocate,
         // fsize, hdd, sync-file) failed on items before the descriptor-per-node design.

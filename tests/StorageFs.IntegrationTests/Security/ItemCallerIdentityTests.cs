@@ -14,22 +14,11 @@ public sealed class ItemCallerIdentityTests(TreeFixture fixture) : IClassFixture
 
     private readonly TreeMount _tree = fixture.Mount;
 
-    private string NewItem(string prefix)
-    {
-        string f = _tree.NewName(prefix);
-        _tree.Ok($"""
-            echo '<fspool type="dir"><name>{f}</name><target><path>'"$S/pools/{f}"'</path></target></fspool>' > "$M/define"
-            echo build > "$M/fspools/{f}/ctl"
-            echo start > "$M/fspools/{f}/ctl"
-            mkdir "$M/fspools/{f}/items/a" && chmod 755 "$M/fspools/{f}/items/a"
-            """);
-        return f;
-    }
 
     [Fact]
     public void AFileNobodyCreates_IsNobodys_AndASetGidDirectoryGivesItsGroup_AsTheHostMakesIt()
     {
-        string f = NewItem("own");
+        string f = _tree.NewRunningItem("own");
         string I = $"$M/fspools/{f}/items/a";
         Assert.Equal("65534:65534 644\n65534:4242 2755\n", _tree.Ok($"""
             mkdir -m 777 "{I}/pub"
@@ -42,7 +31,7 @@ public sealed class ItemCallerIdentityTests(TreeFixture fixture) : IClassFixture
     [Fact]
     public void NobodyCreatingInARootDirectory_IsRefusedByTheHost_EvenWhenTheKernelsCachedModeAllowedIt()
     {
-        string f = NewItem("deny");
+        string f = _tree.NewRunningItem("deny");
         string I = $"$M/fspools/{f}/items/a";
         // The kernel checks against attributes it caches for a second: nobody looks at the
         // directory while it is 0777, root makes it 0755 on the host, and nobody's create

@@ -149,6 +149,21 @@ public sealed class TreeMount : IDisposable
         return name;
     }
 
+    /// <summary>Defines, builds and starts a dir fspool and makes an item <c>a</c> in it (mode
+    /// 0755, root's); returns the fspool's name (the item is <c>$M/fspools/NAME/items/a</c>,
+    /// on the host <c>$S/pools/NAME/a</c>).</summary>
+    public string NewRunningItem(string prefix)
+    {
+        string f = NewName(prefix);
+        Ok($"""
+            echo '<fspool type="dir"><name>{f}</name><target><path>'"$S/pools/{f}"'</path></target></fspool>' > "$M/define"
+            echo build > "$M/fspools/{f}/ctl"
+            echo start > "$M/fspools/{f}/ctl"
+            mkdir "$M/fspools/{f}/items/a" && chmod 755 "$M/fspools/{f}/items/a"
+            """);
+        return f;
+    }
+
     /// <summary>Runs <paramref name="script"/> with bash in the scratch directory.</summary>
     public ShellResult Sh(string script, TimeSpan? timeout = null) =>
         Shell.Run(script, _environment, Root, timeout);
