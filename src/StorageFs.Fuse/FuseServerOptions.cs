@@ -56,6 +56,15 @@ public sealed class FuseServerOptions
     public int MaxReaders { get; init; } = 16;
 
     /// <summary>
+    /// FUSE over io_uring after INIT (<see cref="UringMode"/>): one ring per CPU, each request
+    /// handled on its queue's thread. Auto uses it when the kernel offers it.
+    /// </summary>
+    public UringMode Uring { get; init; } = UringMode.Auto;
+
+    /// <summary>Entries each ring queue keeps registered (requests the kernel can hand over at once per CPU).</summary>
+    public int UringEntriesPerQueue { get; init; } = 8;
+
+    /// <summary>
     /// Open file and directory handles one uid other than root may hold at once; beyond it
     /// OPEN, OPENDIR and CREATE answer EMFILE to that uid alone. 0: no limit.
     /// </summary>

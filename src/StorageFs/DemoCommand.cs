@@ -39,6 +39,9 @@ internal sealed class DemoOptions
     [Option("readers", Default = 2, HelpText = "Reader threads started at mount (more start while all are busy).")]
     public int Readers { get; set; }
 
+    [Option("uring", Default = "auto", HelpText = "FUSE transport: auto (io_uring when the kernel offers it), on (required) or off (/dev/fuse).")]
+    public string Uring { get; set; } = "auto";
+
     [Option('v', "verbose", HelpText = "Trace every FUSE request.")]
     public bool Verbose { get; set; }
 }
@@ -48,6 +51,11 @@ internal static class DemoCommand
 {
     public static int Run(DemoOptions o)
     {
+        if (!Daemon.UringSetting.TryParse(o.Uring, out UringMode uring))
+        {
+            Console.Error.WriteLine($"storagefs: --uring {o.Uring}: {Daemon.UringSetting.Expected}");
+            return 1;
+        }
         ILogger log = LogSetup.Create(o.Verbose);
         Daemon.DescriptorSetup.Raise(log);
         TimeSpan? timeout = o.Timeout is double t ? TimeSpan.FromSeconds(t) : null;
@@ -67,6 +75,7 @@ internal static class DemoCommand
             EnablePassthrough = !o.NoPassthrough,
             MinReaders = Math.Max(1, o.Readers),
             MaxReaders = Math.Max(16, o.Readers),
+            Uring = uring,
         };
         using var server = new FuseServer(DemoFs.Build(o.Populate, backing), options, log);
         try
@@ -80,11 +89,12 @@ internal static class DemoCommand
         }
         if (backing is not null && !o.NoWatch)
             backing.Watch(server.Notifier, log);
-        log.Information("Demo filesystem mounted on {Mountpoint} (passthrough {Passthrough})", server.Mountpoint, server.PassthroughActive);
+        log.Information("Demo filesystem mounted on {Mountpoint} (passthrough {Passthrough}, transport {Transport})", server.Mountpoint, server.PassthroughActive, server.Transport);
 
         using var stop = new ManualResetEventSlim();
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Set(); });
         using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Set(); });
+        using var counts = Daemon.RequestCountSignal.Register(server, log);
         server.Completion.ContinueWith(_ => stop.Set(), TaskScheduler.Default);
         stop.Wait();
         log.Information("Stopping: unmounting {Mountpoint}", server.Mountpoint);

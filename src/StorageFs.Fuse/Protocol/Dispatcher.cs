@@ -43,6 +43,32 @@ internal sealed partial class Dispatcher
 
     public Notifier Notifier { get; }
 
+    /// <summary>Opcodes counted one by one (every FUSE opcode but CUSE's is below this); others count at 0.</summary>
+    public const int OpcodeCounts = 64;
+
+    private readonly long[] _counts = new long[OpcodeCounts];
+
+    /// <summary>Requests dispatched so far, by opcode (index 0: opcodes beyond the table).</summary>
+    public long[] RequestCounts()
+    {
+        var copy = new long[OpcodeCounts];
+        for (int i = 0; i < copy.Length; i++)
+            copy[i] = Interlocked.Read(ref _counts[i]);
+        return copy;
+    }
+
+    /// <summary>
+    /// Asked during INIT when the kernel offers FUSE_OVER_IO_URING: sets up the rings and returns
+    /// true to accept the offer (the server's transport; null: never accept).
+    /// </summary>
+    public Func<bool>? UringOffer { get; set; }
+
+    /// <summary>The kernel offered FUSE_OVER_IO_URING at INIT.</summary>
+    public bool UringOffered { get; private set; }
+
+    /// <summary>FUSE_OVER_IO_URING was accepted at INIT: requests come by the rings once they are registered.</summary>
+    public bool UringGranted { get; private set; }
+
     /// <summary>The reply buffer every caller must provide: a full READ of max_write bytes plus the header.</summary>
     public int ReplyBufferSize => OutHeaderSize + _options.MaxWrite;
 
@@ -74,8 +100,13 @@ internal sealed partial class Dispatcher
     /// its <see cref="ParkedRequest"/> answers later, and an error the handler returned or an
     /// exception it threw answers it now, so it still gets exactly one reply).
     /// </summary>
-    public int Dispatch(ReadOnlySpan<byte> request, Span<byte> reply, RequestContext ctx)
+    public int Dispatch(ReadOnlySpan<byte> request, Span<byte> reply, RequestContext ctx) =>
+        Dispatch(request, reply, ctx, out _);
+
+    /// <summary>As <see cref="Dispatch(ReadOnlySpan{byte}, Span{byte}, RequestContext)"/>; <paramref name="parked"/> tells a parked request from one that takes no reply.</summary>
+    public int Dispatch(ReadOnlySpan<byte> request, Span<byte> reply, RequestContext ctx, out bool parked)
     {
+        parked = false;
         if (request.Length < InHeaderSize)
         {
             _log.Warning("Dropped a request of {Length} bytes: shorter than a FUSE header", request.Length);
@@ -91,6 +122,7 @@ internal sealed partial class Dispatcher
             return Error(reply, unique, Errno.EINVAL);
         }
 
+        Interlocked.Increment(ref _counts[header.Opcode < OpcodeCounts ? header.Opcode : 0]);
         OpInfo op = OpcodeTable.Get(header.Opcode);
         ReadOnlySpan<byte> body = request[InHeaderSize..(request.Length - extLen)];
         if (op.Handler is null)
@@ -114,7 +146,7 @@ internal sealed partial class Dispatcher
         ctx.Opcode = (Opcode)header.Opcode;
         Errno err;
         int bodyLength;
-        ParkedRequest? parked;
+        ParkedRequest? parkedRequest;
         try
         {
             var req = new Request(header, body, ctx);
@@ -128,17 +160,18 @@ internal sealed partial class Dispatcher
         }
         finally
         {
-            parked = ctx.TakeParked();
+            parkedRequest = ctx.TakeParked();
             ctx.End();
         }
 
-        if (parked is not null)
+        if (parkedRequest is not null)
         {
+            parked = true;
             if (_trace)
                 _log.Verbose("{Op} unique={Unique} node={Node} uid={Uid} pid={Pid} -> parked{Errno}",
                     op.Name, unique, header.NodeId, header.Uid, header.Pid, err == Errno.Ok ? "" : $" ({err})");
             if (err != Errno.Ok)
-                parked.Reply(err);
+                parkedRequest.Reply(err);
             return 0;
         }
 
@@ -217,6 +250,10 @@ internal sealed partial class Dispatcher
         if (_options.Locks)
             wanted |= InitFlags.PosixLocks | InitFlags.FlockLocks;
         var flags = (InitFlags)kernelFlags & wanted;
+        UringOffered = (kernelFlags & (ulong)InitFlags.OverIoUring) != 0;
+        if (UringOffered && UringOffer?.Invoke() == true)
+            flags |= InitFlags.OverIoUring;
+        UringGranted = (flags & InitFlags.OverIoUring) != 0;
 
         int maxWrite = _options.MaxWrite;
         o.Major = Wire.KernelVersion;

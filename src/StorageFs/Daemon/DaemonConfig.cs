@@ -33,6 +33,13 @@ public sealed record DaemonConfig
     /// </summary>
     public int? MaxOpenPerUser { get; init; }
 
+    /// <summary>
+    /// The FUSE transport after INIT: "auto" (FUSE over io_uring when the kernel offers it, i.e.
+    /// /sys/module/fuse/parameters/enable_uring is Y), "on" (required: the mount fails without
+    /// it) or "off" (/dev/fuse reads). <c>--uring</c> and <c>-o uring=</c> override it.
+    /// </summary>
+    public string Uring { get; init; } = "auto";
+
     private static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
@@ -96,7 +103,10 @@ public sealed record DaemonConfig
                     }
                 }
             }
-            return doc.RootElement.Deserialize<DaemonConfig>(Json) ?? throw new ConfigException($"{path}: empty configuration");
+            var config = doc.RootElement.Deserialize<DaemonConfig>(Json) ?? throw new ConfigException($"{path}: empty configuration");
+            if (!UringSetting.TryParse(config.Uring, out _))
+                throw new ConfigException($"{path}: key 'uring': {UringSetting.Expected}, got \"{config.Uring}\"");
+            return config;
         }
     }
 

@@ -37,8 +37,11 @@ internal sealed class MountOptions
     [Option("log-level", Default = LogEventLevel.Information, HelpText = "Verbose, Debug, Information, Warning, Error (Verbose traces every FUSE request).")]
     public LogEventLevel LogLevel { get; set; }
 
-    [Option('o', "options", HelpText = "Mount options, comma-separated: allow_other, default_permissions, ro, config=FILE, state_dir=DIR, log_level=LEVEL (and mount(8)'s generic ones, ignored).")]
+    [Option('o', "options", HelpText = "Mount options, comma-separated: allow_other, default_permissions, ro, config=FILE, state_dir=DIR, log_level=LEVEL, uring=auto|on|off (and mount(8)'s generic ones, ignored).")]
     public string? MountOptionsText { get; set; }
+
+    [Option("uring", HelpText = "FUSE transport: auto (io_uring when the kernel offers it), on (required) or off (/dev/fuse); overrides the configuration's uring.")]
+    public string? Uring { get; set; }
 
     /// <summary>Refuse every change (mount option <c>ro</c>).</summary>
     public bool ReadOnly { get; set; }
@@ -68,6 +71,13 @@ internal static class MountCommand
         }
         if (o.StateDir is not null)
             config = config with { StateDir = Path.GetFullPath(o.StateDir) };
+        if (o.Uring is not null)
+        {
+            if (!UringSetting.TryParse(o.Uring, out _))
+                return Cli.Fail($"--uring {o.Uring}: {UringSetting.Expected}", Cli.Usage);
+            config = config with { Uring = o.Uring };
+        }
+        UringSetting.TryParse(config.Uring, out UringMode uring);
         string mountpoint = Path.GetFullPath(o.Mountpoint);
         if (Preflight.Check(mountpoint, config) is { } refusal)
             return Cli.Fail(refusal);
@@ -127,6 +137,7 @@ internal static class MountCommand
             MaxHandlesOthers = budget.Others,
             MaxHandles = budget.Total,
             HandleRefused = tree.RecordHandleRefusal,
+            Uring = uring,
         };
         using var server = new FuseServer(tree.Root, options, log);
         try
@@ -139,7 +150,7 @@ internal static class MountCommand
             return Cli.Fail(e.Message);
         }
         tree.Attach(server.Notifier);
-        log.Information("StorageFs mounted on {Mountpoint} (state {State}, passthrough {Passthrough})", server.Mountpoint, config.StateDir, server.PassthroughActive);
+        log.Information("StorageFs mounted on {Mountpoint} (state {State}, passthrough {Passthrough}, transport {Transport})", server.Mountpoint, config.StateDir, server.PassthroughActive, server.Transport);
         FuseHelperForm.DetachStdio();
         // Ready as soon as the mount answers: a pool still starting is started by the first
         // request that needs it, or waited for, never shown half-loaded (StorageDriver.BeginLoad).
@@ -167,6 +178,7 @@ internal static class MountCommand
         using var stop = new ManualResetEventSlim();
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Set(); });
         using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Set(); });
+        using var counts = RequestCountSignal.Register(server, log);
         server.Completion.ContinueWith(_ => stop.Set(), TaskScheduler.Default);
         stop.Wait();
         SdNotify.Send("STOPPING=1");

@@ -47,12 +47,17 @@ internal static class MountOptionList
                         return $"mount option log_level={value}: expected Verbose, Debug, Information, Warning or Error";
                     o.LogLevel = level;
                     break;
+                case "uring" when !string.IsNullOrEmpty(value):
+                    if (!UringSetting.TryParse(value, out _))
+                        return $"mount option uring={value}: {UringSetting.Expected}";
+                    o.Uring = value;
+                    break;
                 case var g when value is null && Generic.Contains(g):
                     break;
                 case var x when x.StartsWith("x-", StringComparison.Ordinal) || x.StartsWith("comment=", StringComparison.Ordinal):
                     break; // userspace options meant for systemd or other tools
                 default:
-                    return $"unknown mount option '{raw}' (storagefs takes allow_other, default_permissions, ro, config=, state_dir=, log_level=)";
+                    return $"unknown mount option '{raw}' (storagefs takes allow_other, default_permissions, ro, config=, state_dir=, log_level=, uring=)";
             }
         }
         return null;
