@@ -55,6 +55,9 @@ public sealed class DemoDaemon : IDisposable
     /// <summary>What the daemon reported in its ready line: whether FUSE passthrough is on.</summary>
     public bool Passthrough { get; private set; }
 
+    /// <summary>What the daemon reported in its ready line: "io_uring" or "/dev/fuse".</summary>
+    public string Transport { get; private set; } = "/dev/fuse";
+
     public bool HasExited => _process.HasExited;
 
     public int ExitCode => _process.ExitCode;
@@ -73,7 +76,8 @@ public sealed class DemoDaemon : IDisposable
     public static DemoDaemon Start(string mountPoint, IEnumerable<string> options)
     {
         Preflight.RequireFuse();
-        var daemon = new DemoDaemon(mountPoint, ["demo", mountPoint, .. options]);
+        string[] given = [.. options];
+        var daemon = new DemoDaemon(mountPoint, ["demo", mountPoint, .. given, .. TestTransport.ExtraArguments(given)]);
         try
         {
             daemon.WaitUntilMounted();
@@ -101,7 +105,8 @@ public sealed class DemoDaemon : IDisposable
             if (ready >= 0 && MountTable.IsFuseMounted(MountPoint))
             {
                 string line = log[ready..].Split('\n')[0];
-                Passthrough = line.Contains("(passthrough True)", StringComparison.Ordinal);
+                Passthrough = line.Contains("(passthrough True", StringComparison.Ordinal);
+                Transport = line.Contains("transport io_uring", StringComparison.Ordinal) ? "io_uring" : "/dev/fuse";
                 return;
             }
             if (_process.HasExited)

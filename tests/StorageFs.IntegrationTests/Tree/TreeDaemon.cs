@@ -92,7 +92,8 @@ public sealed class TreeDaemon : IDisposable
     public static TreeDaemon Start(string mountPoint, IEnumerable<string> arguments)
     {
         Preflight.RequireFuse();
-        var daemon = new TreeDaemon(mountPoint, ["mount", mountPoint, .. arguments]);
+        string[] given = [.. arguments];
+        var daemon = new TreeDaemon(mountPoint, ["mount", mountPoint, .. given, .. TestTransport.ExtraArguments(given)]);
         try
         {
             daemon.WaitUntilMounted();
