@@ -7,6 +7,8 @@ BENCH_PIDS=()     # daemons we started, stopped by PID in cleanup (never by name
 BENCH_MOUNTS=()   # mountpoints we mounted, unmounted in cleanup
 BENCH_CHILD=""    # the measuring command running right now (fio, hyperfine)
 BENCH_KEEP=0
+BENCH_URING=""    # --uring MODE for every storagefs daemon (bench/run --uring)
+BENCH_URING_PARAM="" # enable_uring as found, when this run changed it
 WORK=""
 
 say() { printf '%s\n' "$*" >&2; }
@@ -44,6 +46,9 @@ bench_cleanup() {
       umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || say "bench: could not unmount $m"
     fi
   done
+  if [ -n "$BENCH_URING_PARAM" ]; then
+    echo "$BENCH_URING_PARAM" > /sys/module/fuse/parameters/enable_uring
+  fi
   if [ -n "$WORK" ] && [ -d "$WORK" ]; then
     if [ "$BENCH_KEEP" = 1 ]; then
       say "bench: kept $WORK"
@@ -142,13 +147,23 @@ wait_mounted() { # MOUNTPOINT PID LOG
   die "$1 was not mounted within 60 s"
 }
 
+# uring_setup: with --uring on, turns the fuse module's enable_uring on (restored in cleanup).
+uring_setup() {
+  local p=/sys/module/fuse/parameters/enable_uring
+  [ "$BENCH_URING" = on ] || return 0
+  [ -e "$p" ] || die "--uring on: this kernel has no FUSE over io_uring ($p)"
+  if [ -z "$BENCH_URING_PARAM" ]; then BENCH_URING_PARAM=$(cat "$p"); fi
+  echo Y > "$p"
+}
+
 # start_storagefs NAME MOUNTPOINT [demo options...]: mounts `storagefs demo` in the background.
 # Sets SFS_PID. The daemon logs to $WORK/NAME.log.
 start_storagefs() {
   local name=$1 mnt=$2; shift 2
   local log="$WORK/$name.log" n
   mkdir -p "$mnt"
-  dotnet "$STORAGEFS_DLL" demo "$mnt" "$@" > "$log" 2>&1 &
+  uring_setup
+  dotnet "$STORAGEFS_DLL" demo "$mnt" "$@" ${BENCH_URING:+--uring "$BENCH_URING"} > "$log" 2>&1 &
   SFS_PID=$!
   BENCH_PIDS+=("$SFS_PID")
   BENCH_MOUNTS+=("$mnt")
@@ -159,7 +174,7 @@ start_storagefs() {
     sleep 0.1
   done
   grep -q "Demo filesystem mounted on" "$log" || { cat "$log" >&2; die "storagefs ($name) did not mount within 60 s"; }
-  say "storagefs $name: PID $SFS_PID, $(grep -o 'passthrough [A-Za-z]*' "$log" | tail -n 1), options: $*"
+  say "storagefs $name: PID $SFS_PID, $(grep -o 'passthrough [A-Za-z]*' "$log" | tail -n 1), $(grep -o 'transport [^ ]*' "$log" | tail -n 1), options: $*"
 }
 
 # start_mount NAME MOUNTPOINT [extra options...]: the real daemon, `storagefs mount`, in the
@@ -173,7 +188,8 @@ start_mount() {
   printf '{ "stateDir": "%s", "allowedDirectories": ["%s"], "defaultPools": false, "allowOther": false, "runtimeDir": "%s" }\n' \
     "$WORK/$name.state" "$WORK" "$WORK/run" > "$conf"
   SFS_STARTED=$EPOCHREALTIME
-  dotnet "$STORAGEFS_DLL" mount "$mnt" --config "$conf" "$@" > "$log" 2>&1 &
+  uring_setup
+  dotnet "$STORAGEFS_DLL" mount "$mnt" --config "$conf" "$@" ${BENCH_URING:+--uring "$BENCH_URING"} > "$log" 2>&1 &
   SFS_PID=$!
   BENCH_PIDS+=("$SFS_PID")
   BENCH_MOUNTS+=("$mnt")
@@ -183,7 +199,7 @@ start_mount() {
     sleep 0.05
   done
   grep -q "StorageFs mounted on" "$log" || { cat "$log" >&2; die "storagefs mount ($name) did not mount within 60 s"; }
-  say "storagefs mount $name: PID $SFS_PID, $(grep -o 'passthrough [A-Za-z]*' "$log" | tail -n 1)"
+  say "storagefs mount $name: PID $SFS_PID, $(grep -o 'passthrough [A-Za-z]*' "$log" | tail -n 1), $(grep -o 'transport [^ ]*' "$log" | tail -n 1)"
 }
 
 # sfs_write FILE TEXT: one write(2) of TEXT to a /storage control file, as `echo TEXT > FILE`
