@@ -11,4 +11,15 @@ public static class FuseProtocol
 
     /// <summary>The oldest kernel minor version the engine accepts.</summary>
     public const uint OldestMinor = 31;
+
+    /// <summary>
+    /// Which transport a mount gets on this kernel, for <c>storagefs version</c>: io_uring when
+    /// the fuse module offers it (enable_uring=Y) and uring is auto or on, else /dev/fuse.
+    /// </summary>
+    public static string TransportAvailability() => Session.UringTransport.ParameterValue() switch
+    {
+        null => "/dev/fuse (this kernel has no FUSE over io_uring)",
+        "Y" => "io_uring (enable_uring=Y; uring: off keeps /dev/fuse)",
+        string v => $"/dev/fuse (enable_uring={v}; io_uring needs Y)",
+    };
 }

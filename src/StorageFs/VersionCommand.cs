@@ -5,12 +5,12 @@ using StorageFs.Fuse;
 
 namespace StorageFs;
 
-[Verb("version", HelpText = "Print the storagefs version, the FUSE protocol versions it speaks and the .NET runtime.")]
+[Verb("version", HelpText = "Print the storagefs version, the FUSE protocol versions it speaks, the .NET runtime and the FUSE transport this kernel allows.")]
 internal sealed class VersionOptions
 {
 }
 
-/// <summary>Runs <c>storagefs version</c>: three lines, each "what: value", stable for scripts.</summary>
+/// <summary>Runs <c>storagefs version</c>: four lines, each "what: value", stable for scripts.</summary>
 internal static class VersionCommand
 {
     public static int Run(VersionOptions o)
@@ -34,6 +34,7 @@ internal static class VersionCommand
         string version = Version();
         return $"storagefs: {version}\n" +
             $"fuse protocol: {FuseProtocol.Major}.{FuseProtocol.Minor} (kernels from {FuseProtocol.Major}.{FuseProtocol.OldestMinor})\n" +
-            $"runtime: {RuntimeInformation.FrameworkDescription} {RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant()}\n";
+            $"runtime: {RuntimeInformation.FrameworkDescription} {RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant()}\n" +
+            $"fuse transport: {FuseProtocol.TransportAvailability()}\n";
     }
 }

@@ -60,6 +60,8 @@ public sealed class CliConventionTests
     [InlineData("storagefs: no command given", new string[0])]
     [InlineData("storagefs: ", "mount", "/x", "--no-such-option")]
     [InlineData("storagefs: unknown mount option 'frobnicate'", "mount", "/x", "-o", "frobnicate")]
+    [InlineData("storagefs: mount option uring=sometimes: expected auto, on or off", "mount", "/x", "-o", "uring=sometimes")]
+    [InlineData("storagefs: --uring yes: expected auto, on or off", "mount", "/x", "--uring", "yes")]
     [InlineData("storagefs: unexpected argument", "storagefs", "/x", "--what")]
     public void UsageErrors_GoToStderr_PrefixedStorageFs_AndExitTwo(string message, params string[] args)
     {
@@ -92,6 +94,7 @@ public sealed class CliConventionTests
     [InlineData("""{ "defaultPools": "yes" }""", "key 'defaultPools': expected true or false")]
     [InlineData("""{ "allowedDirectories": "/srv" }""", "key 'allowedDirectories': expected an array of strings")]
     [InlineData("""{ "stateDri": "/var/lib/x" }""", "unknown key 'stateDri'")]
+    [InlineData("""{ "uring": "maybe" }""", "key 'uring': expected auto, on or off, got \"maybe\"")]
     [InlineData("""{ "stateDir": """, "not valid JSON")]
     public void ABadConfiguration_IsOneLineNamingTheKey_ExitTwo_AndCreatesNothing(string json, string message)
     {

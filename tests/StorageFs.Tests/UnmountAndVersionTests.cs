@@ -113,17 +113,19 @@ public sealed class UnmountAndVersionTests
     }
 
     [Fact]
-    public void Version_PrintsTheAssemblyVersion_TheFuseProtocol_AndTheRuntime()
+    public void Version_PrintsTheAssemblyVersion_TheFuseProtocol_TheRuntime_AndTheTransport()
     {
         var (code, stdout, stderr) = CliRunner.Run(null, "version");
 
         Assert.True(code == 0, stderr);
         string[] lines = stdout.TrimEnd('\n').Split('\n');
-        Assert.Equal(3, lines.Length);
+        Assert.Equal(4, lines.Length);
         string expected = typeof(CliRunner).Assembly.GetReferencedAssemblies().Single(a => a.Name == "storagefs").Version!.ToString(3);
         Assert.StartsWith($"storagefs: {expected}", lines[0], StringComparison.Ordinal);
         Assert.Equal("fuse protocol: 7.45 (kernels from 7.31)", lines[1]);
         Assert.StartsWith("runtime: .NET 10.", lines[2], StringComparison.Ordinal);
+        string parameter = File.Exists("/sys/module/fuse/parameters/enable_uring") ? File.ReadAllText("/sys/module/fuse/parameters/enable_uring").Trim() : "";
+        Assert.StartsWith(parameter == "Y" ? "fuse transport: io_uring" : "fuse transport: /dev/fuse", lines[3], StringComparison.Ordinal);
     }
 
     [Fact]
