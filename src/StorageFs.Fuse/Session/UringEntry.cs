@@ -39,6 +39,20 @@ internal sealed unsafe class UringEntry : IParkedReplySink
         iov[1] = new Libc.IoVec { Base = mapping + PayloadOffset, Len = (nuint)payloadCapacity };
     }
 
+    /// <summary>Maps a new entry (anonymous, MAP_NORESERVE: untouched payload pages cost nothing); null when mmap fails.</summary>
+    public static UringEntry? Map(UringQueue queue, int index, int payloadCapacity)
+    {
+        nuint size = (nuint)(((long)PayloadOffset + payloadCapacity + 4095) & ~4095L);
+        var mapping = (byte*)IoUring.Mmap(null, size, IoUring.PROT_READ | IoUring.PROT_WRITE,
+            IoUring.MAP_PRIVATE | IoUring.MAP_ANONYMOUS | IoUring.MAP_NORESERVE, -1, 0);
+        return mapping == IoUring.MapFailed ? null : new UringEntry(queue, index, mapping, size, payloadCapacity);
+    }
+
+    public void Unmap() => IoUring.Munmap(Mapping, MappingSize);
+
+    /// <summary>The whole mapping, as bytes (tests lay requests out in it as the kernel does).</summary>
+    public Span<byte> Bytes => new(Mapping, (int)MappingSize);
+
     public int Index { get; }
 
     public byte* Mapping { get; }

@@ -330,15 +330,13 @@ internal sealed unsafe class UringQueue
 
     private void AddEntry()
     {
-        nuint size = (nuint)(((long)UringEntry.PayloadOffset + _payloadCapacity + 4095) & ~4095L);
-        var mapping = (byte*)IoUring.Mmap(null, size, IoUring.PROT_READ | IoUring.PROT_WRITE,
-            IoUring.MAP_PRIVATE | IoUring.MAP_ANONYMOUS | IoUring.MAP_NORESERVE, -1, 0);
-        if (mapping == IoUring.MapFailed)
+        UringEntry? entry = UringEntry.Map(this, _entries.Count, _payloadCapacity);
+        if (entry is null)
         {
             Log.Warning("FUSE ring queue {Qid}: cannot map an entry: {Error}", Qid, Libc.Strerror(Libc.LastErrno));
             return;
         }
-        var entry = new UringEntry(this, _entries.Count, mapping, size, _payloadCapacity) { Registering = true };
+        entry.Registering = true;
         entry.Context = _d.CreateContext(entry);
         _entries.Add(entry);
         Volatile.Write(ref _entryCount, _entries.Count);
@@ -420,7 +418,7 @@ internal sealed unsafe class UringQueue
         foreach (UringEntry e in _entries)
         {
             if (!e.Held)
-                IoUring.Munmap(e.Mapping, e.MappingSize);
+                e.Unmap();
         }
     }
 }
