@@ -33,6 +33,10 @@ internal sealed unsafe class UringQueue
     private readonly ConcurrentQueue<UringEntry> _late = new();
     private readonly ManualResetEventSlim _setupDone = new();
     private readonly Thread _thread;
+    private readonly Thread _pumpThread;
+    private readonly SemaphoreSlim _pump = new(0);
+    private readonly string _mountpoint;
+    private int _pumpsDue;
     private int _ringFd = -1;
     private int _eventFd = -1;
     private byte* _sqRing;
@@ -58,8 +62,10 @@ internal sealed unsafe class UringQueue
     private volatile bool _stopping;
     private long _served;
 
-    public UringQueue(UringTransport transport, Dispatcher d, int qid, int deviceFd, int baseEntries, int payloadCapacity, ILogger log)
+    public UringQueue(UringTransport transport, Dispatcher d, int qid, int deviceFd, int baseEntries, int payloadCapacity, string mountpoint, ILogger log)
     {
+        _mountpoint = mountpoint;
+        _pumpThread = new Thread(PumpLoop) { IsBackground = true, Name = $"fuse-uring-pump-{qid}" };
         _transport = transport;
         _d = d;
         Qid = qid;
@@ -86,7 +92,11 @@ internal sealed unsafe class UringQueue
 
     private int _entryCount;
 
-    public void Start() => _thread.Start();
+    public void Start()
+    {
+        _thread.Start();
+        _pumpThread.Start();
+    }
 
     public bool WaitSetup(TimeSpan timeout) => _setupDone.Wait(timeout);
 
@@ -94,6 +104,7 @@ internal sealed unsafe class UringQueue
     public void Stop(TimeSpan wait)
     {
         _stopping = true;
+        _pump.Release();
         Wake();
         if (Thread.CurrentThread != _thread && _thread.IsAlive)
             _thread.Join(wait);
@@ -215,6 +226,8 @@ internal sealed unsafe class UringQueue
             var replySpan = new Span<byte>(rep, reply.Length);
             while (!_stopping)
             {
+                if (_pumpsDue > 0)
+                    ReleasePumps();
                 int r = IoUring.Enter(_ringFd, _pending, 1, IoUring.EnterGetEvents);
                 if (r < 0)
                 {
@@ -302,11 +315,13 @@ internal sealed unsafe class UringQueue
         int len = _d.Dispatch(request, reply, entry.Context!, out bool parked);
         if (parked)
         {
-            // Held until its late reply; keep the base number of entries free for everyone else.
+            // Held until its late reply; keep the base number of entries free for everyone else,
+            // and make up for the commit this entry will not make now (see Pump).
             entry.Held = true;
             _held++;
             if (_entries.Count - _held < _baseEntries)
                 Grow();
+            _pumpsDue++;
             return;
         }
         if (len == 0)
@@ -314,6 +329,39 @@ internal sealed unsafe class UringQueue
         else
             entry.SetReply(reply[..len]);
         Submit(entry, Wire.UringCmdCommitAndFetch, entry.CommitId);
+    }
+
+    /// <summary>
+    /// Submits what is pending (the new entries' REGISTERs among it), then lets the pump send
+    /// one request per entry parked since. Why: requests that arrive while every entry of a
+    /// queue is busy wait in the kernel's queue, and only a COMMIT_AND_FETCH takes them from
+    /// there (fuse_uring_next_fuse_req); a newly registered entry does not
+    /// (fuse_uring_do_register), and a parked entry commits only at its late reply. So each
+    /// park costs the queue one commit, and the pump gives it back: a STATFS of the mount from
+    /// a thread on this queue's CPU takes a free entry, and its commit fetches the request
+    /// waiting longest, if any.
+    /// </summary>
+    private void ReleasePumps()
+    {
+        int r = IoUring.Enter(_ringFd, _pending, 0, 0);
+        if (r > 0)
+            _pending -= (uint)Math.Min(r, (int)_pending);
+        _pump.Release(_pumpsDue);
+        _pumpsDue = 0;
+    }
+
+    private void PumpLoop()
+    {
+        IoUring.PinToCpu(Qid);
+        while (true)
+        {
+            _pump.Wait();
+            if (_stopping)
+                return;
+            int err = Libc.Statfs(_mountpoint);
+            if (err != 0 && !_stopping)
+                Log.Debug("FUSE ring queue {Qid}: the pump's statfs failed: {Error}", Qid, Libc.Strerror(err));
+        }
     }
 
     private void Grow()
