@@ -1,4 +1,4 @@
-using StorageFs.Core.Host;
+using StorageFs.Interop;
 using StorageFs.Core.Model;
 
 namespace StorageFs.Backends.Dir;

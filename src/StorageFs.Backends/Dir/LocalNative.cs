@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using StorageFs.Core.Backend;
-using StorageFs.Core.Host;
+using StorageFs.Interop;
 
 namespace StorageFs.Backends.Dir;
 

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using StorageFs.Core.Host;
+using StorageFs.Interop;
 
 namespace StorageFs.Vfs.Host;
 

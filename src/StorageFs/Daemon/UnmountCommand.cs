@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using CommandLine;
 using StorageFs.Fuse.Session;
+using StorageFs.Interop;
 
 namespace StorageFs.Daemon;
 

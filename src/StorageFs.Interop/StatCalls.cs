@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace StorageFs.Core.Host;
+namespace StorageFs.Interop;
 
 /// <summary>
 /// statx(2) and statvfs(3), which .NET lacks with every field: one binding for the backends

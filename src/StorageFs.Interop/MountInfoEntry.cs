@@ -1,4 +1,4 @@
-namespace StorageFs.Fuse.Session;
+namespace StorageFs.Interop;
 
 /// <summary>One line of /proc/self/mountinfo (proc(5)), octal escapes decoded.</summary>
 /// <param name="Id">The mount's id; a later mount at the same point has a higher one and stacks on it.</param>

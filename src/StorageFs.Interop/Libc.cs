@@ -1,11 +1,11 @@
-namespace StorageFs.Fuse.Interop;
+namespace StorageFs.Interop;
 
 /// <summary>
 /// The few libc calls .NET does not offer for raw descriptors: the /dev/fuse device, mount(2),
 /// ioctls, and positional I/O on backing files. Each returns -1 and sets errno on failure
 /// (read it with <see cref="Marshal.GetLastPInvokeError"/>).
 /// </summary>
-internal static unsafe partial class Libc
+public static unsafe partial class Libc
 {
     public const int O_RDONLY = 0;
     public const int O_WRONLY = 1;

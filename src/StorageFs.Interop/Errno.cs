@@ -1,4 +1,4 @@
-namespace StorageFs.Fuse;
+namespace StorageFs.Interop;
 
 /// <summary>
 /// Linux errno values (asm-generic/errno-base.h, errno.h). Handlers return these; the

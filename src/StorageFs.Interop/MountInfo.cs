@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace StorageFs.Fuse.Session;
+namespace StorageFs.Interop;
 
 /// <summary>
 /// The engine's reader of /proc/self/mountinfo (proc(5)), read fresh on every call. The engine
