@@ -1,9 +1,13 @@
 namespace StorageFs.Interop;
 
 /// <summary>
-/// The few libc calls .NET does not offer for raw descriptors: the /dev/fuse device, mount(2),
-/// ioctls, and positional I/O on backing files. Each returns -1 and sets errno on failure
-/// (read it with <see cref="Marshal.GetLastPInvokeError"/>).
+/// The libc calls .NET does not offer, bound once for every layer: the /dev/fuse device,
+/// mount(2), ioctls, positional I/O, descriptor-relative path calls, thread identity.
+/// Each returns -1 and sets errno on failure (read it with <see cref="Marshal.GetLastPInvokeError"/>).
+/// Our own bindings (not Mono.Posix: it lacks openat2, fchmodat2, setfsuid and a per-thread
+/// setgroups). Struct layouts are the LP64 ones (x86_64, aarch64). Split by concern:
+/// this file (descriptors, I/O, mounts, locks), Libc.Paths.cs, Libc.Process.cs, and
+/// <see cref="StatCalls"/> (statx, statvfs).
 /// </summary>
 public static unsafe partial class Libc
 {
@@ -15,10 +19,11 @@ public static unsafe partial class Libc
     public const int O_EXCL = 0x80;
     public const int O_TRUNC = 0x200;
     public const int O_APPEND = 0x400;
-    public const int O_DIRECT = 0x4000; // x86-64 value, like O_DIRECTORY below
     public const int O_CLOEXEC = 0x80000;
-    public const int O_DIRECTORY = 0x10000;
-    public const int O_NOFOLLOW = 0x20000;
+    // asm/fcntl.h: these three differ between x86_64 and arm64.
+    public static readonly int O_DIRECT = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 0x10000 : 0x4000;
+    public static readonly int O_DIRECTORY = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 0x4000 : 0x10000;
+    public static readonly int O_NOFOLLOW = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 0x8000 : 0x20000;
     public const int O_PATH = 0x200000;
 
     public const ulong MS_NOSUID = 2;

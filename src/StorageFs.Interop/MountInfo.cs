@@ -4,9 +4,10 @@ using System.Text;
 namespace StorageFs.Interop;
 
 /// <summary>
-/// The engine's reader of /proc/self/mountinfo (proc(5)), read fresh on every call. The engine
-/// may reference nothing, so this duplicates StorageFs.Backends' MountTable; one parser for both
-/// needs a home below both layers (issue 14).
+/// The one reader of /proc/self/mountinfo (proc(5)), read fresh on every call: mounts change
+/// behind our back. The engine (stale mounts), the backends (is a pool's source mounted on its
+/// target; libvirt reads /proc/mounts with getmntent for that, <c>virStorageBackendFileSystemIsMounted</c>
+/// in src/storage/storage_backend_fs.c) and the CLI (unmount) all use it.
 /// </summary>
 public static class MountInfo
 {

@@ -9,7 +9,7 @@ namespace StorageFs.Interop;
 /// Layouts: struct statx is the same on every architecture (include/uapi/linux/stat.h);
 /// struct statvfs is glibc's LP64 layout (x86_64, aarch64).
 /// </summary>
-public static class StatCalls
+public static partial class StatCalls
 {
     public const int AtFdCwd = -100;
     public const int AtSymlinkNoFollow = 0x100;
@@ -24,11 +24,14 @@ public static class StatCalls
     /// <summary>STATX_INO.</summary>
     public const uint Ino = 0x100;
 
-    [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
-    public static extern int Statx(int dirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, out StatxBuffer buf);
+    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Statx(int dirfd, string path, int flags, uint mask, out StatxBuffer buf);
 
-    [DllImport("libc", EntryPoint = "statvfs", SetLastError = true)]
-    public static extern int StatVfs([MarshalAs(UnmanagedType.LPUTF8Str)] string path, out StatVfsBuffer buf);
+    [LibraryImport("libc", EntryPoint = "statvfs", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int StatVfs(string path, out StatVfsBuffer buf);
+
+    [LibraryImport("libc", EntryPoint = "fstatvfs", SetLastError = true)]
+    public static partial int FStatVfs(int fd, out StatVfsBuffer buf);
 
     /// <summary>struct statx, the fields StorageFs reads.</summary>
     [StructLayout(LayoutKind.Explicit, Size = 256)]

@@ -1,6 +1,7 @@
 using Microsoft.Win32.SafeHandles;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
+using StorageFs.Interop;
 
 namespace StorageFs.Backends.Dir;
 
@@ -22,11 +23,11 @@ internal static class FileVolumeData
         var path = VolumeFiles.OwnPath(pool, vol);
         var target = pool.Target.Path!;
         // The driver has just checked the target resolves to itself, so it holds no symlink.
-        using var dir = LocalNative.OpenAt2(null, target, LocalNative.O_PATH | LocalNative.O_DIRECTORY,
-            LocalNative.RESOLVE_NO_SYMLINKS, out int errno)
+        using var dir = LocalNative.OpenAt2(null, target, Libc.O_PATH | Libc.O_DIRECTORY,
+            Libc.RESOLVE_NO_SYMLINKS, out int errno)
             ?? throw StorageErrors.System(errno, $"cannot open pool directory '{target}'");
         var (file, writable) = OpenBeneath(dir, vol.Name, mode, out errno);
-        if (file is null && errno == LocalNative.ELOOP)
+        if (file is null && errno == (int)Errno.ELOOP)
         {
             // A symlink: DataPath refuses one leading out of the pool; the open below refuses
             // any link met on the way, so a link swapped in after the check fails too.
@@ -58,16 +59,16 @@ internal static class FileVolumeData
 
     private static (SafeFileHandle? File, bool Writable) OpenBeneath(SafeFileHandle dir, string relative, VolumeAccessMode mode, out int errno)
     {
-        const ulong Resolve = LocalNative.RESOLVE_BENEATH | LocalNative.RESOLVE_NO_SYMLINKS;
-        int common = LocalNative.O_NOFOLLOW | LocalNative.O_NONBLOCK | LocalNative.O_NOCTTY;
-        var file = LocalNative.OpenAt2(dir, relative, common | LocalNative.O_RDWR, Resolve, out errno);
+        const ulong Resolve = Libc.RESOLVE_BENEATH | Libc.RESOLVE_NO_SYMLINKS;
+        int common = Libc.O_NOFOLLOW | Libc.O_NONBLOCK | Libc.O_NOCTTY;
+        var file = LocalNative.OpenAt2(dir, relative, common | Libc.O_RDWR, Resolve, out errno);
         if (file is not null)
         {
             return (file, true);
         }
-        if (mode == VolumeAccessMode.Read && errno is LocalNative.EACCES or LocalNative.EPERM or LocalNative.EROFS or LocalNative.ETXTBSY)
+        if (mode == VolumeAccessMode.Read && errno is (int)Errno.EACCES or (int)Errno.EPERM or (int)Errno.EROFS or (int)Errno.ETXTBSY)
         {
-            file = LocalNative.OpenAt2(dir, relative, common | LocalNative.O_RDONLY, Resolve, out errno);
+            file = LocalNative.OpenAt2(dir, relative, common | Libc.O_RDONLY, Resolve, out errno);
         }
         return (file, false);
     }

@@ -2,6 +2,7 @@ using Microsoft.Win32.SafeHandles;
 using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
+using StorageFs.Interop;
 
 namespace StorageFs.Backends.Dir;
 
@@ -32,11 +33,11 @@ internal static class LocalDirectories
         uint mode = perms.Mode ?? defaultMode;
         using var parent = Walk(ParentOf(path, out string name), path, create: true);
         int errno = LocalNative.MkdirAt(parent, name, mode);
-        if (errno is not (0 or LocalNative.EEXIST))
+        if (errno is not (0 or (int)Errno.EEXIST))
         {
             throw StorageErrors.System(errno, $"cannot create path '{path}'");
         }
-        using var dir = LocalNative.OpenBeneath(parent, name, LocalNative.O_RDONLY | LocalNative.O_DIRECTORY, 0, out errno)
+        using var dir = LocalNative.OpenBeneath(parent, name, Libc.O_RDONLY | Libc.O_DIRECTORY, 0, out errno)
             ?? throw Refusal(errno, path, path);
         try
         {
@@ -62,7 +63,7 @@ internal static class LocalDirectories
     public static SafeFileHandle Open(string path)
     {
         using var parent = Walk(ParentOf(path, out string name), path, create: false);
-        return LocalNative.OpenBeneath(parent, name, LocalNative.O_RDONLY | LocalNative.O_DIRECTORY, 0, out int errno)
+        return LocalNative.OpenBeneath(parent, name, Libc.O_RDONLY | Libc.O_DIRECTORY, 0, out int errno)
             ?? throw Refusal(errno, path, path);
     }
 
@@ -73,7 +74,7 @@ internal static class LocalDirectories
     public static SafeFileHandle OpenFile(string path, int flags, string what)
     {
         using var parent = Walk(ParentOf(path, out string name), path, create: false);
-        return LocalNative.OpenBeneath(parent, name, flags | LocalNative.O_NOFOLLOW, 0, out int errno)
+        return LocalNative.OpenBeneath(parent, name, flags | Libc.O_NOFOLLOW, 0, out int errno)
             ?? throw StorageErrors.System(errno, $"{what} '{path}'");
     }
 
@@ -89,7 +90,7 @@ internal static class LocalDirectories
             using var dir = Open(path);
             return LocalNative.Stat(dir, path);
         }
-        catch (StorageException e) when (e.OsErrno is LocalNative.ENOENT or LocalNative.ENOTDIR)
+        catch (StorageException e) when (e.OsErrno is (int)Errno.ENOENT or (int)Errno.ENOTDIR)
         {
             throw StorageErrors.System(e.OsErrno.Value, $"cannot open directory '{path}'");
         }
@@ -114,16 +115,16 @@ internal static class LocalDirectories
         foreach (var component in dir.Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
             walked += "/" + component;
-            var next = LocalNative.OpenBeneath(current, component, LocalNative.O_PATH | LocalNative.O_DIRECTORY, 0, out int errno);
-            if (next is null && errno == LocalNative.ENOENT && create)
+            var next = LocalNative.OpenBeneath(current, component, Libc.O_PATH | Libc.O_DIRECTORY, 0, out int errno);
+            if (next is null && errno == (int)Errno.ENOENT && create)
             {
                 int made = LocalNative.MkdirAt(current, component, ParentMode);
-                if (made is not (0 or LocalNative.EEXIST))
+                if (made is not (0 or (int)Errno.EEXIST))
                 {
                     current.Dispose();
                     throw StorageErrors.System(made, $"cannot create path '{walked}'");
                 }
-                next = LocalNative.OpenBeneath(current, component, LocalNative.O_PATH | LocalNative.O_DIRECTORY, 0, out errno);
+                next = LocalNative.OpenBeneath(current, component, Libc.O_PATH | Libc.O_DIRECTORY, 0, out errno);
             }
             current.Dispose();
             current = next ?? throw Refusal(errno, walked, pathForErrors);
@@ -150,7 +151,7 @@ internal static class LocalDirectories
     // ELOOP: a symbolic link where the checked path had a directory; EXDEV: an escape.
     private static StorageException Refusal(int errno, string walked, string path) => errno switch
     {
-        LocalNative.ELOOP or 18 /* EXDEV */ => StorageErrors.Denied(
+        (int)Errno.ELOOP or 18 /* EXDEV */ => StorageErrors.Denied(
             $"'{walked}' is a symbolic link (or leads outside): the path '{path}' was checked without one; refusing to follow it"),
         _ => StorageErrors.System(errno, $"cannot open directory '{walked}'"),
     };

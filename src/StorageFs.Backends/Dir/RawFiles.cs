@@ -1,6 +1,7 @@
 using Microsoft.Win32.SafeHandles;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
+using StorageFs.Interop;
 
 namespace StorageFs.Backends.Dir;
 
@@ -26,7 +27,7 @@ internal static class RawFiles
         // LocalDirectories): a link swapped into the pool's path cannot redirect root's create.
         using var dir = LocalDirectories.Open(Path.GetDirectoryName(path)!);
         var name = Path.GetFileName(path);
-        var handle = LocalNative.OpenBeneath(dir, name, LocalNative.O_RDWR | LocalNative.O_CREAT | LocalNative.O_EXCL | LocalNative.O_NOFOLLOW,
+        var handle = LocalNative.OpenBeneath(dir, name, Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOFOLLOW,
             perms.Mode ?? DefaultVolumeMode, out int errno) ?? throw StorageErrors.System(errno, $"cannot create path '{path}'");
         try
         {
@@ -74,7 +75,7 @@ internal static class RawFiles
     /// <summary>Sets the size; with <paramref name="allocate"/>, allocates every byte.</summary>
     public static void Resize(string path, ulong capacity, bool allocate)
     {
-        using var handle = LocalDirectories.OpenFile(path, LocalNative.O_RDWR, "Unable to open");
+        using var handle = LocalDirectories.OpenFile(path, Libc.O_RDWR, "Unable to open");
         if (capacity > long.MaxValue)
         {
             LocalNative.Truncate(handle, capacity, path); // EFBIG, before any cast
@@ -98,7 +99,7 @@ internal static class RawFiles
     public static void Copy(string source, string target, ulong capacity, bool sparse, bool reflink,
         StoragePermissions perms, IOperationProgress progress, CancellationToken cancellation)
     {
-        using var input = LocalNative.Open(source, LocalNative.O_RDONLY | LocalNative.O_NOFOLLOW, 0, "could not open input path");
+        using var input = LocalNative.Open(source, Libc.O_RDONLY | Libc.O_NOFOLLOW, 0, "could not open input path");
         using var output = CreateExclusive(target, perms);
         try
         {
@@ -191,7 +192,7 @@ internal static class RawFiles
             progress.Report((ulong)(offset + length));
             return;
         }
-        if (errno != LocalNative.EOPNOTSUPP)
+        if (errno != (int)Errno.EOPNOTSUPP)
         {
             throw StorageErrors.System(errno, $"cannot allocate {length} bytes in file '{path}'");
         }

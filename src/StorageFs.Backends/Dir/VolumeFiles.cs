@@ -2,6 +2,7 @@ using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
 using StorageFs.Core.Names;
+using StorageFs.Interop;
 
 namespace StorageFs.Backends.Dir;
 
@@ -33,7 +34,7 @@ internal static class VolumeFiles
     {
         var path = OwnPath(pool, vol);
         var st = LocalNative.Stat(path, noFollow: true)
-            ?? throw StorageErrors.System(LocalNative.ENOENT, $"cannot stat file '{path}'");
+            ?? throw StorageErrors.System((int)Errno.ENOENT, $"cannot stat file '{path}'");
         if (!st.IsSymlink)
         {
             return path;
@@ -117,7 +118,7 @@ internal static class VolumeFiles
         vol.Target.Format = "raw";
         try
         {
-            using var handle = LocalNative.Open(dataPath, LocalNative.O_RDONLY | LocalNative.O_NOFOLLOW, 0, "cannot open volume");
+            using var handle = LocalNative.Open(dataPath, Libc.O_RDONLY | Libc.O_NOFOLLOW, 0, "cannot open volume");
             var image = ImageProbe.Probe(handle, st.Size);
             vol.Target.Format = image.Format;
             vol.Capacity = image.VirtualSize;
@@ -135,7 +136,7 @@ internal static class VolumeFiles
                 vol.BackingStore = Backing(Path.GetDirectoryName(dataPath)!, backing, image.BackingFormat);
             }
         }
-        catch (StorageException e) when (e.OsErrno is LocalNative.ENOENT or LocalNative.ENOTDIR)
+        catch (StorageException e) when (e.OsErrno is (int)Errno.ENOENT or (int)Errno.ENOTDIR)
         {
             // Deleted between the stat and the open (a delete racing a listing): the entry is
             // gone, which is not a problem of the file (issue 11 item 5: this was EIO).
@@ -153,7 +154,7 @@ internal static class VolumeFiles
     {
         var problems = new List<string>();
         var fresh = Describe(pool, vol.Name, tool, problems)
-            ?? throw StorageErrors.System(LocalNative.ENOENT, $"cannot stat file '{PathOf(pool, vol.Name)}'");
+            ?? throw StorageErrors.System((int)Errno.ENOENT, $"cannot stat file '{PathOf(pool, vol.Name)}'");
         if (problems.Count > 0 && fresh.Target.Format != "none")
         {
             throw StorageErrors.Internal(problems[0]);
@@ -178,7 +179,7 @@ internal static class VolumeFiles
             {
                 if (LocalNative.Stat(path, noFollow: false) is { IsRegular: true } st)
                 {
-                    using var h = LocalNative.Open(path, LocalNative.O_RDONLY, 0, "cannot open backing store");
+                    using var h = LocalNative.Open(path, Libc.O_RDONLY, 0, "cannot open backing store");
                     format = ImageProbe.Probe(h, st.Size).Format;
                 }
             }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 using StorageFs.Core.Backend;
+using StorageFs.Interop;
 
 namespace StorageFs.Backends.Dir;
 
@@ -22,7 +23,7 @@ internal static class Wiper
 
     public static void Wipe(string path, WipeAlgorithm algorithm, IOperationProgress progress, CancellationToken cancellation)
     {
-        using var handle = LocalDirectories.OpenFile(path, LocalNative.O_RDWR, "Failed to open storage volume with path");
+        using var handle = LocalDirectories.OpenFile(path, Libc.O_RDWR, "Failed to open storage volume with path");
         var st = LocalNative.Stat(handle, path);
         if (!st.IsRegular)
         {
@@ -89,11 +90,11 @@ internal static class Wiper
 
     private static bool TryPunch(SafeFileHandle handle, string path, long size)
     {
-        int errno = LocalNative.Fallocate(handle, LocalNative.FALLOC_FL_PUNCH_HOLE | LocalNative.FALLOC_FL_KEEP_SIZE, 0, size);
+        int errno = LocalNative.Fallocate(handle, Libc.FALLOC_FL_PUNCH_HOLE | Libc.FALLOC_FL_KEEP_SIZE, 0, size);
         return errno switch
         {
             0 => true,
-            LocalNative.EOPNOTSUPP => false,
+            (int)Errno.EOPNOTSUPP => false,
             _ => throw StorageErrors.System(errno, $"cannot punch holes in '{path}'"),
         };
     }

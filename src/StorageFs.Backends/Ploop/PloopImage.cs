@@ -3,6 +3,7 @@ using Microsoft.Win32.SafeHandles;
 using StorageFs.Backends.Dir;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
+using StorageFs.Interop;
 
 namespace StorageFs.Backends.Ploop;
 
@@ -54,14 +55,14 @@ public static class PloopImage
     /// <summary>The header of the image at <paramref name="path"/>.</summary>
     public static PloopHeader Read(string path)
     {
-        using var handle = LocalNative.Open(path, LocalNative.O_RDONLY | LocalNative.O_NOFOLLOW, 0, "cannot open ploop image");
+        using var handle = LocalNative.Open(path, Libc.O_RDONLY | Libc.O_NOFOLLOW, 0, "cannot open ploop image");
         return Read(handle);
     }
 
     /// <summary>The number of allocated clusters (non-zero BAT entries).</summary>
     public static int AllocatedClusters(string path)
     {
-        using var handle = LocalNative.Open(path, LocalNative.O_RDONLY | LocalNative.O_NOFOLLOW, 0, "cannot open ploop image");
+        using var handle = LocalNative.Open(path, Libc.O_RDONLY | Libc.O_NOFOLLOW, 0, "cannot open ploop image");
         var header = Read(handle);
         return ReadBat(handle, header).Count(e => e != 0);
     }
@@ -70,7 +71,7 @@ public static class PloopImage
     /// (rounded up to MiB); returns the new header.</summary>
     public static PloopHeader Grow(string path, ulong capacity)
     {
-        using var handle = LocalNative.Open(path, LocalNative.O_RDWR | LocalNative.O_NOFOLLOW, 0, "cannot open ploop image");
+        using var handle = LocalNative.Open(path, Libc.O_RDWR | Libc.O_NOFOLLOW, 0, "cannot open ploop image");
         var header = Read(handle);
         ulong sectors = RoundCapacity(capacity) / 512;
         if (sectors < header.Sectors)

@@ -2,6 +2,7 @@ using StorageFs.Backends.Dir;
 using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
+using StorageFs.Interop;
 
 namespace StorageFs.Backends.Ploop;
 
@@ -54,7 +55,7 @@ public static class PloopVolumes
         var dir = volume.Target.Path ?? throw StorageErrors.Internal($"volume '{volume.Name}' has no path");
         var image = Path.Combine(dir, PloopDescriptor.ImageName);
         var st = LocalNative.Stat(image, noFollow: true)
-            ?? throw StorageErrors.System(LocalNative.ENOENT, $"cannot stat file '{image}'");
+            ?? throw StorageErrors.System((int)Errno.ENOENT, $"cannot stat file '{image}'");
         if (!st.IsRegular)
         {
             throw StorageErrors.Internal($"'{image}' is not a regular file");
@@ -164,7 +165,7 @@ public static class PloopVolumes
         }
         var image = Path.Combine(directory, PloopDescriptor.ImageName);
         bool write = mode == VolumeAccessMode.Write;
-        var handle = LocalNative.Open(image, (write ? LocalNative.O_RDWR : LocalNative.O_RDONLY) | LocalNative.O_NOFOLLOW, 0, "cannot open volume");
+        var handle = LocalNative.Open(image, (write ? Libc.O_RDWR : Libc.O_RDONLY) | Libc.O_NOFOLLOW, 0, "cannot open volume");
         var stream = new FileStream(handle, write ? FileAccess.ReadWrite : FileAccess.Read, 0);
         return write ? new AfterCloseStream(stream, () => PloopDescriptor.Write(directory, PloopImage.Read(image), name)) : stream;
     }
@@ -173,7 +174,7 @@ public static class PloopVolumes
     public static void Delete(string directory)
     {
         var st = LocalNative.Stat(directory, noFollow: true)
-            ?? throw StorageErrors.System(LocalNative.ENOENT, $"cannot remove directory '{directory}'");
+            ?? throw StorageErrors.System((int)Errno.ENOENT, $"cannot remove directory '{directory}'");
         if (!st.IsDirectory)
         {
             throw StorageErrors.Internal($"'{directory}' is not a ploop volume directory");

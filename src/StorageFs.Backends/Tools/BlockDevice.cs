@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using StorageFs.Backends.Dir;
 using StorageFs.Core.Backend;
+using StorageFs.Interop;
 
 namespace StorageFs.Backends.Tools;
 
@@ -12,9 +13,9 @@ namespace StorageFs.Backends.Tools;
 /// </summary>
 public static class BlockDevice
 {
-    private const ulong BlkGetSize64 = 0x80081272; // _IOR(0x12, 114, size_t)
-    private const ulong BlkDiscard = 0x1277;       // _IO(0x12, 119)
-    private const ulong BlkZeroOut = 0x127F;       // _IO(0x12, 127)
+    private const nuint BlkGetSize64 = 0x80081272; // _IOR(0x12, 114, size_t)
+    private const nuint BlkDiscard = 0x1277;       // _IO(0x12, 119)
+    private const nuint BlkZeroOut = 0x127F;       // _IO(0x12, 127)
 
     /// <summary>True when <paramref name="path"/> (symlinks followed) is a block device node.</summary>
     public static bool Exists(string path) => LocalNative.Stat(path, noFollow: false) is { IsBlockDevice: true };
@@ -22,7 +23,7 @@ public static class BlockDevice
     /// <summary>Size in bytes of the device behind <paramref name="path"/>.</summary>
     public static ulong SizeOf(string path)
     {
-        using var handle = LocalNative.Open(path, LocalNative.O_RDONLY, 0, "cannot open volume");
+        using var handle = LocalNative.Open(path, Libc.O_RDONLY, 0, "cannot open volume");
         return SizeOf(handle, path);
     }
 
@@ -30,7 +31,7 @@ public static class BlockDevice
     public static ulong SizeOf(SafeFileHandle handle, string pathForErrors)
     {
         ArgumentNullException.ThrowIfNull(handle);
-        if (IoctlSize(handle.DangerousGetHandle().ToInt32(), BlkGetSize64, out ulong size) != 0)
+        if (Libc.IoctlGetU64(handle.DangerousGetHandle().ToInt32(), BlkGetSize64, out ulong size) != 0)
         {
             StorageErrors.ThrowLastSystem($"unable to get the size of '{pathForErrors}'");
         }
@@ -44,16 +45,10 @@ public static class BlockDevice
     /// <summary>Discards (trims) a range; returns the errno, 0 on success.</summary>
     public static int TryDiscard(SafeFileHandle handle, ulong offset, ulong length) => RangeIoctl(handle, BlkDiscard, offset, length);
 
-    private static int RangeIoctl(SafeFileHandle handle, ulong request, ulong offset, ulong length)
+    private static int RangeIoctl(SafeFileHandle handle, nuint request, ulong offset, ulong length)
     {
         ArgumentNullException.ThrowIfNull(handle);
         ulong[] range = [offset, length];
-        return IoctlRange(handle.DangerousGetHandle().ToInt32(), request, range) == 0 ? 0 : Marshal.GetLastPInvokeError();
+        return Libc.IoctlU64s(handle.DangerousGetHandle().ToInt32(), request, range) == 0 ? 0 : Marshal.GetLastPInvokeError();
     }
-
-    [DllImport("libc", EntryPoint = "ioctl", SetLastError = true)]
-    private static extern int IoctlSize(int fd, ulong request, out ulong size);
-
-    [DllImport("libc", EntryPoint = "ioctl", SetLastError = true)]
-    private static extern int IoctlRange(int fd, ulong request, [In] ulong[] range);
 }

@@ -4,6 +4,7 @@ using StorageFs.Backends.Dir;
 using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
+using StorageFs.Interop;
 
 namespace StorageFs.Backends.Tools;
 
@@ -25,7 +26,7 @@ public static class BlockVolumes
     {
         ArgumentNullException.ThrowIfNull(vol);
         var st = LocalNative.Stat(path, noFollow: false)
-            ?? throw StorageErrors.System(LocalNative.ENOENT, $"cannot stat file '{path}'");
+            ?? throw StorageErrors.System((int)Errno.ENOENT, $"cannot stat file '{path}'");
         if (!st.IsBlockDevice)
         {
             throw StorageErrors.Internal($"volume '{path}' is not a block device");
@@ -53,7 +54,7 @@ public static class BlockVolumes
         {
             handle = OpenDevice(path, writable: true);
         }
-        catch (StorageException e) when (mode == VolumeAccessMode.Read && e.OsErrno is LocalNative.EACCES or LocalNative.EPERM or LocalNative.EROFS)
+        catch (StorageException e) when (mode == VolumeAccessMode.Read && e.OsErrno is (int)Errno.EACCES or (int)Errno.EPERM or (int)Errno.EROFS)
         {
             handle = OpenDevice(path, writable: false);
             writable = false;
@@ -124,7 +125,7 @@ public static class BlockVolumes
     public static void CopyRaw(string source, string target, IOperationProgress progress, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(progress);
-        using var input = LocalNative.Open(source, LocalNative.O_RDONLY, 0, "could not open input path");
+        using var input = LocalNative.Open(source, Libc.O_RDONLY, 0, "could not open input path");
         using var output = OpenDevice(target, writable: true);
         ulong targetSize = BlockDevice.SizeOf(output, target);
         var st = LocalNative.Stat(input, source);
@@ -188,7 +189,7 @@ public static class BlockVolumes
 
     private static SafeFileHandle OpenDevice(string path, bool writable)
     {
-        var handle = LocalNative.Open(path, writable ? LocalNative.O_RDWR : LocalNative.O_RDONLY, 0,
+        var handle = LocalNative.Open(path, writable ? Libc.O_RDWR : Libc.O_RDONLY, 0,
             "Failed to open storage volume with path");
         try
         {

@@ -1,6 +1,7 @@
 using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
+using StorageFs.Interop;
 
 namespace StorageFs.Backends.Tools;
 
@@ -14,21 +15,21 @@ namespace StorageFs.Backends.Tools;
 public static class PoolMounts
 {
     /// <summary>True when the pool's source is mounted on its target.</summary>
-    public static bool IsMounted(PoolDefinition pool) => Classify(pool, MountTable.At(Target(pool))) == true;
+    public static bool IsMounted(PoolDefinition pool) => Classify(pool, MountInfo.TopAt(Target(pool))) == true;
 
     /// <summary>Mounts the pool with libvirt's argv unless it already is.</summary>
     public static void Mount(ICommandRunner runner, PoolDefinition pool, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(runner);
         var argv = MountCommands.Mount(pool);
-        var current = MountTable.At(Target(pool));
+        var current = MountInfo.TopAt(Target(pool));
         switch (Classify(pool, current))
         {
             case true:
                 return;
             case false:
                 throw StorageErrors.OperationInvalid(
-                    $"target '{Target(pool)}' already has '{current!.Source}' ({current.FileSystemType}) mounted on it");
+                    $"target '{Target(pool)}' already has '{current!.Source}' ({current.FsType}) mounted on it");
         }
         runner.RunChecked(argv, cancellation: cancellation);
     }
@@ -55,7 +56,7 @@ public static class PoolMounts
     }
 
     // null: nothing mounted there; true: the pool's source; false: something else.
-    private static bool? Classify(PoolDefinition pool, MountEntry? entry)
+    private static bool? Classify(PoolDefinition pool, MountInfoEntry? entry)
     {
         if (entry is null)
         {
