@@ -1,11 +1,12 @@
 using System.Globalization;
 using Serilog;
-using StorageFs.Backends.Ploop;
-using StorageFs.Backends.QemuImg;
 using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
 using StorageFs.Interop;
+using StorageFs.Backends.Files;
+using StorageFs.Backends.HostTools;
+using StorageFs.Backends.QemuImg;
 
 namespace StorageFs.Backends.Dir;
 

@@ -1,5 +1,5 @@
-using StorageFs.Backends.Dir;
 using StorageFs.Interop;
+using StorageFs.Backends.HostTools;
 
 namespace StorageFs.Backends.Disk;
 

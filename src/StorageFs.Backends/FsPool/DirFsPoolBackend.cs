@@ -1,9 +1,10 @@
 using Serilog;
-using StorageFs.Backends.Dir;
 using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
 using StorageFs.Interop;
+using StorageFs.Backends.Files;
+using StorageFs.Backends.HostTools;
 
 namespace StorageFs.Backends.FsPool;
 

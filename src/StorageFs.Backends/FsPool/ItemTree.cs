@@ -1,6 +1,6 @@
-using StorageFs.Backends.Dir;
 using StorageFs.Core.Backend;
 using StorageFs.Interop;
+using StorageFs.Backends.HostTools;
 
 namespace StorageFs.Backends.FsPool;
 

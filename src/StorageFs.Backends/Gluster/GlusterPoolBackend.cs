@@ -1,11 +1,11 @@
 using System.Globalization;
 using Serilog;
-using StorageFs.Backends.Dir;
-using StorageFs.Backends.Tools;
 using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
 using StorageFs.Interop;
+using StorageFs.Backends.Dir;
+using StorageFs.Backends.HostTools;
 
 namespace StorageFs.Backends.Gluster;
 

@@ -1,11 +1,11 @@
-using StorageFs.Backends.Disk;
-using StorageFs.Backends.Fs;
 using StorageFs.Backends.Tests.Fixtures;
-using StorageFs.Backends.Tools;
 using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Driver;
 using StorageFs.Interop;
+using StorageFs.Backends.Disk;
+using StorageFs.Backends.Fs;
+using StorageFs.Backends.HostTools;
 
 namespace StorageFs.Backends.Tests.Fs;
 

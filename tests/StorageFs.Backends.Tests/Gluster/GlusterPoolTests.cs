@@ -1,10 +1,9 @@
-using StorageFs.Backends.Gluster;
 using StorageFs.Backends.Tests.Fixtures;
-using StorageFs.Backends.Tools;
 using StorageFs.Core;
 using StorageFs.Core.Model;
 using StorageFs.Core.Xml;
 using StorageFs.Interop;
+using StorageFs.Backends.Gluster;
 
 namespace StorageFs.Backends.Tests.Gluster;
 

@@ -1,10 +1,9 @@
-using StorageFs.Backends.NetFs;
 using StorageFs.Backends.Tests.Fixtures;
-using StorageFs.Backends.Tools;
 using StorageFs.Core;
 using StorageFs.Core.Driver;
 using StorageFs.Core.Model;
 using StorageFs.Interop;
+using StorageFs.Backends.NetFs;
 
 namespace StorageFs.Backends.Tests.NetFs;
 
