@@ -158,6 +158,8 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
             return tree.Fail(ctx, "create", Where(name), Errno.EACCES, "only root may create volumes");
         try
         {
+            // The create job (jobs/ID/info) names the uploader, as a ctl command's job names its writer.
+            using var requester = JobRegistry.RequestedBy(new JobRequester(ctx.Uid, ctx.Pid, null));
             tree.Driver.CreateVolume(pool, $"<volume><name>{SecurityElement.Escape(name)}</name><capacity unit='bytes'>0</capacity></volume>");
         }
         catch (StorageException e) when (e.Code == ErrorCode.VolExists && (flags & O_EXCL) == 0)
