@@ -1,10 +1,12 @@
 using System.Globalization;
 using Serilog;
-using StorageFs.Backends.Ploop;
-using StorageFs.Backends.QemuImg;
 using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
+using StorageFs.Interop;
+using StorageFs.Backends.Files;
+using StorageFs.Backends.HostTools;
+using StorageFs.Backends.QemuImg;
 
 namespace StorageFs.Backends.Dir;
 
@@ -243,7 +245,7 @@ public sealed class DirPoolBackend : IPoolBackend
         // point the unlink elsewhere.
         using var dir = LocalDirectories.Open(Target(pool));
         var st = LocalNative.StatAt(dir, volume.Name, path)
-            ?? throw StorageErrors.System(LocalNative.ENOENT, $"cannot unlink file '{path}'");
+            ?? throw StorageErrors.System((int)Errno.ENOENT, $"cannot unlink file '{path}'");
         LocalNative.RemoveAt(dir, volume.Name, st.IsDirectory,
             st.IsDirectory ? $"cannot remove directory '{path}'" : $"cannot unlink file '{path}'");
     }
@@ -314,10 +316,10 @@ public sealed class DirPoolBackend : IPoolBackend
         var target = Target(pool);
         // The driver has just checked the target resolves to itself, so it holds no symlink;
         // the entry is opened beneath it without following one (a link swapped in: ELOOP).
-        using var dir = LocalNative.OpenAt2(null, target, LocalNative.O_PATH | LocalNative.O_DIRECTORY,
-            LocalNative.RESOLVE_NO_SYMLINKS, out int errno)
+        using var dir = LocalNative.OpenAt2(null, target, Libc.O_PATH | Libc.O_DIRECTORY,
+            Libc.RESOLVE_NO_SYMLINKS, out int errno)
             ?? throw StorageErrors.System(errno, $"cannot open pool directory '{target}'");
-        return LocalNative.OpenBeneath(dir, volume.Name, LocalNative.O_PATH | LocalNative.O_DIRECTORY | LocalNative.O_NOFOLLOW, 0, out errno)
+        return LocalNative.OpenBeneath(dir, volume.Name, Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_NOFOLLOW, 0, out errno)
             ?? throw StorageErrors.System(errno, $"cannot open volume directory '{VolumeFiles.PathOf(pool, volume.Name)}'");
     }
 
@@ -337,7 +339,7 @@ public sealed class DirPoolBackend : IPoolBackend
     // The format a regular file's header says it is; null for anything else.
     private static string? ProbedFormat(string path)
     {
-        using var handle = LocalDirectories.OpenFile(path, LocalNative.O_RDONLY | LocalNative.O_NONBLOCK, "cannot open volume");
+        using var handle = LocalDirectories.OpenFile(path, Libc.O_RDONLY | Libc.O_NONBLOCK, "cannot open volume");
         var st = LocalNative.Stat(handle, path);
         return st.IsRegular ? ImageProbe.Probe(handle, st.Size).Format : null;
     }
@@ -360,7 +362,7 @@ public sealed class DirPoolBackend : IPoolBackend
             // Mode and owner through descriptors (the pool directory's, walked without links,
             // then the file's, O_NOFOLLOW): a link swapped in cannot redirect root's chmod/chown.
             using var dir = LocalDirectories.Open(Path.GetDirectoryName(path)!);
-            using var file = LocalNative.OpenBeneath(dir, Path.GetFileName(path), LocalNative.O_RDONLY | LocalNative.O_NOFOLLOW, 0, out int errno)
+            using var file = LocalNative.OpenBeneath(dir, Path.GetFileName(path), Libc.O_RDONLY | Libc.O_NOFOLLOW, 0, out int errno)
                 ?? throw StorageErrors.System(errno, $"cannot open '{path}'");
             File.SetUnixFileMode(file, (UnixFileMode)(perms.Mode ?? RawFiles.DefaultVolumeMode));
             LocalNative.Chown(file, path, perms.Owner, perms.Group);
