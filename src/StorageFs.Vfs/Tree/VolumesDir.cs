@@ -11,7 +11,7 @@ namespace StorageFs.Vfs.Tree;
 /// <see cref="VolumeDirNode"/>), so cp, tar, rm and rsync behave.
 /// Creating a file creates a volume in the pool's default format; unlink deletes one.
 /// </summary>
-internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLookup, INodeReadDir, INodeCreate, INodeUnlink, INodeRename, INodeMkdir,
+internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLookup, INodeReadDir, INodeCreate, INodeUnlink, INodeRmdir, INodeRename, INodeMkdir,
     INodeMknod, INodeSymlink, INodeLink, INodeSetAttr
 {
     private const int O_EXCL = 0x80;
@@ -190,6 +190,11 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
         }
         return Errno.Ok;
     }
+
+    /// <summary>A volume stored as a directory is deleted with <c>delete NAME</c> in its ctl, which
+    /// removes a ploop volume's files too: rmdir never deletes what it did not show empty.</summary>
+    public Errno Rmdir(RequestContext ctx, string name) =>
+        tree.Fail(ctx, "rmdir", Where(name), Errno.EPERM, $"delete a directory volume with 'delete {name}' in vol/{name}/ctl");
 
     public Errno Rename(RequestContext ctx, string name, Node newParent, string newName, uint flags) =>
         tree.Fail(ctx, "rename", Where(name), Errno.EPERM, "volumes cannot be renamed: clone it with 'clone NEWNAME' in vol/" + name + "/ctl");

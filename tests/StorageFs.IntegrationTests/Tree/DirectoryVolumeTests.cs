@@ -82,6 +82,9 @@ public sealed class DirectoryVolumeTests(TreeFixture fixture) : IClassFixture<Tr
         _tree.Fails($"chmod 777 \"{P}/volumes/d/f\"", "Read-only file system");
         _tree.Fails($"truncate -s 0 \"{P}/volumes/d/f\"", "Read-only file system");
         _tree.Fails($"mv \"{P}/volumes/d/f\" \"{P}/volumes/d/g\"", "Read-only file system");
+        _tree.Fails($"rm -rf \"{P}/volumes/pl\"", "Read-only file system");
+        _tree.Fails($"rmdir \"{P}/volumes/d\"", "Operation not permitted");
+        _tree.AssertLastError($"pools/{p}/volumes/d", "EPERM", op: "rmdir");
 
         Assert.Equal(before, _tree.Ok($"cd \"$S/pools/{p}\" && find . -printf '%p %s %m\\n' | sort && sha256sum pl/root.hds"));
     }
