@@ -6,7 +6,6 @@ public static class Modes
     public const uint Dir = 0x4000;
     public const uint Reg = 0x8000;
     public const uint Lnk = 0xA000;
-    public const uint Blk = 0x6000;
     public const uint TypeMask = 0xF000;
 
     /// <summary>r--r--r--: readable by everyone.</summary>

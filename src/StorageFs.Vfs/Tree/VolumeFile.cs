@@ -49,7 +49,7 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
             if (err != 0)
                 return (Errno)err;
             st.Fill(ref attr);
-            if (st.Type == Modes.Blk)
+            if (info.Type == VolumeType.Block)
             {
                 // A device's bytes shown as a regular file (a nodev mount could not open a device
                 // node): its size is the device's, as the pool last read it.
@@ -196,8 +196,13 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
         }
     }
 
-    /// <summary>A volume only a stream serves (a ploop image behind its header): data through
-    /// the driver's stream, the lease held as long as the handle.</summary>
+    /// <summary>
+    /// A volume only a stream serves (a ploop image behind its header; an iscsi-direct LUN):
+    /// data through the backend's stream, one request at a time, the lease held as long as the
+    /// handle. The stream must be seekable; its <see cref="Stream.Length"/> is the volume's
+    /// size. An <see cref="IOException"/> carrying an errno as its HResult (ENOSPC for a write
+    /// past the end, EIO from the target) answers that errno; FSYNC is <see cref="Stream.Flush()"/>.
+    /// </summary>
     private sealed class StreamVolumeHandle(OpenedVolume opened) : FileHandle
     {
         private readonly Lock _gate = new();
@@ -205,25 +210,61 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
 
         public override Errno Read(RequestContext ctx, long offset, Span<byte> buffer, out int bytesRead)
         {
-            lock (_gate)
+            bytesRead = 0;
+            try
             {
-                _stream.Position = offset;
-                bytesRead = _stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+                lock (_gate)
+                {
+                    _stream.Position = offset;
+                    bytesRead = _stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+                }
+                return Errno.Ok;
             }
-            return Errno.Ok;
+            catch (IOException e)
+            {
+                return ErrnoOf(e);
+            }
         }
 
         public override Errno Write(RequestContext ctx, long offset, ReadOnlySpan<byte> data, out int bytesWritten)
         {
-            lock (_gate)
+            bytesWritten = 0;
+            try
             {
-                _stream.Position = offset;
-                _stream.Write(data);
+                lock (_gate)
+                {
+                    _stream.Position = offset;
+                    _stream.Write(data);
+                }
+                bytesWritten = data.Length;
+                return Errno.Ok;
             }
-            bytesWritten = data.Length;
-            return Errno.Ok;
+            catch (IOException e)
+            {
+                return ErrnoOf(e);
+            }
+            catch (NotSupportedException)
+            {
+                return Errno.EBADF;
+            }
+        }
+
+        public override Errno Fsync(RequestContext ctx, bool dataOnly)
+        {
+            try
+            {
+                lock (_gate)
+                    _stream.Flush();
+                return Errno.Ok;
+            }
+            catch (IOException e)
+            {
+                return ErrnoOf(e);
+            }
         }
 
         public override void Release() => opened.Dispose();
+
+        private static Errno ErrnoOf(IOException e) => e.HResult is > 0 and < 4096 ? (Errno)e.HResult : Errno.EIO;
     }
 }
