@@ -238,7 +238,7 @@ public sealed class DiskPoolBackend : IPoolBackend
         int number = PartitionNames.NumberOf(NodeOf(volume), device.Path, device.PartSeparator);
         var table = ReadTable(RequireDevice(pool), CancellationToken.None);
         var part = table.Partitions.FirstOrDefault(p => p.Number == number)
-            ?? throw StorageErrors.System(LocalNative.ENOENT, $"cannot find partition '{volume.Name}' on '{device.Path}'");
+            ?? throw StorageErrors.System((int)Errno.ENOENT, $"cannot find partition '{volume.Name}' on '{device.Path}'");
         ulong sector = Math.Max(512u, table.SectorSize);
         ulong size = (capacity + sector - 1) / sector * sector;
         if (size == 0)
