@@ -103,7 +103,12 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
             }
             // O_TRUNC of an empty volume changes nothing; the other open flags (O_DIRECT, O_SYNC,
             // O_APPEND) are the kernel's business on the FUSE file and never reach the backing one.
-            handle = opened.Data.HasDescriptor ? new VolumeHandle(opened, passthrough: !block) : new StreamVolumeHandle(opened);
+            // A device is served here (passthrough takes no device): direct I/O, so a read(2) of
+            // 1 MiB is one READ and one pread on the device with its own readahead, instead of
+            // the FUSE page cache's readahead requests on top of the device's page cache.
+            handle = opened.Data.HasDescriptor
+                ? new VolumeHandle(opened, passthrough: !block) { OpenFlags = block ? OpenReplyFlags.DirectIo : default }
+                : new StreamVolumeHandle(opened);
             return Errno.Ok;
         }
         catch (StorageException e)
