@@ -156,11 +156,15 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
         handle = null;
         if (ctx.Uid != 0)
             return tree.Fail(ctx, "create", Where(name), Errno.EACCES, "only root may create volumes");
+        bool created = false;
         try
         {
+            // Capacity 0: the file's bytes are still to come. A pool whose volumes are devices
+            // makes the largest partition it can, which the open below cuts at close.
             // The create job (jobs/ID/info) names the uploader, as a ctl command's job names its writer.
             using var requester = JobRegistry.RequestedBy(new JobRequester(ctx.Uid, ctx.Pid, null));
             tree.Driver.CreateVolume(pool, $"<volume><name>{SecurityElement.Escape(name)}</name><capacity unit='bytes'>0</capacity></volume>");
+            created = true;
         }
         catch (StorageException e) when (e.Code == ErrorCode.VolExists && (flags & O_EXCL) == 0)
         {
@@ -173,7 +177,7 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
         }
         var file = Node(name);
         child = file;
-        return file.Open(ctx, flags, out handle);
+        return file.Open(ctx, flags, created, out handle);
     }
 
     public Errno Unlink(RequestContext ctx, string name)
