@@ -21,9 +21,11 @@ public sealed class BlockVolumeTests : IClassFixture<TreeFixture>
         Preflight.RequireTool("parted", "parted");
         Preflight.RequireTool("losetup", "mount");
         string pool = _tree.NewName("disk");
+        // A failure after losetup detaches the device before the test fails.
         string loop = _tree.Ok($"""
             truncate -s {size} "$W/{pool}.img"
             dev=$(losetup --find --show "$W/{pool}.img")
+            trap 'losetup -d "$dev"; rm -f "$W/{pool}.img"' ERR
             echo "<pool type='disk'><name>{pool}</name><source><device path='$dev'/><format type='gpt'/></source><target><path>/dev</path></target></pool>" > "$M/define"
             echo build > "$M/pools/{pool}/ctl"
             echo start > "$M/pools/{pool}/ctl"
@@ -163,6 +165,7 @@ public sealed class BlockVolumeTests : IClassFixture<TreeFixture>
         string loop = _tree.Ok($"""
             truncate -s 64M "$W/{pool}.img"
             dev=$(losetup --find --show "$W/{pool}.img")
+            trap 'losetup -d "$dev"; rm -f "$W/{pool}.img"' ERR
             echo "<pool type='logical'><name>{pool}</name><source><device path='$dev'/><name>{pool}</name></source><target><path>/dev/{pool}</path></target></pool>" > "$M/define"
             echo build > "$M/pools/{pool}/ctl"
             echo start > "$M/pools/{pool}/ctl"
