@@ -57,6 +57,7 @@ internal sealed unsafe class UringQueue
     private uint _pending;
     private ulong* _eventValue;
     private int _held;
+    private int _heldShared;
     private int _dead;
     private bool _growWarned;
     private volatile bool _stopping;
@@ -265,6 +266,7 @@ internal sealed unsafe class UringQueue
                 {
                     late.Held = false;
                     _held--;
+                    Volatile.Write(ref _heldShared, _held);
                 }
                 Submit(late, Wire.UringCmdCommitAndFetch, late.CommitId);
             }
@@ -319,6 +321,7 @@ internal sealed unsafe class UringQueue
             // and make up for the commit this entry will not make now (see Pump).
             entry.Held = true;
             _held++;
+            Volatile.Write(ref _heldShared, _held);
             if (_entries.Count - _held < _baseEntries)
                 Grow();
             _pumpsDue++;
@@ -355,7 +358,11 @@ internal sealed unsafe class UringQueue
         IoUring.PinToCpu(Qid);
         while (true)
         {
-            _pump.Wait();
+            // Besides one pump per park: every 200 ms while entries are held, in case a burst
+            // queued in the kernel still finds every entry parked (a hang seen once in tests
+            // after the per-park pump; this bounds it to a delay).
+            if (!_pump.Wait(200) && Volatile.Read(ref _heldShared) == 0)
+                continue;
             if (_stopping)
                 return;
             int err = Libc.Statfs(_mountpoint);
