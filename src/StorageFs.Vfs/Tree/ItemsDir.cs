@@ -139,10 +139,10 @@ internal sealed class ItemsDir(StorageTree tree, string fspool) : Node, INodeLoo
         try
         {
             // Names only: READDIRPLUS looks up the entries it returns, plain READDIR needs no node.
-            var items = tree.Driver.ListItems(fspool);
-            entries.EnsureCapacity(entries.Count + items.Count);
-            foreach (var item in items)
-                entries.Add(new DirEntry(item.Name, Modes.Dir));
+            var names = tree.Driver.ListItemNames(fspool);
+            entries.EnsureCapacity(entries.Count + names.Count);
+            foreach (string name in names)
+                entries.Add(new DirEntry(name, Modes.Dir));
         }
         catch (StorageException e)
         {

@@ -209,7 +209,7 @@ internal static class PoolDirs
             List = _ =>
             {
                 items.Sync();
-                return Names(() => d.ListItems(name).Select(i => i.Name));
+                return Names(() => d.ListItemNames(name));
             },
             Find = (_, i) => Has(() => d.HasItem(name, i)) ? t.ItemControl(name, i) : null,
         };
