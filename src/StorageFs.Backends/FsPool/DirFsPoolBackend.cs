@@ -1,9 +1,11 @@
 using Microsoft.Win32.SafeHandles;
 using Serilog;
-using StorageFs.Backends.Dir;
 using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
+using StorageFs.Interop;
+using StorageFs.Backends.Files;
+using StorageFs.Backends.HostTools;
 
 namespace StorageFs.Backends.FsPool;
 
@@ -103,7 +105,7 @@ public sealed class DirFsPoolBackend : IFsPoolBackend
     {
         var path = ItemPath(pool, item.Name);
         using var rootFd = LocalDirectories.Walk(Root(pool), path, create: false);
-        return LocalNative.OpenBeneath(rootFd, item.Name, LocalNative.O_PATH | LocalNative.O_DIRECTORY | LocalNative.O_NOFOLLOW, 0, out int errno)
+        return LocalNative.OpenBeneath(rootFd, item.Name, Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_NOFOLLOW, 0, out int errno)
             ?? throw StorageErrors.System(errno, $"cannot open item '{path}'");
     }
 
@@ -114,7 +116,7 @@ public sealed class DirFsPoolBackend : IFsPoolBackend
         uint mode = item.Permissions.Mode ?? DefaultItemMode;
         using var rootFd = LocalDirectories.Walk(Root(pool), path, create: false);
         int errno = LocalNative.MkdirAt(rootFd, item.Name, mode);
-        if (errno == LocalNative.EEXIST)
+        if (errno == (int)Errno.EEXIST)
         {
             throw StorageErrors.OperationInvalid($"item target path '{path}' already exists");
         }
@@ -124,7 +126,7 @@ public sealed class DirFsPoolBackend : IFsPoolBackend
         }
         try
         {
-            using var dir = LocalNative.OpenBeneath(rootFd, item.Name, LocalNative.O_RDONLY | LocalNative.O_DIRECTORY, 0, out errno)
+            using var dir = LocalNative.OpenBeneath(rootFd, item.Name, Libc.O_RDONLY | Libc.O_DIRECTORY, 0, out errno)
                 ?? throw StorageErrors.System(errno, $"cannot open item '{path}'");
             // mkdirat applied the daemon's umask; the item gets exactly the mode asked for.
             File.SetUnixFileMode(dir, (UnixFileMode)mode);
@@ -152,7 +154,7 @@ public sealed class DirFsPoolBackend : IFsPoolBackend
         var st = LocalNative.Stat(from, noFollow: true);
         if (st is null || !st.IsDirectory)
         {
-            throw StorageErrors.System(LocalNative.ENOTDIR, $"cannot copy item '{from}'");
+            throw StorageErrors.System((int)Errno.ENOTDIR, $"cannot copy item '{from}'");
         }
         if (item.Permissions.Mode is null)
         {
@@ -187,7 +189,7 @@ public sealed class DirFsPoolBackend : IFsPoolBackend
         using var rootFd = LocalDirectories.Open(root);
         var capacity = item.Capacity;
         var found = Look(rootFd, root, item.Name)
-            ?? throw StorageErrors.System(LocalNative.ENOENT, $"cannot stat item '{Path.Combine(root, item.Name)}'");
+            ?? throw StorageErrors.System((int)Errno.ENOENT, $"cannot stat item '{Path.Combine(root, item.Name)}'");
         Measure(found, CancellationToken.None);
         item.Path = found.Path;
         item.Key = found.Key;
@@ -229,10 +231,10 @@ public sealed class DirFsPoolBackend : IFsPoolBackend
     private static FsItemDefinition? Look(SafeFileHandle rootFd, string root, string name)
     {
         var path = Path.Combine(root, name);
-        using var dir = LocalNative.OpenBeneath(rootFd, name, LocalNative.O_RDONLY | LocalNative.O_DIRECTORY | LocalNative.O_NONBLOCK, 0, out int errno);
+        using var dir = LocalNative.OpenBeneath(rootFd, name, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_NONBLOCK, 0, out int errno);
         if (dir is null)
         {
-            return errno is LocalNative.ENOENT or LocalNative.ENOTDIR or LocalNative.ELOOP
+            return errno is (int)Errno.ENOENT or (int)Errno.ENOTDIR or (int)Errno.ELOOP
                 ? null
                 : throw StorageErrors.System(errno, $"cannot open item '{path}'");
         }

@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
-using StorageFs.Backends.Dir;
+using StorageFs.Backends.HostTools;
 using StorageFs.Core.Backend;
+using StorageFs.Interop;
 
 namespace StorageFs.Backends.FsPool;
 
@@ -25,6 +26,7 @@ internal static class ItemCapacity
     public const string Attribute = "trusted.storagefs.capacity";
 
     private const ulong BlockBytes = 512;
+    private const int ESRCH = 3; // quotactl: quotas are not turned on
 
     /// <summary>Keeps <paramref name="capacity"/> on the item <paramref name="dir"/> (opened for
     /// reading) and enforces it where the filesystem can; returns the enforcement sentence.
@@ -105,13 +107,13 @@ internal static class ItemCapacity
             return $"the pool's filesystem ({fs}) has no project quotas; StorageFs enforces a capacity on xfs and ext4 mounted with prjquota";
         }
         err = QuotaNative.ProjectQuotaState(dir, out ushort flags);
-        if (err == QuotaNative.ENOSYS)
+        if (err == (int)Errno.ENOSYS)
         {
             return magic == QuotaNative.XfsMagic
                 ? "this kernel has no quota support for xfs (built without CONFIG_XFS_QUOTA: quotactl answers ENOSYS), so xfs cannot be mounted with prjquota here"
                 : "this ext4 mount has no quotas (quotactl answers ENOSYS): make it with mkfs.ext4 -O project,quota and mount it with -o prjquota, on a kernel with CONFIG_QUOTA and CONFIG_QFMT_V2";
         }
-        if (err == QuotaNative.ESRCH || (err == 0 && (flags & QuotaNative.ProjectEnforced) == 0))
+        if (err == ESRCH || (err == 0 && (flags & QuotaNative.ProjectEnforced) == 0))
         {
             return magic == QuotaNative.XfsMagic
                 ? "project quotas are not enforced on this xfs mount (mount it with -o prjquota)"
@@ -138,7 +140,7 @@ internal static class ItemCapacity
                 continue;
             }
             int err = QuotaNative.GetProjectQuota(dir, id, out var q);
-            if (err == QuotaNative.ENOENT || (err == 0 && q.BlockCount == 0 && q.InodeCount == 0 && q.BlockHardLimit == 0 && q.BlockSoftLimit == 0 &&
+            if (err == (int)Errno.ENOENT || (err == 0 && q.BlockCount == 0 && q.InodeCount == 0 && q.BlockHardLimit == 0 && q.BlockSoftLimit == 0 &&
                 q.InodeHardLimit == 0 && q.InodeSoftLimit == 0))
             {
                 return id;

@@ -4,6 +4,7 @@ using StorageFs.Core.Model;
 using StorageFs.Core.Names;
 using StorageFs.Core.Persistence;
 using StorageFs.Core.Xml;
+using StorageFs.Interop;
 
 namespace StorageFs.Core.Driver;
 
@@ -316,7 +317,7 @@ public sealed partial class StorageDriver
         {
             return backend.OpenItem(def, DefinitionCopy.Of(child.Def));
         }
-        catch (StorageException e) when (e.OsErrno is Errno.ENOENT or Errno.ENOTDIR)
+        catch (StorageException e) when (e.OsErrno is (int)Errno.ENOENT or (int)Errno.ENOTDIR)
         {
             throw Vanished(entry, child, item);
         }
@@ -469,7 +470,7 @@ public sealed partial class StorageDriver
         {
             backend.RefreshItem(def, refreshed);
         }
-        catch (StorageException e) when (e.OsErrno is Errno.ENOENT or Errno.ENOTDIR)
+        catch (StorageException e) when (e.OsErrno is (int)Errno.ENOENT or (int)Errno.ENOTDIR)
         {
             throw Vanished(entry, child, item);
         }

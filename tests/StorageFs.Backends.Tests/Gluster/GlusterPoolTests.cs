@@ -1,9 +1,9 @@
-using StorageFs.Backends.Gluster;
 using StorageFs.Backends.Tests.Fixtures;
-using StorageFs.Backends.Tools;
 using StorageFs.Core;
 using StorageFs.Core.Model;
 using StorageFs.Core.Xml;
+using StorageFs.Interop;
+using StorageFs.Backends.Gluster;
 
 namespace StorageFs.Backends.Tests.Gluster;
 
@@ -45,7 +45,7 @@ public sealed class GlusterPoolTests : IDisposable
                              "<dir path='/'/></source></pool>");
         _h.Driver.StartPool("g");
         var mount = Directory.GetDirectories(_mounts).Single();
-        Assert.Equal("fuse.glusterfs", MountTable.At(mount)!.FileSystemType);
+        Assert.Equal("fuse.glusterfs", MountInfo.TopAt(mount)!.FsType);
         Sh.Run("qemu-img", "create", "-q", "-f", "qcow2", Path.Combine(mount, "a.qcow2"), "64M");
         File.WriteAllBytes(Path.Combine(mount, "b"), new byte[1 << 20]);
 
