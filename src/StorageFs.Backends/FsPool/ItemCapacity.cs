@@ -38,13 +38,20 @@ internal static class ItemCapacity
             return NoCapacity;
         }
         int err = QuotaNative.SetXattr(dir, Attribute, capacity.ToString(CultureInfo.InvariantCulture));
-        if (err != 0)
+        string? unkept = null;
+        if (err == (int)Errno.EOPNOTSUPP)
+        {
+            // A filesystem without (trusted) extended attributes: the item is still made, and
+            // says that its capacity lasts only until the daemon restarts.
+            unkept = $"; nor kept across a restart of the daemon: the filesystem has no extended attributes ({Attribute})";
+        }
+        else if (err != 0)
         {
             throw StorageErrors.System(err, $"cannot record the capacity of item '{path}' (extended attribute {Attribute})");
         }
         if (WhyNotEnforceable(dir) is { } why)
         {
-            return "not enforced: " + why;
+            return "not enforced: " + why + unkept;
         }
         uint id = ChooseProject(dir, path);
         err = QuotaNative.GetAttributes(dir, out var attr);
