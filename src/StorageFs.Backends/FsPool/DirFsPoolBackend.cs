@@ -71,7 +71,7 @@ public sealed class DirFsPoolBackend : IFsPoolBackend
                     _log.Debug("fspool {Pool}: {Name} is not a directory, not an item", pool.Name, name);
                     continue;
                 }
-                Measure(item, cancellation);
+                Measure(rootFd, item, cancellation);
             }
             catch (StorageException e)
             {
@@ -178,8 +178,12 @@ public sealed class DirFsPoolBackend : IFsPoolBackend
     }
 
     /// <inheritdoc/>
-    public void DeleteItem(FsPoolDefinition pool, FsItemDefinition item, CancellationToken cancellation) =>
-        ItemTree.Delete(ItemPath(pool, item.Name), cancellation);
+    public void DeleteItem(FsPoolDefinition pool, FsItemDefinition item, CancellationToken cancellation)
+    {
+        var path = ItemPath(pool, item.Name);
+        using var rootFd = LocalDirectories.Open(Root(pool));
+        ItemTree.DeleteAt(rootFd, item.Name, path, cancellation);
+    }
 
     /// <inheritdoc/>
     public void RefreshItem(FsPoolDefinition pool, FsItemDefinition item)
@@ -190,7 +194,7 @@ public sealed class DirFsPoolBackend : IFsPoolBackend
         var capacity = item.Capacity;
         var found = Look(rootFd, root, item.Name)
             ?? throw StorageErrors.System((int)Errno.ENOENT, $"cannot stat item '{Path.Combine(root, item.Name)}'");
-        Measure(found, CancellationToken.None);
+        Measure(rootFd, found, CancellationToken.None);
         item.Path = found.Path;
         item.Key = found.Key;
         item.Permissions = found.Permissions;
@@ -251,9 +255,11 @@ public sealed class DirFsPoolBackend : IFsPoolBackend
         };
     }
 
-    private static void Measure(FsItemDefinition item, CancellationToken cancellation)
+    private static void Measure(SafeFileHandle rootFd, FsItemDefinition item, CancellationToken cancellation)
     {
-        item.Allocation = ItemTree.Allocation(item.Path!, cancellation);
+        using var dir = LocalNative.OpenBeneath(rootFd, item.Name, Libc.O_RDONLY | Libc.O_DIRECTORY, 0, out int errno)
+            ?? throw StorageErrors.System(errno, $"cannot open item '{item.Path}'");
+        item.Allocation = ItemTree.Allocation(dir, item.Path!, cancellation);
         item.Capacity = Math.Max(item.Capacity, item.Allocation);
     }
 

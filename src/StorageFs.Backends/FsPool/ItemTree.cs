@@ -1,3 +1,4 @@
+using Microsoft.Win32.SafeHandles;
 using StorageFs.Core.Backend;
 using StorageFs.Interop;
 using StorageFs.Backends.HostTools;
@@ -13,25 +14,74 @@ internal static class ItemTree
 {
     private const int ChunkBytes = 1 << 20;
 
-    /// <summary>Bytes the tree occupies (st_blocks·512 of every entry, hard links once), as
-    /// <c>du -sB1</c> counts.</summary>
-    public static ulong Allocation(string root, CancellationToken cancellation)
+    /// <summary>Bytes of regular file data in the tree (the work of a copy).</summary>
+    public static ulong DataBytes(string root, CancellationToken cancellation) =>
+        Walk(root, cancellation).Where(e => e.Status.IsRegular).Aggregate(0UL, (sum, e) => sum + e.Status.Size);
+
+    /// <summary>
+    /// Bytes the tree below <paramref name="dir"/> occupies (st_blocks·512 of every entry, hard
+    /// links once), as <c>du -sB1</c> counts; <paramref name="dir"/> is an open directory (an
+    /// item as opened beneath its pool's directory), and every directory is
+    /// entered relative to its parent's descriptor with O_NOFOLLOW, so a name swapped for a
+    /// symlink is counted as the link and nothing outside is measured.
+    /// </summary>
+    public static ulong Allocation(SafeFileHandle dir, string path, CancellationToken cancellation)
     {
         var seen = new HashSet<(uint, uint, ulong)>();
+        var st = LocalNative.Stat(dir, path);
+        seen.Add((st.DevMajor, st.DevMinor, st.Inode));
+        return st.AllocatedBytes + AllocationBelow(dir, path, seen, cancellation);
+    }
+
+    private static ulong AllocationBelow(SafeFileHandle dir, string path, HashSet<(uint, uint, ulong)> seen, CancellationToken cancellation)
+    {
         ulong total = 0;
-        foreach (var (_, st) in Walk(root, cancellation))
+        foreach (var name in LocalNative.ReadDirectory(dir, path))
         {
-            if (seen.Add((st.DevMajor, st.DevMinor, st.Inode)))
+            cancellation.ThrowIfCancellationRequested();
+            var child = path + "/" + name;
+            var st = LocalNative.StatAt(dir, name, child);
+            if (st is null || !seen.Add((st.DevMajor, st.DevMinor, st.Inode)))
             {
-                total += st.AllocatedBytes;
+                continue;
+            }
+            total += st.AllocatedBytes;
+            if (st.IsDirectory)
+            {
+                using var sub = LocalNative.OpenDirectoryAt(dir, name, child);
+                if (sub is not null)
+                {
+                    total += AllocationBelow(sub, child, seen, cancellation);
+                }
             }
         }
         return total;
     }
 
-    /// <summary>Bytes of regular file data in the tree (the work of a copy).</summary>
-    public static ulong DataBytes(string root, CancellationToken cancellation) =>
-        Walk(root, cancellation).Where(e => e.Status.IsRegular).Aggregate(0UL, (sum, e) => sum + e.Status.Size);
+    /// <summary>
+    /// Removes the entry <paramref name="name"/> of the open directory <paramref name="parent"/>
+    /// and everything below it, as <see cref="Delete"/> does, but starting from the parent's
+    /// descriptor: no component above the item is ever looked up by path.
+    /// </summary>
+    public static void DeleteAt(SafeFileHandle parent, string name, string path, CancellationToken cancellation)
+    {
+        var st = LocalNative.StatAt(parent, name, path);
+        if (st is null)
+        {
+            return;
+        }
+        if (st.IsDirectory)
+        {
+            using var dir = LocalNative.OpenDirectoryAt(parent, name, path);
+            if (dir is not null)
+            {
+                DeleteContents(dir, path, cancellation);
+                LocalNative.UnlinkAt(parent, name, directory: true, path);
+                return;
+            }
+        }
+        LocalNative.UnlinkAt(parent, name, directory: false, path);
+    }
 
     /// <summary>
     /// Removes the tree bottom-up through directory descriptors (openat/unlinkat, as rm -r
