@@ -151,24 +151,26 @@ public sealed class DirFsPoolBackend : IFsPoolBackend
         FsItemDefinition source, IOperationProgress progress, CancellationToken cancellation)
     {
         var from = ItemPath(sourcePool, source.Name);
-        var st = LocalNative.Stat(from, noFollow: true);
-        if (st is null || !st.IsDirectory)
-        {
-            throw StorageErrors.System((int)Errno.ENOTDIR, $"cannot copy item '{from}'");
-        }
+        using var sourceRoot = LocalDirectories.Open(Root(sourcePool));
+        using var sourceDir = LocalNative.OpenBeneath(sourceRoot, source.Name, Libc.O_RDONLY | Libc.O_DIRECTORY, 0, out int errno)
+            ?? throw StorageErrors.System(errno is (int)Errno.ELOOP ? (int)Errno.ENOTDIR : errno, $"cannot copy item '{from}'");
+        var st = LocalNative.Stat(sourceDir, from);
         if (item.Permissions.Mode is null)
         {
             item.Permissions.Mode = st.Permissions;
         }
         CreateItem(pool, item);
+        using var targetRoot = LocalDirectories.Open(Root(pool));
         try
         {
-            progress.SetTotal(ItemTree.DataBytes(from, cancellation));
-            ItemTree.Copy(from, item.Path!, progress, cancellation);
+            using var targetDir = LocalNative.OpenBeneath(targetRoot, item.Name, Libc.O_RDONLY | Libc.O_DIRECTORY, 0, out errno)
+                ?? throw StorageErrors.System(errno, $"cannot open item '{item.Path}'");
+            progress.SetTotal(ItemTree.DataBytes(sourceDir, from, cancellation));
+            ItemTree.Copy(sourceDir, from, targetDir, item.Path!, progress, cancellation);
         }
         catch (Exception e) when (e is StorageException or IOException or UnauthorizedAccessException or OperationCanceledException)
         {
-            ItemTree.Delete(item.Path!, CancellationToken.None);
+            ItemTree.DeleteAt(targetRoot, item.Name, item.Path!, CancellationToken.None);
             if (e is IOException or UnauthorizedAccessException)
             {
                 throw StorageErrors.Io(e, $"cannot copy item '{from}' to '{item.Path}'");
@@ -176,6 +178,7 @@ public sealed class DirFsPoolBackend : IFsPoolBackend
             throw;
         }
     }
+
 
     /// <inheritdoc/>
     public void DeleteItem(FsPoolDefinition pool, FsItemDefinition item, CancellationToken cancellation)

@@ -7,16 +7,41 @@ namespace StorageFs.Backends.FsPool;
 
 /// <summary>
 /// Walks, measures, copies and deletes an item's directory tree without ever following a
-/// symbolic link: links are measured, copied and removed as links. Each directory is checked
-/// with lstat before it is entered, so one swapped for a symlink is treated as a link.
+/// symbolic link: links are measured, copied and removed as links. Everything starts from a
+/// descriptor (an item opened beneath its pool's directory) and every entry is reached from
+/// its directory's descriptor (openat/openat2 with O_NOFOLLOW, statx AT_SYMLINK_NOFOLLOW,
+/// unlinkat), as rm -r does, so a directory swapped for a symlink mid-walk is treated as the
+/// link and nothing outside the item is read, written or removed.
 /// </summary>
 internal static class ItemTree
 {
     private const int ChunkBytes = 1 << 20;
 
-    /// <summary>Bytes of regular file data in the tree (the work of a copy).</summary>
-    public static ulong DataBytes(string root, CancellationToken cancellation) =>
-        Walk(root, cancellation).Where(e => e.Status.IsRegular).Aggregate(0UL, (sum, e) => sum + e.Status.Size);
+    /// <summary>Bytes of regular file data in the tree below the open directory
+    /// <paramref name="dir"/> (the work of a copy), walked as <see cref="Allocation"/> walks.</summary>
+    public static ulong DataBytes(SafeFileHandle dir, string path, CancellationToken cancellation)
+    {
+        ulong total = 0;
+        foreach (var name in LocalNative.ReadDirectory(dir, path))
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var child = path + "/" + name;
+            var st = LocalNative.StatAt(dir, name, child);
+            if (st is { IsRegular: true })
+            {
+                total += st.Size;
+            }
+            else if (st is { IsDirectory: true })
+            {
+                using var sub = LocalNative.OpenDirectoryAt(dir, name, child);
+                if (sub is not null)
+                {
+                    total += DataBytes(sub, child, cancellation);
+                }
+            }
+        }
+        return total;
+    }
 
     /// <summary>
     /// Bytes the tree below <paramref name="dir"/> occupies (st_blocks·512 of every entry, hard
@@ -60,8 +85,8 @@ internal static class ItemTree
 
     /// <summary>
     /// Removes the entry <paramref name="name"/> of the open directory <paramref name="parent"/>
-    /// and everything below it, as <see cref="Delete"/> does, but starting from the parent's
-    /// descriptor: no component above the item is ever looked up by path.
+    /// and everything below it, bottom-up through directory descriptors: no component above
+    /// the item is ever looked up by path.
     /// </summary>
     public static void DeleteAt(SafeFileHandle parent, string name, string path, CancellationToken cancellation)
     {
@@ -81,32 +106,6 @@ internal static class ItemTree
             }
         }
         LocalNative.UnlinkAt(parent, name, directory: false, path);
-    }
-
-    /// <summary>
-    /// Removes the tree bottom-up through directory descriptors (openat/unlinkat, as rm -r
-    /// does): every directory is entered by a descriptor opened O_NOFOLLOW|O_DIRECTORY relative
-    /// to its parent's, so a directory swapped for a symlink mid-walk is unlinked as a link and
-    /// nothing outside the tree is ever reached.
-    /// </summary>
-    public static void Delete(string root, CancellationToken cancellation)
-    {
-        var st = LocalNative.Stat(root, noFollow: true);
-        if (st is null)
-        {
-            return;
-        }
-        if (!st.IsDirectory)
-        {
-            LocalNative.Unlink(root, "cannot remove");
-            return;
-        }
-        using (var dir = LocalNative.Open(root, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_NOFOLLOW, 0,
-            "cannot open directory"))
-        {
-            DeleteContents(dir, root, cancellation);
-        }
-        LocalNative.Rmdir(root, "cannot remove directory");
     }
 
     private static void DeleteContents(Microsoft.Win32.SafeHandles.SafeFileHandle dir, string path, CancellationToken cancellation)
@@ -134,41 +133,62 @@ internal static class ItemTree
         }
     }
 
-    /// <summary>Copies <paramref name="source"/> into the existing empty directory
-    /// <paramref name="target"/>: directories and files with their modes, symlinks as symlinks.</summary>
-    public static void Copy(string source, string target, IOperationProgress progress, CancellationToken cancellation)
+    /// <summary>Copies the tree below the open directory <paramref name="source"/> into the
+    /// open, empty directory <paramref name="target"/>: directories and files with their modes,
+    /// symlinks as symlinks. Every entry is reached from its directory's descriptor (openat2
+    /// beneath it, O_NOFOLLOW; mkdirat, symlinkat, readlinkat), so neither side can be sent
+    /// outside its item by a name swapped for a link; a new file is created O_EXCL.</summary>
+    public static void Copy(SafeFileHandle source, string sourcePath, SafeFileHandle target, string targetPath,
+        IOperationProgress progress, CancellationToken cancellation)
     {
         ulong done = 0;
-        CopyInto(source, target, ref done, progress, cancellation);
+        CopyInto(source, sourcePath, target, targetPath, ref done, progress, cancellation);
     }
 
-    private static void CopyInto(string source, string target, ref ulong done, IOperationProgress progress, CancellationToken cancellation)
+    private static void CopyInto(SafeFileHandle source, string sourcePath, SafeFileHandle target, string targetPath,
+        ref ulong done, IOperationProgress progress, CancellationToken cancellation)
     {
-        foreach (var name in Entries(source))
+        foreach (var name in LocalNative.ReadDirectory(source, sourcePath))
         {
             cancellation.ThrowIfCancellationRequested();
-            var from = Path.Combine(source, name);
-            var to = Path.Combine(target, name);
-            var st = LocalNative.Stat(from, noFollow: true);
+            var from = sourcePath + "/" + name;
+            var to = targetPath + "/" + name;
+            var st = LocalNative.StatAt(source, name, from);
             if (st is null)
             {
                 continue;
             }
             if (st.IsSymlink)
             {
-                File.CreateSymbolicLink(to, new FileInfo(from).LinkTarget!);
+                var link = ReadLink(source, name, from);
+                if (Libc.SymlinkAt(link, (int)target.DangerousGetHandle(), name) != 0)
+                {
+                    StorageErrors.ThrowLastSystem($"cannot create symlink '{to}'");
+                }
             }
             else if (st.IsDirectory)
             {
-                Directory.CreateDirectory(to, (UnixFileMode)st.Permissions);
-                CopyInto(from, to, ref done, progress, cancellation);
-                File.SetUnixFileMode(to, (UnixFileMode)st.Permissions);
+                int err = LocalNative.MkdirAt(target, name, st.Permissions | 0x1C0);
+                if (err != 0)
+                {
+                    throw StorageErrors.System(err, $"cannot create directory '{to}'");
+                }
+                using var fromDir = LocalNative.OpenDirectoryAt(source, name, from);
+                using var toDir = LocalNative.OpenBeneath(target, name, Libc.O_RDONLY | Libc.O_DIRECTORY, 0, out err)
+                    ?? throw StorageErrors.System(err, $"cannot open directory '{to}'");
+                if (fromDir is not null)
+                {
+                    CopyInto(fromDir, from, toDir, to, ref done, progress, cancellation);
+                }
+                File.SetUnixFileMode(toDir, (UnixFileMode)st.Permissions);
             }
             else if (st.IsRegular)
             {
-                using var input = LocalNative.Open(from, Libc.O_RDONLY | Libc.O_NOFOLLOW, 0, "cannot open");
-                using var output = LocalNative.Open(to,
-                    Libc.O_WRONLY | Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOFOLLOW, st.Permissions, "cannot create");
+                using var input = LocalNative.OpenBeneath(source, name, Libc.O_RDONLY | Libc.O_NOFOLLOW | Libc.O_NONBLOCK, 0, out int err)
+                    ?? throw StorageErrors.System(err, $"cannot open '{from}'");
+                using var output = LocalNative.OpenBeneath(target, name,
+                    Libc.O_WRONLY | Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOFOLLOW, st.Permissions, out err)
+                    ?? throw StorageErrors.System(err, $"cannot create '{to}'");
                 var buffer = new byte[ChunkBytes];
                 long at = 0;
                 int n;
@@ -189,40 +209,14 @@ internal static class ItemTree
         }
     }
 
-    // Every entry under root (root included), depth first, never entering a symlink.
-    private static IEnumerable<(string Path, FileStatus Status)> Walk(string root, CancellationToken cancellation)
+    private static string ReadLink(SafeFileHandle dir, string name, string path)
     {
-        var pending = new Stack<string>();
-        pending.Push(root);
-        while (pending.Count > 0)
+        var buf = new byte[4096];
+        nint n = Libc.ReadlinkAt((int)dir.DangerousGetHandle(), name, buf, buf.Length);
+        if (n < 0)
         {
-            cancellation.ThrowIfCancellationRequested();
-            var path = pending.Pop();
-            var st = LocalNative.Stat(path, noFollow: true);
-            if (st is null)
-            {
-                continue;
-            }
-            yield return (path, st);
-            if (st.IsDirectory)
-            {
-                foreach (var name in Entries(path))
-                {
-                    pending.Push(Path.Combine(path, name));
-                }
-            }
+            StorageErrors.ThrowLastSystem($"cannot read symlink '{path}'");
         }
-    }
-
-    private static List<string> Entries(string dir)
-    {
-        try
-        {
-            return [.. Directory.EnumerateFileSystemEntries(dir).Select(e => Path.GetFileName(e))];
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw StorageErrors.Io(e, $"cannot open directory '{dir}'");
-        }
+        return System.Text.Encoding.UTF8.GetString(buf, 0, (int)n);
     }
 }
