@@ -64,7 +64,7 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
             }
             // O_TRUNC of an empty volume changes nothing; the other open flags (O_DIRECT, O_SYNC,
             // O_APPEND) are the kernel's business on the FUSE file and never reach the backing one.
-            handle = opened.Data.HasDescriptor ? new VolumeHandle(opened) : new StreamVolumeHandle(opened);
+            handle = opened.Data.HasDescriptor ? new VolumeHandle(opened) : new StreamVolumeHandle(tree, where, opened);
             return Errno.Ok;
         }
         catch (StorageException e)
@@ -133,34 +133,72 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
         }
     }
 
-    /// <summary>A volume only a stream serves (a ploop image behind its header): data through
-    /// the driver's stream, the lease held as long as the handle.</summary>
-    private sealed class StreamVolumeHandle(OpenedVolume opened) : FileHandle
+    /// <summary>A volume only a stream serves (a ploop image behind its header, an iscsi-direct
+    /// LUN through libiscsi): data through the driver's stream, the lease held as long as the
+    /// handle. A failing stream's IOException answers its errno (EIO when it carries none:
+    /// ENOSPC past a LUN's end, ETIMEDOUT from a silent target) and its message goes to
+    /// <c>errors</c>; fsync flushes the stream.</summary>
+    private sealed class StreamVolumeHandle(StorageTree tree, string where, OpenedVolume opened) : FileHandle
     {
         private readonly Lock _gate = new();
         private readonly Stream _stream = opened.Data.AsStream();
 
         public override Errno Read(RequestContext ctx, long offset, Span<byte> buffer, out int bytesRead)
         {
-            lock (_gate)
+            bytesRead = 0;
+            try
             {
-                _stream.Position = offset;
-                bytesRead = _stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+                lock (_gate)
+                {
+                    _stream.Position = offset;
+                    bytesRead = _stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+                }
+                return Errno.Ok;
             }
-            return Errno.Ok;
+            catch (IOException e)
+            {
+                return Failed(ctx, "read", e);
+            }
         }
 
         public override Errno Write(RequestContext ctx, long offset, ReadOnlySpan<byte> data, out int bytesWritten)
         {
-            lock (_gate)
+            bytesWritten = 0;
+            try
             {
-                _stream.Position = offset;
-                _stream.Write(data);
+                lock (_gate)
+                {
+                    _stream.Position = offset;
+                    _stream.Write(data);
+                }
+                bytesWritten = data.Length;
+                return Errno.Ok;
             }
-            bytesWritten = data.Length;
-            return Errno.Ok;
+            catch (IOException e)
+            {
+                return Failed(ctx, "write", e);
+            }
+        }
+
+        public override Errno Fsync(RequestContext ctx, bool dataOnly)
+        {
+            try
+            {
+                lock (_gate)
+                {
+                    _stream.Flush();
+                }
+                return Errno.Ok;
+            }
+            catch (IOException e)
+            {
+                return Failed(ctx, "fsync", e);
+            }
         }
 
         public override void Release() => opened.Dispose();
+
+        private Errno Failed(RequestContext ctx, string op, IOException e) =>
+            tree.Fail(ctx, op, where, e.HResult is > 0 and < 4096 ? (Errno)e.HResult : Errno.EIO, e.Message);
     }
 }

@@ -1,0 +1,118 @@
+namespace StorageFs.Backends.IscsiDirect;
+
+/// <summary>
+/// The sessions serving one LUN for every open of it (<see cref="IscsiLunStream"/>s), at most
+/// <see cref="MaxSessions"/> at once: each command rents one, uses it alone (a libiscsi context
+/// is not thread-safe) and gives it back, or discards it when it broke; a new one logs in when
+/// none is idle. So the daemon's sockets for a LUN are bounded whatever number of processes
+/// open it, and a dead target costs one timeout per command, never a hung thread. A command
+/// that finds every session busy waits for one up to the timeout (ETIMEDOUT). Writes that do
+/// not cover whole blocks read, merge and write their edge blocks under <see cref="EdgeGate"/>,
+/// so two opens writing different bytes of one block never lose each other's. The capacity is
+/// read once, by the first session. Thread-safe.
+/// </summary>
+internal sealed class IscsiLunSessions : IDisposable
+{
+    /// <summary>Sessions per LUN.</summary>
+    public const int MaxSessions = 4;
+
+    private const int Etimedout = 110;
+    private readonly Lock _gate = new();
+    private readonly Stack<IscsiSession> _idle = new();
+    private readonly SemaphoreSlim _slots = new(MaxSessions, MaxSessions);
+    private bool _disposed;
+
+    /// <summary>Logs in once and reads the LUN's capacity.</summary>
+    /// <exception cref="IOException">The LUN cannot be reached (EIO, ETIMEDOUT).</exception>
+    public IscsiLunSessions(IscsiLunAddress address, TimeSpan timeout)
+    {
+        Address = address;
+        Timeout = timeout;
+        var first = IscsiSession.Connect(address, timeout);
+        try
+        {
+            (BlockSize, Blocks) = first.ReadCapacity();
+        }
+        catch
+        {
+            first.Dispose();
+            throw;
+        }
+        _idle.Push(first);
+    }
+
+    public IscsiLunAddress Address { get; }
+
+    public TimeSpan Timeout { get; }
+
+    public int BlockSize { get; }
+
+    public long Blocks { get; }
+
+    /// <summary>The LUN's size in bytes.</summary>
+    public long Length => BlockSize * Blocks;
+
+    /// <summary>Held while a write merges partial blocks.</summary>
+    public Lock EdgeGate { get; } = new();
+
+    /// <summary>A session for one caller's command; give it back with <see cref="Return"/>.</summary>
+    /// <exception cref="IOException">No session free within the timeout (ETIMEDOUT), or a
+    /// new one cannot log in.</exception>
+    public IscsiSession Rent()
+    {
+        if (!_slots.Wait(Timeout))
+        {
+            throw new IOException($"{Address}: all {MaxSessions} of its sessions stayed busy for {Timeout.TotalSeconds:0} s", Etimedout);
+        }
+        try
+        {
+            IscsiSession? session;
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                _idle.TryPop(out session);
+            }
+            return session ?? IscsiSession.Connect(Address, Timeout);
+        }
+        catch
+        {
+            _slots.Release();
+            throw;
+        }
+    }
+
+    /// <summary>Takes back a session from <see cref="Rent"/>: kept for the next command unless it broke.</summary>
+    public void Return(IscsiSession session)
+    {
+        bool keep;
+        lock (_gate)
+        {
+            keep = !_disposed && !session.Broken;
+            if (keep)
+            {
+                _idle.Push(session);
+            }
+        }
+        if (!keep)
+        {
+            session.Dispose();
+        }
+        _slots.Release();
+    }
+
+    /// <summary>Logs out of every idle session; a session in use is closed when it comes back.</summary>
+    public void Dispose()
+    {
+        IscsiSession[] idle;
+        lock (_gate)
+        {
+            _disposed = true;
+            idle = [.. _idle];
+            _idle.Clear();
+        }
+        foreach (var s in idle)
+        {
+            s.Dispose();
+        }
+    }
+}
