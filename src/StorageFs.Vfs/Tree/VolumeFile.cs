@@ -88,6 +88,11 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
                 var info = tree.Driver.GetVolumeInfo(Pool, Name);
                 ulong stored = handle is VolumeHandle held ? held.StoredLength
                     : info.Physical != 0 ? info.Physical : info.Capacity;
+                // A pool that cannot resize (an iscsi-direct LUN is the target's size) keeps
+                // every volume at its size: any other is a refusal by policy, not a missing feature.
+                if (request.Size != stored && !tree.Driver.GetPoolCapabilities(Pool).Supports(PoolOperations.ResizeVolume))
+                    return tree.Fail(ctx, "truncate", where, Errno.EPERM,
+                        $"volume '{Name}' stays {stored} bytes: pool '{Pool}' cannot resize its volumes, so truncate cannot change its size");
                 if (request.Size < stored)
                     return tree.Fail(ctx, "truncate", where, Errno.EPERM,
                         $"refusing to shrink volume '{Name}' by truncate: use 'resize SIZE shrink' in vol/{Name}/ctl");
