@@ -57,7 +57,16 @@ public sealed class IscsiDirectPoolBackend : IPoolBackend
     public PoolBackendCapabilities Capabilities => IscsiDirectPoolCapabilities.Value;
 
     /// <inheritdoc/>
-    public BackendAvailability Availability() => HostSupport.For(PoolType.IscsiDirect);
+    public BackendAvailability Availability()
+    {
+        var tools = HostSupport.For(PoolType.IscsiDirect);
+        if (!tools.Runnable || LibIscsi.Loadable())
+        {
+            return tools;
+        }
+        const string note = "libiscsi.so.7 (Debian package libiscsi7) cannot be loaded: volumes' bytes cannot be read or written";
+        return tools with { Reason = tools.Reason.Length > 0 ? tools.Reason + "; " + note : note };
+    }
 
     /// <inheritdoc/>
     public bool CheckActive(PoolDefinition pool)
