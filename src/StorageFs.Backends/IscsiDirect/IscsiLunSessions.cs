@@ -72,7 +72,12 @@ internal sealed class IscsiLunSessions : IDisposable
                 ObjectDisposedException.ThrowIf(_disposed, this);
                 _idle.TryPop(out session);
             }
-            return session ?? IscsiSession.Connect(Address, Timeout);
+            if (session is not null)
+            {
+                session.Reused = true;
+                return session;
+            }
+            return IscsiSession.Connect(Address, Timeout);
         }
         catch
         {

@@ -14,7 +14,7 @@ namespace StorageFs.Backends.IscsiDirect;
 /// </summary>
 internal sealed class IscsiLunStream : Stream
 {
-    private const int Enospc = 28;
+    private const int Eio = 5, Enospc = 28;
     private readonly IscsiLunSessions _lun;
     private readonly Action _release;
     private readonly ILogger _log;
@@ -72,15 +72,22 @@ internal sealed class IscsiLunStream : Stream
             int inBlock = (int)(at % bs);
             int take = Math.Min(total - done, IscsiSession.MaxTransfer - inBlock);
             int bytes = RoundUp(inBlock + take, bs);
-            var session = _lun.Rent();
-            try
+            for (int attempt = 0; ; attempt++)
             {
-                session.Read(at / bs, bytes, bs);
-                session.Buffer.Slice(inBlock, take).CopyTo(buffer[done..]);
-            }
-            finally
-            {
-                _lun.Return(session);
+                var session = _lun.Rent();
+                try
+                {
+                    session.Read(at / bs, bytes, bs);
+                    session.Buffer.Slice(inBlock, take).CopyTo(buffer[done..]);
+                    break;
+                }
+                catch (IOException e) when (attempt == 0 && StaleSession(session, e))
+                {
+                }
+                finally
+                {
+                    _lun.Return(session);
+                }
             }
             done += take;
         }
@@ -112,35 +119,42 @@ internal sealed class IscsiLunStream : Stream
             int take = Math.Min(buffer.Length - done, IscsiSession.MaxTransfer - inBlock);
             int bytes = RoundUp(inBlock + take, bs);
             bool partial = inBlock != 0 || (inBlock + take) % bs != 0;
-            var session = _lun.Rent();
-            try
+            _dirty = true;
+            for (int attempt = 0; ; attempt++)
             {
-                _dirty = true;
-                if (partial)
+                var session = _lun.Rent();
+                try
                 {
-                    lock (_lun.EdgeGate)
+                    if (partial)
                     {
-                        if (inBlock != 0)
+                        lock (_lun.EdgeGate)
                         {
-                            session.Read(at / bs, bs, bs);
+                            if (inBlock != 0)
+                            {
+                                session.Read(at / bs, bs, bs);
+                            }
+                            if ((inBlock + take) % bs != 0 && (bytes > bs || inBlock == 0))
+                            {
+                                session.Read(at / bs + (bytes / bs) - 1, bs, bs, into: bytes - bs);
+                            }
+                            buffer.Slice(done, take).CopyTo(session.Buffer[inBlock..]);
+                            session.Write(at / bs, bytes, bs);
                         }
-                        if ((inBlock + take) % bs != 0 && (bytes > bs || inBlock == 0))
-                        {
-                            session.Read(at / bs + (bytes / bs) - 1, bs, bs, into: bytes - bs);
-                        }
-                        buffer.Slice(done, take).CopyTo(session.Buffer[inBlock..]);
+                    }
+                    else
+                    {
+                        buffer.Slice(done, take).CopyTo(session.Buffer);
                         session.Write(at / bs, bytes, bs);
                     }
+                    break;
                 }
-                else
+                catch (IOException e) when (attempt == 0 && StaleSession(session, e))
                 {
-                    buffer.Slice(done, take).CopyTo(session.Buffer);
-                    session.Write(at / bs, bytes, bs);
                 }
-            }
-            finally
-            {
-                _lun.Return(session);
+                finally
+                {
+                    _lun.Return(session);
+                }
             }
             done += take;
         }
@@ -155,15 +169,22 @@ internal sealed class IscsiLunStream : Stream
         {
             return;
         }
-        var session = _lun.Rent();
-        try
+        for (int attempt = 0; ; attempt++)
         {
-            session.Synchronize();
-            _dirty = false;
-        }
-        finally
-        {
-            _lun.Return(session);
+            var session = _lun.Rent();
+            try
+            {
+                session.Synchronize();
+                _dirty = false;
+                return;
+            }
+            catch (IOException e) when (attempt == 0 && StaleSession(session, e))
+            {
+            }
+            finally
+            {
+                _lun.Return(session);
+            }
         }
     }
 
@@ -206,6 +227,19 @@ internal sealed class IscsiLunStream : Stream
             }
         }
         base.Dispose(disposing);
+    }
+
+    // A session that waited idle and then found its connection gone (EIO, not a timeout: a
+    // silent target must cost one timeout, not two): the command is tried once more on a
+    // fresh login. Repeating a READ, WRITE or SYNCHRONIZE CACHE of the same blocks is harmless.
+    private bool StaleSession(IscsiSession session, IOException e)
+    {
+        bool stale = session.Reused && session.Broken && e.HResult == Eio;
+        if (stale)
+        {
+            _log.Debug("{Lun}: idle session lost ({Error}); logging in again", _lun.Address.ToString(), e.Message);
+        }
+        return stale;
     }
 
     private static int RoundUp(int value, int block) => (value + block - 1) / block * block;

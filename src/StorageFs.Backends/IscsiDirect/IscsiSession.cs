@@ -18,7 +18,7 @@ internal sealed class IscsiSession : IDisposable
     /// <summary>The most bytes one READ or WRITE moves.</summary>
     public const int MaxTransfer = 512 * 1024;
 
-    private const int Eio = 5, Etimedout = 110;
+    private const int Eio = 5, Etimedout = 110, LogoutTimeoutSeconds = 2, UnitAttentionRetries = 4;
     private readonly IscsiLunAddress _address;
     private readonly byte[] _buffer = GC.AllocateArray<byte>(MaxTransfer, pinned: true);
     private IntPtr _context;
@@ -34,6 +34,12 @@ internal sealed class IscsiSession : IDisposable
 
     /// <summary>True once a command failed in a way that leaves the connection unusable.</summary>
     public bool Broken { get; private set; }
+
+    /// <summary>True once the session has served a command and waited idle since: its
+    /// connection may have been dropped meanwhile (a target restarted, or one that closes
+    /// sessions not answering its NOP-In pings, which libiscsi answers only while a command
+    /// runs).</summary>
+    public bool Reused { get; set; }
 
     /// <summary>Logs in to <paramref name="address"/>, giving up after <paramref name="timeout"/>.</summary>
     /// <exception cref="IOException">EIO (refused, unknown target, login failure) or ETIMEDOUT.</exception>
@@ -79,7 +85,7 @@ internal sealed class IscsiSession : IDisposable
     /// <summary>READ CAPACITY(16): the block size and the number of blocks.</summary>
     public (int BlockSize, long Blocks) ReadCapacity()
     {
-        var task = Run(LibIscsi.iscsi_readcapacity16_sync(_context, _address.Lun), "READ CAPACITY(16)");
+        var task = Run(() => LibIscsi.iscsi_readcapacity16_sync(_context, _address.Lun), "READ CAPACITY(16)");
         try
         {
             var data = LibIscsi.scsi_datain_unmarshall(task);
@@ -108,7 +114,7 @@ internal sealed class IscsiSession : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(into + bytes, MaxTransfer);
         var iov = new LibIscsi.ScsiIovec { Base = Marshal.UnsafeAddrOfPinnedArrayElement(_buffer, into), Length = (nuint)bytes };
-        var task = Run(LibIscsi.iscsi_read16_iov_sync(_context, _address.Lun, (ulong)lba, (uint)bytes, blockSize, 0, 0, 0, 0, 0, ref iov, 1),
+        var task = Run(() => LibIscsi.iscsi_read16_iov_sync(_context, _address.Lun, (ulong)lba, (uint)bytes, blockSize, 0, 0, 0, 0, 0, ref iov, 1),
             "READ(16)");
         LibIscsi.scsi_free_scsi_task(task);
     }
@@ -117,7 +123,7 @@ internal sealed class IscsiSession : IDisposable
     public void Write(long lba, int bytes, int blockSize)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(bytes, MaxTransfer);
-        var task = Run(LibIscsi.iscsi_write16_sync(_context, _address.Lun, (ulong)lba, ref _buffer[0], (uint)bytes, blockSize, 0, 0, 0, 0, 0),
+        var task = Run(() => LibIscsi.iscsi_write16_sync(_context, _address.Lun, (ulong)lba, ref _buffer[0], (uint)bytes, blockSize, 0, 0, 0, 0, 0),
             "WRITE(16)");
         LibIscsi.scsi_free_scsi_task(task);
     }
@@ -125,7 +131,7 @@ internal sealed class IscsiSession : IDisposable
     /// <summary>SYNCHRONIZE CACHE(16) of the whole LUN: what was written is on the target's media.</summary>
     public void Synchronize()
     {
-        var task = Run(LibIscsi.iscsi_synchronizecache16_sync(_context, _address.Lun, 0, 0, 0, 0), "SYNCHRONIZE CACHE(16)");
+        var task = Run(() => LibIscsi.iscsi_synchronizecache16_sync(_context, _address.Lun, 0, 0, 0, 0), "SYNCHRONIZE CACHE(16)");
         LibIscsi.scsi_free_scsi_task(task);
     }
 
@@ -136,6 +142,8 @@ internal sealed class IscsiSession : IDisposable
         {
             if (!Broken)
             {
+                // Polite but short: a target that stopped answering must not hold a close.
+                LibIscsi.iscsi_set_timeout(_context, LogoutTimeoutSeconds);
                 LibIscsi.iscsi_logout_sync(_context);
             }
             LibIscsi.iscsi_destroy_context(_context);
@@ -143,8 +151,26 @@ internal sealed class IscsiSession : IDisposable
         }
     }
 
+    // Issues a command until it completes with GOOD status, returning its task (the caller
+    // frees it), or throws. A UNIT ATTENTION (a new I_T nexus, a reset, a changed capacity) is
+    // reported once per condition and means "try again", as the kernel's sd does.
+    private IntPtr Run(Func<IntPtr> issue, string command)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            var task = issue();
+            if (task != IntPtr.Zero && LibIscsi.Status(task) == LibIscsi.StatusCheckCondition &&
+                LibIscsi.SenseKey(task) == LibIscsi.SenseUnitAttention && attempt < UnitAttentionRetries)
+            {
+                LibIscsi.scsi_free_scsi_task(task);
+                continue;
+            }
+            return Completed(task, command);
+        }
+    }
+
     // A task that completed with GOOD status, or an IOException; the caller frees the task.
-    private IntPtr Run(IntPtr task, string command)
+    private IntPtr Completed(IntPtr task, string command)
     {
         if (task == IntPtr.Zero)
         {

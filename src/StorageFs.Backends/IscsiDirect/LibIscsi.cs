@@ -107,6 +107,15 @@ internal static class LibIscsi
     /// <summary>A task's SCSI status (struct scsi_task's first field).</summary>
     public static int Status(IntPtr task) => Marshal.ReadInt32(task);
 
+    /// <summary>SCSI_SENSE_UNIT_ATTENTION.</summary>
+    public const int SenseUnitAttention = 6;
+
+    /// <summary>The sense key of a CHECK CONDITION task: <c>task-&gt;sense.key</c>, at offset 52 of
+    /// struct scsi_task in the LP64 layout (x86_64, aarch64: status, cdb_size, xfer_dir,
+    /// expxferlen, cdb[16], residual_status, size_t residual, then struct scsi_sense whose
+    /// error_type byte is followed by the enum key).</summary>
+    public static int SenseKey(IntPtr task) => Marshal.ReadInt32(task, 52);
+
     /// <summary>True when libiscsi can be loaded here.</summary>
     public static bool Loadable()
     {

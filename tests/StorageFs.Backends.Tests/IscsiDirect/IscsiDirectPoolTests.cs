@@ -236,6 +236,32 @@ public sealed class IscsiDirectPoolTests : IDisposable
         }
     }
 
+    [DeviceFact("tgtd", "tgtadm", "unshare", "nsenter", "iscsi-ls", "iscsi-readcapacity16")]
+    public void ASessionTheTargetClosedWhileIdle_IsReplaced_AndTheCommandSucceeds()
+    {
+        var tgt = new TgtDaemon(_h.Root, 1L << 20);
+        _h.OnDispose(tgt);
+        File.WriteAllBytes(tgt.LunFiles[0], Enumerable.Range(0, 1 << 20).Select(i => (byte)i).ToArray());
+        _h.Driver.DefinePool(Pool(tgt));
+        _h.Driver.StartPool("i");
+        using var lun = _h.Driver.OpenVolume("i", "unit:0:0:1", Core.Backend.VolumeAccessMode.Write);
+        var s = lun.Data.AsStream();
+        var block = new byte[4096];
+        s.ReadExactly(block);
+
+        Assert.Equal(1, tgt.DropConnections());
+
+        s.Position = 4096;
+        s.ReadExactly(block);
+        Assert.Equal(Enumerable.Range(4096, 4096).Select(i => (byte)i), block);
+        Assert.Equal(1, tgt.DropConnections());
+        s.Position = 0;
+        s.Write(block);
+        Assert.Equal(1, tgt.DropConnections());
+        s.Flush();
+        Assert.Equal(block, File.ReadAllBytes(tgt.LunFiles[0])[..4096]);
+    }
+
     // Established TCP connections to the target's portal.
     private static int Connections(TgtDaemon tgt) =>
         Sh.Run("ss", "-tnH", "state", "established", "dst", tgt.Portal).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
