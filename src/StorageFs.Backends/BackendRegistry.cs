@@ -1,7 +1,9 @@
 using Serilog;
+using StorageFs.Core.Backend;
 using StorageFs.Backends.Dir;
 using StorageFs.Backends.Disk;
 using StorageFs.Backends.Fs;
+using StorageFs.Backends.FsPool;
 using StorageFs.Backends.Gluster;
 using StorageFs.Backends.Iscsi;
 using StorageFs.Backends.IscsiDirect;
@@ -9,8 +11,6 @@ using StorageFs.Backends.Logical;
 using StorageFs.Backends.Mpath;
 using StorageFs.Backends.NetFs;
 using StorageFs.Backends.Scsi;
-using StorageFs.Backends.FsPool;
-using StorageFs.Core.Backend;
 
 namespace StorageFs.Backends;
 

@@ -1,4 +1,4 @@
 global using System.Runtime.CompilerServices;
 global using System.Runtime.InteropServices;
 global using StorageFs.Fuse.Abi;
-global using StorageFs.Fuse.Interop;
+global using StorageFs.Interop;

@@ -1,8 +1,9 @@
 using System.Reflection;
-using StorageFs.Backends.Dir;
-using StorageFs.Backends.FsPool;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
+using StorageFs.Backends.Dir;
+using StorageFs.Backends.FsPool;
+using StorageFs.Backends.HostTools;
 
 namespace StorageFs.Backends.Tests;
 
@@ -90,7 +91,7 @@ public sealed class BackendRegistryTests
         {
             var backend = table.Get(caps.Type);
             Assert.Contains("Availability", Implemented(backend.GetType(), typeof(IPoolBackend)));
-            Assert.Equal(StorageFs.Backends.Tools.HostSupport.For(caps.Type), backend.Availability());
+            Assert.Equal(HostSupport.For(caps.Type), backend.Availability());
         }
         Assert.Equal(BackendAvailability.Full(PoolType.Dir), table.Get(PoolType.Dir).Availability());
     }

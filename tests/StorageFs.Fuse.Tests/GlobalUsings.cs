@@ -4,3 +4,4 @@ global using System.Text;
 global using StorageFs.Fuse.Abi;
 global using StorageFs.Fuse.Nodes;
 global using StorageFs.Fuse.Protocol;
+global using StorageFs.Interop;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using StorageFs.Fuse.Interop;
+using StorageFs.Interop;
 
 namespace StorageFs.Fuse.Tests;
 

@@ -9,6 +9,7 @@ using StorageFs.Fuse;
 using StorageFs.Fuse.Nodes;
 using StorageFs.Vfs;
 using StorageFs.Vfs.Tree;
+using StorageFs.Interop;
 
 namespace StorageFs.Fuzz;
 

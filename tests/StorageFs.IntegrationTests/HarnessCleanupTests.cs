@@ -1,3 +1,4 @@
+using StorageFs.Interop;
 namespace StorageFs.IntegrationTests;
 
 /// <summary>

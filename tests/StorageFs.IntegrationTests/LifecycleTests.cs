@@ -1,3 +1,4 @@
+using StorageFs.Interop;
 namespace StorageFs.IntegrationTests;
 
 /// <summary>Mounting and unmounting: signals, external umount, a crashed daemon, the fusermount3 path.</summary>
@@ -63,7 +64,7 @@ public sealed class LifecycleTests
         DemoDaemon second = mount.StartDaemon();
         Assert.Contains("Detaching a dead fuse.storagefs mount", second.Log, StringComparison.Ordinal);
         Assert.Equal(Hello, mount.Ok("cat \"$M/hello\""));
-        IReadOnlyList<MountEntry> stack = MountTable.At(mount.MountPoint);
+        IReadOnlyList<MountInfoEntry> stack = MountTable.At(mount.MountPoint);
         Assert.True(stack.Count == 1, "want exactly the new mount, found: " + string.Join(", ", stack));
     }
 
@@ -86,7 +87,7 @@ public sealed class LifecycleTests
         TimeSpan limit = within ?? ExitWithin;
         Assert.True(d.WaitForExit(limit), $"storagefs still running {limit.TotalSeconds} s after {cause}\n--- daemon log ---\n{d.Log}");
         Assert.True(d.ExitCode == 0, $"storagefs exited {d.ExitCode} after {cause}\n--- daemon log ---\n{d.Log}");
-        IReadOnlyList<MountEntry> left = MountTable.At(mount.MountPoint);
+        IReadOnlyList<MountInfoEntry> left = MountTable.At(mount.MountPoint);
         Assert.True(left.Count == 0, $"still mounted after {cause}: {string.Join(", ", left)}\n--- daemon log ---\n{d.Log}");
     }
 }

@@ -2,6 +2,7 @@ using System.Text;
 using StorageFs.Core;
 using StorageFs.Fuse;
 using StorageFs.Vfs;
+using StorageFs.Interop;
 
 namespace StorageFs.Vfs.Tests;
 

@@ -2,6 +2,7 @@ using StorageFs.Fuse;
 using StorageFs.Fuse.Abi;
 using StorageFs.Fuse.Nodes;
 using StorageFs.Vfs.Host;
+using StorageFs.Interop;
 
 namespace StorageFs.Vfs.Tests;
 

@@ -5,6 +5,7 @@ using StorageFs.Fuse;
 using StorageFs.Fuse.Abi;
 using StorageFs.Fuse.Nodes;
 using StorageFs.Vfs;
+using StorageFs.Interop;
 
 namespace StorageFs.Vfs.Tests;
 

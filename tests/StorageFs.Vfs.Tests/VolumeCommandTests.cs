@@ -8,6 +8,7 @@ using StorageFs.Core.Persistence;
 using StorageFs.Fuse;
 using StorageFs.Fuse.Nodes;
 using StorageFs.Vfs.Tree;
+using StorageFs.Interop;
 
 namespace StorageFs.Vfs.Tests;
 

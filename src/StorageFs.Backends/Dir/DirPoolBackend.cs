@@ -1,10 +1,12 @@
 using System.Globalization;
 using Serilog;
-using StorageFs.Backends.Ploop;
-using StorageFs.Backends.QemuImg;
 using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
+using StorageFs.Interop;
+using StorageFs.Backends.Files;
+using StorageFs.Backends.HostTools;
+using StorageFs.Backends.QemuImg;
 
 namespace StorageFs.Backends.Dir;
 
@@ -243,7 +245,7 @@ public sealed class DirPoolBackend : IPoolBackend
         // point the unlink elsewhere.
         using var dir = LocalDirectories.Open(Target(pool));
         var st = LocalNative.StatAt(dir, volume.Name, path)
-            ?? throw StorageErrors.System(LocalNative.ENOENT, $"cannot unlink file '{path}'");
+            ?? throw StorageErrors.System((int)Errno.ENOENT, $"cannot unlink file '{path}'");
         LocalNative.RemoveAt(dir, volume.Name, st.IsDirectory,
             st.IsDirectory ? $"cannot remove directory '{path}'" : $"cannot unlink file '{path}'");
     }
@@ -324,7 +326,7 @@ public sealed class DirPoolBackend : IPoolBackend
     // The format a regular file's header says it is; null for anything else.
     private static string? ProbedFormat(string path)
     {
-        using var handle = LocalDirectories.OpenFile(path, LocalNative.O_RDONLY | LocalNative.O_NONBLOCK, "cannot open volume");
+        using var handle = LocalDirectories.OpenFile(path, Libc.O_RDONLY | Libc.O_NONBLOCK, "cannot open volume");
         var st = LocalNative.Stat(handle, path);
         return st.IsRegular ? ImageProbe.Probe(handle, st.Size).Format : null;
     }
@@ -347,7 +349,7 @@ public sealed class DirPoolBackend : IPoolBackend
             // Mode and owner through descriptors (the pool directory's, walked without links,
             // then the file's, O_NOFOLLOW): a link swapped in cannot redirect root's chmod/chown.
             using var dir = LocalDirectories.Open(Path.GetDirectoryName(path)!);
-            using var file = LocalNative.OpenBeneath(dir, Path.GetFileName(path), LocalNative.O_RDONLY | LocalNative.O_NOFOLLOW, 0, out int errno)
+            using var file = LocalNative.OpenBeneath(dir, Path.GetFileName(path), Libc.O_RDONLY | Libc.O_NOFOLLOW, 0, out int errno)
                 ?? throw StorageErrors.System(errno, $"cannot open '{path}'");
             File.SetUnixFileMode(file, (UnixFileMode)(perms.Mode ?? RawFiles.DefaultVolumeMode));
             LocalNative.Chown(file, path, perms.Owner, perms.Group);

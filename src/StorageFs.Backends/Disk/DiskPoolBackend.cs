@@ -1,10 +1,11 @@
 using System.Globalization;
 using Serilog;
-using StorageFs.Backends.Dir;
-using StorageFs.Backends.Tools;
 using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
+using StorageFs.Interop;
+using StorageFs.Backends.Devices;
+using StorageFs.Backends.HostTools;
 
 namespace StorageFs.Backends.Disk;
 
@@ -238,7 +239,7 @@ public sealed class DiskPoolBackend : IPoolBackend
         var device = RequireDevice(pool);
         var table = ReadTable(device, CancellationToken.None);
         var fresh = Volumes(pool, table, ExtendedOf(device, table)).FirstOrDefault(v => v.Name == volume.Name)
-            ?? throw StorageErrors.System(LocalNative.ENOENT, $"cannot find partition '{volume.Name}' on '{device}'");
+            ?? throw StorageErrors.System((int)Errno.ENOENT, $"cannot find partition '{volume.Name}' on '{device}'");
         AddNodeFacts(fresh, []);
         volume.Type = fresh.Type;
         volume.Key = fresh.Key;

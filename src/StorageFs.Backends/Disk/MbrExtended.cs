@@ -1,4 +1,5 @@
-using StorageFs.Backends.Dir;
+using StorageFs.Interop;
+using StorageFs.Backends.HostTools;
 
 namespace StorageFs.Backends.Disk;
 
@@ -29,7 +30,7 @@ public static class MbrExtended
     /// <summary>The extended partition's number on <paramref name="device"/>, or null.</summary>
     public static int? Find(string device)
     {
-        using var handle = LocalNative.Open(device, LocalNative.O_RDONLY, 0, "cannot open device");
+        using var handle = LocalNative.Open(device, Libc.O_RDONLY, 0, "cannot open device");
         var sector = new byte[512];
         return RandomAccess.Read(handle, sector, 0) == 512 ? Find(sector) : null;
     }

@@ -1,8 +1,9 @@
 using Serilog;
-using StorageFs.Backends.Tools;
 using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
+using StorageFs.Backends.HostTools;
+using StorageFs.Backends.Mounted;
 
 namespace StorageFs.Backends.Fs;
 

@@ -1,6 +1,6 @@
-using StorageFs.Backends.Tools;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
+using StorageFs.Backends.Mounted;
 
 namespace StorageFs.Backends.Fs;
 

@@ -1,8 +1,10 @@
 using Serilog;
-using StorageFs.Backends.Dir;
 using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
+using StorageFs.Interop;
+using StorageFs.Backends.Files;
+using StorageFs.Backends.HostTools;
 
 namespace StorageFs.Backends.FsPool;
 
@@ -113,7 +115,7 @@ public sealed class DirFsPoolBackend : IFsPoolBackend
         var st = LocalNative.Stat(from, noFollow: true);
         if (st is null || !st.IsDirectory)
         {
-            throw StorageErrors.System(LocalNative.ENOTDIR, $"cannot copy item '{from}'");
+            throw StorageErrors.System((int)Errno.ENOTDIR, $"cannot copy item '{from}'");
         }
         if (item.Permissions.Mode is null)
         {
@@ -147,7 +149,7 @@ public sealed class DirFsPoolBackend : IFsPoolBackend
         var st = LocalNative.Stat(path, noFollow: true);
         if (st is null || !st.IsDirectory)
         {
-            throw StorageErrors.System(LocalNative.ENOENT, $"cannot stat item '{path}'");
+            throw StorageErrors.System((int)Errno.ENOENT, $"cannot stat item '{path}'");
         }
         var capacity = item.Capacity;
         Describe(path, item, st, CancellationToken.None);

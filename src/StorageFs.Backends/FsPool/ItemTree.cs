@@ -1,5 +1,6 @@
-using StorageFs.Backends.Dir;
 using StorageFs.Core.Backend;
+using StorageFs.Interop;
+using StorageFs.Backends.HostTools;
 
 namespace StorageFs.Backends.FsPool;
 
@@ -50,7 +51,7 @@ internal static class ItemTree
             LocalNative.Unlink(root, "cannot remove");
             return;
         }
-        using (var dir = LocalNative.Open(root, LocalNative.O_RDONLY | LocalNative.O_DIRECTORY | LocalNative.O_NOFOLLOW, 0,
+        using (var dir = LocalNative.Open(root, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_NOFOLLOW, 0,
             "cannot open directory"))
         {
             DeleteContents(dir, root, cancellation);
@@ -115,9 +116,9 @@ internal static class ItemTree
             }
             else if (st.IsRegular)
             {
-                using var input = LocalNative.Open(from, LocalNative.O_RDONLY | LocalNative.O_NOFOLLOW, 0, "cannot open");
+                using var input = LocalNative.Open(from, Libc.O_RDONLY | Libc.O_NOFOLLOW, 0, "cannot open");
                 using var output = LocalNative.Open(to,
-                    LocalNative.O_WRONLY | LocalNative.O_CREAT | LocalNative.O_EXCL | LocalNative.O_NOFOLLOW, st.Permissions, "cannot create");
+                    Libc.O_WRONLY | Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOFOLLOW, st.Permissions, "cannot create");
                 var buffer = new byte[ChunkBytes];
                 long at = 0;
                 int n;

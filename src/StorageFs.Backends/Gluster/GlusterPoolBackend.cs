@@ -1,10 +1,11 @@
 using System.Globalization;
 using Serilog;
-using StorageFs.Backends.Dir;
-using StorageFs.Backends.Tools;
 using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
+using StorageFs.Interop;
+using StorageFs.Backends.Dir;
+using StorageFs.Backends.HostTools;
 
 namespace StorageFs.Backends.Gluster;
 
@@ -135,7 +136,7 @@ public sealed class GlusterPoolBackend : IPoolBackend
     }
 
     private bool IsMounted(PoolDefinition pool) =>
-        MountTable.At(MountPoint(pool)) is { FileSystemType: "fuse.glusterfs" };
+        MountInfo.TopAt(MountPoint(pool)) is { FsType: "fuse.glusterfs" };
 
     private string MountPoint(PoolDefinition pool) => Path.Combine(_mountRoot, pool.Uuid.ToString("D"));
 

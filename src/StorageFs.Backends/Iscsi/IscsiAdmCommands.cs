@@ -1,5 +1,6 @@
 using System.Globalization;
 using StorageFs.Core.Model;
+using StorageFs.Backends.Devices;
 
 namespace StorageFs.Backends.Iscsi;
 
@@ -15,9 +16,9 @@ public static class IscsiAdmCommands
     public static string Portal(PoolDefinition pool)
     {
         ArgumentNullException.ThrowIfNull(pool);
-        var host = IscsiDirect.IscsiPortal.Host(pool);
+        var host = IscsiPortal.Host(pool);
         var name = host.Name.Contains(':', StringComparison.Ordinal) ? $"[{host.Name}]" : host.Name;
-        int port = host.Port > 0 ? host.Port : IscsiDirect.IscsiPortal.DefaultPort;
+        int port = host.Port > 0 ? host.Port : IscsiPortal.DefaultPort;
         return $"{name}:{port.ToString(CultureInfo.InvariantCulture)},1";
     }
 

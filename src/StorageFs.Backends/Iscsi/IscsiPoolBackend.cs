@@ -1,12 +1,11 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using Serilog;
-using StorageFs.Backends.IscsiDirect;
-using StorageFs.Backends.Scsi;
-using StorageFs.Backends.Tools;
 using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
+using StorageFs.Backends.Devices;
+using StorageFs.Backends.HostTools;
 
 namespace StorageFs.Backends.Iscsi;
 

@@ -1,8 +1,9 @@
 using Serilog;
-using StorageFs.Backends.Tools;
 using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
+using StorageFs.Backends.Devices;
+using StorageFs.Backends.HostTools;
 
 namespace StorageFs.Backends.IscsiDirect;
 

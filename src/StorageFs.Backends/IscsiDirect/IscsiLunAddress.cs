@@ -1,4 +1,5 @@
 using System.Globalization;
+using StorageFs.Backends.Devices;
 
 namespace StorageFs.Backends.IscsiDirect;
 

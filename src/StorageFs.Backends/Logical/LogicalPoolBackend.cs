@@ -1,8 +1,9 @@
 using Serilog;
-using StorageFs.Backends.Tools;
 using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
+using StorageFs.Backends.Devices;
+using StorageFs.Backends.HostTools;
 
 namespace StorageFs.Backends.Logical;
 
@@ -414,7 +415,7 @@ public sealed class LogicalPoolBackend : IPoolBackend
         {
             File.SetUnixFileMode(path, (UnixFileMode)mode);
         }
-        Dir.LocalNative.Chown(path, perms.Owner, perms.Group);
+        LocalNative.Chown(path, perms.Owner, perms.Group);
     }
 
     private void RemoveAfterFailure(VolumeDefinition volume)

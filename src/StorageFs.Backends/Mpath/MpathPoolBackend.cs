@@ -1,7 +1,7 @@
-using StorageFs.Backends.Scsi;
-using StorageFs.Backends.Tools;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
+using StorageFs.Backends.Devices;
+using StorageFs.Backends.HostTools;
 
 namespace StorageFs.Backends.Mpath;
 

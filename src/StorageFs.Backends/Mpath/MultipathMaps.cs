@@ -1,6 +1,6 @@
 using System.Globalization;
-using StorageFs.Backends.Scsi;
 using StorageFs.Core.Model;
+using StorageFs.Backends.Devices;
 
 namespace StorageFs.Backends.Mpath;
 

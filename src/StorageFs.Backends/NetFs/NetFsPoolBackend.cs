@@ -1,7 +1,8 @@
 using Serilog;
-using StorageFs.Backends.Tools;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
+using StorageFs.Backends.HostTools;
+using StorageFs.Backends.Mounted;
 
 namespace StorageFs.Backends.NetFs;
 

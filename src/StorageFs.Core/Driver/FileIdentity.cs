@@ -1,4 +1,4 @@
-using StorageFs.Core.Host;
+using StorageFs.Interop;
 
 namespace StorageFs.Core.Driver;
 

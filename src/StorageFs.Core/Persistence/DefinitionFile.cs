@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using System.Xml;
+using StorageFs.Interop;
 
 namespace StorageFs.Core.Persistence;
 
@@ -196,7 +197,7 @@ internal static partial class DefinitionFile
             : null;
         if (problem is not null)
         {
-            throw new StorageException(ErrorCode.InvalidArg, $"{what} name '{name}' {problem}", Errno.EINVAL);
+            throw new StorageException(ErrorCode.InvalidArg, $"{what} name '{name}' {problem}", (int)Errno.EINVAL);
         }
     }
 

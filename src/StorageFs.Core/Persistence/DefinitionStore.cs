@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Serilog;
+using StorageFs.Interop;
 
 namespace StorageFs.Core.Persistence;
 
@@ -190,7 +191,7 @@ public sealed class DefinitionStore
         string path = PathOf(kind, name);
         if (!File.Exists(path))
         {
-            throw new StorageException(ErrorCode.NoStoragePool, $"no {What(kind)} with matching name '{name}'", Errno.ENOENT);
+            throw new StorageException(ErrorCode.NoStoragePool, $"no {What(kind)} with matching name '{name}'", (int)Errno.ENOENT);
         }
 
         return ReadFile(kind, path, out string? error)
@@ -208,17 +209,17 @@ public sealed class DefinitionStore
     {
         if (Encoding.UTF8.GetByteCount(xml) > DefinitionFile.MaxXmlBytes)
         {
-            throw new StorageException(ErrorCode.InvalidArg, $"{What(kind)} definition is larger than {DefinitionFile.MaxXmlBytes} bytes", Errno.EINVAL);
+            throw new StorageException(ErrorCode.InvalidArg, $"{What(kind)} definition is larger than {DefinitionFile.MaxXmlBytes} bytes", (int)Errno.EINVAL);
         }
 
         if (xml.TrimStart().StartsWith("<?xml", StringComparison.Ordinal))
         {
-            throw new StorageException(ErrorCode.InvalidArg, $"{What(kind)} definition to store must not carry an XML declaration", Errno.EINVAL);
+            throw new StorageException(ErrorCode.InvalidArg, $"{What(kind)} definition to store must not carry an XML declaration", (int)Errno.EINVAL);
         }
 
         if (!DefinitionFile.TryInspect(kind, xml, out string? inner, out Guid? innerUuid, out string? error))
         {
-            throw new StorageException(ErrorCode.XmlError, $"cannot store {What(kind)} '{name}': {error}", Errno.EINVAL);
+            throw new StorageException(ErrorCode.XmlError, $"cannot store {What(kind)} '{name}': {error}", (int)Errno.EINVAL);
         }
 
         if (inner != name || innerUuid != uuid)
@@ -226,7 +227,7 @@ public sealed class DefinitionStore
             throw new StorageException(
                 ErrorCode.InvalidArg,
                 $"cannot store {What(kind)} '{name}' ({uuid}): the document says '{inner}' ({innerUuid?.ToString() ?? "no uuid"})",
-                Errno.EINVAL);
+                (int)Errno.EINVAL);
         }
     }
 

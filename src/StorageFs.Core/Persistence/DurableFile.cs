@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using StorageFs.Interop;
 
 namespace StorageFs.Core.Persistence;
 
@@ -113,7 +114,7 @@ internal static class DurableFile
     /// </summary>
     private static int? OsErrno(Exception e) => e switch
     {
-        UnauthorizedAccessException => Errno.EACCES,
+        UnauthorizedAccessException => (int)Errno.EACCES,
         IOException io when io.HResult is > 0 and < 4096 => io.HResult,
         _ => null,
     };

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Serilog;
+using StorageFs.Interop;
 
 namespace StorageFs.Fuse.Session;
 
@@ -13,9 +14,6 @@ namespace StorageFs.Fuse.Session;
 /// </summary>
 public sealed class FuseMount : IDisposable
 {
-    private const int EBUSY = 16;
-    private const int ENOTCONN = 107;
-    private const int ECONNABORTED = 103;
     private const string Connections = "/sys/fs/fuse/connections";
 
     /// <summary>How long a mount already at the mountpoint has to answer statfs before it is called hung.</summary>
@@ -67,10 +65,10 @@ public sealed class FuseMount : IDisposable
     /// the kernel answers stat of a dead FUSE mount from cached attributes until they expire, so a
     /// restart within that time used to mount on top of the dead mount. statfs always reaches the
     /// server (fs/fuse/inode.c fuse_statfs sends FUSE_STATFS uncached): a connection whose server
-    /// is gone answers ENOTCONN (the kernel aborts it when the last /dev/fuse descriptor closes,
+    /// is gone answers (int)Errno.ENOTCONN (the kernel aborts it when the last /dev/fuse descriptor closes,
     /// fs/fuse/dev.c fuse_dev_release). The top layer is probed, its connection aborted through
     /// /sys/fs/fuse/connections/N/abort, and detached (MNT_DETACH), which uncovers the next.
-    /// A layer that answers is served by a live daemon: refused, EBUSY. One that does not answer
+    /// A layer that answers is served by a live daemon: refused, (int)Errno.EBUSY. One that does not answer
     /// within 5 s is refused too (a hung daemon is not ours to kill), naming its connection.
     /// </summary>
     public static int ClearStale(string mountpoint, string fsType, ILogger log)
@@ -82,18 +80,18 @@ public sealed class FuseMount : IDisposable
             if (top is null || top.FsType != fsType)
                 break;
             int probe = Probe(mountpoint);
-            if (probe == 0 || (probe != ENOTCONN && probe != ECONNABORTED && probe != -1))
+            if (probe == 0 || (probe != (int)Errno.ENOTCONN && probe != (int)Errno.ECONNABORTED && probe != -1))
             {
                 throw new FuseMountException(
                     $"cannot mount on {mountpoint}: a {fsType} mount there is served by a live daemon (connection {top.Minor}); " +
-                    $"stop that daemon or run 'storagefs unmount {mountpoint}' first", EBUSY);
+                    $"stop that daemon or run 'storagefs unmount {mountpoint}' first", (int)Errno.EBUSY);
             }
             if (probe == -1)
             {
                 throw new FuseMountException(
                     $"cannot mount on {mountpoint}: the {fsType} mount there (connection {top.Minor}, {Waiting(top.Minor)} requests waiting) " +
                     $"did not answer statfs within {ProbeTimeout.TotalSeconds:0} s; its daemon hangs: stop it, or abort the connection with " +
-                    $"'echo 1 > {Connections}/{top.Minor}/abort' and run 'storagefs unmount {mountpoint}'", EBUSY);
+                    $"'echo 1 > {Connections}/{top.Minor}/abort' and run 'storagefs unmount {mountpoint}'", (int)Errno.EBUSY);
             }
             log.Warning("Detaching a dead {FsType} mount at {Mountpoint} (connection {Connection}: {Error})",
                 fsType, mountpoint, top.Minor, Libc.Strerror(probe));
@@ -126,7 +124,7 @@ public sealed class FuseMount : IDisposable
         if (top is null || top.FsType != fsType)
             return false;
         int probe = Probe(mountpoint);
-        return probe is not (ENOTCONN or ECONNABORTED);
+        return probe is not ((int)Errno.ENOTCONN or (int)Errno.ECONNABORTED);
     }
 
     /// <summary>statfs of the mount on another thread: its errno (0: answered), or -1 when it did not answer in time.</summary>
@@ -276,7 +274,7 @@ public sealed class FuseMount : IDisposable
             else if (Libc.Umount2(Mountpoint, 0) != 0)
             {
                 int e = Libc.LastErrno;
-                if (e == 16 /* EBUSY */ && Libc.Umount2(Mountpoint, Libc.MNT_DETACH) == 0)
+                if (e == (int)Errno.EBUSY && Libc.Umount2(Mountpoint, Libc.MNT_DETACH) == 0)
                     _log.Information("Unmounted {Mountpoint} lazily: it was busy", Mountpoint);
                 else if (e != 22 /* EINVAL: not mounted any more */)
                     _log.Warning("Unmounting {Mountpoint} failed: {Error}", Mountpoint, Libc.Strerror(e));
@@ -292,7 +290,7 @@ public sealed class FuseMount : IDisposable
         }
     }
 
-    /// <summary>Aborts the connection through fusectl: every pending and future request fails with ENOTCONN.</summary>
+    /// <summary>Aborts the connection through fusectl: every pending and future request fails with (int)Errno.ENOTCONN.</summary>
     public bool Abort() => AbortConnection(ConnectionId);
 
     public void Dispose()

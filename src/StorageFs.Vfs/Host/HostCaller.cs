@@ -1,4 +1,5 @@
 using System.Globalization;
+using StorageFs.Interop;
 
 namespace StorageFs.Vfs.Host;
 
@@ -12,7 +13,7 @@ namespace StorageFs.Vfs.Host;
 /// them (group from a set-group-ID directory included), with no chown afterwards.
 ///
 /// Supplementary groups: the FUSE request header carries uid, gid and pid only. A change is
-/// first tried with none; only when the host refuses it (EACCES, EPERM) are the caller's groups
+/// first tried with none; only when the host refuses it ((int)Errno.EACCES, (int)Errno.EPERM) are the caller's groups
 /// read from /proc/PID/status ("Groups:", what libfuse's fuse_getgroups reads) and the change
 /// tried once more, so the common case costs no /proc read. FUSE_CREATE_SUPP_GROUP (protocol
 /// 7.40) is not used: it sends one group, on creations only, where unlink, rename and chgrp
@@ -25,8 +26,6 @@ namespace StorageFs.Vfs.Host;
 /// </summary>
 internal static class HostCaller
 {
-    private const int EACCES = 13;
-    private const int EPERM = 1;
 
     private static readonly uint[] s_daemonGroups = HostNative.GetGroups();
 
@@ -37,7 +36,7 @@ internal static class HostCaller
     public static int Run(RequestContext ctx, bool creating, Func<int> op)
     {
         int err = RunWith(ctx, creating, null, op);
-        if (err is EACCES or EPERM && (ctx.Uid != 0 || ctx.Gid != 0) && Groups(ctx.Pid) is { Length: > 0 } groups)
+        if (err is (int)Errno.EACCES or (int)Errno.EPERM && (ctx.Uid != 0 || ctx.Gid != 0) && Groups(ctx.Pid) is { Length: > 0 } groups)
             err = RunWith(ctx, creating, groups, op);
         return err;
     }

@@ -1,4 +1,4 @@
-using StorageFs.Core.Host;
+using StorageFs.Interop;
 namespace StorageFs.Vfs.Host;
 
 /// <summary>What lstat(2) says about a host file, with the inode number the mount reports for it.</summary>

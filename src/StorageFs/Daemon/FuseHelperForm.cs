@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
+using StorageFs.Interop;
 
 namespace StorageFs.Daemon;
 
@@ -123,22 +124,13 @@ internal static class FuseHelperForm
     {
         if (Environment.GetEnvironmentVariable(DetachVariable) != "1")
             return;
-        int fd = Open("/dev/null", 2 /* O_RDWR */);
+        int fd = Libc.Open("/dev/null", Libc.O_RDWR, 0);
         if (fd < 0)
             return;
-        Dup2(fd, 0);
-        Dup2(fd, 1);
-        Dup2(fd, 2);
+        Libc.Dup2(fd, 0);
+        Libc.Dup2(fd, 1);
+        Libc.Dup2(fd, 2);
         if (fd > 2)
-            Close(fd);
+            Libc.Close(fd);
     }
-
-    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
-    private static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
-
-    [DllImport("libc", EntryPoint = "dup2", SetLastError = true)]
-    private static extern int Dup2(int oldfd, int newfd);
-
-    [DllImport("libc", EntryPoint = "close", SetLastError = true)]
-    private static extern int Close(int fd);
 }

@@ -2,7 +2,6 @@ using System.Runtime.InteropServices;
 using CommandLine;
 using Serilog;
 using Serilog.Events;
-using StorageFs.Backends;
 using StorageFs.Core;
 using StorageFs.Core.Driver;
 using StorageFs.Core.Names;
@@ -11,6 +10,7 @@ using StorageFs.Fuse;
 using StorageFs.Fuse.Session;
 using StorageFs.Logging;
 using StorageFs.Vfs.Tree;
+using StorageFs.Backends;
 
 namespace StorageFs.Daemon;
 

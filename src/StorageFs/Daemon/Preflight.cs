@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using StorageFs.Fuse.Session;
+using StorageFs.Interop;
 
 namespace StorageFs.Daemon;
 
@@ -44,11 +45,8 @@ internal static class Preflight
             probe = Path.GetDirectoryName(probe);
         if (probe is null)
             return $"{what} {dir}: no existing parent directory";
-        if (Access(probe, W_OK | X_OK) != 0)
+        if (Libc.Access(probe, W_OK | X_OK) != 0)
             return $"{what} {dir}: {(probe == dir ? "" : $"cannot create it in {probe}: ")}{Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}";
         return null;
     }
-
-    [DllImport("libc", EntryPoint = "access", SetLastError = true)]
-    private static extern int Access([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int mode);
 }

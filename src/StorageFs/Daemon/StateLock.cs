@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
+using StorageFs.Interop;
 
 namespace StorageFs.Daemon;
 
@@ -10,11 +11,6 @@ namespace StorageFs.Daemon;
 /// </summary>
 internal sealed class StateLock : IDisposable
 {
-    private const int LOCK_EX = 2;
-    private const int LOCK_NB = 4;
-    private const int O_RDWR = 2;
-    private const int O_CREAT = 0x40;
-    private const int O_CLOEXEC = 0x80000;
     private readonly SafeFileHandle _file;
 
     private StateLock(SafeFileHandle file) => _file = file;
@@ -29,11 +25,11 @@ internal sealed class StateLock : IDisposable
     {
         holder = 0;
         string path = PathFor(stateDir);
-        int fd = Open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0b110_100_100);
+        int fd = Libc.Open(path, Libc.O_RDWR | Libc.O_CREAT | Libc.O_CLOEXEC, 0b110_100_100);
         if (fd < 0)
             throw new IOException($"cannot open the state lock {path}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
         var file = new SafeFileHandle(fd, ownsHandle: true);
-        if (Flock(file, LOCK_EX | LOCK_NB) != 0)
+        if (Libc.Flock((int)file.DangerousGetHandle(), Libc.LOCK_EX | Libc.LOCK_NB) != 0)
         {
             var buffer = new byte[32];
             int n = RandomAccess.Read(file, buffer, 0);
@@ -47,10 +43,4 @@ internal sealed class StateLock : IDisposable
     }
 
     public void Dispose() => _file.Dispose();
-
-    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
-    private static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, int mode);
-
-    [DllImport("libc", EntryPoint = "flock", SetLastError = true)]
-    private static extern int Flock(SafeFileHandle fd, int operation);
 }

@@ -2,10 +2,11 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using CommandLine;
 using StorageFs.Fuse.Session;
+using StorageFs.Interop;
 
 namespace StorageFs.Daemon;
 
-[Verb("unmount", HelpText = "Unmount a storagefs mount; the daemon serving it then finishes and exits. A busy mount is refused (EBUSY, naming the processes using it) unless --lazy.")]
+[Verb("unmount", HelpText = "Unmount a storagefs mount; the daemon serving it then finishes and exits. A busy mount is refused ((int)Errno.EBUSY, naming the processes using it) unless --lazy.")]
 internal sealed class UnmountOptions
 {
     [Value(0, MetaName = "MOUNTPOINT", Required = true, HelpText = "The storagefs mountpoint, usually /storage.")]
@@ -22,8 +23,6 @@ internal sealed class UnmountOptions
 /// </summary>
 internal static class UnmountCommand
 {
-    private const int EBUSY = 16;
-    private const int MNT_DETACH = 2;
 
     public static int Run(UnmountOptions o)
     {
@@ -41,18 +40,18 @@ internal static class UnmountCommand
             Console.Error.WriteLine($"storagefs: {path} is not a storagefs mount (it is {type}); use umount(8)");
             return 1;
         }
-        return Getuid() == 0 ? UnmountAsRoot(path, o.Lazy) : UnmountAsUser(path, o.Lazy);
+        return Libc.Getuid() == 0 ? UnmountAsRoot(path, o.Lazy) : UnmountAsUser(path, o.Lazy);
     }
 
     private static int UnmountAsRoot(string path, bool lazy)
     {
-        if (Umount2(path, lazy ? MNT_DETACH : 0) == 0)
+        if (Libc.Umount2(path, lazy ? Libc.MNT_DETACH : 0) == 0)
         {
             Console.WriteLine(lazy ? $"detached {path}; it goes away once the last process using it leaves" : $"unmounted {path}");
             return 0;
         }
         int err = Marshal.GetLastPInvokeError();
-        if (err == EBUSY)
+        if (err == (int)Errno.EBUSY)
             return Busy(path);
         Console.Error.WriteLine($"storagefs: cannot unmount {path}: {Marshal.GetPInvokeErrorMessage(err)}");
         return 1;
@@ -75,7 +74,7 @@ internal static class UnmountCommand
     private static int Busy(string path)
     {
         var holders = Holders(path);
-        Console.Error.WriteLine($"storagefs: cannot unmount {path}: {Marshal.GetPInvokeErrorMessage(EBUSY)}" +
+        Console.Error.WriteLine($"storagefs: cannot unmount {path}: {Marshal.GetPInvokeErrorMessage((int)Errno.EBUSY)}" +
             (holders.Count > 0 ? $" (in use by {string.Join(", ", holders)})" : "") +
             "; use --lazy (-z) to detach it now and let it go when the last user leaves");
         return 1;
@@ -154,10 +153,4 @@ internal static class UnmountCommand
 
     /// <summary>The filesystem type of the newest mount at <paramref name="path"/>, or null when nothing is mounted there.</summary>
     internal static string? MountTypeAt(string path) => MountInfo.TopAt(path)?.FsType;
-
-    [DllImport("libc", EntryPoint = "umount2", SetLastError = true)]
-    private static extern int Umount2([MarshalAs(UnmanagedType.LPUTF8Str)] string target, int flags);
-
-    [DllImport("libc", EntryPoint = "getuid")]
-    private static extern uint Getuid();
 }

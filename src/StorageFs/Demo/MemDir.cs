@@ -1,6 +1,7 @@
 using StorageFs.Fuse;
 using StorageFs.Fuse.Nodes;
 using StorageFs.Vfs.Host;
+using StorageFs.Interop;
 
 namespace StorageFs.Demo;
 

@@ -1,5 +1,6 @@
 using StorageFs.Fuse;
 using StorageFs.Fuse.Nodes;
+using StorageFs.Interop;
 
 namespace StorageFs.Demo;
 

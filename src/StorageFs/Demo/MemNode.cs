@@ -1,6 +1,7 @@
 using StorageFs.Fuse;
 using StorageFs.Fuse.Abi;
 using StorageFs.Fuse.Nodes;
+using StorageFs.Interop;
 
 namespace StorageFs.Demo;
 

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using StorageFs.Interop;
 
 namespace StorageFs.Logging;
 
@@ -23,12 +24,12 @@ internal static class JournalMemfd
 
     public static void Send(Socket socket, UnixDomainSocketEndPoint endpoint, ReadOnlySpan<byte> entry)
     {
-        int fd = MemfdCreate("journal-entry", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        int fd = Libc.MemfdCreate("journal-entry", MFD_CLOEXEC | MFD_ALLOW_SEALING);
         if (fd < 0)
             throw new IOException("memfd_create: " + Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError()));
         using var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
         RandomAccess.Write(handle, entry, 0);
-        if (Fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+        if (Libc.Fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
             throw new IOException("sealing the journal memfd: " + Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError()));
 
         // struct sockaddr_un, struct cmsghdr + one int, struct msghdr (64-bit Linux layouts).
@@ -52,7 +53,7 @@ internal static class JournalMemfd
             Marshal.WriteInt32(header, 8, address.Size);   // msg_namelen
             Marshal.WriteIntPtr(header, 32, control);      // msg_control (msg_iov, msg_iovlen stay 0)
             Marshal.WriteInt64(header, 40, 24);            // msg_controllen = CMSG_SPACE(sizeof(int))
-            if (SendMsg((int)socket.Handle, header, 0) < 0)
+            if (Libc.SendMsg((int)socket.Handle, header, 0) < 0)
                 throw new IOException("sending the journal memfd: " + Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError()));
         }
         finally
@@ -62,13 +63,4 @@ internal static class JournalMemfd
             Marshal.FreeHGlobal(header);
         }
     }
-
-    [DllImport("libc", EntryPoint = "memfd_create", SetLastError = true)]
-    private static extern int MemfdCreate([MarshalAs(UnmanagedType.LPUTF8Str)] string name, uint flags);
-
-    [DllImport("libc", EntryPoint = "fcntl", SetLastError = true)]
-    private static extern int Fcntl(int fd, int cmd, int arg);
-
-    [DllImport("libc", EntryPoint = "sendmsg", SetLastError = true)]
-    private static extern nint SendMsg(int fd, IntPtr msg, int flags);
 }

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Serilog;
 using Serilog.Events;
+using StorageFs.Interop;
 
 namespace StorageFs.Logging;
 
@@ -39,11 +40,8 @@ internal static class LogSetup
             return false;
         // struct stat on 64-bit Linux (x86_64 and arm64): st_dev at 0, st_ino at 8.
         var buffer = new byte[256];
-        if (Fstat(2, buffer) != 0)
+        if (Libc.Fstat(2, buffer) != 0)
             return false;
         return BitConverter.ToUInt64(buffer, 0) == device && BitConverter.ToUInt64(buffer, 8) == inode;
     }
-
-    [DllImport("libc", EntryPoint = "fstat", SetLastError = true)]
-    private static extern int Fstat(int fd, byte[] buffer);
 }

@@ -1,9 +1,9 @@
-using StorageFs.Backends.Dir;
 using StorageFs.Backends.Tests.Fixtures;
 using StorageFs.Core;
 using StorageFs.Core.Driver;
 using StorageFs.Core.Names;
 using StorageFs.Core.Persistence;
+using StorageFs.Backends.Dir;
 
 namespace StorageFs.Backends.Tests.Dir;
 

@@ -1,9 +1,9 @@
 using System.Text.Json;
-using StorageFs.Backends.Dir;
-using StorageFs.Backends.Disk;
 using StorageFs.Backends.Tests.Fixtures;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Driver;
+using StorageFs.Backends.Dir;
+using StorageFs.Backends.Disk;
 
 namespace StorageFs.Backends.Tests.Disk;
 

@@ -1,9 +1,9 @@
-using StorageFs.Backends.Dir;
-using StorageFs.Backends.Disk;
 using StorageFs.Backends.Tests.Fixtures;
-using StorageFs.Backends.Tools;
 using StorageFs.Core;
 using StorageFs.Core.Backend;
+using StorageFs.Backends.Dir;
+using StorageFs.Backends.Disk;
+using StorageFs.Backends.HostTools;
 
 namespace StorageFs.Backends.Tests.Disk;
 

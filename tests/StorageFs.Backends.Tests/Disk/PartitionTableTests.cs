@@ -1,7 +1,7 @@
-using StorageFs.Backends.Disk;
 using StorageFs.Backends.Tests.Fixtures;
 using StorageFs.Core;
 using StorageFs.Core.Model;
+using StorageFs.Backends.Disk;
 
 namespace StorageFs.Backends.Tests.Disk;
 

@@ -2,6 +2,7 @@ using StorageFs.Core.Backend;
 using StorageFs.Core.Driver;
 using StorageFs.Core.Names;
 using StorageFs.Core.Persistence;
+using StorageFs.Interop;
 
 namespace StorageFs.Backends.Tests.Fixtures;
 
@@ -84,7 +85,7 @@ internal sealed class DeviceHarness : IDisposable
                 errors.Add(e);
             }
         }
-        var stillMounted = StorageFs.Backends.Tools.MountTable.Read().Where(m => m.MountPoint.StartsWith(Root + "/", StringComparison.Ordinal)).ToList();
+        var stillMounted = MountInfo.Read().Where(m => m.MountPoint.StartsWith(Root + "/", StringComparison.Ordinal)).ToList();
         if (stillMounted.Count > 0)
         {
             // Never delete through a mount: that would erase the mounted file system's contents.
@@ -112,7 +113,7 @@ internal sealed class DeviceHarness : IDisposable
     {
         for (int round = 0; round < 5; round++)
         {
-            var mounts = StorageFs.Backends.Tools.MountTable.Read()
+            var mounts = MountInfo.Read()
                 .Select(m => m.MountPoint)
                 .Where(m => m == root || m.StartsWith(root + "/", StringComparison.Ordinal))
                 .Distinct()

@@ -1,5 +1,5 @@
-using StorageFs.Backends.Tools;
 using StorageFs.Core.Model;
+using StorageFs.Backends.HostTools;
 
 namespace StorageFs.Backends.Tests.Fixtures;
 

@@ -1,4 +1,4 @@
-using StorageFs.Backends.Tools;
+using StorageFs.Backends.HostTools;
 
 namespace StorageFs.Backends.Tests.Fixtures;
 

@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
-using StorageFs.Backends.Fs;
 using StorageFs.Backends.Tests.Fixtures;
 using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Driver;
+using StorageFs.Backends.Fs;
 
 namespace StorageFs.Backends.Tests.Fs;
 

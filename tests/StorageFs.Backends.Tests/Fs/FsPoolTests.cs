@@ -1,10 +1,11 @@
-using StorageFs.Backends.Disk;
-using StorageFs.Backends.Fs;
 using StorageFs.Backends.Tests.Fixtures;
-using StorageFs.Backends.Tools;
 using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Driver;
+using StorageFs.Interop;
+using StorageFs.Backends.Disk;
+using StorageFs.Backends.Fs;
+using StorageFs.Backends.HostTools;
 
 namespace StorageFs.Backends.Tests.Fs;
 
@@ -37,9 +38,9 @@ public sealed class FsPoolTests : IDisposable
 
         _h.Driver.StartPool("p");
         var target = _h.PoolPath("p");
-        var mount = MountTable.At(target);
+        var mount = MountInfo.TopAt(target);
         Assert.NotNull(mount);
-        Assert.Equal((disk.Device, "ext4"), (mount.Source, mount.FileSystemType));
+        Assert.Equal((disk.Device, "ext4"), (mount.Source, mount.FsType));
         var options = MountOptionsOf(target).Split(',');
         Assert.Contains("nodev", options);
         Assert.Contains("nosuid", options);
@@ -58,7 +59,7 @@ public sealed class FsPoolTests : IDisposable
         Assert.Contains("<format type='qcow2'/>", _h.Driver.GetVolumeXml("p", "img.qcow2"), StringComparison.Ordinal);
 
         _h.Driver.StopPool("p");
-        Assert.Null(MountTable.At(target));
+        Assert.Null(MountInfo.TopAt(target));
         Assert.False(File.Exists(Path.Combine(target, "raw")));
 
         _h.Driver.StartPool("p");
@@ -77,7 +78,7 @@ public sealed class FsPoolTests : IDisposable
         _h.Driver.DefinePool(Pool("x", disk.Device, "xfs"));
         _h.Driver.BuildPool("x", PoolBuildFlags.Overwrite);
         _h.Driver.StartPool("x");
-        Assert.Equal("xfs", MountTable.At(_h.PoolPath("x"))!.FileSystemType);
+        Assert.Equal("xfs", MountInfo.TopAt(_h.PoolPath("x"))!.FsType);
 
         _h.Driver.CreateVolume("x", "<volume><name>a</name><capacity unit='MiB'>32</capacity></volume>");
         var before = _h.Driver.GetPoolInfo("x").Allocation;
@@ -104,7 +105,7 @@ public sealed class FsPoolTests : IDisposable
 
         _h.Driver.StartPool("b");
 
-        Assert.Equal("btrfs", MountTable.At(_h.PoolPath("b"))!.FileSystemType);
+        Assert.Equal("btrfs", MountInfo.TopAt(_h.PoolPath("b"))!.FsType);
         _h.Driver.CreateVolume("b", "<volume><name>v</name><capacity unit='MiB'>4</capacity></volume>");
         _h.Driver.CloneVolume("b", "<volume><name>w</name><allocation>0</allocation></volume>", "b", "v", VolumeCreateFlags.Reflink);
         Assert.Equal(4L << 20, new FileInfo(Path.Combine(_h.PoolPath("b"), "w")).Length);
@@ -158,7 +159,7 @@ public sealed class FsPoolTests : IDisposable
         Assert.Equal($"operation failed: '{disk.Device}' is not mounted on '{_h.PoolPath("p")}'", e.Message);
         Assert.Equal(PoolState.Inaccessible, _h.Driver.GetPoolInfo("p").State);
         _h.Driver.StartPool("p");
-        Assert.NotNull(MountTable.At(_h.PoolPath("p")));
+        Assert.NotNull(MountInfo.TopAt(_h.PoolPath("p")));
     }
 
     [DeviceFact("mkfs.ext4")]

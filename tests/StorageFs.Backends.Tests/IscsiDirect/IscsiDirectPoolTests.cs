@@ -1,9 +1,9 @@
-using StorageFs.Backends.IscsiDirect;
 using StorageFs.Backends.Tests.Fixtures;
-using StorageFs.Backends.Tools;
 using StorageFs.Core;
 using StorageFs.Core.Driver;
 using StorageFs.Core.Model;
+using StorageFs.Backends.HostTools;
+using StorageFs.Backends.IscsiDirect;
 
 namespace StorageFs.Backends.Tests.IscsiDirect;
 

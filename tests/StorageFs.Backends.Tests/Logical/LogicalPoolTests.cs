@@ -1,8 +1,8 @@
-using StorageFs.Backends.Logical;
 using StorageFs.Backends.Tests.Fixtures;
-using StorageFs.Backends.Tools;
 using StorageFs.Core;
 using StorageFs.Core.Backend;
+using StorageFs.Backends.HostTools;
+using StorageFs.Backends.Logical;
 
 namespace StorageFs.Backends.Tests.Logical;
 

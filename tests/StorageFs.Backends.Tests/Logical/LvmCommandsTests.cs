@@ -1,5 +1,5 @@
-using StorageFs.Backends.Logical;
 using StorageFs.Core.Model;
+using StorageFs.Backends.Logical;
 
 namespace StorageFs.Backends.Tests.Logical;
 

@@ -1,9 +1,9 @@
-using StorageFs.Backends.NetFs;
 using StorageFs.Backends.Tests.Fixtures;
-using StorageFs.Backends.Tools;
 using StorageFs.Core;
 using StorageFs.Core.Driver;
 using StorageFs.Core.Model;
+using StorageFs.Interop;
+using StorageFs.Backends.NetFs;
 
 namespace StorageFs.Backends.Tests.NetFs;
 
@@ -16,7 +16,14 @@ namespace StorageFs.Backends.Tests.NetFs;
 [Collection(DeviceCollection.Name)]
 public sealed class NetFsPoolTests : IDisposable
 {
-    private readonly DeviceHarness _h = new(new NetFsPoolBackend());
+    private readonly NetNamespaceRunner _net;
+    private readonly DeviceHarness _h;
+
+    public NetFsPoolTests()
+    {
+        _net = new NetNamespaceRunner();
+        _h = new DeviceHarness(new NetFsPoolBackend(runner: _net));
+    }
 
     public void Dispose() => _h.Dispose();
 
@@ -29,14 +36,15 @@ public sealed class NetFsPoolTests : IDisposable
     {
         var gluster = new GlusterDaemon(_h.Root);
         _h.OnDispose(gluster);
+        _net.NetNamespace = gluster.NetNamespace;
         _h.Driver.DefinePool(Pool("g", gluster.Host, gluster.Volume, "glusterfs"));
         _h.Driver.BuildPool("g");
 
         _h.Driver.StartPool("g");
 
-        var mount = MountTable.At(_h.PoolPath("g"));
+        var mount = MountInfo.TopAt(_h.PoolPath("g"));
         Assert.NotNull(mount);
-        Assert.Equal(("fuse.glusterfs", $"{gluster.Host}:{gluster.Volume}"), (mount.FileSystemType, mount.Source));
+        Assert.Equal(("fuse.glusterfs", $"{gluster.Host}:{gluster.Volume}"), (mount.FsType, mount.Source));
         _h.Driver.CreateVolume("g", "<volume><name>disk.qcow2</name><capacity unit='GiB'>1</capacity><target><format type='qcow2'/></target></volume>");
         _h.Driver.CreateVolume("g", "<volume><name>raw</name><capacity unit='MiB'>4</capacity></volume>");
         Assert.True(File.Exists(Path.Combine(gluster.Brick, "disk.qcow2")));
@@ -49,7 +57,7 @@ public sealed class NetFsPoolTests : IDisposable
         _h.Driver.DeleteVolume("g", "raw");
         Assert.False(File.Exists(Path.Combine(gluster.Brick, "raw")));
         _h.Driver.StopPool("g");
-        Assert.Null(MountTable.At(_h.PoolPath("g")));
+        Assert.Null(MountInfo.TopAt(_h.PoolPath("g")));
         Assert.True(File.Exists(Path.Combine(gluster.Brick, "disk.qcow2")));
     }
 

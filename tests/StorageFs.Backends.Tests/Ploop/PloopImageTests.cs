@@ -1,9 +1,9 @@
 using System.Text.Json;
 using System.Xml.Linq;
-using StorageFs.Backends.Ploop;
 using StorageFs.Backends.Tests.Fixtures;
 using StorageFs.Core;
 using StorageFs.Core.Model;
+using StorageFs.Backends.Files;
 
 namespace StorageFs.Backends.Tests.Ploop;
 

@@ -1,9 +1,9 @@
 using System.Text.Json;
-using StorageFs.Backends.Fs;
-using StorageFs.Backends.Ploop;
 using StorageFs.Backends.Tests.Fixtures;
 using StorageFs.Core;
 using StorageFs.Core.Backend;
+using StorageFs.Backends.Files;
+using StorageFs.Backends.Fs;
 
 namespace StorageFs.Backends.Tests.Ploop;
 

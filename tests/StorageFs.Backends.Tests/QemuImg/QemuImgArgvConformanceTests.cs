@@ -1,8 +1,9 @@
 using System.Text.RegularExpressions;
-using StorageFs.Backends.QemuImg;
 using StorageFs.Core;
 using StorageFs.Core.Model;
 using StorageFs.Core.Xml;
+using StorageFs.Backends.HostTools;
+using StorageFs.Backends.QemuImg;
 
 namespace StorageFs.Backends.Tests.QemuImg;
 

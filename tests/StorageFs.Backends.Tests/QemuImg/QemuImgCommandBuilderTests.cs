@@ -1,6 +1,7 @@
-using StorageFs.Backends.QemuImg;
 using StorageFs.Core;
 using StorageFs.Core.Model;
+using StorageFs.Backends.HostTools;
+using StorageFs.Backends.QemuImg;
 
 namespace StorageFs.Backends.Tests.QemuImg;
 

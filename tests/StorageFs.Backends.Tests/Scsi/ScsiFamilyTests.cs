@@ -1,11 +1,12 @@
-using StorageFs.Backends.Iscsi;
-using StorageFs.Backends.Mpath;
-using StorageFs.Backends.Scsi;
 using StorageFs.Backends.Tests.Fixtures;
-using StorageFs.Backends.Tools;
 using StorageFs.Core;
 using StorageFs.Core.Model;
 using StorageFs.Core.Xml;
+using StorageFs.Backends.Devices;
+using StorageFs.Backends.HostTools;
+using StorageFs.Backends.Iscsi;
+using StorageFs.Backends.Mpath;
+using StorageFs.Backends.Scsi;
 
 namespace StorageFs.Backends.Tests.Scsi;
 

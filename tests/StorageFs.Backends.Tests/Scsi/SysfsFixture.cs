@@ -1,5 +1,5 @@
-using StorageFs.Backends.Scsi;
 using StorageFs.Backends.Tests.Fixtures;
+using StorageFs.Backends.Devices;
 
 namespace StorageFs.Backends.Tests.Scsi;
 

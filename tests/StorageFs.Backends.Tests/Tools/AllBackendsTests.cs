@@ -1,3 +1,5 @@
+using StorageFs.Core.Backend;
+using StorageFs.Core.Model;
 using StorageFs.Backends.Dir;
 using StorageFs.Backends.Disk;
 using StorageFs.Backends.Fs;
@@ -8,8 +10,6 @@ using StorageFs.Backends.Logical;
 using StorageFs.Backends.Mpath;
 using StorageFs.Backends.NetFs;
 using StorageFs.Backends.Scsi;
-using StorageFs.Core.Backend;
-using StorageFs.Core.Model;
 
 namespace StorageFs.Backends.Tests.Tools;
 

@@ -1,10 +1,10 @@
-using StorageFs.Backends.Iscsi;
 using StorageFs.Backends.Tests.Fixtures;
-using StorageFs.Backends.Tools;
 using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Driver;
 using StorageFs.Core.Model;
+using StorageFs.Backends.HostTools;
+using StorageFs.Backends.Iscsi;
 
 namespace StorageFs.Backends.Tests.Tools;
 

@@ -1,6 +1,5 @@
-using StorageFs.Backends.QemuImg;
-using StorageFs.Backends.Tools;
 using StorageFs.Core.Xml;
+using StorageFs.Backends.HostTools;
 
 namespace StorageFs.Backends.Tests.Tools;
 

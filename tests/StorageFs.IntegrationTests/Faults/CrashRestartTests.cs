@@ -1,5 +1,6 @@
 using StorageFs.IntegrationTests.Tree;
 using Xunit.Abstractions;
+using StorageFs.Interop;
 
 namespace StorageFs.IntegrationTests.Faults;
 

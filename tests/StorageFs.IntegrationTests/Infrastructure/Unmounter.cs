@@ -1,3 +1,4 @@
+using StorageFs.Interop;
 namespace StorageFs.IntegrationTests.Infrastructure;
 
 /// <summary>
@@ -19,10 +20,10 @@ public static class Unmounter
         var notes = new StringBuilder();
         for (int attempt = 0; attempt < 5; attempt++)
         {
-            IReadOnlyList<MountEntry> stack = MountTable.At(mountPoint);
+            IReadOnlyList<MountInfoEntry> stack = MountTable.At(mountPoint);
             if (stack.Count == 0)
                 return;
-            MountEntry top = stack[^1];
+            MountInfoEntry top = stack[^1];
             if (top.FsType.StartsWith("fuse", StringComparison.Ordinal))
                 notes.Append(Abort(top.Minor)).Append('\n');
             ShellResult r = Shell.Run($"umount -l '{mountPoint}'", timeout: TimeSpan.FromSeconds(20));

@@ -1,7 +1,7 @@
 using System.Xml;
 using System.Xml.Linq;
-using StorageFs.Backends.Tools;
 using StorageFs.Core.Model;
+using StorageFs.Backends.HostTools;
 
 namespace StorageFs.IntegrationTests.Tree;
 

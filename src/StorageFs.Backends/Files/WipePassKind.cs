@@ -1,0 +1,9 @@
+namespace StorageFs.Backends.Files;
+
+/// <summary>What a <see cref="WipePass"/> does.</summary>
+internal enum WipePassKind
+{
+    Pattern,
+    Random,
+    Verify,
+}

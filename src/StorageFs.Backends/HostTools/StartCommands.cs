@@ -1,0 +1,24 @@
+using StorageFs.Core.Model;
+using StorageFs.Backends.Logical;
+
+namespace StorageFs.Backends.HostTools;
+
+/// <summary>
+/// The one command that starts a pool, for the types whose start is one command (libvirt's
+/// storagepoolxml2argvtest): mount for fs and netfs, <c>vgchange -aly VG</c> for logical; null
+/// for every other type, which starts without one.
+/// </summary>
+public static class StartCommands
+{
+    /// <summary>The production start argv of <paramref name="pool"/>, or null.</summary>
+    public static IReadOnlyList<string>? For(PoolDefinition pool)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        return pool.Type switch
+        {
+            PoolType.Fs or PoolType.NetFs => MountCommands.Mount(pool),
+            PoolType.Logical => new LvmCommands().Activate(pool.Source.Name ?? pool.Name),
+            _ => null,
+        };
+    }
+}
