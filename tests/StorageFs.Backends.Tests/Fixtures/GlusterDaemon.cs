@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using StorageFs.Backends.Tools;
+using StorageFs.Backends.HostTools;
 
 namespace StorageFs.Backends.Tests.Fixtures;
 
