@@ -1,3 +1,5 @@
+using StorageFs.Interop;
+
 namespace StorageFs.Backends.IscsiDirect;
 
 /// <summary>
@@ -16,7 +18,6 @@ internal sealed class IscsiLunSessions : IDisposable
     /// <summary>Sessions per LUN.</summary>
     public const int MaxSessions = 4;
 
-    private const int Etimedout = 110;
     private readonly Lock _gate = new();
     private readonly Stack<IscsiSession> _idle = new();
     private readonly SemaphoreSlim _slots = new(MaxSessions, MaxSessions);
@@ -62,7 +63,7 @@ internal sealed class IscsiLunSessions : IDisposable
     {
         if (!_slots.Wait(Timeout))
         {
-            throw new IOException($"{Address}: all {MaxSessions} of its sessions stayed busy for {Timeout.TotalSeconds:0} s", Etimedout);
+            throw new IOException($"{Address}: all {MaxSessions} of its sessions stayed busy for {Timeout.TotalSeconds:0} s", (int)Errno.ETIMEDOUT);
         }
         try
         {

@@ -1,4 +1,5 @@
 using Serilog;
+using StorageFs.Interop;
 
 namespace StorageFs.Backends.IscsiDirect;
 
@@ -14,7 +15,6 @@ namespace StorageFs.Backends.IscsiDirect;
 /// </summary>
 internal sealed class IscsiLunStream : Stream
 {
-    private const int Eio = 5, Enospc = 28;
     private readonly IscsiLunSessions _lun;
     private readonly Action _release;
     private readonly ILogger _log;
@@ -108,7 +108,7 @@ internal sealed class IscsiLunStream : Stream
         }
         if (_position + buffer.Length > _lun.Length)
         {
-            throw new IOException($"No space left on device: {_lun.Address} holds {_lun.Length} bytes", Enospc);
+            throw new IOException($"No space left on device: {_lun.Address} holds {_lun.Length} bytes", (int)Errno.ENOSPC);
         }
         int bs = _lun.BlockSize;
         int done = 0;
@@ -234,7 +234,7 @@ internal sealed class IscsiLunStream : Stream
     // fresh login. Repeating a READ, WRITE or SYNCHRONIZE CACHE of the same blocks is harmless.
     private bool StaleSession(IscsiSession session, IOException e)
     {
-        bool stale = session.Reused && session.Broken && e.HResult == Eio;
+        bool stale = session.Reused && session.Broken && e.HResult == (int)Errno.EIO;
         if (stale)
         {
             _log.Debug("{Lun}: idle session lost ({Error}); logging in again", _lun.Address.ToString(), e.Message);

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using StorageFs.Interop;
 
 namespace StorageFs.Backends.IscsiDirect;
 
@@ -18,7 +19,7 @@ internal sealed class IscsiSession : IDisposable
     /// <summary>The most bytes one READ or WRITE moves.</summary>
     public const int MaxTransfer = 512 * 1024;
 
-    private const int Eio = 5, Etimedout = 110, LogoutTimeoutSeconds = 2, UnitAttentionRetries = 4;
+    private const int LogoutTimeoutSeconds = 2, UnitAttentionRetries = 4;
     private readonly IscsiLunAddress _address;
     private readonly byte[] _buffer = GC.AllocateArray<byte>(MaxTransfer, pinned: true);
     private IntPtr _context;
@@ -48,7 +49,7 @@ internal sealed class IscsiSession : IDisposable
         var context = LibIscsi.iscsi_create_context(address.Initiator);
         if (context == IntPtr.Zero)
         {
-            throw new IOException($"{address}: cannot create a libiscsi context", Eio);
+            throw new IOException($"{address}: cannot create a libiscsi context", (int)Errno.EIO);
         }
         var session = new IscsiSession(address, context);
         try
@@ -71,7 +72,7 @@ internal sealed class IscsiSession : IDisposable
             {
                 string error = LibIscsi.Error(context);
                 bool late = DateTime.UtcNow - started >= timeout || error.Contains("timed out", StringComparison.OrdinalIgnoreCase);
-                throw new IOException($"{address}: cannot log in: {error}", late ? Etimedout : Eio);
+                throw new IOException($"{address}: cannot log in: {error}", late ? (int)Errno.ETIMEDOUT : (int)Errno.EIO);
             }
             return session;
         }
@@ -91,14 +92,14 @@ internal sealed class IscsiSession : IDisposable
             var data = LibIscsi.scsi_datain_unmarshall(task);
             if (data == IntPtr.Zero)
             {
-                throw new IOException($"{_address}: READ CAPACITY(16) answer cannot be parsed", Eio);
+                throw new IOException($"{_address}: READ CAPACITY(16) answer cannot be parsed", (int)Errno.EIO);
             }
             // struct scsi_readcapacity16 { uint64_t returned_lba; uint32_t block_length; … }
             long lastLba = Marshal.ReadInt64(data);
             int blockSize = Marshal.ReadInt32(data, 8);
             if (blockSize <= 0 || blockSize > MaxTransfer || (blockSize & (blockSize - 1)) != 0 || lastLba < 0)
             {
-                throw new IOException($"{_address}: unusable capacity (block size {blockSize}, last block {lastLba})", Eio);
+                throw new IOException($"{_address}: unusable capacity (block size {blockSize}, last block {lastLba})", (int)Errno.EIO);
             }
             return (blockSize, lastLba + 1);
         }
@@ -177,7 +178,7 @@ internal sealed class IscsiSession : IDisposable
             Broken = true;
             string error = LibIscsi.Error(_context);
             throw new IOException($"{_address}: {command} failed: {error}",
-                error.Contains("timed out", StringComparison.OrdinalIgnoreCase) ? Etimedout : Eio);
+                error.Contains("timed out", StringComparison.OrdinalIgnoreCase) ? (int)Errno.ETIMEDOUT : (int)Errno.EIO);
         }
         int status = LibIscsi.Status(task);
         if (status == LibIscsi.StatusGood)
@@ -189,17 +190,17 @@ internal sealed class IscsiSession : IDisposable
         if (status == LibIscsi.StatusTimeout)
         {
             Broken = true;
-            throw new IOException($"{_address}: {command} got no answer in time: {text}", Etimedout);
+            throw new IOException($"{_address}: {command} got no answer in time: {text}", (int)Errno.ETIMEDOUT);
         }
         Broken = status != LibIscsi.StatusCheckCondition;
-        throw new IOException($"{_address}: {command} failed: {text}", Eio);
+        throw new IOException($"{_address}: {command} failed: {text}", (int)Errno.EIO);
     }
 
     private void Check(int result, string what)
     {
         if (result != 0)
         {
-            throw new IOException($"{_address}: {what}: {LibIscsi.Error(_context)}", Eio);
+            throw new IOException($"{_address}: {what}: {LibIscsi.Error(_context)}", (int)Errno.EIO);
         }
     }
 }
