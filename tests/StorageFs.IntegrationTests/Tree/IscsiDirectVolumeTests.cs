@@ -44,6 +44,15 @@ public sealed class IscsiDirectVolumeTests(TreeFixture fixture) : IClassFixture<
         _tree.Fails($"echo x > \"$M/{v}\"", "Operation not permitted");
         _tree.Ok($"cmp \"$W/pattern\" \"{tgt.LunFiles[0]}\"");
 
+        // Eight readers at once share the LUN's few sessions; the last close logs them all out.
+        _tree.Ok($"""
+            pids=""
+            for i in 1 2 3 4 5 6 7 8; do cmp "$W/pattern" "$M/{v}" & pids="$pids $!"; done
+            for p in $pids; do wait "$p"; done
+            """);
+        Assert.True(SpinWait.SpinUntil(() => Connections(tgt) == 0, TimeSpan.FromSeconds(10)),
+            $"{Connections(tgt)} connections to the target 10 s after the last close");
+
         string info = _tree.Ok($"qemu-img info \"$M/{v}\"");
         Assert.Contains("file format: raw", info, StringComparison.Ordinal);
         Assert.Contains("virtual size: 16 MiB (16777216 bytes)", info, StringComparison.Ordinal);
@@ -72,6 +81,10 @@ public sealed class IscsiDirectVolumeTests(TreeFixture fixture) : IClassFixture<
         // The tree still answers.
         _tree.Ok($"cat \"$M/pools/{p}/info\" > /dev/null");
     }
+
+    // Established TCP connections to the target's portal.
+    private int Connections(TgtDaemon tgt) =>
+        _tree.Ok($"ss -tnH state established dst {tgt.Portal}").Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
 
     // Defines and starts an iscsi-direct pool on tgt's target; returns its name.
     private string StartPool(TgtDaemon tgt)
