@@ -11,7 +11,11 @@ namespace StorageFs.Backends.IscsiDirect;
 /// that finds every session busy waits for one up to the timeout (ETIMEDOUT). Writes that do
 /// not cover whole blocks read, merge and write their edge blocks under <see cref="EdgeGate"/>,
 /// so two opens writing different bytes of one block never lose each other's. The capacity is
-/// read once, by the first session. Thread-safe.
+/// read once, by the first session. After a command timed out or a login failed, the LUN is
+/// down for <see cref="DownTime"/>: commands fail at once with that error instead of each
+/// waiting a timeout of its own (requests queued behind a silent target would otherwise hold
+/// the tree's reader threads one timeout after another), as the kernel initiator fails I/O
+/// fast once its replacement_timeout has passed. Thread-safe.
 /// </summary>
 internal sealed class IscsiLunSessions : IDisposable
 {
@@ -22,6 +26,7 @@ internal sealed class IscsiLunSessions : IDisposable
     private readonly Stack<IscsiSession> _idle = new();
     private readonly SemaphoreSlim _slots = new(MaxSessions, MaxSessions);
     private bool _disposed;
+    private (DateTime Until, IOException Error)? _down;
 
     /// <summary>Logs in once and reads the LUN's capacity.</summary>
     /// <exception cref="IOException">The LUN cannot be reached (EIO, ETIMEDOUT).</exception>
@@ -53,6 +58,10 @@ internal sealed class IscsiLunSessions : IDisposable
     /// <summary>The LUN's size in bytes.</summary>
     public long Length => BlockSize * Blocks;
 
+    /// <summary>How long the LUN stays down after a timeout or a failed login: 5 s, or the
+    /// timeout when shorter.</summary>
+    public TimeSpan DownTime => Timeout < TimeSpan.FromSeconds(5) ? Timeout : TimeSpan.FromSeconds(5);
+
     /// <summary>Held while a write merges partial blocks.</summary>
     public Lock EdgeGate { get; } = new();
 
@@ -61,12 +70,14 @@ internal sealed class IscsiLunSessions : IDisposable
     /// new one cannot log in.</exception>
     public IscsiSession Rent()
     {
+        ThrowIfDown();
         if (!_slots.Wait(Timeout))
         {
             throw new IOException($"{Address}: all {MaxSessions} of its sessions stayed busy for {Timeout.TotalSeconds:0} s", (int)Errno.ETIMEDOUT);
         }
         try
         {
+            ThrowIfDown();
             IscsiSession? session;
             lock (_gate)
             {
@@ -78,7 +89,15 @@ internal sealed class IscsiLunSessions : IDisposable
                 session.Reused = true;
                 return session;
             }
-            return IscsiSession.Connect(Address, Timeout);
+            try
+            {
+                return IscsiSession.Connect(Address, Timeout);
+            }
+            catch (IOException e)
+            {
+                MarkDown(e);
+                throw;
+            }
         }
         catch
         {
@@ -87,9 +106,46 @@ internal sealed class IscsiLunSessions : IDisposable
         }
     }
 
-    /// <summary>Takes back a session from <see cref="Rent"/>: kept for the next command unless it broke.</summary>
-    public void Return(IscsiSession session)
+
+    private void MarkDown(IOException error)
     {
+        lock (_gate)
+        {
+            _down = (DateTime.UtcNow + DownTime, error);
+        }
+    }
+
+    private void ThrowIfDown()
+    {
+        IOException? error = null;
+        lock (_gate)
+        {
+            if (_down is { } down)
+            {
+                if (DateTime.UtcNow < down.Until)
+                {
+                    error = down.Error;
+                }
+                else
+                {
+                    _down = null;
+                }
+            }
+        }
+        if (error is not null)
+        {
+            throw new IOException($"{error.Message} (not retried for {DownTime.TotalSeconds:0} s)", error.HResult);
+        }
+    }
+
+    /// <summary>Takes back a session from <see cref="Rent"/>: kept for the next command unless it
+    /// broke; when its command timed out (<paramref name="failure"/>) the LUN goes down.</summary>
+    public void Return(IscsiSession session, IOException? failure = null)
+    {
+        if (session.TimedOut && failure is not null)
+        {
+            MarkDown(failure);
+        }
         bool keep;
         lock (_gate)
         {

@@ -75,18 +75,25 @@ internal sealed class IscsiLunStream : Stream
             for (int attempt = 0; ; attempt++)
             {
                 var session = _lun.Rent();
+                IOException? failure = null;
                 try
                 {
                     session.Read(at / bs, bytes, bs);
                     session.Buffer.Slice(inBlock, take).CopyTo(buffer[done..]);
                     break;
                 }
-                catch (IOException e) when (attempt == 0 && StaleSession(session, e))
+                catch (IOException e)
                 {
+                    failure = e;
+                    if (attempt == 0 && StaleSession(session, e))
+                    {
+                        continue;
+                    }
+                    throw;
                 }
                 finally
                 {
-                    _lun.Return(session);
+                    _lun.Return(session, failure);
                 }
             }
             done += take;
@@ -123,6 +130,7 @@ internal sealed class IscsiLunStream : Stream
             for (int attempt = 0; ; attempt++)
             {
                 var session = _lun.Rent();
+                IOException? failure = null;
                 try
                 {
                     if (partial)
@@ -148,12 +156,18 @@ internal sealed class IscsiLunStream : Stream
                     }
                     break;
                 }
-                catch (IOException e) when (attempt == 0 && StaleSession(session, e))
+                catch (IOException e)
                 {
+                    failure = e;
+                    if (attempt == 0 && StaleSession(session, e))
+                    {
+                        continue;
+                    }
+                    throw;
                 }
                 finally
                 {
-                    _lun.Return(session);
+                    _lun.Return(session, failure);
                 }
             }
             done += take;
@@ -172,18 +186,25 @@ internal sealed class IscsiLunStream : Stream
         for (int attempt = 0; ; attempt++)
         {
             var session = _lun.Rent();
+            IOException? failure = null;
             try
             {
                 session.Synchronize();
                 _dirty = false;
                 return;
             }
-            catch (IOException e) when (attempt == 0 && StaleSession(session, e))
+            catch (IOException e)
             {
+                failure = e;
+                if (attempt == 0 && StaleSession(session, e))
+                {
+                    continue;
+                }
+                throw;
             }
             finally
             {
-                _lun.Return(session);
+                _lun.Return(session, failure);
             }
         }
     }

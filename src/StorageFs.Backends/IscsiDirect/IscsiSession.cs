@@ -36,6 +36,9 @@ internal sealed class IscsiSession : IDisposable
     /// <summary>True once a command failed in a way that leaves the connection unusable.</summary>
     public bool Broken { get; private set; }
 
+    /// <summary>True once a command got no answer within the timeout (the session is then <see cref="Broken"/>).</summary>
+    public bool TimedOut { get; private set; }
+
     /// <summary>True once the session has served a command and waited idle since: its
     /// connection may have been dropped meanwhile (a target restarted, or one that closes
     /// sessions not answering its NOP-In pings, which libiscsi answers only while a command
@@ -177,8 +180,8 @@ internal sealed class IscsiSession : IDisposable
         {
             Broken = true;
             string error = LibIscsi.Error(_context);
-            throw new IOException($"{_address}: {command} failed: {error}",
-                error.Contains("timed out", StringComparison.OrdinalIgnoreCase) ? (int)Errno.ETIMEDOUT : (int)Errno.EIO);
+            TimedOut = error.Contains("timed out", StringComparison.OrdinalIgnoreCase);
+            throw new IOException($"{_address}: {command} failed: {error}", TimedOut ? (int)Errno.ETIMEDOUT : (int)Errno.EIO);
         }
         int status = LibIscsi.Status(task);
         if (status == LibIscsi.StatusGood)
@@ -190,6 +193,7 @@ internal sealed class IscsiSession : IDisposable
         if (status == LibIscsi.StatusTimeout)
         {
             Broken = true;
+            TimedOut = true;
             throw new IOException($"{_address}: {command} got no answer in time: {text}", (int)Errno.ETIMEDOUT);
         }
         Broken = status != LibIscsi.StatusCheckCondition;
