@@ -106,7 +106,6 @@ internal sealed class IscsiLunSessions : IDisposable
         }
     }
 
-
     private void MarkDown(IOException error)
     {
         lock (_gate)
@@ -134,7 +133,7 @@ internal sealed class IscsiLunSessions : IDisposable
         }
         if (error is not null)
         {
-            throw new IOException($"{error.Message} (not retried for {DownTime.TotalSeconds:0} s)", error.HResult);
+            throw new IOException($"{error.Message} (the LUN is left alone for {DownTime.TotalSeconds:0} s after such a failure)", error.HResult);
         }
     }
 
