@@ -41,9 +41,9 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
             var info = tree.Driver.PeekVolume(Pool, Name);
             if (Volatile.Read(ref _growing) is { } growing)
                 return Attr.Fill(ref attr, Modes.Reg | 0x180, (ulong)growing.Length, time: DateTimeOffset.UtcNow);
-            // A network volume's path names no host file (an iscsi-direct LUN's is
-            // ip-HOST:PORT-iscsi-IQN-lun-N): never stat it, the definition answers.
-            if (info.Path is null || info.Building || info.Type == VolumeType.Network)
+            // No host object to describe (still being created; a network volume such as an
+            // iscsi-direct LUN, whose "path" is no local path): the definition answers.
+            if (info.Path is null || info.Building || !info.Path.StartsWith('/') || info.Type is VolumeType.Network or VolumeType.NetDir)
                 return Attr.Fill(ref attr, Modes.Reg | 0x180, info.Capacity);
             int err = HostNative.Stat(info.Path, follow: true, out var st);
             if (err == (int)Errno.ENOENT)
