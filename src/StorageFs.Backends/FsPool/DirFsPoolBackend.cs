@@ -170,7 +170,7 @@ public sealed class DirFsPoolBackend : IFsPoolBackend
         }
         catch (Exception e) when (e is StorageException or IOException or UnauthorizedAccessException or OperationCanceledException)
         {
-            ItemTree.DeleteAt(targetRoot, item.Name, item.Path!, CancellationToken.None);
+            ItemTree.DeleteAt(targetRoot, item.Name, item.Path!, NullProgress.Instance, CancellationToken.None);
             if (e is IOException or UnauthorizedAccessException)
             {
                 throw StorageErrors.Io(e, $"cannot copy item '{from}' to '{item.Path}'");
@@ -181,11 +181,11 @@ public sealed class DirFsPoolBackend : IFsPoolBackend
 
 
     /// <inheritdoc/>
-    public void DeleteItem(FsPoolDefinition pool, FsItemDefinition item, CancellationToken cancellation)
+    public void DeleteItem(FsPoolDefinition pool, FsItemDefinition item, IOperationProgress progress, CancellationToken cancellation)
     {
         var path = ItemPath(pool, item.Name);
         using var rootFd = LocalDirectories.Open(Root(pool));
-        ItemTree.DeleteAt(rootFd, item.Name, path, cancellation);
+        ItemTree.DeleteAt(rootFd, item.Name, path, progress, cancellation);
     }
 
     /// <inheritdoc/>

@@ -85,30 +85,64 @@ internal static class ItemTree
 
     /// <summary>
     /// Removes the entry <paramref name="name"/> of the open directory <paramref name="parent"/>
-    /// and everything below it, bottom-up through directory descriptors: no component above
-    /// the item is ever looked up by path.
+    /// and everything below it, bottom-up through directory descriptors (openat/unlinkat, as
+    /// rm -r does): no component above the item is ever looked up by path, and a directory
+    /// swapped for a symlink mid-walk is unlinked as a link. Progress counts entries: the total
+    /// (the item and every entry below it) is counted by a first walk, then each removal is
+    /// reported (entries made meanwhile raise the total at the end).
     /// </summary>
-    public static void DeleteAt(SafeFileHandle parent, string name, string path, CancellationToken cancellation)
+    public static void DeleteAt(SafeFileHandle parent, string name, string path, IOperationProgress progress, CancellationToken cancellation)
     {
         var st = LocalNative.StatAt(parent, name, path);
         if (st is null)
         {
             return;
         }
+        ulong done = 0;
         if (st.IsDirectory)
         {
             using var dir = LocalNative.OpenDirectoryAt(parent, name, path);
             if (dir is not null)
             {
-                DeleteContents(dir, path, cancellation);
+                ulong total = 1 + CountBelow(dir, path, cancellation);
+                progress.SetTotal(total);
+                DeleteContents(dir, path, ref done, progress, cancellation);
                 LocalNative.UnlinkAt(parent, name, directory: true, path);
+                if (++done > total)
+                {
+                    progress.SetTotal(done);
+                }
+                progress.Report(done);
                 return;
             }
         }
+        progress.SetTotal(1);
         LocalNative.UnlinkAt(parent, name, directory: false, path);
+        progress.Report(1);
     }
 
-    private static void DeleteContents(Microsoft.Win32.SafeHandles.SafeFileHandle dir, string path, CancellationToken cancellation)
+    // Entries below an open directory, every directory entered beneath its parent's descriptor.
+    private static ulong CountBelow(SafeFileHandle dir, string path, CancellationToken cancellation)
+    {
+        ulong count = 0;
+        foreach (var (name, type) in LocalNative.ReadDirectoryTyped(dir, path))
+        {
+            cancellation.ThrowIfCancellationRequested();
+            count++;
+            if (type is 4 or 0 /* DT_DIR, DT_UNKNOWN */)
+            {
+                using var sub = LocalNative.OpenDirectoryAt(dir, name, path + "/" + name);
+                if (sub is not null)
+                {
+                    count += CountBelow(sub, path + "/" + name, cancellation);
+                }
+            }
+        }
+        return count;
+    }
+
+    private static void DeleteContents(Microsoft.Win32.SafeHandles.SafeFileHandle dir, string path, ref ulong done,
+        IOperationProgress progress, CancellationToken cancellation)
     {
         foreach (var name in LocalNative.ReadDirectory(dir, path))
         {
@@ -124,12 +158,14 @@ internal static class ItemTree
                 using var sub = LocalNative.OpenDirectoryAt(dir, name, child);
                 if (sub is not null)
                 {
-                    DeleteContents(sub, child, cancellation);
+                    DeleteContents(sub, child, ref done, progress, cancellation);
                     LocalNative.UnlinkAt(dir, name, directory: true, child);
+                    progress.Report(++done);
                     continue;
                 }
             }
             LocalNative.UnlinkAt(dir, name, directory: false, child);
+            progress.Report(++done);
         }
     }
 

@@ -79,6 +79,10 @@ public sealed class FileVolumes
     /// <inheritdoc cref="IPoolBackend.OpenVolume"/>
     public VolumeData OpenVolume(PoolDefinition pool, VolumeDefinition volume, VolumeAccessMode mode) => _dir.OpenVolume(pool, volume, mode);
 
+    /// <inheritdoc cref="IPoolBackend.OpenVolumeDirectory"/>
+    public Microsoft.Win32.SafeHandles.SafeFileHandle OpenVolumeDirectory(PoolDefinition pool, VolumeDefinition volume) =>
+        _dir.OpenVolumeDirectory(pool, volume);
+
     /// <inheritdoc cref="IPoolBackend.RefreshVolume"/>
     public void RefreshVolume(PoolDefinition pool, VolumeDefinition volume) => _dir.RefreshVolume(pool, volume);
 }

@@ -93,5 +93,9 @@ public abstract class MountedFilePoolBackend : IPoolBackend
         Files.OpenVolume(pool, volume, mode);
 
     /// <inheritdoc/>
+    public Microsoft.Win32.SafeHandles.SafeFileHandle OpenVolumeDirectory(PoolDefinition pool, VolumeDefinition volume) =>
+        Files.OpenVolumeDirectory(pool, volume);
+
+    /// <inheritdoc/>
     public void RefreshVolume(PoolDefinition pool, VolumeDefinition volume) => Files.RefreshVolume(pool, volume);
 }

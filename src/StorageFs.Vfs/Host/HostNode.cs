@@ -54,7 +54,8 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
     /// </summary>
     protected HostNode(SafeFileHandle fd, string path, TimeSpan? timeout)
     {
-        Interlocked.Increment(ref s_nodeFds);
+        // Not counted against the nodes' share, as roots never were: one per item the kernel
+        // knows, and only whoever may write the fspool's directory makes items.
         _fixedPath = path;
         _handedOver = true;
         _fd = fd;
@@ -116,7 +117,8 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
         foreach (var p in Volatile.Read(ref _places))
             p.Parent.Drop(p.Name, this);
         Volatile.Read(ref _fd)?.Dispose();
-        Interlocked.Decrement(ref s_nodeFds);
+        if (!_handedOver)
+            Interlocked.Decrement(ref s_nodeFds);
     }
 
     /// <summary>Whether another node may take a descriptor (see <c>s_budget</c>); ENFILE to the caller when not.</summary>
