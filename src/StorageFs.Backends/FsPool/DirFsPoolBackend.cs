@@ -1,3 +1,4 @@
+using Microsoft.Win32.SafeHandles;
 using Serilog;
 using StorageFs.Core;
 using StorageFs.Core.Backend;
@@ -15,7 +16,11 @@ namespace StorageFs.Backends.FsPool;
 /// <c>du -sB1</c>; items are created with their mode (default 0700: the series' owner-only
 /// 0600 plus the search bit a directory needs) and owner, copied recursively and deleted
 /// recursively — never following a symlink, so nothing outside an item is read into a copy
-/// or removed. Capacity is not enforced (no quota), as in the series. Stateless and thread-safe.
+/// or removed. Every item is reached from a descriptor of the root (mkdirat, openat2 beneath
+/// it), never by a path. An item's capacity is kept with it and enforced as a project quota
+/// where the filesystem has one (<see cref="ItemCapacity"/>); the series enforced nothing.
+/// Listings read names only (<see cref="ListItemNames"/>); an item found on the host is
+/// described without measuring it. Stateless and thread-safe.
 /// </summary>
 public sealed class DirFsPoolBackend : IFsPoolBackend
 {
@@ -53,24 +58,25 @@ public sealed class DirFsPoolBackend : IFsPoolBackend
         var st = LocalDirectories.RequireDirectory(root);
         var items = new List<FsItemDefinition>();
         var problems = new List<string>();
-        foreach (var name in LocalDirectories.ListableNames(root))
+        using var rootFd = LocalDirectories.Open(root);
+        foreach (var name in ItemNames(rootFd, root))
         {
             cancellation.ThrowIfCancellationRequested();
-            var path = Path.Combine(root, name);
-            var entry = LocalNative.Stat(path, noFollow: true);
-            if (entry is null || !entry.IsDirectory)
-            {
-                _log.Debug("fspool {Pool}: {Path} is not a directory, not an item", pool.Name, path);
-                continue;
-            }
-            var item = new FsItemDefinition { Name = name };
+            FsItemDefinition? item;
             try
             {
-                Describe(path, item, entry, cancellation);
+                item = Look(rootFd, root, name);
+                if (item is null)
+                {
+                    _log.Debug("fspool {Pool}: {Name} is not a directory, not an item", pool.Name, name);
+                    continue;
+                }
+                Measure(rootFd, item, cancellation);
             }
             catch (StorageException e)
             {
                 problems.Add($"item '{name}': {e.Message}");
+                item = new FsItemDefinition { Name = name, Path = Path.Combine(root, name), Key = Path.Combine(root, name) };
             }
             items.Add(item);
         }
@@ -78,30 +84,63 @@ public sealed class DirFsPoolBackend : IFsPoolBackend
     }
 
     /// <inheritdoc/>
+    public IReadOnlyList<string> ListItemNames(FsPoolDefinition pool)
+    {
+        var root = Root(pool);
+        using var rootFd = LocalDirectories.Open(root);
+        return ItemNames(rootFd, root);
+    }
+
+    /// <inheritdoc/>
+    public FsItemDefinition? FindItem(FsPoolDefinition pool, string name)
+    {
+        var root = Root(pool);
+        CheckName(name);
+        using var rootFd = LocalDirectories.Open(root);
+        return Listable(name) ? Look(rootFd, root, name) : null;
+    }
+
+    /// <inheritdoc/>
+    public SafeFileHandle OpenItem(FsPoolDefinition pool, FsItemDefinition item)
+    {
+        var path = ItemPath(pool, item.Name);
+        using var rootFd = LocalDirectories.Walk(Root(pool), path, create: false);
+        return LocalNative.OpenBeneath(rootFd, item.Name, Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_NOFOLLOW, 0, out int errno)
+            ?? throw StorageErrors.System(errno, $"cannot open item '{path}'");
+    }
+
+    /// <inheritdoc/>
     public void CreateItem(FsPoolDefinition pool, FsItemDefinition item)
     {
         var path = ItemPath(pool, item.Name);
-        if (LocalNative.Stat(path, noFollow: true) is not null)
+        uint mode = item.Permissions.Mode ?? DefaultItemMode;
+        using var rootFd = LocalDirectories.Walk(Root(pool), path, create: false);
+        int errno = LocalNative.MkdirAt(rootFd, item.Name, mode);
+        if (errno == (int)Errno.EEXIST)
         {
             throw StorageErrors.OperationInvalid($"item target path '{path}' already exists");
         }
-        try
+        if (errno != 0)
         {
-            Directory.CreateDirectory(path, (UnixFileMode)(item.Permissions.Mode ?? DefaultItemMode));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw StorageErrors.Io(e, $"cannot create item '{path}'");
+            throw StorageErrors.System(errno, $"cannot create item '{path}'");
         }
         try
         {
-            File.SetUnixFileMode(path, (UnixFileMode)(item.Permissions.Mode ?? DefaultItemMode));
-            LocalNative.Chown(path, item.Permissions.Owner, item.Permissions.Group);
+            using var dir = LocalNative.OpenBeneath(rootFd, item.Name, Libc.O_RDONLY | Libc.O_DIRECTORY, 0, out errno)
+                ?? throw StorageErrors.System(errno, $"cannot open item '{path}'");
+            // mkdirat applied the daemon's umask; the item gets exactly the mode asked for.
+            File.SetUnixFileMode(dir, (UnixFileMode)mode);
+            LocalNative.Chown(dir, path, item.Permissions.Owner, item.Permissions.Group);
+            item.Enforcement = ItemCapacity.Apply(dir, item.Capacity, path);
         }
-        catch
+        catch (Exception e) when (e is StorageException or IOException or UnauthorizedAccessException)
         {
-            LocalNative.Rmdir(path, "cannot remove directory");
-            throw;
+            LocalNative.UnlinkAt(rootFd, item.Name, directory: true, path);
+            if (e is StorageException)
+            {
+                throw;
+            }
+            throw StorageErrors.Io(e, $"cannot set the mode of item '{path}'");
         }
         item.Path = path;
         item.Key = path;
@@ -112,24 +151,26 @@ public sealed class DirFsPoolBackend : IFsPoolBackend
         FsItemDefinition source, IOperationProgress progress, CancellationToken cancellation)
     {
         var from = ItemPath(sourcePool, source.Name);
-        var st = LocalNative.Stat(from, noFollow: true);
-        if (st is null || !st.IsDirectory)
-        {
-            throw StorageErrors.System((int)Errno.ENOTDIR, $"cannot copy item '{from}'");
-        }
+        using var sourceRoot = LocalDirectories.Open(Root(sourcePool));
+        using var sourceDir = LocalNative.OpenBeneath(sourceRoot, source.Name, Libc.O_RDONLY | Libc.O_DIRECTORY, 0, out int errno)
+            ?? throw StorageErrors.System(errno is (int)Errno.ELOOP ? (int)Errno.ENOTDIR : errno, $"cannot copy item '{from}'");
+        var st = LocalNative.Stat(sourceDir, from);
         if (item.Permissions.Mode is null)
         {
             item.Permissions.Mode = st.Permissions;
         }
         CreateItem(pool, item);
+        using var targetRoot = LocalDirectories.Open(Root(pool));
         try
         {
-            progress.SetTotal(ItemTree.DataBytes(from, cancellation));
-            ItemTree.Copy(from, item.Path!, progress, cancellation);
+            using var targetDir = LocalNative.OpenBeneath(targetRoot, item.Name, Libc.O_RDONLY | Libc.O_DIRECTORY, 0, out errno)
+                ?? throw StorageErrors.System(errno, $"cannot open item '{item.Path}'");
+            progress.SetTotal(ItemTree.DataBytes(sourceDir, from, cancellation));
+            ItemTree.Copy(sourceDir, from, targetDir, item.Path!, progress, cancellation);
         }
         catch (Exception e) when (e is StorageException or IOException or UnauthorizedAccessException or OperationCanceledException)
         {
-            ItemTree.Delete(item.Path!, NullProgress.Instance, CancellationToken.None);
+            ItemTree.DeleteAt(targetRoot, item.Name, item.Path!, NullProgress.Instance, CancellationToken.None);
             if (e is IOException or UnauthorizedAccessException)
             {
                 throw StorageErrors.Io(e, $"cannot copy item '{from}' to '{item.Path}'");
@@ -138,30 +179,90 @@ public sealed class DirFsPoolBackend : IFsPoolBackend
         }
     }
 
+
     /// <inheritdoc/>
-    public void DeleteItem(FsPoolDefinition pool, FsItemDefinition item, IOperationProgress progress, CancellationToken cancellation) =>
-        ItemTree.Delete(ItemPath(pool, item.Name), progress, cancellation);
+    public void DeleteItem(FsPoolDefinition pool, FsItemDefinition item, IOperationProgress progress, CancellationToken cancellation)
+    {
+        var path = ItemPath(pool, item.Name);
+        using var rootFd = LocalDirectories.Open(Root(pool));
+        ItemTree.DeleteAt(rootFd, item.Name, path, progress, cancellation);
+    }
 
     /// <inheritdoc/>
     public void RefreshItem(FsPoolDefinition pool, FsItemDefinition item)
     {
-        var path = ItemPath(pool, item.Name);
-        var st = LocalNative.Stat(path, noFollow: true);
-        if (st is null || !st.IsDirectory)
-        {
-            throw StorageErrors.System((int)Errno.ENOENT, $"cannot stat item '{path}'");
-        }
+        var root = Root(pool);
+        CheckName(item.Name);
+        using var rootFd = LocalDirectories.Open(root);
         var capacity = item.Capacity;
-        Describe(path, item, st, CancellationToken.None);
-        item.Capacity = Math.Max(capacity, item.Allocation);
+        var found = Look(rootFd, root, item.Name)
+            ?? throw StorageErrors.System((int)Errno.ENOENT, $"cannot stat item '{Path.Combine(root, item.Name)}'");
+        Measure(rootFd, found, CancellationToken.None);
+        item.Path = found.Path;
+        item.Key = found.Key;
+        item.Permissions = found.Permissions;
+        item.Allocation = found.Allocation;
+        item.Enforcement = found.Enforcement;
+        item.Capacity = Math.Max(found.Capacity == 0 ? capacity : found.Capacity, item.Allocation);
     }
 
-    private static void Describe(string path, FsItemDefinition item, FileStatus st, CancellationToken cancellation)
+    // The names of the root's subdirectories an fspool lists (d_type; a filesystem that does
+    // not give it is asked with a stat per name).
+    private static List<string> ItemNames(SafeFileHandle rootFd, string root)
     {
-        item.Path = path;
-        item.Key = path;
-        item.Permissions = LocalDirectories.PermissionsOf(st);
-        item.Allocation = ItemTree.Allocation(path, cancellation);
+        var names = new List<string>();
+        foreach (var (name, type) in LocalNative.ReadDirectoryTyped(rootFd, root))
+        {
+            if (!Listable(name) || type is not (DtDir or DtUnknown))
+            {
+                continue;
+            }
+            if (type == DtUnknown && LocalNative.StatAt(rootFd, name, Path.Combine(root, name)) is not { IsDirectory: true })
+            {
+                continue;
+            }
+            names.Add(name);
+        }
+        return names;
+    }
+
+    private const byte DtUnknown = 0;
+    private const byte DtDir = 4;
+
+    // Names a pool may list: not hidden (StorageFs names never start with '.'), no control characters.
+    private static bool Listable(string name) => name.Length > 0 && name[0] != '.' && !name.Any(char.IsControl);
+
+    // The item `name` of the root, read through a descriptor of its own directory opened beneath
+    // the root (never a link followed): path, permissions, capacity and whether it is enforced,
+    // allocation not yet measured; null when the entry is not a directory (or is gone).
+    private static FsItemDefinition? Look(SafeFileHandle rootFd, string root, string name)
+    {
+        var path = Path.Combine(root, name);
+        using var dir = LocalNative.OpenBeneath(rootFd, name, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_NONBLOCK, 0, out int errno);
+        if (dir is null)
+        {
+            return errno is (int)Errno.ENOENT or (int)Errno.ENOTDIR or (int)Errno.ELOOP
+                ? null
+                : throw StorageErrors.System(errno, $"cannot open item '{path}'");
+        }
+        var st = LocalNative.Stat(dir, path);
+        var (capacity, enforcement) = ItemCapacity.Describe(dir);
+        return new FsItemDefinition
+        {
+            Name = name,
+            Path = path,
+            Key = path,
+            Permissions = LocalDirectories.PermissionsOf(st),
+            Capacity = capacity,
+            Enforcement = enforcement,
+        };
+    }
+
+    private static void Measure(SafeFileHandle rootFd, FsItemDefinition item, CancellationToken cancellation)
+    {
+        using var dir = LocalNative.OpenBeneath(rootFd, item.Name, Libc.O_RDONLY | Libc.O_DIRECTORY, 0, out int errno)
+            ?? throw StorageErrors.System(errno, $"cannot open item '{item.Path}'");
+        item.Allocation = ItemTree.Allocation(dir, item.Path!, cancellation);
         item.Capacity = Math.Max(item.Capacity, item.Allocation);
     }
 
@@ -170,10 +271,15 @@ public sealed class DirFsPoolBackend : IFsPoolBackend
 
     private static string ItemPath(FsPoolDefinition pool, string name)
     {
-        if (name.Contains('/') || name is "." or "..")
+        CheckName(name);
+        return Path.Combine(Root(pool), name);
+    }
+
+    private static void CheckName(string name)
+    {
+        if (name.Contains('/') || name is "" or "." or "..")
         {
             throw StorageErrors.InvalidArg($"item name '{name}' cannot contain '/'");
         }
-        return Path.Combine(Root(pool), name);
     }
 }

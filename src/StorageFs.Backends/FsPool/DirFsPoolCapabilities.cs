@@ -6,7 +6,8 @@ namespace StorageFs.Backends.FsPool;
 /// <summary>
 /// What a <c>dir</c> fspool supports (the fspool series' <c>virFSBackendDir</c>,
 /// src/fs/fs_backend_dir.c): no start or stop; build (mkdir), delete (rmdir), refresh, and
-/// item create, copy, delete and refresh.
+/// item create, copy, delete and refresh; listing items cheaply and opening an item's directory
+/// for the tree.
 /// </summary>
 public static class DirFsPoolCapabilities
 {
@@ -15,6 +16,6 @@ public static class DirFsPoolCapabilities
         FsPoolType.Dir,
         FsPoolOperations.Check | FsPoolOperations.Build | FsPoolOperations.Delete | FsPoolOperations.Refresh |
         FsPoolOperations.CreateItem | FsPoolOperations.CloneItem | FsPoolOperations.DeleteItem |
-        FsPoolOperations.RefreshItem,
+        FsPoolOperations.RefreshItem | FsPoolOperations.ListItems | FsPoolOperations.OpenItem,
         PoolBuildFlags.Overwrite | PoolBuildFlags.NoOverwrite);
 }

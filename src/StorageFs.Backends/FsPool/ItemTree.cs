@@ -1,3 +1,4 @@
+using Microsoft.Win32.SafeHandles;
 using StorageFs.Core.Backend;
 using StorageFs.Interop;
 using StorageFs.Backends.HostTools;
@@ -6,69 +7,138 @@ namespace StorageFs.Backends.FsPool;
 
 /// <summary>
 /// Walks, measures, copies and deletes an item's directory tree without ever following a
-/// symbolic link: links are measured, copied and removed as links. Each directory is checked
-/// with lstat before it is entered, so one swapped for a symlink is treated as a link.
+/// symbolic link: links are measured, copied and removed as links. Everything starts from a
+/// descriptor (an item opened beneath its pool's directory) and every entry is reached from
+/// its directory's descriptor (openat/openat2 with O_NOFOLLOW, statx AT_SYMLINK_NOFOLLOW,
+/// unlinkat), as rm -r does, so a directory swapped for a symlink mid-walk is treated as the
+/// link and nothing outside the item is read, written or removed.
 /// </summary>
 internal static class ItemTree
 {
     private const int ChunkBytes = 1 << 20;
 
-    /// <summary>Bytes the tree occupies (st_blocks·512 of every entry, hard links once), as
-    /// <c>du -sB1</c> counts.</summary>
-    public static ulong Allocation(string root, CancellationToken cancellation)
+    /// <summary>Bytes of regular file data in the tree below the open directory
+    /// <paramref name="dir"/> (the work of a copy), walked as <see cref="Allocation"/> walks.</summary>
+    public static ulong DataBytes(SafeFileHandle dir, string path, CancellationToken cancellation)
     {
-        var seen = new HashSet<(uint, uint, ulong)>();
         ulong total = 0;
-        foreach (var (_, st) in Walk(root, cancellation))
+        foreach (var name in LocalNative.ReadDirectory(dir, path))
         {
-            if (seen.Add((st.DevMajor, st.DevMinor, st.Inode)))
+            cancellation.ThrowIfCancellationRequested();
+            var child = path + "/" + name;
+            var st = LocalNative.StatAt(dir, name, child);
+            if (st is { IsRegular: true })
             {
-                total += st.AllocatedBytes;
+                total += st.Size;
+            }
+            else if (st is { IsDirectory: true })
+            {
+                using var sub = LocalNative.OpenDirectoryAt(dir, name, child);
+                if (sub is not null)
+                {
+                    total += DataBytes(sub, child, cancellation);
+                }
             }
         }
         return total;
     }
 
-    /// <summary>Bytes of regular file data in the tree (the work of a copy).</summary>
-    public static ulong DataBytes(string root, CancellationToken cancellation) =>
-        Walk(root, cancellation).Where(e => e.Status.IsRegular).Aggregate(0UL, (sum, e) => sum + e.Status.Size);
+    /// <summary>
+    /// Bytes the tree below <paramref name="dir"/> occupies (st_blocks·512 of every entry, hard
+    /// links once), as <c>du -sB1</c> counts; <paramref name="dir"/> is an open directory (an
+    /// item as opened beneath its pool's directory), and every directory is
+    /// entered relative to its parent's descriptor with O_NOFOLLOW, so a name swapped for a
+    /// symlink is counted as the link and nothing outside is measured.
+    /// </summary>
+    public static ulong Allocation(SafeFileHandle dir, string path, CancellationToken cancellation)
+    {
+        var seen = new HashSet<(uint, uint, ulong)>();
+        var st = LocalNative.Stat(dir, path);
+        seen.Add((st.DevMajor, st.DevMinor, st.Inode));
+        return st.AllocatedBytes + AllocationBelow(dir, path, seen, cancellation);
+    }
+
+    private static ulong AllocationBelow(SafeFileHandle dir, string path, HashSet<(uint, uint, ulong)> seen, CancellationToken cancellation)
+    {
+        ulong total = 0;
+        foreach (var name in LocalNative.ReadDirectory(dir, path))
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var child = path + "/" + name;
+            var st = LocalNative.StatAt(dir, name, child);
+            if (st is null || !seen.Add((st.DevMajor, st.DevMinor, st.Inode)))
+            {
+                continue;
+            }
+            total += st.AllocatedBytes;
+            if (st.IsDirectory)
+            {
+                using var sub = LocalNative.OpenDirectoryAt(dir, name, child);
+                if (sub is not null)
+                {
+                    total += AllocationBelow(sub, child, seen, cancellation);
+                }
+            }
+        }
+        return total;
+    }
 
     /// <summary>
-    /// Removes the tree bottom-up through directory descriptors (openat/unlinkat, as rm -r
-    /// does): every directory is entered by a descriptor opened O_NOFOLLOW|O_DIRECTORY relative
-    /// to its parent's, so a directory swapped for a symlink mid-walk is unlinked as a link and
-    /// nothing outside the tree is ever reached. Progress counts entries: the total (the root and
-    /// every entry below it) is counted by a first walk, then each removal is reported (entries
-    /// made meanwhile raise the total at the end).
+    /// Removes the entry <paramref name="name"/> of the open directory <paramref name="parent"/>
+    /// and everything below it, bottom-up through directory descriptors (openat/unlinkat, as
+    /// rm -r does): no component above the item is ever looked up by path, and a directory
+    /// swapped for a symlink mid-walk is unlinked as a link. Progress counts entries: the total
+    /// (the item and every entry below it) is counted by a first walk, then each removal is
+    /// reported (entries made meanwhile raise the total at the end).
     /// </summary>
-    public static void Delete(string root, IOperationProgress progress, CancellationToken cancellation)
+    public static void DeleteAt(SafeFileHandle parent, string name, string path, IOperationProgress progress, CancellationToken cancellation)
     {
-        var st = LocalNative.Stat(root, noFollow: true);
+        var st = LocalNative.StatAt(parent, name, path);
         if (st is null)
         {
             return;
         }
         ulong done = 0;
-        if (!st.IsDirectory)
+        if (st.IsDirectory)
         {
-            progress.SetTotal(1);
-            LocalNative.Unlink(root, "cannot remove");
-            progress.Report(1);
-            return;
+            using var dir = LocalNative.OpenDirectoryAt(parent, name, path);
+            if (dir is not null)
+            {
+                ulong total = 1 + CountBelow(dir, path, cancellation);
+                progress.SetTotal(total);
+                DeleteContents(dir, path, ref done, progress, cancellation);
+                LocalNative.UnlinkAt(parent, name, directory: true, path);
+                if (++done > total)
+                {
+                    progress.SetTotal(done);
+                }
+                progress.Report(done);
+                return;
+            }
         }
-        ulong total = (ulong)Walk(root, cancellation).LongCount();
-        progress.SetTotal(total);
-        using (var dir = LocalNative.Open(root, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_NOFOLLOW, 0,
-            "cannot open directory"))
+        progress.SetTotal(1);
+        LocalNative.UnlinkAt(parent, name, directory: false, path);
+        progress.Report(1);
+    }
+
+    // Entries below an open directory, every directory entered beneath its parent's descriptor.
+    private static ulong CountBelow(SafeFileHandle dir, string path, CancellationToken cancellation)
+    {
+        ulong count = 0;
+        foreach (var (name, type) in LocalNative.ReadDirectoryTyped(dir, path))
         {
-            DeleteContents(dir, root, ref done, progress, cancellation);
+            cancellation.ThrowIfCancellationRequested();
+            count++;
+            if (type is 4 or 0 /* DT_DIR, DT_UNKNOWN */)
+            {
+                using var sub = LocalNative.OpenDirectoryAt(dir, name, path + "/" + name);
+                if (sub is not null)
+                {
+                    count += CountBelow(sub, path + "/" + name, cancellation);
+                }
+            }
         }
-        LocalNative.Rmdir(root, "cannot remove directory");
-        if (++done > total)
-        {
-            progress.SetTotal(done);
-        }
-        progress.Report(done);
+        return count;
     }
 
     private static void DeleteContents(Microsoft.Win32.SafeHandles.SafeFileHandle dir, string path, ref ulong done,
@@ -99,41 +169,62 @@ internal static class ItemTree
         }
     }
 
-    /// <summary>Copies <paramref name="source"/> into the existing empty directory
-    /// <paramref name="target"/>: directories and files with their modes, symlinks as symlinks.</summary>
-    public static void Copy(string source, string target, IOperationProgress progress, CancellationToken cancellation)
+    /// <summary>Copies the tree below the open directory <paramref name="source"/> into the
+    /// open, empty directory <paramref name="target"/>: directories and files with their modes,
+    /// symlinks as symlinks. Every entry is reached from its directory's descriptor (openat2
+    /// beneath it, O_NOFOLLOW; mkdirat, symlinkat, readlinkat), so neither side can be sent
+    /// outside its item by a name swapped for a link; a new file is created O_EXCL.</summary>
+    public static void Copy(SafeFileHandle source, string sourcePath, SafeFileHandle target, string targetPath,
+        IOperationProgress progress, CancellationToken cancellation)
     {
         ulong done = 0;
-        CopyInto(source, target, ref done, progress, cancellation);
+        CopyInto(source, sourcePath, target, targetPath, ref done, progress, cancellation);
     }
 
-    private static void CopyInto(string source, string target, ref ulong done, IOperationProgress progress, CancellationToken cancellation)
+    private static void CopyInto(SafeFileHandle source, string sourcePath, SafeFileHandle target, string targetPath,
+        ref ulong done, IOperationProgress progress, CancellationToken cancellation)
     {
-        foreach (var name in Entries(source))
+        foreach (var name in LocalNative.ReadDirectory(source, sourcePath))
         {
             cancellation.ThrowIfCancellationRequested();
-            var from = Path.Combine(source, name);
-            var to = Path.Combine(target, name);
-            var st = LocalNative.Stat(from, noFollow: true);
+            var from = sourcePath + "/" + name;
+            var to = targetPath + "/" + name;
+            var st = LocalNative.StatAt(source, name, from);
             if (st is null)
             {
                 continue;
             }
             if (st.IsSymlink)
             {
-                File.CreateSymbolicLink(to, new FileInfo(from).LinkTarget!);
+                var link = ReadLink(source, name, from);
+                if (Libc.SymlinkAt(link, (int)target.DangerousGetHandle(), name) != 0)
+                {
+                    StorageErrors.ThrowLastSystem($"cannot create symlink '{to}'");
+                }
             }
             else if (st.IsDirectory)
             {
-                Directory.CreateDirectory(to, (UnixFileMode)st.Permissions);
-                CopyInto(from, to, ref done, progress, cancellation);
-                File.SetUnixFileMode(to, (UnixFileMode)st.Permissions);
+                int err = LocalNative.MkdirAt(target, name, st.Permissions | 0x1C0);
+                if (err != 0)
+                {
+                    throw StorageErrors.System(err, $"cannot create directory '{to}'");
+                }
+                using var fromDir = LocalNative.OpenDirectoryAt(source, name, from);
+                using var toDir = LocalNative.OpenBeneath(target, name, Libc.O_RDONLY | Libc.O_DIRECTORY, 0, out err)
+                    ?? throw StorageErrors.System(err, $"cannot open directory '{to}'");
+                if (fromDir is not null)
+                {
+                    CopyInto(fromDir, from, toDir, to, ref done, progress, cancellation);
+                }
+                File.SetUnixFileMode(toDir, (UnixFileMode)st.Permissions);
             }
             else if (st.IsRegular)
             {
-                using var input = LocalNative.Open(from, Libc.O_RDONLY | Libc.O_NOFOLLOW, 0, "cannot open");
-                using var output = LocalNative.Open(to,
-                    Libc.O_WRONLY | Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOFOLLOW, st.Permissions, "cannot create");
+                using var input = LocalNative.OpenBeneath(source, name, Libc.O_RDONLY | Libc.O_NOFOLLOW | Libc.O_NONBLOCK, 0, out int err)
+                    ?? throw StorageErrors.System(err, $"cannot open '{from}'");
+                using var output = LocalNative.OpenBeneath(target, name,
+                    Libc.O_WRONLY | Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOFOLLOW, st.Permissions, out err)
+                    ?? throw StorageErrors.System(err, $"cannot create '{to}'");
                 var buffer = new byte[ChunkBytes];
                 long at = 0;
                 int n;
@@ -154,40 +245,14 @@ internal static class ItemTree
         }
     }
 
-    // Every entry under root (root included), depth first, never entering a symlink.
-    private static IEnumerable<(string Path, FileStatus Status)> Walk(string root, CancellationToken cancellation)
+    private static string ReadLink(SafeFileHandle dir, string name, string path)
     {
-        var pending = new Stack<string>();
-        pending.Push(root);
-        while (pending.Count > 0)
+        var buf = new byte[4096];
+        nint n = Libc.ReadlinkAt((int)dir.DangerousGetHandle(), name, buf, buf.Length);
+        if (n < 0)
         {
-            cancellation.ThrowIfCancellationRequested();
-            var path = pending.Pop();
-            var st = LocalNative.Stat(path, noFollow: true);
-            if (st is null)
-            {
-                continue;
-            }
-            yield return (path, st);
-            if (st.IsDirectory)
-            {
-                foreach (var name in Entries(path))
-                {
-                    pending.Push(Path.Combine(path, name));
-                }
-            }
+            StorageErrors.ThrowLastSystem($"cannot read symlink '{path}'");
         }
-    }
-
-    private static List<string> Entries(string dir)
-    {
-        try
-        {
-            return [.. Directory.EnumerateFileSystemEntries(dir).Select(e => Path.GetFileName(e))];
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw StorageErrors.Io(e, $"cannot open directory '{dir}'");
-        }
+        return System.Text.Encoding.UTF8.GetString(buf, 0, (int)n);
     }
 }

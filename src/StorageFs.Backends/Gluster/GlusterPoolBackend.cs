@@ -50,6 +50,19 @@ public sealed class GlusterPoolBackend : IPoolBackend
     /// <inheritdoc/>
     public bool CheckActive(PoolDefinition pool) => IsMounted(pool);
 
+    /// <summary>One key per address the server's name resolves to (this host's own addresses
+    /// all as one), with the volume and the directory in it.</summary>
+    public IReadOnlyList<string> SourceKeys(PoolDefinition pool)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        if (pool.Source.Hosts.Count != 1 || pool.Source.Name is null)
+        {
+            return [];
+        }
+        string dir = SourceHosts.Dir(pool.Source.Dir);
+        return [.. SourceHosts.Keys(pool.Source.Hosts[0].Name).Select(h => $"gluster {h} {pool.Source.Name} {dir}")];
+    }
+
     /// <inheritdoc/>
     public void Start(PoolDefinition pool, CancellationToken cancellation)
     {

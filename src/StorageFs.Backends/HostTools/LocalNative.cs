@@ -263,7 +263,12 @@ internal static class LocalNative
 
     /// <summary>The names in an open directory ("." and ".." left out), read with
     /// fdopendir/readdir on a duplicate of the descriptor.</summary>
-    public static List<string> ReadDirectory(SafeFileHandle dirfd, string pathForErrors)
+    public static List<string> ReadDirectory(SafeFileHandle dirfd, string pathForErrors) =>
+        [.. ReadDirectoryTyped(dirfd, pathForErrors).Select(e => e.Name)];
+
+    /// <summary><see cref="ReadDirectory"/> with each entry's d_type (DT_DIR 4, DT_UNKNOWN 0
+    /// when the filesystem does not say).</summary>
+    public static List<(string Name, byte Type)> ReadDirectoryTyped(SafeFileHandle dirfd, string pathForErrors)
     {
         int dup = Libc.Dup((int)dirfd.DangerousGetHandle());
         if (dup < 0)
@@ -280,7 +285,7 @@ internal static class LocalNative
         try
         {
             Libc.RewindDir(dir);
-            var names = new List<string>();
+            var names = new List<(string, byte)>();
             IntPtr entry;
             // struct dirent (glibc, LP64): d_ino 8, d_off 8, d_reclen 2, d_type 1, then d_name.
             while ((entry = Libc.ReadDir(dir)) != IntPtr.Zero)
@@ -288,7 +293,7 @@ internal static class LocalNative
                 var name = Marshal.PtrToStringUTF8(entry + 19)!;
                 if (name is not ("." or ".."))
                 {
-                    names.Add(name);
+                    names.Add((name, Marshal.ReadByte(entry + 18)));
                 }
             }
             return names;

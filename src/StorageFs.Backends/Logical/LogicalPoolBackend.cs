@@ -55,6 +55,40 @@ public sealed class LogicalPoolBackend : IPoolBackend
         return Directory.Exists(Target(pool));
     }
 
+    /// <summary>
+    /// The volume group by name and, when LVM knows it, by UUID (also the VG of each source
+    /// device that is a PV): two pools over one VG meet on a key however they spell it, and
+    /// the second is refused instead of deleting the first one's volumes. One <c>pvs</c>
+    /// (metadata only, no device-mapper needed); when it fails, the name alone.
+    /// </summary>
+    public IReadOnlyList<string> SourceKeys(PoolDefinition pool)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        var vg = Vg(pool);
+        var keys = new List<string> { "logical vg-name " + vg };
+        try
+        {
+            var result = _runner.Run(_lvm.PvsWithUuids());
+            if (result.ExitCode == 0)
+            {
+                foreach (var row in LvmReport.Rows(result.Stdout, "pv"))
+                {
+                    string uuid = row.GetValueOrDefault("vg_uuid") ?? "";
+                    string pv = row.GetValueOrDefault("pv_name") ?? "";
+                    if (uuid.Length > 0 && (row.GetValueOrDefault("vg_name") == vg || pool.Source.Devices.Any(d => SameDevice(pv, d.Path))))
+                    {
+                        keys.Add("logical vg-uuid " + uuid);
+                    }
+                }
+            }
+        }
+        catch (Exception e) when (e is StorageException or System.ComponentModel.Win32Exception or IOException)
+        {
+            _log.Debug("Pool {Pool}: cannot read LVM's PVs for duplicate detection: {Error}", pool.Name, e.Message);
+        }
+        return [.. keys.Distinct(StringComparer.Ordinal)];
+    }
+
     /// <inheritdoc/>
     public void Start(PoolDefinition pool, CancellationToken cancellation)
     {

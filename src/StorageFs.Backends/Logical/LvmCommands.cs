@@ -90,6 +90,9 @@ public sealed class LvmCommands(bool deviceMapper = true)
     /// <c>pvs --noheadings -o pv_name,vg_name</c>), as JSON.</summary>
     public IReadOnlyList<string> Pvs() => Cmd("pvs", "--reportformat", "json", "-o", "pv_name,vg_name");
 
+    /// <summary>Every PV with its VG's name and UUID (duplicate-source keys), as JSON.</summary>
+    public IReadOnlyList<string> PvsWithUuids() => Cmd("pvs", "--reportformat", "json", "-o", "pv_name,vg_name,vg_uuid");
+
     private static string KiB(ulong bytes) => ((bytes + 1023) / 1024).ToString(CultureInfo.InvariantCulture) + "K";
 
     private List<string> Cmd(params IReadOnlyList<string> argv)

@@ -35,6 +35,9 @@ public abstract class MountedFilePoolBackend : IPoolBackend
     public abstract BackendAvailability Availability(PoolDefinition pool);
 
     /// <inheritdoc/>
+    public virtual IReadOnlyList<string> SourceKeys(PoolDefinition pool) => [];
+
+    /// <inheritdoc/>
     public IReadOnlyList<string> CreatableVolumeFormats() => Files.CreatableFormats(Capabilities.VolumeFormats);
 
     /// <inheritdoc/>

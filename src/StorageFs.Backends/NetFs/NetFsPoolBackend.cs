@@ -35,4 +35,18 @@ public sealed class NetFsPoolBackend : MountedFilePoolBackend
         ArgumentNullException.ThrowIfNull(pool);
         return HostSupport.ForNetFs(pool.Source.Format);
     }
+
+    /// <summary>One key per address the server's name resolves to (this host's own addresses
+    /// all as one), with the exported directory: <c>localhost:/e</c>, <c>127.0.0.1:/e/</c> and
+    /// <c>HOSTNAME:/e</c> are one source.</summary>
+    public override IReadOnlyList<string> SourceKeys(PoolDefinition pool)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        if (pool.Source.Hosts.Count != 1 || pool.Source.Dir is null)
+        {
+            return [];
+        }
+        string dir = SourceHosts.Dir(pool.Source.Dir);
+        return [.. SourceHosts.Keys(pool.Source.Hosts[0].Name).Select(h => $"netfs {h} {dir}")];
+    }
 }

@@ -39,4 +39,12 @@ public enum FsPoolOperations
 
     /// <summary>Re-read one item's sizes and permissions.</summary>
     RefreshItem = 1 << 9,
+
+    /// <summary>List the items on the host cheaply (names only) and describe one found there
+    /// without measuring it: what listings and lookups use to show items made or removed on the
+    /// host at once.</summary>
+    ListItems = 1 << 10,
+
+    /// <summary>Open an item's directory as a descriptor for the tree to serve.</summary>
+    OpenItem = 1 << 11,
 }

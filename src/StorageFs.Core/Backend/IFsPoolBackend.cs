@@ -1,3 +1,4 @@
+using Microsoft.Win32.SafeHandles;
 using StorageFs.Core.Model;
 
 namespace StorageFs.Core.Backend;
@@ -55,4 +56,23 @@ public interface IFsPoolBackend
     void RefreshItem(FsPoolDefinition pool, FsItemDefinition item)
     {
     }
+
+    /// <summary>The names of the items on the host now, read cheaply (one directory listing,
+    /// nothing measured), in no particular order.</summary>
+    IReadOnlyList<string> ListItemNames(FsPoolDefinition pool) =>
+        throw StorageErrors.NoSupport("fspool does not support listing items");
+
+    /// <summary>The item <paramref name="name"/> as the host has it now (path, permissions,
+    /// capacity; its allocation is measured later, by <see cref="RefreshItem"/>), or null when
+    /// the pool holds no such item.</summary>
+    FsItemDefinition? FindItem(FsPoolDefinition pool, string name) => null;
+
+    /// <summary>
+    /// The item's directory itself as an O_PATH descriptor (owned by the caller), opened beneath
+    /// a descriptor of the pool's directory without following any symbolic link, so whoever
+    /// serves the item acts relative to exactly this directory. Fails with the errno of the
+    /// open (ENOENT when the item is gone from the host).
+    /// </summary>
+    SafeFileHandle OpenItem(FsPoolDefinition pool, FsItemDefinition item) =>
+        throw StorageErrors.NoSupport("fspool does not support opening items");
 }

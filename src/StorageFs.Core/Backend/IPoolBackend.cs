@@ -127,4 +127,14 @@ public interface IPoolBackend
     void RefreshVolume(PoolDefinition pool, VolumeDefinition volume)
     {
     }
+
+    /// <summary>
+    /// Keys naming the storage the pool's source is, beyond how the document spells it (a
+    /// volume group by its name and UUID; an export by the addresses its server's name resolves
+    /// to, and its directory): two pools sharing a key use the same source, and the second is
+    /// refused (EEXIST) as libvirt refuses a duplicate source. Asked outside every lock, at
+    /// define and create; never fails (what cannot be looked up is keyed as written). Each key
+    /// starts with the type's own word, so types never meet by accident.
+    /// </summary>
+    IReadOnlyList<string> SourceKeys(PoolDefinition pool) => [];
 }

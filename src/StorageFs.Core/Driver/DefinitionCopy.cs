@@ -53,6 +53,7 @@ internal static class DefinitionCopy
         Name = i.Name,
         Key = i.Key,
         Capacity = i.Capacity,
+        Enforcement = i.Enforcement,
         Allocation = i.Allocation,
         Path = i.Path,
         Permissions = Of(i.Permissions),

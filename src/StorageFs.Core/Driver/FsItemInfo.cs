@@ -20,8 +20,11 @@ public sealed record FsItemInfo
     /// <summary>Path of the item's directory.</summary>
     public string? Path { get; init; }
 
-    /// <summary>Capacity in bytes (not enforced by the dir backend).</summary>
+    /// <summary>Capacity in bytes.</summary>
     public ulong Capacity { get; init; }
+
+    /// <summary>Whether the capacity is enforced and, when not, why (one sentence); null when unknown.</summary>
+    public string? Enforcement { get; init; }
 
     /// <summary>Bytes used by the item's tree.</summary>
     public ulong Allocation { get; init; }
@@ -32,7 +35,8 @@ public sealed record FsItemInfo
     /// <summary>Jobs using it.</summary>
     public int InUse { get; init; }
 
-    /// <summary>The text of <c>virsh item-info [--bytes]</c> (tools/virsh-fsitem.c).</summary>
+    /// <summary>The text of <c>virsh item-info [--bytes]</c> (tools/virsh-fsitem.c), plus a
+    /// <c>Quota:</c> line saying whether the capacity is enforced (and why not) when known.</summary>
     public string ToVirshText(bool bytes = false)
     {
         var sb = new StringBuilder();
@@ -40,6 +44,10 @@ public sealed record FsItemInfo
         Line(sb, "Type:", "dir");
         Line(sb, "Capacity:", Size(Capacity, bytes));
         Line(sb, "Allocation:", Size(Allocation, bytes));
+        if (Enforcement is not null)
+        {
+            Line(sb, "Quota:", Enforcement);
+        }
         sb.Append('\n');
         return sb.ToString();
     }
@@ -51,6 +59,7 @@ public sealed record FsItemInfo
         Key = def.Key,
         Path = def.Path,
         Capacity = def.Capacity,
+        Enforcement = def.Enforcement,
         Allocation = def.Allocation,
         Building = building,
         InUse = inUse,

@@ -50,6 +50,8 @@ internal sealed class FsPoolFlavor : IPoolFlavor<FsPoolDefinition, FsItemDefinit
 
     public void RequireBackend(FsPoolDefinition def) => _backends.Get(def.Type);
 
+    public IReadOnlyList<string> SourceKeys(FsPoolDefinition def) => [];
+
     public string? DirectoryTarget(FsPoolDefinition def) => def.Target.Path;
 
     public void SetTarget(FsPoolDefinition def, string path) => def.Target.Path = path;

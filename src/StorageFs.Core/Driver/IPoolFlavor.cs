@@ -43,6 +43,10 @@ internal interface IPoolFlavor<TDef, TChild>
     /// <summary>Throws when no backend serves the definition's type.</summary>
     void RequireBackend(TDef def);
 
+    /// <summary>The backend's keys for the definition's source (<see cref="IPoolBackend.SourceKeys"/>):
+    /// two pools sharing one are duplicates. Never throws.</summary>
+    IReadOnlyList<string> SourceKeys(TDef def);
+
     /// <summary>The target path when it is a directory that holds the pool's data (so the
     /// allowed-directories policy applies), else null.</summary>
     string? DirectoryTarget(TDef def);

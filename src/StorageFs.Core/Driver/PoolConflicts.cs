@@ -13,7 +13,10 @@ namespace StorageFs.Core.Driver;
 /// adapter, one mpath pool, sheepdog host, vstorage name; rbd and iscsi-direct never — and one
 /// rule libvirt lacks: any two pools or fspools whose targets are data directories conflict
 /// when the directories are the same, compared by resolved real path and by (device, inode),
-/// so symlinks, "/a/../b" spellings, bind mounts and different pool types are caught. A pool
+/// so symlinks, "/a/../b" spellings, bind mounts and different pool types are caught; and the
+/// backends' source keys (<see cref="IPoolBackend.SourceKeys"/>), which libvirt lacks too: one
+/// volume group however it is named (by UUID), one server however it is spelled (localhost,
+/// 127.0.0.1, the host's name: by address). A pool
 /// never conflicts with itself (same kind and name: a redefinition).
 /// </summary>
 internal static class PoolConflicts
@@ -43,7 +46,8 @@ internal static class PoolConflicts
                     continue;
                 }
                 bool conflict = (target is not null && target.Same(TargetOf(existing, directoryTarget, fresh: false))) ||
-                    (existing is PoolDefinition e && candidate is PoolDefinition c && SourceMatches(e, c));
+                    (existing is PoolDefinition e && candidate is PoolDefinition c && SourceMatches(e, c)) ||
+                    KeysMeet(existing, candidate);
                 if (conflict)
                 {
                     return Message(kind, other.Kind, other.Name);
@@ -52,6 +56,20 @@ internal static class PoolConflicts
         }
         return null;
     }
+
+    // The backends' source keys (IPoolBackend.SourceKeys) of each definition, looked up before
+    // the registry lock is taken: a volume group by UUID, a server by its addresses.
+    private static readonly ConditionalWeakTable<object, IReadOnlyList<string>> s_keys = new();
+
+    /// <summary>Records <paramref name="def"/>'s source keys (looked up outside every lock).</summary>
+    public static void RememberKeys(object def, IReadOnlyList<string> keys) => s_keys.AddOrUpdate(def, keys);
+
+    /// <summary>Whether <paramref name="def"/>'s source keys are recorded.</summary>
+    public static bool HasKeys(object def) => s_keys.TryGetValue(def, out _);
+
+    private static bool KeysMeet(object existing, object candidate) =>
+        s_keys.TryGetValue(candidate, out var c) && c.Count > 0 &&
+        s_keys.TryGetValue(existing, out var e) && e.Any(k => c.Contains(k, StringComparer.Ordinal));
 
     private static string Message(DefinitionKind kind, DefinitionKind existingKind, string existingName)
     {

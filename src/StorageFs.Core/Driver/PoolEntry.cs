@@ -78,6 +78,15 @@ internal sealed class PoolEntry<TDef, TChild> : IPoolEntry
     /// whose current state wins over what the refresh read.</summary>
     public HashSet<string>? Touched { get; set; }
 
+    /// <summary>Counts changes to <see cref="Children"/> made through the driver (every
+    /// <see cref="Touch"/>): a reader of the host that ran outside the gate compares it to know
+    /// whether the driver changed a child meanwhile.</summary>
+    public long ChildVersion { get; private set; }
+
     /// <summary>Under the gate, after changing child <paramref name="name"/>.</summary>
-    public void Touch(string name) => Touched?.Add(name);
+    public void Touch(string name)
+    {
+        ChildVersion++;
+        Touched?.Add(name);
+    }
 }

@@ -411,6 +411,24 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
         {
             _flavor.SetTarget(def, _policy.Check(target));
         }
+        // Source keys are looked up here, outside every lock (a name to resolve, a pvs to
+        // run), for the candidate and for every registered definition not keyed yet, so the
+        // conflict check under the registry lock only compares.
+        var keys = _flavor.SourceKeys(def);
+        PoolConflicts.RememberKeys(def, keys);
+        if (keys.Count > 0)
+        {
+            foreach (var other in _registry.Snapshot(Kind))
+            {
+                foreach (var existing in new[] { other.Definition, other.PendingDefinition })
+                {
+                    if (existing is TDef known && !PoolConflicts.HasKeys(known))
+                    {
+                        PoolConflicts.RememberKeys(known, _flavor.SourceKeys(known));
+                    }
+                }
+            }
+        }
         return def;
     }
 

@@ -50,6 +50,18 @@ internal sealed class StoragePoolFlavor : IPoolFlavor<PoolDefinition, VolumeDefi
 
     public void RequireBackend(PoolDefinition def) => _backends.Get(def.Type);
 
+    public IReadOnlyList<string> SourceKeys(PoolDefinition def)
+    {
+        try
+        {
+            return _backends.Find(def.Type)?.SourceKeys(def) ?? [];
+        }
+        catch (StorageException)
+        {
+            return [];
+        }
+    }
+
     public string? DirectoryTarget(PoolDefinition def) =>
         _backends.Find(def.Type) is { Capabilities.TargetIsDirectory: true } ? def.Target.Path : null;
 

@@ -14,8 +14,13 @@ public sealed class FsItemDefinition
     /// <summary>Key (the path).</summary>
     public string? Key { get; set; }
 
-    /// <summary>Capacity in bytes (not enforced by the dir backend).</summary>
+    /// <summary>Capacity in bytes: the one asked for when the item was made (kept with the
+    /// item across restarts), at least the allocation.</summary>
     public ulong Capacity { get; set; }
+
+    /// <summary>Whether the capacity is enforced, as one sentence ("enforced: …" or
+    /// "not enforced: why"), as the backend found it; not part of the XML. Null when unknown.</summary>
+    public string? Enforcement { get; set; }
 
     /// <summary>Allocation in bytes.</summary>
     public ulong Allocation { get; set; }

@@ -34,6 +34,12 @@ public sealed class HostDir : HostNode, INodeLookup, INodeReadDir, INodeCreate, 
     {
     }
 
+    /// <summary>A root handed over open: <paramref name="fd"/> (O_PATH, owned from here on) is the directory served; <paramref name="path"/> is for messages.</summary>
+    public HostDir(SafeFileHandle fd, string path, TimeSpan? timeout)
+        : base(fd, path, timeout)
+    {
+    }
+
     private HostDir(HostDir parent, string name, SafeFileHandle fd, in HostStatus st, TimeSpan? timeout)
         : base(parent, name, fd, st, timeout)
     {

@@ -12,9 +12,10 @@ namespace StorageFs.Vfs.Host;
 /// another user renames away or replaces by a symlink cannot redirect the daemon anywhere,
 /// a node keeps meaning its object after a rename or unlink (fstat of an unlinked open file
 /// gives nlink 0), and path length is not limited by where the item lives.
-/// A root is opened from its host path (a pool target's item: the daemon trusts it) and kept
-/// for the root's life; any other node comes from its directory's descriptor and lets its
-/// descriptor go when the kernel forgets it (<see cref="Node.EndsWhenForgotten"/>). Each node
+/// A root is either handed over open (an item: the driver opens it beneath its pool's
+/// directory) or opened from its host path (the demo's backing directory) and kept for the
+/// root's life; any other node comes from its directory's descriptor and lets its descriptor
+/// go when the kernel forgets it (<see cref="Node.EndsWhenForgotten"/>). Each node
 /// also knows its directories and names (several for hard links), for the directory tables
 /// and error records only.
 /// Changes run as the caller (<see cref="HostCaller"/>); reads of attributes run as the daemon
@@ -30,6 +31,7 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
     private static long s_nodeFds;
 
     private readonly string? _fixedPath;
+    private readonly bool _handedOver;
     private readonly Lock _placesGate = new();
     private ulong _ino;
     private SafeFileHandle? _fd;
@@ -42,6 +44,28 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
         _fixedPath = path;
         Timeout = timeout;
         OpenRoot();
+    }
+
+    /// <summary>
+    /// A root handed over already open (an item: the driver opened it beneath its pool's
+    /// directory without following a link): the node serves exactly that directory, whatever
+    /// <paramref name="path"/> (for messages) names meanwhile, and lets the descriptor go when
+    /// the kernel forgets it, as any other node does. <paramref name="fd"/> is owned from here on.
+    /// </summary>
+    protected HostNode(SafeFileHandle fd, string path, TimeSpan? timeout)
+    {
+        // Not counted against the nodes' share, as roots never were: one per item the kernel
+        // knows, and only whoever may write the fspool's directory makes items.
+        _fixedPath = path;
+        _handedOver = true;
+        _fd = fd;
+        Timeout = timeout;
+        if (HostNative.StatFd((int)fd.DangerousGetHandle(), out var st) == 0)
+        {
+            _ino = st.MountIno;
+            DevMajor = st.DevMajor;
+            DevMinor = st.DevMinor;
+        }
     }
 
     private protected HostNode(HostDir parent, string name, SafeFileHandle fd, in HostStatus st, TimeSpan? timeout)
@@ -77,7 +101,15 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
     /// <summary>Where the root shows below the mount, for error records (e.g. <c>fspools/f/items/a</c>).</summary>
     public string? Display { get; init; }
 
-    protected override bool EndsWhenForgotten => _fixedPath is null;
+    protected override bool EndsWhenForgotten => _fixedPath is null || _handedOver;
+
+    /// <summary>Whether the host object is gone: removed (no link left) or no longer reachable
+    /// through the descriptor. A root handed over is replaced then, never served stale.</summary>
+    internal bool IsGone()
+    {
+        using var fd = Use();
+        return !fd.Ok || HostNative.StatFd(fd.Value, out var st) != 0 || st.Nlink == 0;
+    }
 
     /// <summary>The kernel forgot this node: drop it from its directories' tables and close its descriptor (once no call is using it).</summary>
     protected override void Forgotten()
@@ -85,7 +117,8 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
         foreach (var p in Volatile.Read(ref _places))
             p.Parent.Drop(p.Name, this);
         Volatile.Read(ref _fd)?.Dispose();
-        Interlocked.Decrement(ref s_nodeFds);
+        if (!_handedOver)
+            Interlocked.Decrement(ref s_nodeFds);
     }
 
     /// <summary>Whether another node may take a descriptor (see <c>s_budget</c>); ENFILE to the caller when not.</summary>
@@ -118,7 +151,7 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
     /// </summary>
     internal Fd Use()
     {
-        var h = Volatile.Read(ref _fd) ?? (_fixedPath is not null ? OpenRoot() : null);
+        var h = Volatile.Read(ref _fd) ?? (_fixedPath is not null && !_handedOver ? OpenRoot() : null);
         if (h is null)
             return default;
         bool added = false;

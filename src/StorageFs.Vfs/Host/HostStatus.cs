@@ -16,6 +16,8 @@ internal readonly struct HostStatus
 
     public bool IsSymlink => Type == Modes.Lnk;
 
+    public uint Nlink => _b.Nlink;
+
     public uint DevMajor => _b.DevMajor;
 
     public uint DevMinor => _b.DevMinor;

@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Security;
 using StorageFs.Core;
+using StorageFs.Core.Driver;
 using StorageFs.Vfs.Host;
 
 namespace StorageFs.Vfs.Tree;
@@ -7,7 +9,10 @@ namespace StorageFs.Vfs.Tree;
 /// <summary>
 /// <c>fspools/&lt;f&gt;/items/</c>: each item is its real directory (a <see cref="HostDir"/>), so
 /// tar, cp -a, rsync and rm -rf work inside it. mkdir creates an item; rmdir deletes an empty
-/// one (a full item is deleted with <c>delete NAME</c> in its ctl, as a job). Nothing but
+/// one (a full item is deleted with <c>delete NAME</c> in its ctl, as a job). Items made or
+/// removed on the host show at once: a listing brings the driver's list up to date and a
+/// lookup of an unknown name looks for it on the host. Each item is served from the
+/// directory descriptor the driver hands over (<see cref="StorageDriver.OpenItem"/>). Nothing but
 /// items lives here: files, links and renames are refused (EPERM) and recorded in errors, as
 /// are the changes the host refuses inside an item.
 /// </summary>
@@ -15,6 +20,8 @@ internal sealed class ItemsDir(StorageTree tree, string fspool) : Node, INodeLoo
     INodeCreate, INodeMknod, INodeSymlink, INodeLink, INodeUnlink, INodeRename, INodeSetAttr
 {
     private readonly NodeCache<HostDir> _items = new();
+    private readonly Lock _gate = new();
+    private DirStamp? _unchanged;
 
     private string Where(string name) => $"fspools/{fspool}/items/{name}";
 
@@ -22,34 +29,120 @@ internal sealed class ItemsDir(StorageTree tree, string fspool) : Node, INodeLoo
 
     public HostDir? Forget(string name) => _items.Remove(name);
 
-    private HostDir? Item(string name)
+    /// <summary>
+    /// The node serving item <paramref name="name"/>: the one the kernel knows while it still
+    /// serves that directory, else a new root over the descriptor the driver opened (beneath
+    /// the pool's directory, never by a path here). Null when the item is gone.
+    /// </summary>
+    private HostDir? Item(string name, out Errno error)
     {
+        error = Errno.Ok;
+        lock (_gate)
+        {
+            if (_items.Peek(name) is { } known && !known.IsEnded && !known.IsGone())
+                return known;
+            return Open(name, out error);
+        }
+    }
+
+    private HostDir? Open(string name, out Errno error)
+    {
+        error = Errno.Ok;
         try
         {
-            string path = tree.Driver.GetItemPath(fspool, name);
-            return _items.Get(name, _ => new HostDir(path, TimeSpan.FromSeconds(1)) { Refused = tree.Refuse, Display = Where(name) });
+            var fd = tree.Driver.OpenItem(fspool, name);
+            var made = new HostDir(fd, tree.Driver.GetItemPath(fspool, name), TimeSpan.FromSeconds(1)) { Refused = tree.Refuse, Display = Where(name) };
+            _items.Replace(name, made);
+            return made;
+        }
+        catch (StorageException e)
+        {
+            error = e.Code is ErrorCode.NoStorageVol or ErrorCode.NoStoragePool ? Errno.ENOENT : ErrnoMap.From(e);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Brings the driver's item list up to date with the host (<see cref="StorageDriver.SyncItems"/>),
+    /// as listing <c>volumes/</c> re-reads a pool: an item made with mkdir on the host shows in
+    /// the next listing, one removed there goes. Skipped while the pool's directory is unchanged
+    /// since the last pass (same path, same mtime, settled: see <see cref="DirStamp"/>): adding,
+    /// removing or renaming an entry changes the directory's mtime.
+    /// </summary>
+    internal void Sync()
+    {
+        DirStamp? stamp = DirStamp.Of(tree.Driver, fspool);
+        if (stamp is not null && stamp == Volatile.Read(ref _unchanged))
+            return;
+        try
+        {
+            tree.Driver.SyncItems(fspool);
+            Volatile.Write(ref _unchanged, stamp is { Settled: true } ? stamp : null);
         }
         catch (StorageException)
         {
-            return null;
+            // Inactive, or its directory unreadable: list what the driver has.
+            Volatile.Write(ref _unchanged, null);
+        }
+    }
+
+    /// <summary>
+    /// The pool directory's path and mtime, read before a pass. Trusted (<see cref="Settled"/>)
+    /// only when the mtime was over a second old at that moment, so a later change gets a later
+    /// mtime even with coarse timestamps: an equal stamp means no entry was added, removed or
+    /// renamed since.
+    /// </summary>
+    private sealed record DirStamp(string Path, DateTime Mtime)
+    {
+        public bool Settled { get; init; }
+
+        public static DirStamp? Of(StorageDriver driver, string fspool)
+        {
+            try
+            {
+                var info = driver.GetFsPoolInfo(fspool);
+                if (!info.IsActive || info.TargetPath is not { } path)
+                    return null;
+                var dir = new DirectoryInfo(path);
+                if (!dir.Exists)
+                    return null;
+                DateTime mtime = dir.LastWriteTimeUtc;
+                return new DirStamp(path, mtime) { Settled = DateTime.UtcNow - mtime > TimeSpan.FromSeconds(1) };
+            }
+            catch (Exception e) when (e is StorageException or IOException or UnauthorizedAccessException)
+            {
+                return null;
+            }
         }
     }
 
     public Errno Lookup(RequestContext ctx, string name, out Node? child)
     {
-        child = Item(name);
-        return child is null ? Errno.ENOENT : Errno.Ok;
+        child = null;
+        try
+        {
+            // Known, or made on the host since the last listing (one look at that name).
+            if (!tree.Driver.HasItem(fspool, name))
+                return Errno.ENOENT;
+        }
+        catch (StorageException e)
+        {
+            return e.Code == ErrorCode.OperationInvalid ? Errno.ENOENT : ErrnoMap.From(e);
+        }
+        child = Item(name, out var error);
+        return child is null ? error : Errno.Ok;
     }
 
     public Errno ReadDir(RequestContext ctx, List<DirEntry> entries)
     {
+        Sync();
         try
         {
-            foreach (var item in tree.Driver.ListItems(fspool))
-            {
-                if (Item(item.Name) is { } node)
-                    entries.Add(new DirEntry(item.Name, Modes.Dir, node));
-            }
+            // Names only: READDIRPLUS looks up the entries it returns, plain READDIR needs no node.
+            var names = tree.Driver.ListItemNames(fspool);
+            entries.EnsureCapacity(entries.Count + names.Count);
+            foreach (string name in names)
+                entries.Add(new DirEntry(name, Modes.Dir));
         }
         catch (StorageException e)
         {
@@ -66,14 +159,17 @@ internal sealed class ItemsDir(StorageTree tree, string fspool) : Node, INodeLoo
             return tree.Fail(ctx, "mkdir", Where(name), Errno.EACCES, "only root may create items");
         try
         {
-            tree.Driver.CreateItem(fspool, $"<fsitem><name>{SecurityElement.Escape(name)}</name></fsitem>");
+            // The mode the caller asked for, its umask applied by the kernel already, as mkdir(2)
+            // makes a directory (set-user-ID, set-group-ID and sticky bits go with a chmod after).
+            string perms = string.Create(CultureInfo.InvariantCulture, $"<permissions><mode>{Convert.ToString(mode & 0x1FF, 8)}</mode></permissions>");
+            tree.Driver.CreateItem(fspool, $"<fsitem><name>{SecurityElement.Escape(name)}</name><target>{perms}</target></fsitem>");
         }
         catch (StorageException e)
         {
             return tree.Fail(ctx, "mkdir", Where(name), ErrnoMap.From(e), e.Message);
         }
-        child = Item(name);
-        return child is null ? Errno.EIO : Errno.Ok;
+        child = Item(name, out var error);
+        return child is null ? error : Errno.Ok;
     }
 
     public Errno Rmdir(RequestContext ctx, string name)
@@ -82,8 +178,15 @@ internal sealed class ItemsDir(StorageTree tree, string fspool) : Node, INodeLoo
             return tree.Fail(ctx, "rmdir", Where(name), Errno.EACCES, "only root may delete items");
         try
         {
-            string path = tree.Driver.GetItemPath(fspool, name);
-            if (Directory.Exists(path) && Directory.EnumerateFileSystemEntries(path).Any())
+            if (Item(name, out var error) is not { } node)
+                return error == Errno.ENOENT ? Errno.ENOENT : tree.Fail(ctx, "rmdir", Where(name), error, $"cannot open item '{name}'");
+            var found = new List<(string, byte, ulong)>();
+            int err;
+            using (var fd = node.Use())
+                err = fd.Ok ? HostNative.ReadDir(fd.Value, found) : (int)Errno.ESTALE;
+            if (err != 0)
+                return tree.Fail(ctx, "rmdir", Where(name), (Errno)err, $"cannot read item '{name}'");
+            if (found.Count > 0)
                 return tree.Fail(ctx, "rmdir", Where(name), Errno.ENOTEMPTY, $"item '{name}' is not empty: delete its content, or write 'delete {name}' to item/{name}/ctl");
             tree.Driver.DeleteItem(fspool, name);
         }

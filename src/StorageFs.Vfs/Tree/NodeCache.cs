@@ -27,6 +27,13 @@ internal class NodeCache<TKey, T>
         }
     }
 
+    /// <summary>Puts <paramref name="node"/> in place of whatever <paramref name="name"/> had.</summary>
+    public void Replace(TKey name, T node)
+    {
+        lock (_gate)
+            _nodes[name] = node;
+    }
+
     public T? Peek(TKey name)
     {
         lock (_gate)

@@ -204,8 +204,14 @@ internal static class PoolDirs
             Path = $"{at}/item",
             Refused = t.Refused,
             Hint = "item/ follows items/: create an item with mkdir in items/ or through create",
-            List = _ => Names(() => d.ListItems(name).Select(i => i.Name)),
-            Find = (_, i) => Names(() => d.ListItems(name).Select(x => x.Name)).Contains(i) ? t.ItemControl(name, i) : null,
+            // As items/: a listing brings the items up to date with the host, a lookup of an
+            // unknown name looks for it there.
+            List = _ =>
+            {
+                items.Sync();
+                return Names(() => d.ListItemNames(name));
+            },
+            Find = (_, i) => Has(() => d.HasItem(name, i)) ? t.ItemControl(name, i) : null,
         };
         return t.Dir(at, "items live in items/")
             .Add("info", t.Text($"{at}/info", Modes.ReadOnly, _ => d.GetFsPoolInfo(name).ToVirshText(bytes: true)))

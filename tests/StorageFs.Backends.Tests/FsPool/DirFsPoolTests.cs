@@ -42,6 +42,63 @@ public sealed class DirFsPoolTests : IDisposable
         Assert.Contains("<format type='dir'/>", _fx.Driver.GetItemXml("f", "i"), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void SyncItems_AddsADirectoryMadeOnTheHost_AndDropsOneRemovedThere_WithEvents()
+    {
+        var events = new List<string>();
+        _fx.Driver.Changed += (_, e) => { if (e.Child is not null) lock (events) events.Add($"{e.Kind} {e.Child}"); };
+        Directory.CreateDirectory(ItemPath("host"));
+        File.WriteAllText(Path.Combine(_root, "file"), "not an item");
+        Assert.Empty(_fx.Driver.ListItems("f"));
+
+        _fx.Driver.SyncItems("f");
+        Assert.Equal(["host"], _fx.Driver.ListItems("f").Select(i => i.Name));
+        Directory.Delete(ItemPath("host"));
+        _fx.Driver.SyncItems("f");
+        Assert.Empty(_fx.Driver.ListItems("f"));
+        Assert.Equal(["VolumeCreated host", "VolumeDeleted host"], events);
+    }
+
+    [Fact]
+    public void HasItem_FindsOneNameMadeOnTheHost_AndOpenItem_DropsOneGoneFromIt()
+    {
+        Assert.False(_fx.Driver.HasItem("f", "late"));
+        Directory.CreateDirectory(ItemPath("late"));
+        Assert.True(_fx.Driver.HasItem("f", "late"));
+        using (var fd = _fx.Driver.OpenItem("f", "late"))
+            Assert.False(fd.IsInvalid);
+        Directory.Delete(ItemPath("late"));
+        var e = Assert.Throws<StorageException>(() => _fx.Driver.OpenItem("f", "late"));
+        Assert.Equal(ErrorCode.NoStorageVol, e.Code);
+        Assert.Empty(_fx.Driver.ListItems("f"));
+    }
+
+    [Fact]
+    public void Capacity_IsKeptWithTheItem_AcrossARefreshThatForgetsEverything()
+    {
+        _fx.Driver.CreateItem("f", "<fsitem><name>i</name><capacity unit='G'>3</capacity></fsitem>");
+        Assert.Equal("3221225472", System.Text.Encoding.ASCII.GetString(
+            Xattr(ItemPath("i"), "trusted.storagefs.capacity")));
+        _fx.Driver.StopFsPool("f");
+        _fx.Driver.StartFsPool("f");
+        var info = _fx.Driver.GetItemInfo("f", "i");
+        Assert.Equal(3UL << 30, info.Capacity);
+        Assert.StartsWith("not enforced: ", info.Enforcement, StringComparison.Ordinal);
+        Assert.Contains("Quota:          not enforced: ", info.ToVirshText(bytes: true), StringComparison.Ordinal);
+    }
+
+    private static byte[] Xattr(string path, string name)
+    {
+        var buf = new byte[64];
+        long n = GetXattr(path, name, buf, (nuint)buf.Length);
+        Assert.True(n >= 0, $"getxattr {name} on {path}: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+        return buf[..(int)n];
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "getxattr", SetLastError = true)]
+    private static extern long GetXattr([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string path,
+        [System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string name, byte[] value, nuint size);
+
     [RootFact]
     public void CreateItem_AppliesModeOwnerAndGroup()
     {
