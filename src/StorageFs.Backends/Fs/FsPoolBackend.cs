@@ -19,12 +19,9 @@ public sealed class FsPoolBackend : MountedFilePoolBackend
 {
     /// <summary>An fs backend running mount, umount, mkfs and blkid through <paramref name="runner"/>.</summary>
     public FsPoolBackend(ILogger? logger = null, ICommandRunner? runner = null, string qemuImg = "qemu-img")
-        : base(logger, runner, qemuImg)
+        : base(FsPoolCapabilities.Value, logger, runner, qemuImg)
     {
     }
-
-    /// <inheritdoc/>
-    public override PoolBackendCapabilities Capabilities => FsPoolCapabilities.Value;
 
     /// <inheritdoc/>
     public override BackendAvailability Availability() => HostSupport.For(PoolType.Fs);
@@ -40,7 +37,7 @@ public sealed class FsPoolBackend : MountedFilePoolBackend
     public override void Build(PoolDefinition pool, PoolBuildFlags flags, IOperationProgress progress, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(pool);
-        Files.BuildTarget(pool);
+        base.Build(pool, PoolBuildFlags.None, progress, cancellation);
         if ((flags & (PoolBuildFlags.Overwrite | PoolBuildFlags.NoOverwrite)) == 0)
         {
             return;

@@ -19,12 +19,9 @@ public sealed class NetFsPoolBackend : MountedFilePoolBackend
 {
     /// <summary>A netfs backend running mount and umount through <paramref name="runner"/>.</summary>
     public NetFsPoolBackend(ILogger? logger = null, ICommandRunner? runner = null, string qemuImg = "qemu-img")
-        : base(logger, runner, qemuImg)
+        : base(NetFsPoolCapabilities.Value, logger, runner, qemuImg)
     {
     }
-
-    /// <inheritdoc/>
-    public override PoolBackendCapabilities Capabilities => NetFsPoolCapabilities.Value;
 
     /// <inheritdoc/>
     public override BackendAvailability Availability() => HostSupport.For(PoolType.NetFs);
