@@ -14,11 +14,12 @@ public sealed class GlusterPoolTests : IDisposable
 {
     private readonly DeviceHarness _h;
     private readonly string _mounts;
+    private readonly NetNamespaceRunner _net = new();
 
     public GlusterPoolTests()
     {
         _mounts = Directory.CreateTempSubdirectory("sfs-gmounts-").FullName;
-        _h = new DeviceHarness(new GlusterPoolBackend(mountRoot: _mounts));
+        _h = new DeviceHarness(new GlusterPoolBackend(runner: _net, mountRoot: _mounts));
     }
 
     public void Dispose()
@@ -31,8 +32,15 @@ public sealed class GlusterPoolTests : IDisposable
     [DeviceFact("glusterd", "gluster", "mount.glusterfs", "qemu-img")]
     public void Refresh_ListsTheVolumesFiles_AsGlusterUrls_DeleteRemovesOne_CreateIsRefused()
     {
+        // The fixture shares no host state: glusterd's port taken on the host does not stop it,
+        // and nothing appears in the host's /run or /var/lib.
+        using var squatter = ListenIfFree(24007);
+        bool runGlusterBefore = Directory.Exists("/run/gluster"), libGlusterdBefore = Directory.Exists("/var/lib/glusterd");
         var gluster = new GlusterDaemon(_h.Root);
         _h.OnDispose(gluster);
+        _net.NetNamespace = gluster.NetNamespace;
+        Assert.Equal((runGlusterBefore, libGlusterdBefore, false),
+            (Directory.Exists("/run/gluster"), Directory.Exists("/var/lib/glusterd"), File.Exists("/run/glusterd.socket") && !runGlusterBefore));
         _h.Driver.DefinePool($"<pool type='gluster'><name>g</name><source><host name='{gluster.Host}'/><name>{gluster.Volume}</name>" +
                              "<dir path='/'/></source></pool>");
         _h.Driver.StartPool("g");
@@ -58,6 +66,20 @@ public sealed class GlusterPoolTests : IDisposable
         Assert.False(File.Exists(Path.Combine(gluster.Brick, "b")));
         _h.Driver.StopPool("g");
         Assert.Empty(Directory.GetDirectories(_mounts));
+    }
+
+    private static System.Net.Sockets.TcpListener? ListenIfFree(int port)
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+        try
+        {
+            listener.Start();
+            return listener;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return null;
+        }
     }
 
     [Fact]

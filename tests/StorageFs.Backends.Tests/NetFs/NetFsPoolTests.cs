@@ -16,7 +16,14 @@ namespace StorageFs.Backends.Tests.NetFs;
 [Collection(DeviceCollection.Name)]
 public sealed class NetFsPoolTests : IDisposable
 {
-    private readonly DeviceHarness _h = new(new NetFsPoolBackend());
+    private readonly NetNamespaceRunner _net;
+    private readonly DeviceHarness _h;
+
+    public NetFsPoolTests()
+    {
+        _net = new NetNamespaceRunner();
+        _h = new DeviceHarness(new NetFsPoolBackend(runner: _net));
+    }
 
     public void Dispose() => _h.Dispose();
 
@@ -29,6 +36,7 @@ public sealed class NetFsPoolTests : IDisposable
     {
         var gluster = new GlusterDaemon(_h.Root);
         _h.OnDispose(gluster);
+        _net.NetNamespace = gluster.NetNamespace;
         _h.Driver.DefinePool(Pool("g", gluster.Host, gluster.Volume, "glusterfs"));
         _h.Driver.BuildPool("g");
 
