@@ -199,8 +199,8 @@ public class FilePoolBackend : IPoolBackend
         var input = VolumeFiles.DataPath(sourcePool, source, "copied");
         // A block volume's format is its partition type (none, linux…); its bytes are raw. A
         // file's format is read from its header now: the driver holds the source in use for
-        // the copy, but its definition may predate the last upload or wipe (issue 11 item 7:
-        // "Image is not in qcow2 format" was EIO under concurrent writers).
+        // the copy, but its definition may predate the last upload or wipe
+        // ("Image is not in qcow2 format" was EIO under concurrent writers).
         var inFormat = source.Type == VolumeType.Block ? "raw"
             : source.Type == VolumeType.File ? ProbedFormat(input) ?? source.Target.Format ?? "raw"
             : source.Target.Format ?? "raw";
