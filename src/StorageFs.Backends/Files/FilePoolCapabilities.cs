@@ -19,8 +19,9 @@ public static class FilePoolCapabilities
         PoolOperations.ResizeVolume | PoolOperations.WipeVolume | PoolOperations.UploadVolume |
         PoolOperations.DownloadVolume | PoolOperations.RefreshVolume;
 
-    /// <summary>The record of <paramref name="type"/> with its <paramref name="lifecycle"/> operations and build flags.</summary>
-    public static PoolBackendCapabilities For(PoolType type, PoolOperations lifecycle, PoolBuildFlags buildFlags) => new(
+    /// <summary>The record of <paramref name="type"/> with its <paramref name="lifecycle"/> operations, build flags, host requirements and behaviour flags.</summary>
+    public static PoolBackendCapabilities For(PoolType type, PoolOperations lifecycle, PoolBuildFlags buildFlags,
+        HostRequirements? requires = null, bool buildWhenCreated = false, bool listingFollowsTargetMtime = false) => new(
         type,
         VolumeOperations | PoolOperations.Refresh | lifecycle,
         VolumeFormats: ["raw", "qcow2", "dir", "ploop", "vmdk", "vdi", "vpc", "qed", "qcow"],
@@ -29,5 +30,8 @@ public static class FilePoolCapabilities
         BuildFlags: buildFlags,
         CloneSources: [PoolType.Dir, PoolType.Fs, PoolType.NetFs, PoolType.Vstorage,
             PoolType.Logical, PoolType.Disk, PoolType.Iscsi, PoolType.Scsi, PoolType.Mpath],
-        TargetIsDirectory: true);
+        TargetIsDirectory: true,
+        requires,
+        buildWhenCreated,
+        listingFollowsTargetMtime);
 }

@@ -24,13 +24,13 @@ public sealed class FsPoolBackend : MountedFilePoolBackend
     }
 
     /// <inheritdoc/>
-    public override BackendAvailability Availability() => HostSupport.For(PoolType.Fs);
+    public override BackendAvailability Availability() => HostSupport.Check(Capabilities);
 
     /// <inheritdoc/>
     public override BackendAvailability Availability(PoolDefinition pool)
     {
         ArgumentNullException.ThrowIfNull(pool);
-        return HostSupport.ForFs(pool.Source.Format);
+        return FsSupport.For(pool.Source.Format);
     }
 
     /// <inheritdoc/>

@@ -14,5 +14,7 @@ public static class FsPoolCapabilities
     /// <summary>The record.</summary>
     public static PoolBackendCapabilities Value { get; } = FilePoolCapabilities.For(PoolType.Fs,
         PoolOperations.Check | PoolOperations.Start | PoolOperations.Stop | PoolOperations.Build | PoolOperations.Delete,
-        PoolBuildFlags.Overwrite | PoolBuildFlags.NoOverwrite);
+        PoolBuildFlags.Overwrite | PoolBuildFlags.NoOverwrite,
+        new HostRequirements([.. HostRequirements.From("mount", "mount", "umount"), .. HostRequirements.From("util-linux", "mkfs", "blkid")], []),
+        listingFollowsTargetMtime: true);
 }

@@ -41,7 +41,7 @@ public sealed class GlusterPoolBackend : IPoolBackend
     public PoolBackendCapabilities Capabilities => GlusterPoolCapabilities.Value;
 
     /// <inheritdoc/>
-    public BackendAvailability Availability() => HostSupport.For(PoolType.Gluster);
+    public BackendAvailability Availability() => HostSupport.Check(Capabilities);
 
     /// <summary>The glusterfs mount argv of a pool: <c>mount -t glusterfs HOST:/VOLUME MOUNTPOINT</c>.</summary>
     public IReadOnlyList<string> MountCommand(PoolDefinition pool) =>

@@ -38,7 +38,7 @@ public sealed class IscsiPoolBackend : IPoolBackend
     public PoolBackendCapabilities Capabilities => IscsiPoolCapabilities.Value;
 
     /// <inheritdoc/>
-    public BackendAvailability Availability() => HostSupport.For(PoolType.Iscsi);
+    public BackendAvailability Availability() => HostSupport.Check(Capabilities);
 
     /// <inheritdoc/>
     public bool CheckActive(PoolDefinition pool) => Session(pool) is not null;

@@ -35,7 +35,7 @@ public sealed class IscsiDirectPoolBackend : IPoolBackend
     public PoolBackendCapabilities Capabilities => IscsiDirectPoolCapabilities.Value;
 
     /// <inheritdoc/>
-    public BackendAvailability Availability() => HostSupport.For(PoolType.IscsiDirect);
+    public BackendAvailability Availability() => HostSupport.Check(Capabilities);
 
     /// <inheritdoc/>
     public bool CheckActive(PoolDefinition pool)

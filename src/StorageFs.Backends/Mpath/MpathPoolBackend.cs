@@ -19,7 +19,7 @@ public sealed class MpathPoolBackend(SysfsRoot? root = null) : IPoolBackend
     public PoolBackendCapabilities Capabilities => MpathPoolCapabilities.Value;
 
     /// <inheritdoc/>
-    public BackendAvailability Availability() => HostSupport.For(PoolType.Mpath);
+    public BackendAvailability Availability() => HostSupport.Check(Capabilities);
 
     /// <inheritdoc/>
     public bool CheckActive(PoolDefinition pool) => Directory.Exists(_root.SysPath("class", "misc", "device-mapper"));

@@ -24,12 +24,12 @@ public sealed class NetFsPoolBackend : MountedFilePoolBackend
     }
 
     /// <inheritdoc/>
-    public override BackendAvailability Availability() => HostSupport.For(PoolType.NetFs);
+    public override BackendAvailability Availability() => NetFsSupport.ForType();
 
     /// <inheritdoc/>
     public override BackendAvailability Availability(PoolDefinition pool)
     {
         ArgumentNullException.ThrowIfNull(pool);
-        return HostSupport.ForNetFs(pool.Source.Format);
+        return NetFsSupport.For(pool.Source.Format);
     }
 }

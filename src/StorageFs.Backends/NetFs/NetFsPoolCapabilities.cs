@@ -14,5 +14,6 @@ public static class NetFsPoolCapabilities
     /// <summary>The record.</summary>
     public static PoolBackendCapabilities Value { get; } = FilePoolCapabilities.For(PoolType.NetFs,
         PoolOperations.Check | PoolOperations.Start | PoolOperations.Stop | PoolOperations.Build | PoolOperations.Delete,
-        PoolBuildFlags.Overwrite | PoolBuildFlags.NoOverwrite);
+        PoolBuildFlags.Overwrite | PoolBuildFlags.NoOverwrite,
+        new HostRequirements([.. HostRequirements.From("mount", "mount", "umount")], []));
 }

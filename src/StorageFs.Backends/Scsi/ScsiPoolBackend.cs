@@ -34,7 +34,7 @@ public sealed class ScsiPoolBackend : IPoolBackend
     public PoolBackendCapabilities Capabilities => ScsiPoolCapabilities.Value;
 
     /// <inheritdoc/>
-    public BackendAvailability Availability() => HostSupport.For(PoolType.Scsi);
+    public BackendAvailability Availability() => HostSupport.Check(Capabilities);
 
     /// <inheritdoc/>
     public bool CheckActive(PoolDefinition pool) => ScsiHosts.Find(_root, Adapter(pool)) is not null;

@@ -31,8 +31,8 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
     {
         try
         {
-            // A volume still being created has no path yet: its definition answers (issue 11
-            // item 5: GetVolumePath's error for it was EIO to ls -l during a create).
+            // A volume still being created has no path yet: its definition answers
+            // (item 5: GetVolumePath's error for it was EIO to ls -l during a create).
             string? path = tree.Driver.FindVolumePath(Pool, Name);
             if (path is not null && File.Exists(path))
                 return HostStat.Fill(path, ref attr);
@@ -98,7 +98,7 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
                         // truncate(1) and ftruncate hold the volume open for writing, so the driver
                         // would call it busy: grow through that open descriptor instead (raw only:
                         // other formats' files are not their capacity). Closing it re-reads the volume.
-                        if (info.Format is not (null or "raw"))
+                        if (!info.LengthIsCapacity)
                             return tree.Fail(ctx, "truncate", where, Errno.EPERM,
                                 $"a {info.Format} volume grows with 'resize SIZE' in vol/{Name}/ctl, not by truncate");
                         Errno err = open.Truncate((long)request.Size);
