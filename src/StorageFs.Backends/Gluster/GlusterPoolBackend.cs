@@ -6,6 +6,7 @@ using StorageFs.Core.Model;
 using StorageFs.Interop;
 using StorageFs.Backends.Files;
 using StorageFs.Backends.HostTools;
+using StorageFs.Backends.Mounted;
 
 namespace StorageFs.Backends.Gluster;
 

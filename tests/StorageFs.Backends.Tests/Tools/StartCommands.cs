@@ -1,6 +1,7 @@
 using StorageFs.Core.Model;
 using StorageFs.Backends.HostTools;
 using StorageFs.Backends.Logical;
+using StorageFs.Backends.Mounted;
 
 namespace StorageFs.Backends.Tests.Tools;
 
