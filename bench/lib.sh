@@ -5,6 +5,7 @@
 
 BENCH_PIDS=()     # daemons we started, stopped by PID in cleanup (never by name)
 BENCH_MOUNTS=()   # mountpoints we mounted, unmounted in cleanup
+BENCH_LOOPS=()    # loop devices we attached, detached in cleanup (after the daemons and mounts)
 BENCH_CHILD=""    # the measuring command running right now (fio, hyperfine)
 BENCH_KEEP=0
 WORK=""
@@ -43,6 +44,13 @@ bench_cleanup() {
     if mountpoint -q "$m" 2>/dev/null; then
       umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || say "bench: could not unmount $m"
     fi
+  done
+  for m in "${BENCH_LOOPS[@]}"; do
+    for ((n = 0; n < 50; n++)); do
+      losetup -d "$m" 2>/dev/null || true
+      losetup "$m" >/dev/null 2>&1 || break
+      sleep 0.2
+    done
   done
   if [ -n "$WORK" ] && [ -d "$WORK" ]; then
     if [ "$BENCH_KEEP" = 1 ]; then

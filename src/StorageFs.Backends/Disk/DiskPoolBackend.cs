@@ -223,6 +223,48 @@ public sealed class DiskPoolBackend : IPoolBackend
         BlockVolumes.Wipe(NodeOf(volume), algorithm, progress, cancellation);
     }
 
+    /// <summary>
+    /// Moves the partition's end so it holds <paramref name="capacity"/> bytes (rounded up to
+    /// whole sectors), its start and number unchanged (libvirt's disk backend cannot resize;
+    /// the tree needs it to cut a partition created for a copy to the bytes copied). Growing
+    /// needs the free region right after the partition; a shrink loses the bytes past the new end.
+    /// </summary>
+    public void ResizeVolume(PoolDefinition pool, VolumeDefinition volume, ulong capacity, VolumeResizeFlags flags)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        ArgumentNullException.ThrowIfNull(volume);
+        RefuseExtended(volume, "resize");
+        var device = Device(pool);
+        int number = PartitionNames.NumberOf(NodeOf(volume), device.Path, device.PartSeparator);
+        var table = ReadTable(RequireDevice(pool), CancellationToken.None);
+        var part = table.Partitions.FirstOrDefault(p => p.Number == number)
+            ?? throw StorageErrors.System((int)Errno.ENOENT, $"cannot find partition '{volume.Name}' on '{device.Path}'");
+        ulong sector = Math.Max(512u, table.SectorSize);
+        ulong size = (capacity + sector - 1) / sector * sector;
+        if (size == 0)
+        {
+            throw StorageErrors.InvalidArg($"a partition holds at least one sector ({sector} bytes)");
+        }
+        ulong end = part.Start + size - 1;
+        if (end == part.End)
+        {
+            return;
+        }
+        if (end > part.End)
+        {
+            var after = table.Free.FirstOrDefault(f => f.Start == part.End + 1);
+            ulong limit = after?.End ?? part.End;
+            if (end > limit)
+            {
+                throw new StorageException(ErrorCode.OperationFailed,
+                    $"operation failed: partition '{volume.Name}' can grow by at most {limit - part.End} bytes: the space after it is not free",
+                    osErrno: 28);
+            }
+        }
+        bool shrink = end < part.End;
+        _runner.RunChecked(PartedCommands.ResizePart(device.Path, number, end, shrink), shrink ? PartedCommands.ShrinkAnswer : null);
+    }
+
     /// <inheritdoc/>
     public VolumeData OpenVolume(PoolDefinition pool, VolumeDefinition volume, VolumeAccessMode mode)
     {

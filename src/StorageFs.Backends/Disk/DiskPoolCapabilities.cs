@@ -5,8 +5,8 @@ namespace StorageFs.Backends.Disk;
 
 /// <summary>
 /// What a <c>disk</c> pool supports: libvirt's <c>virStorageBackendDisk</c> table (check,
-/// start, build, delete, refresh, volume create/clone/delete, upload, download, wipe; no stop,
-/// no resize), volumes in libvirt's partition formats (none the default; extended only on DOS
+/// start, build, delete, refresh, volume create/clone/delete, upload, download, wipe; no stop),
+/// plus resize, which libvirt lacks (parted resizepart: the end moves, the start stays), volumes in libvirt's partition formats (none the default; extended only on DOS
 /// tables), every wipe algorithm natively on the partition node, build with overwrite and
 /// no-overwrite.
 /// </summary>
@@ -18,7 +18,7 @@ public static class DiskPoolCapabilities
         PoolOperations.Check | PoolOperations.Start | PoolOperations.Build | PoolOperations.Delete |
         PoolOperations.Refresh | PoolOperations.CreateVolume | PoolOperations.CloneVolume |
         PoolOperations.DeleteVolume | PoolOperations.WipeVolume | PoolOperations.UploadVolume |
-        PoolOperations.DownloadVolume | PoolOperations.RefreshVolume,
+        PoolOperations.DownloadVolume | PoolOperations.RefreshVolume | PoolOperations.ResizeVolume,
         VolumeFormats: ["none", "linux", "fat16", "fat32", "linux-swap", "linux-lvm", "linux-raid", "extended"],
         DefaultVolumeFormat: "none",
         WipeAlgorithms: Enum.GetValues<WipeAlgorithm>(),

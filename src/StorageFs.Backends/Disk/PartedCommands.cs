@@ -22,6 +22,19 @@ public static class PartedCommands
     public static IReadOnlyList<string> Rm(string device, int number) =>
         ["parted", device, "rm", "--script", number.ToString(CultureInfo.InvariantCulture)];
 
+    /// <summary>Volume resize: <c>parted -s DEV unit B resizepart N ENDB</c> (END inclusive). parted
+    /// 3.5 in script mode refuses every shrink ("Shrinking a partition can cause data loss"), so a
+    /// shrink runs <c>parted ---pretend-input-tty DEV unit B resizepart N ENDB</c> with "Yes" on
+    /// its standard input (<see cref="ShrinkAnswer"/>). parted tells the kernel with
+    /// BLKPG_RESIZE_PARTITION, which works while the partition is open.</summary>
+    public static IReadOnlyList<string> ResizePart(string device, int number, ulong end, bool shrink) =>
+        shrink
+            ? ["parted", "---pretend-input-tty", device, "unit", "B", "resizepart", number.ToString(CultureInfo.InvariantCulture), Bytes(end)]
+            : ["parted", "-s", device, "unit", "B", "resizepart", number.ToString(CultureInfo.InvariantCulture), Bytes(end)];
+
+    /// <summary>What a shrinking <see cref="ResizePart"/> reads on its standard input.</summary>
+    public const string ShrinkAnswer = "Yes\n";
+
     /// <summary>Refresh: <c>parted -s -m DEV unit B print free</c>.</summary>
     public static IReadOnlyList<string> Print(string device) => ["parted", "-s", "-m", device, "unit", "B", "print", "free"];
 

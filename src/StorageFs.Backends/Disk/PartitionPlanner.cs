@@ -1,3 +1,4 @@
+using StorageFs.Core;
 using StorageFs.Core.Backend;
 
 namespace StorageFs.Backends.Disk;
@@ -10,6 +11,9 @@ namespace StorageFs.Backends.Disk;
 /// fits. One deliberate change: the start is aligned up to 1 MiB (parted's optimal alignment)
 /// where libvirt aligns DOS partitions to 1980s cylinders and GPT ones not at all (parted then
 /// warns "not properly aligned"). A logical partition leaves room for its EBR before it.
+/// A capacity of 0 asks for the whole largest free region (StorageFs's own: a file created in
+/// <c>volumes/</c> holds no size yet; the tree cuts the partition to the bytes written when the
+/// file is closed). Where nothing fits the error carries ENOSPC and names the largest region.
 /// </summary>
 public static class PartitionPlanner
 {
@@ -82,6 +86,7 @@ public static class PartitionPlanner
         ulong size = (capacity + sector - 1) / sector * sector;
         PartitionPlan? best = null;
         ulong bestRegion = 0;
+        ulong largest = 0;
         foreach (var free in table.Free)
         {
             bool inside = ext is not null && free.Start >= ext.Start && free.End <= ext.End;
@@ -90,17 +95,29 @@ public static class PartitionPlanner
                 continue;
             }
             ulong start = AlignUp(free.Start + (kind == PartitionKind.Logical ? sector : 0));
-            if (size == 0 || start > free.End || free.End - start + 1 < size)
+            if (start > free.End)
             {
                 continue;
             }
-            if (best is null || free.Size < bestRegion)
+            // Whole sectors from the aligned start to the region's end.
+            ulong room = (free.End - start + 1) / sector * sector;
+            largest = Math.Max(largest, room);
+            if (room == 0 || room < size)
             {
-                best = new PartitionPlan(kind, type, start, start + size - 1, NextNumber(table, dos, kind));
+                continue;
+            }
+            bool better = size == 0
+                ? best is null || room > best.End - best.Start + 1
+                : best is null || free.Size < bestRegion;
+            if (better)
+            {
+                best = new PartitionPlan(kind, type, start, start + (size == 0 ? room : size) - 1, NextNumber(table, dos, kind));
                 bestRegion = free.Size;
             }
         }
-        return best ?? throw StorageErrors.Internal("no large enough free extent");
+        return best ?? throw new StorageException(ErrorCode.InternalError,
+            $"internal error: no large enough free extent (the largest free region holds {largest} bytes after alignment, {size} wanted)",
+            osErrno: 28);
     }
 
     // parted numbers GPT (and DOS primary) partitions with the lowest unused number, DOS logical

@@ -152,6 +152,14 @@ public sealed class LogicalPoolBackend : IPoolBackend
         {
             throw StorageErrors.InvalidArg($"volume name '{volume.Name}' cannot contain '/'");
         }
+        if (volume.Capacity == 0)
+        {
+            // A file created in volumes/ (its bytes still to come): without device-mapper they
+            // could never be written; with it, LVM still needs a size up front.
+            RequireDeviceMapper();
+            throw StorageErrors.InvalidArg(
+                $"a logical volume needs a size: create '{volume.Name}' with a <volume> document giving its <capacity>, then write its bytes");
+        }
         volume.Type = VolumeType.Block;
         volume.Target.Path = Target(pool) + "/" + volume.Name;
         volume.Key ??= volume.Target.Path;
@@ -188,6 +196,7 @@ public sealed class LogicalPoolBackend : IPoolBackend
         VolumeCreateFlags flags, IOperationProgress progress, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(volume);
+        RequireDeviceMapper();
         if ((flags & VolumeCreateFlags.Reflink) != 0)
         {
             throw StorageErrors.ConfigUnsupported("reflink is not supported for logical volumes");
@@ -236,6 +245,7 @@ public sealed class LogicalPoolBackend : IPoolBackend
         IOperationProgress progress, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(volume);
+        RequireDeviceMapper();
         if (volume.Target.Path is { } p && IsSparse(pool, volume.Name))
         {
             throw StorageErrors.ArgumentUnsupported($"logical volume '{p}' is sparse, volume wipe not supported");
@@ -427,15 +437,26 @@ public sealed class LogicalPoolBackend : IPoolBackend
         }
     }
 
+    // Host ability first, in one sentence; the tools' own words go to the log only.
+    private void RequireDeviceMapper()
+    {
+        if (!_lvm.DeviceMapper)
+        {
+            throw StorageErrors.NoSupport(NoDeviceMapper);
+        }
+    }
+
+    /// <summary>The refusal of every data operation on a host without device-mapper.</summary>
+    public const string NoDeviceMapper =
+        "this kernel has no device-mapper, so logical volumes have no device node and their bytes cannot be read or written on this host";
+
     private void RequireNode(VolumeDefinition volume)
     {
+        RequireDeviceMapper();
         var path = volume.Target.Path ?? "";
         if (!BlockDevice.Exists(path))
         {
-            throw StorageErrors.OperationFailed(
-                _lvm.DeviceMapper
-                    ? $"logical volume '{path}' has no device node; is the volume group active?"
-                    : $"logical volume '{path}' has no device node: LVM runs with device-mapper disabled (--driverloaded n)");
+            throw StorageErrors.OperationFailed($"logical volume '{path}' has no device node; is the volume group active?");
         }
     }
 

@@ -195,7 +195,41 @@ public sealed partial class StorageDriver
             }
             EndVolumeOpen(entry, child, mode, refreshed);
             _pools.Raise(StorageEventKind.VolumeWritten, entry, volume);
-        });
+        }, capacity => ResizeLeased(entry, child, backend, def, vol.Name, capacity));
+    }
+
+    // OpenedVolume.Resize: the lease holder resizes the volume it holds open (no Shrink rule,
+    // no allocation floor: the holder decided the size from the bytes it wrote).
+    private VolumeInfo ResizeLeased(PoolEntry<PoolDefinition, VolumeDefinition> entry, ChildEntry<VolumeDefinition> child,
+        IPoolBackend backend, PoolDefinition def, string volume, ulong capacity)
+    {
+        VolumeDefinition current;
+        lock (entry.Gate)
+        {
+            if (!backend.Capabilities.Supports(PoolOperations.ResizeVolume))
+            {
+                throw StorageErrors.NoSupport("storage pool does not support changing of volume capacity");
+            }
+            if (child.Changing || child.InUse > child.Opens)
+            {
+                throw StorageErrors.OperationInvalid($"volume '{volume}' is still in use.");
+            }
+            current = child.Def;
+        }
+        var flags = capacity < current.Capacity ? VolumeResizeFlags.Shrink : VolumeResizeFlags.None;
+        _pools.RecheckTarget(def);
+        backend.ResizeVolume(def, DefinitionCopy.Of(current), capacity, flags);
+        var refreshed = RefreshedCopy(backend, def, current);
+        lock (entry.Gate)
+        {
+            if (entry.Children.TryGetValue(volume, out var now) && now == child)
+            {
+                AdjustSizes(entry, (long)refreshed.Allocation - (long)child.Def.Allocation);
+                child.Def = refreshed;
+            }
+        }
+        _pools.Raise(StorageEventKind.VolumeResized, entry, volume);
+        return VolumeInfo.From(entry.Name, refreshed, building: false, inUse: 0);
     }
 
     // Ends an OpenVolume lease; publishes a refreshed definition when given.
@@ -248,6 +282,18 @@ public sealed partial class StorageDriver
         lock (entry.Gate)
         {
             return _pools.RequireChild(entry, volume).Def.Target.Path;
+        }
+    }
+
+    /// <summary>A volume as the driver last read it, without re-reading storage (attributes
+    /// asked for at every stat; <see cref="GetVolumeInfo"/> refreshes first).</summary>
+    public VolumeInfo PeekVolume(string pool, string volume)
+    {
+        var entry = _pools.Get(pool);
+        lock (entry.Gate)
+        {
+            var child = _pools.RequireChild(entry, volume);
+            return VolumeInfo.From(pool, child.Def, child.Building, child.InUse);
         }
     }
 

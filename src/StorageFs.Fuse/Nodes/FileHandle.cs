@@ -20,6 +20,14 @@ public abstract class FileHandle
     public virtual SafeHandle? Backing => null;
 
     /// <summary>
+    /// Whether <see cref="Backing"/> may be registered for passthrough. False for a descriptor
+    /// the kernel refuses as a backing file: it takes regular files only (fs/fuse/backing.c
+    /// <c>fuse_backing_open</c>: "read/write/splice/mmap passthrough only relevant for regular
+    /// files", EINVAL for a block device on 6.18), so asking would cost an ioctl per open.
+    /// </summary>
+    public virtual bool OffersPassthrough => Backing is not null;
+
+    /// <summary>
     /// Where locks taken through this handle live. <see cref="FileLocks.Host"/> needs
     /// <see cref="Backing"/>; such a handle always gets FLUSH (no FOPEN_NOFLUSH), because FLUSH
     /// with its lock owner is how the kernel says a process closed the file and lost its POSIX locks.

@@ -46,7 +46,7 @@ internal sealed partial class Dispatcher
     {
         backingId = 0;
         SafeHandle? backing = handle.Backing;
-        if (!PassthroughActive || backing is null || _channel is null)
+        if (!PassthroughActive || backing is null || _channel is null || !handle.OffersPassthrough)
             return false;
         var b = node.Backing;
         lock (b.Gate)

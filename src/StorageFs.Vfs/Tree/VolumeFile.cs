@@ -2,6 +2,7 @@ using Microsoft.Win32.SafeHandles;
 using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Driver;
+using StorageFs.Core.Model;
 using StorageFs.Vfs.Host;
 
 namespace StorageFs.Vfs.Tree;
@@ -27,17 +28,37 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
 
     public override TimeSpan? AttrTimeout => TimeSpan.FromSeconds(1);
 
+    // The open that created this volume by creating the file, while it is open (a partition
+    // that takes its size from the bytes written: its length is the file's size).
+    private GrowingBlockHandle? _growing;
+
     public override Errno GetAttr(RequestContext ctx, ref FuseAttr attr)
     {
         try
         {
             // A volume still being created has no path yet: its definition answers
-            // (item 5: GetVolumePath's error for it was EIO to ls -l during a create).
-            string? path = tree.Driver.FindVolumePath(Pool, Name);
-            if (path is not null && File.Exists(path))
-                return HostStat.Fill(path, ref attr);
-            var info = tree.Driver.GetVolumeInfo(Pool, Name);
-            return Attr.Fill(ref attr, Modes.Reg | 0x180, info.Capacity);
+            // (GetVolumePath's error for it was EIO to ls -l during a create).
+            var info = tree.Driver.PeekVolume(Pool, Name);
+            if (Volatile.Read(ref _growing) is { } growing)
+                return Attr.Fill(ref attr, Modes.Reg | 0x180, (ulong)growing.Length, time: DateTimeOffset.UtcNow);
+            if (info.Path is null || info.Building)
+                return Attr.Fill(ref attr, Modes.Reg | 0x180, info.Capacity);
+            int err = HostNative.Stat(info.Path, follow: true, out var st);
+            if (err == (int)Errno.ENOENT)
+                return Attr.Fill(ref attr, Modes.Reg | 0x180, info.Capacity);
+            if (err != 0)
+                return (Errno)err;
+            st.Fill(ref attr);
+            if (info.Type == VolumeType.Block)
+            {
+                // A device's bytes shown as a regular file (a nodev mount could not open a device
+                // node): its size is the device's, as the pool last read it.
+                attr.Mode = Modes.Reg | (attr.Mode & 0xFFF);
+                attr.Size = info.Capacity;
+                attr.Blocks = (info.Capacity + 511) / 512;
+                attr.Rdev = 0;
+            }
+            return Errno.Ok;
         }
         catch (StorageException e)
         {
@@ -45,7 +66,15 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
         }
     }
 
-    public Errno Open(RequestContext ctx, int flags, out FileHandle? handle)
+    public Errno Open(RequestContext ctx, int flags, out FileHandle? handle) => Open(ctx, flags, created: false, out handle);
+
+    /// <summary>
+    /// Opens the volume; <paramref name="created"/> when the open comes with the CREATE that
+    /// made it: a block volume made that way (a partition holding the largest free extent) is
+    /// served by <see cref="GrowingBlockHandle"/>, which shows the bytes written so far as the
+    /// file and cuts the partition to them when the file is closed.
+    /// </summary>
+    public Errno Open(RequestContext ctx, int flags, bool created, out FileHandle? handle)
     {
         handle = null;
         string where = $"pools/{Pool}/volumes/{Name}";
@@ -55,16 +84,31 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
         OpenedVolume? opened = null;
         try
         {
+            bool block = tree.Driver.PeekVolume(Pool, Name).Type == VolumeType.Block;
+            if (created && block && write)
+            {
+                opened = tree.Driver.OpenVolume(Pool, Name, VolumeAccessMode.Write);
+                var growing = new GrowingBlockHandle(this, opened);
+                Volatile.Write(ref _growing, growing);
+                handle = growing;
+                return Errno.Ok;
+            }
             opened = tree.Driver.OpenVolume(Pool, Name, write ? VolumeAccessMode.Write : VolumeAccessMode.Read);
             if ((flags & O_TRUNC) != 0 && opened.Data.Length > 0)
             {
                 opened.Dispose();
-                return tree.Fail(ctx, "open", where, Errno.EPERM,
-                    $"refusing to truncate volume '{Name}' on open: shrink or overwrite it through vol/{Name}/ctl");
+                return tree.Fail(ctx, "open", where, Errno.EPERM, block
+                    ? $"refusing to truncate block volume '{Name}' on open: its size is the device's ({opened.Data.Length} bytes); open it without O_TRUNC (dd conv=notrunc), resize it through vol/{Name}/ctl"
+                    : $"refusing to truncate volume '{Name}' on open: shrink or overwrite it through vol/{Name}/ctl");
             }
             // O_TRUNC of an empty volume changes nothing; the other open flags (O_DIRECT, O_SYNC,
             // O_APPEND) are the kernel's business on the FUSE file and never reach the backing one.
-            handle = opened.Data.HasDescriptor ? new VolumeHandle(opened) : new StreamVolumeHandle(opened);
+            // A device is served here (passthrough takes no device): direct I/O, so a read(2) of
+            // 1 MiB is one READ and one pread on the device with its own readahead, instead of
+            // the FUSE page cache's readahead requests on top of the device's page cache.
+            handle = opened.Data.HasDescriptor
+                ? new VolumeHandle(opened, passthrough: !block) { OpenFlags = block ? OpenReplyFlags.DirectIo : default }
+                : new StreamVolumeHandle(opened);
             return Errno.Ok;
         }
         catch (StorageException e)
@@ -73,6 +117,13 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
             return tree.Fail(ctx, "open", where, ErrnoMap.From(e), e.Message);
         }
     }
+
+    /// <summary>Called by a growing handle once it is released: attributes come from the device again.</summary>
+    internal void GrowingEnded(GrowingBlockHandle handle) => Interlocked.CompareExchange(ref _growing, null, handle);
+
+    /// <summary>Records a refusal met while serving a growing handle.</summary>
+    internal Errno Fail(RequestContext ctx, string op, Errno errno, string message) =>
+        tree.Fail(ctx, op, $"pools/{Pool}/volumes/{Name}", errno, message);
 
     public Errno SetAttr(RequestContext ctx, in SetattrRequest request, FileHandle? handle, ref FuseAttr attr)
     {
@@ -83,9 +134,23 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
         {
             if (ctx.Uid != 0)
                 return tree.Fail(ctx, "truncate", where, Errno.EACCES, "only root may resize volumes");
+            if ((handle as GrowingBlockHandle ?? Volatile.Read(ref _growing)) is { } growing)
+            {
+                Errno err = growing.Truncate(ctx, request.Size);
+                return err != Errno.Ok ? err : GetAttr(ctx, ref attr);
+            }
             try
             {
                 var info = tree.Driver.GetVolumeInfo(Pool, Name);
+                if (info.Type == VolumeType.Block)
+                {
+                    // A device keeps its size: truncate(1) to it changes nothing, anything else
+                    // would lose bytes or invent them.
+                    if (request.Size != info.Capacity)
+                        return tree.Fail(ctx, "truncate", where, Errno.EPERM,
+                            $"block volume '{Name}' is a device of {info.Capacity} bytes and keeps that size: resize it with 'resize SIZE' in vol/{Name}/ctl");
+                    return GetAttr(ctx, ref attr);
+                }
                 ulong stored = handle is VolumeHandle held ? held.StoredLength
                     : info.Physical != 0 ? info.Physical : info.Capacity;
                 if (request.Size < stored)
@@ -120,9 +185,12 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
     }
 
     /// <summary>A volume whose data is a host descriptor: the backend's own, served through
-    /// passthrough (or pread/pwrite on it); the lease ends when the kernel releases the handle.</summary>
-    private sealed class VolumeHandle(OpenedVolume opened) : BackingFileHandle(opened.Data.TakeDescriptor())
+    /// passthrough where the kernel takes it (a regular file), else with pread/pwrite on it (a
+    /// device); the lease ends when the kernel releases the handle.</summary>
+    private sealed class VolumeHandle(OpenedVolume opened, bool passthrough) : BackingFileHandle(opened.Data.TakeDescriptor())
     {
+        public override bool OffersPassthrough => passthrough;
+
         /// <summary>The backing file's size now (fstat).</summary>
         public ulong StoredLength => (ulong)RandomAccess.GetLength((SafeFileHandle)Backing);
 
@@ -133,8 +201,13 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
         }
     }
 
-    /// <summary>A volume only a stream serves (a ploop image behind its header): data through
-    /// the driver's stream, the lease held as long as the handle.</summary>
+    /// <summary>
+    /// A volume only a stream serves (a ploop image behind its header; an iscsi-direct LUN):
+    /// data through the backend's stream, one request at a time, the lease held as long as the
+    /// handle. The stream must be seekable; its <see cref="Stream.Length"/> is the volume's
+    /// size. An <see cref="IOException"/> carrying an errno as its HResult (ENOSPC for a write
+    /// past the end, EIO from the target) answers that errno; FSYNC is <see cref="Stream.Flush()"/>.
+    /// </summary>
     private sealed class StreamVolumeHandle(OpenedVolume opened) : FileHandle
     {
         private readonly Lock _gate = new();
@@ -142,25 +215,61 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
 
         public override Errno Read(RequestContext ctx, long offset, Span<byte> buffer, out int bytesRead)
         {
-            lock (_gate)
+            bytesRead = 0;
+            try
             {
-                _stream.Position = offset;
-                bytesRead = _stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+                lock (_gate)
+                {
+                    _stream.Position = offset;
+                    bytesRead = _stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+                }
+                return Errno.Ok;
             }
-            return Errno.Ok;
+            catch (IOException e)
+            {
+                return ErrnoOf(e);
+            }
         }
 
         public override Errno Write(RequestContext ctx, long offset, ReadOnlySpan<byte> data, out int bytesWritten)
         {
-            lock (_gate)
+            bytesWritten = 0;
+            try
             {
-                _stream.Position = offset;
-                _stream.Write(data);
+                lock (_gate)
+                {
+                    _stream.Position = offset;
+                    _stream.Write(data);
+                }
+                bytesWritten = data.Length;
+                return Errno.Ok;
             }
-            bytesWritten = data.Length;
-            return Errno.Ok;
+            catch (IOException e)
+            {
+                return ErrnoOf(e);
+            }
+            catch (NotSupportedException)
+            {
+                return Errno.EBADF;
+            }
+        }
+
+        public override Errno Fsync(RequestContext ctx, bool dataOnly)
+        {
+            try
+            {
+                lock (_gate)
+                    _stream.Flush();
+                return Errno.Ok;
+            }
+            catch (IOException e)
+            {
+                return ErrnoOf(e);
+            }
         }
 
         public override void Release() => opened.Dispose();
+
+        private static Errno ErrnoOf(IOException e) => e.HResult is > 0 and < 4096 ? (Errno)e.HResult : Errno.EIO;
     }
 }

@@ -138,9 +138,13 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
         handle = null;
         if (ctx.Uid != 0)
             return tree.Fail(ctx, "create", Where(name), Errno.EACCES, "only root may create volumes");
+        bool created = false;
         try
         {
+            // Capacity 0: the file's bytes are still to come. A pool whose volumes are devices
+            // makes the largest partition it can, which the open below cuts at close.
             tree.Driver.CreateVolume(pool, $"<volume><name>{SecurityElement.Escape(name)}</name><capacity unit='bytes'>0</capacity></volume>");
+            created = true;
         }
         catch (StorageException e) when (e.Code == ErrorCode.VolExists && (flags & O_EXCL) == 0)
         {
@@ -153,7 +157,7 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
         }
         var file = Node(name);
         child = file;
-        return file.Open(ctx, flags, out handle);
+        return file.Open(ctx, flags, created, out handle);
     }
 
     public Errno Unlink(RequestContext ctx, string name)

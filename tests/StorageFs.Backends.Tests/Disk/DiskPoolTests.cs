@@ -30,6 +30,48 @@ public sealed class DiskPoolTests : IDisposable
     private static string Base(LoopDevice d) => Path.GetFileName(d.Device);
 
     [DeviceFact("parted", "blkid", "partx")]
+    public void CapacityZero_TakesTheLargestExtent_AndTheLeaseCutsItWhileOpen_KeepingItsBytes()
+    {
+        var disk = _h.Loop(64L << 20);
+        _h.Driver.DefinePool(Pool("d", disk.Device, "gpt"));
+        _h.Driver.BuildPool("d", PoolBuildFlags.NoOverwrite);
+        _h.Driver.StartPool("d");
+        var p1 = Base(disk) + "p1";
+
+        var made = _h.Driver.CreateVolume("d", $"<volume><name>{p1}</name><capacity unit='bytes'>0</capacity></volume>");
+        // Everything from 1 MiB to the backup GPT: more than 60 MiB.
+        Assert.True(made.Capacity > (60UL << 20), $"capacity {made.Capacity}");
+        var data = new byte[3 << 20];
+        new Random(3).NextBytes(data);
+        using (var lease = _h.Driver.OpenVolume("d", p1, VolumeAccessMode.Write))
+        {
+            var fd = lease.Data.TakeDescriptor();
+            RandomAccess.Write(fd, data, 0);
+            // The partition is open (BLKPG resize works on an open partition; delete would not).
+            var cut = lease.Resize((ulong)data.Length);
+            Assert.Equal((ulong)data.Length, cut.Capacity);
+            Assert.Equal((ulong)data.Length, BlockDevice.SizeOf(disk.Device + "p1"));
+            fd.Dispose();
+        }
+        Assert.Equal((ulong)data.Length, _h.Driver.GetVolumeInfo("d", p1).Capacity);
+        var back = new byte[data.Length];
+        using (var r = _h.Driver.OpenVolume("d", p1, VolumeAccessMode.Read).AsStream())
+        {
+            r.ReadExactly(back);
+        }
+        Assert.Equal(data, back);
+
+        // Growing goes through the driver's resize (libvirt's disk pools have none).
+        _h.Driver.ResizeVolume("d", p1, 8UL << 20);
+        Assert.Equal(8UL << 20, BlockDevice.SizeOf(disk.Device + "p1"));
+        // Past the free space after it: ENOSPC, nothing changed.
+        var e = Assert.Throws<StorageException>(() => _h.Driver.ResizeVolume("d", p1, 1UL << 30));
+        Assert.Equal(28, e.OsErrno);
+        Assert.Equal(8UL << 20, BlockDevice.SizeOf(disk.Device + "p1"));
+        _h.Driver.StopPool("d");
+    }
+
+    [DeviceFact("parted", "blkid", "partx")]
     public void Gpt_BuildStartCreateWriteReadWipeDelete_OnRealPartitionNodes()
     {
         var disk = _h.Loop(128L << 20);

@@ -105,7 +105,21 @@ public sealed class PartitionTableTests
 
         var e = Assert.Throws<StorageException>(() => PartitionPlanner.Plan(table, "gpt", null, null, 1UL << 30));
 
-        Assert.Equal("internal error: no large enough free extent", e.Message);
+        Assert.StartsWith("internal error: no large enough free extent", e.Message, StringComparison.Ordinal);
+        Assert.Equal(28, e.OsErrno); // ENOSPC: the disk is too full, not an internal fault
+    }
+
+    [Fact]
+    public void Plan_CapacityZero_TakesTheWholeLargestFreeRegion()
+    {
+        var table = PartedTable.Parse(FixtureFiles.Read("parted/gpt-two.txt"));
+        var largest = table.Free.MaxBy(f => f.Size)!;
+
+        var plan = PartitionPlanner.Plan(table, "gpt", null, null, 0);
+
+        ulong start = (largest.Start + PartitionPlanner.Alignment - 1) / PartitionPlanner.Alignment * PartitionPlanner.Alignment;
+        Assert.Equal(start, plan.Start);
+        Assert.Equal(start + (largest.End - start + 1) / 512 * 512 - 1, plan.End);
     }
 
     [Fact]
