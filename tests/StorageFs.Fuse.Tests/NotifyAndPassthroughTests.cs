@@ -99,4 +99,25 @@ public sealed class NotifyAndPassthroughTests
             File.Delete(path);
         }
     }
+
+    [Fact]
+    public void Open_OfAHandleOfferingNoPassthrough_NeverAsksTheKernel_AndServesTheBytesItself()
+    {
+        string path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(path, "device bytes");
+            var h = new Harness();
+            h.Root.Children["d"] = new TestFile([]) { BackingPath = path, NoPassthrough = true };
+            ulong id = h.Lookup(1, "d").NodeId;
+            var o = h.Send(Req.Make(Opcode.Open, id, Req.Bytes(new Wire.FuseOpenIn { Flags = 2 }))).As<Wire.FuseOpenOut>();
+            Assert.False(((OpenReplyFlags)o.OpenFlags).HasFlag(OpenReplyFlags.Passthrough));
+            Assert.Empty(h.Channel!.OpenedFds);
+            Assert.Equal("device bytes", Encoding.ASCII.GetString(h.Send(Req.Read(id, o.Fh, 0, 100)).Body));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }

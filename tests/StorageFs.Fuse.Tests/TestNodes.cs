@@ -60,6 +60,9 @@ internal sealed class TestFile(byte[] data) : Node, INodeOpen
 
     public string? BackingPath { get; set; }
 
+    /// <summary>The backing handle says its descriptor is no passthrough backing (a device).</summary>
+    public bool NoPassthrough { get; set; }
+
     public Func<RequestContext, Errno>? OnRead { get; set; }
 
     /// <summary>When set, every open fails with this.</summary>
@@ -90,7 +93,7 @@ internal sealed class TestFile(byte[] data) : Node, INodeOpen
         if (BackingPath is not null)
         {
             Errno e = BackingFileHandle.Open(BackingPath, flags, out var b);
-            handle = b;
+            handle = NoPassthrough && b is not null ? new DeviceLikeHandle(b.TakeFile()) : b;
             return e;
         }
         handle = OnFlush is { } flush ? new FlushingHandle(flush) : new Handle(this);
@@ -134,4 +137,10 @@ internal sealed class TestFile(byte[] data) : Node, INodeOpen
             return Errno.Ok;
         }
     }
+}
+
+/// <summary>A backing handle whose descriptor the kernel would refuse as a backing file.</summary>
+internal sealed class DeviceLikeHandle(Microsoft.Win32.SafeHandles.SafeFileHandle file) : BackingFileHandle(file)
+{
+    public override bool OffersPassthrough => false;
 }

@@ -319,6 +319,19 @@ public class FilePoolBackend : IPoolBackend
     }
 
     /// <inheritdoc/>
+    public Microsoft.Win32.SafeHandles.SafeFileHandle OpenVolumeDirectory(PoolDefinition pool, VolumeDefinition volume)
+    {
+        var target = Target(pool);
+        // The driver has just checked the target resolves to itself, so it holds no symlink;
+        // the entry is opened beneath it without following one (a link swapped in: ELOOP).
+        using var dir = LocalNative.OpenAt2(null, target, Libc.O_PATH | Libc.O_DIRECTORY,
+            Libc.RESOLVE_NO_SYMLINKS, out int errno)
+            ?? throw StorageErrors.System(errno, $"cannot open pool directory '{target}'");
+        return LocalNative.OpenBeneath(dir, volume.Name, Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_NOFOLLOW, 0, out errno)
+            ?? throw StorageErrors.System(errno, $"cannot open volume directory '{VolumeFiles.PathOf(pool, volume.Name)}'");
+    }
+
+    /// <inheritdoc/>
     public void RefreshVolume(PoolDefinition pool, VolumeDefinition volume)
     {
         if (IsPloop(pool, volume))

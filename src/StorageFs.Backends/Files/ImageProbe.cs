@@ -111,7 +111,12 @@ internal static class ImageProbe
         string compat = version >= 3 ? "1.1" : "0.10";
         // Compatible bit 0: lazy refcounts; incompatible bit 4: extended L2 entries.
         int features = ((compatible & 1) != 0 ? 1 : 0) | ((incompatible & 0x10) != 0 ? 2 : 0);
-        return new ProbedImage("qcow2", virtualSize, ReadString(handle, backingOffset, backingSize), backingFormat, compat, features);
+        // cluster_bits at byte 20 (9 to 21 are valid, qcow2 spec), which libvirt shows as <clusterSize>.
+        uint clusterBits = BinaryPrimitives.ReadUInt32BigEndian(h[20..]);
+        return new ProbedImage("qcow2", virtualSize, ReadString(handle, backingOffset, backingSize), backingFormat, compat, features)
+        {
+            ClusterSize = clusterBits is >= 9 and <= 21 ? 1UL << (int)clusterBits : 0,
+        };
     }
 
     private static ProbedImage Qed(SafeFileHandle handle, ReadOnlySpan<byte> h)

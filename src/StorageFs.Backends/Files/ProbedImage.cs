@@ -17,4 +17,7 @@ internal sealed record ProbedImage(
 {
     /// <summary>The size is not in a header StorageFs reads; ask qemu-img.</summary>
     public bool NeedsTool { get; init; }
+
+    /// <summary>qcow2's cluster size in bytes (1 &lt;&lt; cluster_bits), 0 for other formats.</summary>
+    public ulong ClusterSize { get; init; }
 }

@@ -104,8 +104,10 @@ internal static class VolumeFiles
         {
             vol.Type = VolumeType.Dir;
             vol.Target.Format = "dir";
-            vol.Capacity = st.Size;
-            vol.Allocation = st.AllocatedBytes;
+            // libvirt sizes no directory (virStorageBackendUpdateVolTargetInfo reads sizes of
+            // files and block devices only): vol-dumpxml says 0 and 0.
+            vol.Capacity = 0;
+            vol.Allocation = 0;
             return vol;
         }
         if (!st.IsRegular)
@@ -129,8 +131,11 @@ internal static class VolumeFiles
             }
             if (image.Format == "qcow2")
             {
-                vol.Target.Compat = image.Compat;
+                // libvirt's qcow2GetFeatures: a version 2 image has neither compat nor features;
+                // a version 3 one says compat 1.1 and its features (an empty <features/> too).
+                vol.Target.Compat = image.Compat == "1.1" ? "1.1" : null;
                 vol.Target.Features = image.Compat == "1.1" ? (VolumeFeatures)image.Features : null;
+                vol.Target.ClusterSize = image.ClusterSize;
             }
             if (image.BackingPath is { } backing)
             {
@@ -189,7 +194,21 @@ internal static class VolumeFiles
                 format = null;
             }
         }
-        return new VolumeBackingStore { Path = path, Format = format };
+        var store = new VolumeBackingStore { Path = path, Format = format };
+        // libvirt stats the backing image for its permissions and times (following links, as its open does).
+        try
+        {
+            if (path.StartsWith('/') && LocalNative.Stat(path, noFollow: false) is { } backingStatus)
+            {
+                store.Permissions = new StoragePermissions { Mode = backingStatus.Permissions, Owner = backingStatus.Uid, Group = backingStatus.Gid };
+                store.Timestamps = backingStatus.Times;
+            }
+        }
+        catch (StorageException)
+        {
+            // Unreadable: shown without them.
+        }
+        return store;
     }
 
     private static void SetOwnership(VolumeDefinition vol, FileStatus st)

@@ -129,7 +129,7 @@ public sealed class DirFsPoolBackend : IFsPoolBackend
         }
         catch (Exception e) when (e is StorageException or IOException or UnauthorizedAccessException or OperationCanceledException)
         {
-            ItemTree.Delete(item.Path!, CancellationToken.None);
+            ItemTree.Delete(item.Path!, NullProgress.Instance, CancellationToken.None);
             if (e is IOException or UnauthorizedAccessException)
             {
                 throw StorageErrors.Io(e, $"cannot copy item '{from}' to '{item.Path}'");
@@ -139,8 +139,8 @@ public sealed class DirFsPoolBackend : IFsPoolBackend
     }
 
     /// <inheritdoc/>
-    public void DeleteItem(FsPoolDefinition pool, FsItemDefinition item, CancellationToken cancellation) =>
-        ItemTree.Delete(ItemPath(pool, item.Name), cancellation);
+    public void DeleteItem(FsPoolDefinition pool, FsItemDefinition item, IOperationProgress progress, CancellationToken cancellation) =>
+        ItemTree.Delete(ItemPath(pool, item.Name), progress, cancellation);
 
     /// <inheritdoc/>
     public void RefreshItem(FsPoolDefinition pool, FsItemDefinition item)

@@ -37,29 +37,42 @@ internal static class ItemTree
     /// Removes the tree bottom-up through directory descriptors (openat/unlinkat, as rm -r
     /// does): every directory is entered by a descriptor opened O_NOFOLLOW|O_DIRECTORY relative
     /// to its parent's, so a directory swapped for a symlink mid-walk is unlinked as a link and
-    /// nothing outside the tree is ever reached.
+    /// nothing outside the tree is ever reached. Progress counts entries: the total (the root and
+    /// every entry below it) is counted by a first walk, then each removal is reported (entries
+    /// made meanwhile raise the total at the end).
     /// </summary>
-    public static void Delete(string root, CancellationToken cancellation)
+    public static void Delete(string root, IOperationProgress progress, CancellationToken cancellation)
     {
         var st = LocalNative.Stat(root, noFollow: true);
         if (st is null)
         {
             return;
         }
+        ulong done = 0;
         if (!st.IsDirectory)
         {
+            progress.SetTotal(1);
             LocalNative.Unlink(root, "cannot remove");
+            progress.Report(1);
             return;
         }
+        ulong total = (ulong)Walk(root, cancellation).LongCount();
+        progress.SetTotal(total);
         using (var dir = LocalNative.Open(root, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_NOFOLLOW, 0,
             "cannot open directory"))
         {
-            DeleteContents(dir, root, cancellation);
+            DeleteContents(dir, root, ref done, progress, cancellation);
         }
         LocalNative.Rmdir(root, "cannot remove directory");
+        if (++done > total)
+        {
+            progress.SetTotal(done);
+        }
+        progress.Report(done);
     }
 
-    private static void DeleteContents(Microsoft.Win32.SafeHandles.SafeFileHandle dir, string path, CancellationToken cancellation)
+    private static void DeleteContents(Microsoft.Win32.SafeHandles.SafeFileHandle dir, string path, ref ulong done,
+        IOperationProgress progress, CancellationToken cancellation)
     {
         foreach (var name in LocalNative.ReadDirectory(dir, path))
         {
@@ -75,12 +88,14 @@ internal static class ItemTree
                 using var sub = LocalNative.OpenDirectoryAt(dir, name, child);
                 if (sub is not null)
                 {
-                    DeleteContents(sub, child, cancellation);
+                    DeleteContents(sub, child, ref done, progress, cancellation);
                     LocalNative.UnlinkAt(dir, name, directory: true, child);
+                    progress.Report(++done);
                     continue;
                 }
             }
             LocalNative.UnlinkAt(dir, name, directory: false, child);
+            progress.Report(++done);
         }
     }
 

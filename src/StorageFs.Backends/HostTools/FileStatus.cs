@@ -40,6 +40,9 @@ internal sealed record FileStatus(
             Atime = new VolumeTimestamp(b.AtimeSec, b.AtimeNsec),
             Mtime = new VolumeTimestamp(b.MtimeSec, b.MtimeNsec),
             Ctime = new VolumeTimestamp(b.CtimeSec, b.CtimeNsec),
-            Btime = new VolumeTimestamp(b.BtimeSec, b.BtimeNsec),
+            // libvirt reads times with stat(2), which has no birth time on Linux (only FreeBSD's
+            // st_birthtim fills it, virStorageSourceUpdateBackingSizes), so vol-dumpxml always
+            // says <btime>0</btime>; so does StorageFs, to match it byte for byte.
+            Btime = new VolumeTimestamp(0, 0),
         });
 }

@@ -15,27 +15,59 @@ namespace StorageFs.Backends.IscsiDirect;
 /// &lt;auth&gt;), lists the LUNs and reads each disk's capacity; every LUN is a network volume
 /// named <c>unit:0:0:N</c> (non-disk LUNs such as the array controller at LUN 0 with capacity 0,
 /// as libvirt lists them). The pool's capacity and allocation are the LUNs' total, available 0.
-/// Stateless and thread-safe.
+/// A LUN's bytes are served in process through libiscsi (<see cref="OpenVolume"/>: a stream,
+/// there being no host descriptor without a kernel initiator), with sessions shared by the
+/// opens of each LUN (<see cref="IscsiLunRegistry"/>) and every command bounded by
+/// <see cref="IoTimeout"/>. Thread-safe.
 /// </summary>
 public sealed class IscsiDirectPoolBackend : IPoolBackend
 {
     private readonly ICommandRunner _runner;
     private readonly ISecretStore _secrets;
     private readonly ILogger _log;
+    private readonly IscsiLunRegistry _luns = new();
 
-    /// <summary>An iscsi-direct backend taking CHAP secrets from <paramref name="secrets"/>.</summary>
-    public IscsiDirectPoolBackend(ILogger? logger = null, ICommandRunner? runner = null, ISecretStore? secrets = null)
+    /// <summary>An iscsi-direct backend taking CHAP secrets from <paramref name="secrets"/>;
+    /// <paramref name="ioTimeout"/> bounds each login and command of the data path (default
+    /// <see cref="DefaultIoTimeout"/>).</summary>
+    public IscsiDirectPoolBackend(ILogger? logger = null, ICommandRunner? runner = null, ISecretStore? secrets = null,
+        TimeSpan? ioTimeout = null)
     {
         _log = (logger ?? Serilog.Core.Logger.None).ForContext<IscsiDirectPoolBackend>();
         _runner = runner ?? new ProcessCommandRunner(logger);
         _secrets = secrets ?? new DirectorySecretStore();
+        IoTimeout = ioTimeout ?? DefaultIoTimeout;
     }
+
+    /// <summary>
+    /// How long a login or one SCSI command of the data path may wait for the target before it
+    /// fails with ETIMEDOUT: 30 s (the kernel initiator's default <c>replacement_timeout</c> is
+    /// 120 s, its SCSI command timeout 30 s), or <c>STORAGEFS_ISCSI_TIMEOUT</c> seconds from the
+    /// daemon's environment (storagefs(8), ENVIRONMENT).
+    /// </summary>
+    public static TimeSpan DefaultIoTimeout { get; } =
+        int.TryParse(Environment.GetEnvironmentVariable("STORAGEFS_ISCSI_TIMEOUT"), System.Globalization.NumberStyles.None,
+            System.Globalization.CultureInfo.InvariantCulture, out int s) && s > 0
+            ? TimeSpan.FromSeconds(s)
+            : TimeSpan.FromSeconds(30);
+
+    /// <summary>The bound on each login and command of the data path.</summary>
+    public TimeSpan IoTimeout { get; }
 
     /// <inheritdoc/>
     public PoolBackendCapabilities Capabilities => IscsiDirectPoolCapabilities.Value;
 
     /// <inheritdoc/>
-    public BackendAvailability Availability() => HostSupport.Check(Capabilities);
+    public BackendAvailability Availability()
+    {
+        var tools = HostSupport.Check(Capabilities);
+        if (!tools.Runnable || LibIscsi.Loadable())
+        {
+            return tools;
+        }
+        const string note = "libiscsi.so.7 (Debian package libiscsi7) cannot be loaded: volumes' bytes cannot be read or written";
+        return tools with { Reason = tools.Reason.Length > 0 ? tools.Reason + "; " + note : note };
+    }
 
     /// <inheritdoc/>
     public bool CheckActive(PoolDefinition pool)
@@ -134,6 +166,35 @@ public sealed class IscsiDirectPoolBackend : IPoolBackend
             }
         }
         progress.Report(volume.Capacity);
+    }
+
+    /// <summary>
+    /// The LUN's bytes as a stream served by libiscsi (no descriptor exists: the LUN is reached
+    /// from user space). The first open of a LUN logs in and reads its capacity, so an
+    /// unreachable target or a non-disk LUN fails the open; later opens share its sessions.
+    /// </summary>
+    public VolumeData OpenVolume(PoolDefinition pool, VolumeDefinition volume, VolumeAccessMode mode)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        ArgumentNullException.ThrowIfNull(volume);
+        var (portal, target, initiator, credentials) = Connection(pool);
+        int lun = LunOf(volume);
+        if (volume.Capacity == 0)
+        {
+            throw StorageErrors.ArgumentUnsupported($"volume '{volume.Name}' is not a disk LUN; it holds no data");
+        }
+        var address = new IscsiLunAddress(portal, target, lun, initiator, credentials);
+        IscsiLunSessions sessions;
+        try
+        {
+            sessions = _luns.Acquire(address, IoTimeout);
+        }
+        catch (IOException e)
+        {
+            throw new StorageException(ErrorCode.OperationFailed, e.Message, e.HResult);
+        }
+        var stream = new IscsiLunStream(sessions, mode == VolumeAccessMode.Write, () => _luns.Release(sessions), _log);
+        return VolumeData.FromStream(stream);
     }
 
     private IReadOnlyList<IscsiLun> ListLuns(PoolDefinition pool, CancellationToken cancellation)

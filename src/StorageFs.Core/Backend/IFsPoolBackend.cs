@@ -46,8 +46,9 @@ public interface IFsPoolBackend
         FsItemDefinition source, IOperationProgress progress, CancellationToken cancellation) =>
         throw StorageErrors.NoSupport("fspool does not support item creation from an existing item");
 
-    /// <summary>Delete an item and everything below it, never following a symlink out of it.</summary>
-    void DeleteItem(FsPoolDefinition pool, FsItemDefinition item, CancellationToken cancellation) =>
+    /// <summary>Delete an item and everything below it, never following a symlink out of it;
+    /// progress counts entries (files, links, directories, the item itself), the total first.</summary>
+    void DeleteItem(FsPoolDefinition pool, FsItemDefinition item, IOperationProgress progress, CancellationToken cancellation) =>
         throw StorageErrors.NoSupport("fspool does not support item deletion");
 
     /// <summary>Re-read one item's sizes and permissions, in place.</summary>

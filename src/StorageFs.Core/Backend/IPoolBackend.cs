@@ -113,6 +113,16 @@ public interface IPoolBackend
             ? "storage pool doesn't support volume upload"
             : "storage pool doesn't support volume download");
 
+    /// <summary>
+    /// Opens a volume stored as a directory (a <c>dir</c> volume, a ploop volume, an fs pool's
+    /// lost+found) once, as an O_PATH descriptor of that directory, for whoever serves its files
+    /// relative to it: opened beneath the pool's directory without following any link, so the
+    /// descriptor is the pool's entry itself. No libvirt counterpart (libvirt has no file view of
+    /// such volumes). The driver pairs it with a read lease, as for <see cref="OpenVolume"/>.
+    /// </summary>
+    Microsoft.Win32.SafeHandles.SafeFileHandle OpenVolumeDirectory(PoolDefinition pool, VolumeDefinition volume) =>
+        throw StorageErrors.NoSupport("storage pool has no directory volumes");
+
     /// <summary><c>refreshVol</c>: re-read sizes, format and times of one volume, in place.</summary>
     void RefreshVolume(PoolDefinition pool, VolumeDefinition volume)
     {

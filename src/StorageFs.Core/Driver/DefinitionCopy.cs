@@ -41,7 +41,7 @@ internal static class DefinitionCopy
             Physical = v.Physical,
             Target = Of(v.Target),
             BackingStore = v.BackingStore is { } b
-                ? new VolumeBackingStore { Path = b.Path, Format = b.Format, Permissions = Of(b.Permissions) }
+                ? new VolumeBackingStore { Path = b.Path, Format = b.Format, Permissions = Of(b.Permissions), Timestamps = Of(b.Timestamps) }
                 : null,
         };
         copy.Extents.AddRange(v.Extents);
@@ -66,14 +66,16 @@ internal static class DefinitionCopy
         Label = p.Label,
     };
 
+    private static VolumeTimestamps? Of(VolumeTimestamps? ts) => ts is null
+        ? null
+        : new VolumeTimestamps { Atime = ts.Atime, Mtime = ts.Mtime, Ctime = ts.Ctime, Btime = ts.Btime };
+
     private static VolumeTarget Of(VolumeTarget t) => new()
     {
         Path = t.Path,
         Format = t.Format,
         Permissions = Of(t.Permissions),
-        Timestamps = t.Timestamps is { } ts
-            ? new VolumeTimestamps { Atime = ts.Atime, Mtime = ts.Mtime, Ctime = ts.Ctime, Btime = ts.Btime }
-            : null,
+        Timestamps = Of(t.Timestamps),
         Encryption = t.Encryption,
         Compat = t.Compat,
         NoCow = t.NoCow,

@@ -293,9 +293,12 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
         TDef def;
         lock (entry.Gate)
         {
+            // A stopped pool keeps the sizes and target permissions of its last refresh, as
+            // libvirt's pool-dumpxml shows them (its definition object keeps them); zero before
+            // the first start.
             def = inactive && entry.Pending is not null
                 ? entry.Pending
-                : entry.IsActive ? _flavor.Live(entry.Def, entry.Sizes, entry.TargetPermissions) : entry.Def;
+                : _flavor.Live(entry.Def, entry.Sizes, entry.TargetPermissions);
         }
         return _flavor.Format(def);
     }

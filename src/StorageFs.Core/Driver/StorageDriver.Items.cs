@@ -150,7 +150,7 @@ public sealed partial class StorageDriver
             (job, token) =>
             {
                 _fsPools.RecheckTarget(def);
-                backend.DeleteItem(def, target, token);
+                backend.DeleteItem(def, target, job, token);
             },
             ok =>
             {

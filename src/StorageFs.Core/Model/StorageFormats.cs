@@ -21,11 +21,12 @@ public static class StorageFormats
         "none", "linux", "fat16", "fat32", "linux-swap", "linux-lvm", "linux-raid", "extended",
     ];
 
-    /// <summary>Source formats of fs pools (file system types).</summary>
+    /// <summary>Source formats of fs pools (file system types): libvirt 9.0's, then btrfs, which
+    /// StorageFs adds (build runs <c>mkfs -t btrfs -f</c>, start mounts it like any other).</summary>
     public static readonly IReadOnlyList<string> FsPool =
     [
         "auto", "ext2", "ext3", "ext4", "ufs", "iso9660", "udf", "gfs", "gfs2", "vfat",
-        "hfs+", "xfs", "ocfs2", "vmfs",
+        "hfs+", "xfs", "ocfs2", "vmfs", "btrfs",
     ];
 
     /// <summary>Source formats of netfs pools (network file system types).</summary>

@@ -14,4 +14,7 @@ public sealed class VolumeBackingStore
 
     /// <summary>Permissions.</summary>
     public StoragePermissions Permissions { get; set; } = new();
+
+    /// <summary>Times of the backing image as its refresh read them (output only, as libvirt's).</summary>
+    public VolumeTimestamps? Timestamps { get; set; }
 }

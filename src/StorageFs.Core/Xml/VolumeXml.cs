@@ -189,6 +189,7 @@ public static class VolumeXml
                 o.EmptyElement("format", "type", backing.Format ?? info.DefaultVolumeFormat);
             }
             PermissionsXml.Format(o, backing.Permissions);
+            FormatTimestamps(o, backing.Timestamps);
             o.Close("backingStore");
         }
         o.Close("volume");
@@ -204,15 +205,7 @@ public static class VolumeXml
             o.EmptyElement("format", "type", target.Format ?? info.DefaultVolumeFormat);
         }
         PermissionsXml.Format(o, target.Permissions);
-        if (target.Timestamps is { } ts)
-        {
-            o.Open("timestamps");
-            FormatTimestamp(o, "atime", ts.Atime);
-            FormatTimestamp(o, "mtime", ts.Mtime);
-            FormatTimestamp(o, "ctime", ts.Ctime);
-            FormatTimestamp(o, "btime", ts.Btime);
-            o.Close("timestamps");
-        }
+        FormatTimestamps(o, target.Timestamps);
         if (target.Encryption is { } encryption)
         {
             EncryptionXml.Format(o, encryption);
@@ -243,6 +236,19 @@ public static class VolumeXml
             }
         }
         o.Close("target");
+    }
+
+    private static void FormatTimestamps(XmlOutput o, VolumeTimestamps? timestamps)
+    {
+        if (timestamps is { } ts)
+        {
+            o.Open("timestamps");
+            FormatTimestamp(o, "atime", ts.Atime);
+            FormatTimestamp(o, "mtime", ts.Mtime);
+            FormatTimestamp(o, "ctime", ts.Ctime);
+            FormatTimestamp(o, "btime", ts.Btime);
+            o.Close("timestamps");
+        }
     }
 
     private static void FormatTimestamp(XmlOutput o, string name, VolumeTimestamp? ts)

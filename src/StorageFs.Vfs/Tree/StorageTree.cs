@@ -151,6 +151,7 @@ public sealed class StorageTree
             VDir d => d.Path,
             TextFile t => t.Path,
             VolumeFile v => $"pools/{v.Pool}/volumes/{v.Name}",
+            VolumeDirNode d => d.Where,
             _ => "",
         };
         if (refusal.Name is not null)
@@ -260,7 +261,7 @@ public sealed class StorageTree
                 }
                 break;
             case StorageEventKind.VolumeResized or StorageEventKind.VolumeWiped or StorageEventKind.VolumeWritten when e.Child is not null:
-                if (!fs && _volumes.Peek(e.Pool)?.Node(e.Child) is { } file)
+                if (!fs && _volumes.Peek(e.Pool)?.Peek(e.Child) is { } file)
                     _notify.Inode(file);
                 break;
         }

@@ -41,7 +41,9 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
             var info = tree.Driver.PeekVolume(Pool, Name);
             if (Volatile.Read(ref _growing) is { } growing)
                 return Attr.Fill(ref attr, Modes.Reg | 0x180, (ulong)growing.Length, time: DateTimeOffset.UtcNow);
-            if (info.Path is null || info.Building)
+            // No host object to describe (still being created; a network volume such as an
+            // iscsi-direct LUN, whose "path" is no local path): the definition answers.
+            if (info.Path is null || info.Building || !info.Path.StartsWith('/') || info.Type is VolumeType.Network or VolumeType.NetDir)
                 return Attr.Fill(ref attr, Modes.Reg | 0x180, info.Capacity);
             int err = HostNative.Stat(info.Path, follow: true, out var st);
             if (err == (int)Errno.ENOENT)
@@ -108,7 +110,7 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
             // the FUSE page cache's readahead requests on top of the device's page cache.
             handle = opened.Data.HasDescriptor
                 ? new VolumeHandle(opened, passthrough: !block) { OpenFlags = block ? OpenReplyFlags.DirectIo : default }
-                : new StreamVolumeHandle(opened);
+                : new StreamVolumeHandle(tree, where, opened);
             return Errno.Ok;
         }
         catch (StorageException e)
@@ -153,6 +155,11 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
                 }
                 ulong stored = handle is VolumeHandle held ? held.StoredLength
                     : info.Physical != 0 ? info.Physical : info.Capacity;
+                // A pool that cannot resize (an iscsi-direct LUN is the target's size) keeps
+                // every volume at its size: any other is a refusal by policy, not a missing feature.
+                if (request.Size != stored && !tree.Driver.GetPoolCapabilities(Pool).Supports(PoolOperations.ResizeVolume))
+                    return tree.Fail(ctx, "truncate", where, Errno.EPERM,
+                        $"volume '{Name}' stays {stored} bytes: pool '{Pool}' cannot resize its volumes, so truncate cannot change its size");
                 if (request.Size < stored)
                     return tree.Fail(ctx, "truncate", where, Errno.EPERM,
                         $"refusing to shrink volume '{Name}' by truncate: use 'resize SIZE shrink' in vol/{Name}/ctl");
@@ -202,13 +209,14 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
     }
 
     /// <summary>
-    /// A volume only a stream serves (a ploop image behind its header; an iscsi-direct LUN):
-    /// data through the backend's stream, one request at a time, the lease held as long as the
-    /// handle. The stream must be seekable; its <see cref="Stream.Length"/> is the volume's
-    /// size. An <see cref="IOException"/> carrying an errno as its HResult (ENOSPC for a write
-    /// past the end, EIO from the target) answers that errno; FSYNC is <see cref="Stream.Flush()"/>.
+    /// A volume only a stream serves (a ploop image behind its header; an iscsi-direct LUN
+    /// through libiscsi): data through the backend's stream, one request at a time, the lease
+    /// held as long as the handle. The stream must be seekable; its <see cref="Stream.Length"/>
+    /// is the volume's size. An <see cref="IOException"/> carrying an errno as its HResult
+    /// (ENOSPC for a write past the end, EIO or ETIMEDOUT from the target) answers that errno,
+    /// and its message goes to <c>errors</c>; FSYNC is <see cref="Stream.Flush()"/>.
     /// </summary>
-    private sealed class StreamVolumeHandle(OpenedVolume opened) : FileHandle
+    private sealed class StreamVolumeHandle(StorageTree tree, string where, OpenedVolume opened) : FileHandle
     {
         private readonly Lock _gate = new();
         private readonly Stream _stream = opened.Data.AsStream();
@@ -227,7 +235,7 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
             }
             catch (IOException e)
             {
-                return ErrnoOf(e);
+                return Failed(ctx, "read", e);
             }
         }
 
@@ -246,7 +254,7 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
             }
             catch (IOException e)
             {
-                return ErrnoOf(e);
+                return Failed(ctx, "write", e);
             }
             catch (NotSupportedException)
             {
@@ -264,12 +272,13 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
             }
             catch (IOException e)
             {
-                return ErrnoOf(e);
+                return Failed(ctx, "fsync", e);
             }
         }
 
         public override void Release() => opened.Dispose();
 
-        private static Errno ErrnoOf(IOException e) => e.HResult is > 0 and < 4096 ? (Errno)e.HResult : Errno.EIO;
+        private Errno Failed(RequestContext ctx, string op, IOException e) =>
+            tree.Fail(ctx, op, where, e.HResult is > 0 and < 4096 ? (Errno)e.HResult : Errno.EIO, e.Message);
     }
 }

@@ -1,19 +1,23 @@
 using System.Security;
 using StorageFs.Core;
 using StorageFs.Core.Driver;
+using StorageFs.Core.Model;
 
 namespace StorageFs.Vfs.Tree;
 
 /// <summary>
-/// <c>pools/&lt;p&gt;/volumes/</c>: only the volumes, as files (so cp, tar, rm and rsync behave).
+/// <c>pools/&lt;p&gt;/volumes/</c>: only the volumes, as files, and as read-only directories
+/// those stored as one (dir and ploop volumes, an fs pool's lost+found; see
+/// <see cref="VolumeDirNode"/>), so cp, tar, rm and rsync behave.
 /// Creating a file creates a volume in the pool's default format; unlink deletes one.
 /// </summary>
-internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLookup, INodeReadDir, INodeCreate, INodeUnlink, INodeRename, INodeMkdir,
+internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLookup, INodeReadDir, INodeCreate, INodeUnlink, INodeRmdir, INodeRename, INodeMkdir,
     INodeMknod, INodeSymlink, INodeLink, INodeSetAttr
 {
     private const int O_EXCL = 0x80;
 
     private readonly NodeCache<VolumeFile> _files = new();
+    private readonly NodeCache<VolumeDirectory> _dirs = new();
     private long _lastRefresh;
     private DirStamp? _unchanged;
 
@@ -87,13 +91,27 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
 
     public VolumeFile Node(string name) => _files.Get(name, n => new VolumeFile(tree, pool, n));
 
-    public VolumeFile? Forget(string name) => _files.Remove(name);
+    /// <summary>The node a volume of type <paramref name="type"/> is: a directory for a volume
+    /// stored as one (dir, ploop), else a file.</summary>
+    private Node Node(string name, VolumeType type) => StorageDriver.IsDirectoryVolume(type)
+        ? _dirs.Get(name, n => new VolumeDirectory(tree, pool, n))
+        : Node(name);
+
+    /// <summary>The node the kernel may hold for <paramref name="name"/>, of either kind; null when none was made.</summary>
+    public Node? Peek(string name) => (Node?)_files.Peek(name) ?? _dirs.Peek(name);
+
+    public void Forget(string name)
+    {
+        _files.Remove(name);
+        _dirs.Remove(name);
+    }
 
     public override Errno GetAttr(RequestContext ctx, ref FuseAttr attr) => Attr.Fill(ref attr, Modes.Dir | Modes.DirReadWrite, nlink: 2);
 
     public Errno Lookup(RequestContext ctx, string name, out Node? child)
     {
         child = null;
+        VolumeType type;
         try
         {
             if (!tree.Driver.HasVolume(pool, name))
@@ -102,12 +120,13 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
                 if (!tree.Driver.HasVolume(pool, name))
                     return Errno.ENOENT;
             }
+            type = tree.Driver.GetVolumeType(pool, name);
         }
         catch (StorageException e)
         {
             return ErrnoMap.From(e);
         }
-        child = Node(name);
+        child = Node(name, type);
         return Errno.Ok;
     }
 
@@ -118,10 +137,10 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
         {
             // Names only: READDIRPLUS looks up the entries it returns (a few hundred a reply),
             // plain READDIR needs no node at all.
-            IReadOnlyList<string> names = tree.Driver.ListVolumeNames(pool);
-            entries.EnsureCapacity(entries.Count + names.Count);
-            foreach (string name in names)
-                entries.Add(new DirEntry(name, Modes.Reg));
+            var volumes = tree.Driver.ListVolumeTypes(pool);
+            entries.EnsureCapacity(entries.Count + volumes.Count);
+            foreach (var (name, type) in volumes)
+                entries.Add(new DirEntry(name, StorageDriver.IsDirectoryVolume(type) ? Modes.Dir : Modes.Reg));
         }
         catch (StorageException e)
         {
@@ -143,6 +162,8 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
         {
             // Capacity 0: the file's bytes are still to come. A pool whose volumes are devices
             // makes the largest partition it can, which the open below cuts at close.
+            // The create job (jobs/ID/info) names the uploader, as a ctl command's job names its writer.
+            using var requester = JobRegistry.RequestedBy(new JobRequester(ctx.Uid, ctx.Pid, null));
             tree.Driver.CreateVolume(pool, $"<volume><name>{SecurityElement.Escape(name)}</name><capacity unit='bytes'>0</capacity></volume>");
             created = true;
         }
@@ -174,6 +195,11 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
         }
         return Errno.Ok;
     }
+
+    /// <summary>A volume stored as a directory is deleted with <c>delete NAME</c> in its ctl, which
+    /// removes a ploop volume's files too: rmdir never deletes what it did not show empty.</summary>
+    public Errno Rmdir(RequestContext ctx, string name) =>
+        tree.Fail(ctx, "rmdir", Where(name), Errno.EPERM, $"delete a directory volume with 'delete {name}' in vol/{name}/ctl");
 
     public Errno Rename(RequestContext ctx, string name, Node newParent, string newName, uint flags) =>
         tree.Fail(ctx, "rename", Where(name), Errno.EPERM, "volumes cannot be renamed: clone it with 'clone NEWNAME' in vol/" + name + "/ctl");

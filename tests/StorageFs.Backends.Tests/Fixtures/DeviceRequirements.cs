@@ -7,6 +7,9 @@ internal static class DeviceRequirements
     {
         ["parted"] = "parted",
         ["partx"] = "util-linux",
+        ["ss"] = "iproute2",
+        ["unshare"] = "util-linux",
+        ["nsenter"] = "util-linux",
         ["mkfs.ext4"] = "e2fsprogs",
         ["mkfs.ext3"] = "e2fsprogs",
         ["filefrag"] = "e2fsprogs",

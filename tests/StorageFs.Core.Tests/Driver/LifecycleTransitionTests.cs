@@ -228,13 +228,16 @@ public sealed class LifecycleTransitionTests : IDisposable
     }
 
     [Fact]
-    public void LiveXml_ShowsCurrentSizes_InactiveXmlShowsZeros()
+    public void LiveXml_ShowsCurrentSizes_AndAStoppedPoolKeepsTheLastOnes_AsLibvirt()
     {
         var driver = _fx.NewDriver();
-        _fx.Running(driver, "p");
+        driver.DefinePool(_fx.DirPool("p"));
+        Assert.Contains("<capacity unit='bytes'>0</capacity>", driver.GetPoolXml("p"), StringComparison.Ordinal);
+        driver.BuildPool("p");
+        driver.StartPool("p");
         Assert.Contains("<capacity unit='bytes'>1099511627776</capacity>", driver.GetPoolXml("p"), StringComparison.Ordinal);
         driver.StopPool("p");
-        Assert.Contains("<capacity unit='bytes'>0</capacity>", driver.GetPoolXml("p"), StringComparison.Ordinal);
+        Assert.Contains("<capacity unit='bytes'>1099511627776</capacity>", driver.GetPoolXml("p"), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -36,6 +36,6 @@ internal sealed class TestFsBackend : IFsPoolBackend
         Directory.CreateDirectory(item.Path);
     }
 
-    public void DeleteItem(FsPoolDefinition pool, FsItemDefinition item, CancellationToken cancellation) =>
+    public void DeleteItem(FsPoolDefinition pool, FsItemDefinition item, IOperationProgress progress, CancellationToken cancellation) =>
         Directory.Delete(item.Path!, recursive: true);
 }

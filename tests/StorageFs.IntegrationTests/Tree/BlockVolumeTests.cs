@@ -21,9 +21,11 @@ public sealed class BlockVolumeTests : IClassFixture<TreeFixture>
         Preflight.RequireTool("parted", "parted");
         Preflight.RequireTool("losetup", "mount");
         string pool = _tree.NewName("disk");
+        // A failure after losetup detaches the device before the test fails.
         string loop = _tree.Ok($"""
             truncate -s {size} "$W/{pool}.img"
             dev=$(losetup --find --show "$W/{pool}.img")
+            trap 'losetup -d "$dev"; rm -f "$W/{pool}.img"' ERR
             echo "<pool type='disk'><name>{pool}</name><source><device path='$dev'/><format type='gpt'/></source><target><path>/dev</path></target></pool>" > "$M/define"
             echo build > "$M/pools/{pool}/ctl"
             echo start > "$M/pools/{pool}/ctl"
@@ -154,6 +156,45 @@ public sealed class BlockVolumeTests : IClassFixture<TreeFixture>
         }
     }
 
+    [Fact]
+    public void CreatedPartition_RoundsToSectors_EmptyKeepsOneMiB_AndACopyPastTheFreeSpaceIsENOSPC()
+    {
+        var (pool, loop) = NewDiskPool("64M");
+        try
+        {
+            string result = _tree.Ok($$"""
+                V="$M/pools/{{pool}}/volumes"
+                # 1000 bytes: the partition holds two 512-byte sectors, the last 24 bytes zero.
+                head -c 1000 /dev/urandom > "$W/{{pool}}.small"
+                cp "$W/{{pool}}.small" "$V/{{loop}}p1"
+                stat -c %s "$V/{{loop}}p1"
+                cmp -n 1000 "$W/{{pool}}.small" "$V/{{loop}}p1" && echo "first 1000 bytes are the file's"
+                tail -c 24 "$V/{{loop}}p1" | od -An -tx1 | tr -d ' \n'; echo
+                # Nothing written: 1 MiB of zeros.
+                touch "$V/{{loop}}p2"
+                stat -c %s "$V/{{loop}}p2"
+                cmp "$V/{{loop}}p2" <(head -c 1M /dev/zero) && echo "empty one reads zeros"
+                # More than the rest of the disk: ENOSPC, and the partition keeps what fit.
+                if head -c 80M /dev/zero | dd of="$V/{{loop}}p3" bs=1M iflag=fullblock status=none 2>"$W/{{pool}}.err"; then echo "fit?"; fi
+                grep -o "No space left on device" "$W/{{pool}}.err"
+                """, TimeSpan.FromSeconds(120));
+
+            Assert.Equal("""
+                1024
+                first 1000 bytes are the file's
+                000000000000000000000000000000000000000000000000
+                1048576
+                empty one reads zeros
+                No space left on device
+
+                """, result);
+        }
+        finally
+        {
+            Remove(pool, loop);
+        }
+    }
+
     [WithoutDeviceMapperFact]
     public void LogicalPool_WithoutDeviceMapper_RefusesDataWithEOPNOTSUPP_InOneSentence()
     {
@@ -163,6 +204,7 @@ public sealed class BlockVolumeTests : IClassFixture<TreeFixture>
         string loop = _tree.Ok($"""
             truncate -s 64M "$W/{pool}.img"
             dev=$(losetup --find --show "$W/{pool}.img")
+            trap 'losetup -d "$dev"; rm -f "$W/{pool}.img"' ERR
             echo "<pool type='logical'><name>{pool}</name><source><device path='$dev'/><name>{pool}</name></source><target><path>/dev/{pool}</path></target></pool>" > "$M/define"
             echo build > "$M/pools/{pool}/ctl"
             echo start > "$M/pools/{pool}/ctl"
