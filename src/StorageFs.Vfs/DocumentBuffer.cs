@@ -7,12 +7,13 @@ namespace StorageFs.Vfs;
 /// Collects the writes of one open file until they form a whole document. Shell tools split
 /// documents (bash at 16 KiB, cat at the block size), and errors must be returned by write(2),
 /// not close(2), so a document is applied in the write that completes it:
-/// the write after which the XML root element is closed. Text that cannot be the start of an
+/// the write after which the XML root element is closed (docs/ARCHITECTURE.md, "Design
+/// decisions": control happens inside write(2)). Text that cannot be the start of an
 /// XML document is complete at once (and will fail to parse). Writes must be sequential.
 /// </summary>
 public sealed class DocumentBuffer
 {
-    /// <summary>Largest document accepted (issue 3: "input over 1 MiB refused").</summary>
+    /// <summary>Largest document accepted ("input over 1 MiB refused").</summary>
     public const int MaxBytes = 1 << 20;
 
     private readonly MemoryStream _bytes = new();
@@ -30,7 +31,7 @@ public sealed class DocumentBuffer
         return Errno.Ok;
     }
 
-    /// <summary>Strict UTF-8: invalid bytes are refused, never turned into U+FFFD (issue 11 item 10).</summary>
+    /// <summary>Strict UTF-8: invalid bytes are refused, never turned into U+FFFD.</summary>
     internal static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     public string Text => Encoding.UTF8.GetString(_bytes.GetBuffer(), 0, (int)_bytes.Length);

@@ -2,7 +2,7 @@ using StorageFs.Fuse.Session;
 
 namespace StorageFs.Fuse.Tests;
 
-/// <summary>The limits on open handles (issue 11 item 3): per uid, all users but root, everyone.</summary>
+/// <summary>The limits on open handles: per uid, all users but root, everyone.</summary>
 public sealed class HandleLimitTests
 {
     private static Reply Open(Harness h, ulong node, uint uid) =>

@@ -308,7 +308,7 @@ public sealed class TextFileTests
         Assert.Contains($"op={op} path=pools/p1/info errno=EPERM msg=EPERM: ", log.Render(0));
     }
 
-    /// <summary>Issue 11 item 10: invalid UTF-8 was silently turned into U+FFFD (in names, too).</summary>
+    /// <summary>Invalid UTF-8 was silently turned into U+FFFD (in names, too).</summary>
     [Fact]
     public void InvalidUtf8_CommandOrDocument_IsEINVAL_AndNothingIsApplied()
     {

@@ -14,7 +14,7 @@ namespace StorageFs.Backends.Devices;
 public static class ScsiHosts
 {
     /// <summary>The host number of the adapter, or null when no such host exists (yet).</summary>
-    public static uint? Find(HostRoot root, StorageAdapter adapter)
+    public static uint? Find(SysfsRoot root, StorageAdapter adapter)
     {
         ArgumentNullException.ThrowIfNull(root);
         ArgumentNullException.ThrowIfNull(adapter);
@@ -45,7 +45,7 @@ public static class ScsiHosts
     }
 
     /// <summary>The fc_host whose node and port names are <paramref name="wwnn"/>/<paramref name="wwpn"/>.</summary>
-    public static uint? FindByWwn(HostRoot root, string wwnn, string wwpn)
+    public static uint? FindByWwn(SysfsRoot root, string wwnn, string wwpn)
     {
         ArgumentNullException.ThrowIfNull(root);
         foreach (var host in Hosts(root, "fc_host"))
@@ -62,7 +62,7 @@ public static class ScsiHosts
     /// <summary>The parent HBA of an fc_host adapter: <c>parent</c> by name, else the one with
     /// <c>parent_wwnn</c>/<c>parent_wwpn</c>, else one on <c>parent_fabric_wwn</c>, else the first
     /// vport-capable fc_host (libvirt's virVHBAFindVportHost).</summary>
-    public static uint ParentOf(HostRoot root, StorageAdapter adapter)
+    public static uint ParentOf(SysfsRoot root, StorageAdapter adapter)
     {
         ArgumentNullException.ThrowIfNull(root);
         ArgumentNullException.ThrowIfNull(adapter);
@@ -89,11 +89,11 @@ public static class ScsiHosts
     }
 
     /// <summary>Creates a vHBA on <paramref name="parent"/> ("wwpn:wwnn" into vport_create).</summary>
-    public static void CreateVport(HostRoot root, uint parent, string wwnn, string wwpn) =>
+    public static void CreateVport(SysfsRoot root, uint parent, string wwnn, string wwpn) =>
         WriteVport(root, parent, "vport_create", wwnn, wwpn);
 
     /// <summary>Deletes a vHBA from <paramref name="parent"/>.</summary>
-    public static void DeleteVport(HostRoot root, uint parent, string wwnn, string wwpn) =>
+    public static void DeleteVport(SysfsRoot root, uint parent, string wwnn, string wwpn) =>
         WriteVport(root, parent, "vport_delete", wwnn, wwpn);
 
     /// <summary>"scsi_host5", "host5" → 5 (virSCSIHostGetNumber).</summary>
@@ -107,7 +107,7 @@ public static class ScsiHosts
             : throw StorageErrors.InvalidArg($"Invalid adapter name '{name}' for SCSI pool");
     }
 
-    private static void WriteVport(HostRoot root, uint parent, string file, string wwnn, string wwpn)
+    private static void WriteVport(SysfsRoot root, uint parent, string file, string wwnn, string wwpn)
     {
         var path = root.SysPath("class", "fc_host", "host" + parent.ToString(CultureInfo.InvariantCulture), file);
         try
@@ -120,7 +120,7 @@ public static class ScsiHosts
         }
     }
 
-    private static IEnumerable<string> Hosts(HostRoot root, string cls)
+    private static IEnumerable<string> Hosts(SysfsRoot root, string cls)
     {
         var dir = root.SysPath("class", cls);
         return Directory.Exists(dir)

@@ -20,7 +20,7 @@ namespace StorageFs.Backends.Devices;
 public static partial class ScsiLunScanner
 {
     /// <summary>Every disk/CD-ROM LU of SCSI host <paramref name="host"/>.</summary>
-    public static IReadOnlyList<ScsiLun> Scan(HostRoot root, uint host)
+    public static IReadOnlyList<ScsiLun> Scan(SysfsRoot root, uint host)
     {
         ArgumentNullException.ThrowIfNull(root);
         var dir = root.SysPath("bus", "scsi", "devices");
@@ -55,7 +55,7 @@ public static partial class ScsiLunScanner
     }
 
     /// <summary>Volumes for the LUs of <paramref name="host"/>, with problems for those skipped.</summary>
-    public static List<VolumeDefinition> Volumes(HostRoot root, PoolDefinition pool, uint host, List<string> problems)
+    public static List<VolumeDefinition> Volumes(SysfsRoot root, PoolDefinition pool, uint host, List<string> problems)
     {
         ArgumentNullException.ThrowIfNull(pool);
         ArgumentNullException.ThrowIfNull(problems);
@@ -90,7 +90,7 @@ public static partial class ScsiLunScanner
     }
 
     /// <summary>Writes "- - -" to the host's scan file (virStorageBackendSCSITriggerRescan).</summary>
-    public static void Rescan(HostRoot root, uint host)
+    public static void Rescan(SysfsRoot root, uint host)
     {
         ArgumentNullException.ThrowIfNull(root);
         var path = root.SysPath("class", "scsi_host", "host" + host.ToString(CultureInfo.InvariantCulture), "scan");
@@ -106,7 +106,7 @@ public static partial class ScsiLunScanner
 
     // virStorageBackendStablePath: the node itself when the pool's target is /dev, else a link in
     // the target directory resolving to the node.
-    private static string? StablePath(HostRoot root, string target, string node)
+    private static string? StablePath(SysfsRoot root, string target, string node)
     {
         if (target is "/dev" or "/dev/")
         {

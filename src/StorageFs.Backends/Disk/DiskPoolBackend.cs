@@ -37,7 +37,7 @@ public sealed class DiskPoolBackend : IPoolBackend
     public PoolBackendCapabilities Capabilities => DiskPoolCapabilities.Value;
 
     /// <inheritdoc/>
-    public BackendAvailability Availability() => HostSupport.For(PoolType.Disk);
+    public BackendAvailability Availability() => HostSupport.Check(Capabilities);
 
     /// <inheritdoc/>
     public bool CheckActive(PoolDefinition pool)

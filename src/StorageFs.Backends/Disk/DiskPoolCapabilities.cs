@@ -25,5 +25,6 @@ public static class DiskPoolCapabilities
         BuildFlags: PoolBuildFlags.Overwrite | PoolBuildFlags.NoOverwrite,
         CloneSources: [PoolType.Dir, PoolType.Fs, PoolType.NetFs, PoolType.Logical, PoolType.Disk,
             PoolType.Iscsi, PoolType.Scsi, PoolType.Mpath],
-        TargetIsDirectory: false);
+        TargetIsDirectory: false,
+        Requires: new HostRequirements([.. HostRequirements.From("parted", "parted"), .. HostRequirements.From("util-linux", "blkid", "partx")], []));
 }

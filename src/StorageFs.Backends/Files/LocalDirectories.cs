@@ -21,7 +21,7 @@ namespace StorageFs.Backends.Files;
 /// driver stores a target with every symlink of it resolved (TargetPathPolicy), so a symbolic
 /// link met on the way was put there since: the walk refuses it (EPERM) instead of following
 /// it, and a local user who swaps a component of a pool's path for a link cannot send root's
-/// mkdir, chown, chmod or rmdir anywhere else (issue 11 item 1).
+/// mkdir, chown, chmod or rmdir anywhere else.
 /// </para>
 /// </summary>
 internal static class LocalDirectories

@@ -138,7 +138,7 @@ internal sealed class QemuImgTool
     }
 
     /// <summary><c>qemu-img info --output=json [-f format] path</c>.</summary>
-    public QemuImageInfo Info(string path, string? format, CancellationToken cancellation = default)
+    public ImageInfoReport Info(string path, string? format, CancellationToken cancellation = default)
     {
         var argv = new List<string> { Program, "info", "--output=json", "-U" };
         if (format is not null)
@@ -158,7 +158,7 @@ internal sealed class QemuImgTool
             {
                 compat = c.GetString();
             }
-            return new QemuImageInfo(
+            return new ImageInfoReport(
                 root.GetProperty("format").GetString() ?? "raw",
                 root.GetProperty("virtual-size").GetUInt64(),
                 root.TryGetProperty("actual-size", out var actual) ? actual.GetUInt64() : 0,

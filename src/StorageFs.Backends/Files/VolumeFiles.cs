@@ -145,7 +145,7 @@ internal static class VolumeFiles
         catch (StorageException e) when (e.OsErrno is (int)Errno.ENOENT or (int)Errno.ENOTDIR)
         {
             // Deleted between the stat and the open (a delete racing a listing): the entry is
-            // gone, which is not a problem of the file (issue 11 item 5: this was EIO).
+            // gone, which is not a problem of the file (this was EIO).
             return null;
         }
         catch (StorageException e)

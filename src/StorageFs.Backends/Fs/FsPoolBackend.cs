@@ -19,28 +19,25 @@ public sealed class FsPoolBackend : MountedFilePoolBackend
 {
     /// <summary>An fs backend running mount, umount, mkfs and blkid through <paramref name="runner"/>.</summary>
     public FsPoolBackend(ILogger? logger = null, ICommandRunner? runner = null, string qemuImg = "qemu-img")
-        : base(logger, runner, qemuImg)
+        : base(FsPoolCapabilities.Value, logger, runner, qemuImg)
     {
     }
 
     /// <inheritdoc/>
-    public override PoolBackendCapabilities Capabilities => FsPoolCapabilities.Value;
-
-    /// <inheritdoc/>
-    public override BackendAvailability Availability() => HostSupport.For(PoolType.Fs);
+    public override BackendAvailability Availability() => HostSupport.Check(Capabilities);
 
     /// <inheritdoc/>
     public override BackendAvailability Availability(PoolDefinition pool)
     {
         ArgumentNullException.ThrowIfNull(pool);
-        return HostSupport.ForFs(pool.Source.Format);
+        return FsSupport.For(pool.Source.Format);
     }
 
     /// <inheritdoc/>
     public override void Build(PoolDefinition pool, PoolBuildFlags flags, IOperationProgress progress, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(pool);
-        Files.BuildTarget(pool);
+        base.Build(pool, PoolBuildFlags.None, progress, cancellation);
         if ((flags & (PoolBuildFlags.Overwrite | PoolBuildFlags.NoOverwrite)) == 0)
         {
             return;

@@ -1,6 +1,6 @@
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
-using StorageFs.Backends.Mounted;
+using StorageFs.Backends.Files;
 
 namespace StorageFs.Backends.Fs;
 
@@ -12,7 +12,9 @@ namespace StorageFs.Backends.Fs;
 public static class FsPoolCapabilities
 {
     /// <summary>The record.</summary>
-    public static PoolBackendCapabilities Value { get; } = FileVolumes.CapabilitiesFor(PoolType.Fs,
+    public static PoolBackendCapabilities Value { get; } = FilePoolCapabilities.For(PoolType.Fs,
         PoolOperations.Check | PoolOperations.Start | PoolOperations.Stop | PoolOperations.Build | PoolOperations.Delete,
-        PoolBuildFlags.Overwrite | PoolBuildFlags.NoOverwrite);
+        PoolBuildFlags.Overwrite | PoolBuildFlags.NoOverwrite,
+        new HostRequirements([.. HostRequirements.From("mount", "mount", "umount"), .. HostRequirements.From("util-linux", "mkfs", "blkid")], []),
+        listingFollowsTargetMtime: true);
 }

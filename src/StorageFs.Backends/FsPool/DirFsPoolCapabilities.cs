@@ -17,5 +17,6 @@ public static class DirFsPoolCapabilities
         FsPoolOperations.Check | FsPoolOperations.Build | FsPoolOperations.Delete | FsPoolOperations.Refresh |
         FsPoolOperations.CreateItem | FsPoolOperations.CloneItem | FsPoolOperations.DeleteItem |
         FsPoolOperations.RefreshItem | FsPoolOperations.ListItems | FsPoolOperations.OpenItem,
-        PoolBuildFlags.Overwrite | PoolBuildFlags.NoOverwrite);
+        PoolBuildFlags.Overwrite | PoolBuildFlags.NoOverwrite,
+        BuildWhenCreated: true);
 }

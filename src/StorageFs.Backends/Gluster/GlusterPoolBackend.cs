@@ -4,8 +4,9 @@ using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
 using StorageFs.Interop;
-using StorageFs.Backends.Dir;
+using StorageFs.Backends.Files;
 using StorageFs.Backends.HostTools;
+using StorageFs.Backends.Mounted;
 
 namespace StorageFs.Backends.Gluster;
 
@@ -25,7 +26,7 @@ public sealed class GlusterPoolBackend : IPoolBackend
     public const string DefaultMountRoot = "/run/storagefs/gluster";
 
     private readonly ICommandRunner _runner;
-    private readonly DirPoolBackend _files;
+    private readonly FilePoolBackend _files;
     private readonly string _mountRoot;
 
     /// <summary>A gluster backend mounting volumes below <paramref name="mountRoot"/>.</summary>
@@ -33,7 +34,7 @@ public sealed class GlusterPoolBackend : IPoolBackend
         string qemuImg = "qemu-img")
     {
         _runner = runner ?? new ProcessCommandRunner(logger);
-        _files = new DirPoolBackend(logger, qemuImg);
+        _files = new FilePoolBackend(GlusterPoolCapabilities.Value, logger, qemuImg);
         _mountRoot = mountRoot;
     }
 
@@ -41,7 +42,7 @@ public sealed class GlusterPoolBackend : IPoolBackend
     public PoolBackendCapabilities Capabilities => GlusterPoolCapabilities.Value;
 
     /// <inheritdoc/>
-    public BackendAvailability Availability() => HostSupport.For(PoolType.Gluster);
+    public BackendAvailability Availability() => HostSupport.Check(Capabilities);
 
     /// <summary>The glusterfs mount argv of a pool: <c>mount -t glusterfs HOST:/VOLUME MOUNTPOINT</c>.</summary>
     public IReadOnlyList<string> MountCommand(PoolDefinition pool) =>

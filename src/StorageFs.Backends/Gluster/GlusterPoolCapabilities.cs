@@ -21,5 +21,7 @@ public static class GlusterPoolCapabilities
         WipeAlgorithms: [],
         BuildFlags: PoolBuildFlags.None,
         CloneSources: [],
-        TargetIsDirectory: false);
+        TargetIsDirectory: false,
+        Requires: new HostRequirements([.. HostRequirements.From("mount", "mount", "umount"), .. HostRequirements.From("glusterfs-client", "mount.glusterfs")],
+            [new KernelFeature(null, "fuse", "no FUSE in the kernel: mount.glusterfs cannot mount the volume")]));
 }

@@ -22,23 +22,23 @@ public sealed class IscsiPoolBackend : IPoolBackend
 {
     private readonly ICommandRunner _runner;
     private readonly ISecretStore _secrets;
-    private readonly HostRoot _root;
+    private readonly SysfsRoot _root;
     private readonly ILogger _log;
 
     /// <summary>An iscsi backend.</summary>
-    public IscsiPoolBackend(ILogger? logger = null, ICommandRunner? runner = null, ISecretStore? secrets = null, HostRoot? root = null)
+    public IscsiPoolBackend(ILogger? logger = null, ICommandRunner? runner = null, ISecretStore? secrets = null, SysfsRoot? root = null)
     {
         _log = (logger ?? Serilog.Core.Logger.None).ForContext<IscsiPoolBackend>();
         _runner = runner ?? new ProcessCommandRunner(logger);
         _secrets = secrets ?? new DirectorySecretStore();
-        _root = root ?? HostRoot.Host;
+        _root = root ?? SysfsRoot.Real;
     }
 
     /// <inheritdoc/>
     public PoolBackendCapabilities Capabilities => IscsiPoolCapabilities.Value;
 
     /// <inheritdoc/>
-    public BackendAvailability Availability() => HostSupport.For(PoolType.Iscsi);
+    public BackendAvailability Availability() => HostSupport.Check(Capabilities);
 
     /// <inheritdoc/>
     public bool CheckActive(PoolDefinition pool) => Session(pool) is not null;

@@ -20,5 +20,8 @@ public static class IscsiPoolCapabilities
         WipeAlgorithms: Enum.GetValues<WipeAlgorithm>(),
         BuildFlags: PoolBuildFlags.None,
         CloneSources: [],
-        TargetIsDirectory: false);
+        TargetIsDirectory: false,
+        Requires: new HostRequirements([.. HostRequirements.From("open-iscsi", "iscsiadm")],
+            [new KernelFeature("/sys/class/iscsi_transport/tcp", null,
+                "no kernel iSCSI initiator (iscsi_tcp): /sys/class/iscsi_transport/tcp is missing, iscsiadm cannot log in")]));
 }

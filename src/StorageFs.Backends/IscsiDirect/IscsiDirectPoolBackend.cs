@@ -60,7 +60,7 @@ public sealed class IscsiDirectPoolBackend : IPoolBackend
     /// <inheritdoc/>
     public BackendAvailability Availability()
     {
-        var tools = HostSupport.For(PoolType.IscsiDirect);
+        var tools = HostSupport.Check(Capabilities);
         if (!tools.Runnable || LibIscsi.Loadable())
         {
             return tools;

@@ -22,5 +22,6 @@ public static class IscsiDirectPoolCapabilities
         WipeAlgorithms: [WipeAlgorithm.Zero],
         BuildFlags: PoolBuildFlags.None,
         CloneSources: [],
-        TargetIsDirectory: false);
+        TargetIsDirectory: false,
+        Requires: new HostRequirements([.. HostRequirements.From("libiscsi-bin", "iscsi-ls", "iscsi-readcapacity16"), .. HostRequirements.From("qemu-utils", "qemu-io")], []));
 }

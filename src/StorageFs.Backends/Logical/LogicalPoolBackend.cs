@@ -35,7 +35,7 @@ public sealed class LogicalPoolBackend : IPoolBackend
     public PoolBackendCapabilities Capabilities => LogicalPoolCapabilities.Value;
 
     /// <inheritdoc/>
-    public BackendAvailability Availability() => HostSupport.For(PoolType.Logical);
+    public BackendAvailability Availability() => HostSupport.Check(Capabilities);
 
     /// <summary>The LVM command lines this backend runs.</summary>
     public LvmCommands Commands => _lvm;

@@ -25,5 +25,12 @@ public static class LogicalPoolCapabilities
         BuildFlags: PoolBuildFlags.Overwrite | PoolBuildFlags.NoOverwrite,
         CloneSources: [PoolType.Dir, PoolType.Fs, PoolType.NetFs, PoolType.Logical, PoolType.Disk,
             PoolType.Iscsi, PoolType.Scsi, PoolType.Mpath],
-        TargetIsDirectory: false);
+        TargetIsDirectory: false,
+        Requires: new HostRequirements(
+            [.. HostRequirements.From("lvm2", "pvcreate", "vgcreate", "vgchange", "vgremove", "pvremove", "lvcreate", "lvremove", "lvresize", "lvs", "vgs", "pvs"),
+             .. HostRequirements.From("util-linux", "blkid")],
+            [new KernelFeature("/sys/class/misc/device-mapper", null,
+                "no device-mapper in the kernel (/sys/class/misc/device-mapper is missing): LVM runs with activation off " +
+                "(driverloaded n), so volume groups and LVs are metadata only and LV data (wipe, upload, download, clone) cannot be reached",
+                Required: false)]));
 }

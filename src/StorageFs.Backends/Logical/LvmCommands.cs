@@ -18,7 +18,7 @@ public sealed class LvmCommands(bool deviceMapper = true)
 
     /// <summary>The commands for this host: libvirt's where the kernel has device-mapper, else
     /// with <c>--driverloaded n</c> (metadata only; LV nodes cannot exist without it).</summary>
-    public static LvmCommands ForHost() => new(HostSupport.HasDeviceMapper);
+    public static LvmCommands ForHost() => new(Directory.Exists("/sys/class/misc/device-mapper"));
 
     /// <summary>True when LVM may activate volumes (device-mapper present).</summary>
     public bool DeviceMapper { get; } = deviceMapper;

@@ -11,15 +11,15 @@ namespace StorageFs.Backends.Mpath;
 /// Check reports it active where device-mapper exists (libvirt tests the long-gone /dev/mpath);
 /// refresh lists the maps from sysfs (<see cref="MultipathMaps"/>). Stateless and thread-safe.
 /// </summary>
-public sealed class MpathPoolBackend(HostRoot? root = null) : IPoolBackend
+public sealed class MpathPoolBackend(SysfsRoot? root = null) : IPoolBackend
 {
-    private readonly HostRoot _root = root ?? HostRoot.Host;
+    private readonly SysfsRoot _root = root ?? SysfsRoot.Real;
 
     /// <inheritdoc/>
     public PoolBackendCapabilities Capabilities => MpathPoolCapabilities.Value;
 
     /// <inheritdoc/>
-    public BackendAvailability Availability() => HostSupport.For(PoolType.Mpath);
+    public BackendAvailability Availability() => HostSupport.Check(Capabilities);
 
     /// <inheritdoc/>
     public bool CheckActive(PoolDefinition pool) => Directory.Exists(_root.SysPath("class", "misc", "device-mapper"));

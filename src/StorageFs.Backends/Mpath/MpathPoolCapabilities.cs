@@ -20,5 +20,6 @@ public static class MpathPoolCapabilities
         WipeAlgorithms: Enum.GetValues<WipeAlgorithm>(),
         BuildFlags: PoolBuildFlags.None,
         CloneSources: [],
-        TargetIsDirectory: false);
+        TargetIsDirectory: false,
+        Requires: new HostRequirements([], [new KernelFeature("/sys/class/misc/device-mapper", null, "no device-mapper in the kernel (dm-multipath): /sys/class/misc/device-mapper is missing")]));
 }

@@ -14,7 +14,7 @@ namespace StorageFs.Backends.Mpath;
 public static class MultipathMaps
 {
     /// <summary>The maps as volumes.</summary>
-    public static List<VolumeDefinition> Volumes(HostRoot root)
+    public static List<VolumeDefinition> Volumes(SysfsRoot root)
     {
         ArgumentNullException.ThrowIfNull(root);
         var volumes = new List<VolumeDefinition>();

@@ -19,21 +19,18 @@ public sealed class NetFsPoolBackend : MountedFilePoolBackend
 {
     /// <summary>A netfs backend running mount and umount through <paramref name="runner"/>.</summary>
     public NetFsPoolBackend(ILogger? logger = null, ICommandRunner? runner = null, string qemuImg = "qemu-img")
-        : base(logger, runner, qemuImg)
+        : base(NetFsPoolCapabilities.Value, logger, runner, qemuImg)
     {
     }
 
     /// <inheritdoc/>
-    public override PoolBackendCapabilities Capabilities => NetFsPoolCapabilities.Value;
-
-    /// <inheritdoc/>
-    public override BackendAvailability Availability() => HostSupport.For(PoolType.NetFs);
+    public override BackendAvailability Availability() => NetFsSupport.ForType();
 
     /// <inheritdoc/>
     public override BackendAvailability Availability(PoolDefinition pool)
     {
         ArgumentNullException.ThrowIfNull(pool);
-        return HostSupport.ForNetFs(pool.Source.Format);
+        return NetFsSupport.For(pool.Source.Format);
     }
 
     /// <summary>One key per address the server's name resolves to (this host's own addresses

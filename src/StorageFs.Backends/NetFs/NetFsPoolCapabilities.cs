@@ -1,6 +1,6 @@
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
-using StorageFs.Backends.Mounted;
+using StorageFs.Backends.Files;
 
 namespace StorageFs.Backends.NetFs;
 
@@ -12,7 +12,8 @@ namespace StorageFs.Backends.NetFs;
 public static class NetFsPoolCapabilities
 {
     /// <summary>The record.</summary>
-    public static PoolBackendCapabilities Value { get; } = FileVolumes.CapabilitiesFor(PoolType.NetFs,
+    public static PoolBackendCapabilities Value { get; } = FilePoolCapabilities.For(PoolType.NetFs,
         PoolOperations.Check | PoolOperations.Start | PoolOperations.Stop | PoolOperations.Build | PoolOperations.Delete,
-        PoolBuildFlags.Overwrite | PoolBuildFlags.NoOverwrite);
+        PoolBuildFlags.Overwrite | PoolBuildFlags.NoOverwrite,
+        new HostRequirements([.. HostRequirements.From("mount", "mount", "umount")], []));
 }

@@ -49,7 +49,7 @@ public static class QemuImgCommandBuilder
             throw Unsupported("encryption format of inputvol must be LUKS");
         }
 
-        var info = QemuImgInfo.From(request, step);
+        var info = QemuImgFacts.From(request, step);
         var argv = new List<string> { request.Tool };
         if (info.InputPath is not null || step == QemuImgStep.EncryptCreate)
         {
@@ -118,7 +118,7 @@ public static class QemuImgCommandBuilder
     }
 
     // storageBackendCreateQemuImgOpts.
-    private static string Options(QemuImgInfo info, StorageEncryption? enc, string? secretAlias)
+    private static string Options(QemuImgFacts info, StorageEncryption? enc, string? secretAlias)
     {
         var sb = new StringBuilder();
         if (info.BackingPath is not null)

@@ -18,23 +18,23 @@ namespace StorageFs.Backends.Scsi;
 public sealed class ScsiPoolBackend : IPoolBackend
 {
     private readonly TimeSpan _vportWait;
-    private readonly HostRoot _root;
+    private readonly SysfsRoot _root;
     private readonly ILogger _log;
 
     /// <summary>A scsi backend reading sysfs and /dev under <paramref name="root"/> (default "/"),
     /// waiting up to <paramref name="vportWait"/> (default 5 s) for a new vHBA to appear.</summary>
-    public ScsiPoolBackend(ILogger? logger = null, HostRoot? root = null, TimeSpan? vportWait = null)
+    public ScsiPoolBackend(ILogger? logger = null, SysfsRoot? root = null, TimeSpan? vportWait = null)
     {
         _vportWait = vportWait ?? TimeSpan.FromSeconds(5);
         _log = (logger ?? Serilog.Core.Logger.None).ForContext<ScsiPoolBackend>();
-        _root = root ?? HostRoot.Host;
+        _root = root ?? SysfsRoot.Real;
     }
 
     /// <inheritdoc/>
     public PoolBackendCapabilities Capabilities => ScsiPoolCapabilities.Value;
 
     /// <inheritdoc/>
-    public BackendAvailability Availability() => HostSupport.For(PoolType.Scsi);
+    public BackendAvailability Availability() => HostSupport.Check(Capabilities);
 
     /// <inheritdoc/>
     public bool CheckActive(PoolDefinition pool) => ScsiHosts.Find(_root, Adapter(pool)) is not null;

@@ -20,5 +20,6 @@ public static class ScsiPoolCapabilities
         WipeAlgorithms: Enum.GetValues<WipeAlgorithm>(),
         BuildFlags: PoolBuildFlags.None,
         CloneSources: [],
-        TargetIsDirectory: false);
+        TargetIsDirectory: false,
+        Requires: new HostRequirements([], [new KernelFeature("/sys/class/scsi_host", null, "no SCSI hosts in the kernel (SCSI support): /sys/class/scsi_host is missing")]));
 }

@@ -27,8 +27,14 @@ public sealed record PoolBackendCapabilities(
     IReadOnlyList<WipeAlgorithm> WipeAlgorithms,
     PoolBuildFlags BuildFlags,
     IReadOnlyList<PoolType> CloneSources,
-    bool TargetIsDirectory)
+    bool TargetIsDirectory,
+    HostRequirements? Requires = null,
+    bool BuildWhenCreated = false,
+    bool ListingFollowsTargetMtime = false)
 {
+    /// <summary>What the type needs of the host (never null).</summary>
+    public HostRequirements Requirements => Requires ?? HostRequirements.None;
+
     /// <summary>True when every operation of <paramref name="operations"/> is implemented.</summary>
     public bool Supports(PoolOperations operations) => (Operations & operations) == operations;
 

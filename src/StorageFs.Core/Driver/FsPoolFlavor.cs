@@ -25,9 +25,15 @@ internal sealed class FsPoolFlavor : IPoolFlavor<FsPoolDefinition, FsItemDefinit
 
     public string ChildNoun => "item";
 
-    public FsPoolDefinition Parse(string xml)
+    public FsPoolDefinition Parse(string xml) => Validated(FsPoolXml.Parse(xml));
+
+    public FsPoolDefinition Parse(System.Xml.Linq.XElement root) => Validated(FsPoolXml.Parse(root));
+
+    public PoolBuildFlags? BuildWhenCreated(FsPoolDefinition def) =>
+        _backends.Find(def.Type) is { Capabilities.BuildWhenCreated: true } ? PoolBuildFlags.None : null;
+
+    private static FsPoolDefinition Validated(FsPoolDefinition def)
     {
-        var def = FsPoolXml.Parse(xml);
         NameRules.Validate(NameKind.FsPool, def.Name);
         return def;
     }

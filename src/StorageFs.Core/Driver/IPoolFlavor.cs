@@ -26,6 +26,12 @@ internal interface IPoolFlavor<TDef, TChild>
 
     TDef Parse(string xml);
 
+    /// <summary>The definition in an already loaded document (its root element).</summary>
+    TDef Parse(System.Xml.Linq.XElement root);
+
+    /// <summary>The build a transient create does first: none unless the type's build is harmless (a directory made when missing).</summary>
+    PoolBuildFlags? BuildWhenCreated(TDef def);
+
     string Format(TDef def);
 
     TDef Copy(TDef def);

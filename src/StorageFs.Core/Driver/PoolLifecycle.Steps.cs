@@ -38,7 +38,7 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
                 wasInaccessible = true;
                 // Meant to run, but its start failed (its target vanished, a tool is missing):
                 // nothing runs, so stopping it only records that it should no longer be started
-                // (issue 11 item 10: such a pool could not be stopped, and every restart retried it).
+                // (such a pool could not be stopped, and every restart retried it).
                 entry.State = PoolState.Inactive;
                 if (entry.Persistent)
                 {
@@ -168,7 +168,7 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
         Raise(StorageEventKind.PoolDeleted, entry);
     }
 
-    public void Refresh(string name, CancellationToken cancellation = default)
+    public void Refresh(string name, CancellationToken cancellation = default, bool announce = true)
     {
         var entry = Get(name);
         TDef def;
@@ -198,7 +198,10 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
             Publish(entry, outcome);
             entry.Starting = false;
         }
-        Raise(StorageEventKind.PoolRefreshed, entry);
+        if (announce)
+        {
+            Raise(StorageEventKind.PoolRefreshed, entry);
+        }
     }
 
     public void SetAutostart(string name, bool autostart)

@@ -135,9 +135,11 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
 
     // ---- define, create, undefine ----
 
-    public PoolEntry<TDef, TChild> Define(string xml)
+    public PoolEntry<TDef, TChild> Define(string xml) => Define(_flavor.Parse(xml));
+
+    public PoolEntry<TDef, TChild> Define(TDef parsed)
     {
-        var def = Prepare(xml);
+        var def = Prepare(parsed);
         var name = _flavor.NameOf(def);
         var uuid = _flavor.UuidOf(def);
         TDef? previousDef = null;
@@ -201,9 +203,11 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
         return entry;
     }
 
-    public PoolEntry<TDef, TChild> Create(string xml, PoolBuildFlags? build)
+    public PoolEntry<TDef, TChild> Create(string xml, PoolBuildFlags? build) => Create(_flavor.Parse(xml), build);
+
+    public PoolEntry<TDef, TChild> Create(TDef parsed, PoolBuildFlags? build)
     {
-        var def = Prepare(xml);
+        var def = Prepare(parsed);
         if (build is { } flags)
         {
             CheckBuildFlags(def, flags);
@@ -403,9 +407,8 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
 
     // ---- helpers ----
 
-    private TDef Prepare(string xml)
+    private TDef Prepare(TDef def)
     {
-        var def = _flavor.Parse(xml);
         _flavor.RequireBackend(def);
         if (_flavor.DirectoryTarget(def) is { } target)
         {

@@ -1,12 +1,49 @@
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
 using StorageFs.Core.Persistence;
+using StorageFs.Core.Xml;
 
 namespace StorageFs.Core.Driver;
 
 /// <summary>Storage pool lifecycle (virStoragePool* APIs).</summary>
 public sealed partial class StorageDriver
 {
+    /// <summary>
+    /// Defines (or, <paramref name="transient"/>, creates and starts) the pool or fspool a document
+    /// describes: its root element says which, and it is parsed once. A transient one whose type
+    /// builds harmlessly (the capability's <c>BuildWhenCreated</c>: a directory made when missing)
+    /// is built first; no other type is ever built implicitly. With <paramref name="onlyName"/>, a
+    /// document naming any other pool is refused before anything changes.
+    /// </summary>
+    /// <exception cref="StorageException">XmlError for a document that is neither; otherwise as
+    /// <see cref="DefinePool"/>, <see cref="CreatePool"/> and their fspool twins.</exception>
+    public PoolInfo Define(string xml, bool transient, string? onlyName = null)
+    {
+        var root = SafeXml.Load(xml, PoolXml.DocumentName);
+        switch (root.Name.LocalName)
+        {
+            case "pool":
+                var def = _poolFlavor.Parse(root);
+                RequireName(onlyName, def.Name, "pool");
+                return PoolInfoOf(transient ? _pools.Create(def, _poolFlavor.BuildWhenCreated(def)) : _pools.Define(def));
+            case "fspool":
+                var fsDef = _fsPoolFlavor.Parse(root);
+                RequireName(onlyName, fsDef.Name, "fspool");
+                return FsPoolInfoOf(transient ? _fsPools.Create(fsDef, _fsPoolFlavor.BuildWhenCreated(fsDef)) : _fsPools.Define(fsDef));
+            default:
+                throw new StorageException(ErrorCode.XmlError, $"expected a <pool> or <fspool> document, got <{root.Name.LocalName}>");
+        }
+    }
+
+    private static void RequireName(string? onlyName, string named, string noun)
+    {
+        if (onlyName is not null && named != onlyName)
+        {
+            throw new StorageException(ErrorCode.InvalidArg,
+                $"this document may define {noun} '{onlyName}' only; it names '{named}' (define a new {noun} with /define)");
+        }
+    }
+
     /// <summary>Defines (or redefines) a persistent pool from XML; a running pool keeps its
     /// live definition until it stops (libvirt's newDef).</summary>
     /// <exception cref="StorageException">XmlError/ConfigUnsupported/InvalidArg for the document,
@@ -39,6 +76,10 @@ public sealed partial class StorageDriver
     /// <summary>Re-reads a running pool's sizes and volumes; a failure stops the pool and
     /// leaves it inaccessible.</summary>
     public void RefreshPool(string name) => _pools.Refresh(name);
+
+    /// <summary>Refreshes a pool without raising <see cref="StorageEventKind.PoolRefreshed"/>: a
+    /// refresh a reader's listing caused, which no one asked to hear about.</summary>
+    public void RefreshPoolQuietly(string name) => _pools.Refresh(name, announce: false);
 
     /// <summary>Sets a persistent pool's autostart flag.</summary>
     public void SetPoolAutostart(string name, bool autostart) => _pools.SetAutostart(name, autostart);

@@ -26,6 +26,9 @@ public sealed partial class StorageDriver
     private readonly PoolLifecycle<FsPoolDefinition, FsItemDefinition> _fsPools;
     private int _loaded;
 
+    private readonly StoragePoolFlavor _poolFlavor;
+    private readonly FsPoolFlavor _fsPoolFlavor;
+
     /// <summary>A driver over <paramref name="backends"/> keeping definitions in
     /// <paramref name="store"/>. Call <see cref="Load"/> once before use.</summary>
     public StorageDriver(BackendTable backends, DefinitionStore store, StorageDriverOptions? options = null, ILogger? logger = null)
@@ -37,11 +40,11 @@ public sealed partial class StorageDriver
         _options = options ?? new StorageDriverOptions();
         _log = (logger ?? Serilog.Core.Logger.None).ForContext<StorageDriver>();
         Jobs = new JobRegistry(_log);
-        var poolFlavor = new StoragePoolFlavor(backends);
-        var fsPoolFlavor = new FsPoolFlavor(backends);
+        var poolFlavor = _poolFlavor = new StoragePoolFlavor(backends);
+        var fsPoolFlavor = _fsPoolFlavor = new FsPoolFlavor(backends);
         string? DirectoryTarget(object def) => def switch
         {
-            PoolDefinition p => poolFlavor.DirectoryTarget(p) ?? (IsDirectoryType(p.Type) ? p.Target.Path : null),
+            PoolDefinition p => poolFlavor.DirectoryTarget(p),
             FsPoolDefinition f => f.Target.Path,
             _ => null,
         };
@@ -135,10 +138,6 @@ public sealed partial class StorageDriver
             return e.Message;
         }
     }
-
-    // dir, fs, netfs and vstorage targets hold data even when no backend serves the type yet.
-    private static bool IsDirectoryType(PoolType type) =>
-        type is PoolType.Dir or PoolType.Fs or PoolType.NetFs or PoolType.Vstorage;
 
     private bool TakeAutostartTurn()
     {

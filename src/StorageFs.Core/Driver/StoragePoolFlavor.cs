@@ -25,9 +25,15 @@ internal sealed class StoragePoolFlavor : IPoolFlavor<PoolDefinition, VolumeDefi
 
     public string ChildNoun => "storage vol";
 
-    public PoolDefinition Parse(string xml)
+    public PoolDefinition Parse(string xml) => Validated(PoolXml.Parse(xml));
+
+    public PoolDefinition Parse(System.Xml.Linq.XElement root) => Validated(PoolXml.Parse(root));
+
+    public PoolBuildFlags? BuildWhenCreated(PoolDefinition def) =>
+        _backends.Find(def.Type) is { Capabilities.BuildWhenCreated: true } ? PoolBuildFlags.None : null;
+
+    private static PoolDefinition Validated(PoolDefinition def)
     {
-        var def = PoolXml.Parse(xml);
         NameRules.Validate(NameKind.Pool, def.Name);
         return def;
     }
@@ -62,8 +68,10 @@ internal sealed class StoragePoolFlavor : IPoolFlavor<PoolDefinition, VolumeDefi
         }
     }
 
+    // The backend's capability says; a type no backend serves yet (vstorage) by libvirt's model:
+    // a local target holding file volumes holds data all the same.
     public string? DirectoryTarget(PoolDefinition def) =>
-        _backends.Find(def.Type) is { Capabilities.TargetIsDirectory: true } ? def.Target.Path : null;
+        (_backends.Find(def.Type)?.Capabilities.TargetIsDirectory ?? PoolTypes.Get(def.Type).TargetHoldsFiles) ? def.Target.Path : null;
 
     public void SetTarget(PoolDefinition def, string path) => def.Target.Path = path;
 

@@ -27,6 +27,10 @@ public sealed record VolumeInfo
     /// <summary>Format ("raw", "qcow2", …), null for types without one.</summary>
     public string? Format { get; init; }
 
+    /// <summary>True when the volume's bytes are its guest data one to one (raw, or no format):
+    /// its length is its capacity, so growing the file grows the volume.</summary>
+    public bool LengthIsCapacity => Format is null or "raw";
+
     /// <summary>Capacity in bytes.</summary>
     public ulong Capacity { get; init; }
 

@@ -32,4 +32,8 @@ public sealed record PoolTypeInfo(
 
     /// <summary>True when the pool's volumes have a <c>&lt;target&gt;&lt;format&gt;</c> element.</summary>
     public bool HasVolumeFormat => VolumeFormats is not null;
+
+    /// <summary>True when the pool has a local target directory whose files are its volumes
+    /// (its volumes take file formats): dir, fs, netfs, vstorage.</summary>
+    public bool TargetHoldsFiles => HasTarget && VolumeFormats is { } formats && formats.SequenceEqual(StorageFormats.FileInput);
 }

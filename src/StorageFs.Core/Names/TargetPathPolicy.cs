@@ -104,7 +104,7 @@ public sealed class TargetPathPolicy
 
     // strict: a ".." after a component that does not exist is refused, as realpath(3) fails
     // with ENOENT there: whatever that component becomes later decides where ".." leads, so the
-    // path cannot be judged now (issue 11 item 10: "/srv/nx/../link-out/sub" passed define
+    // path cannot be judged now ("/srv/nx/../link-out/sub" passed define
     // with link-out a symlink out of /srv, and was only caught at build).
     private static string Resolve(string path, bool strict)
     {

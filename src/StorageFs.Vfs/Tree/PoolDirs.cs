@@ -17,8 +17,8 @@ internal static class PoolDirs
             Path = $"{at}/vol",
             Refused = t.Refused,
             Hint = "vol/ follows volumes/: create a volume in volumes/ or through create",
-            List = _ => Names(() => d.ListVolumes(name).Select(v => v.Name)),
-            Find = (_, v) => Has(() => d.HasVolume(name, v)) ? t.VolumeControl(name, v) : null,
+            List = _ => Names(t, $"pools/{name}/vol", () => d.ListVolumes(name).Select(v => v.Name)),
+            Find = (_, v) => Has(t, $"pools/{name}/vol/{v}", () => d.HasVolume(name, v)) ? t.VolumeControl(name, v) : null,
         };
         return t.Dir(at, "volumes live in volumes/")
             .Add("info", t.Text($"{at}/info", Modes.ReadOnly, _ => d.GetPoolInfo(name).ToVirshText(bytes: true)))
@@ -34,11 +34,8 @@ internal static class PoolDirs
 
     private static string Redefine(StorageTree t, string name, string doc)
     {
-        // The name is checked before anything is defined: a refused write changes nothing.
-        string named = StorageFs.Core.Xml.PoolXml.Parse(doc).Name;
-        if (named != name)
-            throw new StorageException(ErrorCode.InvalidArg, $"pools/{name}/xml defines '{name}' only; the document names '{named}' (use /define for a new pool)");
-        var info = t.Driver.DefinePool(doc);
+        // The driver checks the name before anything is defined: a refused write changes nothing.
+        var info = t.Driver.Define(doc, transient: false, onlyName: name);
         return $"ok defined pool {info.Name} {info.Uuid}";
     }
 
@@ -49,26 +46,29 @@ internal static class PoolDirs
             throw new StorageException(ErrorCode.NoSupport, $"'{info.Name}' is transient and has no autostart: define it to make it persistent");
     }
 
-    private static IReadOnlyList<string> Names(Func<IEnumerable<string>> list)
+    // A pool that went away (or stopped) between the lookup and the listing lists empty; logged.
+    private static IReadOnlyList<string> Names(StorageTree t, string where, Func<IEnumerable<string>> list)
     {
         try
         {
             return [.. list()];
         }
-        catch (StorageException)
+        catch (StorageException e)
         {
+            t.Swallowed(where, e);
             return [];
         }
     }
 
-    private static bool Has(Func<bool> has)
+    private static bool Has(StorageTree t, string where, Func<bool> has)
     {
         try
         {
             return has();
         }
-        catch (StorageException)
+        catch (StorageException e)
         {
+            t.Swallowed(where, e);
             return false;
         }
     }
@@ -209,9 +209,9 @@ internal static class PoolDirs
             List = _ =>
             {
                 items.Sync();
-                return Names(() => d.ListItemNames(name));
+                return Names(t, $"fspools/{name}/item", () => d.ListItemNames(name));
             },
-            Find = (_, i) => Has(() => d.HasItem(name, i)) ? t.ItemControl(name, i) : null,
+            Find = (_, i) => Has(t, $"fspools/{name}/item/{i}", () => d.HasItem(name, i)) ? t.ItemControl(name, i) : null,
         };
         return t.Dir(at, "items live in items/")
             .Add("info", t.Text($"{at}/info", Modes.ReadOnly, _ => d.GetFsPoolInfo(name).ToVirshText(bytes: true)))

@@ -10,7 +10,8 @@ namespace StorageFs.Vfs.Tree;
 /// <summary>
 /// The <c>/storage</c> tree (docs/TREE.md): maps the driver onto engine nodes. Content and
 /// controls live in parallel directories (<c>volumes/</c> beside <c>vol/</c>, <c>items/</c>
-/// beside <c>item/</c>), so no object name is reserved. Every info and xml file is rendered from
+/// beside <c>item/</c>), so no object name is reserved (docs/ARCHITECTURE.md, "Design decisions").
+/// Every info and xml file is rendered from
 /// the driver at open; the driver's events feed the <c>events</c> file and kernel cache
 /// invalidation, so changes made by other processes show at once.
 /// </summary>
@@ -184,61 +185,25 @@ public sealed class StorageTree
 
     internal VDir ItemControl(string fspool, string name) => _itemControls.Get((fspool, name), k => PoolDirs.Item(this, k.FsPool, k.Item));
 
+    // The driver decides what the document is and whether a transient one is built first
+    // ("built if needed", docs/TREE.md: only types whose build is a mkdir).
     private string Define(string doc, bool transient)
     {
-        var (root, type) = XmlRoot(doc);
-        // "built if needed" (docs/TREE.md): a directory target is made when missing; other
-        // types are never built implicitly (building formats disks and filesystems).
-        PoolBuildFlags? build = type == "dir" ? PoolBuildFlags.None : null;
-        PoolInfo info = (root, transient) switch
-        {
-            ("pool", false) => Driver.DefinePool(doc),
-            ("pool", true) => Driver.CreatePool(doc, build),
-            ("fspool", false) => Driver.DefineFsPool(doc),
-            ("fspool", true) => Driver.CreateFsPool(doc, build),
-            _ => throw new StorageException(ErrorCode.XmlError,
-                $"expected a <pool> or <fspool> document, got <{root}>"),
-        };
+        PoolInfo info = Driver.Define(doc, transient);
         string kind = info.Kind == DefinitionKind.FsPool ? "fspool" : "pool";
         return string.Create(CultureInfo.InvariantCulture, $"ok {(transient ? "created" : "defined")} {kind} {info.Name} {info.Uuid:D}");
     }
 
-    /// <summary>The root element's name and type attribute, read without expanding anything (the driver parses the document itself).</summary>
-    private static (string Name, string? Type) XmlRoot(string doc)
-    {
-        try
-        {
-            using var reader = System.Xml.XmlReader.Create(new StringReader(doc),
-                new System.Xml.XmlReaderSettings { DtdProcessing = System.Xml.DtdProcessing.Prohibit, XmlResolver = null });
-            return reader.MoveToContent() == System.Xml.XmlNodeType.Element ? (reader.LocalName, reader.GetAttribute("type")) : ("", null);
-        }
-        catch (System.Xml.XmlException e)
-        {
-            throw new StorageException(ErrorCode.XmlError, "XML error: " + e.Message);
-        }
-    }
+    /// <summary>Logs a refusal the tree answers without an error (a listing of a pool that is
+    /// gone or inactive lists empty): nothing is swallowed silently.</summary>
+    internal void Swallowed(string where, StorageException e) =>
+        _log.Debug("{Path}: {Code} {Message}; answered without an error", where, e.Code, e.Message);
 
-    [ThreadStatic]
-    private static bool t_quiet;
-
-    /// <summary>Refreshes a pool for a listing without publishing a <c>refreshed</c> event (the driver raises events on the calling thread).</summary>
-    internal void QuietRefresh(string pool)
-    {
-        t_quiet = true;
-        try
-        {
-            Driver.RefreshPool(pool);
-        }
-        finally
-        {
-            t_quiet = false;
-        }
-    }
+    /// <summary>Refreshes a pool for a listing without publishing a <c>refreshed</c> event.</summary>
+    internal void QuietRefresh(string pool) => Driver.RefreshPoolQuietly(pool);
 
     private void OnChanged(object? sender, StorageEventArgs e)
     {
-        if (t_quiet && e.Kind == StorageEventKind.PoolRefreshed)
-            return;
         bool fs = e.PoolKind == DefinitionKind.FsPool;
         string pool = (fs ? "fspools/" : "pools/") + e.Pool;
         string child = e.Child is null ? "" : (fs ? "/items/" : "/volumes/") + e.Child;

@@ -36,8 +36,8 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
     {
         try
         {
-            // A volume still being created has no path yet: its definition answers (issue 11
-            // item 5: GetVolumePath's error for it was EIO to ls -l during a create).
+            // A volume still being created has no path yet: its definition answers
+            // (GetVolumePath's error for it was EIO to ls -l during a create).
             var info = tree.Driver.PeekVolume(Pool, Name);
             if (Volatile.Read(ref _growing) is { } growing)
                 return Attr.Fill(ref attr, Modes.Reg | 0x180, (ulong)growing.Length, time: DateTimeOffset.UtcNow);
@@ -170,7 +170,7 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
                         // truncate(1) and ftruncate hold the volume open for writing, so the driver
                         // would call it busy: grow through that open descriptor instead (raw only:
                         // other formats' files are not their capacity). Closing it re-reads the volume.
-                        if (info.Format is not (null or "raw"))
+                        if (!info.LengthIsCapacity)
                             return tree.Fail(ctx, "truncate", where, Errno.EPERM,
                                 $"a {info.Format} volume grows with 'resize SIZE' in vol/{Name}/ctl, not by truncate");
                         Errno err = open.Truncate((long)request.Size);

@@ -45,9 +45,10 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
             if (!rateLimited)
                 Volatile.Write(ref _unchanged, stamp is { Settled: true } ? stamp : null);
         }
-        catch (StorageException)
+        catch (StorageException e)
         {
             // Inactive or busy: list what the driver has.
+            tree.Swallowed(Where(), e);
             Volatile.Write(ref _unchanged, null);
         }
     }
@@ -67,7 +68,7 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
             try
             {
                 var info = driver.GetPoolInfo(pool);
-                if (info.Type is not ("dir" or "fs") || !info.IsActive || info.TargetPath is not { } path)
+                if (!driver.GetPoolCapabilities(pool).ListingFollowsTargetMtime || !info.IsActive || info.TargetPath is not { } path)
                     return null;
                 var dir = new DirectoryInfo(path);
                 if (!dir.Exists)

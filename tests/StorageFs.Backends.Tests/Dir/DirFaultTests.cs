@@ -8,7 +8,7 @@ using StorageFs.Backends.Dir;
 namespace StorageFs.Backends.Tests.Dir;
 
 /// <summary>
-/// Issue 11 items 6 and 7: faults of the host reach the caller as the errno they are —
+/// Faults of the host reach the caller as the errno they are —
 /// EOPNOTSUPP naming qemu-img when it is missing (and its formats not offered), ENOSPC on a
 /// full file system, EFBIG past the largest file — never an internal error (EIO).
 /// </summary>

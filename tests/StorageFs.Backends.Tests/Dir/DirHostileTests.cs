@@ -73,7 +73,7 @@ public sealed class DirHostileTests : IDisposable
         Assert.Equal(0, _fx.Driver.GetVolumeInfo("p", "escape.img").InUse);
     }
 
-    /// <summary>Issue 11 item 1: whoever can write a directory on a running pool's path swaps the
+    /// <summary>Whoever can write a directory on a running pool's path swaps the
     /// pool's directory for a link to another directory holding a file of the volume's name, and
     /// back, as fast as it can while root wipes and resizes, so some swaps land between the
     /// driver's check of the target and the backend's open. Nothing may reach the other

@@ -1,5 +1,5 @@
 using StorageFs.Core.Model;
-using StorageFs.Backends.HostTools;
+using StorageFs.Backends.NetFs;
 
 namespace StorageFs.Backends.Tests.Fixtures;
 
@@ -11,7 +11,7 @@ public sealed class HostLacksFactAttribute : FactAttribute
 {
     public HostLacksFactAttribute(PoolType type, string? netFsFormat = null)
     {
-        var availability = netFsFormat is null ? HostSupport.For(type) : HostSupport.ForNetFs(netFsFormat);
+        var availability = netFsFormat is null ? BackendRegistry.Create().Get(type).Availability() : NetFsSupport.For(netFsFormat);
         if (availability.Runnable)
         {
             Skip = $"this host can run {type.ToXml()} pools{(netFsFormat is null ? "" : $" of format {netFsFormat}")}, so there is no refusal to test";

@@ -222,14 +222,14 @@ public sealed class ScsiFamilyTests : IDisposable
     {
         foreach (var host in Directory.GetFileSystemEntries("/sys/class/scsi_host").Select(p => ScsiHosts.Number(Path.GetFileName(p))))
         {
-            Assert.All(ScsiLunScanner.Scan(HostRoot.Host, host), l => Assert.True(BlockDevice.Exists("/dev/" + l.BlockDevice)));
+            Assert.All(ScsiLunScanner.Scan(SysfsRoot.Real, host), l => Assert.True(BlockDevice.Exists("/dev/" + l.BlockDevice)));
         }
     }
 
     [KernelFact("dm")]
     public void Mpath_RealMaps_HaveTheirMapperNodes()
     {
-        Assert.All(MultipathMaps.Volumes(HostRoot.Host), v => Assert.True(BlockDevice.Exists(v.Target.Path!)));
+        Assert.All(MultipathMaps.Volumes(SysfsRoot.Real), v => Assert.True(BlockDevice.Exists(v.Target.Path!)));
     }
 
     private sealed class DictionarySecrets : Dictionary<string, string>, ISecretStore

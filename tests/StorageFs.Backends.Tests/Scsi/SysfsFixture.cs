@@ -10,12 +10,12 @@ internal sealed class SysfsFixture : IDisposable
     {
         Root = Directory.CreateTempSubdirectory("sfs-sysfs-").FullName;
         Sh.Run("cp", "-a", FixtureFiles.PathOf("sysfs/sys"), FixtureFiles.PathOf("sysfs/dev"), Root);
-        Host = new HostRoot(Root);
+        Host = new SysfsRoot(Root);
     }
 
     public string Root { get; }
 
-    public HostRoot Host { get; }
+    public SysfsRoot Host { get; }
 
     public string Read(string relative) => File.ReadAllText(Path.Combine(Root, relative));
 

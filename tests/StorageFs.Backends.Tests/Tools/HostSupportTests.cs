@@ -4,7 +4,9 @@ using StorageFs.Core.Backend;
 using StorageFs.Core.Driver;
 using StorageFs.Core.Model;
 using StorageFs.Backends.HostTools;
+using StorageFs.Backends.Fs;
 using StorageFs.Backends.Iscsi;
+using StorageFs.Backends.NetFs;
 
 namespace StorageFs.Backends.Tests.Tools;
 
@@ -16,31 +18,43 @@ public sealed class HostSupportTests
 
     private static readonly HostFacts EveryToolNoKernelExtras = new(_ => true, _ => false, ThisKernelFileSystems);
 
+    private static readonly bool s_deviceMapper = Directory.Exists("/sys/class/misc/device-mapper");
+
+    // Every registered type's availability here, as its backend answers it.
+    private static IReadOnlyList<BackendAvailability> Probe()
+    {
+        var table = BackendRegistry.Create();
+        return [.. table.PoolCapabilities.Select(c => table.Get(c.Type).Availability())];
+    }
+
+    // Every registered type's availability on an invented host: the generic check of its
+    // capability record, and netfs's own protocol check on top.
+    private static IReadOnlyList<BackendAvailability> Probe(HostFacts facts) =>
+        [.. BackendRegistry.Create().PoolCapabilities.Select(c => c.Type == PoolType.NetFs ? NetFsSupport.ForType(facts) : HostSupport.Check(c, facts))];
+
     [Fact]
     public void Probe_CoversEveryBackendType_AndDirAlwaysRuns()
     {
-        var report = HostSupport.Probe();
+        var report = Probe();
 
-        Assert.Equal([PoolType.Dir, PoolType.Fs, PoolType.NetFs, PoolType.Logical, PoolType.Disk, PoolType.Iscsi,
-            PoolType.IscsiDirect, PoolType.Scsi, PoolType.Mpath, PoolType.Gluster], report.Select(r => r.Type));
-        Assert.Equal(BackendAvailability.Full(PoolType.Dir), report[0]);
-        Assert.Equal(BackendRegistry.Create().PoolCapabilities.Select(c => c.Type).Order(), report.Select(r => r.Type).Order());
+        Assert.Equal(BackendRegistry.Create().PoolCapabilities.Select(c => c.Type), report.Select(r => r.Type));
+        Assert.Equal(BackendAvailability.Full(PoolType.Dir), report.Single(r => r.Type == PoolType.Dir));
     }
 
     [Fact]
     public void Probe_MatchesTheKernel_ForIscsiScsiAndDeviceMapper()
     {
-        var report = HostSupport.Probe().ToDictionary(r => r.Type);
+        var report = Probe().ToDictionary(r => r.Type);
 
         Assert.Equal(Directory.Exists("/sys/class/scsi_host"), report[PoolType.Scsi].Runnable);
-        Assert.Equal(HostSupport.HasDeviceMapper, report[PoolType.Mpath].Runnable);
+        Assert.Equal(s_deviceMapper, report[PoolType.Mpath].Runnable);
         bool iscsiTcp = Directory.Exists("/sys/class/iscsi_transport/tcp");
         Assert.Equal(iscsiTcp && HostSupport.OnPath("iscsiadm"), report[PoolType.Iscsi].Runnable);
         if (!iscsiTcp)
         {
             Assert.Contains("iscsi_tcp", report[PoolType.Iscsi].Reason, StringComparison.Ordinal);
         }
-        if (!HostSupport.HasDeviceMapper)
+        if (!s_deviceMapper)
         {
             Assert.Contains("driverloaded n", report[PoolType.Logical].Reason, StringComparison.Ordinal);
             Assert.Contains("device-mapper", report[PoolType.Mpath].Reason, StringComparison.Ordinal);
@@ -55,7 +69,7 @@ public sealed class HostSupportTests
     [Fact]
     public void Probe_ThisHostsToolBackedTypes_RunExactlyWhenTheirToolsAreInstalled()
     {
-        var report = HostSupport.Probe().ToDictionary(r => r.Type);
+        var report = Probe().ToDictionary(r => r.Type);
 
         // What .ci/run installs: util-linux, parted, lvm2, glusterfs-client, libiscsi-bin, qemu-utils.
         Assert.Equal(new[] { "mount", "umount", "mkfs", "blkid" }.All(HostSupport.OnPath), report[PoolType.Fs].Runnable);
@@ -69,10 +83,10 @@ public sealed class HostSupportTests
     [Fact]
     public void InventedHost_WithEveryToolButNoSubsystems_RunsTheUserSpaceTypesOnly()
     {
-        var report = HostSupport.Probe(EveryToolNoKernelExtras).ToDictionary(r => r.Type);
+        var report = Probe(EveryToolNoKernelExtras).ToDictionary(r => r.Type);
 
         Assert.Equal([PoolType.Dir, PoolType.Fs, PoolType.NetFs, PoolType.Logical, PoolType.Disk, PoolType.IscsiDirect, PoolType.Gluster],
-            report.Values.Where(r => r.Runnable).Select(r => r.Type));
+            report.Values.Where(r => r.Runnable).Select(r => r.Type).Order());
         Assert.True(report[PoolType.Logical].Limited);
         Assert.Equal("cannot mount nfs (no NFS client in the kernel: nfs is not in /proc/filesystems), " +
                      "cifs (no CIFS client in the kernel: cifs is not in /proc/filesystems)", report[PoolType.NetFs].Reason);
@@ -86,9 +100,9 @@ public sealed class HostSupportTests
     {
         var bare = new HostFacts(_ => false, p => p == "/sys/class/misc/device-mapper", ThisKernelFileSystems);
 
-        var report = HostSupport.Probe(bare).ToDictionary(r => r.Type);
+        var report = Probe(bare).ToDictionary(r => r.Type);
 
-        Assert.Equal([PoolType.Dir, PoolType.Mpath], report.Values.Where(r => r.Runnable).Select(r => r.Type));
+        Assert.Equal([PoolType.Dir, PoolType.Mpath], report.Values.Where(r => r.Runnable).Select(r => r.Type).Order());
         Assert.Equal("missing tools: parted, blkid, partx (Debian packages parted, util-linux)", report[PoolType.Disk].Reason);
         Assert.Equal("missing tools: iscsi-ls, iscsi-readcapacity16, qemu-io (Debian packages libiscsi-bin, qemu-utils)", report[PoolType.IscsiDirect].Reason);
         Assert.StartsWith("missing tools: pvcreate, vgcreate", report[PoolType.Logical].Reason, StringComparison.Ordinal);
@@ -98,16 +112,16 @@ public sealed class HostSupportTests
     [Fact]
     public void NetFsAndFs_ArePerPool_ByProtocolAndFileSystem()
     {
-        Assert.False(HostSupport.ForNetFs("nfs", EveryToolNoKernelExtras).Runnable);
-        Assert.False(HostSupport.ForNetFs("auto", EveryToolNoKernelExtras).Runnable);
-        Assert.Contains("no CIFS client", HostSupport.ForNetFs("cifs", EveryToolNoKernelExtras).Reason, StringComparison.Ordinal);
-        Assert.Equal(BackendAvailability.Full(PoolType.NetFs), HostSupport.ForNetFs("glusterfs", EveryToolNoKernelExtras));
-        Assert.True(HostSupport.ForNetFs("nfs", EveryToolNoKernelExtras with { FileSystems = "nodev\tnfs\nnodev\tnfs4\n" }).Runnable);
+        Assert.False(NetFsSupport.For("nfs", EveryToolNoKernelExtras).Runnable);
+        Assert.False(NetFsSupport.For("auto", EveryToolNoKernelExtras).Runnable);
+        Assert.Contains("no CIFS client", NetFsSupport.For("cifs", EveryToolNoKernelExtras).Reason, StringComparison.Ordinal);
+        Assert.Equal(BackendAvailability.Full(PoolType.NetFs), NetFsSupport.For("glusterfs", EveryToolNoKernelExtras));
+        Assert.True(NetFsSupport.For("nfs", EveryToolNoKernelExtras with { FileSystems = "nodev\tnfs\nnodev\tnfs4\n" }).Runnable);
 
-        Assert.True(HostSupport.ForFs("xfs", EveryToolNoKernelExtras).Runnable);
-        Assert.True(HostSupport.ForFs("ext3", EveryToolNoKernelExtras).Runnable);
-        Assert.True(HostSupport.ForFs("auto", EveryToolNoKernelExtras).Runnable);
-        var vfat = HostSupport.ForFs("vfat", EveryToolNoKernelExtras);
+        Assert.True(FsSupport.For("xfs", EveryToolNoKernelExtras).Runnable);
+        Assert.True(FsSupport.For("ext3", EveryToolNoKernelExtras).Runnable);
+        Assert.True(FsSupport.For("auto", EveryToolNoKernelExtras).Runnable);
+        var vfat = FsSupport.For("vfat", EveryToolNoKernelExtras);
         Assert.Equal((false, "no 'vfat' file system in the kernel (vfat is not in /proc/filesystems)"), (vfat.Runnable, vfat.Reason));
     }
 
@@ -124,7 +138,7 @@ public sealed class HostSupportTests
         Assert.Equal(ErrorCode.NoSupport, start.Code);
         Assert.StartsWith("this function is not supported by the connection driver: storage pool 'i' of type 'iscsi' cannot run on this host: ",
             start.Message, StringComparison.Ordinal);
-        Assert.EndsWith(HostSupport.For(PoolType.Iscsi).Reason, start.Message, StringComparison.Ordinal);
+        Assert.EndsWith(BackendRegistry.Create().Get(PoolType.Iscsi).Availability().Reason, start.Message, StringComparison.Ordinal);
         Assert.Contains(Directory.Exists("/sys/class/iscsi_transport/tcp") ? "iscsiadm" : "iscsi_tcp", start.Message, StringComparison.Ordinal);
         Assert.Equal(start.Message, build.Message);
         Assert.Equal(PoolState.Inactive, h.Driver.GetPoolInfo("i").State);

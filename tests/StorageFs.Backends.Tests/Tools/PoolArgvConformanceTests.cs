@@ -1,5 +1,6 @@
 using StorageFs.Core.Xml;
 using StorageFs.Backends.HostTools;
+using StorageFs.Backends.Mounted;
 
 namespace StorageFs.Backends.Tests.Tools;
 

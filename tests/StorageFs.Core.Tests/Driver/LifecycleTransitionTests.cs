@@ -33,7 +33,7 @@ public sealed class LifecycleTransitionTests : IDisposable
         Row("define", Ok, Ok, Ok, Ok, Ok);
         Row("undefine", Ok, StillActive, StillActive, StartingUp, Ok);
         Row("start", Ok, AlreadyActive, AlreadyActive, StartingUp, Ok);
-        // Stopping an inaccessible pool (its start failed) makes it inactive (issue 11 item 10).
+        // Stopping an inaccessible pool (its start failed) makes it inactive.
         Row("stop", NotActive, Ok, Ok, NotActive, Ok);
         Row("build", Ok, AlreadyActive, AlreadyActive, StartingUp, Ok);
         Row("delete", Ok, StillActive, StillActive, StartingUp, Ok);

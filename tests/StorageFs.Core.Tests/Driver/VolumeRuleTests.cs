@@ -193,7 +193,7 @@ public sealed class VolumeRuleTests : IDisposable
         _driver.DeleteVolume("p", "v");
     }
 
-    /// <summary>Issue 11 item 7: a clone copying a volume a wipe is writing got a broken image (EIO).</summary>
+    /// <summary>A clone copying a volume a wipe is writing got a broken image (EIO).</summary>
     [Fact]
     public void VolumeBeingWiped_CannotBeCloned_UntilTheWipeEnds()
     {

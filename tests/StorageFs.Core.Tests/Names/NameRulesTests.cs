@@ -48,7 +48,7 @@ public sealed class NameRulesTests
         Assert.True(NameRules.IsValid(NameKind.Volume, new string('é', 127), out _));
     }
 
-    /// <summary>Issue 11 item 10: a pool's definition is stored as NAME.xml, so its name has 251 bytes, said at parse.</summary>
+    /// <summary>A pool's definition is stored as NAME.xml, so its name has 251 bytes, said at parse.</summary>
     [Theory]
     [InlineData(NameKind.Pool, "pool name")]
     [InlineData(NameKind.FsPool, "fspool name")]

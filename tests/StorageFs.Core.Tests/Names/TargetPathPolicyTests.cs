@@ -91,7 +91,7 @@ public sealed class TargetPathPolicyTests : IDisposable
         Assert.Contains("too many levels of symbolic links", e.Message);
     }
 
-    /// <summary>Issue 11 item 10: where a ".." after a missing component leads depends on what
+    /// <summary>Where a ".." after a missing component leads depends on what
     /// that component becomes, so it cannot be checked at define (realpath fails there too).</summary>
     [Theory]
     [InlineData("nx/../evil/sub", "nx")]

@@ -90,7 +90,7 @@ public sealed class HostileXmlTests
         Assert.Equal("XML error: unexpected root element <volume>, expecting <pool>", e.Message);
     }
 
-    /// <summary>Issue 11 item 9: 100,000 levels (700 KB) took 33 s; libxml2, and so libvirt, stop at 256.</summary>
+    /// <summary>100,000 levels (700 KB) took 33 s; libxml2, and so libvirt, stop at 256.</summary>
     [Fact]
     public void Parse_NestedDeeperThan256_IsRefusedAtOnce()
     {

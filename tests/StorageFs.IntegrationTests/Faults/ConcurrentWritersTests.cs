@@ -3,7 +3,7 @@ using StorageFs.IntegrationTests.Tree;
 namespace StorageFs.IntegrationTests.Faults;
 
 /// <summary>
-/// Issue 11 item 7: ten writers at once on one pool — creating raw and qcow2 volumes, uploading,
+/// Ten writers at once on one pool — creating raw and qcow2 volumes, uploading,
 /// resizing, deleting, cloning, wiping and reading the same few names — for 30 s. Collisions
 /// are answered with what they are (EEXIST, ENOENT, EBUSY, EPERM); not one EIO, and the
 /// daemon logs no EIO and no unhandled exception. (The issue saw 42 EIO in 240 s: a volume

@@ -5,7 +5,7 @@ using StorageFs.Interop;
 namespace StorageFs.IntegrationTests.Faults;
 
 /// <summary>
-/// Restarts after a crash (issue 11 item 4). A daemon killed with SIGKILL leaves its mount
+/// Restarts after a crash. A daemon killed with SIGKILL leaves its mount
 /// behind, dead ("Transport endpoint is not connected"), while the kernel still answers stat of
 /// the mountpoint from cached attributes; a daemon started within that second must detach the
 /// dead mount rather than mount on top of it, and must never mount over a live one.

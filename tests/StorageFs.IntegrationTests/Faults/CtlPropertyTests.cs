@@ -4,7 +4,7 @@ using StorageFs.IntegrationTests.Tree;
 namespace StorageFs.IntegrationTests.Faults;
 
 /// <summary>
-/// Issue 11 item 6, as a property: whatever is written to a control file — random commands and
+/// As a property: whatever is written to a control file — random commands and
 /// words, sizes at the int64 edges with and without units, negative and huge numbers, garbage
 /// bytes, invalid UTF-8, very long lines, several lines, random XML to <c>define</c>,
 /// <c>create</c> and a pool's <c>create</c> — the write fails only with an errno docs/TREE.md

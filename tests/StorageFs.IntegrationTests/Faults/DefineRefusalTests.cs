@@ -3,7 +3,7 @@ using StorageFs.IntegrationTests.Tree;
 namespace StorageFs.IntegrationTests.Faults;
 
 /// <summary>
-/// Issue 11 item 10 through the tree: each input define used to accept (or mangle) is refused
+/// Through the tree: each input define used to accept (or mangle) is refused
 /// at define with a clear message and nothing defined; a pool whose target vanished can be
 /// stopped.
 /// </summary>

@@ -3,7 +3,7 @@ using StorageFs.IntegrationTests.Tree;
 namespace StorageFs.IntegrationTests.Faults;
 
 /// <summary>
-/// Descriptor exhaustion (issue 11 item 3). Each open of a volume costs the daemon descriptors;
+/// Descriptor exhaustion. Each open of a volume costs the daemon descriptors;
 /// one user opening a world-readable volume without end used to fill the daemon's descriptor
 /// table, after which the .NET runtime could not start a thread and the daemon died. Now one
 /// user gets EMFILE at its limit (maxOpenPerUser) while root and others go on, and a table

@@ -3,7 +3,7 @@ using StorageFs.IntegrationTests.Tree;
 namespace StorageFs.IntegrationTests.Faults;
 
 /// <summary>
-/// Issue 11 item 1, pool targets: an unprivileged user who owns a directory on a pool's path
+/// Pool targets: an unprivileged user who owns a directory on a pool's path
 /// swaps one of its components for a symbolic link to a root-owned directory, over and over,
 /// while root builds and deletes the pool through /storage. Root's mkdir, chmod, chown and
 /// rmdir act through descriptors walked without following links, so nothing outside the

@@ -3,7 +3,7 @@ using StorageFs.IntegrationTests.Tree;
 namespace StorageFs.IntegrationTests.Faults;
 
 /// <summary>
-/// Issue 11 item 5: volumes deleted while another process lists and stats them. Every answer
+/// Volumes deleted while another process lists and stats them. Every answer
 /// must be success or ENOENT. The EIO seen was a volume still being created (listed, but
 /// without a path yet: "has no path yet" was an internal error), and a probe of a file deleted
 /// between its stat and its open reported as an internal error.

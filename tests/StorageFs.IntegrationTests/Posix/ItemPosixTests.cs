@@ -3,7 +3,7 @@ using StorageFs.IntegrationTests.Tree;
 namespace StorageFs.IntegrationTests.Posix;
 
 /// <summary>
-/// issue 19, cause 1: an item behaves as the host filesystem underneath does (pjdfstest's
+/// An item behaves as the host filesystem underneath does (pjdfstest's
 /// findings, each as our own test): a relative path of 4,095 bytes works whatever the item's
 /// place on the host, an unlinked open file keeps its attributes and can be truncated and
 /// chmodded, and stress-ng's filesystem stressors pass.
@@ -73,7 +73,7 @@ public sealed class ItemPosixTests(TreeFixture fixture) : IClassFixture<TreeFixt
     public void StressNgFilesystemClass_PassesInAnItem()
     {
         string item = $"$M/fspools/{_tree.NewRunningItem("sng")}/items/a";
-        // Issue 19: stress-ng's whole filesystem class, one stressor after another for 1 s each
+        // Stress-ng's whole filesystem class, one stressor after another for 1 s each
         // (about 50 s), as it passes on the host's ext4. Five of them (copy-file, fallocate,
         // fsize, hdd, sync-file) failed on items before the descriptor-per-node design.
         // binderfs is left out: this kernel has none, which stress-ng counts as a failure on

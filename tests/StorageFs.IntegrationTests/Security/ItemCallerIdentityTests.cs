@@ -3,7 +3,7 @@ using StorageFs.IntegrationTests.Tree;
 namespace StorageFs.IntegrationTests.Security;
 
 /// <summary>
-/// issue 11, hole 1: changes inside an item run with the caller's filesystem identity, so the
+/// Changes inside an item run with the caller's filesystem identity, so the
 /// host itself grants or refuses them as it would for the caller: new files are the caller's
 /// as the host makes them, and what the caller may not do fails on the host too, not only
 /// in the kernel's check.

@@ -3,7 +3,7 @@ using StorageFs.IntegrationTests.Tree;
 namespace StorageFs.IntegrationTests.Security;
 
 /// <summary>
-/// issue 11, hole 1: a user who controls a directory inside an item swaps a subdirectory for a
+/// A user who controls a directory inside an item swaps a subdirectory for a
 /// symlink to a root-only directory outside the pool while acting through /storage on a
 /// working directory the kernel still holds. The daemon acts through each node's own
 /// descriptor and as the caller, so it never follows the link.
@@ -20,7 +20,7 @@ public sealed class ItemSymlinkSwapTests(TreeFixture fixture) : IClassFixture<Tr
         string f = _tree.NewName("swap");
         string I = $"$M/fspools/{f}/items/a";
         string token = Guid.NewGuid().ToString("N");
-        // The race runs for 10 s (bounded, as issue 11 asks), both loops in python as nobody so
+        // The race runs for 10 s (bounded), both loops in python as nobody so
         // each takes microseconds, not a fork: one, on the host directory nobody owns, renames
         // "sub" away and puts a symlink to the root-only directory in its place, then puts it
         // back; the other, through /storage and the dentry the kernel holds for "sub", reads,

@@ -1,7 +1,7 @@
 namespace StorageFs.IntegrationTests.Tree;
 
 /// <summary>
-/// Volumes that are block devices, through a real mount (issue 13 items 1 and 7): a disk pool
+/// Volumes that are block devices, through a real mount: a disk pool
 /// on a loop device, its GPT written by parted (which registers each partition with the kernel
 /// through BLKPG, so loopNpM nodes exist on this kernel without partition parsers). A partition
 /// is a regular file in <c>volumes/</c>, its size the device's, its bytes the device's, served by

@@ -2,6 +2,7 @@ using System.Xml;
 using System.Xml.Linq;
 using StorageFs.Core.Model;
 using StorageFs.Backends.HostTools;
+using StorageFs.Backends;
 
 namespace StorageFs.IntegrationTests.Tree;
 
@@ -27,7 +28,8 @@ public sealed class CapabilitiesTests(TreeFixture fixture) : IClassFixture<TreeF
     public void EveryPoolType_IsListedOnce_SupportedExactlyWhenThisHostCanRunIt_WithTheReasonAsAComment()
     {
         var caps = Read();
-        var probe = HostSupport.Probe().ToDictionary(a => a.Type.ToXml());
+        var registry = BackendRegistry.Create();
+        var probe = registry.PoolCapabilities.Select(c => registry.Get(c.Type).Availability()).ToDictionary(a => a.Type.ToXml());
 
         Assert.Equal(PoolTypes.All.Select(t => t.XmlName), caps.Root!.Elements("pool").Select(p => (string)p.Attribute("type")!));
         foreach (var pool in caps.Root.Elements("pool"))
@@ -164,7 +166,7 @@ public sealed class CapabilitiesTests(TreeFixture fixture) : IClassFixture<TreeF
     {
         public UnrunnableIscsiFactAttribute()
         {
-            if (HostSupport.For(PoolType.Iscsi).Runnable)
+            if (BackendRegistry.Create().Get(PoolType.Iscsi).Availability().Runnable)
                 Skip = "this host has the kernel iSCSI initiator (iscsi_tcp) and iscsiadm: an iscsi pool is not refused here";
         }
     }

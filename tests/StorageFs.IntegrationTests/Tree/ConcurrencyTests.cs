@@ -1,6 +1,6 @@
 namespace StorageFs.IntegrationTests.Tree;
 
-/// <summary>Several processes writing to <c>define</c> at once (issue 4: "concurrent defines from 8 processes").</summary>
+/// <summary>Several processes writing to <c>define</c> at once ("concurrent defines from 8 processes").</summary>
 public sealed class ConcurrencyTests(TreeFixture fixture) : IClassFixture<TreeFixture>
 {
     private const int Writers = 8;

@@ -1,7 +1,7 @@
 namespace StorageFs.IntegrationTests.Tree;
 
 /// <summary>
-/// Issue 19, item 4, as observed on this kernel (6.18, docs/TREE.md "What the kernel keeps from
+/// As observed on this kernel (6.18, docs/TREE.md "What the kernel keeps from
 /// us"): the modes FUSE forwards (allocate, keep size, punch hole, zero range) reach the host file;
 /// collapse range, insert range and FS_IOC_FIEMAP are refused by the kernel with EOPNOTSUPP before
 /// any request reaches StorageFs, while the same calls on the host path (ext4) work. If a kernel

@@ -1,7 +1,7 @@
 namespace StorageFs.IntegrationTests.Tree;
 
 /// <summary>
-/// The fspool scenario of issue 4 end to end: an fspool of type dir defined by echo, items made
+/// The fspool scenario end to end: an fspool of type dir defined by echo, items made
 /// with mkdir and filled with the usual tools through <c>items/</c>, deleted by <c>rmdir</c> when
 /// empty or by <c>delete NAME</c> in <c>item/NAME/ctl</c> (docs/TREE.md "fspools/NAME/").
 /// </summary>

@@ -1,7 +1,7 @@
 namespace StorageFs.IntegrationTests.Tree;
 
 /// <summary>
-/// Issue 19, item 3: a lock taken through <c>/storage</c> and one taken on the host file see each
+/// A lock taken through <c>/storage</c> and one taken on the host file see each
 /// other, both ways, for flock(2), POSIX (lockf) and OFD locks, on an item file and on a volume;
 /// QEMU's image locking (OFD locks) refuses a second user either way; a blocking lock through the
 /// mount waits (parked) for the host's holder to let go.
@@ -165,7 +165,7 @@ public sealed class HostLockTests(TreeFixture fixture) : IClassFixture<TreeFixtu
               for i in $(seq 200); do qemu-img info "$1" 2>&1 | grep -q 'Failed to get' && return 0; sleep 0.1; done
               echo "never locked: $1: $(cat "$W/q.err") / $(qemu-img info "$1" 2>&1 | head -n1)"; return 1
             }
-            # A volume just created is sometimes still "in use" (EBUSY) for a moment: issue 11 item 8,
+            # A volume just created is sometimes still "in use" (EBUSY) for a moment:
             # VolumeFile's rule, not locking; retry the opener only for that.
             for i in $(seq 20); do
               qemu-io -c 'sleep 30000' "$F" 2> "$W/q.err" & q=$!

@@ -69,7 +69,7 @@ public sealed class ItemContentTests(TreeFixture fixture) : IClassFixture<TreeFi
         Assert.Contains("user.colour=\"blue\"", seen, StringComparison.Ordinal);
     }
 
-    /// <summary>issue 4: "tar, cp -a, rsync and rm -rf work on it directly" — with symlinks, modes and times.</summary>
+    /// <summary>"tar, cp -a, rsync and rm -rf work on it directly" — with symlinks, modes and times.</summary>
     [Fact]
     public void TarAndCpA_IntoAnItem_KeepSymlinksModesAndTimes()
     {

@@ -169,7 +169,7 @@ public sealed class PoolDefinitionTests(TreeFixture fixture) : IClassFixture<Tre
         {
             "same path" => dir,
             "symlink" => Path.Combine(_tree.StateDir, "alias-" + second, first),
-            // Through an existing directory: a ".." after a missing one is refused outright (issue 11 item 10).
+            // Through an existing directory: a ".." after a missing one is refused outright.
             _ => Path.Combine(_tree.StateDir, "pools", first, "..", first),
         };
         if (spelling == "symlink")

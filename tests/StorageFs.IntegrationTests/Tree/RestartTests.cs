@@ -1,7 +1,7 @@
 namespace StorageFs.IntegrationTests.Tree;
 
 /// <summary>
-/// SIGTERM and a new daemon on the same state directory (issue 4: "a restart of the daemon keeps
+/// SIGTERM and a new daemon on the same state directory ("a restart of the daemon keeps
 /// every definition and autostarts"). Each test has its own daemon.
 /// </summary>
 public sealed class RestartTests

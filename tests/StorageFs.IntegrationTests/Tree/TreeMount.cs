@@ -113,7 +113,7 @@ public sealed class TreeMount : IDisposable
 
     /// <summary>
     /// SIGKILL to the daemon, reaped, then at once a new daemon on the same state directory and
-    /// mountpoint, which finds the dead mount still there (issue 11 item 4).
+    /// mountpoint, which finds the dead mount still there.
     /// </summary>
     public TreeDaemon KillAndRestart()
     {

@@ -217,7 +217,7 @@ public sealed class VolumeTests : IClassFixture<TreeFixture>
     }
 
     /// <summary>
-    /// issue 4: "Something changed behind our back (a file copied into a dir pool's directory) shows
+    /// "Something changed behind our back (a file copied into a dir pool's directory) shows
     /// up at the next read and in ls at once". Checked first with no help; the failure message says
     /// whether an explicit <c>echo refresh &gt; ctl</c> makes it appear.
     /// </summary>

@@ -1,7 +1,7 @@
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
 
-namespace StorageFs.Backends.HostTools;
+namespace StorageFs.Backends.Mounted;
 
 /// <summary>
 /// The mount command line of fs and netfs pools, exactly as libvirt builds it

@@ -9,7 +9,7 @@ namespace StorageFs.Backends.QemuImg;
 /// <c>virStorageBackendCreateQemuImgSetInfo</c> does). Formats are libvirt's names; a volume
 /// without a format is "none", as libvirt's zero enum value prints.
 /// </summary>
-internal sealed class QemuImgInfo
+internal sealed class QemuImgFacts
 {
     public required string Format { get; set; }
 
@@ -41,7 +41,7 @@ internal sealed class QemuImgInfo
 
     public string? InputFormat { get; set; }
 
-    public static QemuImgInfo From(QemuImgRequest request, QemuImgStep step)
+    public static QemuImgFacts From(QemuImgRequest request, QemuImgStep step)
     {
         var vol = request.Volume;
         var input = request.Input;
@@ -50,7 +50,7 @@ internal sealed class QemuImgInfo
         {
             format = "raw";
         }
-        var info = new QemuImgInfo
+        var info = new QemuImgFacts
         {
             Format = format,
             Type = format,

@@ -6,10 +6,10 @@ namespace StorageFs.Backends.Devices;
 /// as real sysfs.
 /// </summary>
 /// <param name="Root">The root directory ("/" on a real host).</param>
-public sealed record HostRoot(string Root = "/")
+public sealed record SysfsRoot(string Root = "/")
 {
     /// <summary>The real host.</summary>
-    public static HostRoot Host { get; } = new();
+    public static SysfsRoot Real { get; } = new();
 
     /// <summary>sysfs.</summary>
     public string Sys => Path.Combine(Root, "sys");

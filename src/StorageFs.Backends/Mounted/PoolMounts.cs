@@ -2,8 +2,9 @@ using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
 using StorageFs.Interop;
+using StorageFs.Backends.HostTools;
 
-namespace StorageFs.Backends.HostTools;
+namespace StorageFs.Backends.Mounted;
 
 /// <summary>
 /// Mounting fs and netfs pools (libvirt's <c>virStorageBackendFileSystemMount</c>/<c>Unmount</c>

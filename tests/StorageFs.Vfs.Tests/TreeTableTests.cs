@@ -1,0 +1,167 @@
+using System.Text;
+using StorageFs.Backends;
+using StorageFs.Core.Driver;
+using StorageFs.Core.Model;
+using StorageFs.Core.Names;
+using StorageFs.Core.Persistence;
+using StorageFs.Fuse;
+using StorageFs.Fuse.Nodes;
+using StorageFs.Interop;
+using StorageFs.Vfs.Tree;
+
+namespace StorageFs.Vfs.Tests;
+
+/// <summary>
+/// The tree's tables as a unit: a <see cref="StorageTree"/> over a real driver with the
+/// production registry (dir pools and fspools on temp directories), walked through its nodes
+/// as the engine would walk them, with no FUSE mount. A tree change is checked in seconds here;
+/// tests/StorageFs.IntegrationTests keeps the real-mount checks.
+/// </summary>
+public sealed class TreeTableTests : IDisposable
+{
+    private static readonly RequestContext Root = RequestContext.Detached(0);
+    private readonly string _dir = Directory.CreateTempSubdirectory("storagefs-tree-").FullName;
+    private readonly StorageTree _tree;
+
+    public TreeTableTests()
+    {
+        var log = Serilog.Core.Logger.None;
+        var driver = new StorageDriver(BackendRegistry.Create(log),
+            new DefinitionStore(Path.Combine(_dir, "config"), log),
+            new StorageDriverOptions { Policy = new TargetPathPolicy([_dir]), RuntimeDirectory = Path.Combine(_dir, "run") }, log);
+        driver.Load();
+        _tree = new StorageTree(driver, log);
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void Root_ListsItsRows_AndTheyResolve()
+    {
+        var names = List("");
+        Assert.Subset(names.ToHashSet(), new HashSet<string> { "pools", "fspools", "define", "create", "capabilities", "errors", "events", "jobs" });
+        Assert.All(names, n => Assert.NotNull(Walk(n)));
+        Assert.Null(Walk("no-such-row"));
+    }
+
+    [Fact]
+    public void Create_OfADirPool_BuildsItsMissingTarget_AndShowsItsRows()
+    {
+        string target = Path.Combine(_dir, "made-on-create");
+
+        var (errno, reply) = Write("create", $"<pool type='dir'><name>p</name><target><path>{target}</path></target></pool>");
+
+        Assert.Equal(Errno.Ok, errno);
+        Assert.StartsWith("ok created pool p ", reply, StringComparison.Ordinal);
+        Assert.True(Directory.Exists(target), "a dir pool's build is a mkdir, so create builds it");
+        Assert.Equal(["p"], List("pools"));
+        Assert.Subset(List("pools/p").ToHashSet(), new HashSet<string> { "info", "xml", "state", "ctl", "volumes", "vol" });
+        Assert.Equal("running\n", Read("pools/p/state"));
+    }
+
+    [Fact]
+    public void Define_TellsAPoolFromAnFsPool_ByTheDocumentAlone()
+    {
+        Directory.CreateDirectory(Path.Combine(_dir, "a"));
+        Directory.CreateDirectory(Path.Combine(_dir, "b"));
+
+        Assert.Equal(Errno.Ok, Write("define", $"<pool type='dir'><name>a</name><target><path>{_dir}/a</path></target></pool>").Errno);
+        Assert.Equal(Errno.Ok, Write("define", $"<fspool type='dir'><name>b</name><target><path>{_dir}/b</path></target></fspool>").Errno);
+
+        Assert.Equal(["a"], List("pools"));
+        Assert.Equal(["b"], List("fspools"));
+        Assert.Equal("inactive\n", Read("pools/a/state"));
+    }
+
+    [Fact]
+    public void Define_OfAnotherDocument_IsEINVAL_AndDefinesNothing()
+    {
+        var (errno, reply) = Write("define", "<volume><name>v</name></volume>");
+
+        Assert.Equal(Errno.EINVAL, errno);
+        Assert.Contains("expected a <pool> or <fspool> document, got <volume>", reply, StringComparison.Ordinal);
+        Assert.Empty(List("pools"));
+        Assert.Contains("errno=EINVAL", _tree.Errors.Render(0), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PoolXml_NamingAnotherPool_IsRefused_AndChangesNothing()
+    {
+        Directory.CreateDirectory(Path.Combine(_dir, "p"));
+        Write("define", $"<pool type='dir'><name>p</name><target><path>{_dir}/p</path></target></pool>");
+
+        var (errno, _) = Write("pools/p/xml", $"<pool type='dir'><name>q</name><target><path>{_dir}/p</path></target></pool>");
+
+        Assert.Equal(Errno.EINVAL, errno);
+        Assert.Equal(["p"], List("pools"));
+    }
+
+    [Fact]
+    public void Volumes_OfADirPool_FollowTheHostDirectory()
+    {
+        string target = Path.Combine(_dir, "t");
+        Write("create", $"<pool type='dir'><name>p</name><target><path>{target}</path></target></pool>");
+        Assert.Empty(List("pools/p/volumes"));
+
+        File.WriteAllBytes(Path.Combine(target, "disk.img"), new byte[4096]);
+
+        Assert.Equal(["disk.img"], List("pools/p/volumes"));
+        Assert.Equal(["disk.img"], List("pools/p/vol"));
+        Assert.Contains("Capacity:", Read("pools/p/vol/disk.img/info"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Capabilities_ListEveryRegisteredType()
+    {
+        string caps = Read("capabilities");
+        foreach (var c in BackendRegistry.Create().PoolCapabilities)
+            Assert.Contains($"<pool type='{c.Type.ToXml()}'", caps, StringComparison.Ordinal);
+    }
+
+    private Node? Walk(string path)
+    {
+        Node node = _tree.Root;
+        foreach (var part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (node is not INodeLookup dir || dir.Lookup(Root, part, out var next) != Errno.Ok || next is null)
+                return null;
+            node = next;
+        }
+        return node;
+    }
+
+    private List<string> List(string path)
+    {
+        var dir = Assert.IsAssignableFrom<INodeReadDir>(Walk(path));
+        var entries = new List<DirEntry>();
+        Assert.Equal(Errno.Ok, dir.ReadDir(Root, entries));
+        return [.. entries.Select(e => e.Name).Where(n => n is not ("." or ".."))];
+    }
+
+    private string Read(string path)
+    {
+        var file = Assert.IsAssignableFrom<INodeOpen>(Walk(path));
+        Assert.Equal(Errno.Ok, file.Open(Root, 0, out var handle));
+        var text = new StringBuilder();
+        var buf = new byte[65536];
+        long offset = 0;
+        while (handle!.Read(Root, offset, buf, out int n) == Errno.Ok && n > 0)
+        {
+            text.Append(Encoding.UTF8.GetString(buf, 0, n));
+            offset += n;
+        }
+        handle.Release();
+        return text.ToString();
+    }
+
+    private (Errno Errno, string Reply) Write(string path, string input)
+    {
+        var file = Assert.IsAssignableFrom<INodeOpen>(Walk(path));
+        Assert.Equal(Errno.Ok, file.Open(Root, 1, out var handle));
+        var errno = handle!.Write(Root, 0, Encoding.UTF8.GetBytes(input), out _);
+        var buf = new byte[4096];
+        string reply = handle.Read(Root, 0, buf, out int n) == Errno.Ok ? Encoding.UTF8.GetString(buf, 0, n) : "";
+        handle.Release();
+        return (errno, reply);
+    }
+}
