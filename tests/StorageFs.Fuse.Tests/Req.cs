@@ -5,7 +5,12 @@ internal static class Req
 {
     private static ulong s_unique = 100;
 
-    public static ulong LastUnique { get; private set; }
+    // Per thread: test classes run in parallel, each test on one thread, and a test asks for
+    // the unique of the request it made itself.
+    [ThreadStatic]
+    private static ulong t_lastUnique;
+
+    public static ulong LastUnique => t_lastUnique;
 
     public static byte[] Make(Opcode op, ulong nodeId, ReadOnlySpan<byte> body, ulong? unique = null, uint uid = 1000, uint gid = 1000, uint pid = 4242)
     {
@@ -15,13 +20,13 @@ internal static class Req
         {
             Len = (uint)len,
             Opcode = (uint)op,
-            Unique = unique ?? ++s_unique,
+            Unique = unique ?? Interlocked.Increment(ref s_unique),
             NodeId = nodeId,
             Uid = uid,
             Gid = gid,
             Pid = pid,
         };
-        LastUnique = h.Unique;
+        t_lastUnique = h.Unique;
         MemoryMarshal.Write(buf, in h);
         body.CopyTo(buf.AsSpan(40));
         return buf;
