@@ -71,7 +71,7 @@ internal sealed class ItemsDir(StorageTree tree, string fspool) : Node, INodeLoo
     /// </summary>
     internal void Sync()
     {
-        DirStamp? stamp = DirStamp.Of(tree.Driver, fspool);
+        DirStamp? stamp = StampOf(tree.Driver, fspool);
         if (stamp is not null && stamp == Volatile.Read(ref _unchanged))
             return;
         try
@@ -79,40 +79,25 @@ internal sealed class ItemsDir(StorageTree tree, string fspool) : Node, INodeLoo
             tree.Driver.SyncItems(fspool);
             Volatile.Write(ref _unchanged, stamp is { Settled: true } ? stamp : null);
         }
-        catch (StorageException)
+        catch (StorageException e)
         {
             // Inactive, or its directory unreadable: list what the driver has.
+            tree.Swallowed($"fspools/{fspool}/items", e);
             Volatile.Write(ref _unchanged, null);
         }
     }
 
-    /// <summary>
-    /// The pool directory's path and mtime, read before a pass. Trusted (<see cref="Settled"/>)
-    /// only when the mtime was over a second old at that moment, so a later change gets a later
-    /// mtime even with coarse timestamps: an equal stamp means no entry was added, removed or
-    /// renamed since.
-    /// </summary>
-    private sealed record DirStamp(string Path, DateTime Mtime)
+    /// <summary>The fspool directory's stamp when the fspool is active; null otherwise.</summary>
+    private static DirStamp? StampOf(StorageDriver driver, string fspool)
     {
-        public bool Settled { get; init; }
-
-        public static DirStamp? Of(StorageDriver driver, string fspool)
+        try
         {
-            try
-            {
-                var info = driver.GetFsPoolInfo(fspool);
-                if (!info.IsActive || info.TargetPath is not { } path)
-                    return null;
-                var dir = new DirectoryInfo(path);
-                if (!dir.Exists)
-                    return null;
-                DateTime mtime = dir.LastWriteTimeUtc;
-                return new DirStamp(path, mtime) { Settled = DateTime.UtcNow - mtime > TimeSpan.FromSeconds(1) };
-            }
-            catch (Exception e) when (e is StorageException or IOException or UnauthorizedAccessException)
-            {
-                return null;
-            }
+            var info = driver.GetFsPoolInfo(fspool);
+            return info.IsActive ? DirStamp.Of(info.TargetPath) : null;
+        }
+        catch (StorageException)
+        {
+            return null;
         }
     }
 

@@ -35,7 +35,7 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
         long now = Environment.TickCount64;
         if (rateLimited && now - Interlocked.Read(ref _lastRefresh) < 1000)
             return;
-        DirStamp? stamp = rateLimited ? null : DirStamp.Of(tree.Driver, pool);
+        DirStamp? stamp = rateLimited ? null : StampOf(tree.Driver, pool);
         if (stamp is not null && stamp == Volatile.Read(ref _unchanged))
             return;
         Interlocked.Exchange(ref _lastRefresh, now);
@@ -53,33 +53,18 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
         }
     }
 
-    /// <summary>
-    /// A pool directory's path and mtime, read before a refresh. Trusted (<see cref="Settled"/>)
-    /// only when the mtime was over a second old at that moment: a later change then gets a
-    /// later mtime even on a filesystem with coarse (jiffy) or one-second timestamps, so an
-    /// equal stamp means no entry was added, removed or renamed since.
-    /// </summary>
-    private sealed record DirStamp(string Path, DateTime Mtime)
+    /// <summary>The pool directory's stamp when the pool is active and its listing follows its
+    /// target's mtime; null otherwise.</summary>
+    private static DirStamp? StampOf(StorageDriver driver, string pool)
     {
-        public bool Settled { get; init; }
-
-        public static DirStamp? Of(StorageDriver driver, string pool)
+        try
         {
-            try
-            {
-                var info = driver.GetPoolInfo(pool);
-                if (!driver.GetPoolCapabilities(pool).ListingFollowsTargetMtime || !info.IsActive || info.TargetPath is not { } path)
-                    return null;
-                var dir = new DirectoryInfo(path);
-                if (!dir.Exists)
-                    return null;
-                DateTime mtime = dir.LastWriteTimeUtc;
-                return new DirStamp(path, mtime) { Settled = DateTime.UtcNow - mtime > TimeSpan.FromSeconds(1) };
-            }
-            catch (Exception e) when (e is StorageException or IOException or UnauthorizedAccessException)
-            {
-                return null;
-            }
+            var info = driver.GetPoolInfo(pool);
+            return driver.GetPoolCapabilities(pool).ListingFollowsTargetMtime && info.IsActive ? DirStamp.Of(info.TargetPath) : null;
+        }
+        catch (StorageException)
+        {
+            return null;
         }
     }
 
