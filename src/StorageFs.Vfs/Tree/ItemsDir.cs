@@ -173,7 +173,7 @@ internal sealed class ItemsDir(StorageTree tree, string fspool) : Node, INodeLoo
                 return tree.Fail(ctx, "rmdir", Where(name), (Errno)err, $"cannot read item '{name}'");
             if (found.Count > 0)
                 return tree.Fail(ctx, "rmdir", Where(name), Errno.ENOTEMPTY, $"item '{name}' is not empty: delete its content, or write 'delete {name}' to item/{name}/ctl");
-            tree.Driver.DeleteItem(fspool, name);
+            tree.Driver.DeleteItem(fspool, name, JobWait.By(ctx));
         }
         catch (StorageException e)
         {

@@ -148,8 +148,8 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
             // Capacity 0: the file's bytes are still to come. A pool whose volumes are devices
             // makes the largest partition it can, which the open below cuts at close.
             // The create job (jobs/ID/info) names the uploader, as a ctl command's job names its writer.
-            using var requester = JobRegistry.RequestedBy(new JobRequester(ctx.Uid, ctx.Pid, null));
-            tree.Driver.CreateVolume(pool, $"<volume><name>{SecurityElement.Escape(name)}</name><capacity unit='bytes'>0</capacity></volume>");
+            tree.Driver.CreateVolume(pool, $"<volume><name>{SecurityElement.Escape(name)}</name><capacity unit='bytes'>0</capacity></volume>",
+                requester: JobWait.By(ctx));
             created = true;
         }
         catch (StorageException e) when (e.Code == ErrorCode.VolExists && (flags & O_EXCL) == 0)
