@@ -47,31 +47,10 @@ internal static class PoolDirs
     }
 
     // A pool that went away (or stopped) between the lookup and the listing lists empty; logged.
-    private static IReadOnlyList<string> Names(StorageTree t, string where, Func<IEnumerable<string>> list)
-    {
-        try
-        {
-            return [.. list()];
-        }
-        catch (StorageException e)
-        {
-            t.Swallowed(where, e);
-            return [];
-        }
-    }
+    private static IReadOnlyList<string> Names(StorageTree t, string where, Func<IEnumerable<string>> list) =>
+        t.Quietly<IReadOnlyList<string>>(where, () => [.. list()], []);
 
-    private static bool Has(StorageTree t, string where, Func<bool> has)
-    {
-        try
-        {
-            return has();
-        }
-        catch (StorageException e)
-        {
-            t.Swallowed(where, e);
-            return false;
-        }
-    }
+    private static bool Has(StorageTree t, string where, Func<bool> has) => t.Quietly(where, has, false);
 
     internal static string PoolCommand(StorageDriver d, string name, string command, RequestContext ctx)
     {
