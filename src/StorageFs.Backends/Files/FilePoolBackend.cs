@@ -36,8 +36,8 @@ public class FilePoolBackend : IPoolBackend
     {
         ArgumentNullException.ThrowIfNull(capabilities);
         Capabilities = capabilities;
-        _qemuImg = new QemuImgTool(qemuImg);
         _log = (logger ?? Serilog.Core.Logger.None).ForContext(GetType());
+        _qemuImg = new QemuImgTool(qemuImg, logger);
     }
 
     /// <inheritdoc/>

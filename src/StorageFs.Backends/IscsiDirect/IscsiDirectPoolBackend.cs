@@ -204,7 +204,7 @@ public sealed class IscsiDirectPoolBackend : IPoolBackend
             environment: credentials?.Environment);
         var output = result.Stdout + "\n" + result.Stderr;
         var luns = IscsiLsOutput.LunsOf(output, target, portal);
-        return result.Succeeded ? luns : throw CommandRunnerExtensions.Failure(result);
+        return result.Succeeded ? luns : throw _runner.Failure(result);
     }
 
     private (string Portal, string Target, string Initiator, IscsiCredentials? Credentials) Connection(PoolDefinition pool)
