@@ -369,7 +369,7 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
         }
         catch (StorageException e)
         {
-            _log.Error("Stopping {Noun} {Pool} after a failure failed too: {Error}", _flavor.Noun, _flavor.NameOf(def), e.Message);
+            _log.Error("Stopping {Noun} {Pool} after a failure failed too: {Error}", _flavor.Noun, def.Name, e.Message);
         }
     }
 
@@ -404,7 +404,7 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
         entry.Children.Clear();
         foreach (var child in outcome.Children)
         {
-            entry.Children[_flavor.ChildName(child)] = new ChildEntry<TChild>(child, building: false);
+            entry.Children[child.Name] = new ChildEntry<TChild>(child, building: false);
         }
         foreach (var (name, child) in touched)
         {
