@@ -205,7 +205,15 @@ public sealed class IscsiDirectPoolBackend : IPoolBackend
             environment: credentials?.Environment);
         var output = result.Stdout + "\n" + result.Stderr;
         var luns = IscsiLsOutput.LunsOf(output, target, portal);
-        return result.Succeeded ? luns : throw CommandRunnerExtensions.Failure(result);
+        if (result.Succeeded)
+        {
+            return luns;
+        }
+        if (credentials is not null && IscsiCredentials.IsAuthenticationFailure(output))
+        {
+            throw credentials.Rejected(pool, target, portal, CommandRunnerExtensions.Failure(result).Message);
+        }
+        throw CommandRunnerExtensions.Failure(result);
     }
 
     private (string Portal, string Target, string Initiator, IscsiCredentials? Credentials) Connection(PoolDefinition pool)
