@@ -4,6 +4,7 @@ using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Driver;
 using StorageFs.Core.Persistence;
+using StorageFs.Core.Secrets;
 
 namespace StorageFs.Vfs.Tree;
 
@@ -27,10 +28,16 @@ public sealed class StorageTree
     private readonly NodeCache<(string FsPool, string Item), VDir> _itemControls = new();
     private readonly NodeCache<VSymlink> _uuids = new();
     private readonly NodeCache<VDir> _jobs = new();
+    private readonly NodeCache<VDir> _secretDirs = new();
 
-    public StorageTree(StorageDriver driver, ILogger logger)
+    /// <param name="driver">The storage driver the tree shows.</param>
+    /// <param name="logger">The daemon's logger.</param>
+    /// <param name="secrets">The secret store <c>secrets/</c> shows (the one the backends were
+    /// given); an empty one in memory when null.</param>
+    public StorageTree(StorageDriver driver, ILogger logger, SecretDriver? secrets = null)
     {
         Driver = driver;
+        Secrets = secrets ?? new SecretDriver(logger: logger);
         _log = logger.ForContext<StorageTree>();
         Refused = Refuse;
         VolumePanel = new PoolDirs.VolumePanelSpecs(this);
@@ -79,11 +86,18 @@ public sealed class StorageTree
             .Add("by-uuid", byUuid)
             .Add("jobs", jobs)
             .Add("pools", Pools)
-            .Add("fspools", FsPools);
+            .Add("fspools", FsPools)
+            .Add("secrets", SecretsDir = SecretDirs.Secrets(this, FindSecret));
         Driver.Changed += OnChanged;
+        Secrets.Changed += OnSecretChanged;
     }
 
     public StorageDriver Driver { get; }
+
+    /// <summary>The secret store shown in <c>secrets/</c>.</summary>
+    public SecretDriver Secrets { get; }
+
+    internal VDir SecretsDir { get; }
 
     public VDir Root { get; }
 
@@ -362,6 +376,27 @@ public sealed class StorageTree
                     _notify.Inode(file);
                 break;
         }
+    }
+
+    private VDir? FindSecret(string name) =>
+        Guid.TryParseExact(name, "D", out var uuid) && uuid.ToString("D", CultureInfo.InvariantCulture) == name && Secrets.Find(uuid) is not null
+            ? _secretDirs.Get(name, _ => SecretDirs.Secret(this, uuid))
+            : null;
+
+    private void OnSecretChanged(object? sender, SecretEventArgs e)
+    {
+        string name = e.Uuid.ToString("D", CultureInfo.InvariantCulture);
+        Events.Publish(e.Kind switch
+        {
+            SecretEventKind.Defined => "secret-defined",
+            SecretEventKind.Undefined => "secret-undefined",
+            _ => "secret-value-changed",
+        }, "secrets/" + name);
+        if (e.Kind == SecretEventKind.ValueChanged)
+            return;
+        _notify.Entry(SecretsDir, name);
+        if (e.Kind == SecretEventKind.Undefined)
+            _secretDirs.Remove(name);
     }
 
     private void ForgetPool(string name, bool fs)
