@@ -219,7 +219,7 @@ internal static class MountCommand
         log.Information("Pool targets allowed under {Allowed}; {Definitions} reserved", config.AllowedDirectories, definitions);
         var store = new DefinitionStore(definitions, log, StorageDriver.ValidateStored);
         var driver = new StorageDriver(BackendRegistry.Create(log), store,
-            new StorageDriverOptions { Policy = policy, RuntimeDirectory = RuntimeDirFor(config) }, log);
+            new StorageDriverOptions { Policy = policy, RuntimeDirectory = RuntimeDirFor(config), Toolbox = new StorageFs.Backends.Toolbox.VolumeToolbox() }, log);
         // One core is left to answer requests while the pools start (a request for a pool
         // still queued starts that pool itself).
         var starts = driver.BeginLoad(Math.Max(1, Environment.ProcessorCount - 1), stopping);
