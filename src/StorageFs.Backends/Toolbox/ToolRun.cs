@@ -18,9 +18,11 @@ internal sealed class ToolRun : IDisposable
     private readonly Task<string> _errors;
     private readonly CancellationTokenRegistration _cancel;
     private readonly string _what;
+    private readonly CancellationToken _token;
 
-    private ToolRun(Process process, Task output, Task<string> errors, CancellationTokenRegistration cancel, string what)
+    private ToolRun(Process process, Task output, Task<string> errors, CancellationTokenRegistration cancel, string what, CancellationToken token)
     {
+        _token = token;
         _process = process;
         _output = output;
         _errors = errors;
@@ -69,7 +71,7 @@ internal sealed class ToolRun : IDisposable
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         var errors = process.StandardError.ReadToEndAsync(CancellationToken.None);
         var registration = cancellation.Register(() => Kill(process));
-        return new ToolRun(process, output, errors, registration, $"{tool.Program} {string.Join(' ', arguments)}");
+        return new ToolRun(process, output, errors, registration, $"{tool.Program} {string.Join(' ', arguments)}", cancellation);
     }
 
     /// <summary>Ends the input, waits for every output byte to reach the sink and for the tool
@@ -91,9 +93,12 @@ internal sealed class ToolRun : IDisposable
         catch (AggregateException e) when (e.InnerException is { } inner)
         {
             Kill(_process);
+            _token.ThrowIfCancellationRequested();
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(inner).Throw();
         }
         _process.WaitForExit();
+        // Killed by a cancellation: say so, not "exit 137".
+        _token.ThrowIfCancellationRequested();
         if (_process.ExitCode != 0)
         {
             string err = _errors.Result.Trim();
