@@ -7,6 +7,9 @@ public enum JobKind
     VolumeCreate,
     VolumeClone,
     VolumeWipe,
+    VolumeSnapshot,
+    VolumeArchive,
+    VolumeRestore,
     ItemClone,
     ItemDelete,
 }

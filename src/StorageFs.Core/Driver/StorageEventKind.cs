@@ -20,4 +20,6 @@ public enum StorageEventKind
     VolumeResized,
     VolumeWiped,
     VolumeWritten,
+    VolumeArchived,
+    VolumeRestored,
 }

@@ -332,6 +332,8 @@ public sealed class StorageTree
             StorageEventKind.VolumeDeleted => fs ? "item-deleted" : "volume-deleted",
             StorageEventKind.VolumeResized => "volume-resized",
             StorageEventKind.VolumeWiped => "volume-wiped",
+            StorageEventKind.VolumeArchived => "volume-archived",
+            StorageEventKind.VolumeRestored => "volume-restored",
             _ => "volume-written",
         };
         Events.Publish(name, pool + child);
@@ -371,7 +373,7 @@ public sealed class StorageTree
                     _volControls.Remove((e.Pool, e.Child));
                 }
                 break;
-            case StorageEventKind.VolumeResized or StorageEventKind.VolumeWiped or StorageEventKind.VolumeWritten when e.Child is not null:
+            case StorageEventKind.VolumeResized or StorageEventKind.VolumeWiped or StorageEventKind.VolumeWritten or StorageEventKind.VolumeRestored when e.Child is not null:
                 if (!fs && _volumes.Peek(e.Pool)?.Peek(e.Child) is { } file)
                     _notify.Inode(file);
                 break;

@@ -224,7 +224,7 @@ internal static class MountCommand
         // Before the driver: pools restarted at load may need their secrets.
         var secrets = new SecretDriver(secretDir, log);
         var driver = new StorageDriver(BackendRegistry.Create(log, secrets: secrets), store,
-            new StorageDriverOptions { Policy = policy, RuntimeDirectory = RuntimeDirFor(config) }, log);
+            new StorageDriverOptions { Policy = policy, RuntimeDirectory = RuntimeDirFor(config), Toolbox = new StorageFs.Backends.Toolbox.VolumeToolbox() }, log);
         // One core is left to answer requests while the pools start (a request for a pool
         // still queued starts that pool itself).
         var starts = driver.BeginLoad(Math.Max(1, Environment.ProcessorCount - 1), stopping);
