@@ -2,6 +2,7 @@ using Serilog;
 using StorageFs.Core.Backend;
 using StorageFs.Backends.Dir;
 using StorageFs.Backends.Disk;
+using StorageFs.Backends.Filesystems;
 using StorageFs.Backends.Fs;
 using StorageFs.Backends.FsPool;
 using StorageFs.Backends.Gluster;
@@ -40,5 +41,7 @@ public static class BackendRegistry
         ],
         [
             new DirFsPoolBackend(logger),
-        ]);
+        ],
+        new VolumeFilesystems(logger: logger),
+        new HostInventory(logger: logger));
 }

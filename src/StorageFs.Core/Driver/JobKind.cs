@@ -9,4 +9,6 @@ public enum JobKind
     VolumeWipe,
     ItemClone,
     ItemDelete,
+    VolumeGrowFs,
+    VolumeShrinkFs,
 }

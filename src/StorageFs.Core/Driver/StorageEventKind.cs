@@ -20,4 +20,5 @@ public enum StorageEventKind
     VolumeResized,
     VolumeWiped,
     VolumeWritten,
+    VolumeFilesystemResized,
 }

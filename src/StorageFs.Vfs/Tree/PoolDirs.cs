@@ -138,7 +138,7 @@ internal static class PoolDirs
     internal sealed class VolumePanelSpecs(StorageTree t)
     {
         public TextFileSpec Info { get; } = t.Spec<VolumeSubject>("info", Modes.ReadOnly,
-            (_, v) => t.Driver.GetVolumeInfo(v.Pool, v.Name).ToVirshText(bytes: true));
+            (_, v) => VolumeInfoText(t.Driver, v.Pool, v.Name));
 
         public TextFileSpec Xml { get; } = t.Spec<VolumeSubject>("xml", Modes.ReadOnly,
             (_, v) => t.Driver.GetVolumeXml(v.Pool, v.Name));
@@ -151,6 +151,12 @@ internal static class PoolDirs
 
         public TextFileSpec Ctl { get; } = t.Spec<VolumeSubject>("ctl", Modes.WriteOnly, null,
             (ctx, v, c) => VolumeCommand(t.Driver, v.Pool, v.Name, c, ctx), usage: Words.VolumeUsage);
+    }
+
+    private static string VolumeInfoText(StorageDriver d, string pool, string name)
+    {
+        var info = d.GetVolumeInfo(pool, name);
+        return VolumeContentText.Append(info.ToVirshText(bytes: true), info, d.InspectVolume(pool, name));
     }
 
     internal static string VolumeCommand(StorageDriver d, string pool, string name, string command, RequestContext ctx)
@@ -190,8 +196,10 @@ internal static class PoolDirs
                 Words.ExpectName(w, "delete", name);
                 d.DeleteVolume(pool, name);
                 return $"ok deleted volume {name}";
+            case var verb when FilesystemCommands.Handles(verb):
+                return FilesystemCommands.Run(d, pool, name, w, noWait, ctx);
             default:
-                throw Words.Invalid($"unknown command '{w[0]}' (wipe [ALGORITHM], resize SIZE [allocate|delta|shrink], clone NEWNAME, delete NAME)");
+                throw Words.Invalid($"unknown command '{w[0]}' (wipe [ALGORITHM], resize SIZE [allocate|delta|shrink], clone NEWNAME, delete NAME, growfs [SIZE], shrinkfs SIZE [resize])");
         }
     }
 
