@@ -122,9 +122,11 @@ public sealed class HostInventory : IHostInventory
             {
                 foreach (string file in System.IO.Directory.EnumerateFiles(dir, "mkfs.*"))
                 {
-                    if ((File.GetUnixFileMode(file) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0)
+                    string name = Path.GetFileName(file);
+                    if (name.Length > "mkfs.".Length && name.StartsWith("mkfs.", StringComparison.Ordinal)
+                        && (File.GetUnixFileMode(file) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0)
                     {
-                        found.Add(Path.GetFileName(file)["mkfs.".Length..]);
+                        found.Add(name["mkfs.".Length..]);
                     }
                 }
             }

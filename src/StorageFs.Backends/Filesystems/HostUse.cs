@@ -41,14 +41,15 @@ internal static class HostUse
             attachments.Add(loop.Path);
             var nodes = new List<(string Path, uint Major, uint Minor)> { (loop.Path, loop.Major, loop.Minor) };
             nodes.AddRange(loop.Partitions);
-            foreach (var (path, major, minor) in nodes)
+            var found = nodes
+                .SelectMany(n => Table().Where(e => e.Major == n.Major && e.Minor == n.Minor).Select(e => $"at {e.MountPoint} (via {n.Path})"))
+                .ToList();
+            mounts.AddRange(found);
+            // The whole device's claim covers its partitions' (block/bdev.c marks the whole
+            // disk claimed while a partition is), so one O_EXCL open answers for all of them.
+            if (found.Count == 0 && Claimed(loop.Path))
             {
-                var at = Table().Where(e => e.Major == major && e.Minor == minor).Select(e => $"at {e.MountPoint} (via {path})").ToList();
-                mounts.AddRange(at);
-                if (at.Count == 0 && Claimed(path))
-                {
-                    mounts.Add($"in another mount namespace, or held by another program (via {path})");
-                }
+                mounts.Add($"in another mount namespace, or held by another program (via {loop.Path})");
             }
         }
         return (mounts, attachments);
