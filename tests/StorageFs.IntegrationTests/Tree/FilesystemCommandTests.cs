@@ -55,7 +55,7 @@ public sealed class FilesystemCommandTests : IClassFixture<TreeFixture>
             P="$M/pools/{{_pool}}"; H="$S/pools/{{_pool}}"
             truncate -s 512M "$P/volumes/x.raw"
             mkfs.xfs -q -f -d size=320m "$H/x.raw"
-            size() { xfs_db -r -c 'sb 0' -c 'p dblocks blocksize' "$H/x.raw" | awk '{v[NR]=$3} END{print v[1]*v[2]}'; }
+            size() { xfs_db -r -c 'sb 0' -c 'p dblocks blocksize' "$H/x.raw" | awk '{v[NR]=$3} END{printf "%.0f\n", v[1]*v[2]}'; }
             size
             grep '^Filesystem:' "$P/vol/x.raw/info"
             before=$(grep -c . /proc/self/mountinfo)
@@ -193,5 +193,47 @@ public sealed class FilesystemCommandTests : IClassFixture<TreeFixture>
         Assert.Matches(@"(?m)^Available: +[0-9]+ bytes$", block);
         Assert.Contains($"Reflink:        {reflink}\n", block, StringComparison.Ordinal);
         Assert.Matches(@"(?m)^Volume groups: ", node);
+    }
+
+    /// <summary>
+    /// Ctrl-C on the writer of a growfs of xfs cancels the job (the child with the private mount
+    /// is killed): whichever moment it lands, the filesystem is whole (old size or new, xfs_repair
+    /// finds nothing), no loop device stays attached, nothing was ever mounted on the host, and
+    /// the volume is free again.
+    /// </summary>
+    [Fact]
+    public void Growfs_InterruptedByCtrlC_LeavesAWholeFilesystem_NoLoopDevice_NoHostMount()
+    {
+        string seen = _tree.Ok($$"""
+            P="$M/pools/{{_pool}}"; H="$S/pools/{{_pool}}"
+            truncate -s 64G "$P/volumes/c.raw"
+            mkfs.xfs -q -f -d size=320m "$H/c.raw"
+            before=$(grep -c . /proc/self/mountinfo)
+            env --default-signal=INT bash -c 'echo growfs > "$1"' _ "$P/vol/c.raw/ctl" 2> "$W/c.err" &
+            writer=$!
+            sleep 0.2
+            kill -s INT $writer
+            rc=0; wait $writer || rc=$?
+            [ $rc -ne 0 ] && echo interrupted || echo finished
+            for i in $(seq 200); do [ -z "$(losetup -j "$H/c.raw")" ] && ! grep -q running "$M"/jobs/*/state && break; sleep 0.05; done
+            size=$(xfs_db -r -c 'sb 0' -c 'p dblocks blocksize' "$H/c.raw" | awk '{v[NR]=$3} END{printf "%.0f\n", v[1]*v[2]}')
+            case $size in {{320L << 20}}|{{64L << 30}}) echo whole-size ;; *) echo "size=$size" ;; esac
+            xfs_repair -n "$H/c.raw" >/dev/null 2>&1 && echo clean
+            losetup -j "$H/c.raw" | wc -l
+            [ "$(grep -c . /proc/self/mountinfo)" = "$before" ] && echo no-host-mount
+            job=$(grep -l '^Operation: *VolumeGrowFs' "$M"/jobs/*/info | xargs grep -l "^Object: *{{_pool}}/c.raw$" | tail -n1)
+            cat "$(dirname "$job")/state"
+            echo growfs > "$P/vol/c.raw/ctl" && echo free-again
+            rm "$P/volumes/c.raw"
+            """, TimeSpan.FromMinutes(2));
+        string[] l = seen.Split('\n');
+        Assert.Contains(l[0], new[] { "interrupted", "finished" });
+        Assert.Equal("whole-size", l[1]);
+        Assert.Equal("clean", l[2]);
+        Assert.Equal("0", l[3]);
+        Assert.Equal("no-host-mount", l[4]);
+        // Interrupted, the job is cancelled; a writer that lost the race saw it done.
+        Assert.Equal(l[0] == "interrupted" ? "cancelled" : "done", l[5]);
+        Assert.Equal("free-again", l[6]);
     }
 }
