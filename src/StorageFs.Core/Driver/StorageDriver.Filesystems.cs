@@ -115,18 +115,18 @@ public sealed partial class StorageDriver
     /// the host, raw bytes, a filesystem the tools know, the size), then the volume is held as
     /// for a wipe until the job ends.
     /// </summary>
-    public StorageJob StartGrowFilesystem(string pool, string volume, ulong? size) =>
-        StartFilesystemResize(pool, volume, size, shrink: false, resizeVolume: false);
+    public StorageJob StartGrowFilesystem(string pool, string volume, ulong? size, JobRequester? requester = null) =>
+        StartFilesystemResize(pool, volume, size, shrink: false, resizeVolume: false, requester);
 
     /// <summary>
     /// shrinkfs: shrinks the filesystem inside a raw volume to <paramref name="size"/> bytes,
     /// then, with <paramref name="resizeVolume"/>, the volume to the same size; checked as
     /// <see cref="StartGrowFilesystem"/>.
     /// </summary>
-    public StorageJob StartShrinkFilesystem(string pool, string volume, ulong size, bool resizeVolume) =>
-        StartFilesystemResize(pool, volume, size, shrink: true, resizeVolume);
+    public StorageJob StartShrinkFilesystem(string pool, string volume, ulong size, bool resizeVolume, JobRequester? requester = null) =>
+        StartFilesystemResize(pool, volume, size, shrink: true, resizeVolume, requester);
 
-    private StorageJob StartFilesystemResize(string pool, string volume, ulong? size, bool shrink, bool resizeVolume)
+    private StorageJob StartFilesystemResize(string pool, string volume, ulong? size, bool shrink, bool resizeVolume, JobRequester? requester)
     {
         string verb = shrink ? "shrinkfs" : "growfs";
         var tools = _backends.Filesystems
@@ -172,7 +172,7 @@ public sealed partial class StorageDriver
         VolumeDefinition? refreshed = null;
         bool fsChanged = false;
         bool volumeChanged = false;
-        return Jobs.Start(shrink ? JobKind.VolumeShrinkFs : JobKind.VolumeGrowFs, DefinitionKind.Pool, pool, volume,
+        return Jobs.Start(shrink ? JobKind.VolumeShrinkFs : JobKind.VolumeGrowFs, DefinitionKind.Pool, pool, volume, requester,
             (job, token) =>
             {
                 job.SetTotal(Math.Max(plan.CurrentSize, plan.NewSize));

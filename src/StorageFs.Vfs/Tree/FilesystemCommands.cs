@@ -15,21 +15,21 @@ internal static class FilesystemCommands
 
     public static bool Handles(string verb) => verb is "growfs" or "shrinkfs";
 
-    public static string Run(StorageDriver d, string pool, string name, string[] w, bool noWait, RequestContext ctx)
+    public static string Run(StorageDriver d, string pool, string name, string[] w, bool noWait, RequestContext ctx, JobRequester requester)
     {
         if (w[0] == "growfs")
         {
             if (w.Length > 2)
                 throw Words.Invalid("usage: growfs [SIZE]");
             ulong? size = w.Length == 2 ? Size(w[1]) : null;
-            var job = d.StartGrowFilesystem(pool, name, size);
+            var job = d.StartGrowFilesystem(pool, name, size, requester);
             return JobWait.Run(job, noWait, ctx.Cancellation, $"ok grew the filesystem of {name}");
         }
         if (w.Length is < 2 or > 3 || (w.Length == 3 && w[2] != "resize"))
             throw Words.Invalid("usage: shrinkfs SIZE [resize]");
         ulong target = Size(w[1]);
         bool resize = w.Length == 3;
-        var shrink = d.StartShrinkFilesystem(pool, name, target, resize);
+        var shrink = d.StartShrinkFilesystem(pool, name, target, resize, requester);
         return JobWait.Run(shrink, noWait, ctx.Cancellation, resize
             ? string.Create(CultureInfo.InvariantCulture, $"ok shrank the filesystem of {name} and the volume to {target}")
             : $"ok shrank the filesystem of {name}");

@@ -176,7 +176,7 @@ internal static class PoolDirs
                 d.DeleteVolume(pool, name);
                 return $"ok deleted volume {name}";
             case var verb when FilesystemCommands.Handles(verb):
-                return FilesystemCommands.Run(d, pool, name, w, noWait, ctx);
+                return FilesystemCommands.Run(d, pool, name, w, noWait, ctx, JobWait.By(ctx, command));
             default:
                 throw Words.Invalid($"unknown command '{w[0]}' (wipe [ALGORITHM], resize SIZE [allocate|delta|shrink], clone NEWNAME, delete NAME, growfs [SIZE], shrinkfs SIZE [resize])");
         }
