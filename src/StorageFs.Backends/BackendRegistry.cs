@@ -3,6 +3,7 @@ using StorageFs.Core.Backend;
 using StorageFs.Core.Secrets;
 using StorageFs.Backends.Dir;
 using StorageFs.Backends.Disk;
+using StorageFs.Backends.Filesystems;
 using StorageFs.Backends.Fs;
 using StorageFs.Backends.FsPool;
 using StorageFs.Backends.Gluster;
@@ -49,5 +50,7 @@ public static class BackendRegistry
         ],
         [
             new DirFsPoolBackend(logger),
-        ]);
+        ],
+        new VolumeFilesystems(logger: logger),
+        new HostInventory(logger: logger));
 }

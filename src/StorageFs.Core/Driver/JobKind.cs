@@ -12,4 +12,6 @@ public enum JobKind
     VolumeRestore,
     ItemClone,
     ItemDelete,
+    VolumeGrowFs,
+    VolumeShrinkFs,
 }

@@ -22,4 +22,5 @@ public enum StorageEventKind
     VolumeWritten,
     VolumeArchived,
     VolumeRestored,
+    VolumeFilesystemResized,
 }

@@ -117,8 +117,7 @@ internal static class PoolDirs
     internal sealed class VolumePanelSpecs(StorageTree t)
     {
         public TextFileSpec Info { get; } = t.Spec<VolumeSubject>("info", Modes.ReadOnly,
-            (_, v) => t.Driver.GetVolumeInfo(v.Pool, v.Name).ToVirshText(bytes: true).TrimEnd('\n') + "\n" +
-                t.Driver.DescribeVolumeContent(v.Pool, v.Name) + "\n");
+            (_, v) => VolumeInfoText(t.Driver, v.Pool, v.Name));
 
         public TextFileSpec Xml { get; } = t.Spec<VolumeSubject>("xml", Modes.ReadOnly,
             (_, v) => t.Driver.GetVolumeXml(v.Pool, v.Name));
@@ -131,6 +130,14 @@ internal static class PoolDirs
 
         public TextFileSpec Ctl { get; } = t.Spec<VolumeSubject>("ctl", Modes.WriteOnly, null,
             (ctx, v, c) => VolumeCommand(t.Driver, v.Pool, v.Name, c, ctx), usage: Words.VolumeUsage);
+    }
+
+    private static string VolumeInfoText(StorageDriver d, string pool, string name)
+    {
+        var info = d.GetVolumeInfo(pool, name);
+        string text = VolumeContentText.Append(info.ToVirshText(bytes: true), info, d.InspectVolume(pool, name));
+        string toolbox = d.DescribeVolumeContent(pool, name);
+        return toolbox.Length == 0 ? text : text.TrimEnd('\n') + "\n" + toolbox + "\n";
     }
 
     internal static string VolumeCommand(StorageDriver d, string pool, string name, string command, RequestContext ctx)
@@ -163,8 +170,10 @@ internal static class PoolDirs
                 Words.ExpectName(w, "delete", name);
                 d.DeleteVolume(pool, name);
                 return $"ok deleted volume {name}";
+            case var verb when FilesystemCommands.Handles(verb):
+                return FilesystemCommands.Run(d, pool, name, w, noWait, ctx, JobWait.By(ctx, command));
             default:
-                throw Words.Invalid($"unknown command '{w[0]}' (wipe [ALGORITHM], resize SIZE [allocate|delta|shrink], clone NEWNAME [OPTIONS], snapshot NEWNAME, archive DEST [OPTIONS], restore SRC, delete NAME)");
+                throw Words.Invalid($"unknown command '{w[0]}' (wipe [ALGORITHM], resize SIZE [allocate|delta|shrink], clone NEWNAME [OPTIONS], snapshot NEWNAME, archive DEST [OPTIONS], restore SRC, delete NAME, growfs [SIZE], shrinkfs SIZE [resize])");
         }
     }
 

@@ -81,6 +81,7 @@ public sealed class StorageTree
             .Add("define", Text("define", Modes.WriteOnly, null, (_, doc) => Define(doc, transient: false), WriteKind.Document))
             .Add("create", Text("create", Modes.WriteOnly, null, (_, doc) => Define(doc, transient: true), WriteKind.Document))
             .Add("capabilities", Text("capabilities", Modes.ReadOnly, _ => Capabilities.Render(Driver)))
+            .Add("node", Text("node", Modes.ReadOnly, _ => NodeText.Render(Driver)))
             .Add("errors", Text("errors", Modes.ReadOnly, ctx => Errors.Render(ctx.Uid)))
             .Add("events", new EventsFile(Events, Errors))
             .Add("by-uuid", byUuid)
@@ -334,6 +335,7 @@ public sealed class StorageTree
             StorageEventKind.VolumeWiped => "volume-wiped",
             StorageEventKind.VolumeArchived => "volume-archived",
             StorageEventKind.VolumeRestored => "volume-restored",
+            StorageEventKind.VolumeFilesystemResized => "volume-fs-resized",
             _ => "volume-written",
         };
         Events.Publish(name, pool + child);
@@ -373,7 +375,8 @@ public sealed class StorageTree
                     _volControls.Remove((e.Pool, e.Child));
                 }
                 break;
-            case StorageEventKind.VolumeResized or StorageEventKind.VolumeWiped or StorageEventKind.VolumeWritten or StorageEventKind.VolumeRestored when e.Child is not null:
+            case StorageEventKind.VolumeResized or StorageEventKind.VolumeWiped or StorageEventKind.VolumeWritten
+                or StorageEventKind.VolumeRestored or StorageEventKind.VolumeFilesystemResized when e.Child is not null:
                 if (!fs && _volumes.Peek(e.Pool)?.Peek(e.Child) is { } file)
                     _notify.Inode(file);
                 break;

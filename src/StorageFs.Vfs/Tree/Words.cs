@@ -12,7 +12,7 @@ internal static class Words
     public const string PoolUsage = "start\nstop\nbuild [overwrite|no-overwrite] [nowait]\nrefresh\nundefine NAME\ndelete NAME\n";
     public const string FsPoolUsage = "start\nstop\nbuild [nowait]\nrefresh\nundefine NAME\ndelete NAME\n";
     public const string VolumeUsage = "wipe [zero|nnsa|dod|bsi|gutmann|schneier|pfitzner7|pfitzner33|random|trim] [nowait]\nresize SIZE [allocate] [delta] [shrink]\n" +
-        CloneCommand.Usage + SnapshotCommand.Usage + ArchiveCommand.Usage + RestoreCommand.Usage + "delete NAME\n";
+        CloneCommand.Usage + SnapshotCommand.Usage + ArchiveCommand.Usage + RestoreCommand.Usage + "delete NAME\n" + FilesystemCommands.Usage;
     public const string ItemUsage = "delete NAME [nowait]\n";
 
     public static string[] Split(string command) =>
