@@ -51,7 +51,7 @@ internal sealed class ItemsDir(StorageTree tree, string fspool) : Node, INodeLoo
         try
         {
             var fd = tree.Driver.OpenItem(fspool, name);
-            var made = new HostDir(fd, tree.Driver.GetItemPath(fspool, name), TimeSpan.FromSeconds(1)) { Refused = tree.Refuse, Display = Where(name) };
+            var made = new HostDir(fd, tree.Driver.GetItemPath(fspool, name), tree.ItemTimeout) { Refused = tree.Refuse, Display = Where(name) };
             _items.Replace(name, made);
             return made;
         }
