@@ -3,7 +3,10 @@
 # 10000x100 and 10x100000): the volumes are made on disk as sparse 1 MiB files, the pools
 # defined and started through the tree by one process, the daemon stopped and, after dropping
 # the caches, started again on the same state directory; then
-#   mv-mount      ms from launching `storagefs mount` to `cat pools/LAST/info` answering
+#   mv-mount      ms from launching `storagefs mount` to the daemon logging that it is mounted
+#                 (it answers from then on; pools still starting are waited for by what needs them)
+#   mv-mount-info ms from launching it to `cat pools/LAST/info` answering (the last pool started:
+#                 every volume of it read, caches dropped before the launch)
 #   mv-ls-lR      ms for `ls -lR` of every pool's volumes/ (target storagefs: MNT/pools/*/volumes;
 #                 target direct: the host directories), caches dropped before each
 #   mv-ls-lR-all  ms for `ls -lR` of the whole mount (info files, vol/ control directories:
@@ -42,8 +45,9 @@ bench_million_shape() {
 
   start_mount_timed "sfs-million-$tag" "$mnt" "$mnt/pools/$last/info"
   pid=$SFS_PID
-  record "mv-mount-$tag" storagefs "$SFS_ANSWERED_MS" ms lower
-  say "  mv-mount-$tag: $SFS_ANSWERED_MS ms to answer (log says mounted after $SFS_LOGGED_MS ms)"
+  record "mv-mount-$tag" storagefs "$SFS_LOGGED_MS" ms lower
+  record "mv-mount-info-$tag" storagefs "$SFS_ANSWERED_MS" ms lower
+  say "  mv-mount-$tag: mounted after $SFS_LOGGED_MS ms; pools/$last/info answered after $SFS_ANSWERED_MS ms"
   local n
   n=$(ls "$mnt/pools/$last/volumes" | wc -l)
   [ "$n" = "$vols" ] || die "pool $last lists $n volumes, expected $vols"
