@@ -30,6 +30,9 @@ public sealed class StorageTree
     private readonly NodeCache<VDir> _jobs = new();
     private readonly NodeCache<VDir> _secretDirs = new();
 
+    /// <summary>How long the kernel may cache names and attributes inside items (the configuration's itemCacheSeconds).</summary>
+    public TimeSpan ItemTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <param name="driver">The storage driver the tree shows.</param>
     /// <param name="logger">The daemon's logger.</param>
     /// <param name="secrets">The secret store <c>secrets/</c> shows (the one the backends were
@@ -64,7 +67,7 @@ public sealed class StorageTree
             Hint = "its links follow the pools and fspools",
             List = _ => AllPools().Select(p => p.Uuid.ToString("D", CultureInfo.InvariantCulture)),
             Find = (_, u) => AllPools().FirstOrDefault(p => p.Uuid.ToString("D", CultureInfo.InvariantCulture) == u) is { } p
-                ? _uuids.Get(u, _ => new VSymlink(() => Link(u)))
+                ? UuidLink(u)
                 : null,
         };
         var jobs = new VDir(Modes.DirReadOnly)
@@ -183,6 +186,13 @@ public sealed class StorageTree
     }
 
     private IEnumerable<PoolInfo> AllPools() => Driver.ListPools().Concat(Driver.ListFsPools());
+
+    /// <summary>The by-uuid link as it is now: one node per uuid and target (see <see cref="VSymlink"/>: a cached target goes with its node).</summary>
+    private VSymlink UuidLink(string uuid)
+    {
+        string target = Link(uuid);
+        return _uuids.Get(uuid + " " + target, _ => new VSymlink(() => target));
+    }
 
     private string Link(string uuid)
     {

@@ -124,7 +124,7 @@ internal static class MountCommand
         // After the checks above, so a refused start says only why; before the tree, whose item
         // nodes size their share of the table from the raised limit.
         ulong descriptors = DescriptorSetup.Raise(log);
-        var tree = new StorageTree(driver, log, secrets);
+        var tree = new StorageTree(driver, log, secrets) { ItemTimeout = TimeSpan.FromSeconds(config.ItemCacheSeconds) };
         HandleBudget budget = DescriptorLimit.Budget(descriptors, config.MaxOpenPerUser);
         log.Information("Open files and directories: {PerUid} per user, {Others} for all users but root, {Total} in all (a reserve of {Reserve} descriptors)",
             budget.PerUid, budget.Others, budget.Total, budget.Reserve);
