@@ -26,19 +26,19 @@ public sealed class RbdPoolTests(RbdFixture fixture)
             grep -q '^State: *inactive' "$M/pools/{p}/info"
             echo start > "$M/pools/{p}/ctl"
             echo stop > "$M/pools/{p}/ctl"
-            echo undefine > "$M/pools/{p}/ctl"
+            echo 'undefine {p}' > "$M/pools/{p}/ctl"
             """);
         string bad = _tree.NewName("nopool");
         _tree.Ok($"echo \"{fixture.PoolXml(bad, "nosuchpool")}\" > \"$M/define\"");
         _tree.Fails($"echo start > \"$M/pools/{bad}/ctl\"", "");
-        Assert.Contains("Does the pool 'nosuchpool' exist?", _tree.AssertLastError($"pools/{bad}/ctl", "EIO"), StringComparison.Ordinal);
-        _tree.Ok($"echo undefine > \"$M/pools/{bad}/ctl\"");
+        Assert.Contains("Does the pool 'nosuchpool' exist?", _tree.AssertLastError($"pools/{bad}/ctl", "ENOENT"), StringComparison.Ordinal);
+        _tree.Ok($"echo 'undefine {bad}' > \"$M/pools/{bad}/ctl\"");
 
         string nokey = _tree.NewName("nokey");
         _tree.Ok($"echo \"{fixture.PoolXml(nokey, fixture.SecondPool, $"<auth type='ceph' username='admin'><secret uuid='{Guid.NewGuid():D}'/></auth>")}\" > \"$M/define\"");
         _tree.Fails($"echo start > \"$M/pools/{nokey}/ctl\"", "");
         Assert.Contains("Secret not found", _tree.AssertLastError($"pools/{nokey}/ctl", "EINVAL"), StringComparison.Ordinal);
-        _tree.Ok($"echo undefine > \"$M/pools/{nokey}/ctl\"");
+        _tree.Ok($"echo 'undefine {nokey}' > \"$M/pools/{nokey}/ctl\"");
     }
 
     [CephFact]
@@ -50,7 +50,7 @@ public sealed class RbdPoolTests(RbdFixture fixture)
         // Another Ceph pool on the same monitor is another source.
         _tree.Ok($"""
             echo "{fixture.PoolXml(dup, fixture.SecondPool)}" > "$M/define"
-            echo undefine > "$M/pools/{dup}/ctl"
+            echo 'undefine {dup}' > "$M/pools/{dup}/ctl"
             """);
     }
 
@@ -88,10 +88,10 @@ public sealed class RbdPoolTests(RbdFixture fixture)
 
         _tree.Ok($"""
             head -c 4M /dev/urandom | dd of="$M/pools/{_p}/volumes/{v}" bs=1M conv=notrunc,fsync status=none
-            echo 'wipe zero' > "$M/pools/{_p}/vol/{v}/ctl"
+            for i in $(seq 100); do echo 'wipe zero' > "$M/pools/{_p}/vol/{v}/ctl" 2>/dev/null && break; sleep 0.1; done
             {_ceph.RbdCommand} export --no-progress {_ceph.Pool}/{v} - | cmp -n 4M - /dev/zero
             head -c 4M /dev/urandom | dd of="$M/pools/{_p}/volumes/{v}" bs=1M conv=notrunc,fsync status=none
-            echo 'wipe trim' > "$M/pools/{_p}/vol/{v}/ctl"
+            for i in $(seq 100); do echo 'wipe trim' > "$M/pools/{_p}/vol/{v}/ctl" 2>/dev/null && break; sleep 0.1; done
             {_ceph.RbdCommand} export --no-progress {_ceph.Pool}/{v} - | cmp -n 4M - /dev/zero
             """);
         _tree.Fails($"echo 'wipe dod' > \"$M/pools/{_p}/vol/{v}/ctl\"", "");
