@@ -156,6 +156,10 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
             {
                 // Another writer created it since the kernel's lookup: open(O_CREAT) without
                 // O_EXCL opens what is there (a "File exists" here failed dd under concurrent writers).
+                // The volume may be one another program made since the last refresh (an image
+                // created by another Ceph client): the open below must find it.
+                if (!tree.Driver.HasVolume(pool, name))
+                    Refresh();
             }
         });
         if (err != Errno.Ok)
