@@ -23,5 +23,5 @@ public static class GlusterPoolCapabilities
         CloneSources: [],
         TargetIsDirectory: false,
         Requires: new HostRequirements([.. HostRequirements.From("mount", "mount", "umount"), .. HostRequirements.From("glusterfs-client", "mount.glusterfs")],
-            [new KernelFeature(null, "fuse", "no FUSE in the kernel: mount.glusterfs cannot mount the volume")]));
+            [new KernelFeature(null, "fuse", "no FUSE in the kernel: mount.glusterfs cannot mount the volume")])) with { SharedStorage = true };
 }

@@ -23,5 +23,5 @@ public static class IscsiDirectPoolCapabilities
         BuildFlags: PoolBuildFlags.None,
         CloneSources: [],
         TargetIsDirectory: false,
-        Requires: new HostRequirements([.. HostRequirements.From("libiscsi-bin", "iscsi-ls", "iscsi-readcapacity16"), .. HostRequirements.From("qemu-utils", "qemu-io")], []));
+        Requires: new HostRequirements([.. HostRequirements.From("libiscsi-bin", "iscsi-ls", "iscsi-readcapacity16"), .. HostRequirements.From("qemu-utils", "qemu-io")], [])) with { SharedStorage = true };
 }
