@@ -13,7 +13,7 @@ namespace StorageFs.Backends.Gluster;
 public static class GlusterPoolCapabilities
 {
     /// <summary>The record.</summary>
-    public static PoolBackendCapabilities Value { get; } = new(
+    public static PoolBackendCapabilities Value { get; } = new PoolBackendCapabilities(
         PoolType.Gluster,
         PoolOperations.Check | PoolOperations.Start | PoolOperations.Stop | PoolOperations.Refresh | PoolOperations.DeleteVolume,
         VolumeFormats: [],

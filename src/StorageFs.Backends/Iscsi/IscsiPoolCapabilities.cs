@@ -11,7 +11,7 @@ namespace StorageFs.Backends.Iscsi;
 public static class IscsiPoolCapabilities
 {
     /// <summary>The record.</summary>
-    public static PoolBackendCapabilities Value { get; } = new(
+    public static PoolBackendCapabilities Value { get; } = new PoolBackendCapabilities(
         PoolType.Iscsi,
         PoolOperations.Check | PoolOperations.Start | PoolOperations.Stop | PoolOperations.Refresh |
         PoolOperations.WipeVolume | PoolOperations.UploadVolume | PoolOperations.DownloadVolume,

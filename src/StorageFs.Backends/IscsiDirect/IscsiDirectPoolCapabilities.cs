@@ -13,7 +13,7 @@ namespace StorageFs.Backends.IscsiDirect;
 public static class IscsiDirectPoolCapabilities
 {
     /// <summary>The record.</summary>
-    public static PoolBackendCapabilities Value { get; } = new(
+    public static PoolBackendCapabilities Value { get; } = new PoolBackendCapabilities(
         PoolType.IscsiDirect,
         PoolOperations.Check | PoolOperations.Refresh | PoolOperations.WipeVolume |
         PoolOperations.UploadVolume | PoolOperations.DownloadVolume,
