@@ -166,6 +166,11 @@ public sealed partial class StorageDriver
             {
                 _pools.Start(def.Name, null);
             }
+            catch (StorageException e) when (FindPool(def.Name) is { } now && (now.IsActive || now.State == PoolState.Building))
+            {
+                // started meanwhile by the other path (the define and the store's watch race)
+                _log.Debug("Cluster-wide pool {Pool} already starting: {Error}", def.Name, e.Message);
+            }
             catch (StorageException e)
             {
                 _log.Error("Cluster-wide pool {Pool} does not start on this host: {Error}", def.Name, e.Message);

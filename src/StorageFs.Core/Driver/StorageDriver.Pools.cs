@@ -74,11 +74,28 @@ public sealed partial class StorageDriver
             shared = entry.Def.Cluster is not null;
             active = entry.IsActive;
         }
-        if (shared && !active && Cluster is { } cluster)
+        if (!shared || active || Cluster is not { } cluster)
+        {
+            _pools.Undefine(name);
+            return;
+        }
+        // Here first (libvirt's checks), then the store; if the store cannot be told, the pool
+        // is defined here again, so nothing changed anywhere.
+        PoolDefinition def;
+        lock (entry.Gate)
+        {
+            def = DefinitionCopy.Of(entry.Def);
+        }
+        _pools.Undefine(name);
+        try
         {
             cluster.WithdrawPool(name);
         }
-        _pools.Undefine(name);
+        catch (StorageException)
+        {
+            _pools.Define(def);
+            throw;
+        }
     }
 
     /// <summary>Starts a pool, building it first when <paramref name="build"/> is given.</summary>

@@ -29,6 +29,7 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
         Assert.Contains("keeps its storage on one host", a.AssertLastError("define", "EOPNOTSUPP"), StringComparison.Ordinal);
         Assert.Equal("", a.Ok("ls \"$M/pools\""));
 
+        string events = RecordEvents(a);
         File.WriteAllText(Path.Combine(a.WorkDir, "shared.xml"), fixture.SharedPoolXml("shared"));
         a.Ok("cat \"$W/shared.xml\" > \"$M/define\"");
         var clock = Stopwatch.StartNew();
@@ -41,15 +42,25 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
         Assert.True(SpinWait.SpinUntil(() => b.Ok("cat \"$M/cluster/hosts/a/info\"").Contains("Pools:         shared", StringComparison.Ordinal),
             TimeSpan.FromSeconds(5)), b.Ok("cat \"$M/cluster/hosts/a/info\""));
 
-        // Duplicate sources are refused cluster-wide, naming the pool.
-        a.Fails($"echo \"{fixture.SharedPoolXml("again").Replace("\"", "\\\"", StringComparison.Ordinal)}\" > \"$M/define\"", "File exists");
+        // Duplicate sources are refused cluster-wide: a source taken by a pool defined on a is
+        // refused on b, naming the pool (iscsi pools: defined, never started here).
+        string iscsi = "<pool type='iscsi' xmlns:storagefs='urn:storagefs:cluster:1.0'><name>NAME</name><source><host name='192.0.2.1'/>" +
+            "<device path='iqn.2026-12.org.storagefs:dup'/><initiator><iqn name='iqn.2026-12.org.storagefs:i'/></initiator></source>" +
+            "<target><path>/dev/disk/by-path</path></target><storagefs:cluster autostart='no'/></pool>";
+        File.WriteAllText(Path.Combine(a.WorkDir, "first.xml"), iscsi.Replace("NAME", "first", StringComparison.Ordinal));
+        File.WriteAllText(Path.Combine(b.WorkDir, "second.xml"), iscsi.Replace("NAME", "second", StringComparison.Ordinal));
+        a.Ok("cat \"$W/first.xml\" > \"$M/define\"");
+        Assert.True(SpinWait.SpinUntil(() => b.Sh("test -d \"$M/pools/first\"").Succeeded, TimeSpan.FromSeconds(5)), "pool first never reached b");
+        b.Fails("cat \"$W/second.xml\" > \"$M/define\"", "File exists");
+        Assert.Contains("'first'", b.AssertLastError("define", "EEXIST"), StringComparison.Ordinal);
+        Assert.False(a.Sh("test -e \"$M/pools/second\"").Succeeded);
 
         b.Ok("echo stop > \"$M/pools/shared/ctl\"; echo undefine shared > \"$M/pools/shared/ctl\"");
         Assert.True(SpinWait.SpinUntil(() => !a.Sh("test -e \"$M/pools/shared\"").Succeeded, TimeSpan.FromSeconds(5)),
             "the pool undefined on b stayed on a:\n" + a.Ok("ls \"$M/pools\""));
-        string events = a.Ok("timeout 1 cat \"$M/events\" || true");
-        Assert.Contains("event=cluster-pool-defined object=pools/shared host=a", events, StringComparison.Ordinal);
-        Assert.Contains("event=cluster-pool-undefined object=pools/shared host=b", events, StringComparison.Ordinal);
+        AssertEvent(events, "event=cluster-pool-defined object=pools/shared host=a");
+        AssertEvent(events, "event=cluster-pool-started object=pools/shared host=b");
+        AssertEvent(events, "event=cluster-pool-undefined object=pools/shared host=b");
     }
 
     [ClusterFact]
@@ -87,15 +98,15 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
         StartWriter(a, v, "from-a");
         b.Fails($"dd if=/dev/zero of=\"$M/{v}\" bs=1 count=1 conv=notrunc status=none", "Device or resource busy");
 
+        string events = RecordEvents(b);
         a.Daemon.Signal("KILL");
         var clock = Stopwatch.StartNew();
         Assert.True(SpinWait.SpinUntil(() => b.Sh($"printf from-b | dd of=\"$M/{v}\" conv=notrunc status=none").Succeeded, TimeSpan.FromSeconds(Ttl + 5)),
             "b never got the lease of the killed host");
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(Ttl + 1), $"b took the lease {clock.Elapsed.TotalMilliseconds:F0} ms after kill -9 (TTL {Ttl} s; issue 17: within TTL + 1 s)");
         Assert.Contains("State:         gone since ", b.Ok("cat \"$M/cluster/hosts/a/info\""), StringComparison.Ordinal);
-        string events = b.Ok("timeout 1 cat \"$M/events\" || true");
-        Assert.Contains($"event=lease-lapsed object={v} host=a", events, StringComparison.Ordinal);
-        Assert.Contains($"event=lease-taken object={v} host=b", events, StringComparison.Ordinal);
+        AssertEvent(events, $"event=lease-lapsed object={v} host=a");
+        AssertEvent(events, $"event=lease-taken object={v} host=b");
         a.Ok("touch \"$W/stop\"");
     }
 
@@ -181,6 +192,20 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
         Assert.True(SpinWait.SpinUntil(() => File.Exists(Path.Combine(t.WorkDir, "writing")), TimeSpan.FromSeconds(10)), "the writer did not start");
         return pid;
     }
+
+    // cat of t's events in the background, into a file of t's work directory; returns its path
+    // once the reader has the file open (each open of events starts now).
+    private static string RecordEvents(TreeMount t)
+    {
+        string file = Path.Combine(t.WorkDir, $"events.{Guid.NewGuid():N}");
+        t.Ok($"cat \"$M/events\" > \"{file}\" 2>/dev/null </dev/null & reader=$!\n" +
+            "for i in $(seq 100); do ls -l /proc/$reader/fd 2>/dev/null | grep -q \"$M/events\" && break; sleep 0.05; done");
+        return file;
+    }
+
+    private static void AssertEvent(string file, string text) =>
+        Assert.True(SpinWait.SpinUntil(() => File.ReadAllText(file).Contains(text, StringComparison.Ordinal), TimeSpan.FromSeconds(5)),
+            $"no \"{text}\" in events:\n{File.ReadAllText(file)}");
 
     private static bool IsRunning(TreeMount t, string pool) =>
         t.Sh($"grep -q 'State: *running' \"$M/pools/{pool}/info\"").Succeeded;
