@@ -90,13 +90,15 @@ internal static class PoolDirs
         var v = new VolumeSubject(pool, name);
         var specs = t.VolumePanel;
         // The hint is one shared string: the refusal's record already names the directory.
-        return t.Dir(v.At, UseCtl)
+        var dir = t.Dir(v.At, UseCtl)
             .Add("info", new TextFile(specs.Info, v))
             .Add("xml", new TextFile(specs.Xml, v))
             .Add("path", new TextFile(specs.Path, v))
             .Add("key", new TextFile(specs.Key, v))
             .Add("ctl", new TextFile(specs.Ctl, v))
             .Add("data", new VSymlink(static subject => ((VolumeSubject)subject!).DataLink(), v));
+        // A cluster member shows each volume's cluster write lease (docs/CLUSTER.md).
+        return t.Driver.Cluster is null ? dir : dir.Add("lease", new TextFile(specs.Lease, v));
     }
 
     private const string UseCtl = "use the commands of its ctl file";
@@ -127,6 +129,9 @@ internal static class PoolDirs
 
         public TextFileSpec Key { get; } = t.Spec<VolumeSubject>("key", Modes.ReadOnly,
             (_, v) => t.Driver.GetVolumeKey(v.Pool, v.Name) + "\n");
+
+        public TextFileSpec Lease { get; } = t.Spec<VolumeSubject>("lease", Modes.ReadOnly,
+            (_, v) => (t.Driver.Cluster?.DescribeVolumeLease(v.Pool, v.Name) ?? "none") + "\n");
 
         public TextFileSpec Ctl { get; } = t.Spec<VolumeSubject>("ctl", Modes.WriteOnly, null,
             (ctx, v, c) => VolumeCommand(t.Driver, v.Pool, v.Name, c, ctx), usage: Words.VolumeUsage);

@@ -94,7 +94,16 @@ public sealed class StorageTree
             .Add("secrets", SecretsDir = SecretDirs.Secrets(this, FindSecret));
         Driver.Changed += OnChanged;
         Secrets.Changed += OnSecretChanged;
+        if (Driver.Cluster is { } cluster)
+        {
+            Root.Add("cluster", ClusterDirs.Create(this, cluster));
+            cluster.Event += OnClusterEvent;
+        }
     }
+
+    // A cluster event (any host's) in the events stream, with its host.
+    private void OnClusterEvent(object? sender, Core.Cluster.ClusterEventArgs e) =>
+        Events.Publish(e.Name, e.Object, [("host", e.Host), .. e.Extra]);
 
     public StorageDriver Driver { get; }
 

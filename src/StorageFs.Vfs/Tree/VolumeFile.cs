@@ -96,13 +96,13 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
                 bool block = tree.Driver.PeekVolume(Pool, Name).Type == VolumeType.Block;
                 if (created && block && write)
                 {
-                    opened = tree.Driver.OpenVolume(Pool, Name, VolumeAccessMode.Write);
+                    opened = tree.Driver.OpenVolume(Pool, Name, VolumeAccessMode.Write, ctx.Pid);
                     var growing = new GrowingBlockHandle(this, opened);
                     Volatile.Write(ref _growing, growing);
                     made = growing;
                     return Errno.Ok;
                 }
-                opened = tree.Driver.OpenVolume(Pool, Name, write ? VolumeAccessMode.Write : VolumeAccessMode.Read);
+                opened = tree.Driver.OpenVolume(Pool, Name, write ? VolumeAccessMode.Write : VolumeAccessMode.Read, ctx.Pid);
                 if ((flags & O_TRUNC) != 0 && opened.Data.Length > 0)
                 {
                     opened.Dispose();
