@@ -229,23 +229,13 @@ public abstract class RealNode : Node, INodeSetAttr, INodeXattr
         using var fd = Use();
         if (!fd.Ok)
             return Errno.ESTALE;
-        int err = RealNative.StatFd(fd.Value, out var st);
-        if (err != 0)
-            return (Errno)err;
-        st.Fill(ref attr);
-        return Errno.Ok;
+        return RealStat.Fill(fd.Value, ref attr);
     }
 
     /// <summary>fstat of the open file itself (FUSE_GETATTR_FH), which works once it has no name too.</summary>
     public override Errno GetAttr(RequestContext ctx, FileHandle handle, ref FuseAttr attr)
     {
-        if (handle is not BackingFileHandle open)
-            return GetAttr(ctx, ref attr);
-        int err = RealNative.StatFd(open.Fd, out var st);
-        if (err != 0)
-            return (Errno)err;
-        st.Fill(ref attr);
-        return Errno.Ok;
+        return RealStat.FillFromHandle(handle, ref attr) ?? GetAttr(ctx, ref attr);
     }
 
     public virtual Errno SetAttr(RequestContext ctx, in SetattrRequest request, FileHandle? handle, ref FuseAttr attr)

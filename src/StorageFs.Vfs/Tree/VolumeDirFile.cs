@@ -54,13 +54,7 @@ internal sealed class VolumeDirFile(StorageTree tree, VolumeDirectory parent, st
     /// <summary>fstat of the open file itself.</summary>
     public override Errno GetAttr(RequestContext ctx, FileHandle handle, ref FuseAttr attr)
     {
-        if (handle is not BackingFileHandle open)
-            return GetAttr(ctx, ref attr);
-        int err = RealNative.StatFd(open.Fd, out var st);
-        if (err != 0)
-            return (Errno)err;
-        st.Fill(ref attr);
-        return Errno.Ok;
+        return RealStat.FillFromHandle(handle, ref attr) ?? GetAttr(ctx, ref attr);
     }
 
     /// <summary>The file's descriptor, holding the volume's lease until the kernel releases it.</summary>
