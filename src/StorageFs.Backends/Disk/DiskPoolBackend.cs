@@ -189,7 +189,7 @@ public sealed class DiskPoolBackend : IPoolBackend
         {
             throw StorageErrors.ConfigUnsupported("cannot copy data into an extended partition");
         }
-        BuildVolume(pool, volume, flags, NullProgress.Instance, cancellation);
+        BuildVolume(pool, volume, flags & ~VolumeCreateFlags.PreferReflink, NullProgress.Instance, cancellation);
         try
         {
             BlockClone.Into(_runner, volume, sourcePool, source, progress, cancellation);

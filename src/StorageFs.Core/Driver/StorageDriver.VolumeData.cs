@@ -134,7 +134,15 @@ public sealed partial class StorageDriver
     /// lease is held. When a write lease ends the volume is re-read and
     /// <see cref="StorageEventKind.VolumeWritten"/> raised.
     /// </summary>
-    public OpenedVolume OpenVolume(string pool, string volume, VolumeAccessMode mode)
+    public OpenedVolume OpenVolume(string pool, string volume, VolumeAccessMode mode) => OpenVolume(pool, volume, mode, 0);
+
+    /// <summary>
+    /// <see cref="OpenVolume(string, string, VolumeAccessMode)"/> for process <paramref name="pid"/>
+    /// (0: the daemon itself): opening a volume of a cluster-wide pool for writing takes its
+    /// cluster lease first, named after this host and that process (docs/CLUSTER.md).
+    /// </summary>
+    /// <exception cref="StorageException">Busy when another host holds the volume's lease.</exception>
+    public OpenedVolume OpenVolume(string pool, string volume, VolumeAccessMode mode, uint pid)
     {
         var entry = _pools.Get(pool);
         PoolDefinition def;
@@ -168,18 +176,22 @@ public sealed partial class StorageDriver
             vol = child.Def;
         }
         VolumeData data;
+        IDisposable? lease = null;
         try
         {
+            lease = TakeClusterLease(def, volume, mode, pid);
             _pools.RecheckTarget(def);
             data = backend.OpenVolume(def, DefinitionCopy.Of(vol), mode);
         }
         catch
         {
+            lease?.Dispose();
             EndVolumeOpen(entry, child, mode, null);
             throw;
         }
         return new OpenedVolume(data, mode, () =>
         {
+            lease?.Dispose();
             if (mode == VolumeAccessMode.Read)
             {
                 EndVolumeOpen(entry, child, mode, null);

@@ -111,9 +111,14 @@ public sealed partial class StorageDriver
     /// least the source's, the copy runs as a job, the source is marked in use meanwhile.
     /// </summary>
     public StorageJob StartCloneVolume(string pool, string xml, string sourcePool, string sourceVolume,
-        VolumeCreateFlags flags = VolumeCreateFlags.None, JobRequester? requester = null)
+        VolumeCreateFlags flags = VolumeCreateFlags.None, JobRequester? requester = null) =>
+        StartCloneVolume(pool, xml, sourcePool, sourceVolume, flags, afterBuild: null, requester);
+
+    // afterBuild runs in the job once the copy is made and read back (a snapshot's mark).
+    private StorageJob StartCloneVolume(string pool, string xml, string sourcePool, string sourceVolume,
+        VolumeCreateFlags flags, Action<PoolDefinition, VolumeDefinition>? afterBuild, JobRequester? requester)
     {
-        CheckCreateFlags(flags, VolumeCreateFlags.PreallocMetadata | VolumeCreateFlags.Reflink | VolumeCreateFlags.Validate,
+        CheckCreateFlags(flags, VolumeCreateFlags.PreallocMetadata | VolumeCreateFlags.Reflink | VolumeCreateFlags.PreferReflink | VolumeCreateFlags.Validate,
             "storageVolCreateXMLFrom");
         var entry = _pools.Get(pool);
         var sourceEntry = sourcePool == pool ? entry : _pools.Get(sourcePool);
@@ -175,6 +180,7 @@ public sealed partial class StorageDriver
                 backend.CreateVolume(def, work);
                 backend.CloneVolume(def, work, sourceDef, input, flags, job, token);
                 RefreshNewVolume(backend, def, work);
+                afterBuild?.Invoke(def, work);
             },
             ok =>
             {

@@ -26,6 +26,9 @@ public sealed class PoolDefinition : PoolDefinitionBase
     /// <summary><c>rbd:config_opts</c> options (rbd); empty when absent.</summary>
     public List<RbdConfigOption> RbdConfigOptions { get; } = [];
 
+    /// <summary><c>storagefs:cluster</c>: the pool is cluster-wide; null for a pool of this host alone.</summary>
+    public ClusterPoolSetting? Cluster { get; set; }
+
     /// <summary>The rules of this pool's type.</summary>
     public PoolTypeInfo TypeInfo => PoolTypes.Get(Type);
 }
