@@ -141,13 +141,13 @@ public sealed class ToolboxTests : IClassFixture<TreeFixture>
             """);
 
         _tree.Ok($"echo 'archive {b}/v.{tool} compress={tool}' > \"$M/pools/{a}/vol/v.raw/ctl\"");
-        _tree.Ok($"echo \"archive $W/v-{a}.{tool} compress={tool}\" > \"$M/pools/{a}/vol/v.raw/ctl\"");
+        _tree.Ok($"echo \"archive $S/v-{a}.{tool} compress={tool}\" > \"$M/pools/{a}/vol/v.raw/ctl\"");
 
         // The tool alone tests and expands both.
         _tree.Ok($"""
             {tool} -t "$S/pools/{b}/v.{tool}"
             {tool} -d -c "$S/pools/{b}/v.{tool}" | cmp - "$S/pools/{a}/v.raw"
-            {tool} -d -c "$W/v-{a}.{tool}" | cmp - "$S/pools/{a}/v.raw"
+            {tool} -d -c "$S/v-{a}.{tool}" | cmp - "$S/pools/{a}/v.raw"
             """);
         var info = InfoFile.Parse(_tree.Ok($"cat \"$M/pools/{b}/vol/v.{tool}/info\""));
         Assert.Equal(tool, info["Compressed"]);
@@ -160,12 +160,12 @@ public sealed class ToolboxTests : IClassFixture<TreeFixture>
             echo 'restore {b}/v.{tool}' > "$M/pools/{a}/vol/r.raw/ctl"
             cmp -n 209715200 "$S/pools/{a}/r.raw" "$S/pools/{a}/v.raw"
             cmp -i 209715200 "$S/pools/{a}/r.raw" /dev/zero -n 58720256
-            echo "restore $W/v-{a}.{tool}" > "$M/pools/{a}/vol/r.raw/ctl"
+            echo "restore $S/v-{a}.{tool}" > "$M/pools/{a}/vol/r.raw/ctl"
             cmp -n 209715200 "$S/pools/{a}/r.raw" "$S/pools/{a}/v.raw"
             echo 'restore {a}/v.raw' > "$M/pools/{a}/vol/r.raw/ctl"
             cmp -n 209715200 "$S/pools/{a}/r.raw" "$S/pools/{a}/v.raw"
             test "$(stat -c %s "$S/pools/{a}/r.raw")" = 268435456
-            rm "$W/v-{a}.{tool}"
+            rm "$S/v-{a}.{tool}"
             """);
         // Holes stay holes: the restored volume holds about its 10 MiB of data.
         long allocated = long.Parse(_tree.Ok($"du -k \"$S/pools/{a}/r.raw\" | cut -f1").Trim(), CultureInfo.InvariantCulture);
@@ -179,11 +179,11 @@ public sealed class ToolboxTests : IClassFixture<TreeFixture>
         string a = _tree.NewRunningPool("tbc");
         _tree.Ok($"""
             head -c 300M /dev/urandom > "$M/pools/{a}/volumes/big.raw"
-            echo keep > "$W/{a}.zst"
+            echo keep > "$S/{a}.zst"
             """, TimeSpan.FromSeconds(120));
 
-        _tree.Fails($"echo \"archive $W/{a}.zst\" > \"$M/pools/{a}/vol/big.raw/ctl\"", "write error: File exists");
-        Assert.Equal("keep\n", _tree.Ok($"cat \"$W/{a}.zst\""));
+        _tree.Fails($"echo \"archive $S/{a}.zst\" > \"$M/pools/{a}/vol/big.raw/ctl\"", "write error: File exists");
+        Assert.Equal("keep\n", _tree.Ok($"cat \"$S/{a}.zst\""));
         _tree.Fails($"echo \"archive /etc/{a}.zst\" > \"$M/pools/{a}/vol/big.raw/ctl\"", "write error: Operation not permitted");
         _tree.Fails($"echo \"archive {a}/x.zst compress=rar\" > \"$M/pools/{a}/vol/big.raw/ctl\"", "write error: Invalid argument");
 
@@ -193,7 +193,7 @@ public sealed class ToolboxTests : IClassFixture<TreeFixture>
         _tree.Ok("sleep 1");
         Assert.Equal("big.raw\n", _tree.Ok($"ls -A \"$S/pools/{a}\""));
         Assert.DoesNotContain("big.zst", _tree.Ok($"ls \"$M/pools/{a}/volumes\""), StringComparison.Ordinal);
-        _tree.Ok($"rm \"$W/{a}.zst\"");
+        _tree.Ok($"rm \"$S/{a}.zst\"");
     }
 
     [Fact]
