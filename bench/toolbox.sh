@@ -34,7 +34,7 @@ toolbox_host_restore() { "$2" -d -c "$1" | dd of="$3" bs=1M conv=sparse,notrunc 
 bench_toolbox() {
   local b="$WORK/toolbox" mnt="$WORK/toolbox/mnt" i round c ext loop
   step "toolbox: archive/restore of a 2 GiB raw (half holes) vs the host pipeline; clone reflink vs copy, $ROUNDS round(s)"
-  need_packages zstd:zstd xfsprogs:mkfs.xfs
+  need_packages zstd:zstd mkfs.xfs:xfsprogs filefrag:e2fsprogs
   mkdir -p "$b/pool"
   start_mount sfs-toolbox "$mnt"
   local sfs_pid=$SFS_PID

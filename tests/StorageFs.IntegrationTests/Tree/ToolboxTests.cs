@@ -184,7 +184,7 @@ public sealed class ToolboxTests : IClassFixture<TreeFixture>
     {
         string a = _tree.NewRunningPool("tbc");
         _tree.Ok($"""
-            head -c 300M /dev/urandom > "$M/pools/{a}/volumes/big.raw"
+            head -c 100M /dev/urandom > "$M/pools/{a}/volumes/big.raw"
             echo keep > "$S/{a}.zst"
             """, TimeSpan.FromSeconds(120));
 
@@ -193,12 +193,15 @@ public sealed class ToolboxTests : IClassFixture<TreeFixture>
         _tree.Fails($"echo \"archive /etc/{a}.zst\" > \"$M/pools/{a}/vol/big.raw/ctl\"", "write error: Operation not permitted");
         _tree.Fails($"echo \"archive {a}/x.zst compress=rar\" > \"$M/pools/{a}/vol/big.raw/ctl\"", "write error: Invalid argument");
 
-        // Ctrl-C of the writer (SIGINT while the job runs) cancels the job; no file appears.
-        var r = _tree.Sh($"timeout -s INT 1 sh -c 'echo archive {a}/big.zst > \"$M/pools/{a}/vol/big.raw/ctl\"'");
+        // Ctrl-C of the writer (SIGINT while the job runs: xz takes many seconds over 100 MiB
+        // of random bytes) cancels the job; no file appears.
+        Preflight.RequireTool("xz", "xz-utils");
+        var r = _tree.Sh($"timeout -s INT 1 sh -c 'echo archive {a}/big.xz compress=xz > \"$M/pools/{a}/vol/big.raw/ctl\"'");
         Assert.False(r.Succeeded, _tree.Describe(r));
         _tree.Ok("sleep 1");
         Assert.Equal("big.raw\n", _tree.Ok($"ls -A \"$S/pools/{a}\""));
-        Assert.DoesNotContain("big.zst", _tree.Ok($"ls \"$M/pools/{a}/volumes\""), StringComparison.Ordinal);
+        Assert.DoesNotContain("big.xz", _tree.Ok($"ls \"$M/pools/{a}/volumes\""), StringComparison.Ordinal);
+        Assert.Contains("State:          cancelled", _tree.Ok("cat \"$M\"/jobs/*/info"), StringComparison.Ordinal);
         _tree.Ok($"rm \"$S/{a}.zst\"");
     }
 
