@@ -41,7 +41,8 @@ bench_toolbox() {
   sfs_write "$mnt/define" "<pool type='dir'><name>tb</name><target><path>$b/pool</path></target></pool>"
   sfs_write "$mnt/pools/tb/ctl" start
   # 64 MiB of binaries, the data of every extent.
-  find /usr/lib /usr/bin -type f -size +64k 2>/dev/null | head -n 400 | xargs cat 2>/dev/null | head -c 64M > "$b/sample"
+  { cat /usr/lib/x86_64-linux-gnu/*.so* /usr/bin/* 2>/dev/null || true; } | head -c 64M > "$b/sample" || true
+  [ "$(stat -c %s "$b/sample")" = 67108864 ] || die "toolbox: could not gather 64 MiB of binaries for the sample"
   truncate -s 2G "$b/pool/v.raw"
   for ((i = 0; i < 16; i++)); do
     dd if="$b/sample" of="$b/pool/v.raw" bs=1M seek=$((i * 128)) conv=notrunc status=none

@@ -196,9 +196,10 @@ public sealed class ToolboxTests : IClassFixture<TreeFixture>
         // Ctrl-C of the writer (SIGINT while the job runs: xz takes many seconds over 100 MiB
         // of random bytes) cancels the job; no file appears.
         Preflight.RequireTool("xz", "xz-utils");
-        var r = _tree.Sh($"timeout -s INT 1 sh -c 'echo archive {a}/big.xz compress=xz > \"$M/pools/{a}/vol/big.raw/ctl\"'");
+        // (env restores SIGINT's default disposition: the test host's children start with it ignored.)
+        var r = _tree.Sh($"timeout -s INT 2 env --default-signal=INT bash -c 'echo archive {a}/big.xz compress=xz > \"$M/pools/{a}/vol/big.raw/ctl\"'");
         Assert.False(r.Succeeded, _tree.Describe(r));
-        _tree.Ok("sleep 1");
+        _tree.Ok("for i in $(seq 100); do grep -q 'State:          running' \"$M\"/jobs/*/info || break; sleep 0.1; done");
         Assert.Equal("big.raw\n", _tree.Ok($"ls -A \"$S/pools/{a}\""));
         Assert.DoesNotContain("big.xz", _tree.Ok($"ls \"$M/pools/{a}/volumes\""), StringComparison.Ordinal);
         Assert.Contains("State:          cancelled", _tree.Ok("cat \"$M\"/jobs/*/info"), StringComparison.Ordinal);
