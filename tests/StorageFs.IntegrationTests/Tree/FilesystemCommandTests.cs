@@ -28,6 +28,9 @@ public sealed class FilesystemCommandTests : IClassFixture<TreeFixture>
             size() { dumpe2fs -h "$H/e.raw" 2>/dev/null | awk -F: '/^Block count/{c=$2} /^Block size/{b=$2} END{print c*b}'; }
             size
             grep -E '^(Filesystem|Mounted|Backing):' "$P/vol/e.raw/info"
+            cat "$M/events" > "$W/e.events" &
+            reader=$!
+            for i in $(seq 100); do ls -l /proc/$reader/fd 2>/dev/null | grep -q "$M/events" && break; sleep 0.05; done
             echo growfs > "$P/vol/e.raw/ctl"
             size
             echo 'shrinkfs 40M resize' > "$P/vol/e.raw/ctl"
@@ -35,6 +38,9 @@ public sealed class FilesystemCommandTests : IClassFixture<TreeFixture>
             stat -c %s "$P/volumes/e.raw"
             e2fsck -f -n "$H/e.raw" >/dev/null && echo clean
             losetup -j "$H/e.raw" | wc -l
+            for i in $(seq 100); do grep -q "event=volume-resized object=pools/{{_pool}}/volumes/e.raw$" "$W/e.events" && break; sleep 0.05; done
+            kill $reader
+            grep -o 'event=volume-[a-z-]* object=pools/{{_pool}}/volumes/e.raw$' "$W/e.events" | cut -d' ' -f1 | tr '\n' ' '
             """, TimeSpan.FromMinutes(2));
         string[] l = seen.Split('\n');
         Assert.Equal((32L << 20).ToString(), l[0]);
@@ -46,6 +52,7 @@ public sealed class FilesystemCommandTests : IClassFixture<TreeFixture>
         Assert.Equal((40L << 20).ToString(), l[6]);
         Assert.Equal("clean", l[7]);
         Assert.Equal("0", l[8]);
+        Assert.Equal("event=volume-fs-resized event=volume-fs-resized event=volume-resized ", l[9]);
     }
 
     [Fact]
