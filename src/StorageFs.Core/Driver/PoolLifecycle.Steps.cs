@@ -94,7 +94,7 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
         Raise(StorageEventKind.PoolStopped, entry);
     }
 
-    public StorageJob StartBuild(string name, PoolBuildFlags flags)
+    public StorageJob StartBuild(string name, PoolBuildFlags flags, JobRequester? requester)
     {
         var entry = Get(name);
         TDef def;
@@ -106,7 +106,7 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
             entry.State = PoolState.Building;
             def = entry.Def;
         }
-        return _jobs.Start(JobKind.PoolBuild, Kind, name, null,
+        return _jobs.Start(JobKind.PoolBuild, Kind, name, null, requester,
             (job, token) =>
             {
                 RecheckTarget(def);
@@ -371,7 +371,7 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
         }
         catch (StorageException e)
         {
-            _log.Error("Stopping {Noun} {Pool} after a failure failed too: {Error}", _flavor.Noun, _flavor.NameOf(def), e.Message);
+            _log.Error("Stopping {Noun} {Pool} after a failure failed too: {Error}", _flavor.Noun, def.Name, e.Message);
         }
     }
 
@@ -407,7 +407,7 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
         entry.Children.Clear();
         foreach (var child in outcome.Children)
         {
-            entry.Children[_flavor.ChildName(child)] = new ChildEntry<TChild>(child, building: false);
+            entry.Children[child.Name] = new ChildEntry<TChild>(child, building: false);
         }
         foreach (var (name, child) in touched)
         {

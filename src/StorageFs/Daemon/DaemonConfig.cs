@@ -52,6 +52,12 @@ public sealed record DaemonConfig
     /// <summary>The largest <see cref="ItemCacheSeconds"/> accepted.</summary>
     public const double MaxItemCacheSeconds = 60;
 
+    /// <summary>
+    /// The cluster this host belongs to (docs/CLUSTER.md): etcd endpoints, cluster name, this
+    /// host's name, lease TTL, fencing. Null (the default): this host alone, no cluster code runs.
+    /// </summary>
+    public StorageFs.Cluster.ClusterOptions? Cluster { get; init; }
+
     private static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
@@ -116,6 +122,8 @@ public sealed record DaemonConfig
                 }
             }
             var config = doc.RootElement.Deserialize<DaemonConfig>(Json) ?? throw new ConfigException($"{path}: empty configuration");
+            if (config.Cluster?.Problem() is { } clusterProblem)
+                throw new ConfigException($"{path}: key 'cluster': {clusterProblem}");
             if (!UringSetting.TryParse(config.Uring, out _))
                 throw new ConfigException($"{path}: key 'uring': {UringSetting.Expected}, got \"{config.Uring}\"");
             if (!(config.ItemCacheSeconds is >= 0 and <= MaxItemCacheSeconds))
