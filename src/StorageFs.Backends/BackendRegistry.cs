@@ -48,7 +48,7 @@ public static class BackendRegistry
             new ScsiPoolBackend(logger),
             new MpathPoolBackend(),
             new GlusterPoolBackend(logger, qemuImg: qemuImg),
-            new RbdPoolBackend(logger),
+            new RbdPoolBackend(logger, secrets),
         ],
         [
             new DirFsPoolBackend(logger),

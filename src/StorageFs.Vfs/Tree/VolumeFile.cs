@@ -204,9 +204,9 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
                         $"refusing to shrink volume '{Name}' by truncate: use 'resize SIZE shrink' in vol/{Name}/ctl");
                 if (size > stored)
                 {
-                    if (handle is IoVolumeHandle grown)
+                    if (handle is IoVolumeHandle positional)
                     {
-                        Errno err = grown.Grow(ctx, (long)size);
+                        Errno err = positional.Grow(ctx, (long)size);
                         if (err != Errno.Ok)
                             return err;
                     }
