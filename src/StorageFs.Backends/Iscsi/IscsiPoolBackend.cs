@@ -54,8 +54,10 @@ public sealed class IscsiPoolBackend : IPoolBackend
         {
             return;
         }
+        // The secret first: an undefined one fails the start before iscsiadm records anything.
+        var credentials = IscsiCredentials.For(pool, _secrets);
         _runner.RunChecked(IscsiAdmCommands.NodeNew(portal, target), cancellation: cancellation);
-        if (IscsiCredentials.For(pool, _secrets) is { } chap)
+        if (credentials is { } chap)
         {
             foreach (var (name, value) in new[]
                      {
