@@ -105,8 +105,6 @@ public sealed class TextFile : Node, INodeOpen, INodeSetAttr
     {
         try
         {
-            // Jobs this write starts carry the writer and the command's arguments (jobs/ID/info).
-            using var requester = JobRegistry.RequestedBy(new JobRequester(ctx.Uid, ctx.Pid, Kind == WriteKind.Command ? Arguments(input) : null));
             reply = _spec.Apply!(ctx, _subject, input);
             if (reply.Length > 0 && !reply.EndsWith('\n'))
                 reply += "\n";
@@ -116,14 +114,6 @@ public sealed class TextFile : Node, INodeOpen, INodeSetAttr
         {
             return Fail(ctx, ErrnoMap.From(e), e.Message, out reply);
         }
-    }
-
-    /// <summary>A command's words after its verb, without <c>nowait</c>; null when there are none.</summary>
-    private static string? Arguments(string command)
-    {
-        string[] words = command.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-        string rest = string.Join(' ', words.Skip(1).Where(w => w != "nowait"));
-        return rest.Length == 0 ? null : rest;
     }
 
     internal Errno Fail(RequestContext ctx, Errno errno, string message, out string reply) =>

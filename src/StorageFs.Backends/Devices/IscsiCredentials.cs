@@ -1,7 +1,8 @@
+using System.Text;
 using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
-using StorageFs.Backends.HostTools;
+using StorageFs.Core.Secrets;
 
 namespace StorageFs.Backends.Devices;
 
@@ -10,9 +11,12 @@ namespace StorageFs.Backends.Devices;
 /// <param name="Password">CHAP secret.</param>
 public sealed record IscsiCredentials(string User, string Password)
 {
-    /// <summary>The pool's credentials, or null without &lt;auth&gt;.</summary>
+    /// <summary>The pool's credentials, or null without &lt;auth&gt;. The password is the
+    /// secret's value up to its first NUL byte, as UTF-8 (libvirt's
+    /// <c>virStorageBackendISCSISetAuth</c> takes it with <c>g_strndup</c>).</summary>
     /// <exception cref="StorageException">Not CHAP ("iscsi pool only supports 'chap' auth
-    /// type"), or the secret is unknown.</exception>
+    /// type"); NoSecret (ENOKEY) when the secret is not defined or has no value; InvalidArg
+    /// when it is not an iscsi (or usage-less) secret.</exception>
     public static IscsiCredentials? For(PoolDefinition pool, ISecretStore secrets)
     {
         ArgumentNullException.ThrowIfNull(pool);
@@ -25,11 +29,16 @@ public sealed record IscsiCredentials(string User, string Password)
         {
             throw StorageErrors.ConfigUnsupported($"{pool.Type.ToXml()} pool only supports 'chap' auth type");
         }
-        var value = secrets.Find(auth.Secret) ?? throw new StorageException(ErrorCode.InvalidArg,
-            auth.Secret.Uuid is { } uuid
-                ? $"Secret not found: no secret with matching uuid '{uuid:D}'"
-                : $"Secret not found: no secret with matching usage '{auth.Secret.Usage}'");
-        return new IscsiCredentials(auth.Username, value);
+        var value = secrets.GetValue(auth.Secret, SecretUsageType.Iscsi);
+        try
+        {
+            int end = Array.IndexOf(value, (byte)0);
+            return new IscsiCredentials(auth.Username, Encoding.UTF8.GetString(value, 0, end < 0 ? value.Length : end));
+        }
+        finally
+        {
+            Array.Clear(value);
+        }
     }
 
     /// <summary>The environment that hands the password to libiscsi's tools
@@ -38,4 +47,7 @@ public sealed record IscsiCredentials(string User, string Password)
     {
         ["LIBISCSI_CHAP_PASSWORD"] = Password,
     };
+
+    /// <summary>Never shows the password (a record's generated text would).</summary>
+    public override string ToString() => $"IscsiCredentials {{ User = {User} }}";
 }

@@ -2,6 +2,7 @@ using Serilog;
 using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
+using StorageFs.Core.Secrets;
 using StorageFs.Backends.Devices;
 using StorageFs.Backends.HostTools;
 
@@ -35,7 +36,7 @@ public sealed class IscsiDirectPoolBackend : IPoolBackend
     {
         _log = (logger ?? Serilog.Core.Logger.None).ForContext<IscsiDirectPoolBackend>();
         _runner = runner ?? new ProcessCommandRunner(logger);
-        _secrets = secrets ?? new DirectorySecretStore();
+        _secrets = secrets ?? new SecretDriver();
         IoTimeout = ioTimeout ?? DefaultIoTimeout;
     }
 

@@ -94,7 +94,7 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
         Raise(StorageEventKind.PoolStopped, entry);
     }
 
-    public StorageJob StartBuild(string name, PoolBuildFlags flags)
+    public StorageJob StartBuild(string name, PoolBuildFlags flags, JobRequester? requester)
     {
         var entry = Get(name);
         TDef def;
@@ -106,7 +106,7 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
             entry.State = PoolState.Building;
             def = entry.Def;
         }
-        return _jobs.Start(JobKind.PoolBuild, Kind, name, null,
+        return _jobs.Start(JobKind.PoolBuild, Kind, name, null, requester,
             (job, token) =>
             {
                 RecheckTarget(def);

@@ -65,16 +65,16 @@ public sealed partial class StorageDriver
     }
 
     /// <summary>Creates an item as a recursive copy of another and waits.</summary>
-    public FsItemInfo CloneItem(string fspool, string xml, string sourceFsPool, string sourceItem)
+    public FsItemInfo CloneItem(string fspool, string xml, string sourceFsPool, string sourceItem, JobRequester? requester = null)
     {
-        var job = StartCloneItem(fspool, xml, sourceFsPool, sourceItem);
+        var job = StartCloneItem(fspool, xml, sourceFsPool, sourceItem, requester);
         job.Wait();
         return GetItemInfo(fspool, job.Target!);
     }
 
     /// <summary>Starts copying <paramref name="sourceItem"/> of <paramref name="sourceFsPool"/>
     /// into a new item as a job (item-create-from / item-clone).</summary>
-    public StorageJob StartCloneItem(string fspool, string xml, string sourceFsPool, string sourceItem)
+    public StorageJob StartCloneItem(string fspool, string xml, string sourceFsPool, string sourceItem, JobRequester? requester = null)
     {
         var entry = _fsPools.Get(fspool);
         var sourceEntry = sourceFsPool == fspool ? entry : _fsPools.Get(sourceFsPool);
@@ -109,7 +109,7 @@ public sealed partial class StorageDriver
         {
             work.Capacity = source.Capacity;
         }
-        return Jobs.Start(JobKind.ItemClone, DefinitionKind.FsPool, fspool, item.Name,
+        return Jobs.Start(JobKind.ItemClone, DefinitionKind.FsPool, fspool, item.Name, requester,
             (job, token) =>
             {
                 _fsPools.RecheckTarget(def);
@@ -136,11 +136,11 @@ public sealed partial class StorageDriver
     }
 
     /// <summary>Deletes an item and everything in it, and waits.</summary>
-    public void DeleteItem(string fspool, string item) => StartDeleteItem(fspool, item).Wait();
+    public void DeleteItem(string fspool, string item, JobRequester? requester = null) => StartDeleteItem(fspool, item, requester).Wait();
 
     /// <summary>Starts deleting an item's tree as a job; symlinks inside are removed, never
     /// followed.</summary>
-    public StorageJob StartDeleteItem(string fspool, string item)
+    public StorageJob StartDeleteItem(string fspool, string item, JobRequester? requester = null)
     {
         var entry = _fsPools.Get(fspool);
         FsPoolDefinition def;
@@ -161,7 +161,7 @@ public sealed partial class StorageDriver
             entry.AsyncJobs++;
         }
         var target = DefinitionCopy.Of(child.Def);
-        return Jobs.Start(JobKind.ItemDelete, DefinitionKind.FsPool, fspool, item,
+        return Jobs.Start(JobKind.ItemDelete, DefinitionKind.FsPool, fspool, item, requester,
             (job, token) =>
             {
                 _fsPools.RecheckTarget(def);

@@ -105,10 +105,12 @@ public sealed partial class StorageDriver
     public void StopPool(string name) => _pools.Stop(name);
 
     /// <summary>Builds an inactive pool and waits for the build job.</summary>
-    public void BuildPool(string name, PoolBuildFlags flags = PoolBuildFlags.None) => StartBuildPool(name, flags).Wait();
+    public void BuildPool(string name, PoolBuildFlags flags = PoolBuildFlags.None, JobRequester? requester = null) =>
+        StartBuildPool(name, flags, requester).Wait();
 
     /// <summary>Starts building an inactive pool as a job (state building meanwhile).</summary>
-    public StorageJob StartBuildPool(string name, PoolBuildFlags flags = PoolBuildFlags.None) => _pools.StartBuild(name, flags);
+    public StorageJob StartBuildPool(string name, PoolBuildFlags flags = PoolBuildFlags.None, JobRequester? requester = null) =>
+        _pools.StartBuild(name, flags, requester);
 
     /// <summary>Deletes an inactive pool's storage (a dir pool's directory, which must be empty).</summary>
     public void DeletePool(string name) => _pools.Delete(name);

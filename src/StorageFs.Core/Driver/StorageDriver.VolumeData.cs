@@ -11,12 +11,13 @@ namespace StorageFs.Core.Driver;
 public sealed partial class StorageDriver
 {
     /// <summary>Wipes a volume and waits for the wipe.</summary>
-    public void WipeVolume(string pool, string volume, WipeAlgorithm algorithm = WipeAlgorithm.Zero) =>
-        StartWipeVolume(pool, volume, algorithm).Wait();
+    public void WipeVolume(string pool, string volume, WipeAlgorithm algorithm = WipeAlgorithm.Zero, JobRequester? requester = null) =>
+        StartWipeVolume(pool, volume, algorithm, requester).Wait();
 
     /// <summary>Starts wiping a volume as a job; the volume is in use meanwhile (no resize,
     /// delete or upload), while info and listing stay available.</summary>
-    public StorageJob StartWipeVolume(string pool, string volume, WipeAlgorithm algorithm = WipeAlgorithm.Zero)
+    public StorageJob StartWipeVolume(string pool, string volume, WipeAlgorithm algorithm = WipeAlgorithm.Zero,
+        JobRequester? requester = null)
     {
         if (!Enum.IsDefined(algorithm))
         {
@@ -31,7 +32,7 @@ public sealed partial class StorageDriver
             throw StorageErrors.ArgumentUnsupported($"'{algorithm.ToString().ToLowerInvariant()}' algorithm not supported");
         }
         VolumeDefinition? refreshed = null;
-        return Jobs.Start(JobKind.VolumeWipe, DefinitionKind.Pool, pool, volume,
+        return Jobs.Start(JobKind.VolumeWipe, DefinitionKind.Pool, pool, volume, requester,
             (job, token) =>
             {
                 _pools.RecheckTarget(def);

@@ -52,9 +52,10 @@ public sealed partial class StorageDriver
     }
 
     /// <summary>Creates a volume from XML and waits for it to be allocated.</summary>
-    public VolumeInfo CreateVolume(string pool, string xml, VolumeCreateFlags flags = VolumeCreateFlags.None)
+    public VolumeInfo CreateVolume(string pool, string xml, VolumeCreateFlags flags = VolumeCreateFlags.None,
+        JobRequester? requester = null)
     {
-        var job = StartCreateVolume(pool, xml, flags);
+        var job = StartCreateVolume(pool, xml, flags, requester);
         job.Wait();
         return GetVolumeInfo(pool, job.Target!);
     }
@@ -64,7 +65,8 @@ public sealed partial class StorageDriver
     /// as "storage volume 'v' exists already" are thrown here), the allocation runs as a job
     /// during which the volume is listed as building and the pool cannot be stopped.
     /// </summary>
-    public StorageJob StartCreateVolume(string pool, string xml, VolumeCreateFlags flags = VolumeCreateFlags.None)
+    public StorageJob StartCreateVolume(string pool, string xml, VolumeCreateFlags flags = VolumeCreateFlags.None,
+        JobRequester? requester = null)
     {
         CheckCreateFlags(flags, VolumeCreateFlags.PreallocMetadata | VolumeCreateFlags.Validate, "storageVolCreateXML");
         var entry = _pools.Get(pool);
@@ -72,7 +74,7 @@ public sealed partial class StorageDriver
             name => StorageErrors.VolumeExists($"'{name}'"),
             "storage pool does not support volume creation");
         var work = DefinitionCopy.Of(vol);
-        return Jobs.Start(JobKind.VolumeCreate, DefinitionKind.Pool, pool, vol.Name,
+        return Jobs.Start(JobKind.VolumeCreate, DefinitionKind.Pool, pool, vol.Name, requester,
             (job, token) =>
             {
                 _pools.RecheckTarget(def);
@@ -122,9 +124,9 @@ public sealed partial class StorageDriver
     /// <summary>Creates a volume as a copy of another (in this or another running pool) and
     /// waits for the copy.</summary>
     public VolumeInfo CloneVolume(string pool, string xml, string sourcePool, string sourceVolume,
-        VolumeCreateFlags flags = VolumeCreateFlags.None)
+        VolumeCreateFlags flags = VolumeCreateFlags.None, JobRequester? requester = null)
     {
-        var job = StartCloneVolume(pool, xml, sourcePool, sourceVolume, flags);
+        var job = StartCloneVolume(pool, xml, sourcePool, sourceVolume, flags, requester);
         job.Wait();
         return GetVolumeInfo(pool, job.Target!);
     }
@@ -135,7 +137,7 @@ public sealed partial class StorageDriver
     /// least the source's, the copy runs as a job, the source is marked in use meanwhile.
     /// </summary>
     public StorageJob StartCloneVolume(string pool, string xml, string sourcePool, string sourceVolume,
-        VolumeCreateFlags flags = VolumeCreateFlags.None)
+        VolumeCreateFlags flags = VolumeCreateFlags.None, JobRequester? requester = null)
     {
         CheckCreateFlags(flags, VolumeCreateFlags.PreallocMetadata | VolumeCreateFlags.Reflink | VolumeCreateFlags.Validate,
             "storageVolCreateXMLFrom");
@@ -186,7 +188,7 @@ public sealed partial class StorageDriver
             work.Allocation = work.Capacity;
         }
         var sourceBackend = _backends.Get(sourceDef.Type);
-        return Jobs.Start(JobKind.VolumeClone, DefinitionKind.Pool, pool, vol.Name,
+        return Jobs.Start(JobKind.VolumeClone, DefinitionKind.Pool, pool, vol.Name, requester,
             (job, token) =>
             {
                 _pools.RecheckTarget(def);

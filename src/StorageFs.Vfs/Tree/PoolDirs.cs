@@ -27,7 +27,7 @@ internal static class PoolDirs
             .Add("autostart", t.Text($"{at}/autostart", Modes.ReadWrite, _ => (d.GetPoolInfo(name).Autostart ? "yes" : "no") + "\n",
                 (_, c) => { NeedsPersistent(d.GetPoolInfo(name)); d.SetPoolAutostart(name, Words.YesNo(c)); return $"ok autostart {c.Trim()}"; }))
             .Add("ctl", t.Text($"{at}/ctl", Modes.WriteOnly, null, (ctx, c) => PoolCommand(d, name, c, ctx), usage: Words.PoolUsage))
-            .Add("create", t.Text($"{at}/create", Modes.WriteOnly, null, (_, doc) => $"ok created volume {d.CreateVolume(name, doc).Name}", WriteKind.Document))
+            .Add("create", t.Text($"{at}/create", Modes.WriteOnly, null, (ctx, doc) => $"ok created volume {d.CreateVolume(name, doc, requester: JobWait.By(ctx)).Name}", WriteKind.Document))
             .Add("volumes", volumes)
             .Add("vol", vol);
     }
@@ -47,31 +47,10 @@ internal static class PoolDirs
     }
 
     // A pool that went away (or stopped) between the lookup and the listing lists empty; logged.
-    private static IReadOnlyList<string> Names(StorageTree t, string where, Func<IEnumerable<string>> list)
-    {
-        try
-        {
-            return [.. list()];
-        }
-        catch (StorageException e)
-        {
-            t.Swallowed(where, e);
-            return [];
-        }
-    }
+    private static IReadOnlyList<string> Names(StorageTree t, string where, Func<IEnumerable<string>> list) =>
+        t.Quietly<IReadOnlyList<string>>(where, () => [.. list()], []);
 
-    private static bool Has(StorageTree t, string where, Func<bool> has)
-    {
-        try
-        {
-            return has();
-        }
-        catch (StorageException e)
-        {
-            t.Swallowed(where, e);
-            return false;
-        }
-    }
+    private static bool Has(StorageTree t, string where, Func<bool> has) => t.Quietly(where, has, false);
 
     internal static string PoolCommand(StorageDriver d, string name, string command, RequestContext ctx)
     {
@@ -88,7 +67,7 @@ internal static class PoolDirs
                 d.StopPool(name);
                 return $"ok stopped pool {name}";
             case "build":
-                return JobWait.Run(d.StartBuildPool(name, Words.BuildFlags(w)), noWait, ctx.Cancellation, $"ok built pool {name}");
+                return JobWait.Run(d.StartBuildPool(name, Words.BuildFlags(w), JobWait.By(ctx, command)), noWait, ctx.Cancellation, $"ok built pool {name}");
             case "refresh":
                 Words.NoArguments(w);
                 d.RefreshPool(name);
@@ -166,7 +145,7 @@ internal static class PoolDirs
         {
             case "wipe":
                 var algorithm = Words.Wipe(w);
-                return JobWait.Run(d.StartWipeVolume(pool, name, algorithm), noWait, ctx.Cancellation,
+                return JobWait.Run(d.StartWipeVolume(pool, name, algorithm, JobWait.By(ctx, command)), noWait, ctx.Cancellation,
                     $"ok wiped volume {name} ({algorithm.ToString().ToLowerInvariant()})");
             case "resize":
                 var (size, flags) = Words.Resize(w);
@@ -189,7 +168,7 @@ internal static class PoolDirs
                 doc.Element("name")!.Value = w[1];
                 doc.Element("key")?.Remove();
                 doc.Element("target")?.Element("path")?.Remove();
-                return JobWait.Run(d.StartCloneVolume(pool, doc.ToString(), pool, name), noWait, ctx.Cancellation,
+                return JobWait.Run(d.StartCloneVolume(pool, doc.ToString(), pool, name, requester: JobWait.By(ctx, command)), noWait, ctx.Cancellation,
                     $"ok cloned volume {name} to {w[1]}");
             case "delete":
                 Words.ExpectName(w, "delete", name);
@@ -245,7 +224,7 @@ internal static class PoolDirs
                 d.StopFsPool(name);
                 return $"ok stopped fspool {name}";
             case "build":
-                return JobWait.Run(d.StartBuildFsPool(name, Words.BuildFlags(w)), noWait, ctx.Cancellation, $"ok built fspool {name}");
+                return JobWait.Run(d.StartBuildFsPool(name, Words.BuildFlags(w), JobWait.By(ctx, command)), noWait, ctx.Cancellation, $"ok built fspool {name}");
             case "refresh":
                 Words.NoArguments(w);
                 d.RefreshFsPool(name);
@@ -278,7 +257,7 @@ internal static class PoolDirs
                 if (w[0] != "delete")
                     throw Words.Invalid($"unknown command '{w[0]}' (delete NAME)");
                 Words.ExpectName(w, "delete", name);
-                return JobWait.Run(d.StartDeleteItem(fspool, name), noWait, ctx.Cancellation, $"ok deleted item {name}");
+                return JobWait.Run(d.StartDeleteItem(fspool, name, JobWait.By(ctx, c)), noWait, ctx.Cancellation, $"ok deleted item {name}");
             }, usage: Words.ItemUsage));
     }
 }

@@ -203,6 +203,103 @@ public sealed class StorageTree
         return string.Create(CultureInfo.InvariantCulture, $"ok {(transient ? "created" : "defined")} {kind} {info.Name} {info.Uuid:D}");
     }
 
+    // The boundary where the driver's errors cross into the tree (docs/ARCHITECTURE.md, "The
+    // tree": errors). Core throws StorageException; the engine takes an errno from every node
+    // operation (its lookup and open-handle counts are undone on an error return, not on an
+    // exception), so each operation that calls the driver enters through one of these three:
+    // a change (its refusal recorded in errors), a question (a lookup, stat or listing: the errno
+    // answers, nothing recorded), or a quiet read whose failure is logged and replaced.
+
+    /// <summary>Runs a change the caller asked for; a refusal is answered with its errno
+    /// (<see cref="ErrnoMap"/>) and recorded in <c>errors</c> under <paramref name="op"/> and
+    /// <paramref name="path"/>, its message after "<paramref name="what"/>: " when given.</summary>
+    internal Errno Change(RequestContext ctx, string op, string path, Action change, string? what = null)
+    {
+        try
+        {
+            change();
+            return Errno.Ok;
+        }
+        catch (StorageException e)
+        {
+            return Fail(ctx, op, path, ErrnoMap.From(e), what is null ? e.Message : $"{what}: {e.Message}");
+        }
+    }
+
+    /// <summary>As <see cref="Change(RequestContext, string, string, Action)"/> for a change that
+    /// may refuse with an errno of its own (recorded by the change itself).</summary>
+    internal Errno Change(RequestContext ctx, string op, string path, Func<Errno> change)
+    {
+        try
+        {
+            return change();
+        }
+        catch (StorageException e)
+        {
+            return Fail(ctx, op, path, e);
+        }
+    }
+
+    /// <summary>Records a refusal of the driver's for <c>errors</c> and returns its errno.</summary>
+    internal Errno Fail(RequestContext ctx, string op, string path, StorageException e) =>
+        Fail(ctx, op, path, ErrnoMap.From(e), e.Message);
+
+    /// <summary>Asks the driver for what a lookup, stat or listing answers; a refusal is the
+    /// errno (a pool gone: ENOENT; one with code <paramref name="absent"/> too), not recorded:
+    /// names come and go.</summary>
+    internal static Errno Ask<T>(Func<T> ask, out T? answer, ErrorCode? absent = null) =>
+        Ask(ask, static a => a(), out answer, absent);
+
+    /// <summary>As <see cref="Ask{T}(Func{T}, out T, ErrorCode?)"/> for a hot path: a static
+    /// question with its state, so nothing is allocated per call.</summary>
+    internal static Errno Ask<TState, T>(TState state, Func<TState, T> ask, out T? answer, ErrorCode? absent = null)
+    {
+        try
+        {
+            answer = ask(state);
+            return Errno.Ok;
+        }
+        catch (StorageException e)
+        {
+            answer = default;
+            return e.Code == absent ? Errno.ENOENT : ErrnoMap.From(e);
+        }
+    }
+
+    /// <summary>Lists a pool's children for a directory listing: a stopped pool lists empty
+    /// (logged); any other refusal is the listing's errno, not recorded.</summary>
+    internal Errno Listing<T>(string where, Func<IReadOnlyList<T>> list, out IReadOnlyList<T> children)
+    {
+        try
+        {
+            children = list();
+            return Errno.Ok;
+        }
+        catch (StorageException e)
+        {
+            children = [];
+            if (e.Code != ErrorCode.OperationInvalid)
+                return ErrnoMap.From(e);
+            Swallowed(where, e);
+            return Errno.Ok;
+        }
+    }
+
+    /// <summary>Reads what a listing or a cache check needs, or <paramref name="fallback"/> when
+    /// the driver refuses (a pool gone, stopped or busy); the refusal is logged, never silent.</summary>
+    internal T Quietly<T>(string where, Func<T> read, T fallback)
+    {
+        try
+        {
+            return read();
+        }
+        catch (StorageException e)
+        {
+            Swallowed(where, e);
+            return fallback;
+        }
+    }
+
     /// <summary>Logs a refusal the tree answers without an error (a listing of a pool that is
     /// gone or inactive lists empty): nothing is swallowed silently.</summary>
     internal void Swallowed(string where, StorageException e) =>

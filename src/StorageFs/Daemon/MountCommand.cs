@@ -6,6 +6,7 @@ using StorageFs.Core;
 using StorageFs.Core.Driver;
 using StorageFs.Core.Names;
 using StorageFs.Core.Persistence;
+using StorageFs.Core.Secrets;
 using StorageFs.Fuse;
 using StorageFs.Fuse.Session;
 using StorageFs.Logging;
@@ -88,6 +89,7 @@ internal static class MountCommand
         bool markerDirIsNew = !Directory.Exists(RuntimeDirFor(config));
         StateLock? stateLock = null;
         StorageDriver driver;
+        SecretDriver secrets;
         Task<int> starts;
         EtcdCoordinator? cluster;
         using var stopping = new CancellationTokenSource();
@@ -112,7 +114,7 @@ internal static class MountCommand
                 return Cli.Fail($"state directory {config.StateDir} is in use by another storagefs daemon" +
                     (holder > 0 ? $" (pid {holder})" : "") + $"; lock {StateLock.PathFor(config.StateDir)}");
             }
-            (driver, starts, cluster) = Start(config, log, stopping.Token);
+            (driver, secrets, starts, cluster) = Start(config, log, stopping.Token);
         }
         catch (Exception e) when (e is StorageException or IOException or UnauthorizedAccessException)
         {
@@ -215,16 +217,19 @@ internal static class MountCommand
 
     /// <summary>Opens the store, loads every definition, makes the default pools, and returns
     /// with the pools meant to run starting in the background (the task: until all have run).</summary>
-    internal static (StorageDriver Driver, Task<int> Starts, EtcdCoordinator? Cluster) Start(DaemonConfig config, ILogger log, CancellationToken stopping)
+    internal static (StorageDriver Driver, SecretDriver Secrets, Task<int> Starts, EtcdCoordinator? Cluster) Start(DaemonConfig config, ILogger log, CancellationToken stopping)
     {
         Directory.CreateDirectory(config.StateDir);
         // Targets lie in the configured directories only (the state directory is not added
         // behind the administrator's back), and never in the stored definitions.
         string definitions = Path.Combine(config.StateDir, "config");
-        var policy = new TargetPathPolicy(config.AllowedDirectories, [definitions]);
-        log.Information("Pool targets allowed under {Allowed}; {Definitions} reserved", config.AllowedDirectories, definitions);
+        string secretDir = Path.Combine(config.StateDir, "secrets");
+        var policy = new TargetPathPolicy(config.AllowedDirectories, [definitions, secretDir]);
+        log.Information("Pool targets allowed under {Allowed}; {Definitions} and {Secrets} reserved", config.AllowedDirectories, definitions, secretDir);
         var store = new DefinitionStore(definitions, log, StorageDriver.ValidateStored);
-        var driver = new StorageDriver(BackendRegistry.Create(log), store,
+        // Before the driver: pools restarted at load may need their secrets.
+        var secrets = new SecretDriver(secretDir, log);
+        var driver = new StorageDriver(BackendRegistry.Create(log, secrets: secrets), store,
             new StorageDriverOptions { Policy = policy, RuntimeDirectory = RuntimeDirFor(config) }, log);
         // Only a configured cluster brings cluster code in (docs/CLUSTER.md).
         EtcdCoordinator? cluster = null;
@@ -238,7 +243,7 @@ internal static class MountCommand
         var starts = driver.BeginLoad(Math.Max(1, Environment.ProcessorCount - 1), stopping);
         if (config.DefaultPools)
             EnsureDefaults(driver, config.StateDir, log);
-        return (driver, starts, cluster);
+        return (driver, secrets, starts, cluster);
     }
 
     /// <summary>
