@@ -28,7 +28,7 @@ public sealed class ClusterPoolRuleTests : IDisposable
     [Fact]
     public void SharedSourceConflict_NamesTheOtherClusterPool_WhenTheSourceMatches()
     {
-        static PoolDefinition Netfs(string name, string dir) => Xml.PoolXml.Parse(
+        static PoolDefinition Netfs(string name, string dir) => StorageFs.Core.Xml.PoolXml.Parse(
             $"<pool type='netfs'><name>{name}</name><source><host name='gfs.example'/><dir path='{dir}'/><format type='glusterfs'/></source><target><path>/srv/{name}</path></target></pool>");
         Assert.Equal("Storage source conflict with pool: 'a' (a cluster-wide pool)",
             StorageDriver.SharedSourceConflict(Netfs("b", "/vol"), [Netfs("a", "/vol")]));

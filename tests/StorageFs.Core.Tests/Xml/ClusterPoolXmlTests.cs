@@ -36,7 +36,7 @@ public sealed class ClusterPoolXmlTests
     {
         var def = PoolXml.Parse($"<pool type='iscsi-direct'><name>p</name>{Source}<cluster xmlns='urn:other'/></pool>");
         Assert.Null(def.Cluster);
-        Assert.DoesNotContain("storagefs", PoolXml.Format(def), StringComparison.Ordinal);
+        Assert.DoesNotContain("storagefs:cluster", PoolXml.Format(def), StringComparison.Ordinal);
     }
 
     [Theory]
