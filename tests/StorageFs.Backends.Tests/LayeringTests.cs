@@ -19,6 +19,7 @@ public sealed partial class LayeringTests
         ["Files"] = ["HostTools", "QemuImg"],
         ["Devices"] = ["HostTools", "QemuImg", "Files"],
         ["Mounted"] = ["HostTools", "QemuImg", "Files"],
+        ["Filesystems"] = ["HostTools"],
     };
 
     private static readonly Dictionary<string, string[]> s_projects = new()

@@ -129,6 +129,13 @@ public sealed partial class StorageDriver
     /// <summary>The pool's state and numbers (virsh pool-info).</summary>
     public PoolInfo GetPoolInfo(string name) => PoolInfoOf(_pools.Get(name));
 
+    /// <summary>
+    /// When (UTC) the backend began reading the volumes the pool lists now (its last start or
+    /// refresh); <see cref="DateTime.MinValue"/> before any. A directory whose mtime is older
+    /// than this by more than the timestamp granularity has not changed since.
+    /// </summary>
+    public DateTime PoolVolumesReadSince(string name) => _pools.Get(name).ReadSince;
+
     /// <summary>The pool, or null when there is none of that name.</summary>
     public PoolInfo? FindPool(string name)
     {

@@ -364,34 +364,10 @@ public sealed partial class StorageDriver
     }
 
     // Re-reads a volume outside the gate and publishes the result unless it changed meanwhile.
-    private (PoolDefinition Def, VolumeDefinition Vol, bool Building, int InUse) RefreshVolume(string pool, string volume)
-    {
-        var entry = _pools.Get(pool);
-        PoolDefinition def;
-        ChildEntry<VolumeDefinition> child;
-        VolumeDefinition seen;
-        IPoolBackend backend;
-        lock (entry.Gate)
-        {
-            child = _pools.RequireChild(entry, volume);
-            def = entry.Def;
-            seen = child.Def;
-            backend = _backends.Get(def.Type);
-            if (child.Building || !backend.Capabilities.Supports(PoolOperations.RefreshVolume))
-            {
-                return (def, seen, child.Building, child.InUse);
-            }
-        }
-        var refreshed = RefreshedCopy(backend, def, seen);
-        lock (entry.Gate)
-        {
-            if (entry.Children.TryGetValue(volume, out var current) && current == child && child.Def == seen)
-            {
-                child.Def = refreshed;
-            }
-            return (def, refreshed, child.Building, child.InUse);
-        }
-    }
+    private (PoolDefinition Def, VolumeDefinition Vol, bool Building, int InUse) RefreshVolume(string pool, string volume) =>
+        _pools.RefreshChild(pool, volume,
+            def => _backends.Get(def.Type).Capabilities.Supports(PoolOperations.RefreshVolume),
+            (def, seen) => RefreshedCopy(_backends.Get(def.Type), def, seen));
 
     private static VolumeDefinition RefreshedCopy(IPoolBackend backend, PoolDefinition def, VolumeDefinition vol)
     {

@@ -119,7 +119,7 @@ internal static class PoolDirs
     internal sealed class VolumePanelSpecs(StorageTree t)
     {
         public TextFileSpec Info { get; } = t.Spec<VolumeSubject>("info", Modes.ReadOnly,
-            (_, v) => t.Driver.GetVolumeInfo(v.Pool, v.Name).ToVirshText(bytes: true));
+            (_, v) => VolumeInfoText(t.Driver, v.Pool, v.Name));
 
         public TextFileSpec Xml { get; } = t.Spec<VolumeSubject>("xml", Modes.ReadOnly,
             (_, v) => t.Driver.GetVolumeXml(v.Pool, v.Name));
@@ -135,6 +135,14 @@ internal static class PoolDirs
 
         public TextFileSpec Ctl { get; } = t.Spec<VolumeSubject>("ctl", Modes.WriteOnly, null,
             (ctx, v, c) => VolumeCommand(t.Driver, v.Pool, v.Name, c, ctx), usage: Words.VolumeUsage);
+    }
+
+    private static string VolumeInfoText(StorageDriver d, string pool, string name)
+    {
+        var info = d.GetVolumeInfo(pool, name);
+        string text = VolumeContentText.Append(info.ToVirshText(bytes: true), info, d.InspectVolume(pool, name));
+        string toolbox = d.DescribeVolumeContent(pool, name);
+        return toolbox.Length == 0 ? text : text.TrimEnd('\n') + "\n" + toolbox + "\n";
     }
 
     internal static string VolumeCommand(StorageDriver d, string pool, string name, string command, RequestContext ctx)
@@ -156,26 +164,21 @@ internal static class PoolDirs
                 var info = d.ResizeVolume(pool, name, size, flags);
                 return string.Create(CultureInfo.InvariantCulture, $"ok resized volume {name} to {info.Capacity}");
             case "clone":
-                if (w.Length != 2)
-                    throw Words.Invalid("usage: clone NEWNAME");
-                Words.XmlName(w[1]);
-                // The driver calls a taken name an internal error (libvirt's storageVolCreateXMLFrom);
-                // for the tree it is EEXIST, as for create.
-                if (d.ListVolumes(pool).Any(v => v.Name == w[1]))
-                    throw new StorageException(ErrorCode.VolExists, $"storage volume '{w[1]}' exists already");
-                string xml = d.GetVolumeXml(pool, name);
-                var doc = System.Xml.Linq.XElement.Parse(xml);
-                doc.Element("name")!.Value = w[1];
-                doc.Element("key")?.Remove();
-                doc.Element("target")?.Element("path")?.Remove();
-                return JobWait.Run(d.StartCloneVolume(pool, doc.ToString(), pool, name, requester: JobWait.By(ctx, command)), noWait, ctx.Cancellation,
-                    $"ok cloned volume {name} to {w[1]}");
+                return CloneCommand.Run(d, pool, name, w, noWait, ctx);
+            case "snapshot":
+                return SnapshotCommand.Run(d, pool, name, w, noWait, ctx);
+            case "archive":
+                return ArchiveCommand.Run(d, pool, name, w, noWait, ctx);
+            case "restore":
+                return RestoreCommand.Run(d, pool, name, w, noWait, ctx);
             case "delete":
                 Words.ExpectName(w, "delete", name);
                 d.DeleteVolume(pool, name);
                 return $"ok deleted volume {name}";
+            case var verb when FilesystemCommands.Handles(verb):
+                return FilesystemCommands.Run(d, pool, name, w, noWait, ctx, JobWait.By(ctx, command));
             default:
-                throw Words.Invalid($"unknown command '{w[0]}' (wipe [ALGORITHM], resize SIZE [allocate|delta|shrink], clone NEWNAME, delete NAME)");
+                throw Words.Invalid($"unknown command '{w[0]}' (wipe [ALGORITHM], resize SIZE [allocate|delta|shrink], clone NEWNAME [OPTIONS], snapshot NEWNAME, archive DEST [OPTIONS], restore SRC, delete NAME, growfs [SIZE], shrinkfs SIZE [resize])");
         }
     }
 

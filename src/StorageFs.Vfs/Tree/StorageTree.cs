@@ -4,6 +4,7 @@ using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Driver;
 using StorageFs.Core.Persistence;
+using StorageFs.Core.Secrets;
 
 namespace StorageFs.Vfs.Tree;
 
@@ -27,10 +28,19 @@ public sealed class StorageTree
     private readonly NodeCache<(string FsPool, string Item), VDir> _itemControls = new();
     private readonly NodeCache<VSymlink> _uuids = new();
     private readonly NodeCache<VDir> _jobs = new();
+    private readonly NodeCache<VDir> _secretDirs = new();
 
-    public StorageTree(StorageDriver driver, ILogger logger)
+    /// <summary>How long the kernel may cache names and attributes inside items (the configuration's itemCacheSeconds).</summary>
+    public TimeSpan ItemTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <param name="driver">The storage driver the tree shows.</param>
+    /// <param name="logger">The daemon's logger.</param>
+    /// <param name="secrets">The secret store <c>secrets/</c> shows (the one the backends were
+    /// given); an empty one in memory when null.</param>
+    public StorageTree(StorageDriver driver, ILogger logger, SecretDriver? secrets = null)
     {
         Driver = driver;
+        Secrets = secrets ?? new SecretDriver(logger: logger);
         _log = logger.ForContext<StorageTree>();
         Refused = Refuse;
         VolumePanel = new PoolDirs.VolumePanelSpecs(this);
@@ -57,7 +67,7 @@ public sealed class StorageTree
             Hint = "its links follow the pools and fspools",
             List = _ => AllPools().Select(p => p.Uuid.ToString("D", CultureInfo.InvariantCulture)),
             Find = (_, u) => AllPools().FirstOrDefault(p => p.Uuid.ToString("D", CultureInfo.InvariantCulture) == u) is { } p
-                ? _uuids.Get(u, _ => new VSymlink(() => Link(u)))
+                ? UuidLink(u)
                 : null,
         };
         var jobs = new VDir(Modes.DirReadOnly)
@@ -74,13 +84,16 @@ public sealed class StorageTree
             .Add("define", Text("define", Modes.WriteOnly, null, (_, doc) => Define(doc, transient: false), WriteKind.Document))
             .Add("create", Text("create", Modes.WriteOnly, null, (_, doc) => Define(doc, transient: true), WriteKind.Document))
             .Add("capabilities", Text("capabilities", Modes.ReadOnly, _ => Capabilities.Render(Driver)))
+            .Add("node", Text("node", Modes.ReadOnly, _ => NodeText.Render(Driver)))
             .Add("errors", Text("errors", Modes.ReadOnly, ctx => Errors.Render(ctx.Uid)))
             .Add("events", new EventsFile(Events, Errors))
             .Add("by-uuid", byUuid)
             .Add("jobs", jobs)
             .Add("pools", Pools)
-            .Add("fspools", FsPools);
+            .Add("fspools", FsPools)
+            .Add("secrets", SecretsDir = SecretDirs.Secrets(this, FindSecret));
         Driver.Changed += OnChanged;
+        Secrets.Changed += OnSecretChanged;
         if (Driver.Cluster is { } cluster)
         {
             Root.Add("cluster", ClusterDirs.Create(this, cluster));
@@ -93,6 +106,11 @@ public sealed class StorageTree
         Events.Publish(e.Name, e.Object, [("host", e.Host), .. e.Extra]);
 
     public StorageDriver Driver { get; }
+
+    /// <summary>The secret store shown in <c>secrets/</c>.</summary>
+    public SecretDriver Secrets { get; }
+
+    internal VDir SecretsDir { get; }
 
     public VDir Root { get; }
 
@@ -177,6 +195,13 @@ public sealed class StorageTree
     }
 
     private IEnumerable<PoolInfo> AllPools() => Driver.ListPools().Concat(Driver.ListFsPools());
+
+    /// <summary>The by-uuid link as it is now: one node per uuid and target (see <see cref="VSymlink"/>: a cached target goes with its node).</summary>
+    private VSymlink UuidLink(string uuid)
+    {
+        string target = Link(uuid);
+        return _uuids.Get(uuid + " " + target, _ => new VSymlink(() => target));
+    }
 
     private string Link(string uuid)
     {
@@ -327,6 +352,9 @@ public sealed class StorageTree
             StorageEventKind.VolumeDeleted => fs ? "item-deleted" : "volume-deleted",
             StorageEventKind.VolumeResized => "volume-resized",
             StorageEventKind.VolumeWiped => "volume-wiped",
+            StorageEventKind.VolumeArchived => "volume-archived",
+            StorageEventKind.VolumeRestored => "volume-restored",
+            StorageEventKind.VolumeFilesystemResized => "volume-fs-resized",
             _ => "volume-written",
         };
         Events.Publish(name, pool + child);
@@ -366,11 +394,33 @@ public sealed class StorageTree
                     _volControls.Remove((e.Pool, e.Child));
                 }
                 break;
-            case StorageEventKind.VolumeResized or StorageEventKind.VolumeWiped or StorageEventKind.VolumeWritten when e.Child is not null:
+            case StorageEventKind.VolumeResized or StorageEventKind.VolumeWiped or StorageEventKind.VolumeWritten
+                or StorageEventKind.VolumeRestored or StorageEventKind.VolumeFilesystemResized when e.Child is not null:
                 if (!fs && _volumes.Peek(e.Pool)?.Peek(e.Child) is { } file)
                     _notify.Inode(file);
                 break;
         }
+    }
+
+    private VDir? FindSecret(string name) =>
+        Guid.TryParseExact(name, "D", out var uuid) && uuid.ToString("D", CultureInfo.InvariantCulture) == name && Secrets.Find(uuid) is not null
+            ? _secretDirs.Get(name, _ => SecretDirs.Secret(this, uuid))
+            : null;
+
+    private void OnSecretChanged(object? sender, SecretEventArgs e)
+    {
+        string name = e.Uuid.ToString("D", CultureInfo.InvariantCulture);
+        Events.Publish(e.Kind switch
+        {
+            SecretEventKind.Defined => "secret-defined",
+            SecretEventKind.Undefined => "secret-undefined",
+            _ => "secret-value-changed",
+        }, "secrets/" + name);
+        if (e.Kind == SecretEventKind.ValueChanged)
+            return;
+        _notify.Entry(SecretsDir, name);
+        if (e.Kind == SecretEventKind.Undefined)
+            _secretDirs.Remove(name);
     }
 
     private void ForgetPool(string name, bool fs)

@@ -130,7 +130,7 @@ internal static class MountCommand
         // After the checks above, so a refused start says only why; before the tree, whose item
         // nodes size their share of the table from the raised limit.
         ulong descriptors = DescriptorSetup.Raise(log);
-        var tree = new StorageTree(driver, log);
+        var tree = new StorageTree(driver, log, secrets) { ItemTimeout = TimeSpan.FromSeconds(config.ItemCacheSeconds) };
         HandleBudget budget = DescriptorLimit.Budget(descriptors, config.MaxOpenPerUser);
         log.Information("Open files and directories: {PerUid} per user, {Others} for all users but root, {Total} in all (a reserve of {Reserve} descriptors)",
             budget.PerUid, budget.Others, budget.Total, budget.Reserve);
@@ -230,7 +230,7 @@ internal static class MountCommand
         // Before the driver: pools restarted at load may need their secrets.
         var secrets = new SecretDriver(secretDir, log);
         var driver = new StorageDriver(BackendRegistry.Create(log, secrets: secrets), store,
-            new StorageDriverOptions { Policy = policy, RuntimeDirectory = RuntimeDirFor(config) }, log);
+            new StorageDriverOptions { Policy = policy, RuntimeDirectory = RuntimeDirFor(config), Toolbox = new StorageFs.Backends.Toolbox.VolumeToolbox() }, log);
         // Only a configured cluster brings cluster code in (docs/CLUSTER.md).
         EtcdCoordinator? cluster = null;
         if (config.Cluster is { } clusterOptions)
