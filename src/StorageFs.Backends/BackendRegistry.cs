@@ -12,6 +12,7 @@ using StorageFs.Backends.IscsiDirect;
 using StorageFs.Backends.Logical;
 using StorageFs.Backends.Mpath;
 using StorageFs.Backends.NetFs;
+using StorageFs.Backends.Rbd;
 using StorageFs.Backends.Scsi;
 
 namespace StorageFs.Backends;
@@ -47,6 +48,7 @@ public static class BackendRegistry
             new ScsiPoolBackend(logger),
             new MpathPoolBackend(),
             new GlusterPoolBackend(logger, qemuImg: qemuImg),
+            new RbdPoolBackend(logger, secrets),
         ],
         [
             new DirFsPoolBackend(logger),

@@ -51,8 +51,10 @@ public sealed class BackendRegistryTests
         Assert.Equal(table.PoolCapabilities.Count, table.PoolCapabilities.Select(c => c.Type).Distinct().Count());
         Assert.All(table.PoolCapabilities, c => Assert.Same(c, table.Get(c.Type).Capabilities));
         Assert.Equal([FsPoolType.Dir], table.FsPoolCapabilities.Select(c => c.Type));
-        // rbd (like sheepdog and vstorage) has no backend: defining one fails as in libvirt.
-        Assert.Null(table.Find(PoolType.Rbd));
+        // sheepdog and vstorage have no backend: defining one fails as in libvirt.
+        Assert.NotNull(table.Find(PoolType.Rbd));
+        Assert.Null(table.Find(PoolType.Sheepdog));
+        Assert.Null(table.Find(PoolType.Vstorage));
     }
 
     [Fact]
@@ -121,7 +123,9 @@ public sealed class BackendRegistryTests
     {
         // Implemented by the class or a base class of it (MountedFilePoolBackend), not left to
         // the interface's default body (which refuses with NoSupport).
-        var map = type.GetInterfaceMap(iface);
-        return [.. map.TargetMethods.Where(m => m.DeclaringType != iface).Select(m => m.Name)];
+        // The lifecycle methods are declared by the shared IPoolLifecycleBackend<T>.
+        return [.. iface.GetInterfaces().Append(iface)
+            .SelectMany(i => type.GetInterfaceMap(i).TargetMethods.Where(m => m.DeclaringType != i))
+            .Select(m => m.Name)];
     }
 }

@@ -3,6 +3,7 @@ using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
 using StorageFs.Core.Secrets;
+using StorageFs.Interop;
 
 namespace StorageFs.Backends.Devices;
 
@@ -47,6 +48,23 @@ public sealed record IscsiCredentials(string User, string Password)
     {
         ["LIBISCSI_CHAP_PASSWORD"] = Password,
     };
+
+    /// <summary>Whether a login failed on the credentials: libiscsi's text for login status
+    /// 0x0201 (<c>iscsi_login_error_str</c>, lib/login.c), as its tools and its API report it.</summary>
+    public static bool IsAuthenticationFailure(string output) =>
+        output.Contains("Authentication failure", StringComparison.Ordinal);
+
+    /// <summary>The error for a target that refused these credentials: EKEYREJECTED ("Key was
+    /// rejected by service"), naming the user and the secret, never the password.</summary>
+    public StorageException Rejected(PoolDefinition pool, string target, string portal, string detail)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        var secret = pool.Source.Auth!.Secret;
+        string which = secret.Uuid is { } uuid ? $"uuid '{uuid:D}'" : $"usage '{secret.Usage}'";
+        return new StorageException(ErrorCode.OperationFailed,
+            $"iSCSI target '{target}' at {portal} refused the CHAP login of user '{User}': check the value of the secret with {which}; {detail}",
+            (int)Errno.EKEYREJECTED);
+    }
 
     /// <summary>Never shows the password (a record's generated text would).</summary>
     public override string ToString() => $"IscsiCredentials {{ User = {User} }}";

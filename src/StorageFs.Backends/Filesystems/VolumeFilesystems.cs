@@ -129,7 +129,7 @@ public sealed class VolumeFilesystems : IVolumeFilesystems
                 // e2fsck: 0 clean, 1 errors corrected, 2 corrected (reboot wanted); 4 and up failed.
                 if (check.ExitCode is not 0 and not 1 and not 2)
                 {
-                    throw CommandRunnerExtensions.Failure(check);
+                    throw _runner.Failure(check);
                 }
                 progress.Report(Math.Min(plan.CurrentSize, plan.NewSize) / 2);
                 _runner.RunChecked(["resize2fs", loop.Path, (plan.NewSize / 1024).ToString(CultureInfo.InvariantCulture) + "K"],

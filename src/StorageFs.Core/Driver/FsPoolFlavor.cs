@@ -8,7 +8,7 @@ namespace StorageFs.Core.Driver;
 
 /// <summary>fspools and items for the shared lifecycle, with the messages of libvirt's 2016
 /// fspool series (src/fs/fs_driver.c).</summary>
-internal sealed class FsPoolFlavor : IPoolFlavor<FsPoolDefinition, FsItemDefinition>
+internal sealed class FsPoolFlavor : PoolFlavor<FsPoolDefinition, FsItemDefinition, IFsPoolBackend>, IPoolFlavor<FsPoolDefinition, FsItemDefinition>
 {
     private readonly BackendTable _backends;
 
@@ -42,12 +42,6 @@ internal sealed class FsPoolFlavor : IPoolFlavor<FsPoolDefinition, FsItemDefinit
 
     public FsPoolDefinition Copy(FsPoolDefinition def) => DefinitionCopy.Of(def);
 
-    public string NameOf(FsPoolDefinition def) => def.Name;
-
-    public Guid UuidOf(FsPoolDefinition def) => def.Uuid;
-
-    public string ChildName(FsItemDefinition child) => child.Name;
-
     public StorageException PoolNotFound(string name) =>
         new(ErrorCode.NoStoragePool, $"fspool not found: no fspool with matching name '{name}'");
 
@@ -60,71 +54,21 @@ internal sealed class FsPoolFlavor : IPoolFlavor<FsPoolDefinition, FsItemDefinit
 
     public string? DirectoryTarget(FsPoolDefinition def) => def.Target.Path;
 
-    public void SetTarget(FsPoolDefinition def, string path) => def.Target.Path = path;
-
-    public FsPoolDefinition Live(FsPoolDefinition def, PoolSizes sizes, StoragePermissions? permissions)
-    {
-        var live = DefinitionCopy.Of(def);
-        live.Capacity = sizes.Capacity;
-        live.Allocation = sizes.Allocation;
-        live.Available = sizes.Available;
-        if (permissions is not null)
-        {
-            live.Target.Permissions.Mode = permissions.Mode ?? live.Target.Permissions.Mode;
-            live.Target.Permissions.Owner = permissions.Owner ?? live.Target.Permissions.Owner;
-            live.Target.Permissions.Group = permissions.Group ?? live.Target.Permissions.Group;
-        }
-        return live;
-    }
+    public bool ShowsTargetPermissions(FsPoolDefinition def) => true;
 
     public PoolBuildFlags BuildFlags(FsPoolDefinition def) => Backend(def).Capabilities.BuildFlags;
 
-    public StorageException DeleteUnsupported => StorageErrors.NoSupport("fspool does not support fspool deletion");
+    public override StorageException DeleteUnsupported => StorageErrors.NoSupport("fspool does not support fspool deletion");
 
-    public bool CanDelete(FsPoolDefinition def) => Backend(def).Capabilities.Supports(FsPoolOperations.Delete);
-
-    public bool CheckActive(FsPoolDefinition def)
+    protected override bool Supports(IFsPoolBackend backend, PoolOperations step) => backend.Capabilities.Supports(step switch
     {
-        var backend = Backend(def);
-        return backend.Capabilities.Supports(FsPoolOperations.Check) && backend.CheckActive(def);
-    }
-
-    public void Start(FsPoolDefinition def, CancellationToken cancellation)
-    {
-        var backend = Backend(def);
-        if (backend.Capabilities.Supports(FsPoolOperations.Start))
-        {
-            backend.Start(def, cancellation);
-        }
-    }
-
-    public void Stop(FsPoolDefinition def)
-    {
-        var backend = Backend(def);
-        if (backend.Capabilities.Supports(FsPoolOperations.Stop))
-        {
-            backend.Stop(def);
-        }
-    }
-
-    public void Build(FsPoolDefinition def, PoolBuildFlags flags, IOperationProgress progress, CancellationToken cancellation)
-    {
-        var backend = Backend(def);
-        if (backend.Capabilities.Supports(FsPoolOperations.Build))
-        {
-            backend.Build(def, flags, progress, cancellation);
-        }
-    }
-
-    public void Delete(FsPoolDefinition def)
-    {
-        var backend = Backend(def);
-        if (!backend.Capabilities.Supports(FsPoolOperations.Delete))
-        {
-            throw DeleteUnsupported;
-        }
-        backend.Delete(def);
-    }
+        PoolOperations.Check => FsPoolOperations.Check,
+        PoolOperations.Start => FsPoolOperations.Start,
+        PoolOperations.Stop => FsPoolOperations.Stop,
+        PoolOperations.Build => FsPoolOperations.Build,
+        PoolOperations.Delete => FsPoolOperations.Delete,
+        _ => throw new ArgumentOutOfRangeException(nameof(step), step, "not a lifecycle step"),
+    });
 
     public RefreshOutcome<FsItemDefinition> Refresh(FsPoolDefinition def, CancellationToken cancellation)
     {
@@ -132,7 +76,5 @@ internal sealed class FsPoolFlavor : IPoolFlavor<FsPoolDefinition, FsItemDefinit
         return new(result.Sizes, result.Items, result.TargetPermissions, result.Problems);
     }
 
-    public ulong AllocationOf(FsItemDefinition child) => child.Allocation;
-
-    private IFsPoolBackend Backend(FsPoolDefinition def) => _backends.Get(def.Type);
+    protected override IFsPoolBackend Backend(FsPoolDefinition def) => _backends.Get(def.Type);
 }

@@ -8,7 +8,7 @@ namespace StorageFs.Core.Driver;
 
 /// <summary>Storage pools and volumes for the shared lifecycle, with libvirt's messages
 /// (src/storage/storage_driver.c).</summary>
-internal sealed class StoragePoolFlavor : IPoolFlavor<PoolDefinition, VolumeDefinition>
+internal sealed class StoragePoolFlavor : PoolFlavor<PoolDefinition, VolumeDefinition, IPoolBackend>, IPoolFlavor<PoolDefinition, VolumeDefinition>
 {
     private readonly BackendTable _backends;
 
@@ -42,12 +42,6 @@ internal sealed class StoragePoolFlavor : IPoolFlavor<PoolDefinition, VolumeDefi
 
     public PoolDefinition Copy(PoolDefinition def) => DefinitionCopy.Of(def);
 
-    public string NameOf(PoolDefinition def) => def.Name;
-
-    public Guid UuidOf(PoolDefinition def) => def.Uuid;
-
-    public string ChildName(VolumeDefinition child) => child.Name;
-
     public StorageException PoolNotFound(string name) =>
         StorageErrors.NoPool($"no storage pool with matching name '{name}'");
 
@@ -73,71 +67,13 @@ internal sealed class StoragePoolFlavor : IPoolFlavor<PoolDefinition, VolumeDefi
     public string? DirectoryTarget(PoolDefinition def) =>
         (_backends.Find(def.Type)?.Capabilities.TargetIsDirectory ?? PoolTypes.Get(def.Type).TargetHoldsFiles) ? def.Target.Path : null;
 
-    public void SetTarget(PoolDefinition def, string path) => def.Target.Path = path;
-
-    public PoolDefinition Live(PoolDefinition def, PoolSizes sizes, StoragePermissions? permissions)
-    {
-        var live = DefinitionCopy.Of(def);
-        live.Capacity = sizes.Capacity;
-        live.Allocation = sizes.Allocation;
-        live.Available = sizes.Available;
-        if (permissions is not null && live.TypeInfo.HasTarget)
-        {
-            live.Target.Permissions.Mode = permissions.Mode ?? live.Target.Permissions.Mode;
-            live.Target.Permissions.Owner = permissions.Owner ?? live.Target.Permissions.Owner;
-            live.Target.Permissions.Group = permissions.Group ?? live.Target.Permissions.Group;
-        }
-        return live;
-    }
+    public bool ShowsTargetPermissions(PoolDefinition def) => def.TypeInfo.HasTarget;
 
     public PoolBuildFlags BuildFlags(PoolDefinition def) => Backend(def).Capabilities.BuildFlags;
 
-    public StorageException DeleteUnsupported => StorageErrors.NoSupport("pool does not support pool deletion");
+    public override StorageException DeleteUnsupported => StorageErrors.NoSupport("pool does not support pool deletion");
 
-    public bool CanDelete(PoolDefinition def) => Backend(def).Capabilities.Supports(PoolOperations.Delete);
-
-    public bool CheckActive(PoolDefinition def)
-    {
-        var backend = Backend(def);
-        return backend.Capabilities.Supports(PoolOperations.Check) && backend.CheckActive(def);
-    }
-
-    public void Start(PoolDefinition def, CancellationToken cancellation)
-    {
-        var backend = RunnableBackend(def);
-        if (backend.Capabilities.Supports(PoolOperations.Start))
-        {
-            backend.Start(def, cancellation);
-        }
-    }
-
-    public void Stop(PoolDefinition def)
-    {
-        var backend = Backend(def);
-        if (backend.Capabilities.Supports(PoolOperations.Stop))
-        {
-            backend.Stop(def);
-        }
-    }
-
-    public void Build(PoolDefinition def, PoolBuildFlags flags, IOperationProgress progress, CancellationToken cancellation)
-    {
-        var backend = RunnableBackend(def);
-        if (backend.Capabilities.Supports(PoolOperations.Build))
-        {
-            backend.Build(def, flags, progress, cancellation);
-        }
-    }
-
-    public void Delete(PoolDefinition def)
-    {
-        var backend = Backend(def);
-        if (!backend.Capabilities.Supports(PoolOperations.Delete))
-        {
-            throw DeleteUnsupported;
-        }
-        backend.Delete(def);
-    }
+    protected override bool Supports(IPoolBackend backend, PoolOperations step) => backend.Capabilities.Supports(step);
 
     public RefreshOutcome<VolumeDefinition> Refresh(PoolDefinition def, CancellationToken cancellation)
     {
@@ -145,13 +81,11 @@ internal sealed class StoragePoolFlavor : IPoolFlavor<PoolDefinition, VolumeDefi
         return new(result.Sizes, result.Volumes, result.TargetPermissions, result.Problems);
     }
 
-    public ulong AllocationOf(VolumeDefinition child) => child.Allocation;
-
-    private IPoolBackend Backend(PoolDefinition def) => _backends.Get(def.Type);
+    protected override IPoolBackend Backend(PoolDefinition def) => _backends.Get(def.Type);
 
     // Build and start need the host to have what the type uses (a pool the kernel cannot mount
     // or log in to fails here with EOPNOTSUPP naming the missing piece, not halfway through).
-    private IPoolBackend RunnableBackend(PoolDefinition def)
+    protected override IPoolBackend RunnableBackend(PoolDefinition def)
     {
         var backend = Backend(def);
         var availability = backend.Availability(def);

@@ -4,6 +4,7 @@ using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Driver;
 using StorageFs.Core.Persistence;
+using StorageFs.Core.Secrets;
 
 namespace StorageFs.Vfs.Tree;
 
@@ -27,10 +28,19 @@ public sealed class StorageTree
     private readonly NodeCache<(string FsPool, string Item), VDir> _itemControls = new();
     private readonly NodeCache<VSymlink> _uuids = new();
     private readonly NodeCache<VDir> _jobs = new();
+    private readonly NodeCache<VDir> _secretDirs = new();
 
-    public StorageTree(StorageDriver driver, ILogger logger)
+    /// <summary>How long the kernel may cache names and attributes inside items (the configuration's itemCacheSeconds).</summary>
+    public TimeSpan ItemTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <param name="driver">The storage driver the tree shows.</param>
+    /// <param name="logger">The daemon's logger.</param>
+    /// <param name="secrets">The secret store <c>secrets/</c> shows (the one the backends were
+    /// given); an empty one in memory when null.</param>
+    public StorageTree(StorageDriver driver, ILogger logger, SecretDriver? secrets = null)
     {
         Driver = driver;
+        Secrets = secrets ?? new SecretDriver(logger: logger);
         _log = logger.ForContext<StorageTree>();
         Refused = Refuse;
         VolumePanel = new PoolDirs.VolumePanelSpecs(this);
@@ -57,7 +67,7 @@ public sealed class StorageTree
             Hint = "its links follow the pools and fspools",
             List = _ => AllPools().Select(p => p.Uuid.ToString("D", CultureInfo.InvariantCulture)),
             Find = (_, u) => AllPools().FirstOrDefault(p => p.Uuid.ToString("D", CultureInfo.InvariantCulture) == u) is { } p
-                ? _uuids.Get(u, _ => new VSymlink(() => Link(u)))
+                ? UuidLink(u)
                 : null,
         };
         var jobs = new VDir(Modes.DirReadOnly)
@@ -80,11 +90,27 @@ public sealed class StorageTree
             .Add("by-uuid", byUuid)
             .Add("jobs", jobs)
             .Add("pools", Pools)
-            .Add("fspools", FsPools);
+            .Add("fspools", FsPools)
+            .Add("secrets", SecretsDir = SecretDirs.Secrets(this, FindSecret));
         Driver.Changed += OnChanged;
+        Secrets.Changed += OnSecretChanged;
+        if (Driver.Cluster is { } cluster)
+        {
+            Root.Add("cluster", ClusterDirs.Create(this, cluster));
+            cluster.Event += OnClusterEvent;
+        }
     }
 
+    // A cluster event (any host's) in the events stream, with its host.
+    private void OnClusterEvent(object? sender, Core.Cluster.ClusterEventArgs e) =>
+        Events.Publish(e.Name, e.Object, [("host", e.Host), .. e.Extra]);
+
     public StorageDriver Driver { get; }
+
+    /// <summary>The secret store shown in <c>secrets/</c>.</summary>
+    public SecretDriver Secrets { get; }
+
+    internal VDir SecretsDir { get; }
 
     public VDir Root { get; }
 
@@ -169,6 +195,13 @@ public sealed class StorageTree
     }
 
     private IEnumerable<PoolInfo> AllPools() => Driver.ListPools().Concat(Driver.ListFsPools());
+
+    /// <summary>The by-uuid link as it is now: one node per uuid and target (see <see cref="VSymlink"/>: a cached target goes with its node).</summary>
+    private VSymlink UuidLink(string uuid)
+    {
+        string target = Link(uuid);
+        return _uuids.Get(uuid + " " + target, _ => new VSymlink(() => target));
+    }
 
     private string Link(string uuid)
     {
@@ -319,6 +352,8 @@ public sealed class StorageTree
             StorageEventKind.VolumeDeleted => fs ? "item-deleted" : "volume-deleted",
             StorageEventKind.VolumeResized => "volume-resized",
             StorageEventKind.VolumeWiped => "volume-wiped",
+            StorageEventKind.VolumeArchived => "volume-archived",
+            StorageEventKind.VolumeRestored => "volume-restored",
             StorageEventKind.VolumeFilesystemResized => "volume-fs-resized",
             _ => "volume-written",
         };
@@ -360,11 +395,32 @@ public sealed class StorageTree
                 }
                 break;
             case StorageEventKind.VolumeResized or StorageEventKind.VolumeWiped or StorageEventKind.VolumeWritten
-                or StorageEventKind.VolumeFilesystemResized when e.Child is not null:
+                or StorageEventKind.VolumeRestored or StorageEventKind.VolumeFilesystemResized when e.Child is not null:
                 if (!fs && _volumes.Peek(e.Pool)?.Peek(e.Child) is { } file)
                     _notify.Inode(file);
                 break;
         }
+    }
+
+    private VDir? FindSecret(string name) =>
+        Guid.TryParseExact(name, "D", out var uuid) && uuid.ToString("D", CultureInfo.InvariantCulture) == name && Secrets.Find(uuid) is not null
+            ? _secretDirs.Get(name, _ => SecretDirs.Secret(this, uuid))
+            : null;
+
+    private void OnSecretChanged(object? sender, SecretEventArgs e)
+    {
+        string name = e.Uuid.ToString("D", CultureInfo.InvariantCulture);
+        Events.Publish(e.Kind switch
+        {
+            SecretEventKind.Defined => "secret-defined",
+            SecretEventKind.Undefined => "secret-undefined",
+            _ => "secret-value-changed",
+        }, "secrets/" + name);
+        if (e.Kind == SecretEventKind.ValueChanged)
+            return;
+        _notify.Entry(SecretsDir, name);
+        if (e.Kind == SecretEventKind.Undefined)
+            _secretDirs.Remove(name);
     }
 
     private void ForgetPool(string name, bool fs)

@@ -83,10 +83,14 @@ public sealed class IscsiDirectPoolTests : IDisposable
         _h.Driver.DefinePool(Pool(tgt, auth: auth));
         var missing = Assert.Throws<StorageException>(() => _h.Driver.StartPool("i"));
         Assert.Equal($"Secret not found: no secret with matching uuid '{SecretUuid}'", missing.Message);
+        Assert.Equal(ErrorCode.NoSecret, missing.Code);
 
         StoreSecret("wrong-secret-1");
         var denied = Assert.Throws<StorageException>(() => _h.Driver.StartPool("i"));
         Assert.Contains("Authentication failure", denied.Message, StringComparison.Ordinal);
+        Assert.True(denied.OsErrno == 129, $"EKEYREJECTED expected: {denied.Code} {denied.OsErrno} {denied.Message}");
+        Assert.Contains("refused the CHAP login of user 'sfsuser'", denied.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("wrong-secret-1", denied.Message, StringComparison.Ordinal);
         Assert.Equal(PoolState.Inactive, _h.Driver.GetPoolInfo("i").State);
 
         StoreSecret("sfssecret1234");

@@ -1,0 +1,360 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+using StorageFs.Fuse.Session;
+
+namespace StorageFs.Vfs.Real;
+
+/// <summary>
+/// A node mirroring one host file, directory or symlink, holding an O_PATH descriptor of that
+/// very object (as libfuse's passthrough_hp and go-fuse's loopback keep one per inode). Every
+/// operation goes through it: attributes and extended attributes of the node itself, and
+/// names below a directory one component at a time (see <see cref="RealNative"/>). So a name
+/// another user renames away or replaces by a symlink cannot redirect the daemon anywhere,
+/// a node keeps meaning its object after a rename or unlink (fstat of an unlinked open file
+/// gives nlink 0), and path length is not limited by where the item lives.
+/// A root is either handed over open (an item: the driver opens it beneath its pool's
+/// directory) or opened from its host path (the demo's backing directory) and kept for the
+/// root's life; any other node comes from its directory's descriptor and lets its descriptor
+/// go when the kernel forgets it (<see cref="Node.EndsWhenForgotten"/>). Each node
+/// also knows its directories and names (several for hard links), for the directory tables
+/// and error records only.
+/// Changes run as the caller (<see cref="RealCaller"/>); reads of attributes run as the daemon
+/// on the exact object (the kernel has checked the caller's permission: default_permissions).
+/// </summary>
+public abstract class RealNode : Node, INodeSetAttr, INodeXattr
+{
+    // A descriptor per node the kernel remembers, out of the nodes' share of the table (the
+    // daemon raised the limit at start; open handles have the other share and a reserve is
+    // kept for the process): a user listing a huge directory gets ENFILE for the names past
+    // the budget and the daemon never runs out (the runtime dies of a failed open: "Out of memory.").
+    private static readonly long s_budget = DescriptorLimit.NodeDescriptors(DescriptorLimit.Current().Soft);
+    private static long s_nodeFds;
+
+    private readonly string? _fixedPath;
+    private readonly bool _handedOver;
+    private readonly Lock _placesGate = new();
+    private ulong _ino;
+    private SafeFileHandle? _fd;
+    // Every name the node has (hard links: several); replaced, never changed, so reads need no lock.
+    private Place[] _places = [];
+
+    /// <summary>A root: the directory at <paramref name="path"/> on the host (opened now, or at first use if it is not there yet).</summary>
+    protected RealNode(string path, TimeSpan? timeout)
+    {
+        _fixedPath = path;
+        Timeout = timeout;
+        OpenRoot();
+    }
+
+    /// <summary>
+    /// A root handed over already open (an item: the driver opened it beneath its pool's
+    /// directory without following a link): the node serves exactly that directory, whatever
+    /// <paramref name="path"/> (for messages) names meanwhile, and lets the descriptor go when
+    /// the kernel forgets it, as any other node does. <paramref name="fd"/> is owned from here on.
+    /// </summary>
+    protected RealNode(SafeFileHandle fd, string path, TimeSpan? timeout)
+    {
+        // Not counted against the nodes' share, as roots never were: one per item the kernel
+        // knows, and only whoever may write the fspool's directory makes items.
+        _fixedPath = path;
+        _handedOver = true;
+        _fd = fd;
+        Timeout = timeout;
+        if (RealNative.StatFd((int)fd.DangerousGetHandle(), out var st) == 0)
+        {
+            _ino = st.MountIno;
+            DevMajor = st.DevMajor;
+            DevMinor = st.DevMinor;
+        }
+    }
+
+    private protected RealNode(RealDir parent, string name, SafeFileHandle fd, in RealStatus st, TimeSpan? timeout)
+    {
+        Interlocked.Increment(ref s_nodeFds);
+        _places = [new Place(parent, name)];
+        _fd = fd;
+        _ino = st.MountIno;
+        DevMajor = st.DevMajor;
+        DevMinor = st.DevMinor;
+        Timeout = timeout;
+    }
+
+    /// <summary>The host path of a root (for the inotify watcher and messages); null for other nodes, which are reached through descriptors only.</summary>
+    public string? Path => _fixedPath;
+
+    protected TimeSpan? Timeout { get; }
+
+    public override TimeSpan? EntryTimeout => Timeout;
+
+    public override TimeSpan? AttrTimeout => Timeout;
+
+    public override ulong Ino => _ino;
+
+    /// <summary>The host device this object lives on (directory listings number their entries with it).</summary>
+    internal uint DevMajor { get; private set; }
+
+    internal uint DevMinor { get; private set; }
+
+    /// <summary>Called for changes the host refuses (set on a root; children report through it).</summary>
+    public Refusal? Refused { get; init; }
+
+    /// <summary>Where the root shows below the mount, for error records (e.g. <c>fspools/f/items/a</c>).</summary>
+    public string? Display { get; init; }
+
+    protected override bool EndsWhenForgotten => _fixedPath is null || _handedOver;
+
+    /// <summary>Whether the host object is gone: removed (no link left) or no longer reachable
+    /// through the descriptor. A root handed over is replaced then, never served stale.</summary>
+    internal bool IsGone()
+    {
+        using var fd = Use();
+        return !fd.Ok || RealNative.StatFd(fd.Value, out var st) != 0 || st.Nlink == 0;
+    }
+
+    /// <summary>The kernel forgot this node: drop it from its directories' tables and close its descriptor (once no call is using it).</summary>
+    protected override void Forgotten()
+    {
+        foreach (var p in Volatile.Read(ref _places))
+            p.Parent.Drop(p.Name, this);
+        Volatile.Read(ref _fd)?.Dispose();
+        if (!_handedOver)
+            Interlocked.Decrement(ref s_nodeFds);
+    }
+
+    /// <summary>Whether another node may take a descriptor (see <c>s_budget</c>); ENFILE to the caller when not.</summary>
+    internal static bool HasRoomForNode => Volatile.Read(ref s_nodeFds) < s_budget;
+
+    private SafeFileHandle? OpenRoot()
+    {
+        lock (_placesGate)
+        {
+            if (_fd is not null)
+                return _fd;
+            if (RealNative.OpenRoot(_fixedPath!, out int fd) != 0)
+                return null;
+            var h = new SafeFileHandle(fd, ownsHandle: true);
+            if (RealNative.StatFd(fd, out var st) == 0)
+            {
+                _ino = st.MountIno;
+                DevMajor = st.DevMajor;
+                DevMinor = st.DevMinor;
+            }
+            Volatile.Write(ref _fd, h);
+            return h;
+        }
+    }
+
+    /// <summary>
+    /// The node's descriptor for the length of one call (<c>using var fd = Use();</c>): it stays
+    /// open until disposed, even if the kernel forgets the node meanwhile, so its number can
+    /// never name another file. Not <see cref="Fd.Ok"/> once the node has ended.
+    /// </summary>
+    internal Fd Use()
+    {
+        var h = Volatile.Read(ref _fd) ?? (_fixedPath is not null && !_handedOver ? OpenRoot() : null);
+        if (h is null)
+            return default;
+        bool added = false;
+        try
+        {
+            h.DangerousAddRef(ref added);
+        }
+        catch (ObjectDisposedException)
+        {
+            return default;
+        }
+        return added ? new Fd(h) : default;
+    }
+
+    /// <summary>A leased descriptor (see <see cref="Use"/>).</summary>
+    internal readonly ref struct Fd
+    {
+        private readonly SafeFileHandle? _h;
+
+        public Fd(SafeFileHandle h)
+        {
+            _h = h;
+            Value = (int)h.DangerousGetHandle();
+        }
+
+        public int Value { get; }
+
+        public bool Ok => _h is not null;
+
+        public void Dispose() => _h?.DangerousRelease();
+    }
+
+    /// <summary>A new name of this node (a hard link made through the mount).</summary>
+    internal void AddPlace(RealDir parent, string name)
+    {
+        lock (_placesGate)
+        {
+            if (!_places.Any(p => p.Is(parent, name)))
+                _places = [.. _places, new Place(parent, name)];
+        }
+    }
+
+    /// <summary>A name of this node is gone (unlinked, renamed over, or now another file's).</summary>
+    internal void RemovePlace(RealDir parent, string name)
+    {
+        lock (_placesGate)
+            _places = [.. _places.Where(p => !p.Is(parent, name))];
+    }
+
+    /// <summary>A name of this node was renamed.</summary>
+    internal void MovePlace(RealDir fromParent, string fromName, RealDir toParent, string toName)
+    {
+        lock (_placesGate)
+            _places = [.. _places.Where(p => !p.Is(fromParent, fromName) && !p.Is(toParent, toName)), new Place(toParent, toName)];
+    }
+
+    private Place? First => Volatile.Read(ref _places) is { Length: > 0 } places ? places[0] : null;
+
+    /// <summary>The path below the mount, for error records.</summary>
+    internal string Shown => First is { } p ? p.Parent.Shown + "/" + p.Name : Display ?? _fixedPath ?? "";
+
+    private Refusal? Reporter => First is { } p ? ((RealNode)p.Parent).Reporter : Refused;
+
+    /// <summary>Records a refused change (<paramref name="child"/> names an entry of this directory) and returns its errno.</summary>
+    internal Errno Refuse(RequestContext ctx, string op, string? child, int errno)
+    {
+        var err = (Errno)errno;
+        string shown = child is null ? Shown : Shown + "/" + child;
+        Reporter?.Invoke(ctx, op, shown, err, $"{op} {shown}: {Marshal.GetPInvokeErrorMessage(errno)}");
+        return err;
+    }
+
+    public override Errno GetAttr(RequestContext ctx, ref FuseAttr attr)
+    {
+        using var fd = Use();
+        if (!fd.Ok)
+            return Errno.ESTALE;
+        return RealStat.Fill(fd.Value, ref attr);
+    }
+
+    /// <summary>fstat of the open file itself (FUSE_GETATTR_FH), which works once it has no name too.</summary>
+    public override Errno GetAttr(RequestContext ctx, FileHandle handle, ref FuseAttr attr)
+    {
+        return RealStat.FillFromHandle(handle, ref attr) ?? GetAttr(ctx, ref attr);
+    }
+
+    public virtual Errno SetAttr(RequestContext ctx, in SetattrRequest request, FileHandle? handle, ref FuseAttr attr)
+    {
+        string op = "setattr";
+        int err;
+        using (var fd = Use())
+        {
+            if (!fd.Ok)
+                return Errno.ESTALE;
+            int node = fd.Value;
+            var r = request;
+            bool dropOnly = r.Has(SetattrValid.Mode) && DropsOnlySuidSgid(node, r.Mode);
+            err = RealCaller.Run(ctx, creating: false, () =>
+            {
+                int e = 0;
+                // chown before chmod: chown clears set-user-ID and set-group-ID bits.
+                if (r.Has(SetattrValid.Uid) || r.Has(SetattrValid.Gid))
+                {
+                    op = "chown";
+                    e = RealNative.Chown(node, r.Has(SetattrValid.Uid) ? r.Uid : uint.MaxValue, r.Has(SetattrValid.Gid) ? r.Gid : uint.MaxValue);
+                }
+                if (e == 0 && r.Has(SetattrValid.Size))
+                {
+                    op = "truncate";
+                    // An open file (ftruncate, O_TRUNC) is truncated through its own descriptor,
+                    // which works once it has no name; the kernel checked that it is writable.
+                    e = handle is BackingFileHandle open ? (int)open.Truncate((long)r.Size) : RealNative.Truncate(node, (long)r.Size);
+                }
+                if (e == 0 && r.Has(SetattrValid.Mode) && !dropOnly)
+                {
+                    op = "chmod";
+                    e = RealNative.Chmod(node, r.Mode);
+                }
+                if (e == 0 && (r.Has(SetattrValid.Atime) || r.Has(SetattrValid.Mtime)))
+                {
+                    op = "utimes";
+                    e = RealNative.SetTimes(node,
+                        r.Has(SetattrValid.Atime) ? r.AtimeExact ?? RealNative.Exact(r.Atime) : null, r.Has(SetattrValid.AtimeNow),
+                        r.Has(SetattrValid.Mtime) ? r.MtimeExact ?? RealNative.Exact(r.Mtime) : null, r.Has(SetattrValid.MtimeNow));
+                }
+                return e;
+            });
+            // Dropping set-user-ID and set-group-ID is what the kernel asks on behalf of any
+            // writer (FUSE_HANDLE_KILLPRIV_V2: a write, truncate or chown by someone who is not
+            // the owner): it only ever takes privilege away, so the daemon does it itself.
+            if (err == 0 && dropOnly)
+            {
+                op = "chmod";
+                err = RealNative.Chmod(node, r.Mode);
+            }
+            // A SETATTR with no field (chown(f, -1, -1), or the kernel's own privilege drop
+            // before a write) is chown(-1, -1) on the host, which moves only ctime, as ext4
+            // does for it. The kernel has allowed the call; a non-owner's chown(-1, -1) would
+            // be refused by the host, so the daemon does it.
+            const SetattrValid Fields = SetattrValid.Mode | SetattrValid.Uid | SetattrValid.Gid | SetattrValid.Size | SetattrValid.Atime | SetattrValid.Mtime;
+            if (err == 0 && (r.Valid & Fields) == 0)
+            {
+                op = "chown";
+                err = RealNative.Chown(node, uint.MaxValue, uint.MaxValue);
+            }
+        }
+        if (err != 0)
+            return Refuse(ctx, op, null, err);
+        return handle is null ? GetAttr(ctx, ref attr) : GetAttr(ctx, handle, ref attr);
+    }
+
+    /// <summary>Whether setting <paramref name="mode"/> only clears set-user-ID or set-group-ID bits the object has now.</summary>
+    private static bool DropsOnlySuidSgid(int fd, uint mode)
+    {
+        const uint SuidSgid = 0xC00;
+        if (RealNative.StatFd(fd, out var st) != 0)
+            return false;
+        uint now = st.Mode & 0xFFF, want = mode & 0xFFF;
+        return want != now && (want & ~SuidSgid) == (now & ~SuidSgid) && (want & ~now) == 0;
+    }
+
+    public Errno GetXattr(RequestContext ctx, string name, out byte[] value)
+    {
+        value = [];
+        using var fd = Use();
+        return fd.Ok ? (Errno)RealNative.GetXattr(fd.Value, name, out value) : Errno.ESTALE;
+    }
+
+    public Errno SetXattr(RequestContext ctx, string name, ReadOnlySpan<byte> value, int flags)
+    {
+        int err;
+        using (var fd = Use())
+        {
+            if (!fd.Ok)
+                return Errno.ESTALE;
+            int node = fd.Value;
+            byte[] bytes = value.ToArray();
+            err = RealCaller.Run(ctx, creating: false, () => RealNative.SetXattr(node, name, bytes, flags));
+        }
+        return err == 0 ? Errno.Ok : Refuse(ctx, "setxattr", null, err);
+    }
+
+    public Errno ListXattr(RequestContext ctx, List<string> names)
+    {
+        using var fd = Use();
+        return fd.Ok ? (Errno)RealNative.ListXattr(fd.Value, names) : Errno.ESTALE;
+    }
+
+    public Errno RemoveXattr(RequestContext ctx, string name)
+    {
+        int err;
+        using (var fd = Use())
+        {
+            if (!fd.Ok)
+                return Errno.ESTALE;
+            int node = fd.Value;
+            err = RealCaller.Run(ctx, creating: false, () => RealNative.RemoveXattr(node, name));
+        }
+        return err == 0 ? Errno.Ok : Refuse(ctx, "removexattr", null, err);
+    }
+
+    private sealed record Place(RealDir Parent, string Name)
+    {
+        public bool Is(RealDir parent, string name) => ReferenceEquals(Parent, parent) && Name == name;
+    }
+}
