@@ -34,4 +34,9 @@ public enum ErrorCode
     OperationDenied,
     /// <summary>VIR_ERR_OPERATION_ABORTED: a job was cancelled.</summary>
     OperationAborted,
+    /// <summary>VIR_ERR_NO_SECRET: no secret matches, or it has no value (ENOKEY).</summary>
+    NoSecret,
+    /// <summary>A secret with this UUID or usage already exists (libvirt reports it as an
+    /// internal error; EEXIST here).</summary>
+    SecretExists,
 }

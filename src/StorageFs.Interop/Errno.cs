@@ -54,4 +54,6 @@ public enum Errno
     EALREADY = 114,
     ESTALE = 116,
     ECANCELED = 125,
+    ENOKEY = 126,
+    EKEYREJECTED = 129,
 }

@@ -26,6 +26,8 @@ public static class ErrnoMap
         ErrorCode.VolExists => Errno.EEXIST,
         ErrorCode.OperationDenied => Errno.EPERM,
         ErrorCode.OperationAborted => Errno.EINTR,
+        ErrorCode.NoSecret => Errno.ENOKEY,
+        ErrorCode.SecretExists => Errno.EEXIST,
         _ => Errno.EIO,
     };
 }

@@ -17,6 +17,12 @@ public static class Modes
     /// <summary>-w-------: root writes, nobody reads but the writer's own handle (read-back).</summary>
     public const uint WriteOnly = 0x180; // rw-------: the writer reads its reply back on the same fd
 
+    /// <summary>r--------: root reads (a secret's definition).</summary>
+    public const uint RootReadOnly = 0x100;
+
+    /// <summary>-w-------: root writes, nobody ever reads (a secret's value).</summary>
+    public const uint WriteOnlyNoRead = 0x80;
+
     /// <summary>r-xr-xr-x.</summary>
     public const uint DirReadOnly = 0x16D;
 

@@ -62,6 +62,9 @@ public sealed class TextFile : Node, INodeOpen, INodeSetAttr
     /// <summary>Only root may write unless this says otherwise (the daemon re-checks the caller's uid).</summary>
     public Func<uint, bool> MayWrite { get => _spec.MayWrite; init => _spec = _spec.WithMayWrite(value); }
 
+    /// <summary>Why a uid may not read this file (null: it may); checked at open, for root too.</summary>
+    public Func<uint, string?>? ReadRefusal { get => _spec.ReadRefusal; init => _spec = _spec.WithReadRefusal(value!); }
+
     /// <summary>The text a fresh read returns.</summary>
     public string RenderText(RequestContext ctx) => _spec.Render!(ctx, _subject);
 
@@ -80,6 +83,8 @@ public sealed class TextFile : Node, INodeOpen, INodeSetAttr
             return Refuse(ctx, "open", Errno.EACCES, "read-only file: nothing is applied by writing it");
         if (writing && !MayWrite(ctx.Uid))
             return Refuse(ctx, "open", Errno.EACCES, "only root may write this file");
+        if ((flags & O_ACCMODE) != O_WRONLY && ReadRefusal?.Invoke(ctx.Uid) is { } refusal)
+            return Refuse(ctx, "open", Errno.EACCES, refusal);
         handle = new TextFileHandle(this) { OpenFlags = OpenReplyFlags.DirectIo };
         return Errno.Ok;
     }
@@ -105,8 +110,6 @@ public sealed class TextFile : Node, INodeOpen, INodeSetAttr
     {
         try
         {
-            // Jobs this write starts carry the writer and the command's arguments (jobs/ID/info).
-            using var requester = JobRegistry.RequestedBy(new JobRequester(ctx.Uid, ctx.Pid, Kind == WriteKind.Command ? Arguments(input) : null));
             reply = _spec.Apply!(ctx, _subject, input);
             if (reply.Length > 0 && !reply.EndsWith('\n'))
                 reply += "\n";
@@ -116,14 +119,6 @@ public sealed class TextFile : Node, INodeOpen, INodeSetAttr
         {
             return Fail(ctx, ErrnoMap.From(e), e.Message, out reply);
         }
-    }
-
-    /// <summary>A command's words after its verb, without <c>nowait</c>; null when there are none.</summary>
-    private static string? Arguments(string command)
-    {
-        string[] words = command.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-        string rest = string.Join(' ', words.Skip(1).Where(w => w != "nowait"));
-        return rest.Length == 0 ? null : rest;
     }
 
     internal Errno Fail(RequestContext ctx, Errno errno, string message, out string reply) =>
@@ -190,7 +185,7 @@ public sealed class TextFile : Node, INodeOpen, INodeSetAttr
             bytesWritten = 0;
             lock (_gate)
             {
-                Errno err = file.Kind == WriteKind.Command ? Command(ctx, data) : Document(ctx, offset, data);
+                Errno err = file.Kind == WriteKind.Document ? Document(ctx, offset, data) : Command(ctx, data);
                 if (err == Errno.Ok)
                     bytesWritten = data.Length;
                 return err;
@@ -208,7 +203,7 @@ public sealed class TextFile : Node, INodeOpen, INodeSetAttr
             else
             {
                 text = text.Trim();
-                if (!text.Contains('\n', StringComparison.Ordinal) && text.Length > 0)
+                if ((file.Kind == WriteKind.Value || !text.Contains('\n', StringComparison.Ordinal)) && text.Length > 0)
                     return Apply(ctx, text);
                 err = text.Length == 0
                     ? file.Fail(ctx, Errno.EINVAL, "empty command", out reply)

@@ -32,9 +32,17 @@ public sealed class TextFileSpec(
     /// <summary>Only root may write unless this says otherwise (the daemon re-checks the caller's uid).</summary>
     public Func<uint, bool> MayWrite { get; private init; } = static uid => uid == 0;
 
+    /// <summary>Why a uid may not open the file for reading (the daemon's own check, beside the
+    /// kernel's on the mode), or null when it may; null rule: everyone the mode lets in.</summary>
+    public Func<uint, string?>? ReadRefusal { get; private init; }
+
     /// <summary>This spec with another write rule (for one file; the spec itself is shared).</summary>
     public TextFileSpec WithMayWrite(Func<uint, bool> mayWrite) =>
-        new(Mode, Render, Apply, Kind, Errors, Usage, PathOf) { MayWrite = mayWrite };
+        new(Mode, Render, Apply, Kind, Errors, Usage, PathOf) { MayWrite = mayWrite, ReadRefusal = ReadRefusal };
+
+    /// <summary>This spec with a read rule (for one file; the spec itself is shared).</summary>
+    public TextFileSpec WithReadRefusal(Func<uint, string?> refusal) =>
+        new(Mode, Render, Apply, Kind, Errors, Usage, PathOf) { MayWrite = MayWrite, ReadRefusal = refusal };
 
     /// <summary>The file's path below the mount, from its subject (only built for error records).</summary>
     public Func<object?, string> PathOf { get; } = pathOf;

@@ -7,8 +7,8 @@ namespace StorageFs.Testing;
 /// libvirt 9.0.0's XML test corpus, fetched at test time from Debian's libvirt source package by
 /// tests/corpus/fetch-libvirt (cached outside the repository; see that script), and the list of
 /// cases derived from libvirt's own test programs in the same tree: storagepoolxml2xmltest.c,
-/// storagevolxml2xmltest.c, storagepoolxml2argvtest.c, storagevolxml2argvtest.c and the storage
-/// entries of virschematest.c. When the corpus cannot be fetched, <see cref="Require"/> fails the
+/// storagevolxml2xmltest.c, storagepoolxml2argvtest.c, storagevolxml2argvtest.c,
+/// secretxml2xmltest.c and the storage and secret entries of virschematest.c. When the corpus cannot be fetched, <see cref="Require"/> fails the
 /// calling test with the reason.
 /// </summary>
 /// <remarks>Compiled into each test project that reads the corpus (linked source).</remarks>
@@ -163,6 +163,13 @@ public sealed partial class LibvirtCorpus
                 $"{PoolIn}/{pool}.xml", flagParts.Count == 0 ? "0" : string.Join("|", flagParts), note));
         }
 
+        // secretxml2xmltest.c: DO_TEST(name) compares secretxml2xmlin/NAME.xml with itself.
+        foreach (var call in Calls(Source("secretxml2xmltest.c")))
+        {
+            string name = call.Args[0];
+            rows.Add(new("secret", $"tests/secretxml2xmlin/{name}.xml", $"tests/secretxml2xmlin/{name}.xml", "", "0", call.Note));
+        }
+
         rows.AddRange(SchemaRows(root, Source("virschematest.c")));
         return rows;
     }
@@ -175,6 +182,7 @@ public sealed partial class LibvirtCorpus
         ["storagepool.rng"] = "pool-schema",
         ["storagevol.rng"] = "vol-schema",
         ["storagepoolcaps.rng"] = "poolcaps-schema",
+        ["secret.rng"] = "secret-schema",
     };
 
     // virschematest.c: DO_TEST(SCHEMAS_PATH "x.rng", entries) validates every *.xml of each

@@ -4,6 +4,7 @@ using Serilog;
 using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
+using StorageFs.Core.Secrets;
 using StorageFs.Backends.Devices;
 using StorageFs.Backends.HostTools;
 
@@ -30,7 +31,7 @@ public sealed class IscsiPoolBackend : IPoolBackend
     {
         _log = (logger ?? Serilog.Core.Logger.None).ForContext<IscsiPoolBackend>();
         _runner = runner ?? new ProcessCommandRunner(logger);
-        _secrets = secrets ?? new DirectorySecretStore();
+        _secrets = secrets ?? new SecretDriver();
         _root = root ?? SysfsRoot.Real;
     }
 

@@ -2,6 +2,7 @@ using Serilog;
 using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
+using StorageFs.Core.Secrets;
 using StorageFs.Backends.Devices;
 using StorageFs.Backends.HostTools;
 
@@ -35,7 +36,7 @@ public sealed class IscsiDirectPoolBackend : IPoolBackend
     {
         _log = (logger ?? Serilog.Core.Logger.None).ForContext<IscsiDirectPoolBackend>();
         _runner = runner ?? new ProcessCommandRunner(logger);
-        _secrets = secrets ?? new DirectorySecretStore();
+        _secrets = secrets ?? new SecretDriver();
         IoTimeout = ioTimeout ?? DefaultIoTimeout;
     }
 
@@ -97,9 +98,13 @@ public sealed class IscsiDirectPoolBackend : IPoolBackend
             ulong capacity = 0;
             if (lun.IsDisk)
             {
-                var result = _runner.RunChecked(
+                var result = _runner.Run(
                     LibIscsiCommands.ReadCapacity(initiator, portal, credentials?.User, target, lun.Lun),
                     cancellation: cancellation, environment: credentials?.Environment);
+                if (!result.Succeeded)
+                {
+                    throw Failure(_runner, result, pool, target, portal, credentials);
+                }
                 capacity = IscsiLsOutput.TotalSize(result.Stdout);
             }
             var path = IscsiPortal.VolumePath(portal, target, lun.Lun);
@@ -203,8 +208,27 @@ public sealed class IscsiDirectPoolBackend : IPoolBackend
         var result = _runner.Run(LibIscsiCommands.List(initiator, portal, credentials?.User), cancellation: cancellation,
             environment: credentials?.Environment);
         var output = result.Stdout + "\n" + result.Stderr;
-        var luns = IscsiLsOutput.LunsOf(output, target, portal);
-        return result.Succeeded ? luns : throw CommandRunnerExtensions.Failure(result);
+        IReadOnlyList<IscsiLun> luns;
+        try
+        {
+            luns = IscsiLsOutput.LunsOf(output, target, portal);
+        }
+        catch (StorageException e) when (credentials is not null && IscsiCredentials.IsAuthenticationFailure(output))
+        {
+            // iscsi-ls may exit 0 after a refused login: its output says so.
+            throw credentials.Rejected(pool, target, portal, e.Message);
+        }
+        return result.Succeeded ? luns : throw Failure(_runner, result, pool, target, portal, credentials);
+    }
+
+    // A libiscsi tool's failure; EKEYREJECTED when the target refused the CHAP account.
+    private static StorageException Failure(ICommandRunner runner, CommandResult result, PoolDefinition pool, string target, string portal,
+        IscsiCredentials? credentials)
+    {
+        var failure = runner.Failure(result);
+        return credentials is not null && IscsiCredentials.IsAuthenticationFailure(result.Stdout + "\n" + result.Stderr)
+            ? credentials.Rejected(pool, target, portal, failure.Message)
+            : failure;
     }
 
     private (string Portal, string Target, string Initiator, IscsiCredentials? Credentials) Connection(PoolDefinition pool)

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using StorageFs.Backends.Devices;
 using StorageFs.Interop;
 
 namespace StorageFs.Backends.IscsiDirect;
@@ -75,6 +76,11 @@ internal sealed class IscsiSession : IDisposable
             {
                 string error = LibIscsi.Error(context);
                 bool late = DateTime.UtcNow - started >= timeout || error.Contains("timed out", StringComparison.OrdinalIgnoreCase);
+                if (address.Credentials is { } account && IscsiCredentials.IsAuthenticationFailure(error))
+                {
+                    throw new IOException($"{address}: cannot log in: the target refused the CHAP login of user '{account.User}' " +
+                        $"(check the value of the pool's secret): {error}", (int)Errno.EKEYREJECTED);
+                }
                 throw new IOException($"{address}: cannot log in: {error}", late ? (int)Errno.ETIMEDOUT : (int)Errno.EIO);
             }
             return session;

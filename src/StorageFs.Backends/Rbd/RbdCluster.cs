@@ -3,6 +3,7 @@ using System.Text;
 using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
+using StorageFs.Core.Secrets;
 using StorageFs.Backends.HostTools;
 
 namespace StorageFs.Backends.Rbd;
@@ -78,11 +79,9 @@ internal sealed class RbdCluster
             {
                 throw StorageErrors.ConfigUnsupported("rbd pool only supports 'ceph' auth type");
             }
-            key = secrets.Find(auth.Secret) ?? throw new StorageException(ErrorCode.InvalidArg,
-                auth.Secret.Uuid is { } uuid
-                    ? $"Secret not found: no secret with matching uuid '{uuid:D}'"
-                    : $"Secret not found: no secret with matching usage '{auth.Secret.Usage}'");
-            key = key.Trim();
+            // The store holds the key's bytes (virsh secret-set-value takes them in base64); librados
+            // takes the key in base64, as libvirt passes it.
+            key = Convert.ToBase64String(secrets.GetValue(auth.Secret, SecretUsageType.Ceph));
         }
         RbdErrors.Check(LibRbd.rados_create(out var cluster, auth?.Username), "failed to initialize RADOS");
         IntPtr ioctx = IntPtr.Zero;

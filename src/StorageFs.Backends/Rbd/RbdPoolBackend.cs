@@ -4,6 +4,7 @@ using Serilog;
 using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
+using StorageFs.Core.Secrets;
 using StorageFs.Backends.HostTools;
 
 namespace StorageFs.Backends.Rbd;
@@ -28,31 +29,18 @@ public sealed class RbdPoolBackend : IPoolBackend
     private readonly ConcurrentDictionary<Guid, RbdCluster> _running = new();
 
     /// <summary>An rbd backend taking cephx keys from <paramref name="secrets"/> (the
-    /// directory named by <c>STORAGEFS_SECRETS_DIR</c>, else <see cref="DirectorySecretStore.DefaultDirectory"/>).</summary>
+    /// daemon's secret store; an empty one in memory when null).</summary>
     public RbdPoolBackend(ILogger? logger = null, ISecretStore? secrets = null)
     {
         _log = (logger ?? Serilog.Core.Logger.None).ForContext<RbdPoolBackend>();
-        _secrets = secrets ?? new DirectorySecretStore(
-            Environment.GetEnvironmentVariable("STORAGEFS_SECRETS_DIR") is { Length: > 0 } dir ? dir : DirectorySecretStore.DefaultDirectory);
+        _secrets = secrets ?? new SecretDriver();
     }
 
     /// <inheritdoc/>
     public PoolBackendCapabilities Capabilities => RbdPoolCapabilities.Value;
 
     /// <inheritdoc/>
-    public BackendAvailability Availability()
-    {
-        var host = HostSupport.Check(Capabilities);
-        if (LibRbd.Loadable())
-        {
-            return host;
-        }
-        return host with
-        {
-            Runnable = false,
-            Reason = "librados.so.2 and librbd.so.1 (Debian packages librados2, librbd1) cannot be loaded",
-        };
-    }
+    public BackendAvailability Availability() => HostSupport.Check(Capabilities);
 
     /// <inheritdoc/>
     public void Start(PoolDefinition pool, CancellationToken cancellation)

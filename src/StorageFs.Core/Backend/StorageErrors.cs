@@ -51,6 +51,10 @@ public static class StorageErrors
     public static StorageException VolumeExists(string quotedName) =>
         new(ErrorCode.VolExists, $"storage volume {quotedName} exists already");
 
+    /// <summary>VIR_ERR_NO_SECRET.</summary>
+    public static StorageException NoSecret(string message) =>
+        new(ErrorCode.NoSecret, "Secret not found: " + message);
+
     /// <summary>VIR_ERR_OPERATION_DENIED.</summary>
     public static StorageException Denied(string message) =>
         new(ErrorCode.OperationDenied, "operation forbidden: " + message);

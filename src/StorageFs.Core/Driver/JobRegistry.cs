@@ -19,36 +19,9 @@ public sealed class JobRegistry
     private readonly ILogger _log;
     private long _nextId;
 
-    // Jobs start on the thread of the request that asks for them, so the requester travels
-    // with the thread rather than through every Start* method of the driver.
-    [ThreadStatic]
-    private static JobRequester? t_requester;
-
     internal JobRegistry(ILogger log)
     {
         _log = log;
-    }
-
-    /// <summary>
-    /// Marks the jobs this thread starts until the scope is disposed as requested by
-    /// <paramref name="requester"/>; scopes nest.
-    /// </summary>
-    public static RequesterScope RequestedBy(JobRequester requester)
-    {
-        var scope = new RequesterScope(t_requester);
-        t_requester = requester;
-        return scope;
-    }
-
-    /// <summary>Restores the requester that was current before <see cref="RequestedBy"/>.</summary>
-    public readonly struct RequesterScope : IDisposable
-    {
-        private readonly JobRequester? _previous;
-
-        internal RequesterScope(JobRequester? previous) => _previous = previous;
-
-        /// <inheritdoc/>
-        public void Dispose() => t_requester = _previous;
     }
 
     /// <summary>Jobs running or recently finished, by id.</summary>
@@ -57,13 +30,14 @@ public sealed class JobRegistry
     /// <summary>The job with <paramref name="id"/>, or null.</summary>
     public StorageJob? Find(long id) => _jobs.GetValueOrDefault(id);
 
-    /// <summary>Runs <paramref name="body"/> on a worker thread as a new job. The body reports
-    /// progress to the job and observes its token; <paramref name="cleanup"/> runs after it
-    /// whatever happens (to release the pool's busy marks) before the job ends.</summary>
-    internal StorageJob Start(JobKind kind, DefinitionKind poolKind, string pool, string? target,
+    /// <summary>Runs <paramref name="body"/> on a worker thread as a new job asked for by
+    /// <paramref name="requester"/> (null: the daemon itself). The body reports progress to the
+    /// job and observes its token; <paramref name="cleanup"/> runs after it whatever happens (to
+    /// release the pool's busy marks) before the job ends.</summary>
+    internal StorageJob Start(JobKind kind, DefinitionKind poolKind, string pool, string? target, JobRequester? requester,
         Action<StorageJob, CancellationToken> body, Action<bool> cleanup)
     {
-        var job = new StorageJob(Interlocked.Increment(ref _nextId), kind, poolKind, pool, target, t_requester);
+        var job = new StorageJob(Interlocked.Increment(ref _nextId), kind, poolKind, pool, target, requester);
         _jobs[job.Id] = job;
         var token = job.Token;
         _log.Debug("Job {Job} started", job.ToString());

@@ -23,10 +23,12 @@ public sealed partial class StorageDriver
     public void StopFsPool(string name) => _fsPools.Stop(name);
 
     /// <summary>Builds an inactive fspool (creates its root) and waits.</summary>
-    public void BuildFsPool(string name, PoolBuildFlags flags = PoolBuildFlags.None) => StartBuildFsPool(name, flags).Wait();
+    public void BuildFsPool(string name, PoolBuildFlags flags = PoolBuildFlags.None, JobRequester? requester = null) =>
+        StartBuildFsPool(name, flags, requester).Wait();
 
     /// <summary>Starts building an inactive fspool as a job.</summary>
-    public StorageJob StartBuildFsPool(string name, PoolBuildFlags flags = PoolBuildFlags.None) => _fsPools.StartBuild(name, flags);
+    public StorageJob StartBuildFsPool(string name, PoolBuildFlags flags = PoolBuildFlags.None, JobRequester? requester = null) =>
+        _fsPools.StartBuild(name, flags, requester);
 
     /// <summary>Deletes an inactive fspool's (empty) root directory.</summary>
     public void DeleteFsPool(string name) => _fsPools.Delete(name);

@@ -111,15 +111,7 @@ internal sealed class GrowingBlockHandle : FileHandle
         {
             if (!_dirty)
                 return Errno.Ok;
-            try
-            {
-                Settle(ctx);
-                return Errno.Ok;
-            }
-            catch (StorageException e)
-            {
-                return _file.Fail(ctx, "close", ErrnoMap.From(e), $"cannot cut the new partition to the {_length} bytes written: {e.Message}");
-            }
+            return _file.Change(ctx, "close", () => Settle(ctx), $"cannot cut the new partition to the {_length} bytes written");
         }
     }
 
@@ -134,14 +126,8 @@ internal sealed class GrowingBlockHandle : FileHandle
                 // FLUSH comes before RELEASE unless the connection went away; cut here then.
                 if (_dirty)
                 {
-                    try
-                    {
-                        Settle(null);
-                    }
-                    catch (StorageException)
-                    {
-                        // The partition keeps its size; the volume shows it.
-                    }
+                    // The partition keeps its size; the volume shows it.
+                    _file.Quietly(() => Settle(null));
                 }
             }
         }

@@ -47,19 +47,15 @@ internal sealed class ItemsDir(StorageTree tree, string fspool) : Node, INodeLoo
 
     private HostDir? Open(string name, out Errno error)
     {
-        error = Errno.Ok;
-        try
+        error = StorageTree.Ask(() => new HostDir(tree.Driver.OpenItem(fspool, name), tree.Driver.GetItemPath(fspool, name), tree.ItemTimeout)
         {
-            var fd = tree.Driver.OpenItem(fspool, name);
-            var made = new HostDir(fd, tree.Driver.GetItemPath(fspool, name), TimeSpan.FromSeconds(1)) { Refused = tree.Refuse, Display = Where(name) };
-            _items.Replace(name, made);
-            return made;
-        }
-        catch (StorageException e)
-        {
-            error = e.Code is ErrorCode.NoStorageVol or ErrorCode.NoStoragePool ? Errno.ENOENT : ErrnoMap.From(e);
+            Refused = tree.Refuse,
+            Display = Where(name),
+        }, out var made);
+        if (made is null)
             return null;
-        }
+        _items.Replace(name, made);
+        return made;
     }
 
     /// <summary>
@@ -71,49 +67,31 @@ internal sealed class ItemsDir(StorageTree tree, string fspool) : Node, INodeLoo
     /// </summary>
     internal void Sync()
     {
-        DirStamp? stamp = StampOf(tree.Driver, fspool);
+        string where = $"fspools/{fspool}/items";
+        DirStamp? stamp = tree.Quietly(where, () =>
+        {
+            var info = tree.Driver.GetFsPoolInfo(fspool);
+            return info.IsActive ? DirStamp.Of(info.TargetPath) : null;
+        }, null);
         if (stamp is not null && stamp == Volatile.Read(ref _unchanged))
             return;
-        try
+        // Inactive, or its directory unreadable: list what the driver has.
+        bool synced = tree.Quietly(where, () =>
         {
             tree.Driver.SyncItems(fspool);
-            Volatile.Write(ref _unchanged, stamp is { Settled: true } ? stamp : null);
-        }
-        catch (StorageException e)
-        {
-            // Inactive, or its directory unreadable: list what the driver has.
-            tree.Swallowed($"fspools/{fspool}/items", e);
-            Volatile.Write(ref _unchanged, null);
-        }
-    }
-
-    /// <summary>The fspool directory's stamp when the fspool is active; null otherwise.</summary>
-    private static DirStamp? StampOf(StorageDriver driver, string fspool)
-    {
-        try
-        {
-            var info = driver.GetFsPoolInfo(fspool);
-            return info.IsActive ? DirStamp.Of(info.TargetPath) : null;
-        }
-        catch (StorageException)
-        {
-            return null;
-        }
+            return true;
+        }, false);
+        Volatile.Write(ref _unchanged, synced && stamp is { Settled: true } ? stamp : null);
     }
 
     public Errno Lookup(RequestContext ctx, string name, out Node? child)
     {
         child = null;
-        try
-        {
-            // Known, or made on the host since the last listing (one look at that name).
-            if (!tree.Driver.HasItem(fspool, name))
-                return Errno.ENOENT;
-        }
-        catch (StorageException e)
-        {
-            return e.Code == ErrorCode.OperationInvalid ? Errno.ENOENT : ErrnoMap.From(e);
-        }
+        // Known, or made on the host since the last listing (one look at that name); a stopped
+        // fspool has no items to look up.
+        Errno err = StorageTree.Ask(() => tree.Driver.HasItem(fspool, name), out bool known, absent: ErrorCode.OperationInvalid);
+        if (err != Errno.Ok || !known)
+            return err == Errno.Ok ? Errno.ENOENT : err;
         child = Item(name, out var error);
         return child is null ? error : Errno.Ok;
     }
@@ -121,20 +99,12 @@ internal sealed class ItemsDir(StorageTree tree, string fspool) : Node, INodeLoo
     public Errno ReadDir(RequestContext ctx, List<DirEntry> entries)
     {
         Sync();
-        try
-        {
-            // Names only: READDIRPLUS looks up the entries it returns, plain READDIR needs no node.
-            var names = tree.Driver.ListItemNames(fspool);
-            entries.EnsureCapacity(entries.Count + names.Count);
-            foreach (string name in names)
-                entries.Add(new DirEntry(name, Modes.Dir));
-        }
-        catch (StorageException e)
-        {
-            if (e.Code != ErrorCode.OperationInvalid)
-                return ErrnoMap.From(e);
-        }
-        return Errno.Ok;
+        // Names only: READDIRPLUS looks up the entries it returns, plain READDIR needs no node.
+        Errno err = tree.Listing($"fspools/{fspool}/items", () => tree.Driver.ListItemNames(fspool), out var names);
+        entries.EnsureCapacity(entries.Count + names.Count);
+        foreach (string name in names)
+            entries.Add(new DirEntry(name, Modes.Dir));
+        return err;
     }
 
     public Errno Mkdir(RequestContext ctx, string name, uint mode, out Node? child)
@@ -142,17 +112,13 @@ internal sealed class ItemsDir(StorageTree tree, string fspool) : Node, INodeLoo
         child = null;
         if (ctx.Uid != 0)
             return tree.Fail(ctx, "mkdir", Where(name), Errno.EACCES, "only root may create items");
-        try
-        {
-            // The mode the caller asked for, its umask applied by the kernel already, as mkdir(2)
-            // makes a directory (set-user-ID, set-group-ID and sticky bits go with a chmod after).
-            string perms = string.Create(CultureInfo.InvariantCulture, $"<permissions><mode>{Convert.ToString(mode & 0x1FF, 8)}</mode></permissions>");
-            tree.Driver.CreateItem(fspool, $"<fsitem><name>{SecurityElement.Escape(name)}</name><target>{perms}</target></fsitem>");
-        }
-        catch (StorageException e)
-        {
-            return tree.Fail(ctx, "mkdir", Where(name), ErrnoMap.From(e), e.Message);
-        }
+        // The mode the caller asked for, its umask applied by the kernel already, as mkdir(2)
+        // makes a directory (set-user-ID, set-group-ID and sticky bits go with a chmod after).
+        string perms = string.Create(CultureInfo.InvariantCulture, $"<permissions><mode>{Convert.ToString(mode & 0x1FF, 8)}</mode></permissions>");
+        Errno err = tree.Change(ctx, "mkdir", Where(name),
+            () => tree.Driver.CreateItem(fspool, $"<fsitem><name>{SecurityElement.Escape(name)}</name><target>{perms}</target></fsitem>"));
+        if (err != Errno.Ok)
+            return err;
         child = Item(name, out var error);
         return child is null ? error : Errno.Ok;
     }
@@ -161,25 +127,17 @@ internal sealed class ItemsDir(StorageTree tree, string fspool) : Node, INodeLoo
     {
         if (ctx.Uid != 0)
             return tree.Fail(ctx, "rmdir", Where(name), Errno.EACCES, "only root may delete items");
-        try
-        {
-            if (Item(name, out var error) is not { } node)
-                return error == Errno.ENOENT ? Errno.ENOENT : tree.Fail(ctx, "rmdir", Where(name), error, $"cannot open item '{name}'");
-            var found = new List<(string, byte, ulong)>();
-            int err;
-            using (var fd = node.Use())
-                err = fd.Ok ? HostNative.ReadDir(fd.Value, found) : (int)Errno.ESTALE;
-            if (err != 0)
-                return tree.Fail(ctx, "rmdir", Where(name), (Errno)err, $"cannot read item '{name}'");
-            if (found.Count > 0)
-                return tree.Fail(ctx, "rmdir", Where(name), Errno.ENOTEMPTY, $"item '{name}' is not empty: delete its content, or write 'delete {name}' to item/{name}/ctl");
-            tree.Driver.DeleteItem(fspool, name);
-        }
-        catch (StorageException e)
-        {
-            return tree.Fail(ctx, "rmdir", Where(name), ErrnoMap.From(e), e.Message);
-        }
-        return Errno.Ok;
+        if (Item(name, out var error) is not { } node)
+            return error == Errno.ENOENT ? Errno.ENOENT : tree.Fail(ctx, "rmdir", Where(name), error, $"cannot open item '{name}'");
+        var found = new List<(string, byte, ulong)>();
+        int err;
+        using (var fd = node.Use())
+            err = fd.Ok ? HostNative.ReadDir(fd.Value, found) : (int)Errno.ESTALE;
+        if (err != 0)
+            return tree.Fail(ctx, "rmdir", Where(name), (Errno)err, $"cannot read item '{name}'");
+        if (found.Count > 0)
+            return tree.Fail(ctx, "rmdir", Where(name), Errno.ENOTEMPTY, $"item '{name}' is not empty: delete its content, or write 'delete {name}' to item/{name}/ctl");
+        return tree.Change(ctx, "rmdir", Where(name), () => tree.Driver.DeleteItem(fspool, name, JobWait.By(ctx)));
     }
 
     private const string OnlyItems = "items/ holds items only: make one with mkdir, then put files inside it";

@@ -13,6 +13,17 @@ namespace StorageFs.Vfs.Tree;
 /// </summary>
 internal static class JobWait
 {
+    /// <summary>Who asks for a job (jobs/ID/info): the caller of the request and, for a command,
+    /// its words after the verb without <c>nowait</c> (null for a document or a file operation).</summary>
+    public static JobRequester By(RequestContext ctx, string? command = null) => new(ctx.Uid, ctx.Pid, command is null ? null : Arguments(command));
+
+    private static string? Arguments(string command)
+    {
+        string[] words = command.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        string rest = string.Join(' ', words.Skip(1).Where(w => w != "nowait"));
+        return rest.Length == 0 ? null : rest;
+    }
+
     public static bool NoWait(ref string[] words)
     {
         if (words.Length > 1 && words[^1] == "nowait")

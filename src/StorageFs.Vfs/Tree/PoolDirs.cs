@@ -27,7 +27,7 @@ internal static class PoolDirs
             .Add("autostart", t.Text($"{at}/autostart", Modes.ReadWrite, _ => (d.GetPoolInfo(name).Autostart ? "yes" : "no") + "\n",
                 (_, c) => { NeedsPersistent(d.GetPoolInfo(name)); d.SetPoolAutostart(name, Words.YesNo(c)); return $"ok autostart {c.Trim()}"; }))
             .Add("ctl", t.Text($"{at}/ctl", Modes.WriteOnly, null, (ctx, c) => PoolCommand(d, name, c, ctx), usage: Words.PoolUsage))
-            .Add("create", t.Text($"{at}/create", Modes.WriteOnly, null, (_, doc) => $"ok created volume {d.CreateVolume(name, doc).Name}", WriteKind.Document))
+            .Add("create", t.Text($"{at}/create", Modes.WriteOnly, null, (ctx, doc) => $"ok created volume {d.CreateVolume(name, doc, requester: JobWait.By(ctx)).Name}", WriteKind.Document))
             .Add("volumes", volumes)
             .Add("vol", vol);
     }
@@ -47,31 +47,10 @@ internal static class PoolDirs
     }
 
     // A pool that went away (or stopped) between the lookup and the listing lists empty; logged.
-    private static IReadOnlyList<string> Names(StorageTree t, string where, Func<IEnumerable<string>> list)
-    {
-        try
-        {
-            return [.. list()];
-        }
-        catch (StorageException e)
-        {
-            t.Swallowed(where, e);
-            return [];
-        }
-    }
+    private static IReadOnlyList<string> Names(StorageTree t, string where, Func<IEnumerable<string>> list) =>
+        t.Quietly<IReadOnlyList<string>>(where, () => [.. list()], []);
 
-    private static bool Has(StorageTree t, string where, Func<bool> has)
-    {
-        try
-        {
-            return has();
-        }
-        catch (StorageException e)
-        {
-            t.Swallowed(where, e);
-            return false;
-        }
-    }
+    private static bool Has(StorageTree t, string where, Func<bool> has) => t.Quietly(where, has, false);
 
     internal static string PoolCommand(StorageDriver d, string name, string command, RequestContext ctx)
     {
@@ -88,7 +67,7 @@ internal static class PoolDirs
                 d.StopPool(name);
                 return $"ok stopped pool {name}";
             case "build":
-                return JobWait.Run(d.StartBuildPool(name, Words.BuildFlags(w)), noWait, ctx.Cancellation, $"ok built pool {name}");
+                return JobWait.Run(d.StartBuildPool(name, Words.BuildFlags(w), JobWait.By(ctx, command)), noWait, ctx.Cancellation, $"ok built pool {name}");
             case "refresh":
                 Words.NoArguments(w);
                 d.RefreshPool(name);
@@ -111,13 +90,15 @@ internal static class PoolDirs
         var v = new VolumeSubject(pool, name);
         var specs = t.VolumePanel;
         // The hint is one shared string: the refusal's record already names the directory.
-        return t.Dir(v.At, UseCtl)
+        var dir = t.Dir(v.At, UseCtl)
             .Add("info", new TextFile(specs.Info, v))
             .Add("xml", new TextFile(specs.Xml, v))
             .Add("path", new TextFile(specs.Path, v))
             .Add("key", new TextFile(specs.Key, v))
             .Add("ctl", new TextFile(specs.Ctl, v))
             .Add("data", new VSymlink(static subject => ((VolumeSubject)subject!).DataLink(), v));
+        // A cluster member shows each volume's cluster write lease (docs/CLUSTER.md).
+        return t.Driver.Cluster is null ? dir : dir.Add("lease", new TextFile(specs.Lease, v));
     }
 
     private const string UseCtl = "use the commands of its ctl file";
@@ -138,7 +119,7 @@ internal static class PoolDirs
     internal sealed class VolumePanelSpecs(StorageTree t)
     {
         public TextFileSpec Info { get; } = t.Spec<VolumeSubject>("info", Modes.ReadOnly,
-            (_, v) => t.Driver.GetVolumeInfo(v.Pool, v.Name).ToVirshText(bytes: true));
+            (_, v) => VolumeInfoText(t.Driver, v.Pool, v.Name));
 
         public TextFileSpec Xml { get; } = t.Spec<VolumeSubject>("xml", Modes.ReadOnly,
             (_, v) => t.Driver.GetVolumeXml(v.Pool, v.Name));
@@ -149,8 +130,19 @@ internal static class PoolDirs
         public TextFileSpec Key { get; } = t.Spec<VolumeSubject>("key", Modes.ReadOnly,
             (_, v) => t.Driver.GetVolumeKey(v.Pool, v.Name) + "\n");
 
+        public TextFileSpec Lease { get; } = t.Spec<VolumeSubject>("lease", Modes.ReadOnly,
+            (_, v) => (t.Driver.Cluster?.DescribeVolumeLease(v.Pool, v.Name) ?? "none") + "\n");
+
         public TextFileSpec Ctl { get; } = t.Spec<VolumeSubject>("ctl", Modes.WriteOnly, null,
             (ctx, v, c) => VolumeCommand(t.Driver, v.Pool, v.Name, c, ctx), usage: Words.VolumeUsage);
+    }
+
+    private static string VolumeInfoText(StorageDriver d, string pool, string name)
+    {
+        var info = d.GetVolumeInfo(pool, name);
+        string text = VolumeContentText.Append(info.ToVirshText(bytes: true), info, d.InspectVolume(pool, name));
+        string toolbox = d.DescribeVolumeContent(pool, name);
+        return toolbox.Length == 0 ? text : text.TrimEnd('\n') + "\n" + toolbox + "\n";
     }
 
     internal static string VolumeCommand(StorageDriver d, string pool, string name, string command, RequestContext ctx)
@@ -161,7 +153,7 @@ internal static class PoolDirs
         {
             case "wipe":
                 var algorithm = Words.Wipe(w);
-                return JobWait.Run(d.StartWipeVolume(pool, name, algorithm), noWait, ctx.Cancellation,
+                return JobWait.Run(d.StartWipeVolume(pool, name, algorithm, JobWait.By(ctx, command)), noWait, ctx.Cancellation,
                     $"ok wiped volume {name} ({algorithm.ToString().ToLowerInvariant()})");
             case "resize":
                 var (size, flags) = Words.Resize(w);
@@ -172,26 +164,21 @@ internal static class PoolDirs
                 var info = d.ResizeVolume(pool, name, size, flags);
                 return string.Create(CultureInfo.InvariantCulture, $"ok resized volume {name} to {info.Capacity}");
             case "clone":
-                if (w.Length != 2)
-                    throw Words.Invalid("usage: clone NEWNAME");
-                Words.XmlName(w[1]);
-                // The driver calls a taken name an internal error (libvirt's storageVolCreateXMLFrom);
-                // for the tree it is EEXIST, as for create.
-                if (d.ListVolumes(pool).Any(v => v.Name == w[1]))
-                    throw new StorageException(ErrorCode.VolExists, $"storage volume '{w[1]}' exists already");
-                string xml = d.GetVolumeXml(pool, name);
-                var doc = System.Xml.Linq.XElement.Parse(xml);
-                doc.Element("name")!.Value = w[1];
-                doc.Element("key")?.Remove();
-                doc.Element("target")?.Element("path")?.Remove();
-                return JobWait.Run(d.StartCloneVolume(pool, doc.ToString(), pool, name), noWait, ctx.Cancellation,
-                    $"ok cloned volume {name} to {w[1]}");
+                return CloneCommand.Run(d, pool, name, w, noWait, ctx);
+            case "snapshot":
+                return SnapshotCommand.Run(d, pool, name, w, noWait, ctx);
+            case "archive":
+                return ArchiveCommand.Run(d, pool, name, w, noWait, ctx);
+            case "restore":
+                return RestoreCommand.Run(d, pool, name, w, noWait, ctx);
             case "delete":
                 Words.ExpectName(w, "delete", name);
                 d.DeleteVolume(pool, name);
                 return $"ok deleted volume {name}";
+            case var verb when FilesystemCommands.Handles(verb):
+                return FilesystemCommands.Run(d, pool, name, w, noWait, ctx, JobWait.By(ctx, command));
             default:
-                throw Words.Invalid($"unknown command '{w[0]}' (wipe [ALGORITHM], resize SIZE [allocate|delta|shrink], clone NEWNAME, delete NAME)");
+                throw Words.Invalid($"unknown command '{w[0]}' (wipe [ALGORITHM], resize SIZE [allocate|delta|shrink], clone NEWNAME [OPTIONS], snapshot NEWNAME, archive DEST [OPTIONS], restore SRC, delete NAME, growfs [SIZE], shrinkfs SIZE [resize])");
         }
     }
 
@@ -240,7 +227,7 @@ internal static class PoolDirs
                 d.StopFsPool(name);
                 return $"ok stopped fspool {name}";
             case "build":
-                return JobWait.Run(d.StartBuildFsPool(name, Words.BuildFlags(w)), noWait, ctx.Cancellation, $"ok built fspool {name}");
+                return JobWait.Run(d.StartBuildFsPool(name, Words.BuildFlags(w), JobWait.By(ctx, command)), noWait, ctx.Cancellation, $"ok built fspool {name}");
             case "refresh":
                 Words.NoArguments(w);
                 d.RefreshFsPool(name);
@@ -273,7 +260,7 @@ internal static class PoolDirs
                 if (w[0] != "delete")
                     throw Words.Invalid($"unknown command '{w[0]}' (delete NAME)");
                 Words.ExpectName(w, "delete", name);
-                return JobWait.Run(d.StartDeleteItem(fspool, name), noWait, ctx.Cancellation, $"ok deleted item {name}");
+                return JobWait.Run(d.StartDeleteItem(fspool, name, JobWait.By(ctx, c)), noWait, ctx.Cancellation, $"ok deleted item {name}");
             }, usage: Words.ItemUsage));
     }
 }

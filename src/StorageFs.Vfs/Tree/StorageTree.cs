@@ -4,6 +4,7 @@ using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Driver;
 using StorageFs.Core.Persistence;
+using StorageFs.Core.Secrets;
 
 namespace StorageFs.Vfs.Tree;
 
@@ -27,10 +28,19 @@ public sealed class StorageTree
     private readonly NodeCache<(string FsPool, string Item), VDir> _itemControls = new();
     private readonly NodeCache<VSymlink> _uuids = new();
     private readonly NodeCache<VDir> _jobs = new();
+    private readonly NodeCache<VDir> _secretDirs = new();
 
-    public StorageTree(StorageDriver driver, ILogger logger)
+    /// <summary>How long the kernel may cache names and attributes inside items (the configuration's itemCacheSeconds).</summary>
+    public TimeSpan ItemTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <param name="driver">The storage driver the tree shows.</param>
+    /// <param name="logger">The daemon's logger.</param>
+    /// <param name="secrets">The secret store <c>secrets/</c> shows (the one the backends were
+    /// given); an empty one in memory when null.</param>
+    public StorageTree(StorageDriver driver, ILogger logger, SecretDriver? secrets = null)
     {
         Driver = driver;
+        Secrets = secrets ?? new SecretDriver(logger: logger);
         _log = logger.ForContext<StorageTree>();
         Refused = Refuse;
         VolumePanel = new PoolDirs.VolumePanelSpecs(this);
@@ -57,7 +67,7 @@ public sealed class StorageTree
             Hint = "its links follow the pools and fspools",
             List = _ => AllPools().Select(p => p.Uuid.ToString("D", CultureInfo.InvariantCulture)),
             Find = (_, u) => AllPools().FirstOrDefault(p => p.Uuid.ToString("D", CultureInfo.InvariantCulture) == u) is { } p
-                ? _uuids.Get(u, _ => new VSymlink(() => Link(u)))
+                ? UuidLink(u)
                 : null,
         };
         var jobs = new VDir(Modes.DirReadOnly)
@@ -74,16 +84,33 @@ public sealed class StorageTree
             .Add("define", Text("define", Modes.WriteOnly, null, (_, doc) => Define(doc, transient: false), WriteKind.Document))
             .Add("create", Text("create", Modes.WriteOnly, null, (_, doc) => Define(doc, transient: true), WriteKind.Document))
             .Add("capabilities", Text("capabilities", Modes.ReadOnly, _ => Capabilities.Render(Driver)))
+            .Add("node", Text("node", Modes.ReadOnly, _ => NodeText.Render(Driver)))
             .Add("errors", Text("errors", Modes.ReadOnly, ctx => Errors.Render(ctx.Uid)))
             .Add("events", new EventsFile(Events, Errors))
             .Add("by-uuid", byUuid)
             .Add("jobs", jobs)
             .Add("pools", Pools)
-            .Add("fspools", FsPools);
+            .Add("fspools", FsPools)
+            .Add("secrets", SecretsDir = SecretDirs.Secrets(this, FindSecret));
         Driver.Changed += OnChanged;
+        Secrets.Changed += OnSecretChanged;
+        if (Driver.Cluster is { } cluster)
+        {
+            Root.Add("cluster", ClusterDirs.Create(this, cluster));
+            cluster.Event += OnClusterEvent;
+        }
     }
 
+    // A cluster event (any host's) in the events stream, with its host.
+    private void OnClusterEvent(object? sender, Core.Cluster.ClusterEventArgs e) =>
+        Events.Publish(e.Name, e.Object, [("host", e.Host), .. e.Extra]);
+
     public StorageDriver Driver { get; }
+
+    /// <summary>The secret store shown in <c>secrets/</c>.</summary>
+    public SecretDriver Secrets { get; }
+
+    internal VDir SecretsDir { get; }
 
     public VDir Root { get; }
 
@@ -169,6 +196,13 @@ public sealed class StorageTree
 
     private IEnumerable<PoolInfo> AllPools() => Driver.ListPools().Concat(Driver.ListFsPools());
 
+    /// <summary>The by-uuid link as it is now: one node per uuid and target (see <see cref="VSymlink"/>: a cached target goes with its node).</summary>
+    private VSymlink UuidLink(string uuid)
+    {
+        string target = Link(uuid);
+        return _uuids.Get(uuid + " " + target, _ => new VSymlink(() => target));
+    }
+
     private string Link(string uuid)
     {
         var p = AllPools().FirstOrDefault(x => x.Uuid.ToString("D", CultureInfo.InvariantCulture) == uuid);
@@ -192,6 +226,103 @@ public sealed class StorageTree
         PoolInfo info = Driver.Define(doc, transient);
         string kind = info.Kind == DefinitionKind.FsPool ? "fspool" : "pool";
         return string.Create(CultureInfo.InvariantCulture, $"ok {(transient ? "created" : "defined")} {kind} {info.Name} {info.Uuid:D}");
+    }
+
+    // The boundary where the driver's errors cross into the tree (docs/ARCHITECTURE.md, "The
+    // tree": errors). Core throws StorageException; the engine takes an errno from every node
+    // operation (its lookup and open-handle counts are undone on an error return, not on an
+    // exception), so each operation that calls the driver enters through one of these three:
+    // a change (its refusal recorded in errors), a question (a lookup, stat or listing: the errno
+    // answers, nothing recorded), or a quiet read whose failure is logged and replaced.
+
+    /// <summary>Runs a change the caller asked for; a refusal is answered with its errno
+    /// (<see cref="ErrnoMap"/>) and recorded in <c>errors</c> under <paramref name="op"/> and
+    /// <paramref name="path"/>, its message after "<paramref name="what"/>: " when given.</summary>
+    internal Errno Change(RequestContext ctx, string op, string path, Action change, string? what = null)
+    {
+        try
+        {
+            change();
+            return Errno.Ok;
+        }
+        catch (StorageException e)
+        {
+            return Fail(ctx, op, path, ErrnoMap.From(e), what is null ? e.Message : $"{what}: {e.Message}");
+        }
+    }
+
+    /// <summary>As <see cref="Change(RequestContext, string, string, Action)"/> for a change that
+    /// may refuse with an errno of its own (recorded by the change itself).</summary>
+    internal Errno Change(RequestContext ctx, string op, string path, Func<Errno> change)
+    {
+        try
+        {
+            return change();
+        }
+        catch (StorageException e)
+        {
+            return Fail(ctx, op, path, e);
+        }
+    }
+
+    /// <summary>Records a refusal of the driver's for <c>errors</c> and returns its errno.</summary>
+    internal Errno Fail(RequestContext ctx, string op, string path, StorageException e) =>
+        Fail(ctx, op, path, ErrnoMap.From(e), e.Message);
+
+    /// <summary>Asks the driver for what a lookup, stat or listing answers; a refusal is the
+    /// errno (a pool gone: ENOENT; one with code <paramref name="absent"/> too), not recorded:
+    /// names come and go.</summary>
+    internal static Errno Ask<T>(Func<T> ask, out T? answer, ErrorCode? absent = null) =>
+        Ask(ask, static a => a(), out answer, absent);
+
+    /// <summary>As <see cref="Ask{T}(Func{T}, out T, ErrorCode?)"/> for a hot path: a static
+    /// question with its state, so nothing is allocated per call.</summary>
+    internal static Errno Ask<TState, T>(TState state, Func<TState, T> ask, out T? answer, ErrorCode? absent = null)
+    {
+        try
+        {
+            answer = ask(state);
+            return Errno.Ok;
+        }
+        catch (StorageException e)
+        {
+            answer = default;
+            return e.Code == absent ? Errno.ENOENT : ErrnoMap.From(e);
+        }
+    }
+
+    /// <summary>Lists a pool's children for a directory listing: a stopped pool lists empty
+    /// (logged); any other refusal is the listing's errno, not recorded.</summary>
+    internal Errno Listing<T>(string where, Func<IReadOnlyList<T>> list, out IReadOnlyList<T> children)
+    {
+        try
+        {
+            children = list();
+            return Errno.Ok;
+        }
+        catch (StorageException e)
+        {
+            children = [];
+            if (e.Code != ErrorCode.OperationInvalid)
+                return ErrnoMap.From(e);
+            Swallowed(where, e);
+            return Errno.Ok;
+        }
+    }
+
+    /// <summary>Reads what a listing or a cache check needs, or <paramref name="fallback"/> when
+    /// the driver refuses (a pool gone, stopped or busy); the refusal is logged, never silent.</summary>
+    internal T Quietly<T>(string where, Func<T> read, T fallback)
+    {
+        try
+        {
+            return read();
+        }
+        catch (StorageException e)
+        {
+            Swallowed(where, e);
+            return fallback;
+        }
     }
 
     /// <summary>Logs a refusal the tree answers without an error (a listing of a pool that is
@@ -221,6 +352,9 @@ public sealed class StorageTree
             StorageEventKind.VolumeDeleted => fs ? "item-deleted" : "volume-deleted",
             StorageEventKind.VolumeResized => "volume-resized",
             StorageEventKind.VolumeWiped => "volume-wiped",
+            StorageEventKind.VolumeArchived => "volume-archived",
+            StorageEventKind.VolumeRestored => "volume-restored",
+            StorageEventKind.VolumeFilesystemResized => "volume-fs-resized",
             _ => "volume-written",
         };
         Events.Publish(name, pool + child);
@@ -260,11 +394,33 @@ public sealed class StorageTree
                     _volControls.Remove((e.Pool, e.Child));
                 }
                 break;
-            case StorageEventKind.VolumeResized or StorageEventKind.VolumeWiped or StorageEventKind.VolumeWritten when e.Child is not null:
+            case StorageEventKind.VolumeResized or StorageEventKind.VolumeWiped or StorageEventKind.VolumeWritten
+                or StorageEventKind.VolumeRestored or StorageEventKind.VolumeFilesystemResized when e.Child is not null:
                 if (!fs && _volumes.Peek(e.Pool)?.Peek(e.Child) is { } file)
                     _notify.Inode(file);
                 break;
         }
+    }
+
+    private VDir? FindSecret(string name) =>
+        Guid.TryParseExact(name, "D", out var uuid) && uuid.ToString("D", CultureInfo.InvariantCulture) == name && Secrets.Find(uuid) is not null
+            ? _secretDirs.Get(name, _ => SecretDirs.Secret(this, uuid))
+            : null;
+
+    private void OnSecretChanged(object? sender, SecretEventArgs e)
+    {
+        string name = e.Uuid.ToString("D", CultureInfo.InvariantCulture);
+        Events.Publish(e.Kind switch
+        {
+            SecretEventKind.Defined => "secret-defined",
+            SecretEventKind.Undefined => "secret-undefined",
+            _ => "secret-value-changed",
+        }, "secrets/" + name);
+        if (e.Kind == SecretEventKind.ValueChanged)
+            return;
+        _notify.Entry(SecretsDir, name);
+        if (e.Kind == SecretEventKind.Undefined)
+            _secretDirs.Remove(name);
     }
 
     private void ForgetPool(string name, bool fs)

@@ -23,15 +23,10 @@ internal sealed class VolumeDirFile(StorageTree tree, VolumeDirectory parent, st
         handle = null;
         if ((flags & HostNative.O_ACCMODE) != HostNative.O_RDONLY || (flags & O_TRUNC) != 0)
             return ReadOnly(ctx, "open");
-        OpenedVolumeDirectory opened;
-        try
-        {
-            opened = Tree.Driver.OpenVolumeDirectory(Pool, Volume);
-        }
-        catch (StorageException e)
-        {
-            return Tree.Fail(ctx, "open", Where, ErrnoMap.From(e), e.Message);
-        }
+        OpenedVolumeDirectory? opened = null;
+        Errno refused = Tree.Change(ctx, "open", Where, () => opened = Tree.Driver.OpenVolumeDirectory(Pool, Volume));
+        if (opened is null)
+            return refused;
         // The entry itself first (O_PATH: a fifo swapped in cannot block the open), then that
         // very inode opened for reading through its descriptor; anything but a regular file is refused.
         int fd = -1;

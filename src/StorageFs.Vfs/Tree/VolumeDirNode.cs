@@ -69,15 +69,9 @@ internal abstract class VolumeDirNode : Node, INodeSetAttr
     /// </summary>
     protected Errno WithEntry(Func<int, Errno> use)
     {
-        OpenedVolumeDirectory opened;
-        try
-        {
-            opened = Tree.Driver.OpenVolumeDirectory(Pool, Volume);
-        }
-        catch (StorageException e)
-        {
-            return ErrnoMap.From(e);
-        }
+        Errno refused = StorageTree.Ask((Tree.Driver, Pool, Volume), static s => s.Driver.OpenVolumeDirectory(s.Pool, s.Volume), out var opened);
+        if (opened is null)
+            return refused;
         using (opened)
         {
             int dir = (int)opened.Directory.DangerousGetHandle();

@@ -43,45 +43,40 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
 
     public override Errno GetAttr(RequestContext ctx, ref FuseAttr attr)
     {
-        try
+        // A volume still being created has no path yet: its definition answers
+        // (GetVolumePath's error for it was EIO to ls -l during a create).
+        Errno asked = StorageTree.Ask((tree.Driver, Pool, Name), static s => s.Driver.PeekVolume(s.Pool, s.Name), out var info);
+        if (info is null)
+            return asked;
+        if (Volatile.Read(ref _growing) is { } growing)
+            return Attr.Fill(ref attr, Modes.Reg | 0x180, (ulong)growing.Length, time: DateTimeOffset.UtcNow);
+        lock (_io)
         {
-            // A volume still being created has no path yet: its definition answers
-            // (GetVolumePath's error for it was EIO to ls -l during a create).
-            var info = tree.Driver.PeekVolume(Pool, Name);
-            if (Volatile.Read(ref _growing) is { } growing)
-                return Attr.Fill(ref attr, Modes.Reg | 0x180, (ulong)growing.Length, time: DateTimeOffset.UtcNow);
-            lock (_io)
-            {
-                if (_io.Count > 0)
-                    return Attr.Fill(ref attr, Modes.Reg | 0x180, (ulong)_io[^1].Length, blksize: NetworkBlockSize);
-            }
-            // No host object to describe (still being created; a network volume such as an
-            // iscsi-direct LUN, whose "path" is no local path): the definition answers.
-            if (info.Type is VolumeType.Network or VolumeType.NetDir)
-                return Attr.Fill(ref attr, Modes.Reg | 0x180, info.Capacity, blksize: NetworkBlockSize);
-            if (info.Path is null || info.Building || !info.Path.StartsWith('/'))
-                return Attr.Fill(ref attr, Modes.Reg | 0x180, info.Capacity);
-            int err = HostNative.Stat(info.Path, follow: true, out var st);
-            if (err == (int)Errno.ENOENT)
-                return Attr.Fill(ref attr, Modes.Reg | 0x180, info.Capacity);
-            if (err != 0)
-                return (Errno)err;
-            st.Fill(ref attr);
-            if (info.Type == VolumeType.Block)
-            {
-                // A device's bytes shown as a regular file (a nodev mount could not open a device
-                // node): its size is the device's, as the pool last read it.
-                attr.Mode = Modes.Reg | (attr.Mode & 0xFFF);
-                attr.Size = info.Capacity;
-                attr.Blocks = (info.Capacity + 511) / 512;
-                attr.Rdev = 0;
-            }
-            return Errno.Ok;
+            if (_io.Count > 0)
+                return Attr.Fill(ref attr, Modes.Reg | 0x180, (ulong)_io[^1].Length, blksize: NetworkBlockSize);
         }
-        catch (StorageException e)
+        // No host object to describe (still being created; a network volume such as an
+        // iscsi-direct LUN, whose "path" is no local path): the definition answers.
+        if (info.Type is VolumeType.Network or VolumeType.NetDir)
+            return Attr.Fill(ref attr, Modes.Reg | 0x180, info.Capacity, blksize: NetworkBlockSize);
+        if (info.Path is null || info.Building || !info.Path.StartsWith('/'))
+            return Attr.Fill(ref attr, Modes.Reg | 0x180, info.Capacity);
+        int err = HostNative.Stat(info.Path, follow: true, out var st);
+        if (err == (int)Errno.ENOENT)
+            return Attr.Fill(ref attr, Modes.Reg | 0x180, info.Capacity);
+        if (err != 0)
+            return (Errno)err;
+        st.Fill(ref attr);
+        if (info.Type == VolumeType.Block)
         {
-            return ErrnoMap.From(e);
+            // A device's bytes shown as a regular file (a nodev mount could not open a device
+            // node): its size is the device's, as the pool last read it.
+            attr.Mode = Modes.Reg | (attr.Mode & 0xFFF);
+            attr.Size = info.Capacity;
+            attr.Blocks = (info.Capacity + 511) / 512;
+            attr.Rdev = 0;
         }
+        return Errno.Ok;
     }
 
     public Errno Open(RequestContext ctx, int flags, out FileHandle? handle) => Open(ctx, flags, created: false, out handle);
@@ -99,49 +94,55 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
         bool write = (flags & O_ACCMODE) != 0;
         if (write && ctx.Uid != 0)
             return tree.Fail(ctx, "open", where, Errno.EACCES, "only root may write volumes");
-        OpenedVolume? opened = null;
-        try
+        FileHandle? made = null;
+        Errno err = tree.Change(ctx, "open", where, () =>
         {
-            bool block = tree.Driver.PeekVolume(Pool, Name).Type == VolumeType.Block;
-            if (created && block && write)
+            OpenedVolume? opened = null;
+            try
             {
-                opened = tree.Driver.OpenVolume(Pool, Name, VolumeAccessMode.Write);
-                var growing = new GrowingBlockHandle(this, opened);
-                Volatile.Write(ref _growing, growing);
-                handle = growing;
+                bool block = tree.Driver.PeekVolume(Pool, Name).Type == VolumeType.Block;
+                if (created && block && write)
+                {
+                    opened = tree.Driver.OpenVolume(Pool, Name, VolumeAccessMode.Write, ctx.Pid);
+                    var growing = new GrowingBlockHandle(this, opened);
+                    Volatile.Write(ref _growing, growing);
+                    made = growing;
+                    return Errno.Ok;
+                }
+                opened = tree.Driver.OpenVolume(Pool, Name, write ? VolumeAccessMode.Write : VolumeAccessMode.Read, ctx.Pid);
+                if ((flags & O_TRUNC) != 0 && opened.Data.Length > 0)
+                {
+                    opened.Dispose();
+                    return tree.Fail(ctx, "open", where, Errno.EPERM, block
+                        ? $"refusing to truncate block volume '{Name}' on open: its size is the device's ({opened.Data.Length} bytes); open it without O_TRUNC (dd conv=notrunc), resize it through vol/{Name}/ctl"
+                        : $"refusing to truncate volume '{Name}' on open: shrink or overwrite it through vol/{Name}/ctl");
+                }
+                // O_TRUNC of an empty volume changes nothing; the other open flags (O_DIRECT, O_SYNC,
+                // O_APPEND) are the kernel's business on the FUSE file and never reach the backing one.
+                // A device is served here (passthrough takes no device): direct I/O, so a read(2) of
+                // 1 MiB is one READ and one pread on the device with its own readahead, instead of
+                // the FUSE page cache's readahead requests on top of the device's page cache.
+                if (opened.Data.HasIo)
+                {
+                    var io = new IoVolumeHandle(tree, this, where, opened);
+                    lock (_io)
+                        _io.Add(io);
+                    made = io;
+                    return Errno.Ok;
+                }
+                made = opened.Data.HasDescriptor
+                    ? new VolumeHandle(opened, passthrough: !block) { OpenFlags = block ? OpenReplyFlags.DirectIo : default }
+                    : new StreamVolumeHandle(tree, where, opened);
                 return Errno.Ok;
             }
-            opened = tree.Driver.OpenVolume(Pool, Name, write ? VolumeAccessMode.Write : VolumeAccessMode.Read);
-            if ((flags & O_TRUNC) != 0 && opened.Data.Length > 0)
+            catch
             {
-                opened.Dispose();
-                return tree.Fail(ctx, "open", where, Errno.EPERM, block
-                    ? $"refusing to truncate block volume '{Name}' on open: its size is the device's ({opened.Data.Length} bytes); open it without O_TRUNC (dd conv=notrunc), resize it through vol/{Name}/ctl"
-                    : $"refusing to truncate volume '{Name}' on open: shrink or overwrite it through vol/{Name}/ctl");
+                opened?.Dispose();
+                throw;
             }
-            // O_TRUNC of an empty volume changes nothing; the other open flags (O_DIRECT, O_SYNC,
-            // O_APPEND) are the kernel's business on the FUSE file and never reach the backing one.
-            // A device is served here (passthrough takes no device): direct I/O, so a read(2) of
-            // 1 MiB is one READ and one pread on the device with its own readahead, instead of
-            // the FUSE page cache's readahead requests on top of the device's page cache.
-            if (opened.Data.HasIo)
-            {
-                var io = new IoVolumeHandle(tree, this, where, opened);
-                lock (_io)
-                    _io.Add(io);
-                handle = io;
-                return Errno.Ok;
-            }
-            handle = opened.Data.HasDescriptor
-                ? new VolumeHandle(opened, passthrough: !block) { OpenFlags = block ? OpenReplyFlags.DirectIo : default }
-                : new StreamVolumeHandle(tree, where, opened);
-            return Errno.Ok;
-        }
-        catch (StorageException e)
-        {
-            opened?.Dispose();
-            return tree.Fail(ctx, "open", where, ErrnoMap.From(e), e.Message);
-        }
+        });
+        handle = made;
+        return err;
     }
 
     /// <summary>Called by a positional handle once released (after the driver re-read the volume).</summary>
@@ -158,6 +159,18 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
     internal Errno Fail(RequestContext ctx, string op, Errno errno, string message) =>
         tree.Fail(ctx, op, $"pools/{Pool}/volumes/{Name}", errno, message);
 
+    /// <summary>Runs a growing handle's change of the volume; a refusal is recorded as
+    /// "<paramref name="what"/>: the driver's message".</summary>
+    internal Errno Change(RequestContext ctx, string op, Action change, string what) =>
+        tree.Change(ctx, op, $"pools/{Pool}/volumes/{Name}", change, what);
+
+    /// <summary>Runs a growing handle's last change with no caller to answer (RELEASE); a refusal is logged.</summary>
+    internal void Quietly(Action change) => tree.Quietly($"pools/{Pool}/volumes/{Name}", () =>
+    {
+        change();
+        return true;
+    }, false);
+
     public Errno SetAttr(RequestContext ctx, in SetattrRequest request, FileHandle? handle, ref FuseAttr attr)
     {
         string where = $"pools/{Pool}/volumes/{Name}";
@@ -169,37 +182,38 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
                 return tree.Fail(ctx, "truncate", where, Errno.EACCES, "only root may resize volumes");
             if ((handle as GrowingBlockHandle ?? Volatile.Read(ref _growing)) is { } growing)
             {
-                Errno err = growing.Truncate(ctx, request.Size);
-                return err != Errno.Ok ? err : GetAttr(ctx, ref attr);
+                Errno cut = growing.Truncate(ctx, request.Size);
+                return cut != Errno.Ok ? cut : GetAttr(ctx, ref attr);
             }
-            try
+            ulong size = request.Size;
+            Errno changed = tree.Change(ctx, "truncate", where, () =>
             {
                 var info = tree.Driver.GetVolumeInfo(Pool, Name);
                 if (info.Type == VolumeType.Block)
                 {
                     // A device keeps its size: truncate(1) to it changes nothing, anything else
                     // would lose bytes or invent them.
-                    if (request.Size != info.Capacity)
+                    if (size != info.Capacity)
                         return tree.Fail(ctx, "truncate", where, Errno.EPERM,
                             $"block volume '{Name}' is a device of {info.Capacity} bytes and keeps that size: resize it with 'resize SIZE' in vol/{Name}/ctl");
-                    return GetAttr(ctx, ref attr);
+                    return Errno.Ok;
                 }
                 ulong stored = handle is VolumeHandle held ? held.StoredLength
                     : handle is IoVolumeHandle served ? (ulong)served.Length
                     : info.Physical != 0 ? info.Physical : info.Capacity;
                 // A pool that cannot resize (an iscsi-direct LUN is the target's size) keeps
                 // every volume at its size: any other is a refusal by policy, not a missing feature.
-                if (request.Size != stored && !tree.Driver.GetPoolCapabilities(Pool).Supports(PoolOperations.ResizeVolume))
+                if (size != stored && !tree.Driver.GetPoolCapabilities(Pool).Supports(PoolOperations.ResizeVolume))
                     return tree.Fail(ctx, "truncate", where, Errno.EPERM,
                         $"volume '{Name}' stays {stored} bytes: pool '{Pool}' cannot resize its volumes, so truncate cannot change its size");
-                if (request.Size < stored)
+                if (size < stored)
                     return tree.Fail(ctx, "truncate", where, Errno.EPERM,
                         $"refusing to shrink volume '{Name}' by truncate: use 'resize SIZE shrink' in vol/{Name}/ctl");
-                if (request.Size > stored)
+                if (size > stored)
                 {
-                    if (handle is IoVolumeHandle grown)
+                    if (handle is IoVolumeHandle positional)
                     {
-                        Errno err = grown.Grow(ctx, (long)request.Size);
+                        Errno err = positional.Grow(ctx, (long)size);
                         if (err != Errno.Ok)
                             return err;
                     }
@@ -211,20 +225,19 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
                         if (!info.LengthIsCapacity)
                             return tree.Fail(ctx, "truncate", where, Errno.EPERM,
                                 $"a {info.Format} volume grows with 'resize SIZE' in vol/{Name}/ctl, not by truncate");
-                        Errno err = open.Truncate((long)request.Size);
-                        if (err != Errno.Ok)
-                            return tree.Fail(ctx, "truncate", where, err, $"cannot grow volume '{Name}': {err}");
+                        Errno grown = open.Truncate((long)size);
+                        if (grown != Errno.Ok)
+                            return tree.Fail(ctx, "truncate", where, grown, $"cannot grow volume '{Name}': {grown}");
                     }
                     else
                     {
-                        tree.Driver.ResizeVolume(Pool, Name, request.Size);
+                        tree.Driver.ResizeVolume(Pool, Name, size);
                     }
                 }
-            }
-            catch (StorageException e)
-            {
-                return tree.Fail(ctx, "truncate", where, ErrnoMap.From(e), e.Message);
-            }
+                return Errno.Ok;
+            });
+            if (changed != Errno.Ok)
+                return changed;
         }
         return GetAttr(ctx, ref attr);
     }

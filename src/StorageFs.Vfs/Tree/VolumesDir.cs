@@ -35,38 +35,48 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
         long now = Environment.TickCount64;
         if (rateLimited && now - Interlocked.Read(ref _lastRefresh) < 1000)
             return;
-        DirStamp? stamp = rateLimited ? null : StampOf(tree.Driver, pool);
+        DirStamp? stamp = rateLimited ? null : StampOf();
         if (stamp is not null && stamp == Volatile.Read(ref _unchanged))
             return;
+        if (stamp is { Settled: true } && ReadAfter(stamp))
+        {
+            // The driver's list was read after the directory's last change (the first listing
+            // after the pool started at load: a million volumes were read twice before).
+            Volatile.Write(ref _unchanged, stamp);
+            return;
+        }
         Interlocked.Exchange(ref _lastRefresh, now);
-        try
+        // Inactive or busy: list what the driver has.
+        bool refreshed = tree.Quietly(Where(), () =>
         {
             tree.QuietRefresh(pool);
-            if (!rateLimited)
-                Volatile.Write(ref _unchanged, stamp is { Settled: true } ? stamp : null);
-        }
-        catch (StorageException e)
+            return true;
+        }, false);
+        if (!rateLimited || !refreshed)
+            Volatile.Write(ref _unchanged, refreshed && stamp is { Settled: true } ? stamp : null);
+    }
+
+    /// <summary>Whether the driver began reading the pool over a second after the directory's
+    /// mtime in <paramref name="stamp"/>: a change since would carry a later mtime (see <see cref="DirStamp"/>).</summary>
+    private bool ReadAfter(DirStamp stamp)
+    {
+        try
         {
-            // Inactive or busy: list what the driver has.
-            tree.Swallowed(Where(), e);
-            Volatile.Write(ref _unchanged, null);
+            return tree.Driver.PoolVolumesReadSince(pool) - stamp.Mtime > TimeSpan.FromSeconds(1);
+        }
+        catch (StorageException)
+        {
+            return false;
         }
     }
 
     /// <summary>The pool directory's stamp when the pool is active and its listing follows its
     /// target's mtime; null otherwise.</summary>
-    private static DirStamp? StampOf(StorageDriver driver, string pool)
+    private DirStamp? StampOf() => tree.Quietly(Where(), () =>
     {
-        try
-        {
-            var info = driver.GetPoolInfo(pool);
-            return driver.GetPoolCapabilities(pool).ListingFollowsTargetMtime && info.IsActive ? DirStamp.Of(info.TargetPath) : null;
-        }
-        catch (StorageException)
-        {
-            return null;
-        }
-    }
+        var info = tree.Driver.GetPoolInfo(pool);
+        return tree.Driver.GetPoolCapabilities(pool).ListingFollowsTargetMtime && info.IsActive ? DirStamp.Of(info.TargetPath) : null;
+    }, null);
 
     public override TimeSpan? EntryTimeout => TimeSpan.FromSeconds(1);
 
@@ -96,44 +106,32 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
     public Errno Lookup(RequestContext ctx, string name, out Node? child)
     {
         child = null;
-        VolumeType type;
-        try
+        Errno err = StorageTree.Ask<VolumeType?>(() =>
         {
             if (!tree.Driver.HasVolume(pool, name))
             {
                 Refresh(rateLimited: true);
                 if (!tree.Driver.HasVolume(pool, name))
-                    return Errno.ENOENT;
+                    return null;
             }
-            type = tree.Driver.GetVolumeType(pool, name);
-        }
-        catch (StorageException e)
-        {
-            return ErrnoMap.From(e);
-        }
-        child = Node(name, type);
+            return tree.Driver.GetVolumeType(pool, name);
+        }, out var type);
+        if (err != Errno.Ok || type is not { } found)
+            return err != Errno.Ok ? err : Errno.ENOENT;
+        child = Node(name, found);
         return Errno.Ok;
     }
 
     public Errno ReadDir(RequestContext ctx, List<DirEntry> entries)
     {
         Refresh();
-        try
-        {
-            // Names only: READDIRPLUS looks up the entries it returns (a few hundred a reply),
-            // plain READDIR needs no node at all.
-            var volumes = tree.Driver.ListVolumeTypes(pool);
-            entries.EnsureCapacity(entries.Count + volumes.Count);
-            foreach (var (name, type) in volumes)
-                entries.Add(new DirEntry(name, StorageDriver.IsDirectoryVolume(type) ? Modes.Dir : Modes.Reg));
-        }
-        catch (StorageException e)
-        {
-            // An inactive pool lists empty rather than failing ls.
-            if (e.Code != ErrorCode.OperationInvalid)
-                return ErrnoMap.From(e);
-        }
-        return Errno.Ok;
+        // Names only: READDIRPLUS looks up the entries it returns (a few hundred a reply),
+        // plain READDIR needs no node at all. An inactive pool lists empty rather than failing ls.
+        Errno err = tree.Listing(Where(), () => tree.Driver.ListVolumeTypes(pool), out var volumes);
+        entries.EnsureCapacity(entries.Count + volumes.Count);
+        foreach (var (name, type) in volumes)
+            entries.Add(new DirEntry(name, StorageDriver.IsDirectoryVolume(type) ? Modes.Dir : Modes.Reg));
+        return err;
     }
 
     public Errno Create(RequestContext ctx, string name, int flags, uint mode, out Node? child, out FileHandle? handle)
@@ -143,28 +141,29 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
         if (ctx.Uid != 0)
             return tree.Fail(ctx, "create", Where(name), Errno.EACCES, "only root may create volumes");
         bool created = false;
-        try
+        Errno err = tree.Change(ctx, "create", Where(name), () =>
         {
-            // Capacity 0: the file's bytes are still to come. A pool whose volumes are devices
-            // makes the largest partition it can, which the open below cuts at close.
-            // The create job (jobs/ID/info) names the uploader, as a ctl command's job names its writer.
-            using var requester = JobRegistry.RequestedBy(new JobRequester(ctx.Uid, ctx.Pid, null));
-            tree.Driver.CreateVolume(pool, $"<volume><name>{SecurityElement.Escape(name)}</name><capacity unit='bytes'>0</capacity></volume>");
-            created = true;
-        }
-        catch (StorageException e) when (e.Code == ErrorCode.VolExists && (flags & O_EXCL) == 0)
-        {
-            // Another writer created it since the kernel's lookup: open(O_CREAT) without
-            // O_EXCL opens what is there (a "File exists" here failed dd under concurrent writers).
-            // The volume may be one another program made since the last refresh (an image
-            // created by another Ceph client): the open below must find it.
-            if (!tree.Driver.HasVolume(pool, name))
-                Refresh();
-        }
-        catch (StorageException e)
-        {
-            return tree.Fail(ctx, "create", Where(name), ErrnoMap.From(e), e.Message);
-        }
+            try
+            {
+                // Capacity 0: the file's bytes are still to come. A pool whose volumes are devices
+                // makes the largest partition it can, which the open below cuts at close.
+                // The create job (jobs/ID/info) names the uploader, as a ctl command's job names its writer.
+                tree.Driver.CreateVolume(pool, $"<volume><name>{SecurityElement.Escape(name)}</name><capacity unit='bytes'>0</capacity></volume>",
+                    requester: JobWait.By(ctx));
+                created = true;
+            }
+            catch (StorageException e) when (e.Code == ErrorCode.VolExists && (flags & O_EXCL) == 0)
+            {
+                // Another writer created it since the kernel's lookup: open(O_CREAT) without
+                // O_EXCL opens what is there (a "File exists" here failed dd under concurrent writers).
+                // The volume may be one another program made since the last refresh (an image
+                // created by another Ceph client): the open below must find it.
+                if (!tree.Driver.HasVolume(pool, name))
+                    Refresh();
+            }
+        });
+        if (err != Errno.Ok)
+            return err;
         var file = Node(name);
         child = file;
         return file.Open(ctx, flags, created, out handle);
@@ -174,15 +173,7 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
     {
         if (ctx.Uid != 0)
             return tree.Fail(ctx, "unlink", Where(name), Errno.EACCES, "only root may delete volumes");
-        try
-        {
-            tree.Driver.DeleteVolume(pool, name);
-        }
-        catch (StorageException e)
-        {
-            return tree.Fail(ctx, "unlink", Where(name), ErrnoMap.From(e), e.Message);
-        }
-        return Errno.Ok;
+        return tree.Change(ctx, "unlink", Where(name), () => tree.Driver.DeleteVolume(pool, name));
     }
 
     /// <summary>A volume stored as a directory is deleted with <c>delete NAME</c> in its ctl, which

@@ -3,6 +3,7 @@ using StorageFs.Core;
 using StorageFs.Core.Driver;
 using StorageFs.Core.Model;
 using StorageFs.Backends.HostTools;
+using StorageFs.Core.Secrets;
 using StorageFs.Backends.IscsiDirect;
 
 namespace StorageFs.Backends.Tests.IscsiDirect;
@@ -18,20 +19,14 @@ public sealed class IscsiDirectPoolTests : IDisposable
     private const string Initiator = "iqn.2026-11.org.storagefs:client";
     private static readonly Guid SecretUuid = Guid.Parse("6a4c3e5e-8f1b-4d6e-9a51-0c2d7e3f9b10");
     private readonly DeviceHarness _h;
-    private readonly string _secrets;
+    private readonly SecretDriver _secrets = new();
 
     public IscsiDirectPoolTests()
     {
-        var root = Directory.CreateTempSubdirectory("sfs-secrets-").FullName;
-        _secrets = root;
-        _h = new DeviceHarness(new IscsiDirectPoolBackend(secrets: new DirectorySecretStore(root)));
+        _h = new DeviceHarness(new IscsiDirectPoolBackend(secrets: _secrets));
     }
 
-    public void Dispose()
-    {
-        _h.Dispose();
-        Directory.Delete(_secrets, recursive: true);
-    }
+    public void Dispose() => _h.Dispose();
 
     private static string Pool(TgtDaemon tgt, string? target = null, string? auth = null) =>
         $"<pool type='iscsi-direct'><name>i</name><source><host name='127.0.0.1' port='{tgt.Port}'/><device path='{target ?? tgt.Target}'/>" +
@@ -39,10 +34,8 @@ public sealed class IscsiDirectPoolTests : IDisposable
 
     private void StoreSecret(string value)
     {
-        Directory.CreateDirectory(Path.Combine(_secrets, "by-uuid"));
-        var file = Path.Combine(_secrets, "by-uuid", SecretUuid.ToString("D"));
-        File.WriteAllText(file, value + "\n");
-        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        _secrets.Define($"<secret private='yes'><uuid>{SecretUuid}</uuid><usage type='iscsi'><target>chap-test</target></usage></secret>");
+        _secrets.SetValue(SecretUuid, System.Text.Encoding.UTF8.GetBytes(value));
     }
 
     [DeviceFact("tgtd", "tgtadm", "unshare", "nsenter", "iscsi-ls", "iscsi-readcapacity16", "qemu-io")]
@@ -90,10 +83,14 @@ public sealed class IscsiDirectPoolTests : IDisposable
         _h.Driver.DefinePool(Pool(tgt, auth: auth));
         var missing = Assert.Throws<StorageException>(() => _h.Driver.StartPool("i"));
         Assert.Equal($"Secret not found: no secret with matching uuid '{SecretUuid}'", missing.Message);
+        Assert.Equal(ErrorCode.NoSecret, missing.Code);
 
         StoreSecret("wrong-secret-1");
         var denied = Assert.Throws<StorageException>(() => _h.Driver.StartPool("i"));
         Assert.Contains("Authentication failure", denied.Message, StringComparison.Ordinal);
+        Assert.True(denied.OsErrno == 129, $"EKEYREJECTED expected: {denied.Code} {denied.OsErrno} {denied.Message}");
+        Assert.Contains("refused the CHAP login of user 'sfsuser'", denied.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("wrong-secret-1", denied.Message, StringComparison.Ordinal);
         Assert.Equal(PoolState.Inactive, _h.Driver.GetPoolInfo("i").State);
 
         StoreSecret("sfssecret1234");

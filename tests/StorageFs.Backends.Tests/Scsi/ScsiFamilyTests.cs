@@ -1,6 +1,7 @@
 using StorageFs.Backends.Tests.Fixtures;
 using StorageFs.Core;
 using StorageFs.Core.Model;
+using StorageFs.Core.Secrets;
 using StorageFs.Core.Xml;
 using StorageFs.Backends.Devices;
 using StorageFs.Backends.HostTools;
@@ -125,7 +126,7 @@ public sealed class ScsiFamilyTests : IDisposable
     [Fact]
     public void Iscsi_Start_RunsLibvirtsIscsiadmSequence_WithChapAndAnIface()
     {
-        var secrets = new DictionarySecrets { ["2ec115d7-3a88-3ceb-bc12-0ac909a6fd87"] = "s3cr3t" };
+        var secrets = Secrets(("2ec115d7-3a88-3ceb-bc12-0ac909a6fd87", "s3cr3t"));
         var ifaces = 0;
         var runner = new RecordingRunner()
             .On(a => a.SequenceEqual(IscsiAdmCommands.Sessions()), exit: 21, stderr: "iscsiadm: No active sessions.")
@@ -160,7 +161,7 @@ public sealed class ScsiFamilyTests : IDisposable
         var runner = new RecordingRunner()
             .On(a => a.SequenceEqual(IscsiAdmCommands.Sessions()),
                 stdout: "tcp: [1] 192.168.122.10:3260,1 iqn.2013-06.com.example:demo (non-flash)\ntcp: [3] 10.0.0.9:3260,1 iqn.other (non-flash)\n");
-        var backend = new IscsiPoolBackend(runner: runner, secrets: new DictionarySecrets(), root: _sys.Host);
+        var backend = new IscsiPoolBackend(runner: runner, secrets: Secrets(), root: _sys.Host);
         var pool = Parse("<pool type='iscsi'><name>i</name><source><host name='192.168.122.10'/><device path='iqn.2013-06.com.example:demo'/></source>" +
                          "<target><path>/dev/disk/by-path</path></target></pool>");
 
@@ -198,7 +199,7 @@ public sealed class ScsiFamilyTests : IDisposable
     [KernelFact("iscsi")]
     public void Iscsi_RealLogin_AgainstTgtd_ListsTheLun_AndLogsOut()
     {
-        using var h = new DeviceHarness(new IscsiPoolBackend(secrets: new DictionarySecrets()));
+        using var h = new DeviceHarness(new IscsiPoolBackend(secrets: Secrets()));
         var tgt = new TgtDaemon(h.Root, 16L << 20);
         h.OnDispose(tgt);
         using var iscsid = System.Diagnostics.Process.Start("iscsid", "-f")!;
@@ -232,8 +233,15 @@ public sealed class ScsiFamilyTests : IDisposable
         Assert.All(MultipathMaps.Volumes(SysfsRoot.Real), v => Assert.True(BlockDevice.Exists(v.Target.Path!)));
     }
 
-    private sealed class DictionarySecrets : Dictionary<string, string>, ISecretStore
+    // A real secret store (in memory) holding an iscsi secret per (uuid, value).
+    private static SecretDriver Secrets(params (string Uuid, string Value)[] entries)
     {
-        public string? Find(SecretLookup lookup) => lookup.Uuid is { } u && TryGetValue(u.ToString("D"), out var v) ? v : null;
+        var store = new SecretDriver();
+        foreach (var (uuid, value) in entries)
+        {
+            store.Define($"<secret><uuid>{uuid}</uuid><usage type='iscsi'><target>{uuid}</target></usage></secret>");
+            store.SetValue(Guid.Parse(uuid), System.Text.Encoding.UTF8.GetBytes(value));
+        }
+        return store;
     }
 }

@@ -63,6 +63,8 @@ public sealed class SchemaConformanceTests
         Assert.Equal(83, counts["pool-schema"]);
         Assert.Equal(55, counts["vol-schema"]);
         Assert.Equal(2, counts["poolcaps-schema"]);
+        Assert.Equal(7, counts["secret"]);
+        Assert.Equal(7, counts["secret-schema"]);
     }
 
     private static string PoolContextOf(LibvirtCorpus corpus, string volumeInput)

@@ -82,6 +82,59 @@ public sealed class IscsiDirectVolumeTests(TreeFixture fixture) : IClassFixture<
         _tree.Ok($"cat \"$M/pools/{p}/info\" > /dev/null");
     }
 
+    [TgtFact]
+    public void ChapFromTheSecretStore_TheRightValueStartsAndReads_AMissingOrWrongOneFailsWithItsErrno()
+    {
+        using var tgt = new TgtDaemon(_tree.WorkDir, 4L << 20);
+        tgt.RequireChap("sfsuser", "sfs-chap-pass-1");
+        string p = _tree.NewName("iscsichap");
+        string usage = "iqn.chap." + p;
+        string v = $"pools/{p}/volumes/unit:0:0:1";
+        _tree.Ok($"""
+            echo "<pool type='iscsi-direct'><name>{p}</name><source><host name='127.0.0.1' port='{tgt.Port}'/><device path='{tgt.Target}'/><initiator><iqn name='{Initiator}'/></initiator><auth type='chap' username='sfsuser'><secret usage='{usage}'/></auth></source></pool>" > "$M/define"
+            """);
+
+        // No such secret: ENOKEY, saying which.
+        _tree.Fails($"echo start > \"$M/pools/{p}/ctl\"", "Required key not available");
+        Assert.Contains($"no secret with matching usage '{usage}'", _tree.AssertLastError($"pools/{p}/ctl", "ENOKEY"), StringComparison.Ordinal);
+
+        // Defined without a value: ENOKEY too.
+        string u = _tree.Ok($"""
+            exec 3<>"$M/secrets/define"
+            echo "<secret private='yes'><usage type='iscsi'><target>{usage}</target></usage></secret>" >&3
+            cat <&3
+            """).Split(' ')[3].Trim();
+        _tree.Fails($"echo start > \"$M/pools/{p}/ctl\"", "Required key not available");
+        Assert.Contains($"secret '{u}' does not have a value", _tree.AssertLastError($"pools/{p}/ctl", "ENOKEY"), StringComparison.Ordinal);
+
+        // A wrong password: the target refuses the login, EKEYREJECTED naming the user, never the password.
+        _tree.Ok($"printf wrong-password | base64 > \"$M/secrets/{u}/value\"");
+        _tree.Fails($"echo start > \"$M/pools/{p}/ctl\"", "Key was rejected by service");
+        string rejected = _tree.AssertLastError($"pools/{p}/ctl", "EKEYREJECTED");
+        Assert.Contains("refused the CHAP login of user 'sfsuser'", rejected, StringComparison.Ordinal);
+        Assert.DoesNotContain("wrong-password", rejected, StringComparison.Ordinal);
+        Assert.Equal("inactive\n", _tree.Ok($"cat \"$M/pools/{p}/state\""));
+
+        // The right one: the pool starts and the LUN's bytes are read and written through libiscsi.
+        _tree.Ok($"""
+            printf sfs-chap-pass-1 | base64 > "$M/secrets/{u}/value"
+            echo start > "$M/pools/{p}/ctl"
+            head -c 4M /dev/urandom > "$W/chap.{p}"
+            dd if="$W/chap.{p}" of="$M/{v}" bs=1M conv=notrunc,fsync status=none
+            cmp "$W/chap.{p}" "{tgt.LunFiles[0]}"
+            cmp "$W/chap.{p}" "$M/{v}"
+            """);
+        // The data path logs in with libiscsi in process at the first open, with the secret's
+        // value of that moment: once the last open has logged out, a wrong value is refused there too.
+        Assert.True(SpinWait.SpinUntil(() => Connections(tgt) == 0, TimeSpan.FromSeconds(10)), "sessions still open 10 s after the last close");
+        _tree.Ok($"printf wrong-again | base64 > \"$M/secrets/{u}/value\"");
+        _tree.Fails($"cat \"$M/{v}\" > /dev/null", "Key was rejected by service");
+        Assert.Contains("refused the CHAP login of user 'sfsuser'", _tree.AssertLastError(v, "EKEYREJECTED", op: "open"), StringComparison.Ordinal);
+        _tree.Ok($"echo stop > \"$M/pools/{p}/ctl\"");
+        Assert.DoesNotContain("sfs-chap-pass-1", _tree.Daemon.Log, StringComparison.Ordinal);
+        Assert.DoesNotContain("wrong-again", _tree.Daemon.Log, StringComparison.Ordinal);
+    }
+
     // Established TCP connections to the target's portal.
     private int Connections(TgtDaemon tgt) =>
         _tree.Ok($"ss -tnH state established dst {tgt.Portal}").Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;

@@ -37,7 +37,7 @@ public sealed class RbdPoolTests(RbdFixture fixture)
         string nokey = _tree.NewName("nokey");
         _tree.Ok($"echo \"{fixture.PoolXml(nokey, fixture.SecondPool, $"<auth type='ceph' username='admin'><secret uuid='{Guid.NewGuid():D}'/></auth>")}\" > \"$M/define\"");
         _tree.Fails($"echo start > \"$M/pools/{nokey}/ctl\"", "");
-        Assert.Contains("Secret not found", _tree.AssertLastError($"pools/{nokey}/ctl", "EINVAL"), StringComparison.Ordinal);
+        Assert.Contains("no secret with matching uuid", _tree.AssertLastError($"pools/{nokey}/ctl", "ENOKEY"), StringComparison.Ordinal);
         _tree.Ok($"echo 'undefine {nokey}' > \"$M/pools/{nokey}/ctl\"");
     }
 

@@ -146,6 +146,16 @@ public sealed class TreeMount : IDisposable
         return daemon;
     }
 
+    /// <summary>A new daemon on the same state directory and mountpoint, once the last one has
+    /// exited (a host that was down coming back).</summary>
+    public TreeDaemon StartAgain()
+    {
+        Assert.True(Daemon.WaitForExit(TimeSpan.FromSeconds(10)), $"storagefs still running\n--- daemon log ---\n{Daemon.Log}");
+        var daemon = TreeDaemon.Start(MountPoint, _arguments);
+        _daemons.Add(daemon);
+        return daemon;
+    }
+
     /// <summary>The arguments after <c>mount MOUNTPOINT</c> every daemon of this mount gets.</summary>
     public IReadOnlyList<string> Arguments => _arguments;
 
