@@ -107,7 +107,8 @@ public sealed class RbdPoolTests(RbdFixture fixture)
         _tree.Ok($"""
             head -c 12M /dev/urandom > "$W/{v}"
             cp "$W/{v}" "$M/pools/{_p}/volumes/{v}"
-            echo 'clone {c}' > "$M/pools/{_p}/vol/{v}/ctl"
+            # The cp's RELEASE (sent by the kernel after close returns) ends its write lease.
+            for i in $(seq 100); do echo 'clone {c}' > "$M/pools/{_p}/vol/{v}/ctl" 2>/dev/null && break; sleep 0.1; done
             cmp "$W/{v}" "$M/pools/{_p}/volumes/{c}"
             {_ceph.RbdCommand} export --no-progress {_ceph.Pool}/{c} - | cmp - "$W/{v}"
             """);
