@@ -3,7 +3,7 @@ using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Driver;
 using StorageFs.Core.Model;
-using StorageFs.Vfs.Host;
+using StorageFs.Vfs.Real;
 
 namespace StorageFs.Vfs.Tree;
 
@@ -61,7 +61,7 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
             return Attr.Fill(ref attr, Modes.Reg | 0x180, info.Capacity, blksize: NetworkBlockSize);
         if (info.Path is null || info.Building || !info.Path.StartsWith('/'))
             return Attr.Fill(ref attr, Modes.Reg | 0x180, info.Capacity);
-        int err = HostNative.Stat(info.Path, follow: true, out var st);
+        int err = RealNative.Stat(info.Path, follow: true, out var st);
         if (err == (int)Errno.ENOENT)
             return Attr.Fill(ref attr, Modes.Reg | 0x180, info.Capacity);
         if (err != 0)
