@@ -243,4 +243,46 @@ public sealed class FilesystemCommandTests : IClassFixture<TreeFixture>
         Assert.Equal(l[0] == "interrupted" ? "cancelled" : "done", l[5]);
         Assert.Equal("free-again", l[6]);
     }
+
+    /// <summary>
+    /// A block volume (a disk pool's partition on a loop device): growfs works on the device's
+    /// bytes the same way (a loop device over the partition's descriptor), and a mount of the
+    /// partition shows in info and refuses growfs with EBUSY.
+    /// </summary>
+    [Fact]
+    public void Growfs_OfADiskPoolPartition_GrowsItsExt4_AndAMountOfThePartitionIsEBUSY()
+    {
+        string pool = _tree.NewName("fsdisk");
+        string seen = _tree.Ok($$"""
+            truncate -s 96M "$W/{{pool}}.img"
+            dev=$(losetup --find --show "$W/{{pool}}.img")
+            cleanup() {
+              umount "$W/{{pool}}.mnt" 2>/dev/null || true
+              for i in $(seq 50); do echo stop > "$M/pools/{{pool}}/ctl" 2>/dev/null && break; sleep 0.1; done
+              echo "undefine {{pool}}" > "$M/pools/{{pool}}/ctl" || true
+              for i in $(seq 50); do losetup -d "$dev" 2>/dev/null || true; losetup "$dev" >/dev/null 2>&1 || break; sleep 0.2; done
+              rm -f "$W/{{pool}}.img"
+            }
+            trap cleanup EXIT
+            echo "<pool type='disk'><name>{{pool}}</name><source><device path='$dev'/><format type='gpt'/></source><target><path>/dev</path></target></pool>" > "$M/define"
+            echo build > "$M/pools/{{pool}}/ctl"
+            echo start > "$M/pools/{{pool}}/ctl"
+            part=$(basename "$dev")p1
+            echo "<volume><name>$part</name><capacity unit='MiB'>48</capacity></volume>" > "$M/pools/{{pool}}/create"
+            mkfs.ext4 -q -F "/dev/$part" 16M
+            grep -E '^(Filesystem|Mounted):' "$M/pools/{{pool}}/vol/$part/info"
+            echo growfs > "$M/pools/{{pool}}/vol/$part/ctl"
+            dumpe2fs -h "/dev/$part" 2>/dev/null | awk -F: '/^Block count/{c=$2} /^Block size/{b=$2} END{printf "%.0f\n", c*b}'
+            mkdir -p "$W/{{pool}}.mnt"
+            mount "/dev/$part" "$W/{{pool}}.mnt"
+            grep '^Mounted:' "$M/pools/{{pool}}/vol/$part/info" | sed "s|$W|W|"
+            echo growfs 2>&1 > "$M/pools/{{pool}}/vol/$part/ctl" | sed 's/.*: //' || true
+            """, TimeSpan.FromMinutes(2));
+        string[] l = seen.Split('\n');
+        Assert.Equal("Filesystem:     ext4", l[0]);
+        Assert.Equal("Mounted:        no", l[1]);
+        Assert.Equal((48L << 20).ToString(), l[2]);
+        Assert.Equal($"Mounted:        yes, at W/{pool}.mnt", l[3]);
+        Assert.Equal("Device or resource busy", l[4]);
+    }
 }

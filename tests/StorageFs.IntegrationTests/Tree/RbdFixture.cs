@@ -7,8 +7,9 @@ public sealed class CephCollection : ICollectionFixture<RbdFixture>;
 /// <summary>
 /// One private Ceph cluster (<see cref="CephCluster"/>: its own directory and network
 /// namespace) for every rbd test of the run, a second Ceph pool for the tests that need two,
-/// client.admin's key as a secret the daemon can read, and one StorageFs daemon started inside
-/// the cluster's network namespace (the mount itself is the host's), with an rbd pool
+/// one StorageFs daemon started inside
+/// the cluster's network namespace (the mount itself is the host's), client.admin's key defined
+/// in its secret store (<c>secrets/define</c>, <c>secrets/UUID/value</c>), and an rbd pool
 /// <see cref="Pool"/> defined and running on the Ceph pool <c>rbd</c>. Nothing is made where
 /// Ceph cannot run (the tests then skip with the reason).
 /// </summary>
@@ -30,17 +31,13 @@ public sealed class RbdFixture : IDisposable
             _cluster.Ceph("osd", "pool", "set", SecondPool, "size", "1", "--yes-i-really-mean-it");
             _cluster.Rbd("pool", "init", SecondPool);
             SecretUuid = Guid.NewGuid();
-            string secrets = Path.Combine(_root, "secrets");
-            foreach (var (dir, name) in new[] { ("by-uuid", SecretUuid.ToString("D")), ("by-usage", SecretUsage) })
-            {
-                string d = Directory.CreateDirectory(Path.Combine(secrets, dir)).FullName;
-                File.SetUnixFileMode(d, (UnixFileMode)0x1C0);
-                string f = Path.Combine(d, name);
-                File.WriteAllText(f, _cluster.AdminKey);
-                File.SetUnixFileMode(f, (UnixFileMode)0x180);
-            }
-            File.SetUnixFileMode(secrets, (UnixFileMode)0x1C0);
-            _mount = TreeMount.StartWrapped([.. _cluster.Enter, "env", $"STORAGEFS_SECRETS_DIR={secrets}"]);
+            _mount = TreeMount.StartWrapped(_cluster.Enter);
+            // The key through the tree's secret store, as virsh secret-define and secret-set-value
+            // (the value is the key's bytes in base64: what ceph-authtool prints).
+            _mount.Ok($"""
+                echo "<secret ephemeral='no' private='yes'><uuid>{SecretUuid:D}</uuid><usage type='ceph'><name>{SecretUsage}</name></usage></secret>" > "$M/secrets/define"
+                echo '{_cluster.AdminKey}' > "$M/secrets/{SecretUuid:D}/value"
+                """);
             _mount.Ok($"""
                 echo "{PoolXml(Pool, _cluster.Pool)}" > "$M/define"
                 echo start > "$M/pools/{Pool}/ctl"

@@ -22,6 +22,14 @@ public sealed class RbdVolumeTests(RbdFixture fixture)
             test "$(stat -c '%s %F' "$M/pools/{_p}/volumes/{v}")" = "20000000 regular file"
             {_ceph.RbdCommand} export --no-progress {_ceph.Pool}/{v} - | cmp - "$W/{v}.raw"
             cmp "$W/{v}.raw" "$M/pools/{_p}/volumes/{v}"
+            test "$(stat -c %o "$M/pools/{_p}/volumes/{v}")" = 4194304
+            # Eight readers at once on one image, each its own open: all see the same bytes.
+            pids=""
+            for i in 1 2 3 4 5 6 7 8; do cmp "$W/{v}.raw" "$M/pools/{_p}/volumes/{v}" & pids="$pids $!"; done
+            for p in $pids; do wait "$p"; done
+            # O_DIRECT reads with 16 requests in flight (fio libaio) read the same bytes.
+            fio --name=r --filename="$M/pools/{_p}/volumes/{v}" --ioengine=libaio --direct=1 --iodepth=16 --bs=64k \
+                --rw=read --size=19922944 --verify=0 --output=/dev/null
             """);
         string info = _ceph.Rbd("info", $"{_ceph.Pool}/{v}");
         Assert.Contains("size 19 MiB", info, StringComparison.Ordinal);
