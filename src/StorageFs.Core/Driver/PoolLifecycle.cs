@@ -363,7 +363,7 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
                         Deferred = start ? new DeferredStart() : null,
                     },
                     _ => throw StorageErrors.Internal($"{_flavor.Noun} '{s.Name}' is already loaded"),
-                    out _);
+                    out _, loading: true);
             }
             catch (StorageException e)
             {

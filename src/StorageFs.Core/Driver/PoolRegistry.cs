@@ -44,12 +44,18 @@ internal sealed class PoolRegistry
     /// </summary>
     /// <exception cref="StorageException">PoolExists with libvirt's message, or whatever
     /// <paramref name="update"/> throws.</exception>
+    private PoolConflicts.LoadIndex? _loadIndex;
+
     public IPoolEntry AddOrUpdate(DefinitionKind kind, string name, Guid uuid, object def, string shortNoun,
-        Func<object, string?> directoryTarget, Func<IPoolEntry> create, Action<IPoolEntry> update, out bool created)
+        Func<object, string?> directoryTarget, Func<IPoolEntry> create, Action<IPoolEntry> update, out bool created, bool loading = false)
     {
         lock (_gate)
         {
-            if (PoolConflicts.Find(kind, def, _byName.Values, directoryTarget) is { } conflict)
+            // At load, definitions are only ever added: an index of their targets replaces the
+            // scan of every pool loaded before (PoolConflicts.LoadIndex). The first define after
+            // the load drops it.
+            _loadIndex = loading ? _loadIndex ?? new PoolConflicts.LoadIndex() : null;
+            if (PoolConflicts.Find(kind, def, _byName.Values, directoryTarget, loading, _loadIndex) is { } conflict)
             {
                 throw Exists(conflict);
             }
@@ -70,6 +76,7 @@ internal sealed class PoolRegistry
             var entry = create();
             _byName[(kind, name)] = entry;
             _byUuid[(kind, uuid)] = entry;
+            _loadIndex?.Add(kind, def, directoryTarget);
             created = true;
             return entry;
         }
