@@ -193,8 +193,9 @@ start_mount() {
   local name=$1 mnt=$2; shift 2
   local log="$WORK/$name.log" conf="$WORK/$name.json" n
   mkdir -p "$mnt" "$WORK/$name.state" "$WORK/run"
-  printf '{ "stateDir": "%s", "allowedDirectories": ["%s"], "defaultPools": false, "allowOther": false, "runtimeDir": "%s" }\n' \
-    "$WORK/$name.state" "$WORK" "$WORK/run" > "$conf"
+  # BENCH_CONFIG: more configuration keys for every daemon, e.g. '"itemCacheSeconds": 10'.
+  printf '{ "stateDir": "%s", "allowedDirectories": ["%s"], "defaultPools": false, "allowOther": false, "runtimeDir": "%s"%s }\n' \
+    "$WORK/$name.state" "$WORK" "$WORK/run" "${BENCH_CONFIG:+, $BENCH_CONFIG}" > "$conf"
   SFS_STARTED=$EPOCHREALTIME
   uring_setup
   dotnet "$STORAGEFS_DLL" mount "$mnt" --config "$conf" "$@" ${BENCH_URING:+--uring "$BENCH_URING"} > "$log" 2>&1 &

@@ -3,6 +3,7 @@ using StorageFs.Core.Backend;
 using StorageFs.Core.Secrets;
 using StorageFs.Backends.Dir;
 using StorageFs.Backends.Disk;
+using StorageFs.Backends.Filesystems;
 using StorageFs.Backends.Fs;
 using StorageFs.Backends.FsPool;
 using StorageFs.Backends.Gluster;
@@ -11,6 +12,7 @@ using StorageFs.Backends.IscsiDirect;
 using StorageFs.Backends.Logical;
 using StorageFs.Backends.Mpath;
 using StorageFs.Backends.NetFs;
+using StorageFs.Backends.Rbd;
 using StorageFs.Backends.Scsi;
 
 namespace StorageFs.Backends;
@@ -46,8 +48,11 @@ public static class BackendRegistry
             new ScsiPoolBackend(logger),
             new MpathPoolBackend(),
             new GlusterPoolBackend(logger, qemuImg: qemuImg),
+            new RbdPoolBackend(logger, secrets),
         ],
         [
             new DirFsPoolBackend(logger),
-        ]);
+        ],
+        new VolumeFilesystems(logger: logger),
+        new HostInventory(logger: logger));
 }

@@ -39,6 +39,15 @@ public sealed class FuseServerOptions
     /// </summary>
     public bool Locks { get; init; } = true;
 
+    /// <summary>
+    /// Let the kernel keep symlink targets in its page cache (FUSE_CACHE_SYMLINKS): a link read
+    /// again costs no READLINK. The kernel keeps a target for as long as it keeps the inode:
+    /// changed attributes do not drop it (fs/fuse/inode.c fuse_change_attributes_i invalidates
+    /// pages of regular files only), <see cref="Notifier.InvalidateInode"/> does. A link whose
+    /// target changes is best served by a new node (see <see cref="INodeReadlink"/>).
+    /// </summary>
+    public bool CacheSymlinks { get; init; } = true;
+
     /// <summary>Answer directory listings with READDIRPLUS (names plus attributes).</summary>
     public bool ReaddirPlus { get; init; } = true;
 

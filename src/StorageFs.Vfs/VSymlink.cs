@@ -1,6 +1,12 @@
 namespace StorageFs.Vfs;
 
-/// <summary>A read-only symbolic link whose target is computed at each read (by-uuid/, vol/&lt;v&gt;/data).</summary>
+/// <summary>
+/// A read-only symbolic link whose target is computed at each read (by-uuid/, vol/&lt;v&gt;/data).
+/// The kernel keeps the first target it reads (FUSE_CACHE_SYMLINKS) for as long as it keeps the
+/// inode, so a link whose target can change must be served by a new node once it changes
+/// (by-uuid/ keeps one node per uuid and target): names are never cached here (timeout 0), so
+/// the next walk through the link sees the new node id and drops the old inode.
+/// </summary>
 public sealed class VSymlink : Node, INodeReadlink
 {
     private readonly Func<object?, string> _target;

@@ -51,8 +51,10 @@ public sealed class BackendRegistryTests
         Assert.Equal(table.PoolCapabilities.Count, table.PoolCapabilities.Select(c => c.Type).Distinct().Count());
         Assert.All(table.PoolCapabilities, c => Assert.Same(c, table.Get(c.Type).Capabilities));
         Assert.Equal([FsPoolType.Dir], table.FsPoolCapabilities.Select(c => c.Type));
-        // rbd (like sheepdog and vstorage) has no backend: defining one fails as in libvirt.
-        Assert.Null(table.Find(PoolType.Rbd));
+        // sheepdog and vstorage have no backend: defining one fails as in libvirt.
+        Assert.NotNull(table.Find(PoolType.Rbd));
+        Assert.Null(table.Find(PoolType.Sheepdog));
+        Assert.Null(table.Find(PoolType.Vstorage));
     }
 
     [Fact]

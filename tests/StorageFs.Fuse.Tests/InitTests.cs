@@ -49,6 +49,16 @@ public sealed class InitTests
     }
 
     [Fact]
+    public void Init_AsksForCachedSymlinksAndParallelDirops_UnlessSymlinkCachingIsOff()
+    {
+        var on = (InitFlags)new Harness(init: false).Send(Req.Init()).As<Wire.FuseInitOut>().Flags;
+        Assert.True(on.HasFlag(InitFlags.CacheSymlinks));
+        Assert.True(on.HasFlag(InitFlags.ParallelDirops));
+        var off = (InitFlags)new Harness(new FuseServerOptions { CacheSymlinks = false }, init: false).Send(Req.Init()).As<Wire.FuseInitOut>().Flags;
+        Assert.False(off.HasFlag(InitFlags.CacheSymlinks));
+    }
+
+    [Fact]
     public void Init_FromAKernelWithANewerMajor_AnswersOnlyOurMajor()
     {
         var h = new Harness(init: false);

@@ -96,6 +96,9 @@ public sealed class CliConventionTests
     [InlineData("""{ "stateDri": "/var/lib/x" }""", "unknown key 'stateDri'")]
     [InlineData("""{ "uring": "maybe" }""", "key 'uring': expected auto, on or off, got \"maybe\"")]
     [InlineData("""{ "stateDir": """, "not valid JSON")]
+    [InlineData("""{ "itemCacheSeconds": 61 }""", "key 'itemCacheSeconds': expected seconds from 0 to 60, got 61")]
+    [InlineData("""{ "itemCacheSeconds": -1 }""", "key 'itemCacheSeconds': expected seconds from 0 to 60, got -1")]
+    [InlineData("""{ "itemCacheSeconds": "1" }""", "key 'itemCacheSeconds': expected a number")]
     public void ABadConfiguration_IsOneLineNamingTheKey_ExitTwo_AndCreatesNothing(string json, string message)
     {
         using var scratch = new Scratch();

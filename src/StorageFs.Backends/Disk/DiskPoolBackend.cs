@@ -189,7 +189,7 @@ public sealed class DiskPoolBackend : IPoolBackend
         {
             throw StorageErrors.ConfigUnsupported("cannot copy data into an extended partition");
         }
-        BuildVolume(pool, volume, flags, NullProgress.Instance, cancellation);
+        BuildVolume(pool, volume, flags & ~VolumeCreateFlags.PreferReflink, NullProgress.Instance, cancellation);
         try
         {
             BlockClone.Into(_runner, volume, sourcePool, source, progress, cancellation);
@@ -359,7 +359,7 @@ public sealed class DiskPoolBackend : IPoolBackend
             {
                 throw NoLabel();
             }
-            throw CommandRunnerExtensions.Failure(result);
+            throw _runner.Failure(result);
         }
         var table = PartedTable.Parse(result.Stdout);
         return table.LibvirtLabel is null ? throw NoLabel() : table;
@@ -383,7 +383,12 @@ public sealed class DiskPoolBackend : IPoolBackend
             var added = _runner.Run(["partx", "-a", "--nr", part.Number.ToString(CultureInfo.InvariantCulture), device.Path]);
             if (!added.Succeeded || !BlockDevice.Exists(node))
             {
-                problems.Add($"partition node '{node}' is missing and could not be added: {added.Stderr.Trim()}");
+                if (!added.Succeeded)
+                {
+                    _runner.LogFailure(added);
+                }
+                problems.Add($"partition node '{node}' is missing and could not be added" +
+                    (added.Succeeded ? "" : ": " + CommandRunnerExtensions.FailureSentence(added.Argv, added.ExitCode)));
             }
         }
     }

@@ -36,8 +36,8 @@ public class FilePoolBackend : IPoolBackend
     {
         ArgumentNullException.ThrowIfNull(capabilities);
         Capabilities = capabilities;
-        _qemuImg = new QemuImgTool(qemuImg);
         _log = (logger ?? Serilog.Core.Logger.None).ForContext(GetType());
+        _qemuImg = new QemuImgTool(qemuImg, logger);
     }
 
     /// <inheritdoc/>
@@ -209,13 +209,27 @@ public class FilePoolBackend : IPoolBackend
         {
             throw StorageErrors.ConfigUnsupported($"cannot copy a '{inFormat}' volume into a '{outFormat}' volume");
         }
-        if (inFormat == "raw" && outFormat == "raw" && volume.BackingStore is null &&
-            (flags & VolumeCreateFlags.PreallocMetadata) == 0)
+        bool demand = (flags & VolumeCreateFlags.Reflink) != 0;
+        var share = demand ? RawFiles.Sharing.Demand
+            : (flags & VolumeCreateFlags.PreferReflink) != 0 ? RawFiles.Sharing.Prefer : RawFiles.Sharing.Never;
+        bool sameBytes = inFormat == outFormat && volume.BackingStore is null && (flags & VolumeCreateFlags.PreallocMetadata) == 0;
+        if (inFormat == "raw" && sameBytes)
         {
             bool sparse = volume.Allocation < volume.Capacity;
-            RawFiles.Copy(input, path, volume.Capacity, sparse, (flags & VolumeCreateFlags.Reflink) != 0,
-                volume.Target.Permissions, progress, cancellation);
+            RawFiles.Copy(input, path, volume.Capacity, sparse, share, volume.Target.Permissions, progress, cancellation);
             return;
+        }
+        // An image copied as it is (qcow2 to qcow2 of the same size): its blocks can be shared
+        // as a raw file's are; anything converted is new bytes.
+        if (sameBytes && share != RawFiles.Sharing.Never && volume.Capacity <= source.Capacity && source.Type == VolumeType.File &&
+            RawFiles.TryShare(input, path, volume.Target.Permissions, demand, progress))
+        {
+            return;
+        }
+        if (demand)
+        {
+            throw StorageErrors.ConfigUnsupported(
+                $"reflink shares blocks only between files of one format and size: '{inFormat}' into '{outFormat}' is a conversion");
         }
         var inputDef = new VolumeDefinition { Name = source.Name, Type = VolumeType.File, Capacity = source.Capacity };
         inputDef.Target.Path = input;

@@ -114,7 +114,7 @@ public static class PloopVolumes
             var source = Path.Combine(sourceDirectory, PloopDescriptor.ImageName);
             var header = PloopImage.Read(source);
             RawFiles.Copy(source, Path.Combine(directory, PloopDescriptor.ImageName), (ulong)new FileInfo(source).Length,
-                sparse: true, reflink: false,
+                sparse: true, RawFiles.Sharing.Never,
                 new StoragePermissions { Mode = perms.Mode ?? DefaultMode, Owner = perms.Owner, Group = perms.Group },
                 progress, cancellation);
             if (volume.Capacity > header.Capacity)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Serilog;
 using StorageFs.Core;
 using StorageFs.Core.Backend;
 using StorageFs.Backends.HostTools;
@@ -10,15 +11,19 @@ namespace StorageFs.Backends.Files;
 
 /// <summary>
 /// Runs qemu-img (argv from QemuImgCommandBuilder, or info/resize) the way libvirt's
-/// virCommandRun does: no shell, stderr kept for the message ("Child process (…) unexpected
-/// exit status N: …"), killed when the caller cancels. Parses <c>-p</c> progress
+/// virCommandRun does: no shell, killed when the caller cancels. A failure is one sentence
+/// ("qemu-img convert failed (exit status 1): No space left on device; details in the log"),
+/// its errno read from what qemu-img wrote, which goes to the log. Parses <c>-p</c> progress
 /// ("(12.50/100%)") and <c>info --output=json</c>.
 /// </summary>
 internal sealed class QemuImgTool
 {
-    public QemuImgTool(string program = "qemu-img")
+    private readonly ILogger _log;
+
+    public QemuImgTool(string program = "qemu-img", ILogger? logger = null)
     {
         Program = program;
+        _log = (logger ?? Serilog.Core.Logger.None).ForContext<QemuImgTool>();
     }
 
     public string Program { get; }
@@ -119,7 +124,8 @@ internal sealed class QemuImgTool
             if (process.ExitCode != 0)
             {
                 var err = stderr.GetAwaiter().GetResult().Trim();
-                var message = $"Child process ({string.Join(' ', argv.Skip(1).Prepend(Program))}) unexpected exit status {process.ExitCode}: {err}";
+                string[] ran = [Program, .. argv.Skip(1)];
+                _log.Warning("{Command} exited with status {ExitCode}: {Stderr}", CommandRunnerExtensions.CommandLineText(ran), process.ExitCode, err);
                 // qemu-img reports a failed system call with its strerror text: keep the errno
                 // the caller must see (a full disk is ENOSPC, not an internal error).
                 if (err.Contains("lock\nIs another process using the image", StringComparison.Ordinal) ||
@@ -127,11 +133,12 @@ internal sealed class QemuImgTool
                     err.Contains("Failed to get shared \"write\" lock", StringComparison.Ordinal))
                 {
                     // Another process holds the image's lock (qemu's OFD locks): in use, not broken.
-                    throw new StorageException(ErrorCode.Busy, message);
+                    throw new StorageException(ErrorCode.Busy,
+                        CommandRunnerExtensions.FailureSentence(ran, process.ExitCode, reason: "another process holds the image's lock"));
                 }
-                throw ErrnoIn(err) is { } errno
-                    ? new StorageException(ErrorCode.OperationFailed, message, errno)
-                    : StorageErrors.Internal(message);
+                throw KnownError(err) is var (text, errno)
+                    ? new StorageException(ErrorCode.OperationFailed, CommandRunnerExtensions.FailureSentence(ran, process.ExitCode, reason: text), errno)
+                    : StorageErrors.Internal(CommandRunnerExtensions.FailureSentence(ran, process.ExitCode));
             }
             return stdout.ToString();
         }
@@ -179,13 +186,13 @@ internal sealed class QemuImgTool
         ("Permission denied", 13), ("Read-only file system", 30),
     ];
 
-    private static int? ErrnoIn(string stderr)
+    private static (string Text, int Errno)? KnownError(string stderr)
     {
-        foreach (var (text, errno) in KnownErrors)
+        foreach (var known in KnownErrors)
         {
-            if (stderr.Contains(text, StringComparison.Ordinal))
+            if (stderr.Contains(known.Text, StringComparison.Ordinal))
             {
-                return errno;
+                return known;
             }
         }
         return null;

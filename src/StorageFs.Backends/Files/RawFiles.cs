@@ -89,15 +89,29 @@ internal static class RawFiles
         LocalNative.DataSync(handle, path);
     }
 
+    /// <summary>Whether a copy shares the source's blocks (FICLONE) instead of writing new ones.</summary>
+    public enum Sharing
+    {
+        /// <summary>Write new blocks (libvirt's clone without VIR_STORAGE_VOL_CREATE_REFLINK).</summary>
+        Never,
+
+        /// <summary>Share where the file system can (same xfs/btrfs file system), else copy.</summary>
+        Prefer,
+
+        /// <summary>Share, or fail with EOPNOTSUPP.</summary>
+        Demand,
+    }
+
     /// <summary>
     /// Copies <paramref name="source"/> into a new file <paramref name="target"/>: data ranges
     /// only (SEEK_DATA/SEEK_HOLE), all-zero chunks left as holes unless
     /// <paramref name="sparse"/> is false (then everything is allocated, as libvirt does for a
     /// volume whose allocation equals its capacity); the result is
-    /// <paramref name="capacity"/> bytes long. With <paramref name="reflink"/> the blocks are
-    /// shared instead (FICLONE), or the copy fails.
+    /// <paramref name="capacity"/> bytes long. With <paramref name="share"/> the blocks are
+    /// shared instead (FICLONE) where the file system can, or (<see cref="Sharing.Demand"/>)
+    /// the copy fails.
     /// </summary>
-    public static void Copy(string source, string target, ulong capacity, bool sparse, bool reflink,
+    public static void Copy(string source, string target, ulong capacity, bool sparse, Sharing share,
         StoragePermissions perms, IOperationProgress progress, CancellationToken cancellation)
     {
         using var input = LocalNative.Open(source, Libc.O_RDONLY | Libc.O_NOFOLLOW, 0, "could not open input path");
@@ -109,15 +123,21 @@ internal static class RawFiles
             bool block = LocalNative.Stat(input, source).IsBlockDevice;
             long length = block ? (long)BlockDevice.SizeOf(input, source) : RandomAccess.GetLength(input);
             progress.SetTotal((ulong)length);
-            if (reflink)
+            bool shared = false;
+            if (share != Sharing.Never && !block)
             {
                 int errno = LocalNative.Reflink(output, input);
-                if (errno != 0)
+                shared = errno == 0;
+                if (!shared && share == Sharing.Demand)
                 {
-                    throw StorageErrors.System(errno, $"failed to clone files from '{source}'");
+                    throw ReflinkRefused(errno, source);
                 }
             }
-            else
+            else if (share == Sharing.Demand)
+            {
+                throw ReflinkRefused((int)Errno.EOPNOTSUPP, source);
+            }
+            if (!shared)
             {
                 CopyData(input, output, length, sparse, block, progress, cancellation);
             }
@@ -130,7 +150,7 @@ internal static class RawFiles
             // libvirt's createRawFile does after FICLONE. (xfs's FICLONE does not share a
             // preallocated source's unwritten extents, so a fallocate over the clone allocated
             // all of it again: a 32 MiB clone cost 32 MiB, seen on Linux 6.18.)
-            long from = reflink ? length : 0;
+            long from = shared ? length : 0;
             long to = Math.Max(length, (long)capacity);
             if (!sparse && to > from)
             {
@@ -146,6 +166,34 @@ internal static class RawFiles
             throw;
         }
     }
+
+    /// <summary>Makes <paramref name="target"/> a new file sharing all of
+    /// <paramref name="source"/>'s blocks (FICLONE): true when it did; false, leaving no
+    /// target, when the file system cannot and <paramref name="demand"/> is false.</summary>
+    public static bool TryShare(string source, string target, StoragePermissions perms, bool demand, IOperationProgress progress)
+    {
+        using var input = LocalNative.Open(source, Libc.O_RDONLY | Libc.O_NOFOLLOW, 0, "could not open input path");
+        using var output = CreateExclusive(target, perms);
+        long length = RandomAccess.GetLength(input);
+        progress.SetTotal((ulong)length);
+        int errno = LocalNative.Reflink(output, input);
+        if (errno == 0)
+        {
+            LocalNative.DataSync(output, target);
+            progress.Report((ulong)length);
+            return true;
+        }
+        output.Dispose();
+        File.Delete(target);
+        return demand ? throw ReflinkRefused(errno, source) : false;
+    }
+
+    // FICLONE's refusals (EXDEV: another file system; EOPNOTSUPP/EINVAL/ENOTTY: this one cannot)
+    // all mean "no reflink here": EOPNOTSUPP, as docs/TREE.md promises for clone reflink.
+    private static Core.StorageException ReflinkRefused(int errno, string source) =>
+        new(Core.ErrorCode.ConfigUnsupported,
+            $"cannot share the blocks of '{source}' (FICLONE: {(Errno)errno}): reflink needs both volumes on one xfs (reflink=1) or btrfs file system; write 'copy' to copy instead",
+            osErrno: (int)Errno.EOPNOTSUPP);
 
     private static void CopyData(SafeFileHandle input, SafeFileHandle output, long length, bool sparse, bool block,
         IOperationProgress progress, CancellationToken cancellation)

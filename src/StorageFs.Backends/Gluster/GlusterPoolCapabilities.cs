@@ -13,7 +13,7 @@ namespace StorageFs.Backends.Gluster;
 public static class GlusterPoolCapabilities
 {
     /// <summary>The record.</summary>
-    public static PoolBackendCapabilities Value { get; } = new(
+    public static PoolBackendCapabilities Value { get; } = new PoolBackendCapabilities(
         PoolType.Gluster,
         PoolOperations.Check | PoolOperations.Start | PoolOperations.Stop | PoolOperations.Refresh | PoolOperations.DeleteVolume,
         VolumeFormats: [],
@@ -23,5 +23,5 @@ public static class GlusterPoolCapabilities
         CloneSources: [],
         TargetIsDirectory: false,
         Requires: new HostRequirements([.. HostRequirements.From("mount", "mount", "umount"), .. HostRequirements.From("glusterfs-client", "mount.glusterfs")],
-            [new KernelFeature(null, "fuse", "no FUSE in the kernel: mount.glusterfs cannot mount the volume")]));
+            [new KernelFeature(null, "fuse", "no FUSE in the kernel: mount.glusterfs cannot mount the volume")])) with { SharedStorage = true };
 }

@@ -3,31 +3,53 @@ using StorageFs.Core.Backend;
 
 namespace StorageFs.Backends.HostTools;
 
-/// <summary>libvirt's "run and fail on a non-zero exit" helpers over <see cref="ICommandRunner"/>.</summary>
+/// <summary>"Run and fail on a non-zero exit" over <see cref="ICommandRunner"/> (libvirt's
+/// <c>virCommandRun</c> with a status check), with our own wording: a tool's output is for the
+/// log, not for the user's message (docs/ARCHITECTURE.md, "External tools").</summary>
 public static class CommandRunnerExtensions
 {
-    /// <summary>Runs <paramref name="argv"/> and returns its result, or throws libvirt's
-    /// <c>virCommandRun</c> error ("Child process (ARGV) unexpected exit status N: STDERR").</summary>
+    /// <summary>Runs <paramref name="argv"/> and returns its result, or throws
+    /// <see cref="Failure"/>'s error.</summary>
     public static CommandResult RunChecked(this ICommandRunner runner, IReadOnlyList<string> argv,
         string? stdin = null, CancellationToken cancellation = default, IReadOnlyDictionary<string, string>? environment = null)
     {
         ArgumentNullException.ThrowIfNull(runner);
         var result = runner.Run(argv, stdin, cancellation, environment);
-        return result.Succeeded ? result : throw Failure(result);
+        return result.Succeeded ? result : throw runner.Failure(result);
     }
 
-    /// <summary>The exception libvirt reports for a tool that exited non-zero.</summary>
-    public static StorageException Failure(CommandResult result)
+    /// <summary>The error for a tool that exited non-zero, in one sentence naming the tool and
+    /// its status ("lvcreate failed (exit status 5); details in the log"); the runner logs the
+    /// command line and everything the tool wrote (<see cref="ICommandRunner.LogFailure"/>).</summary>
+    public static StorageException Failure(this ICommandRunner runner, CommandResult result, string? what = null)
     {
+        ArgumentNullException.ThrowIfNull(runner);
         ArgumentNullException.ThrowIfNull(result);
-        var detail = result.Stderr.Trim();
-        if (detail.Length == 0)
+        runner.LogFailure(result);
+        return StorageErrors.Internal(FailureSentence(result.Argv, result.ExitCode, what));
+    }
+
+    /// <summary>"TOOL failed (exit status N); details in the log", after "<paramref name="what"/>: "
+    /// when given, with "<c>: </c><paramref name="reason"/>" before the semicolon when the caller
+    /// recognised one in the tool's output (a full disk).</summary>
+    public static string FailureSentence(IReadOnlyList<string> argv, int exitCode, string? what = null, string? reason = null)
+    {
+        ArgumentNullException.ThrowIfNull(argv);
+        string sentence = $"{ToolName(argv)} failed (exit status {exitCode}){(reason is null ? "" : ": " + reason)}; details in the log";
+        return what is null ? sentence : $"{what}: {sentence}";
+    }
+
+    /// <summary>The program's name without its directory (<c>lvcreate</c>), with the
+    /// subcommand for tools that have one (<c>qemu-img convert</c>).</summary>
+    public static string ToolName(IReadOnlyList<string> argv)
+    {
+        ArgumentNullException.ThrowIfNull(argv);
+        if (argv.Count == 0)
         {
-            detail = result.Stdout.Trim();
+            return "a tool";
         }
-        return StorageErrors.Internal(
-            $"Child process ({CommandLineText(result.Argv)}) unexpected exit status {result.ExitCode}" +
-            (detail.Length > 0 ? ": " + detail : ""));
+        string program = Path.GetFileName(argv[0]);
+        return program == "qemu-img" && argv.Count > 1 && !argv[1].StartsWith('-') ? $"{program} {argv[1]}" : program;
     }
 
     /// <summary>An argv as one line, each word quoted only when the shell would need it.</summary>

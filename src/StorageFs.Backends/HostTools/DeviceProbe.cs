@@ -25,7 +25,8 @@ public static class DeviceProbe
             case 8:
                 throw ProbeFailed($"Found additional probes to run, probing may be incorrect ('{device}' holds more than one signature)");
             default:
-                throw ProbeFailed($"Failed to probe for format type on device '{device}': {result.Stderr.Trim()}");
+                runner.LogFailure(result);
+                throw ProbeFailed($"Failed to probe for format type on device '{device}': {CommandRunnerExtensions.FailureSentence(result.Argv, result.ExitCode)}");
         }
     }
 

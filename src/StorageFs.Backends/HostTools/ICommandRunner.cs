@@ -15,4 +15,11 @@ public interface ICommandRunner
     /// <exception cref="StorageException">The program cannot be found or started.</exception>
     CommandResult Run(IReadOnlyList<string> argv, string? stdin = null, CancellationToken cancellation = default,
         IReadOnlyDictionary<string, string>? environment = null);
+
+    /// <summary>Logs a run its caller reports as a failure: the command line, the exit status and
+    /// what the tool wrote, which the user's message leaves out
+    /// (<see cref="CommandRunnerExtensions.Failure"/>). A runner without a log does nothing.</summary>
+    void LogFailure(CommandResult result)
+    {
+    }
 }

@@ -101,6 +101,14 @@ public sealed class ProcessCommandRunner : ICommandRunner
         }
     }
 
+    /// <inheritdoc/>
+    public void LogFailure(CommandResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        _log.Warning("{Command} exited with status {ExitCode}: {Stderr} {Stdout}", CommandRunnerExtensions.CommandLineText(result.Argv),
+            result.ExitCode, result.Stderr.Trim(), result.Stdout.Trim());
+    }
+
     private static void Kill(Process process)
     {
         try

@@ -34,7 +34,8 @@ public static class ToolTimeouts
         {
             "qemu-img" => argv.Count > 1 && (argv[1] is "convert" or "dd" or "rebase" or "commit" ||
                                              (argv[1] is "create" or "resize" && argv.Any(a => a.Contains("preallocation=", StringComparison.Ordinal)))),
-            "dd" or "wipefs" or "shred" => true,
+            // e2fsck and resize2fs walk a whole filesystem; unshare runs growfs's mount + grow.
+            "dd" or "wipefs" or "shred" or "e2fsck" or "resize2fs" or "unshare" => true,
             _ => tool.StartsWith("mkfs", StringComparison.Ordinal),
         };
         return moves ? Long : Quick;

@@ -11,7 +11,7 @@ namespace StorageFs.Backends.Iscsi;
 public static class IscsiPoolCapabilities
 {
     /// <summary>The record.</summary>
-    public static PoolBackendCapabilities Value { get; } = new(
+    public static PoolBackendCapabilities Value { get; } = new PoolBackendCapabilities(
         PoolType.Iscsi,
         PoolOperations.Check | PoolOperations.Start | PoolOperations.Stop | PoolOperations.Refresh |
         PoolOperations.WipeVolume | PoolOperations.UploadVolume | PoolOperations.DownloadVolume,
@@ -23,5 +23,5 @@ public static class IscsiPoolCapabilities
         TargetIsDirectory: false,
         Requires: new HostRequirements([.. HostRequirements.From("open-iscsi", "iscsiadm")],
             [new KernelFeature("/sys/class/iscsi_transport/tcp", null,
-                "no kernel iSCSI initiator (iscsi_tcp): /sys/class/iscsi_transport/tcp is missing, iscsiadm cannot log in")]));
+                "no kernel iSCSI initiator (iscsi_tcp): /sys/class/iscsi_transport/tcp is missing, iscsiadm cannot log in")])) with { SharedStorage = true };
 }

@@ -103,7 +103,7 @@ public sealed class IscsiDirectPoolBackend : IPoolBackend
                     cancellation: cancellation, environment: credentials?.Environment);
                 if (!result.Succeeded)
                 {
-                    throw Failure(result, pool, target, portal, credentials);
+                    throw Failure(_runner, result, pool, target, portal, credentials);
                 }
                 capacity = IscsiLsOutput.TotalSize(result.Stdout);
             }
@@ -218,14 +218,14 @@ public sealed class IscsiDirectPoolBackend : IPoolBackend
             // iscsi-ls may exit 0 after a refused login: its output says so.
             throw credentials.Rejected(pool, target, portal, e.Message);
         }
-        return result.Succeeded ? luns : throw Failure(result, pool, target, portal, credentials);
+        return result.Succeeded ? luns : throw Failure(_runner, result, pool, target, portal, credentials);
     }
 
     // A libiscsi tool's failure; EKEYREJECTED when the target refused the CHAP account.
-    private static StorageException Failure(CommandResult result, PoolDefinition pool, string target, string portal,
+    private static StorageException Failure(ICommandRunner runner, CommandResult result, PoolDefinition pool, string target, string portal,
         IscsiCredentials? credentials)
     {
-        var failure = CommandRunnerExtensions.Failure(result);
+        var failure = runner.Failure(result);
         return credentials is not null && IscsiCredentials.IsAuthenticationFailure(result.Stdout + "\n" + result.Stderr)
             ? credentials.Rejected(pool, target, portal, failure.Message)
             : failure;

@@ -13,7 +13,7 @@ namespace StorageFs.Backends.IscsiDirect;
 public static class IscsiDirectPoolCapabilities
 {
     /// <summary>The record.</summary>
-    public static PoolBackendCapabilities Value { get; } = new(
+    public static PoolBackendCapabilities Value { get; } = new PoolBackendCapabilities(
         PoolType.IscsiDirect,
         PoolOperations.Check | PoolOperations.Refresh | PoolOperations.WipeVolume |
         PoolOperations.UploadVolume | PoolOperations.DownloadVolume,
@@ -23,5 +23,5 @@ public static class IscsiDirectPoolCapabilities
         BuildFlags: PoolBuildFlags.None,
         CloneSources: [],
         TargetIsDirectory: false,
-        Requires: new HostRequirements([.. HostRequirements.From("libiscsi-bin", "iscsi-ls", "iscsi-readcapacity16"), .. HostRequirements.From("qemu-utils", "qemu-io")], []));
+        Requires: new HostRequirements([.. HostRequirements.From("libiscsi-bin", "iscsi-ls", "iscsi-readcapacity16"), .. HostRequirements.From("qemu-utils", "qemu-io")], [])) with { SharedStorage = true };
 }

@@ -235,7 +235,7 @@ public sealed class LogicalPoolBackend : IPoolBackend
         {
             throw StorageErrors.ConfigUnsupported("reflink is not supported for logical volumes");
         }
-        BuildVolume(pool, volume, flags & ~VolumeCreateFlags.Reflink, NullProgress.Instance, cancellation);
+        BuildVolume(pool, volume, flags & ~(VolumeCreateFlags.Reflink | VolumeCreateFlags.PreferReflink), NullProgress.Instance, cancellation);
         try
         {
             RequireNode(volume);

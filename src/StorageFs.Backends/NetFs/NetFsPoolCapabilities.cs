@@ -15,5 +15,5 @@ public static class NetFsPoolCapabilities
     public static PoolBackendCapabilities Value { get; } = FilePoolCapabilities.For(PoolType.NetFs,
         PoolOperations.Check | PoolOperations.Start | PoolOperations.Stop | PoolOperations.Build | PoolOperations.Delete,
         PoolBuildFlags.Overwrite | PoolBuildFlags.NoOverwrite,
-        new HostRequirements([.. HostRequirements.From("mount", "mount", "umount")], []));
+        new HostRequirements([.. HostRequirements.From("mount", "mount", "umount")], [])) with { SharedStorage = true };
 }

@@ -13,12 +13,17 @@ public sealed class BackendTable
     private readonly Dictionary<PoolType, IPoolBackend> _pools = [];
     private readonly Dictionary<FsPoolType, IFsPoolBackend> _fsPools = [];
 
-    /// <summary>A table of <paramref name="pools"/> and <paramref name="fsPools"/>.</summary>
+    /// <summary>A table of <paramref name="pools"/> and <paramref name="fsPools"/>, with the
+    /// host services shared by every type (null: the host has none, and what needs them fails
+    /// with NoSupport).</summary>
     /// <exception cref="ArgumentException">Two backends claim the same type.</exception>
-    public BackendTable(IEnumerable<IPoolBackend> pools, IEnumerable<IFsPoolBackend> fsPools)
+    public BackendTable(IEnumerable<IPoolBackend> pools, IEnumerable<IFsPoolBackend> fsPools,
+        IVolumeFilesystems? filesystems = null, IHostInventory? inventory = null)
     {
         ArgumentNullException.ThrowIfNull(pools);
         ArgumentNullException.ThrowIfNull(fsPools);
+        Filesystems = filesystems;
+        Inventory = inventory;
         foreach (var backend in pools)
         {
             if (!_pools.TryAdd(backend.Capabilities.Type, backend))
@@ -34,6 +39,12 @@ public sealed class BackendTable
             }
         }
     }
+
+    /// <summary>Filesystem probes and tools on volume bytes (info, growfs, shrinkfs), or null.</summary>
+    public IVolumeFilesystems? Filesystems { get; }
+
+    /// <summary>The host's storage inventory (the <c>node</c> file), or null.</summary>
+    public IHostInventory? Inventory { get; }
 
     /// <summary>Capabilities of every pool backend, in pool type order.</summary>
     public IReadOnlyList<PoolBackendCapabilities> PoolCapabilities =>

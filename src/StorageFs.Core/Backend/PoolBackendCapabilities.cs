@@ -19,6 +19,9 @@ namespace StorageFs.Core.Backend;
 /// <param name="TargetIsDirectory">True when the pool's target is a directory holding its
 /// volumes (dir, fs, netfs, vstorage): the target path then obeys the allowed-directories policy
 /// and must not be shared with another pool or fspool.</param>
+/// <param name="SharedStorage">True when every host of a cluster reaches the very same storage
+/// through a pool of this type (network filesystems, GlusterFS, iSCSI, Ceph): only such a pool
+/// may be cluster-wide (docs/CLUSTER.md).</param>
 public sealed record PoolBackendCapabilities(
     PoolType Type,
     PoolOperations Operations,
@@ -30,7 +33,8 @@ public sealed record PoolBackendCapabilities(
     bool TargetIsDirectory,
     HostRequirements? Requires = null,
     bool BuildWhenCreated = false,
-    bool ListingFollowsTargetMtime = false)
+    bool ListingFollowsTargetMtime = false,
+    bool SharedStorage = false)
 {
     /// <summary>What the type needs of the host (never null).</summary>
     public HostRequirements Requirements => Requires ?? HostRequirements.None;

@@ -17,4 +17,8 @@ public enum VolumeCreateFlags
 
     /// <summary>VIR_STORAGE_VOL_CREATE_VALIDATE: validate the XML against the schema.</summary>
     Validate = 1 << 2,
+
+    /// <summary>StorageFs's own: share the blocks (FICLONE) where the file system can, else
+    /// copy them; what the tree's <c>clone</c> does unless told <c>reflink</c> or <c>copy</c>.</summary>
+    PreferReflink = 1 << 16,
 }

@@ -14,11 +14,14 @@ public sealed class VolumeData : IDisposable
     private readonly Func<SafeFileHandle, Stream>? _toStream;
     private SafeFileHandle? _descriptor;
     private Stream? _stream;
+    private IVolumeIo? _io;
 
-    private VolumeData(SafeFileHandle? descriptor, Stream? stream, bool writable, long length, Func<SafeFileHandle, Stream>? toStream)
+    private VolumeData(SafeFileHandle? descriptor, Stream? stream, bool writable, long length, Func<SafeFileHandle, Stream>? toStream,
+        IVolumeIo? io = null)
     {
         _descriptor = descriptor;
         _stream = stream;
+        _io = io;
         Writable = writable;
         Length = length;
         _toStream = toStream;
@@ -44,6 +47,25 @@ public sealed class VolumeData : IDisposable
         return new VolumeData(null, stream, stream.CanWrite, stream.CanSeek ? stream.Length : 0, null);
     }
 
+    /// <summary>
+    /// Data served by positional calls that may run at once (<see cref="IVolumeIo"/>: an image
+    /// reached through a user-space library); ownership passes to the new instance. Whoever
+    /// serves files takes it (<see cref="TakeIo"/>); the driver's API users get a stream over it.
+    /// </summary>
+    public static VolumeData FromIo(IVolumeIo io)
+    {
+        ArgumentNullException.ThrowIfNull(io);
+        return new VolumeData(null, null, io.Writable, io.Length, null, io);
+    }
+
+    /// <summary>True while the data is an <see cref="IVolumeIo"/> not yet taken.</summary>
+    public bool HasIo => Volatile.Read(ref _io) is not null;
+
+    /// <summary>Takes the positional data; the caller owns it from now on.</summary>
+    /// <exception cref="InvalidOperationException">No such data (a descriptor or stream, or taken already).</exception>
+    public IVolumeIo TakeIo() =>
+        Interlocked.Exchange(ref _io, null) ?? throw new InvalidOperationException("the volume data holds no positional data");
+
     /// <summary>True while the data is a host descriptor not yet taken.</summary>
     public bool HasDescriptor => _descriptor is not null;
 
@@ -62,6 +84,10 @@ public sealed class VolumeData : IDisposable
     /// this instance.</summary>
     public Stream AsStream()
     {
+        if (_stream is null && Interlocked.Exchange(ref _io, null) is { } io)
+        {
+            _stream = new VolumeIoStream(io);
+        }
         if (_stream is null && Interlocked.Exchange(ref _descriptor, null) is { } descriptor)
         {
             try
@@ -82,5 +108,6 @@ public sealed class VolumeData : IDisposable
     {
         Interlocked.Exchange(ref _descriptor, null)?.Dispose();
         Interlocked.Exchange(ref _stream, null)?.Dispose();
+        Interlocked.Exchange(ref _io, null)?.Dispose();
     }
 }

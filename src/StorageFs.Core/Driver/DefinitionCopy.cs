@@ -13,18 +13,14 @@ internal static class DefinitionCopy
     public static PoolDefinition Of(PoolDefinition def)
     {
         var copy = PoolXml.Parse(PoolXml.Format(def));
-        copy.Capacity = def.Capacity;
-        copy.Allocation = def.Allocation;
-        copy.Available = def.Available;
+        copy.CopySizesFrom(def);
         return copy;
     }
 
     public static FsPoolDefinition Of(FsPoolDefinition def)
     {
         var copy = FsPoolXml.Parse(FsPoolXml.Format(def));
-        copy.Capacity = def.Capacity;
-        copy.Allocation = def.Allocation;
-        copy.Available = def.Available;
+        copy.CopySizesFrom(def);
         return copy;
     }
 

@@ -42,12 +42,6 @@ internal sealed class FsPoolFlavor : IPoolFlavor<FsPoolDefinition, FsItemDefinit
 
     public FsPoolDefinition Copy(FsPoolDefinition def) => DefinitionCopy.Of(def);
 
-    public string NameOf(FsPoolDefinition def) => def.Name;
-
-    public Guid UuidOf(FsPoolDefinition def) => def.Uuid;
-
-    public string ChildName(FsItemDefinition child) => child.Name;
-
     public StorageException PoolNotFound(string name) =>
         new(ErrorCode.NoStoragePool, $"fspool not found: no fspool with matching name '{name}'");
 
@@ -60,22 +54,7 @@ internal sealed class FsPoolFlavor : IPoolFlavor<FsPoolDefinition, FsItemDefinit
 
     public string? DirectoryTarget(FsPoolDefinition def) => def.Target.Path;
 
-    public void SetTarget(FsPoolDefinition def, string path) => def.Target.Path = path;
-
-    public FsPoolDefinition Live(FsPoolDefinition def, PoolSizes sizes, StoragePermissions? permissions)
-    {
-        var live = DefinitionCopy.Of(def);
-        live.Capacity = sizes.Capacity;
-        live.Allocation = sizes.Allocation;
-        live.Available = sizes.Available;
-        if (permissions is not null)
-        {
-            live.Target.Permissions.Mode = permissions.Mode ?? live.Target.Permissions.Mode;
-            live.Target.Permissions.Owner = permissions.Owner ?? live.Target.Permissions.Owner;
-            live.Target.Permissions.Group = permissions.Group ?? live.Target.Permissions.Group;
-        }
-        return live;
-    }
+    public bool ShowsTargetPermissions(FsPoolDefinition def) => true;
 
     public PoolBuildFlags BuildFlags(FsPoolDefinition def) => Backend(def).Capabilities.BuildFlags;
 
@@ -131,8 +110,6 @@ internal sealed class FsPoolFlavor : IPoolFlavor<FsPoolDefinition, FsItemDefinit
         var result = Backend(def).Refresh(def, cancellation);
         return new(result.Sizes, result.Items, result.TargetPermissions, result.Problems);
     }
-
-    public ulong AllocationOf(FsItemDefinition child) => child.Allocation;
 
     private IFsPoolBackend Backend(FsPoolDefinition def) => _backends.Get(def.Type);
 }

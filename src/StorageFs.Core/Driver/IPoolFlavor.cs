@@ -10,8 +10,8 @@ namespace StorageFs.Core.Driver;
 /// backend call checks the backend's capabilities first.
 /// </summary>
 internal interface IPoolFlavor<TDef, TChild>
-    where TDef : class
-    where TChild : class
+    where TDef : PoolDefinitionBase
+    where TChild : PoolChildDefinition
 {
     DefinitionKind Kind { get; }
 
@@ -36,12 +36,6 @@ internal interface IPoolFlavor<TDef, TChild>
 
     TDef Copy(TDef def);
 
-    string NameOf(TDef def);
-
-    Guid UuidOf(TDef def);
-
-    string ChildName(TChild child);
-
     StorageException PoolNotFound(string name);
 
     StorageException ChildNotFound(string name);
@@ -57,10 +51,9 @@ internal interface IPoolFlavor<TDef, TChild>
     /// allowed-directories policy applies), else null.</summary>
     string? DirectoryTarget(TDef def);
 
-    void SetTarget(TDef def, string path);
-
-    /// <summary>A copy of <paramref name="def"/> showing live numbers and target permissions.</summary>
-    TDef Live(TDef def, PoolSizes sizes, StoragePermissions? permissions);
+    /// <summary>Whether the definition shows its target's permissions as the host has them
+    /// (every fspool; a pool whose type has a target).</summary>
+    bool ShowsTargetPermissions(TDef def);
 
     PoolBuildFlags BuildFlags(TDef def);
 
@@ -80,7 +73,4 @@ internal interface IPoolFlavor<TDef, TChild>
     void Delete(TDef def);
 
     RefreshOutcome<TChild> Refresh(TDef def, CancellationToken cancellation);
-
-    /// <summary>Space a child takes from the pool, for the pool's numbers after a change.</summary>
-    ulong AllocationOf(TChild child);
 }

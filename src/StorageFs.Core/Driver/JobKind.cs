@@ -7,6 +7,11 @@ public enum JobKind
     VolumeCreate,
     VolumeClone,
     VolumeWipe,
+    VolumeSnapshot,
+    VolumeArchive,
+    VolumeRestore,
     ItemClone,
     ItemDelete,
+    VolumeGrowFs,
+    VolumeShrinkFs,
 }

@@ -86,7 +86,7 @@ internal static class PoolConflicts
     };
 
     // virStoragePoolObjSourceFindDuplicateCb, keyed on the existing pool's type.
-    private static bool SourceMatches(PoolDefinition existing, PoolDefinition candidate)
+    internal static bool SourceMatches(PoolDefinition existing, PoolDefinition candidate)
     {
         var e = existing.Source;
         var c = candidate.Source;

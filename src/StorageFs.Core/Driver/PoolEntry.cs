@@ -72,6 +72,9 @@ internal sealed class PoolEntry<TDef, TChild> : IPoolEntry
 
     public IReadOnlyList<string> Problems { get; set; } = [];
 
+    /// <summary>When (UTC) the backend began reading the children the entry holds now (the last start or refresh).</summary>
+    public DateTime ReadSince { get; set; }
+
     public Dictionary<string, ChildEntry<TChild>> Children { get; } = new(StringComparer.Ordinal);
 
     /// <summary>While a refresh runs outside the gate: the names of children changed meanwhile,

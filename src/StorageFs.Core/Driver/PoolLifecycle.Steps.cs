@@ -182,6 +182,7 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
             def = entry.Def;
         }
         RefreshOutcome<TChild> outcome;
+        DateTime began = DateTime.UtcNow;
         try
         {
             outcome = _flavor.Refresh(def, cancellation);
@@ -195,7 +196,7 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
         }
         lock (entry.Gate)
         {
-            Publish(entry, outcome);
+            Publish(entry, outcome, began);
             entry.Starting = false;
         }
         if (announce)
@@ -301,6 +302,7 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
             FailStart(entry);
             throw Wrap(e, $"cannot start {_flavor.Noun} '{entry.Name}'");
         }
+        DateTime began = DateTime.UtcNow;
         try
         {
             outcome = _flavor.Refresh(def, cancellation);
@@ -313,7 +315,7 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
         }
         lock (entry.Gate)
         {
-            Publish(entry, outcome);
+            Publish(entry, outcome, began);
             entry.IsActive = true;
             entry.Starting = false;
             if (entry.Persistent)
@@ -369,7 +371,7 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
         }
         catch (StorageException e)
         {
-            _log.Error("Stopping {Noun} {Pool} after a failure failed too: {Error}", _flavor.Noun, _flavor.NameOf(def), e.Message);
+            _log.Error("Stopping {Noun} {Pool} after a failure failed too: {Error}", _flavor.Noun, def.Name, e.Message);
         }
     }
 
@@ -391,8 +393,9 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
         return false;
     }
 
-    private void Publish(PoolEntry<TDef, TChild> entry, RefreshOutcome<TChild> outcome)
+    private void Publish(PoolEntry<TDef, TChild> entry, RefreshOutcome<TChild> outcome, DateTime began)
     {
+        entry.ReadSince = began;
         entry.Sizes = outcome.Sizes;
         entry.TargetPermissions = outcome.TargetPermissions;
         entry.Problems = outcome.Problems;
@@ -404,7 +407,7 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
         entry.Children.Clear();
         foreach (var child in outcome.Children)
         {
-            entry.Children[_flavor.ChildName(child)] = new ChildEntry<TChild>(child, building: false);
+            entry.Children[child.Name] = new ChildEntry<TChild>(child, building: false);
         }
         foreach (var (name, child) in touched)
         {

@@ -1,5 +1,6 @@
 using Serilog;
 using StorageFs.Core.Backend;
+using StorageFs.Core.Model;
 using StorageFs.Core.Names;
 using StorageFs.Core.Persistence;
 
@@ -13,8 +14,8 @@ namespace StorageFs.Core.Driver;
 /// publishes the result under the gate and raises its event with no lock held.
 /// </summary>
 internal sealed partial class PoolLifecycle<TDef, TChild>
-    where TDef : class
-    where TChild : class
+    where TDef : PoolDefinitionBase
+    where TChild : PoolChildDefinition
 {
     private readonly IPoolFlavor<TDef, TChild> _flavor;
     private readonly PoolRegistry _registry;
@@ -140,8 +141,8 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
     public PoolEntry<TDef, TChild> Define(TDef parsed)
     {
         var def = Prepare(parsed);
-        var name = _flavor.NameOf(def);
-        var uuid = _flavor.UuidOf(def);
+        var name = def.Name;
+        var uuid = def.Uuid;
         TDef? previousDef = null;
         TDef? previousPending = null;
         var entry = (PoolEntry<TDef, TChild>)_registry.AddOrUpdate(Kind, name, uuid, def, _flavor.ShortNoun,
@@ -212,8 +213,8 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
         {
             CheckBuildFlags(def, flags);
         }
-        var name = _flavor.NameOf(def);
-        var uuid = _flavor.UuidOf(def);
+        var name = def.Name;
+        var uuid = def.Uuid;
         var entry = (PoolEntry<TDef, TChild>)_registry.AddOrUpdate(Kind, name, uuid, def, _flavor.ShortNoun,
             _directoryTarget,
             () => new PoolEntry<TDef, TChild>(Kind, def, name, uuid) { Starting = true, State = PoolState.Building },
@@ -298,9 +299,26 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
             // the first start.
             def = inactive && entry.Pending is not null
                 ? entry.Pending
-                : _flavor.Live(entry.Def, entry.Sizes, entry.TargetPermissions);
+                : Live(entry.Def, entry.Sizes, entry.TargetPermissions);
         }
         return _flavor.Format(def);
+    }
+
+    /// <summary>A copy of <paramref name="def"/> showing live numbers and, where the kind shows
+    /// them, the target's permissions as the host has them.</summary>
+    private TDef Live(TDef def, PoolSizes sizes, StoragePermissions? permissions)
+    {
+        var live = _flavor.Copy(def);
+        live.Capacity = sizes.Capacity;
+        live.Allocation = sizes.Allocation;
+        live.Available = sizes.Available;
+        if (permissions is not null && _flavor.ShowsTargetPermissions(live))
+        {
+            live.Target.Permissions.Mode = permissions.Mode ?? live.Target.Permissions.Mode;
+            live.Target.Permissions.Owner = permissions.Owner ?? live.Target.Permissions.Owner;
+            live.Target.Permissions.Group = permissions.Group ?? live.Target.Permissions.Group;
+        }
+        return live;
     }
 
     // ---- loading at start-up ----
@@ -318,10 +336,10 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
             try
             {
                 def = _flavor.Parse(s.Xml);
-                if (_flavor.NameOf(def) != s.Name)
+                if (def.Name != s.Name)
                 {
                     throw StorageErrors.Internal(
-                        $"{_flavor.Noun} config file name '{s.Name}' does not match {_flavor.ShortNoun} name '{_flavor.NameOf(def)}'");
+                        $"{_flavor.Noun} config file name '{s.Name}' does not match {_flavor.ShortNoun} name '{def.Name}'");
                 }
             }
             catch (StorageException e)
@@ -333,9 +351,9 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
             PoolEntry<TDef, TChild> entry;
             try
             {
-                entry = (PoolEntry<TDef, TChild>)_registry.AddOrUpdate(Kind, s.Name, _flavor.UuidOf(def), def,
+                entry = (PoolEntry<TDef, TChild>)_registry.AddOrUpdate(Kind, s.Name, def.Uuid, def,
                     _flavor.ShortNoun, _directoryTarget,
-                    () => new PoolEntry<TDef, TChild>(Kind, def, s.Name, _flavor.UuidOf(def))
+                    () => new PoolEntry<TDef, TChild>(Kind, def, s.Name, def.Uuid)
                     {
                         Persistent = true,
                         Autostart = s.Flags.Autostart,
@@ -412,7 +430,7 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
         _flavor.RequireBackend(def);
         if (_flavor.DirectoryTarget(def) is { } target)
         {
-            _flavor.SetTarget(def, _policy.Check(target));
+            def.Target.Path = _policy.Check(target);
         }
         // Source keys are looked up here, outside every lock (a name to resolve, a pvs to
         // run), for the candidate and for every registered definition not keyed yet, so the

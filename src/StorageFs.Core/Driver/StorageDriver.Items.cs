@@ -13,31 +13,13 @@ namespace StorageFs.Core.Driver;
 public sealed partial class StorageDriver
 {
     /// <summary>Every item of a running fspool, sorted by name.</summary>
-    public IReadOnlyList<FsItemInfo> ListItems(string fspool)
-    {
-        var entry = _fsPools.Get(fspool);
-        lock (entry.Gate)
-        {
-            _fsPools.RequireActive(entry);
-            return [.. entry.Children.Values
-                .OrderBy(c => c.Def.Name, StringComparer.OrdinalIgnoreCase)
-                .ThenBy(c => c.Def.Name, StringComparer.Ordinal)
-                .Select(c => FsItemInfo.From(fspool, c.Def, c.Building, c.InUse))];
-        }
-    }
+    public IReadOnlyList<FsItemInfo> ListItems(string fspool) =>
+        _fsPools.ListChildren(fspool, (item, building, inUse) => FsItemInfo.From(fspool, item, building, inUse));
 
     /// <summary>The names <see cref="ListItems"/> lists, in no particular order: what a
     /// directory listing needs, without sorting and describing 10,000 items per <c>ls</c>.</summary>
     /// <exception cref="StorageException">NoStoragePool, or OperationInvalid for an inactive fspool.</exception>
-    public IReadOnlyList<string> ListItemNames(string fspool)
-    {
-        var entry = _fsPools.Get(fspool);
-        lock (entry.Gate)
-        {
-            _fsPools.RequireActive(entry);
-            return [.. entry.Children.Keys];
-        }
-    }
+    public IReadOnlyList<string> ListItemNames(string fspool) => _fsPools.ChildNames(fspool);
 
     /// <summary>Creates an item (a subdirectory with the document's mode, owner and group).</summary>
     public FsItemInfo CreateItem(string fspool, string xml)
@@ -447,40 +429,27 @@ public sealed partial class StorageDriver
         }
     }
 
-    private (FsPoolDefinition Def, FsItemDefinition Item, bool Building, int InUse) RefreshItem(string fspool, string item)
-    {
-        var entry = _fsPools.Get(fspool);
-        FsPoolDefinition def;
-        ChildEntry<FsItemDefinition> child;
-        FsItemDefinition seen;
-        IFsPoolBackend backend;
-        lock (entry.Gate)
-        {
-            child = _fsPools.RequireChild(entry, item);
-            def = entry.Def;
-            seen = child.Def;
-            backend = _backends.Get(def.Type);
-            if (child.Building || !backend.Capabilities.Supports(FsPoolOperations.RefreshItem))
+    // Re-reads an item outside the gate; one gone from the host is dropped (item-deleted).
+    private (FsPoolDefinition Def, FsItemDefinition Item, bool Building, int InUse) RefreshItem(string fspool, string item) =>
+        _fsPools.RefreshChild(fspool, item,
+            def => _backends.Get(def.Type).Capabilities.Supports(FsPoolOperations.RefreshItem),
+            (def, seen) =>
             {
-                return (def, seen, child.Building, child.InUse);
-            }
-        }
-        var refreshed = DefinitionCopy.Of(seen);
-        try
-        {
-            backend.RefreshItem(def, refreshed);
-        }
-        catch (StorageException e) when (e.OsErrno is (int)Errno.ENOENT or (int)Errno.ENOTDIR)
-        {
-            throw Vanished(entry, child, item);
-        }
-        lock (entry.Gate)
-        {
-            if (entry.Children.TryGetValue(item, out var current) && current == child && child.Def == seen)
-            {
-                child.Def = refreshed;
-            }
-            return (def, refreshed, child.Building, child.InUse);
-        }
-    }
+                var refreshed = DefinitionCopy.Of(seen);
+                try
+                {
+                    _backends.Get(def.Type).RefreshItem(def, refreshed);
+                }
+                catch (StorageException e) when (e.OsErrno is (int)Errno.ENOENT or (int)Errno.ENOTDIR)
+                {
+                    var entry = _fsPools.Get(fspool);
+                    ChildEntry<FsItemDefinition>? child;
+                    lock (entry.Gate)
+                    {
+                        child = entry.Children.TryGetValue(item, out var current) && current.Def == seen ? current : null;
+                    }
+                    throw child is null ? _fsPools.Flavor.ChildNotFound(item) : Vanished(entry, child, item);
+                }
+                return refreshed;
+            });
 }

@@ -25,6 +25,10 @@ public sealed partial class StorageDriver
             case "pool":
                 var def = _poolFlavor.Parse(root);
                 RequireName(onlyName, def.Name, "pool");
+                if (def.Cluster is not null)
+                {
+                    return DefineClusterPool(def, transient);
+                }
                 return PoolInfoOf(transient ? _pools.Create(def, _poolFlavor.BuildWhenCreated(def)) : _pools.Define(def));
             case "fspool":
                 var fsDef = _fsPoolFlavor.Parse(root);
@@ -49,14 +53,50 @@ public sealed partial class StorageDriver
     /// <exception cref="StorageException">XmlError/ConfigUnsupported/InvalidArg for the document,
     /// OperationDenied for a target outside the allowed directories, PoolExists for a name,
     /// UUID or source conflict, InternalError for a type without backend.</exception>
-    public PoolInfo DefinePool(string xml) => PoolInfoOf(_pools.Define(xml));
+    public PoolInfo DefinePool(string xml)
+    {
+        var def = _poolFlavor.Parse(SafeXml.Load(xml, PoolXml.DocumentName));
+        return def.Cluster is null ? PoolInfoOf(_pools.Define(def)) : DefineClusterPool(def, transient: false);
+    }
 
     /// <summary>Creates and starts a transient pool (gone once stopped), building it first when
     /// <paramref name="build"/> is given.</summary>
     public PoolInfo CreatePool(string xml, PoolBuildFlags? build = null) => PoolInfoOf(_pools.Create(xml, build));
 
-    /// <summary>Removes a persistent, inactive pool's definition.</summary>
-    public void UndefinePool(string name) => _pools.Undefine(name);
+    /// <summary>Removes a persistent, inactive pool's definition; a cluster-wide one leaves the
+    /// cluster store too, and so every host (docs/CLUSTER.md).</summary>
+    public void UndefinePool(string name)
+    {
+        var entry = _pools.Get(name);
+        bool shared, active;
+        lock (entry.Gate)
+        {
+            shared = entry.Def.Cluster is not null;
+            active = entry.IsActive;
+        }
+        if (!shared || active || Cluster is not { } cluster)
+        {
+            _pools.Undefine(name);
+            return;
+        }
+        // Here first (libvirt's checks), then the store; if the store cannot be told, the pool
+        // is defined here again, so nothing changed anywhere.
+        PoolDefinition def;
+        lock (entry.Gate)
+        {
+            def = DefinitionCopy.Of(entry.Def);
+        }
+        _pools.Undefine(name);
+        try
+        {
+            cluster.WithdrawPool(name);
+        }
+        catch (StorageException)
+        {
+            _pools.Define(def);
+            throw;
+        }
+    }
 
     /// <summary>Starts a pool, building it first when <paramref name="build"/> is given.</summary>
     public void StartPool(string name, PoolBuildFlags? build = null) => _pools.Start(name, build);
@@ -88,6 +128,13 @@ public sealed partial class StorageDriver
 
     /// <summary>The pool's state and numbers (virsh pool-info).</summary>
     public PoolInfo GetPoolInfo(string name) => PoolInfoOf(_pools.Get(name));
+
+    /// <summary>
+    /// When (UTC) the backend began reading the volumes the pool lists now (its last start or
+    /// refresh); <see cref="DateTime.MinValue"/> before any. A directory whose mtime is older
+    /// than this by more than the timestamp granularity has not changed since.
+    /// </summary>
+    public DateTime PoolVolumesReadSince(string name) => _pools.Get(name).ReadSince;
 
     /// <summary>The pool, or null when there is none of that name.</summary>
     public PoolInfo? FindPool(string name)

@@ -134,7 +134,15 @@ public sealed partial class StorageDriver
     /// lease is held. When a write lease ends the volume is re-read and
     /// <see cref="StorageEventKind.VolumeWritten"/> raised.
     /// </summary>
-    public OpenedVolume OpenVolume(string pool, string volume, VolumeAccessMode mode)
+    public OpenedVolume OpenVolume(string pool, string volume, VolumeAccessMode mode) => OpenVolume(pool, volume, mode, 0);
+
+    /// <summary>
+    /// <see cref="OpenVolume(string, string, VolumeAccessMode)"/> for process <paramref name="pid"/>
+    /// (0: the daemon itself): opening a volume of a cluster-wide pool for writing takes its
+    /// cluster lease first, named after this host and that process (docs/CLUSTER.md).
+    /// </summary>
+    /// <exception cref="StorageException">Busy when another host holds the volume's lease.</exception>
+    public OpenedVolume OpenVolume(string pool, string volume, VolumeAccessMode mode, uint pid)
     {
         var entry = _pools.Get(pool);
         PoolDefinition def;
@@ -168,18 +176,22 @@ public sealed partial class StorageDriver
             vol = child.Def;
         }
         VolumeData data;
+        IDisposable? lease = null;
         try
         {
+            lease = TakeClusterLease(def, volume, mode, pid);
             _pools.RecheckTarget(def);
             data = backend.OpenVolume(def, DefinitionCopy.Of(vol), mode);
         }
         catch
         {
+            lease?.Dispose();
             EndVolumeOpen(entry, child, mode, null);
             throw;
         }
         return new OpenedVolume(data, mode, () =>
         {
+            lease?.Dispose();
             if (mode == VolumeAccessMode.Read)
             {
                 EndVolumeOpen(entry, child, mode, null);
@@ -352,34 +364,10 @@ public sealed partial class StorageDriver
     }
 
     // Re-reads a volume outside the gate and publishes the result unless it changed meanwhile.
-    private (PoolDefinition Def, VolumeDefinition Vol, bool Building, int InUse) RefreshVolume(string pool, string volume)
-    {
-        var entry = _pools.Get(pool);
-        PoolDefinition def;
-        ChildEntry<VolumeDefinition> child;
-        VolumeDefinition seen;
-        IPoolBackend backend;
-        lock (entry.Gate)
-        {
-            child = _pools.RequireChild(entry, volume);
-            def = entry.Def;
-            seen = child.Def;
-            backend = _backends.Get(def.Type);
-            if (child.Building || !backend.Capabilities.Supports(PoolOperations.RefreshVolume))
-            {
-                return (def, seen, child.Building, child.InUse);
-            }
-        }
-        var refreshed = RefreshedCopy(backend, def, seen);
-        lock (entry.Gate)
-        {
-            if (entry.Children.TryGetValue(volume, out var current) && current == child && child.Def == seen)
-            {
-                child.Def = refreshed;
-            }
-            return (def, refreshed, child.Building, child.InUse);
-        }
-    }
+    private (PoolDefinition Def, VolumeDefinition Vol, bool Building, int InUse) RefreshVolume(string pool, string volume) =>
+        _pools.RefreshChild(pool, volume,
+            def => _backends.Get(def.Type).Capabilities.Supports(PoolOperations.RefreshVolume),
+            (def, seen) => RefreshedCopy(_backends.Get(def.Type), def, seen));
 
     private static VolumeDefinition RefreshedCopy(IPoolBackend backend, PoolDefinition def, VolumeDefinition vol)
     {

@@ -13,4 +13,8 @@ public sealed record StorageDriverOptions
     /// runs once per boot, as libvirt's <c>autostarted</c> marker does. Null: autostart runs on
     /// every load.</summary>
     public string? RuntimeDirectory { get; init; }
+
+    /// <summary>The host work behind a volume's archive, restore and snapshot; null: those
+    /// commands are refused (EOPNOTSUPP).</summary>
+    public Backend.IVolumeToolbox? Toolbox { get; init; }
 }

@@ -20,4 +20,7 @@ public enum StorageEventKind
     VolumeResized,
     VolumeWiped,
     VolumeWritten,
+    VolumeArchived,
+    VolumeRestored,
+    VolumeFilesystemResized,
 }

@@ -42,12 +42,6 @@ internal sealed class StoragePoolFlavor : IPoolFlavor<PoolDefinition, VolumeDefi
 
     public PoolDefinition Copy(PoolDefinition def) => DefinitionCopy.Of(def);
 
-    public string NameOf(PoolDefinition def) => def.Name;
-
-    public Guid UuidOf(PoolDefinition def) => def.Uuid;
-
-    public string ChildName(VolumeDefinition child) => child.Name;
-
     public StorageException PoolNotFound(string name) =>
         StorageErrors.NoPool($"no storage pool with matching name '{name}'");
 
@@ -73,22 +67,7 @@ internal sealed class StoragePoolFlavor : IPoolFlavor<PoolDefinition, VolumeDefi
     public string? DirectoryTarget(PoolDefinition def) =>
         (_backends.Find(def.Type)?.Capabilities.TargetIsDirectory ?? PoolTypes.Get(def.Type).TargetHoldsFiles) ? def.Target.Path : null;
 
-    public void SetTarget(PoolDefinition def, string path) => def.Target.Path = path;
-
-    public PoolDefinition Live(PoolDefinition def, PoolSizes sizes, StoragePermissions? permissions)
-    {
-        var live = DefinitionCopy.Of(def);
-        live.Capacity = sizes.Capacity;
-        live.Allocation = sizes.Allocation;
-        live.Available = sizes.Available;
-        if (permissions is not null && live.TypeInfo.HasTarget)
-        {
-            live.Target.Permissions.Mode = permissions.Mode ?? live.Target.Permissions.Mode;
-            live.Target.Permissions.Owner = permissions.Owner ?? live.Target.Permissions.Owner;
-            live.Target.Permissions.Group = permissions.Group ?? live.Target.Permissions.Group;
-        }
-        return live;
-    }
+    public bool ShowsTargetPermissions(PoolDefinition def) => def.TypeInfo.HasTarget;
 
     public PoolBuildFlags BuildFlags(PoolDefinition def) => Backend(def).Capabilities.BuildFlags;
 
@@ -144,8 +123,6 @@ internal sealed class StoragePoolFlavor : IPoolFlavor<PoolDefinition, VolumeDefi
         var result = Backend(def).Refresh(def, cancellation);
         return new(result.Sizes, result.Volumes, result.TargetPermissions, result.Problems);
     }
-
-    public ulong AllocationOf(VolumeDefinition child) => child.Allocation;
 
     private IPoolBackend Backend(PoolDefinition def) => _backends.Get(def.Type);
 

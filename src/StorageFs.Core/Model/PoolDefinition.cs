@@ -6,34 +6,16 @@ namespace StorageFs.Core.Model;
 /// non-empty without '/'; the source parts the type requires are present; a non-network
 /// pool has a sanitised <see cref="PoolTarget.Path"/>. Sizes are output only.
 /// </summary>
-public sealed class PoolDefinition
+public sealed class PoolDefinition : PoolDefinitionBase
 {
     /// <summary>Pool type.</summary>
     public PoolType Type { get; set; }
-
-    /// <summary>Pool name.</summary>
-    public string Name { get; set; } = "";
-
-    /// <summary>Pool UUID (generated when the document has none).</summary>
-    public Guid Uuid { get; set; }
-
-    /// <summary>Capacity in bytes (output only).</summary>
-    public ulong Capacity { get; set; }
-
-    /// <summary>Allocation in bytes (output only).</summary>
-    public ulong Allocation { get; set; }
-
-    /// <summary>Available bytes (output only).</summary>
-    public ulong Available { get; set; }
 
     /// <summary><c>&lt;features&gt;&lt;cow state&gt;</c>, dir and fs pools only.</summary>
     public TristateBool Cow { get; set; }
 
     /// <summary>The source.</summary>
     public PoolSource Source { get; set; } = new();
-
-    /// <summary>The target (unused by network pools).</summary>
-    public PoolTarget Target { get; set; } = new();
 
     /// <summary><c>&lt;refresh&gt;&lt;volume allocation&gt;</c>, null when absent.</summary>
     public PoolRefreshAllocation? RefreshVolumeAllocation { get; set; }
@@ -43,6 +25,9 @@ public sealed class PoolDefinition
 
     /// <summary><c>rbd:config_opts</c> options (rbd); empty when absent.</summary>
     public List<RbdConfigOption> RbdConfigOptions { get; } = [];
+
+    /// <summary><c>storagefs:cluster</c>: the pool is cluster-wide; null for a pool of this host alone.</summary>
+    public ClusterPoolSetting? Cluster { get; set; }
 
     /// <summary>The rules of this pool's type.</summary>
     public PoolTypeInfo TypeInfo => PoolTypes.Get(Type);

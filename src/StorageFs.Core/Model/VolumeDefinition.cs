@@ -5,27 +5,15 @@ namespace StorageFs.Core.Model;
 /// src/conf/storage_conf.c), always read in the context of its pool's type.
 /// Invariants after <c>VolumeXml.Parse</c>: <see cref="Name"/> non-empty; sizes ≤ 2^63−1;
 /// allocation equals capacity when none was given. Key, extents, physical and timestamps
-/// are set by refreshes.
+/// are set by refreshes. The key is the path for file pools.
 /// </summary>
-public sealed class VolumeDefinition
+public sealed class VolumeDefinition : PoolChildDefinition
 {
     /// <summary>Volume type.</summary>
     public VolumeType Type { get; set; }
 
-    /// <summary>Volume name.</summary>
-    public string Name { get; set; } = "";
-
-    /// <summary>Key (the path for file pools).</summary>
-    public string? Key { get; set; }
-
     /// <summary>Extents on devices (output only).</summary>
     public List<VolumeExtent> Extents { get; } = [];
-
-    /// <summary>Capacity in bytes.</summary>
-    public ulong Capacity { get; set; }
-
-    /// <summary>Allocation in bytes.</summary>
-    public ulong Allocation { get; set; }
 
     /// <summary>True when the document gave an allocation (else it defaulted to capacity).</summary>
     public bool HasAllocation { get; set; }

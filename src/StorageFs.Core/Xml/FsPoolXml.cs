@@ -43,13 +43,7 @@ public static class FsPoolXml
                 Product = XmlQuery.AttrString(source, "name", "product"),
             };
         }
-        var name = XmlQuery.String(root, "name") ?? throw LibvirtErrors.Xml("missing pool source name element");
-        if (name.Contains('/'))
-        {
-            throw LibvirtErrors.Xml($"name {name} cannot contain '/'");
-        }
-        def.Name = name;
-        def.Uuid = PoolXml.ParseUuid(root);
+        PoolXml.ParseIdentity(root, def);
         var path = XmlQuery.String(root, "target", "path")
             ?? throw LibvirtErrors.Xml("missing storage pool target path");
         def.Target.Path = LibvirtText.SanitizePath(path);
@@ -63,11 +57,7 @@ public static class FsPoolXml
         ArgumentNullException.ThrowIfNull(def);
         var o = new XmlOutput();
         o.Open("fspool type='dir'");
-        o.Element("name", def.Name);
-        o.Line($"<uuid>{LibvirtText.FormatUuid(def.Uuid)}</uuid>");
-        o.Bytes("capacity", def.Capacity);
-        o.Bytes("allocation", def.Allocation);
-        o.Bytes("available", def.Available);
+        PoolXml.FormatIdentity(o, def);
         o.Open("source");
         o.EmptyElement("product", "name", def.Source.Product);
         o.Close("source");

@@ -47,21 +47,7 @@ public static class PoolXml
             def.Source.Format = info.DefaultSourceFormat;
         }
 
-        var name = XmlQuery.String(root, "name");
-        if (name is null && (info.Parts & PoolSourceParts.Name) != 0)
-        {
-            name = def.Source.Name;
-        }
-        if (name is null)
-        {
-            throw LibvirtErrors.Xml("missing pool source name element");
-        }
-        if (name.Contains('/'))
-        {
-            throw LibvirtErrors.Xml($"name {name} cannot contain '/'");
-        }
-        def.Name = name;
-        def.Uuid = ParseUuid(root);
+        ParseIdentity(root, def, (info.Parts & PoolSourceParts.Name) != 0 ? def.Source.Name : null);
         def.Cow = ParseCow(root, type);
         CheckRequiredSource(def, info);
 
@@ -112,11 +98,7 @@ public static class PoolXml
     {
         var info = def.TypeInfo;
         o.Open($"pool type='{info.XmlName}'{PoolNamespaceXml.Declaration(def)}");
-        o.Element("name", def.Name);
-        o.Line($"<uuid>{LibvirtText.FormatUuid(def.Uuid)}</uuid>");
-        o.Bytes("capacity", def.Capacity);
-        o.Bytes("allocation", def.Allocation);
-        o.Bytes("available", def.Available);
+        FormatIdentity(o, def);
         if (def.Cow != TristateBool.Absent)
         {
             o.Open("features");
@@ -151,6 +133,29 @@ public static class PoolXml
         return LibvirtText.TryParseUuid(uuid, out var guid)
             ? guid
             : throw LibvirtErrors.Xml("malformed uuid element");
+    }
+
+    /// <summary>The name (else <paramref name="fallbackName"/>, a pool's source name where its
+    /// type allows) and the UUID, as every pool of objects has them.</summary>
+    internal static void ParseIdentity(XElement root, PoolDefinitionBase def, string? fallbackName = null)
+    {
+        var name = XmlQuery.String(root, "name") ?? fallbackName ?? throw LibvirtErrors.Xml("missing pool source name element");
+        if (name.Contains('/'))
+        {
+            throw LibvirtErrors.Xml($"name {name} cannot contain '/'");
+        }
+        def.Name = name;
+        def.Uuid = ParseUuid(root);
+    }
+
+    /// <summary>name, uuid, capacity, allocation, available: the head every pool of objects writes.</summary>
+    internal static void FormatIdentity(XmlOutput o, PoolDefinitionBase def)
+    {
+        o.Element("name", def.Name);
+        o.Line($"<uuid>{LibvirtText.FormatUuid(def.Uuid)}</uuid>");
+        o.Bytes("capacity", def.Capacity);
+        o.Bytes("allocation", def.Allocation);
+        o.Bytes("available", def.Available);
     }
 
     private static TristateBool ParseCow(XElement root, PoolType type)

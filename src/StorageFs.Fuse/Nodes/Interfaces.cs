@@ -78,7 +78,12 @@ public interface INodeSymlink
     Errno Symlink(RequestContext ctx, string target, string name, out Node? child);
 }
 
-/// <summary>READLINK.</summary>
+/// <summary>
+/// READLINK. With <see cref="FuseServerOptions.CacheSymlinks"/> (the default) the kernel keeps
+/// the first target read until it forgets the inode or is told (<see cref="Notifier.InvalidateInode"/>):
+/// a link whose target changes should be a new node (a LOOKUP answering another node id makes
+/// the kernel drop the old inode at once, fs/fuse/dir.c fuse_dentry_revalidate).
+/// </summary>
 public interface INodeReadlink
 {
     Errno Readlink(RequestContext ctx, out string target);

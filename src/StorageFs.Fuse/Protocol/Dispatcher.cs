@@ -247,6 +247,8 @@ internal sealed partial class Dispatcher
             wanted |= _options.ReaddirPlusAuto ? InitFlags.DoReaddirplus | InitFlags.ReaddirplusAuto : InitFlags.DoReaddirplus;
         if (_options.EnablePassthrough && _channel is not null)
             wanted |= InitFlags.Passthrough;
+        if (_options.CacheSymlinks)
+            wanted |= InitFlags.CacheSymlinks;
         if (_options.Locks)
             wanted |= InitFlags.PosixLocks | InitFlags.FlockLocks;
         var flags = (InitFlags)kernelFlags & wanted;

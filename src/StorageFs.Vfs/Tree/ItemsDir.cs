@@ -47,7 +47,7 @@ internal sealed class ItemsDir(StorageTree tree, string fspool) : Node, INodeLoo
 
     private HostDir? Open(string name, out Errno error)
     {
-        error = StorageTree.Ask(() => new HostDir(tree.Driver.OpenItem(fspool, name), tree.Driver.GetItemPath(fspool, name), TimeSpan.FromSeconds(1))
+        error = StorageTree.Ask(() => new HostDir(tree.Driver.OpenItem(fspool, name), tree.Driver.GetItemPath(fspool, name), tree.ItemTimeout)
         {
             Refused = tree.Refuse,
             Display = Where(name),

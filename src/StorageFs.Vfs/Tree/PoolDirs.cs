@@ -90,13 +90,15 @@ internal static class PoolDirs
         var v = new VolumeSubject(pool, name);
         var specs = t.VolumePanel;
         // The hint is one shared string: the refusal's record already names the directory.
-        return t.Dir(v.At, UseCtl)
+        var dir = t.Dir(v.At, UseCtl)
             .Add("info", new TextFile(specs.Info, v))
             .Add("xml", new TextFile(specs.Xml, v))
             .Add("path", new TextFile(specs.Path, v))
             .Add("key", new TextFile(specs.Key, v))
             .Add("ctl", new TextFile(specs.Ctl, v))
             .Add("data", new VSymlink(static subject => ((VolumeSubject)subject!).DataLink(), v));
+        // A cluster member shows each volume's cluster write lease (docs/CLUSTER.md).
+        return t.Driver.Cluster is null ? dir : dir.Add("lease", new TextFile(specs.Lease, v));
     }
 
     private const string UseCtl = "use the commands of its ctl file";
@@ -117,7 +119,7 @@ internal static class PoolDirs
     internal sealed class VolumePanelSpecs(StorageTree t)
     {
         public TextFileSpec Info { get; } = t.Spec<VolumeSubject>("info", Modes.ReadOnly,
-            (_, v) => t.Driver.GetVolumeInfo(v.Pool, v.Name).ToVirshText(bytes: true));
+            (_, v) => VolumeInfoText(t.Driver, v.Pool, v.Name));
 
         public TextFileSpec Xml { get; } = t.Spec<VolumeSubject>("xml", Modes.ReadOnly,
             (_, v) => t.Driver.GetVolumeXml(v.Pool, v.Name));
@@ -128,8 +130,19 @@ internal static class PoolDirs
         public TextFileSpec Key { get; } = t.Spec<VolumeSubject>("key", Modes.ReadOnly,
             (_, v) => t.Driver.GetVolumeKey(v.Pool, v.Name) + "\n");
 
+        public TextFileSpec Lease { get; } = t.Spec<VolumeSubject>("lease", Modes.ReadOnly,
+            (_, v) => (t.Driver.Cluster?.DescribeVolumeLease(v.Pool, v.Name) ?? "none") + "\n");
+
         public TextFileSpec Ctl { get; } = t.Spec<VolumeSubject>("ctl", Modes.WriteOnly, null,
             (ctx, v, c) => VolumeCommand(t.Driver, v.Pool, v.Name, c, ctx), usage: Words.VolumeUsage);
+    }
+
+    private static string VolumeInfoText(StorageDriver d, string pool, string name)
+    {
+        var info = d.GetVolumeInfo(pool, name);
+        string text = VolumeContentText.Append(info.ToVirshText(bytes: true), info, d.InspectVolume(pool, name));
+        string toolbox = d.DescribeVolumeContent(pool, name);
+        return toolbox.Length == 0 ? text : text.TrimEnd('\n') + "\n" + toolbox + "\n";
     }
 
     internal static string VolumeCommand(StorageDriver d, string pool, string name, string command, RequestContext ctx)
@@ -151,26 +164,21 @@ internal static class PoolDirs
                 var info = d.ResizeVolume(pool, name, size, flags);
                 return string.Create(CultureInfo.InvariantCulture, $"ok resized volume {name} to {info.Capacity}");
             case "clone":
-                if (w.Length != 2)
-                    throw Words.Invalid("usage: clone NEWNAME");
-                Words.XmlName(w[1]);
-                // The driver calls a taken name an internal error (libvirt's storageVolCreateXMLFrom);
-                // for the tree it is EEXIST, as for create.
-                if (d.ListVolumes(pool).Any(v => v.Name == w[1]))
-                    throw new StorageException(ErrorCode.VolExists, $"storage volume '{w[1]}' exists already");
-                string xml = d.GetVolumeXml(pool, name);
-                var doc = System.Xml.Linq.XElement.Parse(xml);
-                doc.Element("name")!.Value = w[1];
-                doc.Element("key")?.Remove();
-                doc.Element("target")?.Element("path")?.Remove();
-                return JobWait.Run(d.StartCloneVolume(pool, doc.ToString(), pool, name, requester: JobWait.By(ctx, command)), noWait, ctx.Cancellation,
-                    $"ok cloned volume {name} to {w[1]}");
+                return CloneCommand.Run(d, pool, name, w, noWait, ctx);
+            case "snapshot":
+                return SnapshotCommand.Run(d, pool, name, w, noWait, ctx);
+            case "archive":
+                return ArchiveCommand.Run(d, pool, name, w, noWait, ctx);
+            case "restore":
+                return RestoreCommand.Run(d, pool, name, w, noWait, ctx);
             case "delete":
                 Words.ExpectName(w, "delete", name);
                 d.DeleteVolume(pool, name);
                 return $"ok deleted volume {name}";
+            case var verb when FilesystemCommands.Handles(verb):
+                return FilesystemCommands.Run(d, pool, name, w, noWait, ctx, JobWait.By(ctx, command));
             default:
-                throw Words.Invalid($"unknown command '{w[0]}' (wipe [ALGORITHM], resize SIZE [allocate|delta|shrink], clone NEWNAME, delete NAME)");
+                throw Words.Invalid($"unknown command '{w[0]}' (wipe [ALGORITHM], resize SIZE [allocate|delta|shrink], clone NEWNAME [OPTIONS], snapshot NEWNAME, archive DEST [OPTIONS], restore SRC, delete NAME, growfs [SIZE], shrinkfs SIZE [resize])");
         }
     }
 

@@ -30,6 +30,9 @@ public sealed class StorageTree
     private readonly NodeCache<VDir> _jobs = new();
     private readonly NodeCache<VDir> _secretDirs = new();
 
+    /// <summary>How long the kernel may cache names and attributes inside items (the configuration's itemCacheSeconds).</summary>
+    public TimeSpan ItemTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <param name="driver">The storage driver the tree shows.</param>
     /// <param name="logger">The daemon's logger.</param>
     /// <param name="secrets">The secret store <c>secrets/</c> shows (the one the backends were
@@ -64,7 +67,7 @@ public sealed class StorageTree
             Hint = "its links follow the pools and fspools",
             List = _ => AllPools().Select(p => p.Uuid.ToString("D", CultureInfo.InvariantCulture)),
             Find = (_, u) => AllPools().FirstOrDefault(p => p.Uuid.ToString("D", CultureInfo.InvariantCulture) == u) is { } p
-                ? _uuids.Get(u, _ => new VSymlink(() => Link(u)))
+                ? UuidLink(u)
                 : null,
         };
         var jobs = new VDir(Modes.DirReadOnly)
@@ -81,6 +84,7 @@ public sealed class StorageTree
             .Add("define", Text("define", Modes.WriteOnly, null, (_, doc) => Define(doc, transient: false), WriteKind.Document))
             .Add("create", Text("create", Modes.WriteOnly, null, (_, doc) => Define(doc, transient: true), WriteKind.Document))
             .Add("capabilities", Text("capabilities", Modes.ReadOnly, _ => Capabilities.Render(Driver)))
+            .Add("node", Text("node", Modes.ReadOnly, _ => NodeText.Render(Driver)))
             .Add("errors", Text("errors", Modes.ReadOnly, ctx => Errors.Render(ctx.Uid)))
             .Add("events", new EventsFile(Events, Errors))
             .Add("by-uuid", byUuid)
@@ -90,7 +94,16 @@ public sealed class StorageTree
             .Add("secrets", SecretsDir = SecretDirs.Secrets(this, FindSecret));
         Driver.Changed += OnChanged;
         Secrets.Changed += OnSecretChanged;
+        if (Driver.Cluster is { } cluster)
+        {
+            Root.Add("cluster", ClusterDirs.Create(this, cluster));
+            cluster.Event += OnClusterEvent;
+        }
     }
+
+    // A cluster event (any host's) in the events stream, with its host.
+    private void OnClusterEvent(object? sender, Core.Cluster.ClusterEventArgs e) =>
+        Events.Publish(e.Name, e.Object, [("host", e.Host), .. e.Extra]);
 
     public StorageDriver Driver { get; }
 
@@ -182,6 +195,13 @@ public sealed class StorageTree
     }
 
     private IEnumerable<PoolInfo> AllPools() => Driver.ListPools().Concat(Driver.ListFsPools());
+
+    /// <summary>The by-uuid link as it is now: one node per uuid and target (see <see cref="VSymlink"/>: a cached target goes with its node).</summary>
+    private VSymlink UuidLink(string uuid)
+    {
+        string target = Link(uuid);
+        return _uuids.Get(uuid + " " + target, _ => new VSymlink(() => target));
+    }
 
     private string Link(string uuid)
     {
@@ -332,6 +352,9 @@ public sealed class StorageTree
             StorageEventKind.VolumeDeleted => fs ? "item-deleted" : "volume-deleted",
             StorageEventKind.VolumeResized => "volume-resized",
             StorageEventKind.VolumeWiped => "volume-wiped",
+            StorageEventKind.VolumeArchived => "volume-archived",
+            StorageEventKind.VolumeRestored => "volume-restored",
+            StorageEventKind.VolumeFilesystemResized => "volume-fs-resized",
             _ => "volume-written",
         };
         Events.Publish(name, pool + child);
@@ -371,7 +394,8 @@ public sealed class StorageTree
                     _volControls.Remove((e.Pool, e.Child));
                 }
                 break;
-            case StorageEventKind.VolumeResized or StorageEventKind.VolumeWiped or StorageEventKind.VolumeWritten when e.Child is not null:
+            case StorageEventKind.VolumeResized or StorageEventKind.VolumeWiped or StorageEventKind.VolumeWritten
+                or StorageEventKind.VolumeRestored or StorageEventKind.VolumeFilesystemResized when e.Child is not null:
                 if (!fs && _volumes.Peek(e.Pool)?.Peek(e.Child) is { } file)
                     _notify.Inode(file);
                 break;

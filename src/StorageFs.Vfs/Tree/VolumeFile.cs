@@ -32,6 +32,10 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
     // that takes its size from the bytes written: its length is the file's size).
     private GrowingBlockHandle? _growing;
 
+    // Opens served by positional calls (an rbd image): their size is the volume's as it grows,
+    // before the driver re-reads the volume at their release.
+    private readonly List<IoVolumeHandle> _io = [];
+
     public override Errno GetAttr(RequestContext ctx, ref FuseAttr attr)
     {
         // A volume still being created has no path yet: its definition answers
@@ -41,6 +45,11 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
             return asked;
         if (Volatile.Read(ref _growing) is { } growing)
             return Attr.Fill(ref attr, Modes.Reg | 0x180, (ulong)growing.Length, time: DateTimeOffset.UtcNow);
+        lock (_io)
+        {
+            if (_io.Count > 0)
+                return Attr.Fill(ref attr, Modes.Reg | 0x180, (ulong)_io[^1].Length);
+        }
         // No host object to describe (still being created; a network volume such as an
         // iscsi-direct LUN, whose "path" is no local path): the definition answers.
         if (info.Path is null || info.Building || !info.Path.StartsWith('/') || info.Type is VolumeType.Network or VolumeType.NetDir)
@@ -87,13 +96,13 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
                 bool block = tree.Driver.PeekVolume(Pool, Name).Type == VolumeType.Block;
                 if (created && block && write)
                 {
-                    opened = tree.Driver.OpenVolume(Pool, Name, VolumeAccessMode.Write);
+                    opened = tree.Driver.OpenVolume(Pool, Name, VolumeAccessMode.Write, ctx.Pid);
                     var growing = new GrowingBlockHandle(this, opened);
                     Volatile.Write(ref _growing, growing);
                     made = growing;
                     return Errno.Ok;
                 }
-                opened = tree.Driver.OpenVolume(Pool, Name, write ? VolumeAccessMode.Write : VolumeAccessMode.Read);
+                opened = tree.Driver.OpenVolume(Pool, Name, write ? VolumeAccessMode.Write : VolumeAccessMode.Read, ctx.Pid);
                 if ((flags & O_TRUNC) != 0 && opened.Data.Length > 0)
                 {
                     opened.Dispose();
@@ -106,6 +115,14 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
                 // A device is served here (passthrough takes no device): direct I/O, so a read(2) of
                 // 1 MiB is one READ and one pread on the device with its own readahead, instead of
                 // the FUSE page cache's readahead requests on top of the device's page cache.
+                if (opened.Data.HasIo)
+                {
+                    var io = new IoVolumeHandle(tree, this, where, opened);
+                    lock (_io)
+                        _io.Add(io);
+                    made = io;
+                    return Errno.Ok;
+                }
                 made = opened.Data.HasDescriptor
                     ? new VolumeHandle(opened, passthrough: !block) { OpenFlags = block ? OpenReplyFlags.DirectIo : default }
                     : new StreamVolumeHandle(tree, where, opened);
@@ -119,6 +136,13 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
         });
         handle = made;
         return err;
+    }
+
+    /// <summary>Called by a positional handle once released (after the driver re-read the volume).</summary>
+    internal void IoEnded(IoVolumeHandle handle)
+    {
+        lock (_io)
+            _io.Remove(handle);
     }
 
     /// <summary>Called by a growing handle once it is released: attributes come from the device again.</summary>
@@ -168,6 +192,7 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
                     return Errno.Ok;
                 }
                 ulong stored = handle is VolumeHandle held ? held.StoredLength
+                    : handle is IoVolumeHandle served ? (ulong)served.Length
                     : info.Physical != 0 ? info.Physical : info.Capacity;
                 // A pool that cannot resize (an iscsi-direct LUN is the target's size) keeps
                 // every volume at its size: any other is a refusal by policy, not a missing feature.
@@ -179,7 +204,13 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
                         $"refusing to shrink volume '{Name}' by truncate: use 'resize SIZE shrink' in vol/{Name}/ctl");
                 if (size > stored)
                 {
-                    if (handle is BackingFileHandle open)
+                    if (handle is IoVolumeHandle positional)
+                    {
+                        Errno err = positional.Grow(ctx, (long)size);
+                        if (err != Errno.Ok)
+                            return err;
+                    }
+                    else if (handle is BackingFileHandle open)
                     {
                         // truncate(1) and ftruncate hold the volume open for writing, so the driver
                         // would call it busy: grow through that open descriptor instead (raw only:

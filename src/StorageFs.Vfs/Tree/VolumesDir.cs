@@ -38,6 +38,13 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
         DirStamp? stamp = rateLimited ? null : StampOf();
         if (stamp is not null && stamp == Volatile.Read(ref _unchanged))
             return;
+        if (stamp is { Settled: true } && ReadAfter(stamp))
+        {
+            // The driver's list was read after the directory's last change (the first listing
+            // after the pool started at load: a million volumes were read twice before).
+            Volatile.Write(ref _unchanged, stamp);
+            return;
+        }
         Interlocked.Exchange(ref _lastRefresh, now);
         // Inactive or busy: list what the driver has.
         bool refreshed = tree.Quietly(Where(), () =>
@@ -47,6 +54,20 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
         }, false);
         if (!rateLimited || !refreshed)
             Volatile.Write(ref _unchanged, refreshed && stamp is { Settled: true } ? stamp : null);
+    }
+
+    /// <summary>Whether the driver began reading the pool over a second after the directory's
+    /// mtime in <paramref name="stamp"/>: a change since would carry a later mtime (see <see cref="DirStamp"/>).</summary>
+    private bool ReadAfter(DirStamp stamp)
+    {
+        try
+        {
+            return tree.Driver.PoolVolumesReadSince(pool) - stamp.Mtime > TimeSpan.FromSeconds(1);
+        }
+        catch (StorageException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The pool directory's stamp when the pool is active and its listing follows its
@@ -135,6 +156,10 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
             {
                 // Another writer created it since the kernel's lookup: open(O_CREAT) without
                 // O_EXCL opens what is there (a "File exists" here failed dd under concurrent writers).
+                // The volume may be one another program made since the last refresh (an image
+                // created by another Ceph client): the open below must find it.
+                if (!tree.Driver.HasVolume(pool, name))
+                    Refresh();
             }
         });
         if (err != Errno.Ok)

@@ -11,7 +11,8 @@ internal static class Words
     // What a fresh handle of each ctl file reads: one command per line.
     public const string PoolUsage = "start\nstop\nbuild [overwrite|no-overwrite] [nowait]\nrefresh\nundefine NAME\ndelete NAME\n";
     public const string FsPoolUsage = "start\nstop\nbuild [nowait]\nrefresh\nundefine NAME\ndelete NAME\n";
-    public const string VolumeUsage = "wipe [zero|nnsa|dod|bsi|gutmann|schneier|pfitzner7|pfitzner33|random|trim] [nowait]\nresize SIZE [allocate] [delta] [shrink]\nclone NEWNAME [nowait]\ndelete NAME\n";
+    public const string VolumeUsage = "wipe [zero|nnsa|dod|bsi|gutmann|schneier|pfitzner7|pfitzner33|random|trim] [nowait]\nresize SIZE [allocate] [delta] [shrink]\n" +
+        CloneCommand.Usage + SnapshotCommand.Usage + ArchiveCommand.Usage + RestoreCommand.Usage + "delete NAME\n" + FilesystemCommands.Usage;
     public const string ItemUsage = "delete NAME [nowait]\n";
 
     public static string[] Split(string command) =>

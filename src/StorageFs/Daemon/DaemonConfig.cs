@@ -40,6 +40,24 @@ public sealed record DaemonConfig
     /// </summary>
     public string Uring { get; init; } = "auto";
 
+    /// <summary>
+    /// Seconds the kernel may keep names and attributes inside items (fspools' host
+    /// directories) without asking the daemon again (0 to 60; default 1). Changes made through
+    /// the mount are seen at once whatever the value; a change another program makes on the
+    /// host directly shows through the mount within this time, and until then permission checks
+    /// use the attributes cached (README, "Items and the kernel's cache").
+    /// </summary>
+    public double ItemCacheSeconds { get; init; } = 1;
+
+    /// <summary>The largest <see cref="ItemCacheSeconds"/> accepted.</summary>
+    public const double MaxItemCacheSeconds = 60;
+
+    /// <summary>
+    /// The cluster this host belongs to (docs/CLUSTER.md): etcd endpoints, cluster name, this
+    /// host's name, lease TTL, fencing. Null (the default): this host alone, no cluster code runs.
+    /// </summary>
+    public StorageFs.Cluster.ClusterOptions? Cluster { get; init; }
+
     private static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
@@ -104,8 +122,12 @@ public sealed record DaemonConfig
                 }
             }
             var config = doc.RootElement.Deserialize<DaemonConfig>(Json) ?? throw new ConfigException($"{path}: empty configuration");
+            if (config.Cluster?.Problem() is { } clusterProblem)
+                throw new ConfigException($"{path}: key 'cluster': {clusterProblem}");
             if (!UringSetting.TryParse(config.Uring, out _))
                 throw new ConfigException($"{path}: key 'uring': {UringSetting.Expected}, got \"{config.Uring}\"");
+            if (!(config.ItemCacheSeconds is >= 0 and <= MaxItemCacheSeconds))
+                throw new ConfigException($"{path}: key 'itemCacheSeconds': expected seconds from 0 to {MaxItemCacheSeconds}, got {config.ItemCacheSeconds}");
             return config;
         }
     }
@@ -114,6 +136,7 @@ public sealed record DaemonConfig
         t == typeof(string) ? "a string"
         : t == typeof(bool) ? "true or false"
         : t == typeof(int) || t == typeof(long) ? "a whole number"
+        : t == typeof(double) ? "a number"
         : typeof(System.Collections.IEnumerable).IsAssignableFrom(t) ? "an array of strings"
         : t.Name;
 

@@ -12,6 +12,7 @@ using StorageFs.Fuse.Session;
 using StorageFs.Logging;
 using StorageFs.Vfs.Tree;
 using StorageFs.Backends;
+using StorageFs.Cluster;
 
 namespace StorageFs.Daemon;
 
@@ -90,6 +91,7 @@ internal static class MountCommand
         StorageDriver driver;
         SecretDriver secrets;
         Task<int> starts;
+        EtcdCoordinator? cluster;
         using var stopping = new CancellationTokenSource();
         long began = Environment.TickCount64;
         ILogger log = LogSetup.Create(o.LogLevel);
@@ -112,7 +114,7 @@ internal static class MountCommand
                 return Cli.Fail($"state directory {config.StateDir} is in use by another storagefs daemon" +
                     (holder > 0 ? $" (pid {holder})" : "") + $"; lock {StateLock.PathFor(config.StateDir)}");
             }
-            (driver, secrets, starts) = Start(config, log, stopping.Token);
+            (driver, secrets, starts, cluster) = Start(config, log, stopping.Token);
         }
         catch (Exception e) when (e is StorageException or IOException or UnauthorizedAccessException)
         {
@@ -120,11 +122,15 @@ internal static class MountCommand
             return Cli.Fail(e.Message);
         }
         using var heldLock = stateLock;
+        // Left after the unmount (disposed after the server below): the membership lease and the
+        // volume leases go only once no writer can reach a shared volume through this mount.
+        using var leaving = cluster;
+        cluster?.Start();
 
         // After the checks above, so a refused start says only why; before the tree, whose item
         // nodes size their share of the table from the raised limit.
         ulong descriptors = DescriptorSetup.Raise(log);
-        var tree = new StorageTree(driver, log, secrets);
+        var tree = new StorageTree(driver, log, secrets) { ItemTimeout = TimeSpan.FromSeconds(config.ItemCacheSeconds) };
         HandleBudget budget = DescriptorLimit.Budget(descriptors, config.MaxOpenPerUser);
         log.Information("Open files and directories: {PerUid} per user, {Others} for all users but root, {Total} in all (a reserve of {Reserve} descriptors)",
             budget.PerUid, budget.Others, budget.Total, budget.Reserve);
@@ -211,7 +217,7 @@ internal static class MountCommand
 
     /// <summary>Opens the store, loads every definition, makes the default pools, and returns
     /// with the pools meant to run starting in the background (the task: until all have run).</summary>
-    internal static (StorageDriver Driver, SecretDriver Secrets, Task<int> Starts) Start(DaemonConfig config, ILogger log, CancellationToken stopping)
+    internal static (StorageDriver Driver, SecretDriver Secrets, Task<int> Starts, EtcdCoordinator? Cluster) Start(DaemonConfig config, ILogger log, CancellationToken stopping)
     {
         Directory.CreateDirectory(config.StateDir);
         // Targets lie in the configured directories only (the state directory is not added
@@ -224,13 +230,20 @@ internal static class MountCommand
         // Before the driver: pools restarted at load may need their secrets.
         var secrets = new SecretDriver(secretDir, log);
         var driver = new StorageDriver(BackendRegistry.Create(log, secrets: secrets), store,
-            new StorageDriverOptions { Policy = policy, RuntimeDirectory = RuntimeDirFor(config) }, log);
+            new StorageDriverOptions { Policy = policy, RuntimeDirectory = RuntimeDirFor(config), Toolbox = new StorageFs.Backends.Toolbox.VolumeToolbox() }, log);
+        // Only a configured cluster brings cluster code in (docs/CLUSTER.md).
+        EtcdCoordinator? cluster = null;
+        if (config.Cluster is { } clusterOptions)
+        {
+            cluster = new EtcdCoordinator(clusterOptions, driver, log);
+            driver.JoinCluster(cluster);
+        }
         // One core is left to answer requests while the pools start (a request for a pool
         // still queued starts that pool itself).
         var starts = driver.BeginLoad(Math.Max(1, Environment.ProcessorCount - 1), stopping);
         if (config.DefaultPools)
             EnsureDefaults(driver, config.StateDir, log);
-        return (driver, secrets, starts);
+        return (driver, secrets, starts, cluster);
     }
 
     /// <summary>

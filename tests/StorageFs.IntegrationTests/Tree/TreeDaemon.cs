@@ -17,13 +17,14 @@ public sealed class TreeDaemon : IDisposable
     private readonly StringBuilder _log = new();
     private readonly Lock _gate = new();
 
-    private TreeDaemon(string mountPoint, IReadOnlyList<string> arguments)
+    private TreeDaemon(string mountPoint, IReadOnlyList<string> arguments, IReadOnlyList<string>? wrapper = null)
     {
         MountPoint = mountPoint;
         Arguments = arguments;
         // env(1) restores SIGINT's default disposition, as DemoDaemon does: a test host started
-        // without job control may hand it down ignored.
-        var psi = new ProcessStartInfo("env")
+        // without job control may hand it down ignored. A wrapper (nsenter --net=… --, which
+        // execs) runs in front of it, the process staying the daemon's.
+        var psi = new ProcessStartInfo(wrapper is [var first, ..] ? first : "env")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -31,6 +32,12 @@ public sealed class TreeDaemon : IDisposable
             UseShellExecute = false,
             WorkingDirectory = Path.GetTempPath(),
         };
+        if (wrapper is { Count: > 0 })
+        {
+            foreach (string w in wrapper.Skip(1))
+                psi.ArgumentList.Add(w);
+            psi.ArgumentList.Add("env");
+        }
         psi.ArgumentList.Add("--default-signal=INT");
         psi.ArgumentList.Add(DotnetHost);
         psi.ArgumentList.Add(StorageFsDll);
@@ -89,11 +96,11 @@ public sealed class TreeDaemon : IDisposable
     }
 
     /// <summary>Starts <c>storagefs mount MOUNTPOINT ARGUMENTS…</c> and returns once the mount answers.</summary>
-    public static TreeDaemon Start(string mountPoint, IEnumerable<string> arguments)
+    public static TreeDaemon Start(string mountPoint, IEnumerable<string> arguments, IReadOnlyList<string>? wrapper = null)
     {
         Preflight.RequireFuse();
         string[] given = [.. arguments];
-        var daemon = new TreeDaemon(mountPoint, ["mount", mountPoint, .. given, .. TestTransport.ExtraArguments(given)]);
+        var daemon = new TreeDaemon(mountPoint, ["mount", mountPoint, .. given, .. TestTransport.ExtraArguments(given)], wrapper);
         try
         {
             daemon.WaitUntilMounted();

@@ -15,6 +15,7 @@ public sealed class TreeMount : IDisposable
     private readonly List<TreeDaemon> _daemons = [];
     private readonly Dictionary<string, string> _environment;
     private readonly string[] _arguments;
+    private IReadOnlyList<string>? _wrapper;
     private int _names;
 
     private TreeMount(bool allowOtherInConfig, string[] arguments, string extraConfig = "")
@@ -96,6 +97,26 @@ public sealed class TreeMount : IDisposable
     }
 
     /// <summary>
+    /// Mounts the tree with every daemon started through <paramref name="wrapper"/> (an argv
+    /// prefix that execs the rest, e.g. <c>nsenter --net=NS -- env VAR=…</c>: a daemon that must
+    /// reach a cluster living in its own network namespace).
+    /// </summary>
+    public static TreeMount StartWrapped(IReadOnlyList<string> wrapper)
+    {
+        var mount = new TreeMount(allowOtherInConfig: true, []) { _wrapper = wrapper };
+        try
+        {
+            mount._daemons.Add(TreeDaemon.Start(mount.MountPoint, mount._arguments, wrapper));
+        }
+        catch
+        {
+            mount.Dispose();
+            throw;
+        }
+        return mount;
+    }
+
+    /// <summary>
     /// SIGTERM to the daemon, which must unmount and exit 0 within 10 s; then a new daemon on
     /// the same state directory.
     /// </summary>
@@ -106,7 +127,7 @@ public sealed class TreeMount : IDisposable
         Assert.True(old.WaitForExit(TimeSpan.FromSeconds(10)), $"storagefs still running 10 s after SIGTERM\n--- daemon log ---\n{old.Log}");
         Assert.True(old.ExitCode == 0, $"storagefs exited {old.ExitCode} after SIGTERM\n--- daemon log ---\n{old.Log}");
         Assert.False(MountTable.IsMounted(MountPoint), $"{MountPoint} still mounted after the daemon exited\n--- daemon log ---\n{old.Log}");
-        var daemon = TreeDaemon.Start(MountPoint, _arguments);
+        var daemon = TreeDaemon.Start(MountPoint, _arguments, _wrapper);
         _daemons.Add(daemon);
         return daemon;
     }
@@ -120,6 +141,16 @@ public sealed class TreeMount : IDisposable
         TreeDaemon old = Daemon;
         old.Signal("KILL");
         Assert.True(old.WaitForExit(TimeSpan.FromSeconds(10)), $"storagefs still running 10 s after SIGKILL\n--- daemon log ---\n{old.Log}");
+        var daemon = TreeDaemon.Start(MountPoint, _arguments);
+        _daemons.Add(daemon);
+        return daemon;
+    }
+
+    /// <summary>A new daemon on the same state directory and mountpoint, once the last one has
+    /// exited (a host that was down coming back).</summary>
+    public TreeDaemon StartAgain()
+    {
+        Assert.True(Daemon.WaitForExit(TimeSpan.FromSeconds(10)), $"storagefs still running\n--- daemon log ---\n{Daemon.Log}");
         var daemon = TreeDaemon.Start(MountPoint, _arguments);
         _daemons.Add(daemon);
         return daemon;

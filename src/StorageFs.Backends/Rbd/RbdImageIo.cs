@@ -1,0 +1,250 @@
+using StorageFs.Core;
+using StorageFs.Core.Backend;
+
+namespace StorageFs.Backends.Rbd;
+
+/// <summary>
+/// An rbd image's bytes for the tree (<see cref="IVolumeIo"/>): every request is one librbd
+/// call on the caller's thread with the caller's buffer (rbd_read2/rbd_write2: librbd's aio
+/// request and its wait), so requests from several reader threads are in flight at once on one
+/// image handle, which librbd allows. A write past the end grows the image like a file: the
+/// image is resized ahead in steps (to at least double, at most 1 GiB more) so a `cp` does not
+/// resize per write, and <see cref="Settle"/> (the close) cuts it to the end of the bytes
+/// written. A reader/writer lock keeps resizes apart from I/O. Holds a reference on the
+/// connection until disposed.
+/// </summary>
+internal sealed class RbdImageIo : IVolumeIo
+{
+    private const long Step = 1L << 30;
+    private const long Object = 4L << 20;
+
+    private readonly RbdCluster _cluster;
+    private readonly RbdImage _image;
+    private readonly ReaderWriterLockSlim _resize = new(LockRecursionPolicy.NoRecursion);
+    private long _length;   // the file's size: what reads see
+    private long _size;     // the image's size, ahead of _length while growing
+    private int _disposed;
+
+    public RbdImageIo(RbdCluster cluster, RbdImage image, bool writable)
+    {
+        _cluster = cluster;
+        _image = image;
+        Writable = writable;
+        _length = _size = (long)image.Size;
+    }
+
+    public long Length => Volatile.Read(ref _length);
+
+    public bool Writable { get; }
+
+    public int Read(long offset, Span<byte> buffer)
+    {
+        _resize.EnterReadLock();
+        try
+        {
+            long length = _length;
+            if (offset >= length || buffer.IsEmpty)
+            {
+                return 0;
+            }
+            int n = (int)Math.Min(buffer.Length, length - offset);
+            long rc = LibRbd.rbd_read2(_image.Handle, (ulong)offset, (nuint)n, ref buffer[0], 0);
+            return (int)RbdErrors.CheckIo(rc, $"read of {n} bytes at {offset} from RBD image '{_image.Name}'");
+        }
+        finally
+        {
+            _resize.ExitReadLock();
+        }
+    }
+
+    public void Write(long offset, ReadOnlySpan<byte> data)
+    {
+        if (data.IsEmpty)
+        {
+            return;
+        }
+        long end = offset + data.Length;
+        if (end > Volatile.Read(ref _size))
+        {
+            Grow(end, ahead: true);
+        }
+        _resize.EnterReadLock();
+        try
+        {
+            long rc = LibRbd.rbd_write2(_image.Handle, (ulong)offset, (nuint)data.Length,
+                ref System.Runtime.InteropServices.MemoryMarshal.GetReference(data), 0);
+            RbdErrors.CheckIo(rc, $"write of {data.Length} bytes at {offset} to RBD image '{_image.Name}'");
+            long seen;
+            while (end > (seen = Volatile.Read(ref _length)) && Interlocked.CompareExchange(ref _length, end, seen) != seen)
+            {
+            }
+        }
+        finally
+        {
+            _resize.ExitReadLock();
+        }
+    }
+
+    public void Flush() =>
+        RbdErrors.CheckIo(LibRbd.rbd_flush(_image.Handle), $"flush of RBD image '{_image.Name}'");
+
+    public void Settle()
+    {
+        _resize.EnterWriteLock();
+        try
+        {
+            if (_size > _length)
+            {
+                RbdErrors.CheckIo(LibRbd.rbd_resize(_image.Handle, (ulong)_length), $"resize of RBD image '{_image.Name}' to {_length} bytes");
+                _size = _length;
+            }
+        }
+        finally
+        {
+            _resize.ExitWriteLock();
+        }
+        Flush();
+    }
+
+    public void Discard(long offset, long length)
+    {
+        _resize.EnterReadLock();
+        try
+        {
+            RbdErrors.CheckIo(LibRbd.rbd_discard(_image.Handle, (ulong)offset, (ulong)length),
+                $"discard of {length} bytes at {offset} in RBD image '{_image.Name}'");
+        }
+        finally
+        {
+            _resize.ExitReadLock();
+        }
+    }
+
+    public void WriteZeroes(long offset, long length)
+    {
+        _resize.EnterReadLock();
+        try
+        {
+            while (length > 0)
+            {
+                long n = Math.Min(length, 1L << 30);
+                RbdErrors.CheckIo(LibRbd.rbd_write_zeroes(_image.Handle, (ulong)offset, (nuint)n, 0, 0),
+                    $"zeroing {n} bytes at {offset} in RBD image '{_image.Name}'");
+                offset += n;
+                length -= n;
+            }
+        }
+        finally
+        {
+            _resize.ExitReadLock();
+        }
+    }
+
+    public void SetLength(long length)
+    {
+        if (length > Volatile.Read(ref _length))
+        {
+            Grow(length, ahead: false);
+            _resize.EnterWriteLock();
+            try
+            {
+                _length = Math.Max(_length, length);
+            }
+            finally
+            {
+                _resize.ExitWriteLock();
+            }
+        }
+    }
+
+    public long NextData(long offset)
+    {
+        long found = -1;
+        long length = Length;
+        Walk(offset, length, (start, len) =>
+        {
+            long end = (long)(start + len);
+            if (end <= offset)
+            {
+                return true;
+            }
+            found = Math.Max(offset, (long)start);
+            return false;
+        });
+        return found >= length ? -1 : found;
+    }
+
+    public long NextHole(long offset)
+    {
+        long pos = offset;
+        long length = Length;
+        Walk(offset, length, (start, len) =>
+        {
+            if ((long)start > pos)
+            {
+                return false;
+            }
+            pos = Math.Max(pos, (long)(start + len));
+            return true;
+        });
+        return Math.Min(pos, length);
+    }
+
+    private void Walk(long offset, long length, Func<ulong, ulong, bool> each)
+    {
+        if (offset >= length)
+        {
+            return;
+        }
+        // Whole objects: start at the object holding offset.
+        long from = offset / Object * Object;
+        try
+        {
+            _image.Extents((ulong)from, (ulong)(length - from), each);
+        }
+        catch (StorageException e)
+        {
+            throw new IOException(e.Message, e.OsErrno ?? 5);
+        }
+    }
+
+    private void Grow(long end, bool ahead)
+    {
+        _resize.EnterWriteLock();
+        try
+        {
+            if (end <= _size)
+            {
+                return;
+            }
+            long target = ahead ? Math.Max(end, Math.Min(Math.Max(_size * 2, Object), _size + Step)) : end;
+            RbdErrors.CheckIo(LibRbd.rbd_resize(_image.Handle, (ulong)target), $"growing RBD image '{_image.Name}' to {target} bytes");
+            _size = target;
+        }
+        finally
+        {
+            _resize.ExitWriteLock();
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        try
+        {
+            if (Writable && _size > _length)
+            {
+                LibRbd.rbd_resize(_image.Handle, (ulong)_length);
+            }
+        }
+        finally
+        {
+            _image.Dispose();
+            _cluster.Release();
+            _resize.Dispose();
+        }
+    }
+}

@@ -1,0 +1,36 @@
+using Microsoft.Win32.SafeHandles;
+using StorageFs.Core.Backend;
+using StorageFs.Interop;
+
+namespace StorageFs.Backends.Toolbox;
+
+/// <summary>
+/// Writes a restored stream into a target already zeroed: all-zero chunks are skipped (they
+/// stay holes or discarded blocks), and nothing may go past the target's length (ENOSPC: the
+/// source expands to more than the volume holds).
+/// </summary>
+internal sealed class RestoreWriter(SafeFileHandle target, long length, IOperationProgress progress)
+{
+    private long _at;
+
+    /// <summary>Bytes written so far (the end of the restored data).</summary>
+    public long Position => _at;
+
+    public void Append(ReadOnlySpan<byte> bytes) => WriteAt(_at, bytes);
+
+    public void WriteAt(long offset, ReadOnlySpan<byte> bytes)
+    {
+        if (offset + bytes.Length > length)
+        {
+            throw new Core.StorageException(Core.ErrorCode.OperationFailed,
+                $"the source holds more than the volume's {length} bytes: restore it into a volume at least as large",
+                osErrno: (int)Errno.ENOSPC);
+        }
+        if (bytes.ContainsAnyExcept((byte)0))
+        {
+            RandomAccess.Write(target, bytes, offset);
+        }
+        _at = offset + bytes.Length;
+        progress.Report((ulong)_at);
+    }
+}

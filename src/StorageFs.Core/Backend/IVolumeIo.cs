@@ -1,0 +1,52 @@
+namespace StorageFs.Core.Backend;
+
+/// <summary>
+/// A volume's bytes served by positional calls from user space, where no host descriptor holds
+/// them (an rbd image through librbd): what <see cref="VolumeData.FromIo"/> carries. Unlike a
+/// stream it has no position and every member may run on several threads at once, so the tree
+/// serves each request on the reader thread that took it, several in flight, with the request's
+/// own buffer. Failures are <see cref="IOException"/>s whose HResult is the errno to answer
+/// (else EIO), their message recorded in <c>errors</c>.
+/// </summary>
+public interface IVolumeIo : IDisposable
+{
+    /// <summary>The volume's size now (it changes when a write or <see cref="SetLength"/> grows it).</summary>
+    long Length { get; }
+
+    /// <summary>Whether writes are accepted.</summary>
+    bool Writable { get; }
+
+    /// <summary>Reads at <paramref name="offset"/> into <paramref name="buffer"/>; fewer bytes
+    /// (0 at or past the end) only at the end.</summary>
+    int Read(long offset, Span<byte> buffer);
+
+    /// <summary>Writes all of <paramref name="data"/> at <paramref name="offset"/>, growing the
+    /// volume when the write reaches past its end (as a regular file grows).</summary>
+    void Write(long offset, ReadOnlySpan<byte> data);
+
+    /// <summary>Makes every completed write durable (fsync).</summary>
+    void Flush();
+
+    /// <summary>The close of a written file (FLUSH): whatever growth was provisional is settled
+    /// so that <see cref="Length"/> is the end of the bytes written, and writes are durable.</summary>
+    void Settle();
+
+    /// <summary>Deallocates <paramref name="length"/> bytes at <paramref name="offset"/>; they
+    /// read as zeros afterwards (fallocate PUNCH_HOLE).</summary>
+    void Discard(long offset, long length);
+
+    /// <summary>Makes <paramref name="length"/> bytes at <paramref name="offset"/> read as zeros
+    /// (fallocate ZERO_RANGE).</summary>
+    void WriteZeroes(long offset, long length);
+
+    /// <summary>Sets the size (truncate); only growing is asked of it by the tree.</summary>
+    void SetLength(long length);
+
+    /// <summary>The first offset at or after <paramref name="offset"/> that holds data, or -1
+    /// when none does before the end (SEEK_DATA; ENXIO).</summary>
+    long NextData(long offset);
+
+    /// <summary>The first offset at or after <paramref name="offset"/> inside a hole, the end
+    /// counting as one (SEEK_HOLE).</summary>
+    long NextHole(long offset);
+}

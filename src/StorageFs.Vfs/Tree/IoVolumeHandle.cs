@@ -1,0 +1,185 @@
+using StorageFs.Core.Backend;
+using StorageFs.Core.Driver;
+
+namespace StorageFs.Vfs.Tree;
+
+/// <summary>
+/// A volume whose bytes a backend serves by positional calls from user space
+/// (<see cref="IVolumeIo"/>: an rbd image through librbd). No lock: each request runs on the
+/// reader thread that took it, with the request's own buffer, so as many requests are in flight
+/// as the kernel sends at once (O_DIRECT and readahead send several). A write past the end grows
+/// the volume; FLUSH (every close) settles provisional growth and makes the writes durable, so
+/// the size is right when close(2) returns; FSYNC is <see cref="IVolumeIo.Flush"/>; fallocate
+/// PUNCH_HOLE discards, ZERO_RANGE writes zeroes, plain allocation grows; SEEK_DATA and
+/// SEEK_HOLE come from the backend's map of allocated extents. The lease is held until RELEASE.
+/// </summary>
+internal sealed class IoVolumeHandle : FileHandle
+{
+    private const int FALLOC_FL_KEEP_SIZE = 0x01, FALLOC_FL_PUNCH_HOLE = 0x02, FALLOC_FL_ZERO_RANGE = 0x10;
+    private const int SEEK_DATA = 3, SEEK_HOLE = 4;
+
+    private readonly StorageTree _tree;
+    private readonly VolumeFile _file;
+    private readonly string _where;
+    private readonly OpenedVolume _opened;
+    private readonly IVolumeIo _io;
+    private int _written;
+
+    public IoVolumeHandle(StorageTree tree, VolumeFile file, string where, OpenedVolume opened)
+    {
+        _tree = tree;
+        _file = file;
+        _where = where;
+        _opened = opened;
+        _io = opened.Data.TakeIo();
+    }
+
+    /// <summary>The volume's size as this open sees it (grown by its writes).</summary>
+    public long Length => _io.Length;
+
+    public override Errno Read(RequestContext ctx, long offset, Span<byte> buffer, out int bytesRead)
+    {
+        bytesRead = 0;
+        try
+        {
+            bytesRead = _io.Read(offset, buffer);
+            return Errno.Ok;
+        }
+        catch (IOException e)
+        {
+            return Failed(ctx, "read", e);
+        }
+    }
+
+    public override Errno Write(RequestContext ctx, long offset, ReadOnlySpan<byte> data, out int bytesWritten)
+    {
+        bytesWritten = 0;
+        if (!_io.Writable)
+            return Errno.EBADF;
+        try
+        {
+            Volatile.Write(ref _written, 1);
+            _io.Write(offset, data);
+            bytesWritten = data.Length;
+            return Errno.Ok;
+        }
+        catch (IOException e)
+        {
+            return Failed(ctx, "write", e);
+        }
+    }
+
+    public override Errno Flush(RequestContext ctx)
+    {
+        if (Volatile.Read(ref _written) == 0)
+            return Errno.Ok;
+        try
+        {
+            _io.Settle();
+            return Errno.Ok;
+        }
+        catch (IOException e)
+        {
+            return Failed(ctx, "close", e);
+        }
+    }
+
+    public override Errno Fsync(RequestContext ctx, bool dataOnly)
+    {
+        if (!_io.Writable)
+            return Errno.Ok;
+        try
+        {
+            _io.Flush();
+            return Errno.Ok;
+        }
+        catch (IOException e)
+        {
+            return Failed(ctx, "fsync", e);
+        }
+    }
+
+    public override Errno Fallocate(RequestContext ctx, int mode, long offset, long length)
+    {
+        if (!_io.Writable)
+            return Errno.EBADF;
+        try
+        {
+            Volatile.Write(ref _written, 1);
+            if ((mode & FALLOC_FL_PUNCH_HOLE) != 0)
+            {
+                // The kernel sends PUNCH_HOLE only with KEEP_SIZE (fs/open.c vfs_fallocate).
+                long end = Math.Min(offset + length, _io.Length);
+                if (end > offset)
+                    _io.Discard(offset, end - offset);
+                return Errno.Ok;
+            }
+            if ((mode & FALLOC_FL_ZERO_RANGE) != 0)
+            {
+                long end = (mode & FALLOC_FL_KEEP_SIZE) != 0 ? Math.Min(offset + length, _io.Length) : offset + length;
+                if (end > _io.Length)
+                    _io.SetLength(end);
+                if (end > offset)
+                    _io.WriteZeroes(offset, end - offset);
+                return Errno.Ok;
+            }
+            // Plain allocation: an image is thin; the size grows unless KEEP_SIZE.
+            if ((mode & FALLOC_FL_KEEP_SIZE) == 0 && offset + length > _io.Length)
+                _io.SetLength(offset + length);
+            return Errno.Ok;
+        }
+        catch (IOException e)
+        {
+            return Failed(ctx, "fallocate", e);
+        }
+    }
+
+    public override Errno Lseek(RequestContext ctx, long offset, int whence, out long result)
+    {
+        result = 0;
+        if (whence is not (SEEK_DATA or SEEK_HOLE))
+            return Errno.ENOSYS;
+        try
+        {
+            if (offset < 0 || offset >= _io.Length)
+                return Errno.ENXIO;
+            result = whence == SEEK_DATA ? _io.NextData(offset) : _io.NextHole(offset);
+            return result < 0 ? Errno.ENXIO : Errno.Ok;
+        }
+        catch (IOException e)
+        {
+            return Failed(ctx, "lseek", e);
+        }
+    }
+
+    /// <summary>Grows the volume through this open (ftruncate to a larger size).</summary>
+    public Errno Grow(RequestContext ctx, long length)
+    {
+        try
+        {
+            Volatile.Write(ref _written, 1);
+            _io.SetLength(length);
+            return Errno.Ok;
+        }
+        catch (IOException e)
+        {
+            return Failed(ctx, "truncate", e);
+        }
+    }
+
+    public override void Release()
+    {
+        try
+        {
+            _io.Dispose();
+        }
+        finally
+        {
+            _opened.Dispose();
+            _file.IoEnded(this);
+        }
+    }
+
+    private Errno Failed(RequestContext ctx, string op, IOException e) =>
+        _tree.Fail(ctx, op, _where, e.HResult is > 0 and < 4096 ? (Errno)e.HResult : Errno.EIO, e.Message);
+}

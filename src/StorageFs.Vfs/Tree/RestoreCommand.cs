@@ -1,0 +1,17 @@
+using StorageFs.Core.Driver;
+
+namespace StorageFs.Vfs.Tree;
+
+/// <summary><c>restore SRC [nowait]</c> of a volume's ctl.</summary>
+internal static class RestoreCommand
+{
+    public const string Usage = "restore POOL/NAME|/PATH [nowait]\n";
+
+    public static string Run(StorageDriver d, string pool, string name, string[] w, bool noWait, RequestContext ctx)
+    {
+        if (w.Length != 2)
+            throw Words.Invalid("usage: " + Usage.TrimEnd());
+        var place = VolumePlace.Parse(w[1]);
+        return JobWait.Run(d.StartRestoreVolume(pool, name, place, JobWait.By(ctx, string.Join(' ', w))), noWait, ctx.Cancellation, $"ok restored volume {name} from {place}");
+    }
+}

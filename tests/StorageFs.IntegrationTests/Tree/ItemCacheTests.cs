@@ -1,0 +1,91 @@
+namespace StorageFs.IntegrationTests.Tree;
+
+/// <summary>
+/// The kernel's caches over items (issue 16 item 2; README "Items and the kernel's cache"): with
+/// <c>itemCacheSeconds</c> 30, every change made through the mount shows at once (the kernel
+/// takes it from the reply), names made or removed on the host show at once (no negative entries,
+/// no cached listings), and only attributes another program changes on the host wait for the
+/// timeout. Symlink targets are cached by the kernel (FUSE_CACHE_SYMLINKS) and still read right
+/// after a link is replaced.
+/// </summary>
+public sealed class ItemCacheTests(LongItemCacheFixture fixture) : IClassFixture<LongItemCacheFixture>
+{
+    private readonly TreeMount _tree = fixture.Mount;
+
+    [Fact]
+    public void WithALongCache_ChangesThroughTheMount_ShowAtOnce()
+    {
+        string f = _tree.NewRunningItem("own");
+        string I = $"$M/fspools/{f}/items/a";
+
+        string seen = _tree.Ok($"""
+            cd "{I}"
+            echo one > f && stat -c %a f
+            chmod 600 f && stat -c %a f
+            touch -d @1000000000 f && stat -c %Y f
+            truncate -s 10 f && stat -c %s f
+            mv f g && test ! -e f && cat g | head -c 3 && echo
+            mkdir d && rmdir d && test ! -e d && echo gone
+            ln g h && stat -c %h g
+            rm h && stat -c %h g
+            """);
+
+        Assert.Equal("644\n600\n1000000000\n10\none\ngone\n2\n1\n", seen);
+    }
+
+    [Fact]
+    public void WithALongCache_ACachedSymlinkReplacedThroughTheMount_ReadsTheNewTarget()
+    {
+        string f = _tree.NewRunningItem("lnk");
+        string I = $"$M/fspools/{f}/items/a";
+
+        string seen = _tree.Ok($"""
+            cd "{I}"
+            echo first > t1 && echo second > t2
+            ln -s t1 l && readlink l && cat l
+            readlink l && cat l
+            rm l && ln -s t2 l && readlink l && cat l
+            ln -sfn t1 l && readlink l && cat l
+            """);
+
+        Assert.Equal("t1\nfirst\nt1\nfirst\nt2\nsecond\nt1\nfirst\n", seen);
+    }
+
+    [Fact]
+    public void WithALongCache_NamesMadeOrRemovedOnTheHost_ShowAtOnce()
+    {
+        string f = _tree.NewRunningItem("names");
+        string I = $"$M/fspools/{f}/items/a";
+        string H = $"$S/pools/{f}/a";
+
+        string seen = _tree.Ok($"""
+            test ! -e "{I}/new" && echo absent
+            mkdir "{H}/new" && test -d "{I}/new" && echo made
+            ls "{I}"
+            touch "{H}/file" && ls "{I}"
+            rm "{H}/file" && ls "{I}"
+            """);
+
+        Assert.Equal("absent\nmade\nnew\nfile\nnew\nnew\n", seen);
+    }
+
+    [Fact]
+    public void WithALongCache_AHostChmodOfAFileTheKernelKnows_WaitsForTheTimeout()
+    {
+        // The documented trade-off: attributes another program changes on the host are served
+        // from the kernel's cache until itemCacheSeconds have passed (30 s here; the test takes
+        // well under that). It fails if the setting does not reach the item nodes.
+        string f = _tree.NewRunningItem("stale");
+        string I = $"$M/fspools/{f}/items/a";
+        string H = $"$S/pools/{f}/a";
+
+        string seen = _tree.Ok($"""
+            echo x > "{I}/f" && chmod 644 "{I}/f" && stat -c %a "{I}/f"
+            chmod 600 "{H}/f"
+            stat -c %a "{H}/f"
+            stat -c %a "{I}/f"
+            """);
+
+        Assert.Equal("644\n600\n644\n", seen);
+    }
+}
