@@ -27,11 +27,13 @@ namespace StorageFs.Fuzz;
 /// EOPNOTSUPP (the backend cannot), EPERM (a shrink without the flag), EEXIST (a clone onto
 /// a taken name) or ENOSPC (an allocation beyond the pool's space). EIO or anything else is a bug. The parsers the lookups hide are called
 /// directly: <c>autostart</c>'s yes/no and the user size syntax of <c>resize</c>.
+/// The <c>ctl</c> and <c>value</c> of a secret the store does not hold answer EINVAL or ENOKEY.
 /// Not covered: <c>jobs/ID/ctl</c> (it needs a running job; its one verb is a string compare).
 /// </summary>
 public sealed class CtlTarget : IFuzzTarget, IDisposable
 {
     private const int O_WRONLY = 1;
+    private const string AbsentSecret = "6a4c3e5e-8f1b-4d6e-9a51-0c2d7e3f9b10";
     private static readonly RequestContext Root = RequestContext.Detached(0);
 
     private readonly string _state;
@@ -51,6 +53,9 @@ public sealed class CtlTarget : IFuzzTarget, IDisposable
         Errno[] absent = [Errno.EINVAL, Errno.ENOENT];
         Errno[] present = [Errno.EINVAL, Errno.ENOENT, Errno.EOPNOTSUPP, Errno.EPERM, Errno.EEXIST, Errno.ENOSPC];
 
+        // A secret's files for a UUID the store does not hold: every well-formed write is ENOKEY.
+        Errno[] noSecret = [Errno.EINVAL, Errno.ENOKEY];
+        var secret = SecretDirs.Secret(tree, Guid.Parse(AbsentSecret));
         var pool = PoolDirs.Pool(tree, "p", new VolumesDir(tree, "p"));
         var fsPool = PoolDirs.FsPool(tree, "f", new ItemsDir(tree, "f"));
         _files =
@@ -62,6 +67,8 @@ public sealed class CtlTarget : IFuzzTarget, IDisposable
             File(fsPool, "fspools/f/autostart", "autostart", absent),
             File(tree.ItemControl("f", "i"), "fspools/f/item/i/ctl", "ctl", absent),
             File(tree.VolumeControl("live", "v"), "pools/live/vol/v/ctl", "ctl", present),
+            File(secret, $"secrets/{AbsentSecret}/ctl", "ctl", noSecret),
+            File(secret, $"secrets/{AbsentSecret}/value", "value", noSecret),
         ];
     }
 

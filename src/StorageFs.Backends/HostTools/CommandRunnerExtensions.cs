@@ -52,9 +52,9 @@ public static class CommandRunnerExtensions
         return program == "qemu-img" && argv.Count > 1 && !argv[1].StartsWith('-') ? $"{program} {argv[1]}" : program;
     }
 
-    /// <summary>An argv as one line, each word quoted only when the shell would need it.</summary>
-    /// A value given after <c>--name …password… --value</c> (iscsiadm's CHAP password, which
-    /// libvirt passes on the command line) shows as <c>***</c>: this text goes to logs and errors.
+    /// <summary>An argv as one line, each word quoted only when the shell would need it. A value
+    /// given after <c>--name …password… --value</c> (iscsiadm's CHAP password, which libvirt
+    /// passes on the command line) shows as <c>***</c>: this text goes to logs.</summary>
     public static string CommandLineText(IReadOnlyList<string> argv)
     {
         ArgumentNullException.ThrowIfNull(argv);
