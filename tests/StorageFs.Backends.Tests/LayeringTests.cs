@@ -29,7 +29,9 @@ public sealed partial class LayeringTests
         ["StorageFs.Core"] = ["StorageFs.Interop"],
         ["StorageFs.Backends"] = ["StorageFs.Interop", "StorageFs.Core"],
         ["StorageFs.Vfs"] = ["StorageFs.Interop", "StorageFs.Core", "StorageFs.Fuse"],
-        ["StorageFs"] = ["StorageFs.Interop", "StorageFs.Core", "StorageFs.Backends", "StorageFs.Fuse", "StorageFs.Vfs"],
+        // The cluster store's client: beside the backends, known to the daemon only.
+        ["StorageFs.Cluster"] = ["StorageFs.Interop", "StorageFs.Core"],
+        ["StorageFs"] = ["StorageFs.Interop", "StorageFs.Core", "StorageFs.Backends", "StorageFs.Fuse", "StorageFs.Vfs", "StorageFs.Cluster"],
     };
 
     [Fact]

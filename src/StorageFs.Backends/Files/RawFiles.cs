@@ -189,7 +189,7 @@ internal static class RawFiles
     }
 
     // FICLONE's refusals (EXDEV: another file system; EOPNOTSUPP/EINVAL/ENOTTY: this one cannot)
-    // all mean "no reflink here": EOPNOTSUPP, as the interface promises.
+    // all mean "no reflink here": EOPNOTSUPP, as docs/TREE.md promises for clone reflink.
     private static Core.StorageException ReflinkRefused(int errno, string source) =>
         new(Core.ErrorCode.ConfigUnsupported,
             $"cannot share the blocks of '{source}' (FICLONE: {(Errno)errno}): reflink needs both volumes on one xfs (reflink=1) or btrfs file system; write 'copy' to copy instead",

@@ -53,6 +53,15 @@ public static class CommandRunnerExtensions
     }
 
     /// <summary>An argv as one line, each word quoted only when the shell would need it.</summary>
-    public static string CommandLineText(IReadOnlyList<string> argv) =>
-        string.Join(' ', argv.Select(HostTools.CommandLineText.Quote));
+    /// A value given after <c>--name …password… --value</c> (iscsiadm's CHAP password, which
+    /// libvirt passes on the command line) shows as <c>***</c>: this text goes to logs and errors.
+    public static string CommandLineText(IReadOnlyList<string> argv)
+    {
+        ArgumentNullException.ThrowIfNull(argv);
+        return string.Join(' ', argv.Select((a, i) =>
+            i >= 3 && argv[i - 1] == "--value" && argv[i - 3] == "--name" &&
+            argv[i - 2].Contains("password", StringComparison.OrdinalIgnoreCase)
+                ? "***"
+                : HostTools.CommandLineText.Quote(a)));
+    }
 }

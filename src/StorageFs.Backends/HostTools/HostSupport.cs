@@ -4,7 +4,7 @@ namespace StorageFs.Backends.HostTools;
 
 /// <summary>
 /// Whether this host can run a pool type: a generic check of the <see cref="HostRequirements"/>
-/// its capability record states (programs on PATH, kernel features in /sys and
+/// its capability record states (programs on PATH, shared libraries the loader finds, kernel features in /sys and
 /// /proc/filesystems), with the reason for each that cannot (or can only in part) — what each
 /// backend's <see cref="IPoolBackend.Availability()"/> answers, what <c>capabilities</c> shows
 /// and what the driver checks before a build or start. Knows no pool type. Read fresh on each call.
@@ -25,7 +25,13 @@ public static class HostSupport
         {
             notes.Add(missing);
         }
-        bool runnable = missing.Length == 0;
+        var libraries = capabilities.Requirements.Libraries.Where(l => !facts.HasLibrary(l.SoName)).ToList();
+        if (libraries.Count > 0)
+        {
+            notes.Add($"missing libraries: {string.Join(", ", libraries.Select(l => l.SoName))} " +
+                      $"(Debian packages {string.Join(", ", libraries.Select(l => l.Package).Distinct())})");
+        }
+        bool runnable = missing.Length == 0 && libraries.Count == 0;
         foreach (var feature in capabilities.Requirements.Kernel)
         {
             if (!Has(feature, facts))

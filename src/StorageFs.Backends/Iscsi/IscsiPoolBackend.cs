@@ -54,8 +54,10 @@ public sealed class IscsiPoolBackend : IPoolBackend
         {
             return;
         }
+        // The secret first: an undefined one fails the start before iscsiadm records anything.
+        var credentials = IscsiCredentials.For(pool, _secrets);
         _runner.RunChecked(IscsiAdmCommands.NodeNew(portal, target), cancellation: cancellation);
-        if (IscsiCredentials.For(pool, _secrets) is { } chap)
+        if (credentials is { } chap)
         {
             foreach (var (name, value) in new[]
                      {
@@ -64,11 +66,9 @@ public sealed class IscsiPoolBackend : IPoolBackend
                          ("node.session.auth.password", chap.Password),
                      })
             {
-                var result = _runner.Run(IscsiAdmCommands.NodeUpdate(portal, target, name, value), cancellation: cancellation);
-                if (!result.Succeeded)
-                {
-                    _log.Debug("iscsiadm node update {Name} exited {Code}", name, result.ExitCode);
-                }
+                // virStorageBackendISCSISetAuth: a setting that cannot be made fails the start
+                // (never a login without CHAP). The error's command line hides the password.
+                _runner.RunChecked(IscsiAdmCommands.NodeUpdate(portal, target, name, value), cancellation: cancellation);
             }
         }
         var iface = pool.Source.InitiatorIqn is { } iqn ? Iface(iqn, portal, cancellation) : null;

@@ -40,19 +40,7 @@ public sealed class RbdPoolBackend : IPoolBackend
     public PoolBackendCapabilities Capabilities => RbdPoolCapabilities.Value;
 
     /// <inheritdoc/>
-    public BackendAvailability Availability()
-    {
-        var host = HostSupport.Check(Capabilities);
-        if (LibRbd.Loadable())
-        {
-            return host;
-        }
-        return host with
-        {
-            Runnable = false,
-            Reason = "librados.so.2 and librbd.so.1 (Debian packages librados2, librbd1) cannot be loaded",
-        };
-    }
+    public BackendAvailability Availability() => HostSupport.Check(Capabilities);
 
     /// <inheritdoc/>
     public void Start(PoolDefinition pool, CancellationToken cancellation)

@@ -25,5 +25,8 @@ public static class RbdPoolCapabilities
         BuildFlags: PoolBuildFlags.None,
         CloneSources: [PoolType.Rbd],
         TargetIsDirectory: false,
-        Requires: HostRequirements.None);
+        Requires: HostRequirements.None with
+        {
+            Libraries = [new HostLibrary("librados.so.2", "librados2"), new HostLibrary("librbd.so.1", "librbd1")],
+        });
 }

@@ -15,7 +15,14 @@ public sealed record HostRequirements(IReadOnlyList<HostTool> Tools, IReadOnlyLi
 
     /// <summary>The programs <paramref name="programs"/>, each from <paramref name="package"/>.</summary>
     public static IEnumerable<HostTool> From(string package, params string[] programs) => programs.Select(p => new HostTool(p, package));
+
+    /// <summary>Shared libraries the type's backend loads into the daemon (P/Invoke), each
+    /// with its Debian package; none by default.</summary>
+    public IReadOnlyList<HostLibrary> Libraries { get; init; } = [];
 }
+
+/// <summary>A shared library a backend calls in process (its soname) and the Debian package that has it.</summary>
+public sealed record HostLibrary(string SoName, string Package);
 
 /// <summary>A program a backend runs and the Debian package that has it.</summary>
 public sealed record HostTool(string Program, string Package);

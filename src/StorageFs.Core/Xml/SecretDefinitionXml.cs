@@ -17,8 +17,8 @@ public static class SecretDefinitionXml
     public const string DocumentName = "(definition_of_secret)";
 
     /// <summary>Parses a secret document.</summary>
-    /// <exception cref="StorageException">XmlError naming what is wrong; InternalError for a
-    /// malformed UUID (libvirt's code).</exception>
+    /// <exception cref="StorageException">XmlError naming what is wrong (a malformed UUID too,
+    /// which libvirt reports as an internal error: it is bad input, EINVAL here).</exception>
     public static SecretDefinition Parse(string xml)
     {
         var root = SafeXml.Load(xml, DocumentName);
@@ -36,7 +36,7 @@ public static class SecretDefinitionXml
         }
         else if (!LibvirtText.TryParseUuid(uuidText, out uuid))
         {
-            throw new StorageException(ErrorCode.InternalError, "internal error: malformed uuid element");
+            throw LibvirtErrors.Xml("malformed uuid element");
         }
         var (type, id) = XmlQuery.Node(root, "usage") is null ? (SecretUsageType.None, null) : ParseUsage(root);
         return new SecretDefinition

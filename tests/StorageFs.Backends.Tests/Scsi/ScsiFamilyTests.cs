@@ -156,6 +156,41 @@ public sealed class ScsiFamilyTests : IDisposable
     }
 
     [Fact]
+    public void Iscsi_Start_ACHAPSettingIscsiadmRefuses_FailsTheStart_BeforeAnyLogin_WithThePasswordHidden()
+    {
+        var runner = new RecordingRunner()
+            .On(a => a.SequenceEqual(IscsiAdmCommands.Sessions()), exit: 21, stderr: "iscsiadm: No active sessions.")
+            .On(a => a.Contains("node.session.auth.password"), exit: 7, stderr: "iscsiadm: no records found");
+        var backend = new IscsiPoolBackend(runner: runner, secrets: Secrets(("2ec115d7-3a88-3ceb-bc12-0ac909a6fd87", "s3cr3t")), root: _sys.Host);
+        var pool = Parse("<pool type='iscsi'><name>i</name><source><host name='192.168.122.10'/><device path='iqn.2013-06.com.example:demo'/>" +
+                         "<auth type='chap' username='admin'><secret usage='2ec115d7-3a88-3ceb-bc12-0ac909a6fd87'/></auth></source>" +
+                         "<target><path>/dev/disk/by-path</path></target></pool>");
+
+        var e = Assert.Throws<StorageException>(() => backend.Start(pool, CancellationToken.None));
+
+        Assert.True(e.Message.Contains("--name node.session.auth.password --value ***)", StringComparison.Ordinal), e.Message);
+        Assert.Contains("iscsiadm: no records found", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cr3t", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(runner.Calls, c => c.Contains("--login"));
+    }
+
+    [Fact]
+    public void Iscsi_Start_AnUndefinedSecret_FailsWithNoSecret_BeforeAnyLogin()
+    {
+        var runner = new RecordingRunner()
+            .On(a => a.SequenceEqual(IscsiAdmCommands.Sessions()), exit: 21, stderr: "iscsiadm: No active sessions.");
+        var backend = new IscsiPoolBackend(runner: runner, secrets: Secrets(), root: _sys.Host);
+        var pool = Parse("<pool type='iscsi'><name>i</name><source><host name='192.168.122.10'/><device path='iqn.2013-06.com.example:demo'/>" +
+                         "<auth type='chap' username='admin'><secret usage='libvirtiscsi'/></auth></source>" +
+                         "<target><path>/dev/disk/by-path</path></target></pool>");
+
+        var e = Assert.Throws<StorageException>(() => backend.Start(pool, CancellationToken.None));
+
+        Assert.Equal((ErrorCode.NoSecret, "Secret not found: no secret with matching usage 'libvirtiscsi'"), (e.Code, e.Message));
+        Assert.DoesNotContain(runner.Calls, c => c.Contains("--login") || c.Contains("new"));
+    }
+
+    [Fact]
     public void Iscsi_Refresh_RescansTheSession_AndListsItsHostsLus()
     {
         var runner = new RecordingRunner()

@@ -16,7 +16,7 @@ public sealed class HostSupportTests
 {
     private const string ThisKernelFileSystems = "nodev\tsysfs\nnodev\tproc\n\text4\n\txfs\n\tbtrfs\nnodev\tfuse\nnodev\tfusectl\n";
 
-    private static readonly HostFacts EveryToolNoKernelExtras = new(_ => true, _ => false, ThisKernelFileSystems);
+    private static readonly HostFacts EveryToolNoKernelExtras = new(_ => true, _ => false, ThisKernelFileSystems, _ => true);
 
     private static readonly bool s_deviceMapper = Directory.Exists("/sys/class/misc/device-mapper");
 
@@ -85,7 +85,7 @@ public sealed class HostSupportTests
     {
         var report = Probe(EveryToolNoKernelExtras).ToDictionary(r => r.Type);
 
-        Assert.Equal([PoolType.Dir, PoolType.Fs, PoolType.NetFs, PoolType.Logical, PoolType.Disk, PoolType.IscsiDirect, PoolType.Gluster],
+        Assert.Equal([PoolType.Dir, PoolType.Fs, PoolType.NetFs, PoolType.Logical, PoolType.Disk, PoolType.IscsiDirect, PoolType.Rbd, PoolType.Gluster],
             report.Values.Where(r => r.Runnable).Select(r => r.Type).Order());
         Assert.True(report[PoolType.Logical].Limited);
         Assert.Equal("cannot mount nfs (no NFS client in the kernel: nfs is not in /proc/filesystems), " +
@@ -98,7 +98,7 @@ public sealed class HostSupportTests
     [Fact]
     public void InventedHost_WithoutTools_NamesEachMissingToolAndItsPackage()
     {
-        var bare = new HostFacts(_ => false, p => p == "/sys/class/misc/device-mapper", ThisKernelFileSystems);
+        var bare = new HostFacts(_ => false, p => p == "/sys/class/misc/device-mapper", ThisKernelFileSystems, _ => false);
 
         var report = Probe(bare).ToDictionary(r => r.Type);
 
@@ -107,6 +107,7 @@ public sealed class HostSupportTests
         Assert.Equal("missing tools: iscsi-ls, iscsi-readcapacity16, qemu-io (Debian packages libiscsi-bin, qemu-utils)", report[PoolType.IscsiDirect].Reason);
         Assert.StartsWith("missing tools: pvcreate, vgcreate", report[PoolType.Logical].Reason, StringComparison.Ordinal);
         Assert.DoesNotContain("device-mapper", report[PoolType.Logical].Reason, StringComparison.Ordinal);
+        Assert.Equal("missing libraries: librados.so.2, librbd.so.1 (Debian packages librados2, librbd1)", report[PoolType.Rbd].Reason);
     }
 
     [Fact]

@@ -33,7 +33,7 @@ public sealed class SecretXmlTests
     [InlineData("<pool/>", "XML error: expecting root element of 'secret', not 'pool'")]
     [InlineData("<secret ephemeral='maybe'/>", "XML error: invalid value of 'ephemeral'")]
     [InlineData("<secret private='1'/>", "XML error: invalid value of 'private'")]
-    [InlineData("<secret><uuid>nope</uuid></secret>", "internal error: malformed uuid element")]
+    [InlineData("<secret><uuid>nope</uuid></secret>", "XML error: malformed uuid element")]
     [InlineData("<secret><usage/></secret>", "XML error: unknown secret usage type")]
     [InlineData("<secret><usage type='disk'/></secret>", "XML error: unknown secret usage type disk")]
     [InlineData("<secret><usage type='volume'/></secret>", "XML error: volume usage specified, but volume path is missing")]

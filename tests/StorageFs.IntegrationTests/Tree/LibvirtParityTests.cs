@@ -86,7 +86,7 @@ public sealed class LibvirtParityTests(TreeFixture fixture) : IClassFixture<Tree
     public void Capabilities_NamesTheAllowedDirectories_AndFsPoolOptions()
     {
         string text = _tree.Ok("cat \"$M/capabilities\"");
-        Assert.Contains($"<!-- pool and fspool targets must lie in: /var/lib/storagefs, /srv, {_tree.StateDir}; never in or over: {_tree.StateDir}/config -->",
+        Assert.Contains($"<!-- pool and fspool targets must lie in: /var/lib/storagefs, /srv, {_tree.StateDir}; never in or over: {_tree.StateDir}/config, {_tree.StateDir}/secrets -->",
             text, StringComparison.Ordinal);
         var fs = XDocument.Parse(text).Root!.Elements("pool").Single(e => (string?)e.Attribute("type") == "fs");
         var options = fs.Element("poolOptions")!;
