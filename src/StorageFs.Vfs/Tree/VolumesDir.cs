@@ -66,7 +66,7 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
         try
         {
             DateTime read = tree.Driver.PoolVolumesReadSince(pool);
-            if (read == DateTime.MinValue || Host.HostNative.Stat(stamp.Path, follow: true, out var st) != 0)
+            if (read == DateTime.MinValue || Real.RealNative.Stat(stamp.Path, follow: true, out var st) != 0)
                 return false;
             FuseAttr a = default;
             st.Fill(ref a);
