@@ -129,6 +129,26 @@ public sealed partial class StorageDriver
         return true;
     }
 
+    // A document without the element may not redefine a cluster-wide pool: the store and the
+    // other hosts would keep it shared while this host made it its own.
+    private void RequireNotClusterWide(string name)
+    {
+        var existing = _pools.All().FirstOrDefault(e => e.Name == name);
+        if (existing is null)
+        {
+            return;
+        }
+        lock (existing.Gate)
+        {
+            if (existing.Def.Cluster is null)
+            {
+                return;
+            }
+        }
+        throw StorageErrors.OperationInvalid(
+            $"pool '{name}' is cluster-wide: a redefinition must keep <storagefs:cluster/> (undefine it to define a pool of this host alone)");
+    }
+
     /// <summary>The names of the cluster-wide pools defined here.</summary>
     public IReadOnlyList<string> ListClusterPools() =>
         [.. _pools.All().Where(e => { lock (e.Gate) { return e.Def.Cluster is not null; } }).Select(e => e.Name)];

@@ -29,6 +29,7 @@ public sealed partial class StorageDriver
                 {
                     return DefineClusterPool(def, transient);
                 }
+                RequireNotClusterWide(def.Name);
                 return PoolInfoOf(transient ? _pools.Create(def, _poolFlavor.BuildWhenCreated(def)) : _pools.Define(def));
             case "fspool":
                 var fsDef = _fsPoolFlavor.Parse(root);
@@ -56,7 +57,12 @@ public sealed partial class StorageDriver
     public PoolInfo DefinePool(string xml)
     {
         var def = _poolFlavor.Parse(SafeXml.Load(xml, PoolXml.DocumentName));
-        return def.Cluster is null ? PoolInfoOf(_pools.Define(def)) : DefineClusterPool(def, transient: false);
+        if (def.Cluster is not null)
+        {
+            return DefineClusterPool(def, transient: false);
+        }
+        RequireNotClusterWide(def.Name);
+        return PoolInfoOf(_pools.Define(def));
     }
 
     /// <summary>Creates and starts a transient pool (gone once stopped), building it first when

@@ -39,6 +39,10 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
         // The element survives the round trip through the store; autostart='yes' started it on both.
         Assert.Contains("<storagefs:cluster autostart='yes'/>", b.Ok("cat \"$M/pools/shared/xml\""), StringComparison.Ordinal);
         Assert.True(SpinWait.SpinUntil(() => IsRunning(a, "shared") && IsRunning(b, "shared"), TimeSpan.FromSeconds(10)));
+        // A redefinition on b must keep the element: b cannot make the shared pool its own.
+        File.WriteAllText(Path.Combine(b.WorkDir, "plain.xml"), fixture.SharedPoolXml("shared").Replace("<storagefs:cluster autostart='yes'/>", "", StringComparison.Ordinal));
+        b.Fails("cat \"$W/plain.xml\" > \"$M/define\"", "Device or resource busy");
+        Assert.Contains("is cluster-wide: a redefinition must keep", b.AssertLastError("define", "EBUSY"), StringComparison.Ordinal);
         Assert.True(SpinWait.SpinUntil(() => b.Ok("cat \"$M/cluster/hosts/a/info\"").Contains("Pools:         shared", StringComparison.Ordinal),
             TimeSpan.FromSeconds(5)), b.Ok("cat \"$M/cluster/hosts/a/info\""));
 
