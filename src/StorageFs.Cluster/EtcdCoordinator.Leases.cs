@@ -5,7 +5,10 @@ namespace StorageFs.Cluster;
 
 public sealed partial class EtcdCoordinator
 {
+    // _leaseGate guards the table and is never held across a call to the store, so fencing
+    // never waits for one; _takeGate orders takes and releases (each a call to the store).
     private readonly Lock _leaseGate = new();
+    private readonly Lock _takeGate = new();
     private readonly Dictionary<string, HeldLease> _held = new(StringComparer.Ordinal);
     private long _fenceDeadlineTicks = long.MaxValue;
 
@@ -46,20 +49,24 @@ public sealed partial class EtcdCoordinator
     public IDisposable TakeVolumeLease(string pool, string volume, uint pid)
     {
         string key = _keys.Lease(pool, volume);
-        lock (_leaseGate)
+        lock (_takeGate)
         {
-            if (_held.TryGetValue(key, out var held) && !held.Lost)
+            Session session;
+            lock (_leaseGate)
             {
-                held.Pids.Add(pid);
-                return new LeaseUse(this, held, pid);
+                if (_held.TryGetValue(key, out var shared) && !shared.Lost)
+                {
+                    shared.Pids.Add(pid);
+                    return new LeaseUse(this, shared, pid);
+                }
+                if (_held.ContainsKey(key))
+                {
+                    throw new StorageException(ErrorCode.OperationInvalid,
+                        $"volume '{volume}' of pool '{pool}' lost its cluster lease on this host (fenced); close every open of it before writing again", (int)Errno.EBUSY);
+                }
+                session = Volatile.Read(ref _session) ?? throw new StorageException(ErrorCode.OperationInvalid,
+                    $"this host is not a live member of cluster '{_options.Name}' ({_storeProblem}): volumes of cluster-wide pools open read-only only", (int)Errno.EBUSY);
             }
-            if (_held.ContainsKey(key))
-            {
-                throw new StorageException(ErrorCode.OperationInvalid,
-                    $"volume '{volume}' of pool '{pool}' lost its cluster lease on this host (fenced); close every open of it before writing again", (int)Errno.EBUSY);
-            }
-            var session = Volatile.Read(ref _session) ?? throw new StorageException(ErrorCode.OperationInvalid,
-                $"this host is not a live member of cluster '{_options.Name}' ({_storeProblem}): volumes of cluster-wide pools open read-only only", (int)Errno.EBUSY);
             if (DateTimeOffset.UtcNow.UtcTicks >= Volatile.Read(ref _fenceDeadlineTicks))
             {
                 throw new StorageException(ErrorCode.OperationInvalid,
@@ -74,9 +81,10 @@ public sealed partial class EtcdCoordinator
                     $"volume '{volume}' of pool '{pool}' is open for writing on host '{holder?.Host ?? "?"}' by process {Pid(holder)}{since} (cluster lease); open it read-only, or wait until it is closed there",
                     (int)Errno.EBUSY);
             }
-            held = new HeldLease(key, pool, volume, session.Lease);
+            var held = new HeldLease(key, pool, volume, session.Lease);
             held.Pids.Add(pid);
-            _held[key] = held;
+            lock (_leaseGate)
+                _held[key] = held;
             return new LeaseUse(this, held, pid);
         }
     }
@@ -109,13 +117,20 @@ public sealed partial class EtcdCoordinator
             var holder = ClusterRecords.Read<LeaseRecord>(kv.Value.ToStringUtf8());
             if (holder?.Host != HostName || kv.Lease == lease)
                 return (false, holder);
-            var over = _conn.Kv.Txn(new TxnRequest
+            try
             {
-                Compare = { new Compare { Key = EtcdConnection.Bytes(key), Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = kv.ModRevision } },
-                Success = { new RequestOp { RequestPut = new PutRequest { Key = EtcdConnection.Bytes(key), Value = EtcdConnection.Bytes(value), Lease = lease } } },
-            }, EtcdConnection.Within(2));
-            if (over.Succeeded)
-                return (true, null);
+                var over = _conn.Kv.Txn(new TxnRequest
+                {
+                    Compare = { new Compare { Key = EtcdConnection.Bytes(key), Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = kv.ModRevision } },
+                    Success = { new RequestOp { RequestPut = new PutRequest { Key = EtcdConnection.Bytes(key), Value = EtcdConnection.Bytes(value), Lease = lease } } },
+                }, EtcdConnection.Within(2));
+                if (over.Succeeded)
+                    return (true, null);
+            }
+            catch (RpcException e)
+            {
+                throw new StorageException(ErrorCode.OperationFailed, $"cannot take over the cluster lease of {key}: the cluster store answered {e.StatusCode}: {e.Status.Detail}", (int)Errno.EIO);
+            }
         }
         return (false, null);
     }
@@ -140,20 +155,25 @@ public sealed partial class EtcdCoordinator
     // no longer ours to delete).
     private void Release(HeldLease held, uint pid)
     {
-        lock (_leaseGate)
+        lock (_takeGate)
         {
-            held.Pids.Remove(pid);
-            if (held.Pids.Count > 0)
-                return;
-            if (_held.TryGetValue(held.Key, out var current) && current == held)
-                _held.Remove(held.Key);
-            if (held.Lost)
-                return;
+            long lease;
+            lock (_leaseGate)
+            {
+                held.Pids.Remove(pid);
+                if (held.Pids.Count > 0)
+                    return;
+                if (_held.TryGetValue(held.Key, out var current) && current == held)
+                    _held.Remove(held.Key);
+                if (held.Lost)
+                    return;
+                lease = held.Lease;
+            }
             try
             {
                 _conn.Kv.Txn(new TxnRequest
                 {
-                    Compare = { OnLease(held.Key, held.Lease) },
+                    Compare = { OnLease(held.Key, lease) },
                     Success = { new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = EtcdConnection.Bytes(held.Key) } } },
                 }, EtcdConnection.Within(2));
             }
@@ -171,18 +191,27 @@ public sealed partial class EtcdCoordinator
     private void RebindLeases(long lease)
     {
         List<HeldLease> lost = [];
-        lock (_leaseGate)
+        lock (_takeGate)
         {
-            foreach (var held in _held.Values.Where(h => !h.Lost))
+            List<HeldLease> held0;
+            lock (_leaseGate)
+                held0 = [.. _held.Values.Where(h => !h.Lost)];
+            foreach (var held in held0)
             {
-                var value = ClusterRecords.Write(new LeaseRecord(HostName, held.Pids.FirstOrDefault(), Now));
+                uint pid;
+                lock (_leaseGate)
+                    pid = held.Pids.FirstOrDefault();
+                var value = ClusterRecords.Write(new LeaseRecord(HostName, pid, Now));
                 var put = new RequestOp { RequestPut = new PutRequest { Key = EtcdConnection.Bytes(held.Key), Value = EtcdConnection.Bytes(value), Lease = lease } };
                 bool moved = _conn.Kv.Txn(new TxnRequest { Compare = { OnLease(held.Key, held.Lease) }, Success = { put } }, EtcdConnection.Within(2)).Succeeded
                     || _conn.Kv.Txn(new TxnRequest { Compare = { Absent(held.Key) }, Success = { put } }, EtcdConnection.Within(2)).Succeeded;
-                if (moved)
-                    held.Lease = lease;
-                else
-                    lost.Add(held);
+                lock (_leaseGate)
+                {
+                    if (moved)
+                        held.Lease = lease;
+                    else
+                        lost.Add(held);
+                }
             }
         }
         if (lost.Count > 0)

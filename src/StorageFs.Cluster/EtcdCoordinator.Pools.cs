@@ -9,6 +9,7 @@ public sealed partial class EtcdCoordinator
     private readonly Dictionary<string, string> _applied = new(StringComparer.Ordinal); // reconciler thread only
     private readonly HashSet<string> _publishing = new(StringComparer.Ordinal);          // under _publishGate
     private readonly Lock _publishGate = new();
+    private readonly HashSet<string> _orphans = new(StringComparer.Ordinal);             // reconciler thread only
 
     /// <inheritdoc/>
     public void PublishPool(PoolDefinition def, string xml)
@@ -177,6 +178,7 @@ public sealed partial class EtcdCoordinator
         }
         foreach (var (name, record) in desired)
         {
+            _orphans.Remove(name);
             if (_applied.TryGetValue(name, out var xml) && xml == record.Xml)
                 continue;
             try
@@ -198,7 +200,18 @@ public sealed partial class EtcdCoordinator
         {
             if (desired.ContainsKey(name) || publishing.Contains(name))
                 continue;
-            // Gone from the store: undefined elsewhere, now or while this host was down.
+            // Gone from the store: undefined elsewhere, now or while this host was down (the
+            // store then keeps undefined/P). A pool the store never showed this daemon and has no
+            // record of (an emptied or another store) is kept, and said so once.
+            if (!_applied.ContainsKey(name) && _mirror.Get(_keys.Undefined(name)) is null)
+            {
+                if (_orphans.Add(name))
+                {
+                    _log.Warning("Cluster-wide pool {Pool} is not in the store of cluster {Cluster}, which has no record of its undefine: kept here; define it again to share it, or undefine it here", name, _options.Name);
+                    Raise("cluster-pool-orphaned", "pools/" + name, HostName);
+                }
+                continue;
+            }
             try
             {
                 if (_driver.RemoveClusterPool(name))

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using CommandLine;
 using Serilog;
 using StorageFs.Demo;
-using StorageFs.Vfs.Host;
+using StorageFs.Vfs.Real;
 using StorageFs.Logging;
 using StorageFs.Fuse;
 using StorageFs.Fuse.Session;
@@ -59,7 +59,7 @@ internal static class DemoCommand
         ILogger log = LogSetup.Create(o.Verbose);
         Daemon.DescriptorSetup.Raise(log);
         TimeSpan? timeout = o.Timeout is double t ? TimeSpan.FromSeconds(t) : null;
-        HostDir? backing = null;
+        RealDir? backing = null;
         if (o.Backing is not null)
         {
             if (!Directory.Exists(o.Backing))
@@ -67,7 +67,7 @@ internal static class DemoCommand
                 Console.Error.WriteLine($"storagefs: backing directory {o.Backing} does not exist");
                 return 1;
             }
-            backing = new HostDir(Path.GetFullPath(o.Backing), timeout);
+            backing = new RealDir(Path.GetFullPath(o.Backing), timeout);
         }
         var options = new FuseServerOptions
         {

@@ -123,7 +123,9 @@ public sealed class BackendRegistryTests
     {
         // Implemented by the class or a base class of it (MountedFilePoolBackend), not left to
         // the interface's default body (which refuses with NoSupport).
-        var map = type.GetInterfaceMap(iface);
-        return [.. map.TargetMethods.Where(m => m.DeclaringType != iface).Select(m => m.Name)];
+        // The lifecycle methods are declared by the shared IPoolLifecycleBackend<T>.
+        return [.. iface.GetInterfaces().Append(iface)
+            .SelectMany(i => type.GetInterfaceMap(i).TargetMethods.Where(m => m.DeclaringType != i))
+            .Select(m => m.Name)];
     }
 }

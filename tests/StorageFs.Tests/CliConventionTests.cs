@@ -95,6 +95,8 @@ public sealed class CliConventionTests
     [InlineData("""{ "allowedDirectories": "/srv" }""", "key 'allowedDirectories': expected an array of strings")]
     [InlineData("""{ "stateDri": "/var/lib/x" }""", "unknown key 'stateDri'")]
     [InlineData("""{ "uring": "maybe" }""", "key 'uring': expected auto, on or off, got \"maybe\"")]
+    [InlineData("""{ "cluster": { "name": "c", "host": "h" } }""", "key 'cluster': 'endpoints' must name at least one etcd client URL")]
+    [InlineData("""{ "cluster": { "endpoints": ["http://127.0.0.1:2379"], "name": "c", "host": "h/1" } }""", "key 'cluster': host name 'h/1' must be")]
     [InlineData("""{ "stateDir": """, "not valid JSON")]
     [InlineData("""{ "itemCacheSeconds": 61 }""", "key 'itemCacheSeconds': expected seconds from 0 to 60, got 61")]
     [InlineData("""{ "itemCacheSeconds": -1 }""", "key 'itemCacheSeconds': expected seconds from 0 to 60, got -1")]

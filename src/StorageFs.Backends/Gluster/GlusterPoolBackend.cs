@@ -60,8 +60,8 @@ public sealed class GlusterPoolBackend : IPoolBackend
         {
             return [];
         }
-        string dir = SourceHosts.Dir(pool.Source.Dir);
-        return [.. SourceHosts.Keys(pool.Source.Hosts[0].Name).Select(h => $"gluster {h} {pool.Source.Name} {dir}")];
+        string dir = SourceServers.Dir(pool.Source.Dir);
+        return [.. SourceServers.Keys(pool.Source.Hosts[0].Name).Select(h => $"gluster {h} {pool.Source.Name} {dir}")];
     }
 
     /// <inheritdoc/>

@@ -72,30 +72,7 @@ internal sealed class IscsiLunStream : Stream
             int inBlock = (int)(at % bs);
             int take = Math.Min(total - done, IscsiSession.MaxTransfer - inBlock);
             int bytes = RoundUp(inBlock + take, bs);
-            for (int attempt = 0; ; attempt++)
-            {
-                var session = _lun.Rent();
-                IOException? failure = null;
-                try
-                {
-                    session.Read(at / bs, bytes, bs);
-                    session.Buffer.Slice(inBlock, take).CopyTo(buffer[done..]);
-                    break;
-                }
-                catch (IOException e)
-                {
-                    failure = e;
-                    if (attempt == 0 && StaleSession(session, e))
-                    {
-                        continue;
-                    }
-                    throw;
-                }
-                finally
-                {
-                    _lun.Return(session, failure);
-                }
-            }
+            OnSession(new Chunk(buffer.Slice(done, take), default, at / bs, bytes, inBlock, bs), ReadChunk);
             done += take;
         }
         _position += done;
@@ -125,51 +102,8 @@ internal sealed class IscsiLunStream : Stream
             int inBlock = (int)(at % bs);
             int take = Math.Min(buffer.Length - done, IscsiSession.MaxTransfer - inBlock);
             int bytes = RoundUp(inBlock + take, bs);
-            bool partial = inBlock != 0 || (inBlock + take) % bs != 0;
             _dirty = true;
-            for (int attempt = 0; ; attempt++)
-            {
-                var session = _lun.Rent();
-                IOException? failure = null;
-                try
-                {
-                    if (partial)
-                    {
-                        lock (_lun.EdgeGate)
-                        {
-                            if (inBlock != 0)
-                            {
-                                session.Read(at / bs, bs, bs);
-                            }
-                            if ((inBlock + take) % bs != 0 && (bytes > bs || inBlock == 0))
-                            {
-                                session.Read(at / bs + (bytes / bs) - 1, bs, bs, into: bytes - bs);
-                            }
-                            buffer.Slice(done, take).CopyTo(session.Buffer[inBlock..]);
-                            session.Write(at / bs, bytes, bs);
-                        }
-                    }
-                    else
-                    {
-                        buffer.Slice(done, take).CopyTo(session.Buffer);
-                        session.Write(at / bs, bytes, bs);
-                    }
-                    break;
-                }
-                catch (IOException e)
-                {
-                    failure = e;
-                    if (attempt == 0 && StaleSession(session, e))
-                    {
-                        continue;
-                    }
-                    throw;
-                }
-                finally
-                {
-                    _lun.Return(session, failure);
-                }
-            }
+            OnSession(new Chunk(default, buffer.Slice(done, take), at / bs, bytes, inBlock, bs), WriteChunk);
             done += take;
         }
         _position += done;
@@ -183,14 +117,41 @@ internal sealed class IscsiLunStream : Stream
         {
             return;
         }
+        OnSession(default, static (session, _) => session.Synchronize());
+        _dirty = false;
+    }
+
+    // One transfer of a Read or Write: the caller's bytes for it (Into for a read, From for a
+    // write), its first block, the bytes moved (whole blocks) and where the caller's bytes start
+    // in the first block.
+    private readonly ref struct Chunk(Span<byte> into, ReadOnlySpan<byte> from, long block, int bytes, int inBlock, int blockSize)
+    {
+        public Span<byte> Into { get; } = into;
+
+        public ReadOnlySpan<byte> From { get; } = from;
+
+        public long Block { get; } = block;
+
+        public int Bytes { get; } = bytes;
+
+        public int InBlock { get; } = inBlock;
+
+        public int BlockSize { get; } = blockSize;
+    }
+
+    private delegate void SessionWork(IscsiSession session, scoped Chunk chunk);
+
+    /// <summary>Runs <paramref name="work"/> on a rented session, and once more on a fresh one
+    /// when the rented one turns out stale (<see cref="StaleSession"/>).</summary>
+    private void OnSession(scoped Chunk chunk, SessionWork work)
+    {
         for (int attempt = 0; ; attempt++)
         {
             var session = _lun.Rent();
             IOException? failure = null;
             try
             {
-                session.Synchronize();
-                _dirty = false;
+                work(session, chunk);
                 return;
             }
             catch (IOException e)
@@ -206,6 +167,39 @@ internal sealed class IscsiLunStream : Stream
             {
                 _lun.Return(session, failure);
             }
+        }
+    }
+
+    private static void ReadChunk(IscsiSession session, scoped Chunk c)
+    {
+        session.Read(c.Block, c.Bytes, c.BlockSize);
+        session.Buffer.Slice(c.InBlock, c.Into.Length).CopyTo(c.Into);
+    }
+
+    // A write covering part of a block reads that block first, under the LUN's edge lock so
+    // two writers of one block's halves cannot undo each other.
+    private void WriteChunk(IscsiSession session, scoped Chunk c)
+    {
+        int bs = c.BlockSize;
+        int end = c.InBlock + c.From.Length;
+        if (c.InBlock == 0 && end % bs == 0)
+        {
+            c.From.CopyTo(session.Buffer);
+            session.Write(c.Block, c.Bytes, bs);
+            return;
+        }
+        lock (_lun.EdgeGate)
+        {
+            if (c.InBlock != 0)
+            {
+                session.Read(c.Block, bs, bs);
+            }
+            if (end % bs != 0 && (c.Bytes > bs || c.InBlock == 0))
+            {
+                session.Read(c.Block + (c.Bytes / bs) - 1, bs, bs, into: c.Bytes - bs);
+            }
+            c.From.CopyTo(session.Buffer[c.InBlock..]);
+            session.Write(c.Block, c.Bytes, bs);
         }
     }
 

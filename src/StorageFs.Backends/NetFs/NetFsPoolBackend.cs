@@ -43,7 +43,7 @@ public sealed class NetFsPoolBackend : MountedFilePoolBackend
         {
             return [];
         }
-        string dir = SourceHosts.Dir(pool.Source.Dir);
-        return [.. SourceHosts.Keys(pool.Source.Hosts[0].Name).Select(h => $"netfs {h} {dir}")];
+        string dir = SourceServers.Dir(pool.Source.Dir);
+        return [.. SourceServers.Keys(pool.Source.Hosts[0].Name).Select(h => $"netfs {h} {dir}")];
     }
 }

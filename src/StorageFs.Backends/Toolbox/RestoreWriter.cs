@@ -18,13 +18,22 @@ internal sealed class RestoreWriter(SafeFileHandle target, long length, IOperati
 
     public void Append(ReadOnlySpan<byte> bytes) => WriteAt(_at, bytes);
 
+    /// <summary>Leaves <paramref name="bytes"/> zero bytes unwritten (they read as zeros already).</summary>
+    public void Skip(long bytes)
+    {
+        if (_at + bytes > length)
+        {
+            throw TooLarge();
+        }
+        _at += bytes;
+        progress.Report((ulong)_at);
+    }
+
     public void WriteAt(long offset, ReadOnlySpan<byte> bytes)
     {
         if (offset + bytes.Length > length)
         {
-            throw new Core.StorageException(Core.ErrorCode.OperationFailed,
-                $"the source holds more than the volume's {length} bytes: restore it into a volume at least as large",
-                osErrno: (int)Errno.ENOSPC);
+            throw TooLarge();
         }
         if (bytes.ContainsAnyExcept((byte)0))
         {
@@ -33,4 +42,8 @@ internal sealed class RestoreWriter(SafeFileHandle target, long length, IOperati
         _at = offset + bytes.Length;
         progress.Report((ulong)_at);
     }
+
+    private Core.StorageException TooLarge() => new(Core.ErrorCode.OperationFailed,
+        $"the source holds more than the volume's {length} bytes: restore it into a volume at least as large",
+        osErrno: (int)Errno.ENOSPC);
 }

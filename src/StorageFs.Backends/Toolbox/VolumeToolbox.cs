@@ -228,6 +228,11 @@ public sealed class VolumeToolbox : IVolumeToolbox
         }
         var tool = CompressorTool.For(kind);
         progress.SetTotal((ulong)(facts.ExpandedSize >= 0 ? facts.ExpandedSize : sourceLength));
+        if (kind == ArchiveCompression.Zstd)
+        {
+            ZstdRestore.Fill(source, sourceLength, writer, cancellation);
+            return;
+        }
         using var run = ToolRun.Start(tool, tool.Decompress, (b, _) => writer.Append(b.Span), cancellation);
         try
         {

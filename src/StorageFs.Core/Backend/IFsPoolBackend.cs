@@ -8,32 +8,10 @@ namespace StorageFs.Core.Backend;
 /// src/fs/fs_backend.h), called like <see cref="IPoolBackend"/>: without locks, only for
 /// listed operations; start, stop and build default to no-op successes, the rest to NoSupport.
 /// </summary>
-public interface IFsPoolBackend
+public interface IFsPoolBackend : IPoolLifecycleBackend<FsPoolDefinition>
 {
     /// <summary>What this backend supports.</summary>
     FsPoolBackendCapabilities Capabilities { get; }
-
-    /// <summary>True when the fspool is already usable without a start.</summary>
-    bool CheckActive(FsPoolDefinition pool) => false;
-
-    /// <summary>Start the fspool.</summary>
-    void Start(FsPoolDefinition pool, CancellationToken cancellation)
-    {
-    }
-
-    /// <summary>Stop the fspool.</summary>
-    void Stop(FsPoolDefinition pool)
-    {
-    }
-
-    /// <summary>Create the root directory.</summary>
-    void Build(FsPoolDefinition pool, PoolBuildFlags flags, IOperationProgress progress, CancellationToken cancellation)
-    {
-    }
-
-    /// <summary>Remove the root directory.</summary>
-    void Delete(FsPoolDefinition pool) =>
-        throw StorageErrors.NoSupport("fspool does not support fspool deletion");
 
     /// <summary>Sizes and the full item list.</summary>
     FsPoolRefreshResult Refresh(FsPoolDefinition pool, CancellationToken cancellation);

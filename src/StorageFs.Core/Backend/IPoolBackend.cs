@@ -11,7 +11,7 @@ namespace StorageFs.Core.Backend;
 /// passed in are the driver's own copies: a backend reads them and fills in the volume it is
 /// given (key, path, type, sizes), never anything else. Errors are <see cref="StorageException"/>.
 /// </summary>
-public interface IPoolBackend
+public interface IPoolBackend : IPoolLifecycleBackend<PoolDefinition>
 {
     /// <summary>What this backend supports.</summary>
     PoolBackendCapabilities Capabilities { get; }
@@ -37,30 +37,6 @@ public interface IPoolBackend
     /// file pools' qemu-img formats without qemu-img). Shown in <c>capabilities</c>.
     /// </summary>
     IReadOnlyList<string> CreatableVolumeFormats() => Capabilities.VolumeFormats;
-
-    /// <summary><c>checkPool</c>: true when the pool is already usable without a start
-    /// (a dir pool whose directory exists, a mounted fs pool).</summary>
-    bool CheckActive(PoolDefinition pool) => false;
-
-    /// <summary><c>startPool</c>.</summary>
-    void Start(PoolDefinition pool, CancellationToken cancellation)
-    {
-    }
-
-    /// <summary><c>stopPool</c>.</summary>
-    void Stop(PoolDefinition pool)
-    {
-    }
-
-    /// <summary><c>buildPool</c>, with flags the driver has checked against
-    /// <see cref="PoolBackendCapabilities.BuildFlags"/>.</summary>
-    void Build(PoolDefinition pool, PoolBuildFlags flags, IOperationProgress progress, CancellationToken cancellation)
-    {
-    }
-
-    /// <summary><c>deletePool</c>: remove what build made.</summary>
-    void Delete(PoolDefinition pool) =>
-        throw StorageErrors.NoSupport("pool does not support pool deletion");
 
     /// <summary><c>refreshPool</c>: sizes and the full volume list.</summary>
     PoolRefreshResult Refresh(PoolDefinition pool, CancellationToken cancellation);

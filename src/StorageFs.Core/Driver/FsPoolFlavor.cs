@@ -8,7 +8,7 @@ namespace StorageFs.Core.Driver;
 
 /// <summary>fspools and items for the shared lifecycle, with the messages of libvirt's 2016
 /// fspool series (src/fs/fs_driver.c).</summary>
-internal sealed class FsPoolFlavor : IPoolFlavor<FsPoolDefinition, FsItemDefinition>
+internal sealed class FsPoolFlavor : PoolFlavor<FsPoolDefinition, FsItemDefinition, IFsPoolBackend>, IPoolFlavor<FsPoolDefinition, FsItemDefinition>
 {
     private readonly BackendTable _backends;
 
@@ -58,52 +58,17 @@ internal sealed class FsPoolFlavor : IPoolFlavor<FsPoolDefinition, FsItemDefinit
 
     public PoolBuildFlags BuildFlags(FsPoolDefinition def) => Backend(def).Capabilities.BuildFlags;
 
-    public StorageException DeleteUnsupported => StorageErrors.NoSupport("fspool does not support fspool deletion");
+    public override StorageException DeleteUnsupported => StorageErrors.NoSupport("fspool does not support fspool deletion");
 
-    public bool CanDelete(FsPoolDefinition def) => Backend(def).Capabilities.Supports(FsPoolOperations.Delete);
-
-    public bool CheckActive(FsPoolDefinition def)
+    protected override bool Supports(IFsPoolBackend backend, PoolOperations step) => backend.Capabilities.Supports(step switch
     {
-        var backend = Backend(def);
-        return backend.Capabilities.Supports(FsPoolOperations.Check) && backend.CheckActive(def);
-    }
-
-    public void Start(FsPoolDefinition def, CancellationToken cancellation)
-    {
-        var backend = Backend(def);
-        if (backend.Capabilities.Supports(FsPoolOperations.Start))
-        {
-            backend.Start(def, cancellation);
-        }
-    }
-
-    public void Stop(FsPoolDefinition def)
-    {
-        var backend = Backend(def);
-        if (backend.Capabilities.Supports(FsPoolOperations.Stop))
-        {
-            backend.Stop(def);
-        }
-    }
-
-    public void Build(FsPoolDefinition def, PoolBuildFlags flags, IOperationProgress progress, CancellationToken cancellation)
-    {
-        var backend = Backend(def);
-        if (backend.Capabilities.Supports(FsPoolOperations.Build))
-        {
-            backend.Build(def, flags, progress, cancellation);
-        }
-    }
-
-    public void Delete(FsPoolDefinition def)
-    {
-        var backend = Backend(def);
-        if (!backend.Capabilities.Supports(FsPoolOperations.Delete))
-        {
-            throw DeleteUnsupported;
-        }
-        backend.Delete(def);
-    }
+        PoolOperations.Check => FsPoolOperations.Check,
+        PoolOperations.Start => FsPoolOperations.Start,
+        PoolOperations.Stop => FsPoolOperations.Stop,
+        PoolOperations.Build => FsPoolOperations.Build,
+        PoolOperations.Delete => FsPoolOperations.Delete,
+        _ => throw new ArgumentOutOfRangeException(nameof(step), step, "not a lifecycle step"),
+    });
 
     public RefreshOutcome<FsItemDefinition> Refresh(FsPoolDefinition def, CancellationToken cancellation)
     {
@@ -111,5 +76,5 @@ internal sealed class FsPoolFlavor : IPoolFlavor<FsPoolDefinition, FsItemDefinit
         return new(result.Sizes, result.Items, result.TargetPermissions, result.Problems);
     }
 
-    private IFsPoolBackend Backend(FsPoolDefinition def) => _backends.Get(def.Type);
+    protected override IFsPoolBackend Backend(FsPoolDefinition def) => _backends.Get(def.Type);
 }

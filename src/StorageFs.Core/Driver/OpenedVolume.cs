@@ -30,7 +30,7 @@ public sealed class OpenedVolume : IDisposable
 
     /// <summary>The data as a stream whose disposal ends the lease too (an upload or download
     /// through the driver's API).</summary>
-    public Stream AsStream() => new VolumeDataStream(Data.AsStream(), Dispose);
+    public Stream AsStream() => new AfterCloseStream(Data.AsStream(), Dispose);
 
     /// <summary>
     /// Sets the volume's capacity to <paramref name="capacity"/> while this lease is held, up or

@@ -133,11 +133,7 @@ public sealed partial class StorageDriver
             child = _fsPools.RequireChild(entry, item);
             PoolLifecycle<FsPoolDefinition, FsItemDefinition>.RequireIdle(child, item);
             def = entry.Def;
-            backend = _backends.Get(def.Type);
-            if (!backend.Capabilities.Supports(FsPoolOperations.DeleteItem))
-            {
-                throw StorageErrors.NoSupport("fspool does not support item deletion");
-            }
+            backend = ItemBackend(def, FsPoolOperations.DeleteItem, "fspool does not support item deletion");
             child.InUse++;
             entry.Touch(item);
             entry.AsyncJobs++;
@@ -289,11 +285,7 @@ public sealed partial class StorageDriver
                 throw StorageErrors.OperationInvalid($"item '{item}' is still being created.");
             }
             def = entry.Def;
-            backend = _backends.Get(def.Type);
-            if (!backend.Capabilities.Supports(FsPoolOperations.OpenItem))
-            {
-                throw StorageErrors.NoSupport("fspool does not support opening items");
-            }
+            backend = ItemBackend(def, FsPoolOperations.OpenItem, "fspool does not support opening items");
         }
         try
         {
@@ -359,6 +351,13 @@ public sealed partial class StorageDriver
             _fsPools.Raise(StorageEventKind.VolumeDeleted, entry, item);
         }
         return _fsPools.Flavor.ChildNotFound(item);
+    }
+
+    /// <summary>The fspool's backend when it supports <paramref name="operation"/>, else NoSupport with libvirt's <paramref name="unsupported"/>.</summary>
+    private IFsPoolBackend ItemBackend(FsPoolDefinition def, FsPoolOperations operation, string unsupported)
+    {
+        var backend = _backends.Get(def.Type);
+        return backend.Capabilities.Supports(operation) ? backend : throw StorageErrors.NoSupport(unsupported);
     }
 
     /// <summary>An item's path.</summary>

@@ -8,7 +8,7 @@ namespace StorageFs.Core.Driver;
 
 /// <summary>Storage pools and volumes for the shared lifecycle, with libvirt's messages
 /// (src/storage/storage_driver.c).</summary>
-internal sealed class StoragePoolFlavor : IPoolFlavor<PoolDefinition, VolumeDefinition>
+internal sealed class StoragePoolFlavor : PoolFlavor<PoolDefinition, VolumeDefinition, IPoolBackend>, IPoolFlavor<PoolDefinition, VolumeDefinition>
 {
     private readonly BackendTable _backends;
 
@@ -71,52 +71,9 @@ internal sealed class StoragePoolFlavor : IPoolFlavor<PoolDefinition, VolumeDefi
 
     public PoolBuildFlags BuildFlags(PoolDefinition def) => Backend(def).Capabilities.BuildFlags;
 
-    public StorageException DeleteUnsupported => StorageErrors.NoSupport("pool does not support pool deletion");
+    public override StorageException DeleteUnsupported => StorageErrors.NoSupport("pool does not support pool deletion");
 
-    public bool CanDelete(PoolDefinition def) => Backend(def).Capabilities.Supports(PoolOperations.Delete);
-
-    public bool CheckActive(PoolDefinition def)
-    {
-        var backend = Backend(def);
-        return backend.Capabilities.Supports(PoolOperations.Check) && backend.CheckActive(def);
-    }
-
-    public void Start(PoolDefinition def, CancellationToken cancellation)
-    {
-        var backend = RunnableBackend(def);
-        if (backend.Capabilities.Supports(PoolOperations.Start))
-        {
-            backend.Start(def, cancellation);
-        }
-    }
-
-    public void Stop(PoolDefinition def)
-    {
-        var backend = Backend(def);
-        if (backend.Capabilities.Supports(PoolOperations.Stop))
-        {
-            backend.Stop(def);
-        }
-    }
-
-    public void Build(PoolDefinition def, PoolBuildFlags flags, IOperationProgress progress, CancellationToken cancellation)
-    {
-        var backend = RunnableBackend(def);
-        if (backend.Capabilities.Supports(PoolOperations.Build))
-        {
-            backend.Build(def, flags, progress, cancellation);
-        }
-    }
-
-    public void Delete(PoolDefinition def)
-    {
-        var backend = Backend(def);
-        if (!backend.Capabilities.Supports(PoolOperations.Delete))
-        {
-            throw DeleteUnsupported;
-        }
-        backend.Delete(def);
-    }
+    protected override bool Supports(IPoolBackend backend, PoolOperations step) => backend.Capabilities.Supports(step);
 
     public RefreshOutcome<VolumeDefinition> Refresh(PoolDefinition def, CancellationToken cancellation)
     {
@@ -124,11 +81,11 @@ internal sealed class StoragePoolFlavor : IPoolFlavor<PoolDefinition, VolumeDefi
         return new(result.Sizes, result.Volumes, result.TargetPermissions, result.Problems);
     }
 
-    private IPoolBackend Backend(PoolDefinition def) => _backends.Get(def.Type);
+    protected override IPoolBackend Backend(PoolDefinition def) => _backends.Get(def.Type);
 
     // Build and start need the host to have what the type uses (a pool the kernel cannot mount
     // or log in to fails here with EOPNOTSUPP naming the missing piece, not halfway through).
-    private IPoolBackend RunnableBackend(PoolDefinition def)
+    protected override IPoolBackend RunnableBackend(PoolDefinition def)
     {
         var backend = Backend(def);
         var availability = backend.Availability(def);

@@ -2,12 +2,12 @@ using System.Globalization;
 using System.Security;
 using StorageFs.Core;
 using StorageFs.Core.Driver;
-using StorageFs.Vfs.Host;
+using StorageFs.Vfs.Real;
 
 namespace StorageFs.Vfs.Tree;
 
 /// <summary>
-/// <c>fspools/&lt;f&gt;/items/</c>: each item is its real directory (a <see cref="HostDir"/>), so
+/// <c>fspools/&lt;f&gt;/items/</c>: each item is its real directory (a <see cref="RealDir"/>), so
 /// tar, cp -a, rsync and rm -rf work inside it. mkdir creates an item; rmdir deletes an empty
 /// one (a full item is deleted with <c>delete NAME</c> in its ctl, as a job). Items made or
 /// removed on the host show at once: a listing brings the driver's list up to date and a
@@ -19,7 +19,7 @@ namespace StorageFs.Vfs.Tree;
 internal sealed class ItemsDir(StorageTree tree, string fspool) : Node, INodeLookup, INodeReadDir, INodeMkdir, INodeRmdir,
     INodeCreate, INodeMknod, INodeSymlink, INodeLink, INodeUnlink, INodeRename, INodeSetAttr
 {
-    private readonly NodeCache<HostDir> _items = new();
+    private readonly NodeCache<RealDir> _items = new();
     private readonly Lock _gate = new();
     private DirStamp? _unchanged;
 
@@ -27,14 +27,14 @@ internal sealed class ItemsDir(StorageTree tree, string fspool) : Node, INodeLoo
 
     public override Errno GetAttr(RequestContext ctx, ref FuseAttr attr) => Attr.Fill(ref attr, Modes.Dir | Modes.DirReadWrite, nlink: 2);
 
-    public HostDir? Forget(string name) => _items.Remove(name);
+    public RealDir? Forget(string name) => _items.Remove(name);
 
     /// <summary>
     /// The node serving item <paramref name="name"/>: the one the kernel knows while it still
     /// serves that directory, else a new root over the descriptor the driver opened (beneath
     /// the pool's directory, never by a path here). Null when the item is gone.
     /// </summary>
-    private HostDir? Item(string name, out Errno error)
+    private RealDir? Item(string name, out Errno error)
     {
         error = Errno.Ok;
         lock (_gate)
@@ -45,9 +45,9 @@ internal sealed class ItemsDir(StorageTree tree, string fspool) : Node, INodeLoo
         }
     }
 
-    private HostDir? Open(string name, out Errno error)
+    private RealDir? Open(string name, out Errno error)
     {
-        error = StorageTree.Ask(() => new HostDir(tree.Driver.OpenItem(fspool, name), tree.Driver.GetItemPath(fspool, name), tree.ItemTimeout)
+        error = StorageTree.Ask(() => new RealDir(tree.Driver.OpenItem(fspool, name), tree.Driver.GetItemPath(fspool, name), tree.ItemTimeout)
         {
             Refused = tree.Refuse,
             Display = Where(name),
@@ -132,7 +132,7 @@ internal sealed class ItemsDir(StorageTree tree, string fspool) : Node, INodeLoo
         var found = new List<(string, byte, ulong)>();
         int err;
         using (var fd = node.Use())
-            err = fd.Ok ? HostNative.ReadDir(fd.Value, found) : (int)Errno.ESTALE;
+            err = fd.Ok ? RealNative.ReadDir(fd.Value, found) : (int)Errno.ESTALE;
         if (err != 0)
             return tree.Fail(ctx, "rmdir", Where(name), (Errno)err, $"cannot read item '{name}'");
         if (found.Count > 0)

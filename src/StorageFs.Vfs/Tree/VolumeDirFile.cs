@@ -1,7 +1,7 @@
 using Microsoft.Win32.SafeHandles;
 using StorageFs.Core;
 using StorageFs.Core.Driver;
-using StorageFs.Vfs.Host;
+using StorageFs.Vfs.Real;
 
 namespace StorageFs.Vfs.Tree;
 
@@ -21,7 +21,7 @@ internal sealed class VolumeDirFile(StorageTree tree, VolumeDirectory parent, st
     public Errno Open(RequestContext ctx, int flags, out FileHandle? handle)
     {
         handle = null;
-        if ((flags & HostNative.O_ACCMODE) != HostNative.O_RDONLY || (flags & O_TRUNC) != 0)
+        if ((flags & RealNative.O_ACCMODE) != RealNative.O_RDONLY || (flags & O_TRUNC) != 0)
             return ReadOnly(ctx, "open");
         OpenedVolumeDirectory? opened = null;
         Errno refused = Tree.Change(ctx, "open", Where, () => opened = Tree.Driver.OpenVolumeDirectory(Pool, Volume));
@@ -30,20 +30,20 @@ internal sealed class VolumeDirFile(StorageTree tree, VolumeDirectory parent, st
         // The entry itself first (O_PATH: a fifo swapped in cannot block the open), then that
         // very inode opened for reading through its descriptor; anything but a regular file is refused.
         int fd = -1;
-        int err = HostNative.OpenBeneath((int)opened.Directory.DangerousGetHandle(), Relative, HostNative.O_PATH, 0, out int path);
+        int err = RealNative.OpenBeneath((int)opened.Directory.DangerousGetHandle(), Relative, RealNative.O_PATH, 0, out int path);
         if (err == 0)
         {
-            err = HostNative.StatFd(path, out var st);
+            err = RealNative.StatFd(path, out var st);
             if (err == 0 && st.Type != Modes.Reg)
                 err = (int)Errno.EACCES;
             if (err == 0)
-                err = HostNative.Reopen(path, HostNative.O_RDONLY | O_NOCTTY, out fd);
-            HostNative.CloseFd(path);
+                err = RealNative.Reopen(path, RealNative.O_RDONLY | O_NOCTTY, out fd);
+            RealNative.CloseFd(path);
         }
         if (err != 0)
         {
             if (fd >= 0)
-                HostNative.CloseFd(fd);
+                RealNative.CloseFd(fd);
             opened.Dispose();
             return Tree.Fail(ctx, "open", Where, (Errno)err, $"cannot open {Where}: {(Errno)err}");
         }
@@ -54,13 +54,7 @@ internal sealed class VolumeDirFile(StorageTree tree, VolumeDirectory parent, st
     /// <summary>fstat of the open file itself.</summary>
     public override Errno GetAttr(RequestContext ctx, FileHandle handle, ref FuseAttr attr)
     {
-        if (handle is not BackingFileHandle open)
-            return GetAttr(ctx, ref attr);
-        int err = HostNative.StatFd(open.Fd, out var st);
-        if (err != 0)
-            return (Errno)err;
-        st.Fill(ref attr);
-        return Errno.Ok;
+        return RealStat.FillFromHandle(handle, ref attr) ?? GetAttr(ctx, ref attr);
     }
 
     /// <summary>The file's descriptor, holding the volume's lease until the kernel releases it.</summary>

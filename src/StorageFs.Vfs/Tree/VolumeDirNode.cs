@@ -1,6 +1,6 @@
 using StorageFs.Core;
 using StorageFs.Core.Driver;
-using StorageFs.Vfs.Host;
+using StorageFs.Vfs.Real;
 
 namespace StorageFs.Vfs.Tree;
 
@@ -77,7 +77,7 @@ internal abstract class VolumeDirNode : Node, INodeSetAttr
             int dir = (int)opened.Directory.DangerousGetHandle();
             if (Relative.Length == 0)
                 return use(dir);
-            int err = HostNative.OpenBeneath(dir, Relative, HostNative.O_PATH, 0, out int fd);
+            int err = RealNative.OpenBeneath(dir, Relative, RealNative.O_PATH, 0, out int fd);
             if (err != 0)
                 return (Errno)err;
             try
@@ -86,15 +86,15 @@ internal abstract class VolumeDirNode : Node, INodeSetAttr
             }
             finally
             {
-                HostNative.CloseFd(fd);
+                RealNative.CloseFd(fd);
             }
         }
     }
 
     public override Errno GetAttr(RequestContext ctx, ref FuseAttr attr)
     {
-        HostStatus st = default;
-        Errno err = WithEntry(fd => (Errno)HostNative.StatFd(fd, out st));
+        RealStatus st = default;
+        Errno err = WithEntry(fd => (Errno)RealNative.StatFd(fd, out st));
         if (err != Errno.Ok)
             return err;
         st.Fill(ref attr);

@@ -1,4 +1,4 @@
-using StorageFs.Vfs.Host;
+using StorageFs.Vfs.Real;
 
 namespace StorageFs.Vfs.Tree;
 
@@ -9,7 +9,7 @@ internal sealed class VolumeDirSymlink(StorageTree tree, VolumeDirectory parent,
     public Errno Readlink(RequestContext ctx, out string target)
     {
         string found = "";
-        Errno err = WithEntry(fd => (Errno)HostNative.Readlink(fd, out found));
+        Errno err = WithEntry(fd => (Errno)RealNative.Readlink(fd, out found));
         target = found;
         return err;
     }

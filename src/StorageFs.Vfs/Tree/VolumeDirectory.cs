@@ -1,4 +1,4 @@
-using StorageFs.Vfs.Host;
+using StorageFs.Vfs.Real;
 
 namespace StorageFs.Vfs.Tree;
 
@@ -40,7 +40,7 @@ internal sealed class VolumeDirectory : VolumeDirNode, INodeLookup, INodeReadDir
     }
 
     /// <summary>The node for <paramref name="name"/>, which the host describes as <paramref name="st"/>.</summary>
-    private VolumeDirNode Known(string name, in HostStatus st)
+    private VolumeDirNode Known(string name, in RealStatus st)
     {
         ulong ino = st.MountIno;
         uint type = st.Type;
@@ -75,8 +75,8 @@ internal sealed class VolumeDirectory : VolumeDirNode, INodeLookup, INodeReadDir
 
     public Errno Lookup(RequestContext ctx, string name, out Node? child)
     {
-        HostStatus st = default;
-        Errno err = WithEntry(fd => (Errno)HostNative.StatAt(fd, name, out st));
+        RealStatus st = default;
+        Errno err = WithEntry(fd => (Errno)RealNative.StatAt(fd, name, out st));
         child = err == Errno.Ok ? Known(name, st) : null;
         return err; // a missing name is normal: not a refusal
     }
@@ -85,19 +85,19 @@ internal sealed class VolumeDirectory : VolumeDirNode, INodeLookup, INodeReadDir
     {
         return WithEntry(fd =>
         {
-            int err = HostNative.StatFd(fd, out var self);
+            int err = RealNative.StatFd(fd, out var self);
             var found = new List<(string Name, byte Type, ulong Ino)>();
             if (err == 0)
-                err = HostNative.ReadDir(fd, found);
+                err = RealNative.ReadDir(fd, found);
             if (err != 0)
                 return (Errno)err;
             foreach (var (name, type, ino) in found)
             {
                 uint mode = (uint)type << 12; // DT_* is S_IF* >> 12
-                ulong mountIno = HostInodes.Number(self.DevMajor, self.DevMinor, ino);
+                ulong mountIno = RealInodes.Number(self.DevMajor, self.DevMinor, ino);
                 if (type == 0 /* DT_UNKNOWN */)
                 {
-                    if (HostNative.StatAt(fd, name, out var st) != 0)
+                    if (RealNative.StatAt(fd, name, out var st) != 0)
                         continue; // gone meanwhile
                     mode = st.Type;
                     mountIno = st.MountIno;
@@ -111,7 +111,7 @@ internal sealed class VolumeDirectory : VolumeDirNode, INodeLookup, INodeReadDir
     public Errno Statfs(RequestContext ctx, ref FuseKstatfs st)
     {
         FuseKstatfs found = default;
-        Errno err = WithEntry(fd => (Errno)HostNative.Statfs(fd, ref found));
+        Errno err = WithEntry(fd => (Errno)RealNative.Statfs(fd, ref found));
         st = found;
         return err;
     }

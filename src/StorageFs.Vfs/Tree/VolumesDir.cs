@@ -41,7 +41,7 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
         if (stamp is { Settled: true } && ReadAfter(stamp))
         {
             // The driver's list was read after the directory's last change (the first listing
-            // after the pool started at load: a million volumes were read twice before).
+            // after the pool started at load: every volume was read twice before).
             Volatile.Write(ref _unchanged, stamp);
             return;
         }
@@ -56,13 +56,22 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
             Volatile.Write(ref _unchanged, refreshed && stamp is { Settled: true } ? stamp : null);
     }
 
-    /// <summary>Whether the driver began reading the pool over a second after the directory's
-    /// mtime in <paramref name="stamp"/>: a change since would carry a later mtime (see <see cref="DirStamp"/>).</summary>
+    /// <summary>
+    /// Whether the driver began reading the pool over a second after the directory last changed:
+    /// its ctime, which every added, removed or renamed entry moves and no one can set back (an
+    /// mtime can be: touch -d), so a change since would carry a later one.
+    /// </summary>
     private bool ReadAfter(DirStamp stamp)
     {
         try
         {
-            return tree.Driver.PoolVolumesReadSince(pool) - stamp.Mtime > TimeSpan.FromSeconds(1);
+            DateTime read = tree.Driver.PoolVolumesReadSince(pool);
+            if (read == DateTime.MinValue || Real.RealNative.Stat(stamp.Path, follow: true, out var st) != 0)
+                return false;
+            FuseAttr a = default;
+            st.Fill(ref a);
+            DateTime changed = DateTime.UnixEpoch.AddSeconds(a.Ctime).AddTicks(a.CtimeNsec / 100);
+            return read - changed > TimeSpan.FromSeconds(1);
         }
         catch (StorageException)
         {

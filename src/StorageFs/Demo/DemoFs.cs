@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using StorageFs.Fuse.Nodes;
-using StorageFs.Vfs.Host;
+using StorageFs.Vfs.Real;
 
 namespace StorageFs.Demo;
 
@@ -12,7 +12,7 @@ namespace StorageFs.Demo;
 /// </summary>
 internal static class DemoFs
 {
-    public static MemDir Build(int populate, HostDir? backing)
+    public static MemDir Build(int populate, RealDir? backing)
     {
         var root = new MemDir(0x1ED /* 0755 */, 0, 0);
         var hello = new MemFile(0x1A4 /* 0644 */, 0, 0);

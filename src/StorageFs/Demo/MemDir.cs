@@ -1,6 +1,6 @@
 using StorageFs.Fuse;
 using StorageFs.Fuse.Nodes;
-using StorageFs.Vfs.Host;
+using StorageFs.Vfs.Real;
 using StorageFs.Interop;
 
 namespace StorageFs.Demo;
@@ -30,7 +30,7 @@ internal class MemDir(uint mode, uint uid, uint gid)
             lock (Gate)
             {
                 if (_subdirs < 0)
-                    _subdirs = _children.Values.Count(c => c is MemDir or HostDir);
+                    _subdirs = _children.Values.Count(c => c is MemDir or RealDir);
                 return 2 + (uint)_subdirs;
             }
         }

@@ -121,7 +121,7 @@ public abstract class BackingSuite(DemoMount mount, bool passthrough)
 
         Mount.Fails("""rmdir "$M/backing/full" """, "Directory not empty");
 
-        Assert.True(File.Exists(Path.Combine(Mount.HostDir, "full", "f")));
+        Assert.True(File.Exists(Path.Combine(Mount.RealDir, "full", "f")));
     }
 
     [Fact]

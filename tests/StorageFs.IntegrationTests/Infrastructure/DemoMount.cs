@@ -20,11 +20,11 @@ public sealed class DemoMount : IDisposable
         _backing = backing;
         Root = Directory.CreateTempSubdirectory("storagefs-itest-").FullName;
         MountPoint = Directory.CreateDirectory(Path.Combine(Root, "mnt")).FullName;
-        HostDir = Directory.CreateDirectory(Path.Combine(Root, "host")).FullName;
+        RealDir = Directory.CreateDirectory(Path.Combine(Root, "host")).FullName;
         WorkDir = Directory.CreateDirectory(Path.Combine(Root, "work")).FullName;
         _environment = new() { ["M"] = MountPoint, ["W"] = WorkDir };
         if (backing)
-            _environment["H"] = HostDir;
+            _environment["H"] = RealDir;
     }
 
     public string Root { get; }
@@ -32,7 +32,7 @@ public sealed class DemoMount : IDisposable
     public string MountPoint { get; }
 
     /// <summary>The host directory behind <c>$M/backing</c> (only with <c>backing: true</c>).</summary>
-    public string HostDir { get; }
+    public string RealDir { get; }
 
     /// <summary>A host directory outside the mount for reference copies.</summary>
     public string WorkDir { get; }
@@ -62,7 +62,7 @@ public sealed class DemoMount : IDisposable
     /// <summary>Starts another daemon on the same mountpoint (after the previous one is gone).</summary>
     public DemoDaemon StartDaemon(params string[] options)
     {
-        string[] all = _backing ? ["--backing", HostDir, .. options] : options;
+        string[] all = _backing ? ["--backing", RealDir, .. options] : options;
         var daemon = DemoDaemon.Start(MountPoint, all);
         _daemons.Add(daemon);
         return daemon;

@@ -207,8 +207,10 @@ public sealed class TreeRowTests(TreeFixture fixture) : IClassFixture<TreeFixtur
         string item = _tree.Ok($"cat \"$M/fspools/default/item/vi-{pool}/info\"");
         string poolInfo = _tree.Ok($"cat \"$M/pools/{pool}/info\"");
 
-        Assert.Matches(@"^Name:           v\.raw\nType:           file\nCapacity:       6 bytes\nAllocation:     [0-9]+ bytes\n\n$", vol);
-        // virsh's four lines, then StorageFs's Quota: line (issue 13 item 6).
+        // virsh's four lines, then StorageFs's Filesystem:, Mounted:, Backing: and Snapshot of: (docs/TREE.md).
+        Assert.Matches(@"^Name:           v\.raw\nType:           file\nCapacity:       6 bytes\nAllocation:     [0-9]+ bytes\n" +
+            @"Filesystem:     unknown\nMounted:        no\nBacking:        none\nSnapshot of:    -\n\n$", vol);
+        // virsh's four lines, then StorageFs's Quota: line (docs/TREE.md).
         Assert.Matches($@"^Name:           vi-{pool}\nType:           dir\nCapacity:       [0-9]+ bytes\nAllocation:     [0-9]+ bytes\nQuota:          not enforced: no capacity was given when the item was made\n\n$", item);
         Assert.Matches(@"\nCapacity:       [0-9]+\nAllocation:     [0-9]+\nAvailable:      [0-9]+\n\n$", poolInfo);
         _tree.Ok($"rmdir \"$M/fspools/default/items/vi-{pool}\"");

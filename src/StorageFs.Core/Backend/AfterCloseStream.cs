@@ -1,8 +1,9 @@
-namespace StorageFs.Backends.Files;
+namespace StorageFs.Core.Backend;
 
-/// <summary>A stream that runs an action once after the wrapped stream is closed (used to
-/// rebuild a ploop descriptor when an upload finishes).</summary>
-internal sealed class AfterCloseStream(Stream inner, Action afterClose) : Stream
+/// <summary>A stream that passes every call to the wrapped stream and, disposed (once), closes
+/// it and then runs an action: the driver ends a volume's lease that way
+/// (<c>OpenedVolume.AsStream</c>), the ploop backend rebuilds its descriptor after an upload.</summary>
+public sealed class AfterCloseStream(Stream inner, Action afterClose) : Stream
 {
     private Action? _afterClose = afterClose;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using StorageFs.Interop;
 
-namespace StorageFs.Vfs.Host;
+namespace StorageFs.Vfs.Real;
 
 /// <summary>
 /// Runs a change inside an item with the caller's filesystem identity on the serving thread:
@@ -24,10 +24,10 @@ namespace StorageFs.Vfs.Host;
 /// daemon's must not apply again): the serving thread has its own umask after
 /// unshare(CLONE_FS), done once per thread, so no other thread sees it.
 /// </summary>
-internal static class HostCaller
+internal static class RealCaller
 {
 
-    private static readonly uint[] s_daemonGroups = HostNative.GetGroups();
+    private static readonly uint[] s_daemonGroups = RealNative.GetGroups();
 
     [ThreadStatic]
     private static int t_ownUmask; // 0 not tried, 1 this thread has its own umask, -1 unshare failed
@@ -44,16 +44,16 @@ internal static class HostCaller
     private static int RunWith(RequestContext ctx, bool creating, uint[]? groups, Func<int> op)
     {
         bool umask = creating && OwnUmask();
-        uint oldMask = umask ? HostNative.Umask(0) : 0;
+        uint oldMask = umask ? RealNative.Umask(0) : 0;
         bool switched = ctx.Uid != 0 || ctx.Gid != 0;
         uint oldUid = 0, oldGid = 0;
         try
         {
             if (switched)
             {
-                HostNative.SetGroups(groups ?? []);
-                oldGid = HostNative.SetFsGid(ctx.Gid);
-                oldUid = HostNative.SetFsUid(ctx.Uid);
+                RealNative.SetGroups(groups ?? []);
+                oldGid = RealNative.SetFsGid(ctx.Gid);
+                oldUid = RealNative.SetFsUid(ctx.Uid);
             }
             return op();
         }
@@ -61,19 +61,19 @@ internal static class HostCaller
         {
             if (switched)
             {
-                HostNative.SetFsUid(oldUid);
-                HostNative.SetFsGid(oldGid);
-                HostNative.SetGroups(s_daemonGroups);
+                RealNative.SetFsUid(oldUid);
+                RealNative.SetFsGid(oldGid);
+                RealNative.SetGroups(s_daemonGroups);
             }
             if (umask)
-                HostNative.Umask(oldMask);
+                RealNative.Umask(oldMask);
         }
     }
 
     private static bool OwnUmask()
     {
         if (t_ownUmask == 0)
-            t_ownUmask = HostNative.UnshareFs() == 0 ? 1 : -1;
+            t_ownUmask = RealNative.UnshareFs() == 0 ? 1 : -1;
         return t_ownUmask > 0;
     }
 

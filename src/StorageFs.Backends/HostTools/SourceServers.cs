@@ -12,7 +12,7 @@ namespace StorageFs.Backends.HostTools;
 /// <see cref="ResolveTimeout"/> stands for itself (lower case): then only the same spelling
 /// matches, as in libvirt.
 /// </summary>
-internal static class SourceHosts
+internal static class SourceServers
 {
     /// <summary>How long a define waits for a name to resolve.</summary>
     public static readonly TimeSpan ResolveTimeout = TimeSpan.FromSeconds(2);

@@ -1,15 +1,15 @@
 using Microsoft.Win32.SafeHandles;
 
-namespace StorageFs.Vfs.Host;
+namespace StorageFs.Vfs.Real;
 
 /// <summary>
 /// A host file that is not a directory or symlink: a regular file (opens hand the kernel a
 /// backing descriptor, so with FUSE passthrough reads and writes never reach this process), or
 /// a fifo, socket or device node (which the kernel serves itself once it knows the type).
 /// </summary>
-public sealed class HostFile : HostNode, INodeOpen
+public sealed class RealFile : RealNode, INodeOpen
 {
-    internal HostFile(HostDir parent, string name, SafeFileHandle fd, in HostStatus st, TimeSpan? timeout)
+    internal RealFile(RealDir parent, string name, SafeFileHandle fd, in RealStatus st, TimeSpan? timeout)
         : base(parent, name, fd, st, timeout)
     {
     }
@@ -27,7 +27,7 @@ public sealed class HostFile : HostNode, INodeOpen
         if (!fd.Ok)
             return Errno.ESTALE;
         // O_NOFOLLOW would refuse the magic link itself.
-        Errno err = BackingFileHandle.Open(HostNative.ProcFd(fd.Value), flags & ~HostNative.O_NOFOLLOW, out var h);
+        Errno err = BackingFileHandle.Open(RealNative.ProcFd(fd.Value), flags & ~RealNative.O_NOFOLLOW, out var h);
         handle = h;
         return err;
     }

@@ -1,12 +1,12 @@
 using StorageFs.Interop;
-namespace StorageFs.Vfs.Host;
+namespace StorageFs.Vfs.Real;
 
 /// <summary>What lstat(2) says about a host file, with the inode number the mount reports for it.</summary>
-internal readonly struct HostStatus
+internal readonly struct RealStatus
 {
     private readonly StatCalls.StatxBuffer _b;
 
-    public HostStatus(in StatCalls.StatxBuffer b) => _b = b;
+    public RealStatus(in StatCalls.StatxBuffer b) => _b = b;
 
     public uint Mode => _b.Mode;
 
@@ -23,7 +23,7 @@ internal readonly struct HostStatus
     public uint DevMinor => _b.DevMinor;
 
     /// <summary>The number the mount shows as st_ino: one per host inode, so hard links share it.</summary>
-    public ulong MountIno => HostInodes.Number(_b.DevMajor, _b.DevMinor, _b.Ino);
+    public ulong MountIno => RealInodes.Number(_b.DevMajor, _b.DevMinor, _b.Ino);
 
     public void Fill(ref FuseAttr attr)
     {

@@ -1,23 +1,23 @@
 using StorageFs.Fuse;
 using StorageFs.Fuse.Abi;
 using StorageFs.Fuse.Nodes;
-using StorageFs.Vfs.Host;
+using StorageFs.Vfs.Real;
 using StorageFs.Interop;
 
 namespace StorageFs.Vfs.Tests;
 
 /// <summary>Host-backed nodes on a real scratch directory, called as the FUSE engine calls them.</summary>
-public sealed class HostDirTests : IDisposable
+public sealed class RealDirTests : IDisposable
 {
     private static readonly RequestContext Root = RequestContext.Detached(0);
     private static readonly RequestContext User = RequestContext.Detached(1234, 5678);
     private readonly string _dir = Directory.CreateTempSubdirectory("storagefs-hostdir-").FullName;
     private readonly List<(string Op, string Path, Errno Errno)> _refused = [];
-    private readonly HostDir _root;
+    private readonly RealDir _root;
 
-    public HostDirTests()
+    public RealDirTests()
     {
-        _root = new HostDir(_dir, TimeSpan.FromSeconds(1))
+        _root = new RealDir(_dir, TimeSpan.FromSeconds(1))
         {
             Display = "fspools/f/items/i",
             Refused = (_, op, path, errno, _) => _refused.Add((op, path, errno)),
@@ -51,8 +51,8 @@ public sealed class HostDirTests : IDisposable
     {
         Assert.Equal(Errno.Ok, _root.Mkdir(Root, "g", 0x1ED, out var g));
         var scratch = default(FuseAttr);
-        Assert.Equal(Errno.Ok, ((HostDir)g!).SetAttr(Root, new SetattrRequest(SetattrValid.Mode | SetattrValid.Gid, 0, 0x400 | 0x1FF, 0, 4242, default, default), null, ref scratch));
-        Assert.Equal(Errno.Ok, ((HostDir)g!).Mkdir(User, "sub", 0x1ED, out var sub));
+        Assert.Equal(Errno.Ok, ((RealDir)g!).SetAttr(Root, new SetattrRequest(SetattrValid.Mode | SetattrValid.Gid, 0, 0x400 | 0x1FF, 0, 4242, default, default), null, ref scratch));
+        Assert.Equal(Errno.Ok, ((RealDir)g!).Mkdir(User, "sub", 0x1ED, out var sub));
 
         var a = Attr(sub!);
         Assert.Equal((0x4000u | 0x400u | 0x1EDu, 1234u, 4242u), (a.Mode, a.Uid, a.Gid)); // made by the host as the caller: no chown, no chmod afterwards
@@ -69,7 +69,7 @@ public sealed class HostDirTests : IDisposable
         Assert.Equal(a!.Ino, b!.Ino);
         Assert.NotEqual(0UL, a.Ino);
         Assert.Equal(2u, Attr(b).Nlink);
-        Assert.Equal(Errno.Ok, ((HostSymlink)s!).Readlink(Root, out string target));
+        Assert.Equal(Errno.Ok, ((RealSymlink)s!).Readlink(Root, out string target));
         Assert.Equal("a", target);
         Assert.Equal(0xA000u, Attr(s).Mode & 0xF000u);
     }
@@ -78,13 +78,13 @@ public sealed class HostDirTests : IDisposable
     public void RenamingADirectory_MovesTheNodesBelowIt()
     {
         Assert.Equal(Errno.Ok, _root.Mkdir(Root, "old", 0x1ED, out var old));
-        Assert.Equal(Errno.Ok, ((HostDir)old!).Create(Root, "f", 0x41, 0x81A4, out var f, out var h));
+        Assert.Equal(Errno.Ok, ((RealDir)old!).Create(Root, "f", 0x41, 0x81A4, out var f, out var h));
         h!.Release();
 
         Assert.Equal(Errno.Ok, _root.Rename(Root, "old", _root, "new", 0));
 
         var attr = default(FuseAttr);
-        Assert.Equal(Errno.Ok, ((HostFile)f!).SetAttr(Root, new SetattrRequest(SetattrValid.Mode, 0, 0x180, 0, 0, default, default), null, ref attr));
+        Assert.Equal(Errno.Ok, ((RealFile)f!).SetAttr(Root, new SetattrRequest(SetattrValid.Mode, 0, 0x180, 0, 0, default, default), null, ref attr));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_dir, "new", "f")));
         Assert.Equal(Errno.Ok, _root.Lookup(Root, "new", out var again));
         Assert.Same(old, again);
@@ -99,7 +99,7 @@ public sealed class HostDirTests : IDisposable
         var when = DateTimeOffset.FromUnixTimeSeconds(981173106).AddTicks(1234567);
 
         var attr = default(FuseAttr);
-        Assert.Equal(Errno.Ok, ((HostNode)l!).SetAttr(Root, new SetattrRequest(SetattrValid.Mtime, 0, 0, 0, 0, default, when), null, ref attr));
+        Assert.Equal(Errno.Ok, ((RealNode)l!).SetAttr(Root, new SetattrRequest(SetattrValid.Mtime, 0, 0, 0, 0, default, when), null, ref attr));
 
         Assert.Equal((981173106UL, 123456700u), (attr.Mtime, attr.MtimeNsec));
         Assert.NotEqual(981173106L, new DateTimeOffset(File.GetLastWriteTimeUtc(Path.Combine(_dir, "t"))).ToUnixTimeSeconds());
@@ -109,7 +109,7 @@ public sealed class HostDirTests : IDisposable
     public void RefusedChanges_CarryTheHostErrno_AndAreReported_ButLookupsOfMissingNamesAreNot()
     {
         Assert.Equal(Errno.Ok, _root.Mkdir(Root, "d", 0x1ED, out var d));
-        Assert.Equal(Errno.Ok, ((HostDir)d!).Mkdir(Root, "x", 0x1ED, out _));
+        Assert.Equal(Errno.Ok, ((RealDir)d!).Mkdir(Root, "x", 0x1ED, out _));
 
         Assert.Equal(Errno.ENOENT, _root.Lookup(Root, "missing", out _));
         Assert.Equal(Errno.ENOTEMPTY, _root.Rmdir(Root, "d"));
@@ -124,7 +124,7 @@ public sealed class HostDirTests : IDisposable
     {
         Assert.Equal(Errno.Ok, _root.Create(Root, "x", 0x41, 0x81A4, out var x, out var h));
         h!.Release();
-        var node = (HostNode)x!;
+        var node = (RealNode)x!;
 
         Assert.Equal(Errno.Ok, node.SetXattr(Root, "user.colour", "blue"u8, 0));
         Assert.Equal(Errno.Ok, node.GetXattr(Root, "user.colour", out byte[] value));
@@ -148,7 +148,7 @@ public sealed class HostDirTests : IDisposable
             Directory.Move(Path.Combine(_dir, "d"), Path.Combine(_dir, "away"));
             File.CreateSymbolicLink(Path.Combine(_dir, "d"), outside);
 
-            var dir = (HostDir)d!;
+            var dir = (RealDir)d!;
             Assert.Equal(Errno.ENOENT, dir.Lookup(Root, "secret", out _));
             Assert.Equal(Errno.Ok, dir.Create(Root, "new", 0x41, 0x81A4, out _, out var h));
             h!.Release();
@@ -156,7 +156,7 @@ public sealed class HostDirTests : IDisposable
             Assert.Equal(Errno.ENOENT, dir.Unlink(Root, "secret"));
             Assert.Equal(Errno.Ok, _root.Lookup(Root, "d", out var link));
 
-            Assert.IsType<HostSymlink>(link);
+            Assert.IsType<RealSymlink>(link);
             Assert.Equal(["secret"], Directory.GetFileSystemEntries(outside).Select(Path.GetFileName));
             Assert.Equal("root only", File.ReadAllText(Path.Combine(outside, "secret")));
         }
@@ -182,7 +182,7 @@ public sealed class HostDirTests : IDisposable
     public void AnUnlinkedOpenFile_KeepsItsAttributes_AndCanBeTruncatedAndChmodded()
     {
         Assert.Equal(Errno.Ok, _root.Create(Root, "u", 0x42, 0x81A4, out var u, out var h));
-        var node = (HostFile)u!;
+        var node = (RealFile)u!;
         Assert.Equal(Errno.Ok, h!.Write(Root, 0, "hello"u8, out _));
         Assert.Equal(Errno.Ok, _root.Unlink(Root, "u"));
 
@@ -201,14 +201,14 @@ public sealed class HostDirTests : IDisposable
     public void PathsLongerThanPathMax_WorkBelowTheRoot()
     {
         // 40 levels of 200-byte names: 8,000 bytes below the root, twice PATH_MAX.
-        var chain = new List<(HostDir Parent, string Name)>();
+        var chain = new List<(RealDir Parent, string Name)>();
         var dir = _root;
         for (int i = 0; i < 40; i++)
         {
             string name = new((char)('a' + (i % 26)), 200);
             Assert.Equal(Errno.Ok, dir.Mkdir(Root, name, 0x1ED, out var sub));
             chain.Add((dir, name));
-            dir = (HostDir)sub!;
+            dir = (RealDir)sub!;
         }
         Assert.Equal(Errno.Ok, dir.Create(Root, "f", 0x41, 0x81A4, out _, out var h));
         h!.Release();
@@ -227,14 +227,14 @@ public sealed class HostDirTests : IDisposable
         File.WriteAllText(Path.Combine(_dir, "t"), "x");
         File.CreateSymbolicLink(Path.Combine(_dir, "l"), "t");
         Assert.Equal(Errno.Ok, _root.Lookup(Root, "l", out var l));
-        var link = (HostNode)l!;
+        var link = (RealNode)l!;
 
         Assert.Equal(Errno.Ok, link.SetXattr(Root, "trusted.colour", "red"u8, 0));
         Assert.Equal(Errno.Ok, link.GetXattr(Root, "trusted.colour", out byte[] value));
         Assert.Equal(Errno.Ok, _root.Lookup(Root, "t", out var t));
 
         Assert.Equal("red"u8.ToArray(), value);
-        Assert.Equal(Errno.ENODATA, ((HostNode)t!).GetXattr(Root, "trusted.colour", out _));
+        Assert.Equal(Errno.ENODATA, ((RealNode)t!).GetXattr(Root, "trusted.colour", out _));
     }
 
     [Fact]
@@ -246,7 +246,7 @@ public sealed class HostDirTests : IDisposable
         Thread.Sleep(20); // let the host's clock tick (ext4 stamps ctime at jiffy granularity)
 
         var after = default(FuseAttr);
-        Assert.Equal(Errno.Ok, ((HostNode)c!).SetAttr(Root, new SetattrRequest(SetattrValid.None, 0, 0, 0, 0, default, default), null, ref after));
+        Assert.Equal(Errno.Ok, ((RealNode)c!).SetAttr(Root, new SetattrRequest(SetattrValid.None, 0, 0, 0, 0, default, default), null, ref after));
 
         Assert.True((after.Ctime, after.CtimeNsec).CompareTo((before.Ctime, before.CtimeNsec)) > 0, $"ctime {before.Ctime}.{before.CtimeNsec} -> {after.Ctime}.{after.CtimeNsec}");
     }

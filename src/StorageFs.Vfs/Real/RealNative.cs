@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using StorageFs.Interop;
 
-namespace StorageFs.Vfs.Host;
+namespace StorageFs.Vfs.Real;
 
 /// <summary>
 /// The libc calls and system calls host-backed nodes make, every one relative to a descriptor:
@@ -16,7 +16,7 @@ namespace StorageFs.Vfs.Host;
 /// host's own error. The bindings themselves are <see cref="Libc"/> and <see cref="StatCalls"/>
 /// (src/StorageFs.Interop, one per call).
 /// </summary>
-internal static class HostNative
+internal static class RealNative
 {
     public const int AT_FDCWD = Libc.AT_FDCWD;
     public const int AT_SYMLINK_NOFOLLOW = Libc.AT_SYMLINK_NOFOLLOW;
@@ -48,32 +48,32 @@ internal static class HostNative
     public static string ProcFd(int fd) => "/proc/self/fd/" + fd.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>lstat (or stat when <paramref name="follow"/>) of a path: only for paths the daemon trusts (volumes, roots).</summary>
-    public static int Stat(string path, bool follow, out HostStatus st)
+    public static int Stat(string path, bool follow, out RealStatus st)
     {
         st = default;
         if (StatCalls.Statx(AT_FDCWD, path, follow ? 0 : AT_SYMLINK_NOFOLLOW, StatxBasicStats, out var b) != 0)
             return Marshal.GetLastPInvokeError();
-        st = new HostStatus(b);
+        st = new RealStatus(b);
         return 0;
     }
 
     /// <summary>statx of the object <paramref name="fd"/> names (an unlinked file too: nlink 0).</summary>
-    public static int StatFd(int fd, out HostStatus st)
+    public static int StatFd(int fd, out RealStatus st)
     {
         st = default;
         if (StatCalls.Statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, StatxBasicStats, out var b) != 0)
             return Marshal.GetLastPInvokeError();
-        st = new HostStatus(b);
+        st = new RealStatus(b);
         return 0;
     }
 
     /// <summary>lstat of <paramref name="name"/> in directory <paramref name="dirFd"/> (one component, never followed).</summary>
-    public static int StatAt(int dirFd, string name, out HostStatus st)
+    public static int StatAt(int dirFd, string name, out RealStatus st)
     {
         st = default;
         if (StatCalls.Statx(dirFd, name, AT_SYMLINK_NOFOLLOW, StatxBasicStats, out var b) != 0)
             return Marshal.GetLastPInvokeError();
-        st = new HostStatus(b);
+        st = new RealStatus(b);
         return 0;
     }
 
@@ -201,7 +201,7 @@ internal static class HostNative
     // f*xattr refuse O_PATH descriptors (EBADF) and getxattrat's AT_EMPTY_PATH does too (6.18),
     // while following the magic link lands on the descriptor's own inode and stops there, for
     // a symlink too (its own trusted.* and security.* attributes; checked on 6.18 by
-    // HostDirTests), never on what it points to.
+    // RealDirTests), never on what it points to.
 
     public static int GetXattr(int fd, string name, out byte[] value)
     {

@@ -1,16 +1,16 @@
 using Microsoft.Win32.SafeHandles;
 using Serilog;
 
-namespace StorageFs.Vfs.Host;
+namespace StorageFs.Vfs.Real;
 
 /// <summary>
 /// A directory mirroring a host directory: everything a directory supports (files, directories,
 /// symlinks, hard links, fifos and device nodes, rename with its flags, attributes, extended
 /// attributes), so tar, cp -a and rsync -a work through it. Every name is one component below
-/// this directory's own descriptor (<see cref="HostNative.OpenBeneath"/>: never a symlink
+/// this directory's own descriptor (<see cref="RealNative.OpenBeneath"/>: never a symlink
 /// followed, never a path rebuilt). Names map to one node while it is the same host file (same
 /// type and inode), so the kernel's view stays tied to one inode; a name the host now gives
-/// another file gets a new node. Changes run as the caller (<see cref="HostCaller"/>): the host
+/// another file gets a new node. Changes run as the caller (<see cref="RealCaller"/>): the host
 /// makes new entries the caller's (and the directory's group when it is set-group-ID) with
 /// exactly the mode asked (the kernel has applied the caller's umask), and refuses what the
 /// caller may not do. Permission checks are first the kernel's (default_permissions).
@@ -18,29 +18,29 @@ namespace StorageFs.Vfs.Host;
 /// kernel is told at once (INVAL_INODE, INVAL_ENTRY), so long cache timeouts never show stale
 /// data.
 /// </summary>
-public sealed class HostDir : HostNode, INodeLookup, INodeReadDir, INodeCreate, INodeUnlink, INodeMkdir, INodeRmdir,
+public sealed class RealDir : RealNode, INodeLookup, INodeReadDir, INodeCreate, INodeUnlink, INodeMkdir, INodeRmdir,
     INodeRename, INodeLink, INodeSymlink, INodeMknod, INodeStatfs
 {
     // Renames touch two directories' tables and a node's place: one lock for all of them
     // keeps them consistent without a lock order.
     private static readonly Lock s_renames = new();
 
-    private readonly Dictionary<string, HostNode> _known = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RealNode> _known = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private FileSystemWatcher? _watcher;
 
-    public HostDir(string path, TimeSpan? timeout)
+    public RealDir(string path, TimeSpan? timeout)
         : base(path, timeout)
     {
     }
 
     /// <summary>A root handed over open: <paramref name="fd"/> (O_PATH, owned from here on) is the directory served; <paramref name="path"/> is for messages.</summary>
-    public HostDir(SafeFileHandle fd, string path, TimeSpan? timeout)
+    public RealDir(SafeFileHandle fd, string path, TimeSpan? timeout)
         : base(fd, path, timeout)
     {
     }
 
-    private HostDir(HostDir parent, string name, SafeFileHandle fd, in HostStatus st, TimeSpan? timeout)
+    private RealDir(RealDir parent, string name, SafeFileHandle fd, in RealStatus st, TimeSpan? timeout)
         : base(parent, name, fd, st, timeout)
     {
     }
@@ -50,7 +50,7 @@ public sealed class HostDir : HostNode, INodeLookup, INodeReadDir, INodeCreate, 
     /// descriptor, owned from here on) names and <paramref name="st"/> describes: the known
     /// node when it is still that object (then <paramref name="fd"/> is closed), else a new one.
     /// </summary>
-    private HostNode Known(string name, int fd, in HostStatus st)
+    private RealNode Known(string name, int fd, in RealStatus st)
     {
         var handle = new SafeFileHandle(fd, ownsHandle: true);
         lock (_gate)
@@ -63,16 +63,16 @@ public sealed class HostDir : HostNode, INodeLookup, INodeReadDir, INodeCreate, 
             n?.RemovePlace(this, name);
             n = st.Type switch
             {
-                Modes.Dir => new HostDir(this, name, handle, st, Timeout),
-                Modes.Lnk => new HostSymlink(this, name, handle, st, Timeout),
-                _ => new HostFile(this, name, handle, st, Timeout),
+                Modes.Dir => new RealDir(this, name, handle, st, Timeout),
+                Modes.Lnk => new RealSymlink(this, name, handle, st, Timeout),
+                _ => new RealFile(this, name, handle, st, Timeout),
             };
             _known[name] = n;
             return n;
         }
     }
 
-    private static bool Same(HostNode n, in HostStatus st) => !n.IsEnded && n.Ino == st.MountIno && Kind(n) == Kind(st.Type);
+    private static bool Same(RealNode n, in RealStatus st) => !n.IsEnded && n.Ino == st.MountIno && Kind(n) == Kind(st.Type);
 
     /// <summary>Which node class serves a file type: directories, symlinks, everything else.</summary>
     private static int Kind(uint type) => type switch
@@ -82,40 +82,40 @@ public sealed class HostDir : HostNode, INodeLookup, INodeReadDir, INodeCreate, 
         _ => 0,
     };
 
-    private static int Kind(HostNode n) => n switch
+    private static int Kind(RealNode n) => n switch
     {
-        HostDir => 1,
-        HostSymlink => 2,
+        RealDir => 1,
+        RealSymlink => 2,
         _ => 0,
     };
 
     /// <summary>Opens <paramref name="name"/> (O_PATH, the entry itself) and makes or finds its node.</summary>
-    private int Resolve(int dirFd, string name, out HostNode? child)
+    private int Resolve(int dirFd, string name, out RealNode? child)
     {
         child = null;
         if (!HasRoomForNode)
             return (int)Errno.ENFILE;
-        int err = HostNative.OpenPath(dirFd, name, out int fd);
+        int err = RealNative.OpenPath(dirFd, name, out int fd);
         if (err != 0)
             return err;
-        err = HostNative.StatFd(fd, out var st);
+        err = RealNative.StatFd(fd, out var st);
         if (err != 0)
         {
-            HostNative.CloseFd(fd);
+            RealNative.CloseFd(fd);
             return err;
         }
         child = Known(name, fd, st);
         return 0;
     }
 
-    private HostNode? Forget(string name)
+    private RealNode? Forget(string name)
     {
         lock (_gate)
             return _known.Remove(name, out var n) ? n : null;
     }
 
     /// <summary>Drops <paramref name="name"/> from the table if it still means <paramref name="node"/> (which the kernel forgot).</summary>
-    internal void Drop(string name, HostNode node)
+    internal void Drop(string name, RealNode node)
     {
         lock (_gate)
         {
@@ -130,11 +130,11 @@ public sealed class HostDir : HostNode, INodeLookup, INodeReadDir, INodeCreate, 
         using var fd = Use();
         if (!fd.Ok)
             return Errno.ESTALE;
-        HostNode? known;
+        RealNode? known;
         lock (_gate)
             _known.TryGetValue(name, out known);
         // A known name costs one statx; only a new one is opened.
-        if (known is not null && HostNative.StatAt(fd.Value, name, out var st) == 0 && Same(known, st))
+        if (known is not null && RealNative.StatAt(fd.Value, name, out var st) == 0 && Same(known, st))
         {
             child = known;
             return Errno.Ok;
@@ -150,16 +150,16 @@ public sealed class HostDir : HostNode, INodeLookup, INodeReadDir, INodeCreate, 
         if (!fd.Ok)
             return Errno.ESTALE;
         var found = new List<(string Name, byte Type, ulong Ino)>();
-        int err = HostNative.ReadDir(fd.Value, found);
+        int err = RealNative.ReadDir(fd.Value, found);
         if (err != 0)
             return (Errno)err;
         foreach (var (name, type, ino) in found)
         {
             uint mode = (uint)type << 12; // DT_* is S_IF* >> 12
-            ulong mountIno = HostInodes.Number(DevMajor, DevMinor, ino);
+            ulong mountIno = RealInodes.Number(DevMajor, DevMinor, ino);
             if (type == 0 /* DT_UNKNOWN */)
             {
-                if (HostNative.StatAt(fd.Value, name, out var st) != 0)
+                if (RealNative.StatAt(fd.Value, name, out var st) != 0)
                     continue; // gone meanwhile
                 mode = st.Type;
                 mountIno = st.MountIno;
@@ -180,7 +180,7 @@ public sealed class HostDir : HostNode, INodeLookup, INodeReadDir, INodeCreate, 
         if (!fd.Ok)
             return (int)Errno.ESTALE;
         int dir = fd.Value;
-        return HostCaller.Run(ctx, creating, () => op(dir));
+        return RealCaller.Run(ctx, creating, () => op(dir));
     }
 
     /// <summary>Finds the node of an entry just made, or records why not.</summary>
@@ -204,27 +204,27 @@ public sealed class HostDir : HostNode, INodeLookup, INodeReadDir, INodeCreate, 
         // O_APPEND and O_DIRECT stay the kernel's business. Made meanwhile by someone else
         // (no O_EXCL): opened, as open(O_CREAT) would.
         const int Keep = 0x200 /* O_TRUNC */ | 0x800 /* O_NONBLOCK */ | 0x1000 /* O_DSYNC */ | 0x100000 /* __O_SYNC */;
-        int common = HostNative.O_CREAT | (flags & (HostNative.O_EXCL | Keep));
+        int common = RealNative.O_CREAT | (flags & (RealNative.O_EXCL | Keep));
         int file = -1;
         int err = AsCaller(ctx, creating: true, dir =>
         {
-            int e = HostNative.OpenBeneath(dir, name, common | HostNative.O_RDWR, mode, out file);
-            if (e == (int)Errno.EACCES && (flags & HostNative.O_ACCMODE) != HostNative.O_RDWR)
-                e = HostNative.OpenBeneath(dir, name, common | (flags & HostNative.O_ACCMODE), mode, out file);
+            int e = RealNative.OpenBeneath(dir, name, common | RealNative.O_RDWR, mode, out file);
+            if (e == (int)Errno.EACCES && (flags & RealNative.O_ACCMODE) != RealNative.O_RDWR)
+                e = RealNative.OpenBeneath(dir, name, common | (flags & RealNative.O_ACCMODE), mode, out file);
             return e;
         });
         if (err != 0)
             return Refuse(ctx, "create", name, err);
         var open = new BackingFileHandle(new SafeFileHandle(file, ownsHandle: true));
         // The node's own descriptor is of the very file just opened, whatever the name means now.
-        err = HostNative.Reopen(file, HostNative.O_PATH, out int path);
-        HostStatus st = default;
+        err = RealNative.Reopen(file, RealNative.O_PATH, out int path);
+        RealStatus st = default;
         if (err == 0)
-            err = HostNative.StatFd(path, out st);
+            err = RealNative.StatFd(path, out st);
         if (err != 0)
         {
             if (path >= 0)
-                HostNative.CloseFd(path);
+                RealNative.CloseFd(path);
             open.Release();
             return Refuse(ctx, "create", name, err);
         }
@@ -239,36 +239,36 @@ public sealed class HostDir : HostNode, INodeLookup, INodeReadDir, INodeCreate, 
         // fuse_mknod_in.rdev is new_encode_dev()'s; mknod(3) takes glibc's makedev().
         uint major = (rdev & 0xfff00) >> 8, minor = (rdev & 0xff) | ((rdev >> 12) & 0xfff00);
         ulong dev = ((ulong)(major & 0xfff) << 8) | ((ulong)(major & ~0xfffu) << 32) | (minor & 0xff) | ((ulong)(minor & ~0xffu) << 12);
-        int err = AsCaller(ctx, creating: true, dir => HostNative.Mknod(dir, name, mode, dev));
+        int err = AsCaller(ctx, creating: true, dir => RealNative.Mknod(dir, name, mode, dev));
         return err != 0 ? Refuse(ctx, "mknod", name, err) : Made(ctx, "mknod", name, out child);
     }
 
     public Errno Mkdir(RequestContext ctx, string name, uint mode, out Node? child)
     {
         child = null;
-        int err = AsCaller(ctx, creating: true, dir => HostNative.Mkdir(dir, name, mode));
+        int err = AsCaller(ctx, creating: true, dir => RealNative.Mkdir(dir, name, mode));
         return err != 0 ? Refuse(ctx, "mkdir", name, err) : Made(ctx, "mkdir", name, out child);
     }
 
     public Errno Symlink(RequestContext ctx, string target, string name, out Node? child)
     {
         child = null;
-        int err = AsCaller(ctx, creating: true, dir => HostNative.Symlink(target, dir, name));
+        int err = AsCaller(ctx, creating: true, dir => RealNative.Symlink(target, dir, name));
         return err != 0 ? Refuse(ctx, "symlink", name, err) : Made(ctx, "symlink", name, out child);
     }
 
     public Errno Link(RequestContext ctx, Node target, string name, out Node? child)
     {
         child = null;
-        if (target is not HostNode { } existing || target is HostDir)
-            return Refuse(ctx, "link", name, target is HostDir ? (int)Errno.EPERM : (int)Errno.EXDEV);
+        if (target is not RealNode { } existing || target is RealDir)
+            return Refuse(ctx, "link", name, target is RealDir ? (int)Errno.EPERM : (int)Errno.EXDEV);
         int err;
         using (var from = existing.Use())
         {
             if (!from.Ok)
                 return Errno.ESTALE;
             int fromFd = from.Value;
-            err = AsCaller(ctx, creating: false, dir => HostNative.Link(fromFd, dir, name));
+            err = AsCaller(ctx, creating: false, dir => RealNative.Link(fromFd, dir, name));
         }
         if (err != 0)
             return Refuse(ctx, "link", name, err);
@@ -287,7 +287,7 @@ public sealed class HostDir : HostNode, INodeLookup, INodeReadDir, INodeCreate, 
 
     public Errno Unlink(RequestContext ctx, string name)
     {
-        int err = AsCaller(ctx, creating: false, dir => HostNative.Unlink(dir, name));
+        int err = AsCaller(ctx, creating: false, dir => RealNative.Unlink(dir, name));
         if (err != 0)
             return Refuse(ctx, "unlink", name, err);
         Forget(name)?.RemovePlace(this, name);
@@ -296,7 +296,7 @@ public sealed class HostDir : HostNode, INodeLookup, INodeReadDir, INodeCreate, 
 
     public Errno Rmdir(RequestContext ctx, string name)
     {
-        int err = AsCaller(ctx, creating: false, dir => HostNative.Rmdir(dir, name));
+        int err = AsCaller(ctx, creating: false, dir => RealNative.Rmdir(dir, name));
         if (err != 0)
             return Refuse(ctx, "rmdir", name, err);
         Forget(name)?.RemovePlace(this, name);
@@ -306,7 +306,7 @@ public sealed class HostDir : HostNode, INodeLookup, INodeReadDir, INodeCreate, 
     public Errno Rename(RequestContext ctx, string name, Node newParent, string newName, uint flags)
     {
         const uint Exchange = 2;
-        if (newParent is not HostDir to)
+        if (newParent is not RealDir to)
             return Refuse(ctx, "rename", name, (int)Errno.EXDEV);
         lock (s_renames)
         {
@@ -316,12 +316,12 @@ public sealed class HostDir : HostNode, INodeLookup, INodeReadDir, INodeCreate, 
                 if (!toFd.Ok)
                     return Errno.ESTALE;
                 int toDir = toFd.Value;
-                err = AsCaller(ctx, creating: false, dir => HostNative.Rename(dir, name, toDir, newName, flags));
+                err = AsCaller(ctx, creating: false, dir => RealNative.Rename(dir, name, toDir, newName, flags));
             }
             if (err != 0)
                 return Refuse(ctx, "rename", name, err);
-            HostNode? moved = Forget(name);
-            HostNode? other = to.Forget(newName);
+            RealNode? moved = Forget(name);
+            RealNode? other = to.Forget(newName);
             if ((flags & Exchange) != 0)
             {
                 other?.MovePlace(to, newName, this, name);
@@ -348,7 +348,7 @@ public sealed class HostDir : HostNode, INodeLookup, INodeReadDir, INodeCreate, 
     public Errno Statfs(RequestContext ctx, ref FuseKstatfs st)
     {
         using var fd = Use();
-        return fd.Ok ? (Errno)HostNative.Statfs(fd.Value, ref st) : Errno.ESTALE;
+        return fd.Ok ? (Errno)RealNative.Statfs(fd.Value, ref st) : Errno.ESTALE;
     }
 
     /// <summary>
@@ -383,19 +383,19 @@ public sealed class HostDir : HostNode, INodeLookup, INodeReadDir, INodeCreate, 
     /// directory on the way has no node: the kernel only learns names through
     /// <see cref="Known"/>, so it cannot have cached anything below a directory without one.
     /// </summary>
-    private HostDir? Holder(string? relative, out string leaf)
+    private RealDir? Holder(string? relative, out string leaf)
     {
         leaf = "";
         if (string.IsNullOrEmpty(relative))
             return null;
         string[] parts = relative.Split('/');
-        HostDir dir = this;
+        RealDir dir = this;
         for (int i = 0; i < parts.Length - 1; i++)
         {
-            HostNode? n;
+            RealNode? n;
             lock (dir._gate)
                 dir._known.TryGetValue(parts[i], out n);
-            if (n is not HostDir sub)
+            if (n is not RealDir sub)
                 return null;
             dir = sub;
         }
@@ -405,7 +405,7 @@ public sealed class HostDir : HostNode, INodeLookup, INodeReadDir, INodeCreate, 
 
     private void Changed(Notifier notifier, string name)
     {
-        HostNode? n;
+        RealNode? n;
         lock (_gate)
             _known.TryGetValue(name, out n);
         if (n is not null)
@@ -414,7 +414,7 @@ public sealed class HostDir : HostNode, INodeLookup, INodeReadDir, INodeCreate, 
 
     private void Gone(Notifier notifier, string name)
     {
-        HostNode? n;
+        RealNode? n;
         lock (_gate)
             _known.TryGetValue(name, out n);
         notifier.InvalidateEntry(this, name);

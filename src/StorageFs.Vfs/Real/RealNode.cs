@@ -2,13 +2,13 @@ using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using StorageFs.Fuse.Session;
 
-namespace StorageFs.Vfs.Host;
+namespace StorageFs.Vfs.Real;
 
 /// <summary>
 /// A node mirroring one host file, directory or symlink, holding an O_PATH descriptor of that
 /// very object (as libfuse's passthrough_hp and go-fuse's loopback keep one per inode). Every
 /// operation goes through it: attributes and extended attributes of the node itself, and
-/// names below a directory one component at a time (see <see cref="HostNative"/>). So a name
+/// names below a directory one component at a time (see <see cref="RealNative"/>). So a name
 /// another user renames away or replaces by a symlink cannot redirect the daemon anywhere,
 /// a node keeps meaning its object after a rename or unlink (fstat of an unlinked open file
 /// gives nlink 0), and path length is not limited by where the item lives.
@@ -18,10 +18,10 @@ namespace StorageFs.Vfs.Host;
 /// go when the kernel forgets it (<see cref="Node.EndsWhenForgotten"/>). Each node
 /// also knows its directories and names (several for hard links), for the directory tables
 /// and error records only.
-/// Changes run as the caller (<see cref="HostCaller"/>); reads of attributes run as the daemon
+/// Changes run as the caller (<see cref="RealCaller"/>); reads of attributes run as the daemon
 /// on the exact object (the kernel has checked the caller's permission: default_permissions).
 /// </summary>
-public abstract class HostNode : Node, INodeSetAttr, INodeXattr
+public abstract class RealNode : Node, INodeSetAttr, INodeXattr
 {
     // A descriptor per node the kernel remembers, out of the nodes' share of the table (the
     // daemon raised the limit at start; open handles have the other share and a reserve is
@@ -39,7 +39,7 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
     private Place[] _places = [];
 
     /// <summary>A root: the directory at <paramref name="path"/> on the host (opened now, or at first use if it is not there yet).</summary>
-    protected HostNode(string path, TimeSpan? timeout)
+    protected RealNode(string path, TimeSpan? timeout)
     {
         _fixedPath = path;
         Timeout = timeout;
@@ -52,7 +52,7 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
     /// <paramref name="path"/> (for messages) names meanwhile, and lets the descriptor go when
     /// the kernel forgets it, as any other node does. <paramref name="fd"/> is owned from here on.
     /// </summary>
-    protected HostNode(SafeFileHandle fd, string path, TimeSpan? timeout)
+    protected RealNode(SafeFileHandle fd, string path, TimeSpan? timeout)
     {
         // Not counted against the nodes' share, as roots never were: one per item the kernel
         // knows, and only whoever may write the fspool's directory makes items.
@@ -60,7 +60,7 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
         _handedOver = true;
         _fd = fd;
         Timeout = timeout;
-        if (HostNative.StatFd((int)fd.DangerousGetHandle(), out var st) == 0)
+        if (RealNative.StatFd((int)fd.DangerousGetHandle(), out var st) == 0)
         {
             _ino = st.MountIno;
             DevMajor = st.DevMajor;
@@ -68,7 +68,7 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
         }
     }
 
-    private protected HostNode(HostDir parent, string name, SafeFileHandle fd, in HostStatus st, TimeSpan? timeout)
+    private protected RealNode(RealDir parent, string name, SafeFileHandle fd, in RealStatus st, TimeSpan? timeout)
     {
         Interlocked.Increment(ref s_nodeFds);
         _places = [new Place(parent, name)];
@@ -108,7 +108,7 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
     internal bool IsGone()
     {
         using var fd = Use();
-        return !fd.Ok || HostNative.StatFd(fd.Value, out var st) != 0 || st.Nlink == 0;
+        return !fd.Ok || RealNative.StatFd(fd.Value, out var st) != 0 || st.Nlink == 0;
     }
 
     /// <summary>The kernel forgot this node: drop it from its directories' tables and close its descriptor (once no call is using it).</summary>
@@ -130,10 +130,10 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
         {
             if (_fd is not null)
                 return _fd;
-            if (HostNative.OpenRoot(_fixedPath!, out int fd) != 0)
+            if (RealNative.OpenRoot(_fixedPath!, out int fd) != 0)
                 return null;
             var h = new SafeFileHandle(fd, ownsHandle: true);
-            if (HostNative.StatFd(fd, out var st) == 0)
+            if (RealNative.StatFd(fd, out var st) == 0)
             {
                 _ino = st.MountIno;
                 DevMajor = st.DevMajor;
@@ -185,7 +185,7 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
     }
 
     /// <summary>A new name of this node (a hard link made through the mount).</summary>
-    internal void AddPlace(HostDir parent, string name)
+    internal void AddPlace(RealDir parent, string name)
     {
         lock (_placesGate)
         {
@@ -195,14 +195,14 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
     }
 
     /// <summary>A name of this node is gone (unlinked, renamed over, or now another file's).</summary>
-    internal void RemovePlace(HostDir parent, string name)
+    internal void RemovePlace(RealDir parent, string name)
     {
         lock (_placesGate)
             _places = [.. _places.Where(p => !p.Is(parent, name))];
     }
 
     /// <summary>A name of this node was renamed.</summary>
-    internal void MovePlace(HostDir fromParent, string fromName, HostDir toParent, string toName)
+    internal void MovePlace(RealDir fromParent, string fromName, RealDir toParent, string toName)
     {
         lock (_placesGate)
             _places = [.. _places.Where(p => !p.Is(fromParent, fromName) && !p.Is(toParent, toName)), new Place(toParent, toName)];
@@ -213,7 +213,7 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
     /// <summary>The path below the mount, for error records.</summary>
     internal string Shown => First is { } p ? p.Parent.Shown + "/" + p.Name : Display ?? _fixedPath ?? "";
 
-    private Refusal? Reporter => First is { } p ? ((HostNode)p.Parent).Reporter : Refused;
+    private Refusal? Reporter => First is { } p ? ((RealNode)p.Parent).Reporter : Refused;
 
     /// <summary>Records a refused change (<paramref name="child"/> names an entry of this directory) and returns its errno.</summary>
     internal Errno Refuse(RequestContext ctx, string op, string? child, int errno)
@@ -229,23 +229,13 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
         using var fd = Use();
         if (!fd.Ok)
             return Errno.ESTALE;
-        int err = HostNative.StatFd(fd.Value, out var st);
-        if (err != 0)
-            return (Errno)err;
-        st.Fill(ref attr);
-        return Errno.Ok;
+        return RealStat.Fill(fd.Value, ref attr);
     }
 
     /// <summary>fstat of the open file itself (FUSE_GETATTR_FH), which works once it has no name too.</summary>
     public override Errno GetAttr(RequestContext ctx, FileHandle handle, ref FuseAttr attr)
     {
-        if (handle is not BackingFileHandle open)
-            return GetAttr(ctx, ref attr);
-        int err = HostNative.StatFd(open.Fd, out var st);
-        if (err != 0)
-            return (Errno)err;
-        st.Fill(ref attr);
-        return Errno.Ok;
+        return RealStat.FillFromHandle(handle, ref attr) ?? GetAttr(ctx, ref attr);
     }
 
     public virtual Errno SetAttr(RequestContext ctx, in SetattrRequest request, FileHandle? handle, ref FuseAttr attr)
@@ -259,33 +249,33 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
             int node = fd.Value;
             var r = request;
             bool dropOnly = r.Has(SetattrValid.Mode) && DropsOnlySuidSgid(node, r.Mode);
-            err = HostCaller.Run(ctx, creating: false, () =>
+            err = RealCaller.Run(ctx, creating: false, () =>
             {
                 int e = 0;
                 // chown before chmod: chown clears set-user-ID and set-group-ID bits.
                 if (r.Has(SetattrValid.Uid) || r.Has(SetattrValid.Gid))
                 {
                     op = "chown";
-                    e = HostNative.Chown(node, r.Has(SetattrValid.Uid) ? r.Uid : uint.MaxValue, r.Has(SetattrValid.Gid) ? r.Gid : uint.MaxValue);
+                    e = RealNative.Chown(node, r.Has(SetattrValid.Uid) ? r.Uid : uint.MaxValue, r.Has(SetattrValid.Gid) ? r.Gid : uint.MaxValue);
                 }
                 if (e == 0 && r.Has(SetattrValid.Size))
                 {
                     op = "truncate";
                     // An open file (ftruncate, O_TRUNC) is truncated through its own descriptor,
                     // which works once it has no name; the kernel checked that it is writable.
-                    e = handle is BackingFileHandle open ? (int)open.Truncate((long)r.Size) : HostNative.Truncate(node, (long)r.Size);
+                    e = handle is BackingFileHandle open ? (int)open.Truncate((long)r.Size) : RealNative.Truncate(node, (long)r.Size);
                 }
                 if (e == 0 && r.Has(SetattrValid.Mode) && !dropOnly)
                 {
                     op = "chmod";
-                    e = HostNative.Chmod(node, r.Mode);
+                    e = RealNative.Chmod(node, r.Mode);
                 }
                 if (e == 0 && (r.Has(SetattrValid.Atime) || r.Has(SetattrValid.Mtime)))
                 {
                     op = "utimes";
-                    e = HostNative.SetTimes(node,
-                        r.Has(SetattrValid.Atime) ? r.AtimeExact ?? HostNative.Exact(r.Atime) : null, r.Has(SetattrValid.AtimeNow),
-                        r.Has(SetattrValid.Mtime) ? r.MtimeExact ?? HostNative.Exact(r.Mtime) : null, r.Has(SetattrValid.MtimeNow));
+                    e = RealNative.SetTimes(node,
+                        r.Has(SetattrValid.Atime) ? r.AtimeExact ?? RealNative.Exact(r.Atime) : null, r.Has(SetattrValid.AtimeNow),
+                        r.Has(SetattrValid.Mtime) ? r.MtimeExact ?? RealNative.Exact(r.Mtime) : null, r.Has(SetattrValid.MtimeNow));
                 }
                 return e;
             });
@@ -295,7 +285,7 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
             if (err == 0 && dropOnly)
             {
                 op = "chmod";
-                err = HostNative.Chmod(node, r.Mode);
+                err = RealNative.Chmod(node, r.Mode);
             }
             // A SETATTR with no field (chown(f, -1, -1), or the kernel's own privilege drop
             // before a write) is chown(-1, -1) on the host, which moves only ctime, as ext4
@@ -305,7 +295,7 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
             if (err == 0 && (r.Valid & Fields) == 0)
             {
                 op = "chown";
-                err = HostNative.Chown(node, uint.MaxValue, uint.MaxValue);
+                err = RealNative.Chown(node, uint.MaxValue, uint.MaxValue);
             }
         }
         if (err != 0)
@@ -317,7 +307,7 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
     private static bool DropsOnlySuidSgid(int fd, uint mode)
     {
         const uint SuidSgid = 0xC00;
-        if (HostNative.StatFd(fd, out var st) != 0)
+        if (RealNative.StatFd(fd, out var st) != 0)
             return false;
         uint now = st.Mode & 0xFFF, want = mode & 0xFFF;
         return want != now && (want & ~SuidSgid) == (now & ~SuidSgid) && (want & ~now) == 0;
@@ -327,7 +317,7 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
     {
         value = [];
         using var fd = Use();
-        return fd.Ok ? (Errno)HostNative.GetXattr(fd.Value, name, out value) : Errno.ESTALE;
+        return fd.Ok ? (Errno)RealNative.GetXattr(fd.Value, name, out value) : Errno.ESTALE;
     }
 
     public Errno SetXattr(RequestContext ctx, string name, ReadOnlySpan<byte> value, int flags)
@@ -339,7 +329,7 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
                 return Errno.ESTALE;
             int node = fd.Value;
             byte[] bytes = value.ToArray();
-            err = HostCaller.Run(ctx, creating: false, () => HostNative.SetXattr(node, name, bytes, flags));
+            err = RealCaller.Run(ctx, creating: false, () => RealNative.SetXattr(node, name, bytes, flags));
         }
         return err == 0 ? Errno.Ok : Refuse(ctx, "setxattr", null, err);
     }
@@ -347,7 +337,7 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
     public Errno ListXattr(RequestContext ctx, List<string> names)
     {
         using var fd = Use();
-        return fd.Ok ? (Errno)HostNative.ListXattr(fd.Value, names) : Errno.ESTALE;
+        return fd.Ok ? (Errno)RealNative.ListXattr(fd.Value, names) : Errno.ESTALE;
     }
 
     public Errno RemoveXattr(RequestContext ctx, string name)
@@ -358,13 +348,13 @@ public abstract class HostNode : Node, INodeSetAttr, INodeXattr
             if (!fd.Ok)
                 return Errno.ESTALE;
             int node = fd.Value;
-            err = HostCaller.Run(ctx, creating: false, () => HostNative.RemoveXattr(node, name));
+            err = RealCaller.Run(ctx, creating: false, () => RealNative.RemoveXattr(node, name));
         }
         return err == 0 ? Errno.Ok : Refuse(ctx, "removexattr", null, err);
     }
 
-    private sealed record Place(HostDir Parent, string Name)
+    private sealed record Place(RealDir Parent, string Name)
     {
-        public bool Is(HostDir parent, string name) => ReferenceEquals(Parent, parent) && Name == name;
+        public bool Is(RealDir parent, string name) => ReferenceEquals(Parent, parent) && Name == name;
     }
 }
