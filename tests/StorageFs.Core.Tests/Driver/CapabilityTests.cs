@@ -66,8 +66,8 @@ public sealed class CapabilityTests : IDisposable
     public void PoolTypeWithoutBackend_CannotBeDefined_AsLibvirt()
     {
         var e = Assert.Throws<StorageException>(() => _driver.DefinePool(
-            "<pool type='zfs'><name>z</name><source><name>tank</name></source></pool>"));
-        Assert.Equal("internal error: missing backend for pool type 12 (zfs)", e.Message);
+            "<pool type='sheepdog'><name>s</name><source><host name='localhost'/><name>s</name></source></pool>"));
+        Assert.Equal("internal error: missing backend for pool type 10 (sheepdog)", e.Message);
         Assert.Equal(ErrorCode.NoSupport, e.Code);
     }
 
