@@ -53,7 +53,7 @@ public sealed class ToolboxTests : IClassFixture<TreeFixture>
             string V = $"$M/pools/{x}/vol/base.raw";
             _tree.Ok($"head -c 8M /dev/urandom > \"$M/pools/{x}/volumes/base.raw\"");
 
-            _tree.Ok($"echo 'clone shared.raw' > \"{V}/ctl\" && echo 'clone demanded.raw reflink' > \"{V}/ctl\" && echo 'clone copied.raw copy' > \"{V}/ctl\"");
+            _tree.Ok($"when_free 'clone shared.raw' \"{V}/ctl\" && when_free 'clone demanded.raw reflink' \"{V}/ctl\" && when_free 'clone copied.raw copy' \"{V}/ctl\"");
 
             foreach (string name in new[] { "shared.raw", "demanded.raw" })
             {
@@ -67,7 +67,7 @@ public sealed class ToolboxTests : IClassFixture<TreeFixture>
             _tree.Fails($"echo 'clone far.raw pool={d} reflink' > \"{V}/ctl\"", "write error: Operation not supported");
             Assert.DoesNotContain("far.raw", _tree.Ok($"ls \"$M/pools/{d}/volumes\""), StringComparison.Ordinal);
             // Without the word it copies across.
-            _tree.Ok($"echo 'clone far.raw pool={d}' > \"{V}/ctl\" && cmp \"$M/pools/{x}/volumes/base.raw\" \"$M/pools/{d}/volumes/far.raw\"");
+            _tree.Ok($"when_free 'clone far.raw pool={d}' \"{V}/ctl\" && cmp \"$M/pools/{x}/volumes/base.raw\" \"$M/pools/{d}/volumes/far.raw\"");
         });
     }
 
@@ -79,8 +79,8 @@ public sealed class ToolboxTests : IClassFixture<TreeFixture>
         string b = _tree.NewRunningPool("tbb");
         _tree.Ok($"head -c 3M /dev/urandom > \"$M/pools/{a}/volumes/src.raw\"");
 
-        _tree.Ok($"echo 'clone conv.qcow2 pool={b} format=qcow2' > \"$M/pools/{a}/vol/src.raw/ctl\"");
-        _tree.Ok($"echo 'clone full.raw prealloc' > \"$M/pools/{a}/vol/src.raw/ctl\"");
+        _tree.Ok($"when_free 'clone conv.qcow2 pool={b} format=qcow2' \"$M/pools/{a}/vol/src.raw/ctl\"");
+        _tree.Ok($"when_free 'clone full.raw prealloc' \"$M/pools/{a}/vol/src.raw/ctl\"");
 
         Assert.Contains("file format: qcow2", _tree.Ok($"qemu-img info \"$S/pools/{b}/conv.qcow2\""), StringComparison.Ordinal);
         _tree.Ok($"qemu-img compare -f raw -F qcow2 \"$S/pools/{a}/src.raw\" \"$S/pools/{b}/conv.qcow2\"");
@@ -98,7 +98,7 @@ public sealed class ToolboxTests : IClassFixture<TreeFixture>
         string a = _tree.NewRunningPool("tbs");
         _tree.Ok($"""echo "<volume><name>base.qcow2</name><capacity unit='M'>16</capacity><target><format type='qcow2'/></target></volume>" > "$M/pools/{a}/create" """);
 
-        _tree.Ok($"echo 'snapshot snap.qcow2' > \"$M/pools/{a}/vol/base.qcow2/ctl\"");
+        _tree.Ok($"when_free 'snapshot snap.qcow2' \"$M/pools/{a}/vol/base.qcow2/ctl\"");
 
         string chain = _tree.Ok($"qemu-img info --backing-chain \"$S/pools/{a}/snap.qcow2\"");
         Assert.Contains($"backing file: {_tree.StateDir}/pools/{a}/base.qcow2", chain, StringComparison.Ordinal);
@@ -109,7 +109,7 @@ public sealed class ToolboxTests : IClassFixture<TreeFixture>
 
         WithXfsPool(x =>
         {
-            _tree.Ok($"head -c 4M /dev/urandom > \"$M/pools/{x}/volumes/r.raw\" && echo 'snapshot r-snap.raw' > \"$M/pools/{x}/vol/r.raw/ctl\"");
+            _tree.Ok($"head -c 4M /dev/urandom > \"$M/pools/{x}/volumes/r.raw\" && when_free 'snapshot r-snap.raw' \"$M/pools/{x}/vol/r.raw/ctl\"");
             Assert.Contains("shared", _tree.Ok($"filefrag -v \"$S/pools/{x}/r-snap.raw\""), StringComparison.Ordinal);
             Assert.Equal($"{x}/r.raw (reflink)", InfoFile.Parse(_tree.Ok($"cat \"$M/pools/{x}/vol/r-snap.raw/info\""))["Snapshot of"]);
             // Writable, and writing it leaves the original as it was.
@@ -140,8 +140,8 @@ public sealed class ToolboxTests : IClassFixture<TreeFixture>
             head -c 8M /dev/urandom | dd of="$M/pools/{a}/volumes/v.raw" bs=1M seek=150 conv=notrunc status=none
             """);
 
-        _tree.Ok($"echo 'archive {b}/v.{tool} compress={tool}' > \"$M/pools/{a}/vol/v.raw/ctl\"");
-        _tree.Ok($"echo \"archive $S/v-{a}.{tool} compress={tool}\" > \"$M/pools/{a}/vol/v.raw/ctl\"");
+        _tree.Ok($"when_free 'archive {b}/v.{tool} compress={tool}' \"$M/pools/{a}/vol/v.raw/ctl\"");
+        _tree.Ok($"when_free \"archive $S/v-{a}.{tool} compress={tool}\" \"$M/pools/{a}/vol/v.raw/ctl\"");
 
         // The tool alone tests and expands both.
         _tree.Ok($"""
@@ -160,12 +160,12 @@ public sealed class ToolboxTests : IClassFixture<TreeFixture>
             for i in $(seq 100); do ls -l /proc/$reader/fd 2>/dev/null | grep -q "$M/events" && break; sleep 0.05; done
             echo "<volume><name>r.raw</name><capacity unit='M'>256</capacity><allocation>0</allocation></volume>" > "$M/pools/{a}/create"
             head -c 1M /dev/urandom | dd of="$M/pools/{a}/volumes/r.raw" bs=1M seek=250 conv=notrunc status=none
-            echo 'restore {b}/v.{tool}' > "$M/pools/{a}/vol/r.raw/ctl"
+            when_free 'restore {b}/v.{tool}' "$M/pools/{a}/vol/r.raw/ctl"
             cmp -n 209715200 "$S/pools/{a}/r.raw" "$S/pools/{a}/v.raw"
             cmp -i 209715200 "$S/pools/{a}/r.raw" /dev/zero -n 58720256
-            echo "restore $S/v-{a}.{tool}" > "$M/pools/{a}/vol/r.raw/ctl"
+            when_free "restore $S/v-{a}.{tool}" "$M/pools/{a}/vol/r.raw/ctl"
             cmp -n 209715200 "$S/pools/{a}/r.raw" "$S/pools/{a}/v.raw"
-            echo 'restore {a}/v.raw' > "$M/pools/{a}/vol/r.raw/ctl"
+            when_free 'restore {a}/v.raw' "$M/pools/{a}/vol/r.raw/ctl"
             cmp -n 209715200 "$S/pools/{a}/r.raw" "$S/pools/{a}/v.raw"
             test "$(stat -c %s "$S/pools/{a}/r.raw")" = 268435456
             rm "$S/v-{a}.{tool}"
@@ -223,6 +223,6 @@ public sealed class ToolboxTests : IClassFixture<TreeFixture>
         _tree.AssertLastError($"pools/{a}/vol/small.raw/ctl", "ENOSPC");
         _tree.Ok($"cmp \"$M/pools/{a}/volumes/small.raw\" /dev/zero -n 1048576");
 
-        _tree.Ok($"echo 'restore {a}/src.raw' > \"$M/pools/{a}/vol/dst.raw/ctl\" && cmp -n 2097152 \"$M/pools/{a}/volumes/src.raw\" \"$M/pools/{a}/volumes/dst.raw\"");
+        _tree.Ok($"when_free 'restore {a}/src.raw' \"$M/pools/{a}/vol/dst.raw/ctl\" && cmp -n 2097152 \"$M/pools/{a}/volumes/src.raw\" \"$M/pools/{a}/volumes/dst.raw\"");
     }
 }

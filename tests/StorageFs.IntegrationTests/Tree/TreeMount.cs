@@ -199,10 +199,27 @@ public sealed class TreeMount : IDisposable
     public ShellResult Sh(string script, TimeSpan? timeout = null) =>
         Shell.Run(script, _environment, Root, timeout);
 
-    /// <summary>Runs <paramref name="script"/> under <c>set -euo pipefail</c>, fails the test unless it succeeds, returns its stdout.</summary>
+    // A shell function Ok's scripts may use: `when_free LINE FILE` writes LINE to a ctl FILE,
+    // again while it fails with EBUSY only (for up to 10 s). The kernel sends RELEASE after
+    // close(2) has returned, so a command right after the last close of a volume can still find
+    // it open (docs/TREE.md "Volumes are files": retry); any other failure fails at once.
+    private const string WhenFree = """
+        when_free() {
+          local i err
+          for i in $(seq 100); do
+            if err=$( { printf '%s\n' "$1" > "$2"; } 2>&1 ); then return 0; fi
+            case $err in *"Device or resource busy"*) sleep 0.1 ;; *) printf '%s\n' "$err" >&2; return 1 ;; esac
+          done
+          printf '%s\n' "$err" >&2; return 1
+        }
+
+        """;
+
+    /// <summary>Runs <paramref name="script"/> under <c>set -euo pipefail</c> (with <c>when_free</c>
+    /// defined), fails the test unless it succeeds, returns its stdout.</summary>
     public string Ok(string script, TimeSpan? timeout = null)
     {
-        ShellResult r = Sh("set -euo pipefail\n" + script, timeout);
+        ShellResult r = Sh("set -euo pipefail\n" + WhenFree + script, timeout);
         Assert.True(r.Succeeded, Describe(r));
         return r.Stdout;
     }
