@@ -74,7 +74,7 @@ internal static class PoolConflicts
     /// <summary>
     /// The targets of the definitions loaded so far, by resolved path and by (device, inode):
     /// at load a dir pool or fspool is checked against it at once instead of against every
-    /// pool loaded before it (10,000 pools took 124 s of CPU before the mount; issue 16).
+    /// pool loaded before it (10,000 pools took 124 s of CPU before the mount; docs/PERFORMANCE.md).
     /// Definitions are only added while loading, so the index stays exact.
     /// </summary>
     internal sealed class LoadIndex
@@ -236,7 +236,7 @@ internal static class PoolConflicts
     // (1,000 pools: half a million). A registered definition's target is resolved at most once
     // per TargetLifetimeMs and reused meanwhile; a candidate's is always resolved afresh. At load
     // the lifetime does not apply: loading 10,000 pools took longer than it, so every target
-    // was resolved again and again (128 s of a 10,000-pool mount; issue 16).
+    // was resolved again and again (128 s of a 10,000-pool mount; docs/PERFORMANCE.md).
     private const long TargetLifetimeMs = 2000;
     private static readonly ConditionalWeakTable<object, Target> s_targets = new();
 
