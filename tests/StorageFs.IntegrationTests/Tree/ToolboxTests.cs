@@ -123,6 +123,29 @@ public sealed class ToolboxTests : IClassFixture<TreeFixture>
         });
     }
 
+    /// <summary><c>archive DEST snapshot</c> on xfs: the archive holds the volume's bytes (read from
+    /// a shared copy taken first), and the copy is gone afterwards: no volume, no file left in
+    /// the pool, and the volume is free for a delete at once.</summary>
+    [Fact]
+    public void ArchiveWithSnapshot_OnXfs_HoldsTheVolumesBytes_AndLeavesNoSnapshotBehind()
+    {
+        Preflight.RequireTool("zstd", "zstd");
+        WithXfsPool(x =>
+        {
+            string seen = _tree.Ok($"""
+                head -c 8M /dev/urandom > "$M/pools/{x}/volumes/s.raw"
+                when_free "archive $S/s-{x}.zst snapshot" "$M/pools/{x}/vol/s.raw/ctl"
+                zstd -t -q "$S/s-{x}.zst" && echo tested
+                zstd -d -q -c "$S/s-{x}.zst" | cmp - "$M/pools/{x}/volumes/s.raw" && echo same
+                echo "volumes: $(ls -A "$M/pools/{x}/volumes" | tr '\n' ' ')"
+                echo "host: $(ls -A "$S/pools/{x}" | tr '\n' ' ')"
+                rm "$S/s-{x}.zst"
+                when_free 'delete s.raw' "$M/pools/{x}/vol/s.raw/ctl" && echo deleted
+                """);
+            Assert.Equal("tested\nsame\nvolumes: s.raw \nhost: s.raw \ndeleted\n", seen);
+        });
+    }
+
     [Theory]
     [InlineData("zstd", "zstd")]
     [InlineData("gzip", "gzip")]
