@@ -181,7 +181,13 @@ public sealed class HostLockTests(TreeFixture fixture) : IClassFixture<TreeFixtu
             # qemu's OFD locks through the mount go at the background RELEASE: a moment after exit
             for i in $(seq 40); do qemu-img info "$H" > /dev/null 2>&1 && break; sleep 0.05; done
             qemu-img info "$H" > /dev/null && echo "host free"
-            qemu-io -c 'sleep 30000' "$H" 2> "$W/q.err" & q=$!
+            # info takes a shared lock only: the mount's write lock may still be on its way out
+            # (the background RELEASE), so retry a host opener that found it.
+            for i in $(seq 40); do
+              qemu-io -c 'sleep 30000' "$H" 2> "$W/q.err" & q=$!
+              sleep 0.3
+              kill -0 $q 2>/dev/null && break
+            done
             wait_locked "$F"
             echo "--- mount while the host holds"
             qemu-img info "$F" 2>&1 | head -n1
