@@ -117,6 +117,25 @@ public sealed partial class ToolboxTests
         });
     }
 
+    /// <summary>A copy of a fully allocated raw on xfs with room for one more copy but not two:
+    /// the copy is allocated first, then written (xfs's fallocate reserves the whole range even
+    /// where it is written already: over the written copy it failed with ENOSPC).</summary>
+    [Fact]
+    public void CloneCopy_OnXfs_NeedsRoomForOneCopyOnly()
+    {
+        WithXfsPool(x =>
+        {
+            _tree.Ok($"head -c 200M /dev/urandom > \"$M/pools/{x}/volumes/big.raw\"", TimeSpan.FromSeconds(60));
+
+            _tree.Ok($"when_free 'clone big-copy.raw copy' \"$M/pools/{x}/vol/big.raw/ctl\"", TimeSpan.FromSeconds(120));
+
+            _tree.Ok($"cmp \"$S/pools/{x}/big.raw\" \"$S/pools/{x}/big-copy.raw\"", TimeSpan.FromSeconds(60));
+            Assert.DoesNotContain("shared", _tree.Ok($"filefrag -v \"$S/pools/{x}/big-copy.raw\""), StringComparison.Ordinal);
+            var info = InfoFile.Parse(_tree.Ok($"cat \"$M/pools/{x}/vol/big-copy.raw/info\""));
+            Assert.Equal(info.Number("Capacity"), info.Number("Allocation"));
+        });
+    }
+
     /// <summary>docs/TREE.md: a file volume is restored into a new unnamed file put in its place
     /// only at the end, so Ctrl-C of the writer leaves the volume as it was (bytes, size, name),
     /// no stray file in the pool's directory, and the volume free for the next command. The
