@@ -1,3 +1,4 @@
+using Xunit.Abstractions;
 using StorageFs.IntegrationTests.Tree;
 
 namespace StorageFs.IntegrationTests.Cluster;

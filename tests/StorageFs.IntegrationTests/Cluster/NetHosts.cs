@@ -15,7 +15,7 @@ public sealed class NetHosts : IDisposable
     private readonly string _tag;
     private readonly List<Process> _sshd = [];
 
-    public NetHosts(string root, int count)
+    public NetHosts(string root, int count, bool ssh = true, bool storageNetwork = false)
     {
         _root = Directory.CreateDirectory(root).FullName;
         _tag = (Environment.ProcessId % 100000).ToString(CultureInfo.InvariantCulture);
@@ -23,6 +23,12 @@ public sealed class NetHosts : IDisposable
         try
         {
             Run($"ip link add {Bridge} type bridge && ip link set {Bridge} up");
+            if (storageNetwork)
+            {
+                // A second network for the shared storage, with this namespace on it (tgtd).
+                Run($"ip link add {StorageBridge} type bridge && ip addr add {StorageGateway}/24 dev {StorageBridge} && ip link set {StorageBridge} up");
+                _storageNetwork = true;
+            }
             Run($"ssh-keygen -q -t ed25519 -N '' -f {_root}/id && ssh-keygen -q -t ed25519 -N '' -f {_root}/host_key && mkdir -p /run/sshd");
             string hostKey = File.ReadAllText($"{_root}/host_key.pub").Trim();
             File.Copy($"{_root}/id.pub", $"{_root}/authorized_keys");
@@ -33,6 +39,14 @@ public sealed class NetHosts : IDisposable
                     $"ip link set {HostSide(i)} master {Bridge} up && ip -n {Namespace(i)} link set lo up && " +
                     $"ip -n {Namespace(i)} addr add {Address(i)}/24 dev eth{i} && ip -n {Namespace(i)} link set eth{i} up");
                 known.Append(CultureInfo.InvariantCulture, $"{Address(i)} {hostKey}\n");
+                if (storageNetwork)
+                {
+                    Run($"ip link add {StorageSide(i)} type veth peer name st{i} netns {Namespace(i)} && " +
+                        $"ip link set {StorageSide(i)} master {StorageBridge} up && " +
+                        $"ip -n {Namespace(i)} addr add 10.214.0.{i}/24 dev st{i} && ip -n {Namespace(i)} link set st{i} up");
+                }
+                if (!ssh)
+                    continue;
                 File.WriteAllText($"{_root}/sshd{i}.conf", $"""
                     ListenAddress {Address(i)}
                     HostKey {_root}/host_key
@@ -65,7 +79,7 @@ public sealed class NetHosts : IDisposable
                   ConnectTimeout 10
                 """);
             // Ready once each answers a command (the daemons' ssh runs in host 1's namespace).
-            for (int i = 1; i <= count; i++)
+            for (int i = 1; ssh && i <= count; i++)
             {
                 int host = i;
                 Assert.True(SpinWait.SpinUntil(() => Shell.Run($"{Enter(1)} ssh -F {SshConfig} -o BatchMode=yes {Address(host)} true").Succeeded,
@@ -95,6 +109,20 @@ public sealed class NetHosts : IDisposable
     private string KnownHosts => Path.Combine(_root, "known_hosts");
 
     private string Bridge => $"sfb{_tag}";
+
+    private string StorageBridge => $"sfb{_tag}s";
+
+    private readonly bool _storageNetwork;
+
+    /// <summary>This namespace's address on the storage network (hosts: 10.214.0.N).</summary>
+    public const string StorageGateway = "10.214.0.254";
+
+    /// <summary>The storage bridge's end of a host's second veth pair.</summary>
+    public string StorageSide(int host) => $"sfw{_tag}h{host}";
+
+    /// <summary>Cuts (or restores) a host's link to the others: its veth's end on the bridge
+    /// goes down (up); the storage network is left alone.</summary>
+    public void SetLink(int host, bool up) => Run($"ip link set {HostSide(host)} {(up ? "up" : "down")}");
 
     public string Namespace(int host) => $"sfs{_tag}h{host}";
 
@@ -130,6 +158,8 @@ public sealed class NetHosts : IDisposable
         for (int i = 1; i <= Count; i++)
             Shell.Run($"ip netns del {Namespace(i)}");
         Shell.Run($"ip link del {Bridge}");
+        if (_storageNetwork)
+            Shell.Run($"ip link del {StorageBridge}");
     }
 
     private static void Run(string script)
