@@ -227,7 +227,7 @@ public sealed partial class StorageDriver
             PoolLifecycle<PoolDefinition, VolumeDefinition>.RequireBuilt(child, volume);
             if (child.WriteOpens > 0)
             {
-                throw StorageErrors.OperationInvalid($"volume '{volume}' is open for writing: close it before restoring into it");
+                throw StorageErrors.OpenConflict($"volume '{volume}' is open for writing: close it before restoring into it");
             }
             def = entry.Def;
             vol = child.Def;

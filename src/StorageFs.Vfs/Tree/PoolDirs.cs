@@ -145,7 +145,12 @@ internal static class PoolDirs
         return toolbox.Length == 0 ? text : text.TrimEnd('\n') + "\n" + toolbox + "\n";
     }
 
-    internal static string VolumeCommand(StorageDriver d, string pool, string name, string command, RequestContext ctx)
+    // A command that meets the volume still open waits for it to close (the kernel's release
+    // of a file closed just before comes after close() returned), then is refused EBUSY.
+    internal static string VolumeCommand(StorageDriver d, string pool, string name, string command, RequestContext ctx) =>
+        d.Settled(() => VolumeCommandOnce(d, pool, name, command, ctx));
+
+    private static string VolumeCommandOnce(StorageDriver d, string pool, string name, string command, RequestContext ctx)
     {
         string[] w = Words.Split(command);
         bool noWait = JobWait.NoWait(ref w);
