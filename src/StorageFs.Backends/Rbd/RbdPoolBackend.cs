@@ -256,7 +256,7 @@ public sealed class RbdPoolBackend : IPoolBackend
         {
             bool write = mode == VolumeAccessMode.Write;
             var image = RbdImage.Open(cluster, volume.Name, readOnly: !write);
-            return VolumeData.FromIo(new RbdImageIo(cluster, image, write));
+            return VolumeData.FromIo(new RbdImageIo(cluster, image, write, _log));
         }
         catch
         {
