@@ -72,12 +72,12 @@ paxos_propose_interval = 0.1
 mgr_stats_period = 1
 osd_mon_report_interval = 1
 CONF
-  ceph-authtool -q --create-keyring "$CEPH_DIR/mon.keyring" --gen-key -n mon. --cap mon 'allow *' >/dev/null
-  ceph-authtool -q --create-keyring "$CEPH_DIR/client.admin.keyring" --gen-key -n client.admin \
+  ceph-authtool --create-keyring "$CEPH_DIR/mon.keyring" --gen-key -n mon. --cap mon 'allow *' >/dev/null
+  ceph-authtool --create-keyring "$CEPH_DIR/client.admin.keyring" --gen-key -n client.admin \
     --cap mon 'allow *' --cap osd 'allow *' --cap mgr 'allow *' >/dev/null
-  ceph-authtool -q "$CEPH_DIR/mon.keyring" --import-keyring "$CEPH_DIR/client.admin.keyring" >/dev/null
+  ceph-authtool "$CEPH_DIR/mon.keyring" --import-keyring "$CEPH_DIR/client.admin.keyring" >/dev/null
   CEPH_KEY=$(ceph-authtool -p -n client.admin "$CEPH_DIR/client.admin.keyring")
-  monmaptool -q --create --addv a '[v2:127.0.0.1:3300]' --fsid "$fsid" "$CEPH_DIR/monmap" >/dev/null
+  monmaptool --create --addv a '[v2:127.0.0.1:3300]' --fsid "$fsid" "$CEPH_DIR/monmap" >/dev/null
   ceph-mon -c "$CEPH_CONF" --mkfs -i a --monmap "$CEPH_DIR/monmap" --keyring "$CEPH_DIR/mon.keyring"
   ceph_daemon ceph-mon -i a
   ceph_run ceph -c "$CEPH_CONF" --connect-timeout 30 mon stat >/dev/null
@@ -88,7 +88,7 @@ CONF
   uuid=$(cat /proc/sys/kernel/random/uuid)
   secret=$(ceph-authtool --gen-print-key)
   id=$(echo "{\"cephx_secret\": \"$secret\"}" | ceph_run ceph -c "$CEPH_CONF" osd new "$uuid" -i -)
-  ceph-authtool -q --create-keyring "$CEPH_DIR/osd.$id.keyring" --name "osd.$id" --add-key "$secret" >/dev/null
+  ceph-authtool --create-keyring "$CEPH_DIR/osd.$id.keyring" --name "osd.$id" --add-key "$secret" >/dev/null
   ceph_run ceph-osd -c "$CEPH_CONF" -i "$id" --mkfs --osd-uuid "$uuid" >/dev/null 2>&1
   ceph_daemon ceph-osd -i "$id"
   # Returns once the OSD is up and the pool's placement groups are active.

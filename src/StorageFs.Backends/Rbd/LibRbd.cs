@@ -150,6 +150,37 @@ internal static class LibRbd
         [MarshalAs(UnmanagedType.LPUTF8Str)] string childName, ulong features, ref int order);
 
     [DllImport(Rbd)]
+    public static extern int rbd_snap_unprotect(IntPtr image, [MarshalAs(UnmanagedType.LPUTF8Str)] string snapName);
+
+    [DllImport(Rbd)]
+    public static extern int rbd_snap_remove(IntPtr image, [MarshalAs(UnmanagedType.LPUTF8Str)] string snapName);
+
+    /// <summary>Sets the snapshot later reads and <see cref="rbd_list_children"/> refer to (null: the head).</summary>
+    [DllImport(Rbd)]
+    public static extern int rbd_snap_set(IntPtr image, [MarshalAs(UnmanagedType.LPUTF8Str)] string? snapName);
+
+    /// <summary>Fills <paramref name="snaps"/> with <c>rbd_snap_info_t</c> (id, size, name
+    /// pointer: 24 bytes each); returns the count, or -ERANGE with <paramref name="max"/> raised.
+    /// <see cref="rbd_snap_list_end"/> frees the names.</summary>
+    [DllImport(Rbd)]
+    public static extern int rbd_snap_list(IntPtr image, IntPtr snaps, ref int max);
+
+    [DllImport(Rbd)]
+    public static extern void rbd_snap_list_end(IntPtr snaps);
+
+    /// <summary>The clones of the snapshot set with <see cref="rbd_snap_set"/>: pool and image
+    /// names, NUL-separated, in two buffers; the count, or -ERANGE with the lengths raised
+    /// (deprecated in favour of rbd_list_children3, still exported by pacific).</summary>
+    [DllImport(Rbd)]
+    public static extern int rbd_list_children(IntPtr image, [Out] byte[]? pools, ref nuint poolsLength, [Out] byte[]? images, ref nuint imagesLength);
+
+    /// <summary>The parent of a clone: pool, image and snapshot names; -ENOENT when the image
+    /// has none (deprecated in favour of rbd_get_parent, still exported by pacific).</summary>
+    [DllImport(Rbd)]
+    public static extern int rbd_get_parent_info(IntPtr image, [Out] byte[] pool, nuint poolLength, [Out] byte[] name, nuint nameLength,
+        [Out] byte[] snap, nuint snapLength);
+
+    [DllImport(Rbd)]
     public static extern int rbd_copy(IntPtr image, IntPtr destIoctx, [MarshalAs(UnmanagedType.LPUTF8Str)] string destName);
 
     /// <summary>Whether both libraries load (Debian packages librados2 and librbd1).</summary>
