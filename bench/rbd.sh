@@ -13,9 +13,11 @@
 
 rbd_tool() { "${CEPH_ENTER[@]}" rbd -c "$CEPH_CONF" "$@"; }
 
-rbd_bench_side() { # TYPE SIZE TOTAL PATTERN: "ops/s bytes/s" of rbd bench on rbd/bench-a
+rbd_bench_side() { # TYPE SIZE TOTAL PATTERN: "ops/s MiB/s" of rbd bench on rbd/bench-a
+  # The summary line: "elapsed: S  ops: N  ops/sec: X  bytes/sec: Y UNIT"; MiB/s from ops/sec.
   rbd_tool bench --io-type "$1" --io-size "$2" --io-threads 16 --io-total "$3" --io-pattern "$4" rbd/bench-a |
-    awk '/^elapsed/ { for (i = 1; i <= NF; i++) { if ($i == "ops/sec:") o = $(i + 1); if ($i == "bytes/sec:") b = $(i + 1) } } END { print o, b }'
+    awk -v size="$2" 'BEGIN { m = size + 0; u = substr(size, length(size)); m *= (u == "M") ? 1 : (u == "K") ? 1 / 1024 : 1 / 1048576 }
+      /^elapsed/ { for (i = 1; i <= NF; i++) if ($i == "ops/sec:") o = $(i + 1) } END { printf "%s %.1f\n", o, o * m }'
 }
 
 rbd_fio_side() { # BS RW TOTAL METRIC(jq): the figure from fio on volumes/bench-b
@@ -28,7 +30,7 @@ rbd_figure() { # FIGURE UNIT RBD_TYPE SIZE TOTAL PATTERN FIO_BS FIO_RW FIO_TOTAL
   local figure=$1 unit=$2 ops bw v before after
   wait_quiet
   read -r ops bw < <(rbd_bench_side "$3" "$4" "$5" "$6")
-  if [ "$unit" = IOPS ]; then v=$ops; else v=$(awk -v b="$bw" 'BEGIN { printf "%.1f", b / 1048576 }'); fi
+  if [ "$unit" = IOPS ]; then v=$ops; else v=$bw; fi
   record "$figure" rbd "$v" "$unit" higher
   say "  $figure rbd: $v $unit"
   wait_quiet
@@ -48,7 +50,9 @@ bench_rbd() {
   need_packages fio:fio jq:jq
   mkdir -p "$b"
   ceph_start "$b/ceph"
-  SFS_WRAP=("${CEPH_ENTER[@]}") start_mount sfs-rbd "$mnt"
+  SFS_WRAP=("${CEPH_ENTER[@]}")
+  start_mount sfs-rbd "$mnt"
+  SFS_WRAP=()
   RBD_SFS_PID=$SFS_PID
   uuid=$(cat /proc/sys/kernel/random/uuid)
   sfs_write "$mnt/secrets/define" "<secret ephemeral='no' private='yes'><uuid>$uuid</uuid><usage type='ceph'><name>bench</name></usage></secret>"

@@ -11,8 +11,8 @@ namespace StorageFs.Backends.Rbd;
 /// only starts them, as many in flight as the kernel sends, and librbd's callback answers; a
 /// read lands in a pinned buffer that the reply is written from, a write is taken from the
 /// request's own buffer. The synchronous members (uploads, downloads) are one librbd call each
-/// on the caller's thread with the caller's buffer. librbd's cache (rbd_cache, writethrough
-/// until the first flush: the cluster's settings) sits under both. A write past the end grows the image like a file: the
+/// on the caller's thread with the caller's buffer. librbd's cache (rbd_cache, in
+/// writeback: <see cref="RbdCluster"/>) sits under both. A write past the end grows the image like a file: the
 /// image is resized ahead in steps (to at least double, at most 1 GiB more) so a `cp` does not
 /// resize per write, and <see cref="Settle"/> (the close) cuts it to the end of the bytes
 /// written. <see cref="RbdIoGate"/> keeps resizes apart from I/O in flight. Holds a reference on the

@@ -298,8 +298,9 @@ public sealed class RbdPoolBackend : IPoolBackend
 
     /// <summary>
     /// The image's bytes for the tree: an open image on the running pool's connection, served by
-    /// positional librbd calls (<see cref="IVolumeIo"/>). A read open uses a read-only image
-    /// handle, which takes no exclusive lock.
+    /// librbd's asynchronous calls (<see cref="IVolumeIo"/>). A read open uses a read-only image
+    /// handle, which takes no exclusive lock. The open itself (rbd_open) waits on the cluster
+    /// on the caller's thread.
     /// </summary>
     public VolumeData OpenVolume(PoolDefinition pool, VolumeDefinition volume, VolumeAccessMode mode)
     {

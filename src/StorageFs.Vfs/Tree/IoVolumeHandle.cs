@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Driver;
 
@@ -91,6 +92,24 @@ internal sealed class IoVolumeHandle : FileHandle
     {
         if (Volatile.Read(ref _written) == 0)
             return Errno.Ok;
+        if (_io.Asynchronous && ctx.CanPark)
+        {
+            if (ctx.Park(out var parked, ParkInterrupts.FatalOnly) is var err && err != Errno.Ok)
+                return err;
+            VolumeCallQueue.Post(() =>
+            {
+                try
+                {
+                    _io.Settle();
+                    parked!.Reply(Errno.Ok);
+                }
+                catch (IOException e)
+                {
+                    parked!.Reply(Failed(parked.Context, "close", e));
+                }
+            }, _tree.Log);
+            return Errno.Ok;
+        }
         try
         {
             _io.Settle();
@@ -172,6 +191,33 @@ internal sealed class IoVolumeHandle : FileHandle
         result = 0;
         if (whence is not (SEEK_DATA or SEEK_HOLE))
             return Errno.ENOSYS;
+        if (_io.Asynchronous && ctx.CanPark)
+        {
+            if (offset < 0 || offset >= _io.Length)
+                return Errno.ENXIO;
+            if (ctx.Park(out var parked) is var err && err != Errno.Ok)
+                return err;
+            VolumeCallQueue.Post(() =>
+            {
+                if (parked!.IsDone)
+                    return;
+                try
+                {
+                    long found = whence == SEEK_DATA ? _io.NextData(offset) : _io.NextHole(offset);
+                    Span<byte> body = stackalloc byte[8];
+                    BinaryPrimitives.WriteInt64LittleEndian(body, found);
+                    if (found < 0)
+                        parked.Reply(Errno.ENXIO);
+                    else
+                        parked.Reply(body);
+                }
+                catch (IOException e)
+                {
+                    parked.Reply(Failed(parked.Context, "lseek", e));
+                }
+            }, _tree.Log);
+            return Errno.Ok;
+        }
         try
         {
             if (offset < 0 || offset >= _io.Length)
@@ -201,6 +247,15 @@ internal sealed class IoVolumeHandle : FileHandle
     }
 
     public override void Release()
+    {
+        // An asynchronous volume's close waits for its requests in flight: off the reader.
+        if (_io.Asynchronous)
+            VolumeCallQueue.Post(Close, _tree.Log);
+        else
+            Close();
+    }
+
+    private void Close()
     {
         try
         {
