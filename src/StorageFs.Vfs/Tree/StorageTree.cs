@@ -19,6 +19,9 @@ namespace StorageFs.Vfs.Tree;
 public sealed class StorageTree
 {
     private readonly ILogger _log;
+
+    /// <summary>The tree's logger, for work it hands to other threads.</summary>
+    internal ILogger Log => _log;
     private readonly NotifyQueue _notify = new();
     private readonly NodeCache<VDir> _poolDirs = new();
     private readonly NodeCache<VolumesDir> _volumes = new();
