@@ -99,12 +99,12 @@ public sealed partial class EtcdCoordinator
             TxnResponse response;
             try
             {
-                response = _conn.Kv.Txn(new TxnRequest
+                response = _conn.Once(() => _conn.Kv.Txn(new TxnRequest
                 {
                     Compare = { Absent(key) },
                     Success = { new RequestOp { RequestPut = new PutRequest { Key = EtcdConnection.Bytes(key), Value = EtcdConnection.Bytes(value), Lease = lease } } },
                     Failure = { new RequestOp { RequestRange = new RangeRequest { Key = EtcdConnection.Bytes(key) } } },
-                }, EtcdConnection.Within(2));
+                }, EtcdConnection.Within(2)));
             }
             catch (RpcException e)
             {
@@ -172,11 +172,11 @@ public sealed partial class EtcdCoordinator
             }
             try
             {
-                _conn.Kv.Txn(new TxnRequest
+                _conn.Once(() => _conn.Kv.Txn(new TxnRequest
                 {
                     Compare = { OnLease(held.Key, lease) },
                     Success = { new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = EtcdConnection.Bytes(held.Key) } } },
-                }, EtcdConnection.Within(2));
+                }, EtcdConnection.Within(2)));
             }
             catch (RpcException e)
             {

@@ -92,7 +92,8 @@ public sealed partial class StorageDriver
     }
 
     /// <summary>
-    /// <c>snapshot NEW</c>: a cheap, writable, point-in-time copy: a reflink of a raw file where
+    /// <c>snapshot NEW</c>: a cheap, writable, point-in-time copy: a copy-on-write clone of a new
+    /// protected snapshot where the pool's clones are such (rbd), a reflink of a raw file where
     /// the file system shares blocks (xfs, btrfs), else a qcow2 overlay backed by the volume (which
     /// must then stay unchanged). Logical pools would take an LVM snapshot, which needs
     /// device-mapper: refused here (EOPNOTSUPP), as is any pool that can do none of these.
@@ -122,6 +123,13 @@ public sealed partial class StorageDriver
         {
             // lvcreate --snapshot needs the dm-snapshot target; this host has no device-mapper.
             throw StorageErrors.NoSupport($"an LVM snapshot needs device-mapper, which this host lacks: {Which}");
+        }
+        if (caps.SnapshotIsClone)
+        {
+            // rbd: a protected snapshot of the volume and a copy-on-write clone of it.
+            var clone = new XElement("volume", new XElement("name", newName),
+                new XElement("capacity", source.Capacity.ToString(CultureInfo.InvariantCulture)));
+            return StartCloneVolume(pool, clone.ToString(), pool, volume, VolumeCreateFlags.None, afterBuild: null, requester);
         }
         string? directory = _poolFlavor.DirectoryTarget(def);
         string format = source.Target.Format ?? "raw";
@@ -342,6 +350,11 @@ public sealed partial class StorageDriver
             def = entry.Def;
             vol = child.Def;
             backend = _backends.Get(def.Type);
+        }
+        if (vol.Type == VolumeType.Network)
+        {
+            string? parent = backend.CloneParent(def, vol);
+            return "Snapshot of:".PadRight(15) + " " + (parent is null ? "-" : parent + " (copy-on-write clone)") + "\n";
         }
         if (vol.Type != VolumeType.File || vol.Target.Path is null)
         {

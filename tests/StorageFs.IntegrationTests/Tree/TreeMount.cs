@@ -101,9 +101,9 @@ public sealed class TreeMount : IDisposable
     /// prefix that execs the rest, e.g. <c>nsenter --net=NS -- env VAR=…</c>: a daemon that must
     /// reach a cluster living in its own network namespace).
     /// </summary>
-    public static TreeMount StartWrapped(IReadOnlyList<string> wrapper)
+    public static TreeMount StartWrapped(IReadOnlyList<string> wrapper, string extraConfig = "")
     {
-        var mount = new TreeMount(allowOtherInConfig: true, []) { _wrapper = wrapper };
+        var mount = new TreeMount(allowOtherInConfig: true, [], extraConfig) { _wrapper = wrapper };
         try
         {
             mount._daemons.Add(TreeDaemon.Start(mount.MountPoint, mount._arguments, wrapper));
