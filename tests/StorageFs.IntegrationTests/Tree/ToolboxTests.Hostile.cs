@@ -48,7 +48,7 @@ public sealed partial class ToolboxTests
             if [ -e {{h}}/sub.2/{{file}} ]; then
               xz -d -c {{h}}/sub.2/{{file}} | cmp - "$S/pools/{{a}}/v.raw" && echo "archive in the original directory"
             else
-              grep "^Error:" "$job/info" | grep -q "symbolic link" && echo "archive in the original directory"
+              grep "^Error:" "$job/info" | grep -q "symbolic link" && echo "archive refused: a link on the way"
             fi
             rm -rf {{h}} "$W/{{a}}.rc" "$W/{{a}}.err"
             """, TimeSpan.FromSeconds(180));
@@ -57,7 +57,8 @@ public sealed partial class ToolboxTests
         Assert.StartsWith("before: ", lines[0], StringComparison.Ordinal);
         Assert.Contains("Operation not permitted", lines[0], StringComparison.Ordinal);
         Assert.DoesNotContain("WRITTEN IN /etc", seen, StringComparison.Ordinal);
-        Assert.Contains("archive in the original directory", seen, StringComparison.Ordinal);
+        Assert.True(seen.Contains("archive in the original directory", StringComparison.Ordinal) ||
+            seen.Contains("archive refused: a link on the way", StringComparison.Ordinal), seen);
         Assert.False(File.Exists($"/etc/{file}"));
     }
 
