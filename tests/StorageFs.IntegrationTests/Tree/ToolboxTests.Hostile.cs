@@ -85,4 +85,32 @@ public sealed partial class ToolboxTests
         Assert.Equal("Operation not permitted\nOperation not permitted\nvolume unchanged\n", seen);
         Assert.Contains("outside the allowed directories", _tree.AssertLastError($"pools/{a}/vol/r.raw/ctl", "EPERM"), StringComparison.Ordinal);
     }
+
+    // A link that stays inside the allowed directories is still someone's link: nobody points
+    // their directory at a pool's directory, and root's `archive … overwrite` and `restore` through
+    // it would overwrite or read a volume of that pool. Both are refused; nothing changes.
+    [Fact]
+    public void ArchiveAndRestore_ThroughALinkNobodyPointsAtAPoolInsideTheAllowedDirectories_AreRefused()
+    {
+        Preflight.RequireTool("setpriv", "util-linux");
+        string a = _tree.NewRunningPool("tbl");
+        string victim = _tree.NewRunningPool("tblv");
+        string h = $"$S/l-{a}";
+        string seen = _tree.Ok($$"""
+            mkdir {{h}} && chown 65534:65534 {{h}}
+            head -c 64K /dev/urandom > "$M/pools/{{a}}/volumes/v.raw"
+            head -c 64K /dev/urandom > "$M/pools/{{victim}}/volumes/secret.raw"
+            cp "$S/pools/{{victim}}/secret.raw" "$W/{{a}}.victim"
+            cp "$S/pools/{{a}}/v.raw" "$W/{{a}}.before"
+            {{Nobody}} ln -s "$S/pools/{{victim}}" {{h}}/dir
+            { echo "archive {{h}}/dir/secret.raw overwrite" > "$M/pools/{{a}}/vol/v.raw/ctl"; } 2>&1 | sed 's/^.*: //' || true
+            { echo "restore {{h}}/dir/secret.raw" > "$M/pools/{{a}}/vol/v.raw/ctl"; } 2>&1 | sed 's/^.*: //' || true
+            cmp "$W/{{a}}.victim" "$S/pools/{{victim}}/secret.raw" && echo "victim unchanged"
+            cmp "$W/{{a}}.before" "$S/pools/{{a}}/v.raw" && echo "volume unchanged"
+            rm -rf {{h}} "$W/{{a}}.victim" "$W/{{a}}.before"
+            """);
+
+        Assert.Equal("Operation not permitted\nOperation not permitted\nvictim unchanged\nvolume unchanged\n", seen);
+        Assert.Contains("symbolic link below the allowed directory", _tree.AssertLastError($"pools/{a}/vol/v.raw/ctl", "EPERM"), StringComparison.Ordinal);
+    }
 }
