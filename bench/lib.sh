@@ -198,7 +198,8 @@ start_mount() {
     "$WORK/$name.state" "$WORK" "$WORK/run" "${BENCH_CONFIG:+, $BENCH_CONFIG}" > "$conf"
   SFS_STARTED=$EPOCHREALTIME
   uring_setup
-  dotnet "$STORAGEFS_DLL" mount "$mnt" --config "$conf" "$@" ${BENCH_URING:+--uring "$BENCH_URING"} > "$log" 2>&1 &
+  # SFS_WRAP: an argv prefix the daemon runs under (the rbd suite: nsenter into Ceph's namespace).
+  ${SFS_WRAP[@]+"${SFS_WRAP[@]}"} dotnet "$STORAGEFS_DLL" mount "$mnt" --config "$conf" "$@" ${BENCH_URING:+--uring "$BENCH_URING"} > "$log" 2>&1 &
   SFS_PID=$!
   BENCH_PIDS+=("$SFS_PID")
   BENCH_MOUNTS+=("$mnt")

@@ -5,10 +5,12 @@ namespace StorageFs.Backends.Rbd;
 /// <summary>
 /// The librados (librados2, rados/librados.h) and librbd (librbd1, rbd/librbd.h) calls the rbd
 /// pool makes, Ceph 16 (pacific). Every call returns 0 or a count on success and a negative
-/// errno on failure. Buffers are passed as <c>ref byte</c>: the marshaller pins them for the
-/// call, and every data call here is synchronous (librbd's <c>rbd_read2</c>/<c>rbd_write2</c>
-/// are an aio request and a wait for it inside librbd), so no buffer outlives its call and none
-/// is copied on our side. A cluster handle (<c>rados_t</c>) and an I/O context are thread-safe,
+/// errno on failure. Buffers of the synchronous calls are passed as <c>ref byte</c>: the
+/// marshaller pins them for the call. The asynchronous calls (<c>rbd_aio_*</c>) take a
+/// completion made with a callback that librbd calls once, on one of its own threads, when the
+/// request is done; a read's buffer must stay put until then (a pinned array), while a write's
+/// is copied into librbd's buffers before <c>rbd_aio_write2</c> returns, because the cluster
+/// sets <c>rbd_disable_zero_copy_writes</c> (librbd.cc <c>create_write_raw</c>). A cluster handle (<c>rados_t</c>) and an I/O context are thread-safe,
 /// and so is an open image for concurrent I/O (librbd serialises what must be).
 /// </summary>
 internal static class LibRbd
@@ -98,6 +100,31 @@ internal static class LibRbd
     [DllImport(Rbd)]
     public static extern nint rbd_write2(IntPtr image, ulong offset, nuint length, ref byte buffer, int opFlags);
 
+    /// <summary><c>void (*rbd_callback_t)(rbd_completion_t cb, void *arg)</c>.</summary>
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    public delegate void AioCallback(IntPtr completion, IntPtr arg);
+
+    [DllImport(Rbd)]
+    public static extern int rbd_aio_create_completion(IntPtr arg, IntPtr callback, out IntPtr completion);
+
+    [DllImport(Rbd)]
+    public static extern nint rbd_aio_get_return_value(IntPtr completion);
+
+    [DllImport(Rbd)]
+    public static extern void rbd_aio_release(IntPtr completion);
+
+    [DllImport(Rbd)]
+    public static extern int rbd_aio_read2(IntPtr image, ulong offset, nuint length, IntPtr buffer, IntPtr completion, int opFlags);
+
+    [DllImport(Rbd)]
+    public static extern int rbd_aio_write2(IntPtr image, ulong offset, nuint length, ref byte buffer, IntPtr completion, int opFlags);
+
+    [DllImport(Rbd)]
+    public static extern int rbd_aio_discard(IntPtr image, ulong offset, ulong length, IntPtr completion);
+
+    [DllImport(Rbd)]
+    public static extern int rbd_aio_flush(IntPtr image, IntPtr completion);
+
     [DllImport(Rbd)]
     public static extern int rbd_discard(IntPtr image, ulong offset, ulong length);
 
@@ -121,6 +148,37 @@ internal static class LibRbd
     public static extern int rbd_clone(IntPtr parentIoctx, [MarshalAs(UnmanagedType.LPUTF8Str)] string parentName,
         [MarshalAs(UnmanagedType.LPUTF8Str)] string parentSnap, IntPtr childIoctx,
         [MarshalAs(UnmanagedType.LPUTF8Str)] string childName, ulong features, ref int order);
+
+    [DllImport(Rbd)]
+    public static extern int rbd_snap_unprotect(IntPtr image, [MarshalAs(UnmanagedType.LPUTF8Str)] string snapName);
+
+    [DllImport(Rbd)]
+    public static extern int rbd_snap_remove(IntPtr image, [MarshalAs(UnmanagedType.LPUTF8Str)] string snapName);
+
+    /// <summary>Sets the snapshot later reads and <see cref="rbd_list_children"/> refer to (null: the head).</summary>
+    [DllImport(Rbd)]
+    public static extern int rbd_snap_set(IntPtr image, [MarshalAs(UnmanagedType.LPUTF8Str)] string? snapName);
+
+    /// <summary>Fills <paramref name="snaps"/> with <c>rbd_snap_info_t</c> (id, size, name
+    /// pointer: 24 bytes each); returns the count, or -ERANGE with <paramref name="max"/> raised.
+    /// <see cref="rbd_snap_list_end"/> frees the names.</summary>
+    [DllImport(Rbd)]
+    public static extern int rbd_snap_list(IntPtr image, IntPtr snaps, ref int max);
+
+    [DllImport(Rbd)]
+    public static extern void rbd_snap_list_end(IntPtr snaps);
+
+    /// <summary>The clones of the snapshot set with <see cref="rbd_snap_set"/>: pool and image
+    /// names, NUL-separated, in two buffers; the count, or -ERANGE with the lengths raised
+    /// (deprecated in favour of rbd_list_children3, still exported by pacific).</summary>
+    [DllImport(Rbd)]
+    public static extern int rbd_list_children(IntPtr image, [Out] byte[]? pools, ref nuint poolsLength, [Out] byte[]? images, ref nuint imagesLength);
+
+    /// <summary>The parent of a clone: pool, image and snapshot names; -ENOENT when the image
+    /// has none (deprecated in favour of rbd_get_parent, still exported by pacific).</summary>
+    [DllImport(Rbd)]
+    public static extern int rbd_get_parent_info(IntPtr image, [Out] byte[] pool, nuint poolLength, [Out] byte[] name, nuint nameLength,
+        [Out] byte[] snap, nuint snapLength);
 
     [DllImport(Rbd)]
     public static extern int rbd_copy(IntPtr image, IntPtr destIoctx, [MarshalAs(UnmanagedType.LPUTF8Str)] string destName);

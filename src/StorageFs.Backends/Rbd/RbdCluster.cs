@@ -14,7 +14,7 @@ namespace StorageFs.Backends.Rbd;
 /// file; <c>mon_host</c> from the pool's hosts (port 6789 when none is given); with
 /// <c>&lt;auth type='ceph'&gt;</c> the user as the client id, <c>key</c> from the secret and
 /// cephx, else no authentication; 30 s for the mount and for each monitor and OSD operation,
-/// new images in format 2; then the pool's <c>rbd:config_opts</c> options. Counted references:
+/// new images in format 2, librbd's cache in writeback; then the pool's <c>rbd:config_opts</c> options. Counted references:
 /// the pool's start holds one and every open image one, and the connection shuts down when the
 /// last goes, so a stop never pulls the cluster from under an image being served.
 /// </summary>
@@ -97,10 +97,20 @@ internal sealed class RbdCluster
             Set(cluster, "rados_mon_op_timeout", "30");
             Set(cluster, "rados_osd_op_timeout", "30");
             Set(cluster, "rbd_default_format", "2");
+            // librbd's cache in writeback from the start: a volume file's writes may be cached
+            // as the page cache's are, because every close (FLUSH) and fsync of it flushes
+            // (rbd_flush), so close(2) returns with the bytes durable. Writethrough until the
+            // first flush (Ceph's default) guards guests that never flush; a file's users do.
+            // A pool's options may change both.
+            Set(cluster, "rbd_cache", "true");
+            Set(cluster, "rbd_cache_writethrough_until_flush", "false");
             foreach (var option in pool.RbdConfigOptions)
             {
                 Set(cluster, option.Name, option.Value);
             }
+            // An asynchronous write's buffer is the FUSE request's, reused once the request is
+            // handed over: librbd must copy it at submission (RbdImageIo.WriteAsync).
+            Set(cluster, "rbd_disable_zero_copy_writes", "true");
             RbdErrors.Check(LibRbd.rados_connect(cluster), $"failed to connect to the RADOS monitor on: {monitors}");
             RbdErrors.Check(LibRbd.rados_ioctx_create(cluster, poolName, out ioctx),
                 $"failed to create the RBD IoCTX. Does the pool '{poolName}' exist?");

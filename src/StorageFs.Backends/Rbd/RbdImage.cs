@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace StorageFs.Backends.Rbd;
 
 /// <summary>
@@ -88,6 +90,99 @@ internal sealed class RbdImage : IDisposable
         {
             RbdErrors.Check(rc, $"failed to read the allocation map of RBD image '{Name}'");
         }
+    }
+
+    /// <summary>The parent of a clone as <c>POOL/IMAGE@SNAP</c>, or null for an image of its own.</summary>
+    public string? Parent()
+    {
+        byte[] pool = new byte[256], name = new byte[256], snap = new byte[256];
+        int rc = LibRbd.rbd_get_parent_info(Handle, pool, (nuint)pool.Length, name, (nuint)name.Length, snap, (nuint)snap.Length);
+        if (rc == -2)
+        {
+            return null;
+        }
+        RbdErrors.Check(rc, $"failed to get the parent of RBD image '{Name}'");
+        return $"{CString(pool)}/{CString(name)}@{CString(snap)}";
+    }
+
+    /// <summary>The image's snapshots' names.</summary>
+    public IReadOnlyList<string> Snapshots()
+    {
+        int max = 16;
+        while (true)
+        {
+            IntPtr buffer = Marshal.AllocHGlobal(24 * max);
+            try
+            {
+                int rc = LibRbd.rbd_snap_list(Handle, buffer, ref max);
+                if (rc == -34)
+                {
+                    continue;
+                }
+                RbdErrors.Check(rc, $"failed to list the snapshots of RBD image '{Name}'");
+                var names = new List<string>(rc);
+                for (int i = 0; i < rc; i++)
+                {
+                    names.Add(Marshal.PtrToStringUTF8(Marshal.ReadIntPtr(buffer, 24 * i + 16)) ?? "");
+                }
+                LibRbd.rbd_snap_list_end(buffer);
+                return names;
+            }
+            finally
+            {
+                Marshal.FreeHGlobal(buffer);
+            }
+        }
+    }
+
+    /// <summary>The clones of snapshot <paramref name="snap"/>, as <c>POOL/IMAGE</c>.</summary>
+    public IReadOnlyList<string> Children(string snap)
+    {
+        RbdErrors.Check(LibRbd.rbd_snap_set(Handle, snap), $"failed to select snapshot '{Name}@{snap}'");
+        try
+        {
+            nuint poolsLength = 0, imagesLength = 0;
+            int rc = LibRbd.rbd_list_children(Handle, null, ref poolsLength, null, ref imagesLength);
+            byte[] pools = [], images = [];
+            while (rc == -34)
+            {
+                pools = new byte[poolsLength];
+                images = new byte[imagesLength];
+                rc = LibRbd.rbd_list_children(Handle, pools, ref poolsLength, images, ref imagesLength);
+            }
+            RbdErrors.Check(rc, $"failed to list the clones of '{Name}@{snap}'");
+            var p = Split(pools, poolsLength);
+            var i = Split(images, imagesLength);
+            return [.. p.Zip(i, (a, b) => $"{a}/{b}")];
+        }
+        finally
+        {
+            LibRbd.rbd_snap_set(Handle, null);
+        }
+    }
+
+    private static string CString(byte[] b)
+    {
+        int n = Array.IndexOf(b, (byte)0);
+        return System.Text.Encoding.UTF8.GetString(b, 0, n < 0 ? b.Length : n);
+    }
+
+    private static List<string> Split(byte[] b, nuint length)
+    {
+        var list = new List<string>();
+        int start = 0, end = (int)Math.Min((nuint)b.Length, length);
+        for (int k = 0; k < end; k++)
+        {
+            if (b[k] == 0)
+            {
+                if (k > start)
+                {
+                    list.Add(System.Text.Encoding.UTF8.GetString(b, start, k - start));
+                }
+                start = k + 1;
+            }
+        }
+        return list;
     }
 
     public void Dispose()

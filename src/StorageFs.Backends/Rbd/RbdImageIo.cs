@@ -1,16 +1,21 @@
+using System.Runtime.InteropServices;
+using Serilog;
 using StorageFs.Core;
 using StorageFs.Core.Backend;
 
 namespace StorageFs.Backends.Rbd;
 
 /// <summary>
-/// An rbd image's bytes for the tree (<see cref="IVolumeIo"/>): every request is one librbd
-/// call on the caller's thread with the caller's buffer (rbd_read2/rbd_write2: librbd's aio
-/// request and its wait), so requests from several reader threads are in flight at once on one
-/// image handle, which librbd allows. A write past the end grows the image like a file: the
+/// An rbd image's bytes for the tree (<see cref="IVolumeIo"/>). The tree's requests are librbd
+/// asynchronous requests (rbd_aio_read2/write2/discard/flush, <see cref="RbdAio"/>): the call
+/// only starts them, as many in flight as the kernel sends, and librbd's callback answers; a
+/// read lands in a pinned buffer that the reply is written from, a write is taken from the
+/// request's own buffer. The synchronous members (uploads, downloads) are one librbd call each
+/// on the caller's thread with the caller's buffer. librbd's cache (rbd_cache, in
+/// writeback: <see cref="RbdCluster"/>) sits under both. A write past the end grows the image like a file: the
 /// image is resized ahead in steps (to at least double, at most 1 GiB more) so a `cp` does not
 /// resize per write, and <see cref="Settle"/> (the close) cuts it to the end of the bytes
-/// written. A reader/writer lock keeps resizes apart from I/O. Holds a reference on the
+/// written. <see cref="RbdIoGate"/> keeps resizes apart from I/O in flight. Holds a reference on the
 /// connection until disposed.
 /// </summary>
 internal sealed class RbdImageIo : IVolumeIo
@@ -20,14 +25,16 @@ internal sealed class RbdImageIo : IVolumeIo
 
     private readonly RbdCluster _cluster;
     private readonly RbdImage _image;
-    private readonly ReaderWriterLockSlim _resize = new(LockRecursionPolicy.NoRecursion);
+    private readonly RbdIoGate _gate = new();
+    private readonly ILogger _log;
     private long _length;   // the file's size: what reads see
     private long _size;     // the image's size, ahead of _length while growing
     private int _disposed;
 
-    public RbdImageIo(RbdCluster cluster, RbdImage image, bool writable)
+    public RbdImageIo(RbdCluster cluster, RbdImage image, bool writable, ILogger log)
     {
         _cluster = cluster;
+        _log = log;
         _image = image;
         Writable = writable;
         _length = _size = (long)image.Size;
@@ -39,7 +46,7 @@ internal sealed class RbdImageIo : IVolumeIo
 
     public int Read(long offset, Span<byte> buffer)
     {
-        _resize.EnterReadLock();
+        _gate.Enter();
         try
         {
             long length = _length;
@@ -53,7 +60,7 @@ internal sealed class RbdImageIo : IVolumeIo
         }
         finally
         {
-            _resize.ExitReadLock();
+            _gate.Exit();
         }
     }
 
@@ -68,11 +75,11 @@ internal sealed class RbdImageIo : IVolumeIo
         {
             Grow(end, ahead: true);
         }
-        _resize.EnterReadLock();
+        _gate.Enter();
         try
         {
             long rc = LibRbd.rbd_write2(_image.Handle, (ulong)offset, (nuint)data.Length,
-                ref System.Runtime.InteropServices.MemoryMarshal.GetReference(data), 0);
+                ref MemoryMarshal.GetReference(data), 0);
             RbdErrors.CheckIo(rc, $"write of {data.Length} bytes at {offset} to RBD image '{_image.Name}'");
             long seen;
             while (end > (seen = Volatile.Read(ref _length)) && Interlocked.CompareExchange(ref _length, end, seen) != seen)
@@ -81,16 +88,95 @@ internal sealed class RbdImageIo : IVolumeIo
         }
         finally
         {
-            _resize.ExitReadLock();
+            _gate.Exit();
         }
     }
 
     public void Flush() =>
         RbdErrors.CheckIo(LibRbd.rbd_flush(_image.Handle), $"flush of RBD image '{_image.Name}'");
 
+    public bool Asynchronous => true;
+
+    public void ReadAsync(long offset, int count, VolumeIoCompletion done)
+    {
+        _gate.Enter();
+        long length = _length;
+        if (offset >= length || count <= 0)
+        {
+            _gate.Exit();
+            done.Completed(0, default);
+            return;
+        }
+        int n = (int)Math.Min(count, length - offset);
+        var aio = new RbdAio(_gate, done, "read", _image.Name, offset, n, PinnedBuffers.Rent(n), _log);
+        var completion = aio.CreateCompletion();
+        if (completion != IntPtr.Zero)
+        {
+            aio.Submitted(LibRbd.rbd_aio_read2(_image.Handle, (ulong)offset, (nuint)n, aio.BufferAddress, completion, 0), completion);
+        }
+    }
+
+    public void WriteAsync(long offset, ReadOnlySpan<byte> data, VolumeIoCompletion done)
+    {
+        if (data.IsEmpty)
+        {
+            done.Completed(0, default);
+            return;
+        }
+        long end = offset + data.Length;
+        try
+        {
+            if (end > Volatile.Read(ref _size))
+            {
+                Grow(end, ahead: true);
+            }
+        }
+        catch (IOException e)
+        {
+            done.Failed(e);
+            return;
+        }
+        _gate.Enter();
+        // The file's size includes a write once it is started (as a page cache write), and
+        // before the gate is left, so a settle never cuts below a write in flight.
+        long seen;
+        while (end > (seen = Volatile.Read(ref _length)) && Interlocked.CompareExchange(ref _length, end, seen) != seen)
+        {
+        }
+        var aio = new RbdAio(_gate, done, "write", _image.Name, offset, data.Length, null, _log);
+        var completion = aio.CreateCompletion();
+        if (completion != IntPtr.Zero)
+        {
+            aio.Submitted(LibRbd.rbd_aio_write2(_image.Handle, (ulong)offset, (nuint)data.Length,
+                ref MemoryMarshal.GetReference(data), completion, 0), completion);
+        }
+    }
+
+    public void FlushAsync(VolumeIoCompletion done)
+    {
+        _gate.Enter();
+        var aio = new RbdAio(_gate, done, "flush", _image.Name, 0, 0, null, _log);
+        var completion = aio.CreateCompletion();
+        if (completion != IntPtr.Zero)
+        {
+            aio.Submitted(LibRbd.rbd_aio_flush(_image.Handle, completion), completion);
+        }
+    }
+
+    public void DiscardAsync(long offset, long length, VolumeIoCompletion done)
+    {
+        _gate.Enter();
+        var aio = new RbdAio(_gate, done, "discard", _image.Name, offset, length, null, _log);
+        var completion = aio.CreateCompletion();
+        if (completion != IntPtr.Zero)
+        {
+            aio.Submitted(LibRbd.rbd_aio_discard(_image.Handle, (ulong)offset, (ulong)length, completion), completion);
+        }
+    }
+
     public void Settle()
     {
-        _resize.EnterWriteLock();
+        _gate.EnterExclusive();
         try
         {
             if (_size > _length)
@@ -101,14 +187,14 @@ internal sealed class RbdImageIo : IVolumeIo
         }
         finally
         {
-            _resize.ExitWriteLock();
+            _gate.ExitExclusive();
         }
         Flush();
     }
 
     public void Discard(long offset, long length)
     {
-        _resize.EnterReadLock();
+        _gate.Enter();
         try
         {
             RbdErrors.CheckIo(LibRbd.rbd_discard(_image.Handle, (ulong)offset, (ulong)length),
@@ -116,13 +202,13 @@ internal sealed class RbdImageIo : IVolumeIo
         }
         finally
         {
-            _resize.ExitReadLock();
+            _gate.Exit();
         }
     }
 
     public void WriteZeroes(long offset, long length)
     {
-        _resize.EnterReadLock();
+        _gate.Enter();
         try
         {
             while (length > 0)
@@ -136,7 +222,7 @@ internal sealed class RbdImageIo : IVolumeIo
         }
         finally
         {
-            _resize.ExitReadLock();
+            _gate.Exit();
         }
     }
 
@@ -145,14 +231,14 @@ internal sealed class RbdImageIo : IVolumeIo
         if (length > Volatile.Read(ref _length))
         {
             Grow(length, ahead: false);
-            _resize.EnterWriteLock();
+            _gate.EnterExclusive();
             try
             {
                 _length = Math.Max(_length, length);
             }
             finally
             {
-                _resize.ExitWriteLock();
+                _gate.ExitExclusive();
             }
         }
     }
@@ -210,7 +296,7 @@ internal sealed class RbdImageIo : IVolumeIo
 
     private void Grow(long end, bool ahead)
     {
-        _resize.EnterWriteLock();
+        _gate.EnterExclusive();
         try
         {
             if (end <= _size)
@@ -223,7 +309,7 @@ internal sealed class RbdImageIo : IVolumeIo
         }
         finally
         {
-            _resize.ExitWriteLock();
+            _gate.ExitExclusive();
         }
     }
 
@@ -233,6 +319,8 @@ internal sealed class RbdImageIo : IVolumeIo
         {
             return;
         }
+        // Every request in flight ends first (rbd_close would wait for them too).
+        _gate.EnterExclusive();
         try
         {
             if (Writable && _size > _length)
@@ -244,7 +332,6 @@ internal sealed class RbdImageIo : IVolumeIo
         {
             _image.Dispose();
             _cluster.Release();
-            _resize.Dispose();
         }
     }
 }

@@ -26,7 +26,12 @@ public sealed class RbdPoolBackend : IPoolBackend
 {
     private readonly ILogger _log;
     private readonly ISecretStore _secrets;
+    private const string CloneSnapPrefix = "libvirt-";
+
     private readonly ConcurrentDictionary<Guid, RbdCluster> _running = new();
+
+    // The parent (POOL/IMAGE@SNAP) of each clone, as the last refresh of the image found it.
+    private readonly ConcurrentDictionary<(Guid Pool, string Image), string> _parents = new();
 
     /// <summary>An rbd backend taking cephx keys from <paramref name="secrets"/> (the
     /// daemon's secret store; an empty one in memory when null).</summary>
@@ -180,13 +185,65 @@ public sealed class RbdPoolBackend : IPoolBackend
         Use(pool, cluster =>
         {
             int rc = LibRbd.rbd_remove(cluster.IoCtx, volume.Name);
-            if (rc is -39 or -16)
+            if (rc == -39)
             {
-                throw new StorageException(ErrorCode.OperationFailed,
-                    $"failed to remove volume '{cluster.PoolName}/{volume.Name}': it has snapshots (a clone's parent keeps its protected snapshot while the clone exists)", -rc);
+                DropCloneSnapshots(cluster, volume.Name);
+                rc = LibRbd.rbd_remove(cluster.IoCtx, volume.Name);
+            }
+            if (rc == -16)
+            {
+                throw new StorageException(ErrorCode.OperationInvalid,
+                    $"failed to remove volume '{cluster.PoolName}/{volume.Name}': the image is open by another client", 16);
             }
             RbdErrors.Check(rc, $"failed to remove volume '{cluster.PoolName}/{volume.Name}'");
+            _parents.TryRemove((pool.Uuid, volume.Name), out _);
         });
+    }
+
+    /// <summary>
+    /// Before an image with snapshots is removed: refused while a snapshot has clones (naming
+    /// them) or when a snapshot is not one that a clone or <c>snapshot</c> made here
+    /// (<c>libvirt-N</c>, as libvirt names them); else those snapshots, left without clones, are
+    /// unprotected and removed.
+    /// </summary>
+    private void DropCloneSnapshots(RbdCluster cluster, string name)
+    {
+        using var image = RbdImage.Open(cluster, name);
+        var snaps = image.Snapshots();
+        var clones = new List<string>();
+        foreach (var snap in snaps)
+        {
+            clones.AddRange(image.Children(snap));
+        }
+        if (clones.Count > 0)
+        {
+            throw new StorageException(ErrorCode.OperationInvalid,
+                $"cannot delete volume '{cluster.PoolName}/{name}': it is the parent of copy-on-write clones ({string.Join(", ", clones)}); delete or flatten them first", 16);
+        }
+        var foreign = snaps.Where(s => !s.StartsWith(CloneSnapPrefix, StringComparison.Ordinal)).ToList();
+        if (foreign.Count > 0)
+        {
+            throw new StorageException(ErrorCode.OperationInvalid,
+                $"cannot delete volume '{cluster.PoolName}/{name}': it has snapshots ({string.Join(", ", foreign)})", 39);
+        }
+        foreach (var snap in snaps)
+        {
+            int rc = LibRbd.rbd_snap_unprotect(image.Handle, snap);
+            if (rc != -22)
+            {
+                RbdErrors.Check(rc, $"failed to unprotect snapshot '{name}@{snap}'");
+            }
+            RbdErrors.Check(LibRbd.rbd_snap_remove(image.Handle, snap), $"failed to remove snapshot '{name}@{snap}'");
+            _log.Information("Removed RBD snapshot {Image}@{Snapshot}, left without clones", name, snap);
+        }
+    }
+
+    /// <inheritdoc/>
+    public string? CloneParent(PoolDefinition pool, VolumeDefinition volume)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        ArgumentNullException.ThrowIfNull(volume);
+        return _parents.TryGetValue((pool.Uuid, volume.Name), out var parent) ? parent : null;
     }
 
     /// <inheritdoc/>
@@ -241,8 +298,9 @@ public sealed class RbdPoolBackend : IPoolBackend
 
     /// <summary>
     /// The image's bytes for the tree: an open image on the running pool's connection, served by
-    /// positional librbd calls (<see cref="IVolumeIo"/>). A read open uses a read-only image
-    /// handle, which takes no exclusive lock.
+    /// librbd's asynchronous calls (<see cref="IVolumeIo"/>). A read open uses a read-only image
+    /// handle, which takes no exclusive lock. The open itself (rbd_open) waits on the cluster
+    /// on the caller's thread.
     /// </summary>
     public VolumeData OpenVolume(PoolDefinition pool, VolumeDefinition volume, VolumeAccessMode mode)
     {
@@ -256,7 +314,7 @@ public sealed class RbdPoolBackend : IPoolBackend
         {
             bool write = mode == VolumeAccessMode.Write;
             var image = RbdImage.Open(cluster, volume.Name, readOnly: !write);
-            return VolumeData.FromIo(new RbdImageIo(cluster, image, write));
+            return VolumeData.FromIo(new RbdImageIo(cluster, image, write, _log));
         }
         catch
         {
@@ -290,7 +348,7 @@ public sealed class RbdPoolBackend : IPoolBackend
     {
         using var image = RbdImage.Open(cluster, source);
         RbdErrors.Check(LibRbd.rbd_get_features(image.Handle, out var features), $"failed to get the features of RBD image '{source}'");
-        string snap = $"libvirt-{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)}";
+        string snap = $"{CloneSnapPrefix}{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)}";
         RbdErrors.Check(LibRbd.rbd_snap_create(image.Handle, snap), $"failed to create snapshot '{source}@{snap}'");
         int rc = LibRbd.rbd_snap_protect(image.Handle, snap);
         if (rc != -16)
@@ -311,10 +369,18 @@ public sealed class RbdPoolBackend : IPoolBackend
         volume.Target.Format ??= "raw";
     }
 
-    private static void Describe(PoolDefinition pool, RbdCluster cluster, VolumeDefinition volume)
+    private void Describe(PoolDefinition pool, RbdCluster cluster, VolumeDefinition volume)
     {
         using var image = RbdImage.Open(cluster, volume.Name, readOnly: true);
         Name(pool, volume);
+        if (image.Parent() is { } parent)
+        {
+            _parents[(pool.Uuid, volume.Name)] = parent;
+        }
+        else
+        {
+            _parents.TryRemove((pool.Uuid, volume.Name), out _);
+        }
         volume.Capacity = image.Size;
         volume.Allocation = pool.RefreshVolumeAllocation == PoolRefreshAllocation.Capacity ? volume.Capacity : image.Allocation();
         volume.HasAllocation = true;

@@ -7,7 +7,8 @@ namespace StorageFs.Backends.Rbd;
 /// What an <c>rbd</c> pool supports: libvirt's <c>virStorageBackendRBD</c> table (start, stop,
 /// refresh; volume create, clone, delete, resize, wipe with zero writes or discard) plus the
 /// volumes' bytes through librbd in process (upload and download: libvirt has neither for rbd).
-/// No build (the Ceph pool is the cluster's), no tool run: everything goes through librados and
+/// A clone within the pool, and so the toolbox's <c>snapshot</c>, is a copy-on-write child of a
+/// protected snapshot. No build (the Ceph pool is the cluster's), no tool run: everything goes through librados and
 /// librbd, whose libraries the availability check loads.
 /// </summary>
 public static class RbdPoolCapabilities
@@ -25,6 +26,7 @@ public static class RbdPoolCapabilities
         BuildFlags: PoolBuildFlags.None,
         CloneSources: [PoolType.Rbd],
         TargetIsDirectory: false,
+        SnapshotIsClone: true,
         Requires: HostRequirements.None with
         {
             Libraries = [new HostLibrary("librados.so.2", "librados2"), new HostLibrary("librbd.so.1", "librbd1")],

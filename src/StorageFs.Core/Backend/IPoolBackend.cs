@@ -113,4 +113,8 @@ public interface IPoolBackend : IPoolLifecycleBackend<PoolDefinition>
     /// starts with the type's own word, so types never meet by accident.
     /// </summary>
     IReadOnlyList<string> SourceKeys(PoolDefinition pool) => [];
+
+    /// <summary>What <paramref name="volume"/> is a copy-on-write clone of (<c>POOL/IMAGE@SNAP</c>),
+    /// as the backend last saw it (no I/O), or null: for <c>info</c>'s "Snapshot of".</summary>
+    string? CloneParent(PoolDefinition pool, VolumeDefinition volume) => null;
 }

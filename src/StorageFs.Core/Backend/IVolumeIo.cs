@@ -3,9 +3,11 @@ namespace StorageFs.Core.Backend;
 /// <summary>
 /// A volume's bytes served by positional calls from user space, where no host descriptor holds
 /// them (an rbd image through librbd): what <see cref="VolumeData.FromIo"/> carries. Unlike a
-/// stream it has no position and every member may run on several threads at once, so the tree
-/// serves each request on the reader thread that took it, several in flight, with the request's
-/// own buffer. Failures are <see cref="IOException"/>s whose HResult is the errno to answer
+/// stream it has no position and every member may run on several threads at once. Where
+/// <see cref="Asynchronous"/> is true the tree starts reads, writes, flushes and discards with
+/// the <c>…Async</c> members and answers the request from the completion, so no reader thread
+/// waits on the volume and many requests are in flight; else each request is served on the
+/// reader thread that took it, with the request's own buffer. Failures are <see cref="IOException"/>s whose HResult is the errno to answer
 /// (else EIO), their message recorded in <c>errors</c>.
 /// </summary>
 public interface IVolumeIo : IDisposable
@@ -26,6 +28,79 @@ public interface IVolumeIo : IDisposable
 
     /// <summary>Makes every completed write durable (fsync).</summary>
     void Flush();
+
+    /// <summary>Whether the <c>…Async</c> members start requests without waiting for them.</summary>
+    bool Asynchronous => false;
+
+    /// <summary>Starts a read of up to <paramref name="count"/> bytes at <paramref name="offset"/>
+    /// (fewer only at the end); <paramref name="done"/> gets the bytes. The default reads now.</summary>
+    void ReadAsync(long offset, int count, VolumeIoCompletion done)
+    {
+        ArgumentNullException.ThrowIfNull(done);
+        var buffer = new byte[count];
+        int n;
+        try
+        {
+            n = Read(offset, buffer);
+        }
+        catch (IOException e)
+        {
+            done.Failed(e);
+            return;
+        }
+        done.Completed(n, buffer.AsSpan(0, n));
+    }
+
+    /// <summary>Starts a write of all of <paramref name="data"/> at <paramref name="offset"/>,
+    /// growing the volume as <see cref="Write"/> does; <paramref name="data"/> is consumed
+    /// before the call returns (the caller may reuse it), <paramref name="done"/> is called
+    /// when the write is complete. The default writes now.</summary>
+    void WriteAsync(long offset, ReadOnlySpan<byte> data, VolumeIoCompletion done)
+    {
+        ArgumentNullException.ThrowIfNull(done);
+        try
+        {
+            Write(offset, data);
+        }
+        catch (IOException e)
+        {
+            done.Failed(e);
+            return;
+        }
+        done.Completed(data.Length, default);
+    }
+
+    /// <summary>Starts a <see cref="Flush"/>. The default flushes now.</summary>
+    void FlushAsync(VolumeIoCompletion done)
+    {
+        ArgumentNullException.ThrowIfNull(done);
+        try
+        {
+            Flush();
+        }
+        catch (IOException e)
+        {
+            done.Failed(e);
+            return;
+        }
+        done.Completed(0, default);
+    }
+
+    /// <summary>Starts a <see cref="Discard"/>. The default discards now.</summary>
+    void DiscardAsync(long offset, long length, VolumeIoCompletion done)
+    {
+        ArgumentNullException.ThrowIfNull(done);
+        try
+        {
+            Discard(offset, length);
+        }
+        catch (IOException e)
+        {
+            done.Failed(e);
+            return;
+        }
+        done.Completed(0, default);
+    }
 
     /// <summary>The close of a written file (FLUSH): whatever growth was provisional is settled
     /// so that <see cref="Length"/> is the end of the bytes written, and writes are durable.</summary>

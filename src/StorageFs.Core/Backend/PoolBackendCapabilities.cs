@@ -22,6 +22,8 @@ namespace StorageFs.Core.Backend;
 /// <param name="SharedStorage">True when every host of a cluster reaches the very same storage
 /// through a pool of this type (network filesystems, GlusterFS, iSCSI, Ceph): only such a pool
 /// may be cluster-wide (docs/CLUSTER.md).</param>
+/// <param name="SnapshotIsClone">True when a clone within the pool is a copy-on-write child of a
+/// snapshot (rbd): the toolbox's <c>snapshot NEW</c> is such a clone.</param>
 public sealed record PoolBackendCapabilities(
     PoolType Type,
     PoolOperations Operations,
@@ -34,7 +36,8 @@ public sealed record PoolBackendCapabilities(
     HostRequirements? Requires = null,
     bool BuildWhenCreated = false,
     bool ListingFollowsTargetMtime = false,
-    bool SharedStorage = false)
+    bool SharedStorage = false,
+    bool SnapshotIsClone = false)
 {
     /// <summary>What the type needs of the host (never null).</summary>
     public HostRequirements Requirements => Requires ?? HostRequirements.None;

@@ -8,7 +8,7 @@ internal static class ArchiveCommand
 {
     public const string Usage = "archive POOL/NAME|/PATH|ssh://HOST/POOL/NAME [compress=zstd|gzip|lzop|xz] [snapshot] [overwrite] [nowait]\n";
 
-    public static string Run(StorageDriver d, string pool, string name, string[] w, bool noWait, RequestContext ctx)
+    public static string Run(StorageDriver d, string pool, string name, string[] w, bool noWait, RequestContext ctx, JobRequester requester)
     {
         if (w.Length < 2)
             throw Words.Invalid("usage: " + Usage.TrimEnd());
@@ -26,7 +26,7 @@ internal static class ArchiveCommand
                 _ => throw Words.Invalid($"unknown archive word '{word}' (compress=zstd|gzip|lzop|xz, snapshot, overwrite, nowait)"),
             };
         }
-        return JobWait.Run(d.StartArchiveVolume(pool, name, place, options, JobWait.By(ctx, string.Join(' ', w))), noWait, ctx.Cancellation,
+        return JobWait.Run(d.StartArchiveVolume(pool, name, place, options, requester), noWait, ctx.Cancellation,
             $"ok archived volume {name} to {place} ({options.Compression.ToString().ToLowerInvariant()})");
     }
 

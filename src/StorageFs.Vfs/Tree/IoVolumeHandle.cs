@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using StorageFs.Core.Backend;
 using StorageFs.Core.Driver;
 
@@ -5,9 +6,12 @@ namespace StorageFs.Vfs.Tree;
 
 /// <summary>
 /// A volume whose bytes a backend serves by positional calls from user space
-/// (<see cref="IVolumeIo"/>: an rbd image through librbd). No lock: each request runs on the
-/// reader thread that took it, with the request's own buffer, so as many requests are in flight
-/// as the kernel sends at once (O_DIRECT and readahead send several). A write past the end grows
+/// (<see cref="IVolumeIo"/>: an rbd image through librbd). No lock. Where the volume is
+/// asynchronous, READ, WRITE, FSYNC and PUNCH_HOLE are parked and started, and the volume's
+/// completion answers them, so no reader thread waits on the cluster and as many requests are
+/// in flight as the kernel sends at once (O_DIRECT and readahead send several); a user past
+/// the engine's parked-request bound gets EAGAIN. Else each request runs on the reader thread
+/// that took it, with the request's own buffer. A write past the end grows
 /// the volume; FLUSH (every close) settles provisional growth and makes the writes durable, so
 /// the size is right when close(2) returns; FSYNC is <see cref="IVolumeIo.Flush"/>; fallocate
 /// PUNCH_HOLE discards, ZERO_RANGE writes zeroes, plain allocation grows; SEEK_DATA and
@@ -40,6 +44,13 @@ internal sealed class IoVolumeHandle : FileHandle
     public override Errno Read(RequestContext ctx, long offset, Span<byte> buffer, out int bytesRead)
     {
         bytesRead = 0;
+        if (_io.Asynchronous && ctx.CanPark)
+        {
+            if (ctx.Park(out var parked) is var err && err != Errno.Ok)
+                return err;
+            _io.ReadAsync(offset, buffer.Length, new Answer(this, parked!, "read"));
+            return Errno.Ok;
+        }
         try
         {
             bytesRead = _io.Read(offset, buffer);
@@ -56,9 +67,17 @@ internal sealed class IoVolumeHandle : FileHandle
         bytesWritten = 0;
         if (!_io.Writable)
             return Errno.EBADF;
+        Volatile.Write(ref _written, 1);
+        if (_io.Asynchronous && ctx.CanPark)
+        {
+            // A write that has started runs on: only a dying caller ends the wait early.
+            if (ctx.Park(out var parked, ParkInterrupts.FatalOnly) is var err && err != Errno.Ok)
+                return err;
+            _io.WriteAsync(offset, data, new Answer(this, parked!, "write"));
+            return Errno.Ok;
+        }
         try
         {
-            Volatile.Write(ref _written, 1);
             _io.Write(offset, data);
             bytesWritten = data.Length;
             return Errno.Ok;
@@ -73,6 +92,24 @@ internal sealed class IoVolumeHandle : FileHandle
     {
         if (Volatile.Read(ref _written) == 0)
             return Errno.Ok;
+        if (_io.Asynchronous && ctx.CanPark)
+        {
+            if (ctx.Park(out var parked, ParkInterrupts.FatalOnly) is var err && err != Errno.Ok)
+                return err;
+            VolumeCallQueue.Post(() =>
+            {
+                try
+                {
+                    _io.Settle();
+                    parked!.Reply(Errno.Ok);
+                }
+                catch (IOException e)
+                {
+                    parked!.Reply(Failed(parked.Context, "close", e));
+                }
+            }, _tree.Log);
+            return Errno.Ok;
+        }
         try
         {
             _io.Settle();
@@ -88,6 +125,13 @@ internal sealed class IoVolumeHandle : FileHandle
     {
         if (!_io.Writable)
             return Errno.Ok;
+        if (_io.Asynchronous && ctx.CanPark)
+        {
+            if (ctx.Park(out var parked, ParkInterrupts.FatalOnly) is var err && err != Errno.Ok)
+                return err;
+            _io.FlushAsync(new Answer(this, parked!, "fsync"));
+            return Errno.Ok;
+        }
         try
         {
             _io.Flush();
@@ -110,8 +154,16 @@ internal sealed class IoVolumeHandle : FileHandle
             {
                 // The kernel sends PUNCH_HOLE only with KEEP_SIZE (fs/open.c vfs_fallocate).
                 long end = Math.Min(offset + length, _io.Length);
-                if (end > offset)
-                    _io.Discard(offset, end - offset);
+                if (end <= offset)
+                    return Errno.Ok;
+                if (_io.Asynchronous && ctx.CanPark)
+                {
+                    if (ctx.Park(out var parked, ParkInterrupts.FatalOnly) is var err && err != Errno.Ok)
+                        return err;
+                    _io.DiscardAsync(offset, end - offset, new Answer(this, parked!, "fallocate"));
+                    return Errno.Ok;
+                }
+                _io.Discard(offset, end - offset);
                 return Errno.Ok;
             }
             if ((mode & FALLOC_FL_ZERO_RANGE) != 0)
@@ -139,6 +191,33 @@ internal sealed class IoVolumeHandle : FileHandle
         result = 0;
         if (whence is not (SEEK_DATA or SEEK_HOLE))
             return Errno.ENOSYS;
+        if (_io.Asynchronous && ctx.CanPark)
+        {
+            if (offset < 0 || offset >= _io.Length)
+                return Errno.ENXIO;
+            if (ctx.Park(out var parked) is var err && err != Errno.Ok)
+                return err;
+            VolumeCallQueue.Post(() =>
+            {
+                if (parked!.IsDone)
+                    return;
+                try
+                {
+                    long found = whence == SEEK_DATA ? _io.NextData(offset) : _io.NextHole(offset);
+                    Span<byte> body = stackalloc byte[8];
+                    BinaryPrimitives.WriteInt64LittleEndian(body, found);
+                    if (found < 0)
+                        parked.Reply(Errno.ENXIO);
+                    else
+                        parked.Reply(body);
+                }
+                catch (IOException e)
+                {
+                    parked.Reply(Failed(parked.Context, "lseek", e));
+                }
+            }, _tree.Log);
+            return Errno.Ok;
+        }
         try
         {
             if (offset < 0 || offset >= _io.Length)
@@ -169,6 +248,15 @@ internal sealed class IoVolumeHandle : FileHandle
 
     public override void Release()
     {
+        // An asynchronous volume's close waits for its requests in flight: off the reader.
+        if (_io.Asynchronous)
+            VolumeCallQueue.Post(Close, _tree.Log);
+        else
+            Close();
+    }
+
+    private void Close()
+    {
         try
         {
             _io.Dispose();
@@ -182,4 +270,23 @@ internal sealed class IoVolumeHandle : FileHandle
 
     private Errno Failed(RequestContext ctx, string op, IOException e) =>
         _tree.Fail(ctx, op, _where, e.HResult is > 0 and < 4096 ? (Errno)e.HResult : Errno.EIO, e.Message);
+
+    /// <summary>Answers a parked request from the volume's completion (on the backend's thread):
+    /// a read with the bytes, a write with its count, others with success; a failure as the
+    /// synchronous path does (errno, message in errors).</summary>
+    private sealed class Answer(IoVolumeHandle handle, ParkedRequest parked, string op) : VolumeIoCompletion
+    {
+        public override void Completed(int count, ReadOnlySpan<byte> data)
+        {
+            if (parked.Opcode == Opcode.Read)
+                parked.Reply(data);
+            else if (parked.Opcode == Opcode.Write)
+                parked.ReplyWritten(count);
+            else
+                parked.Reply(Errno.Ok);
+        }
+
+        public override void Failed(IOException error) =>
+            parked.Reply(handle.Failed(parked.Context, op, error));
+    }
 }

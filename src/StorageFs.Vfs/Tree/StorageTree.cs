@@ -19,6 +19,9 @@ namespace StorageFs.Vfs.Tree;
 public sealed class StorageTree
 {
     private readonly ILogger _log;
+
+    /// <summary>The tree's logger, for work it hands to other threads.</summary>
+    internal ILogger Log => _log;
     private readonly NotifyQueue _notify = new();
     private readonly NodeCache<VDir> _poolDirs = new();
     private readonly NodeCache<VolumesDir> _volumes = new();
@@ -123,7 +126,11 @@ public sealed class StorageTree
     internal VDir FsPools { get; }
 
     /// <summary>Starts sending kernel cache invalidations once the mount is up.</summary>
-    public void Attach(Notifier notifier) => _notify.Attach(notifier);
+    public void Attach(Notifier notifier)
+    {
+        _notify.Attach(notifier);
+        Real.RealReclaim.Attach(notifier, _log);
+    }
 
     internal TextFile Text(string path, uint mode, Func<RequestContext, string>? render,
         Func<RequestContext, string, string>? apply = null, WriteKind kind = WriteKind.Command, string? usage = null) =>
