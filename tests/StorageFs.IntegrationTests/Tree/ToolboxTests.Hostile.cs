@@ -22,12 +22,12 @@ public sealed partial class ToolboxTests
         string seen = _tree.Ok($$"""
             mkdir {{h}} && chown 65534:65534 {{h}}
             {{Nobody}} mkdir {{h}}/sub
-            head -c 24M /dev/urandom > "$M/pools/{{a}}/volumes/v.raw"
+            head -c 6M /dev/urandom > "$M/pools/{{a}}/volumes/v.raw"
             # Swapped before the command: the path now leads to /etc, outside: EPERM.
             {{Nobody}} bash -c 'mv {{h}}/sub {{h}}/sub.1 && ln -s /etc {{h}}/sub'
             err=$( { echo "archive {{h}}/sub/{{file}} compress=xz" > "$M/pools/{{a}}/vol/v.raw/ctl"; } 2>&1 ) && exit 1
             echo "before: $err"
-            # Swapped while the job runs (xz takes seconds over 24 MiB of random bytes).
+            # Swapped while the job runs (xz takes seconds over 6 MiB of random bytes).
             {{Nobody}} bash -c 'rm {{h}}/sub && mkdir {{h}}/sub'
             { echo "archive {{h}}/sub/{{file}} compress=xz" > "$M/pools/{{a}}/vol/v.raw/ctl"; echo "rc=$?" > "$W/{{a}}.rc"; } 2> "$W/{{a}}.err" &
             writer=$!
