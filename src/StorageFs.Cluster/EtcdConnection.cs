@@ -44,6 +44,28 @@ internal sealed class EtcdConnection : IDisposable
 
     public void Rotate() => Interlocked.Increment(ref _current);
 
+    /// <summary>
+    /// Runs a request for a user's command (<paramref name="call"/> must take its client and
+    /// deadline afresh); when the member in use cannot be reached (Unavailable: it died, or the
+    /// link to it is gone) it runs once more on the next endpoint, so a store that lost one
+    /// member still answers at once. Only compare-and-set transactions and reads go through
+    /// this: one that was applied before its answer was lost then fails its comparison, and is
+    /// never applied twice.
+    /// </summary>
+    public T Once<T>(Func<T> call)
+    {
+        int used = Volatile.Read(ref _current);
+        try
+        {
+            return call();
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable && _endpoints.Length > 1)
+        {
+            Interlocked.CompareExchange(ref _current, used + 1, used);
+            return call();
+        }
+    }
+
     /// <summary>Call options with a deadline <paramref name="seconds"/> from now.</summary>
     public static CallOptions Within(double seconds, CancellationToken cancellation = default) =>
         new(deadline: DateTime.UtcNow.AddSeconds(seconds), cancellationToken: cancellation);

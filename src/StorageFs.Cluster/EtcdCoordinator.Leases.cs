@@ -89,8 +89,9 @@ public sealed partial class EtcdCoordinator
         }
     }
 
-    // One transaction: take the key if absent. A key left by an earlier daemon of this host
-    // (another lease; that daemon's opens died with it) is taken over.
+    // One transaction: take the key if absent. A key of this host that no open here holds (left
+    // by an earlier daemon of this host, or by a give-back the store did not answer) is taken
+    // over: the caller holds _takeGate and found no entry in _held for it.
     private (bool Taken, LeaseRecord? Holder) TryTake(string key, string value, long lease)
     {
         for (int attempt = 0; attempt < 2; attempt++)
@@ -98,12 +99,12 @@ public sealed partial class EtcdCoordinator
             TxnResponse response;
             try
             {
-                response = _conn.Kv.Txn(new TxnRequest
+                response = _conn.Once(() => _conn.Kv.Txn(new TxnRequest
                 {
                     Compare = { Absent(key) },
                     Success = { new RequestOp { RequestPut = new PutRequest { Key = EtcdConnection.Bytes(key), Value = EtcdConnection.Bytes(value), Lease = lease } } },
                     Failure = { new RequestOp { RequestRange = new RangeRequest { Key = EtcdConnection.Bytes(key) } } },
-                }, EtcdConnection.Within(2));
+                }, EtcdConnection.Within(2)));
             }
             catch (RpcException e)
             {
@@ -115,7 +116,7 @@ public sealed partial class EtcdCoordinator
             if (kv is null)
                 continue;
             var holder = ClusterRecords.Read<LeaseRecord>(kv.Value.ToStringUtf8());
-            if (holder?.Host != HostName || kv.Lease == lease)
+            if (holder?.Host != HostName)
                 return (false, holder);
             try
             {
@@ -151,8 +152,10 @@ public sealed partial class EtcdCoordinator
         Lease = lease,
     };
 
-    // The last close of a volume here gives its lease back (unless it was lost: then it is
-    // no longer ours to delete).
+    // The last close of a volume here gives its lease back. A fenced (lost) lease is given back
+    // too: the delete holds only while the key is still attached to the membership lease it was
+    // taken under, so it never touches a key another host has taken since — and a fence that
+    // came from late renewals of a membership that then survived leaves no key behind.
     private void Release(HeldLease held, uint pid)
     {
         lock (_takeGate)
@@ -165,17 +168,15 @@ public sealed partial class EtcdCoordinator
                     return;
                 if (_held.TryGetValue(held.Key, out var current) && current == held)
                     _held.Remove(held.Key);
-                if (held.Lost)
-                    return;
                 lease = held.Lease;
             }
             try
             {
-                _conn.Kv.Txn(new TxnRequest
+                _conn.Once(() => _conn.Kv.Txn(new TxnRequest
                 {
                     Compare = { OnLease(held.Key, lease) },
                     Success = { new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = EtcdConnection.Bytes(held.Key) } } },
-                }, EtcdConnection.Within(2));
+                }, EtcdConnection.Within(2)));
             }
             catch (RpcException e)
             {

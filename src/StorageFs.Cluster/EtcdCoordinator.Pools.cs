@@ -30,17 +30,16 @@ public sealed partial class EtcdCoordinator
 
     private void Publish(PoolDefinition def, string xml)
     {
-        var kv = _conn.Kv;
         for (int attempt = 0; attempt < 5; attempt++)
         {
             RangeResponse pools;
             try
             {
-                pools = kv.Range(new RangeRequest
+                pools = _conn.Once(() => _conn.Kv.Range(new RangeRequest
                 {
                     Key = EtcdConnection.Bytes(_keys.Pools),
                     RangeEnd = EtcdConnection.Bytes(ClusterKeys.RangeEnd(_keys.Pools)),
-                }, EtcdConnection.Within(2));
+                }, EtcdConnection.Within(2)));
             }
             catch (RpcException e)
             {
@@ -76,7 +75,15 @@ public sealed partial class EtcdCoordinator
             if (StorageDriver.SharedSourceConflict(def, others) is { } conflict)
                 throw new StorageException(ErrorCode.PoolExists, conflict);
             var revisionKey = EtcdConnection.Bytes(_keys.PoolsRevision);
-            var current = kv.Range(new RangeRequest { Key = revisionKey }, EtcdConnection.Within(2)).Kvs.FirstOrDefault();
+            Mvccpb.KeyValue? current;
+            try
+            {
+                current = _conn.Once(() => _conn.Kv.Range(new RangeRequest { Key = revisionKey }, EtcdConnection.Within(2))).Kvs.FirstOrDefault();
+            }
+            catch (RpcException e)
+            {
+                throw Unreachable("define cluster-wide pool " + def.Name, e);
+            }
             var value = ClusterRecords.Write(new PoolRecord(xml, HostName, Now));
             var txn = new TxnRequest
             {
@@ -92,7 +99,7 @@ public sealed partial class EtcdCoordinator
             };
             try
             {
-                if (kv.Txn(txn, EtcdConnection.Within(2)).Succeeded)
+                if (_conn.Once(() => _conn.Kv.Txn(txn, EtcdConnection.Within(2))).Succeeded)
                 {
                     _log.Information("Cluster-wide pool {Pool} published to cluster {Cluster}", def.Name, _options.Name);
                     return;

@@ -16,4 +16,9 @@ public sealed class StorageException : Exception
     public ErrorCode Code { get; }
 
     public int? OsErrno { get; }
+
+    /// <summary>Refused only because the object is open (a volume being written, or read by a
+    /// file handle): the refusal may clear as soon as the kernel delivers that handle's release,
+    /// which comes after the closing process's close() has returned.</summary>
+    public bool WhileOpen { get; init; }
 }

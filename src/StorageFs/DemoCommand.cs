@@ -89,6 +89,8 @@ internal static class DemoCommand
         }
         if (backing is not null && !o.NoWatch)
             backing.Watch(server.Notifier, log);
+        if (backing is not null)
+            RealReclaim.Attach(server.Notifier, log);
         log.Information("Demo filesystem mounted on {Mountpoint} (passthrough {Passthrough}, transport {Transport})", server.Mountpoint, server.PassthroughActive, server.Transport);
 
         using var stop = new ManualResetEventSlim();

@@ -137,24 +137,29 @@ internal static class RawFiles
             {
                 throw ReflinkRefused((int)Errno.EOPNOTSUPP, source);
             }
+            long to = Math.Max(length, (long)capacity);
             if (!shared)
             {
+                // A fully allocated copy: allocated first, then written. (xfs's fallocate reserves
+                // the whole range before looking at what is already allocated, so a fallocate over
+                // a written 2 GiB copy failed with ENOSPC with 4 GiB free; seen on Linux 6.18.)
+                if (!sparse && to > 0)
+                {
+                    Allocate(output, target, 0, to, NullProgress.Instance, cancellation);
+                }
                 CopyData(input, output, length, sparse, block, progress, cancellation);
             }
             if (capacity > (ulong)length)
             {
                 LocalNative.Truncate(output, capacity, target);
             }
-            // A fully allocated copy: fill the holes a plain copy left. A reflinked copy is the
-            // source's extents, shared: only the tail past the source's end is allocated, as
-            // libvirt's createRawFile does after FICLONE. (xfs's FICLONE does not share a
-            // preallocated source's unwritten extents, so a fallocate over the clone allocated
-            // all of it again: a 32 MiB clone cost 32 MiB, seen on Linux 6.18.)
-            long from = shared ? length : 0;
-            long to = Math.Max(length, (long)capacity);
-            if (!sparse && to > from)
+            // A reflinked copy is the source's extents, shared: only the tail past the source's
+            // end is allocated, as libvirt's createRawFile does after FICLONE. (xfs's FICLONE does
+            // not share a preallocated source's unwritten extents, so a fallocate over the clone
+            // allocated all of it again: a 32 MiB clone cost 32 MiB, seen on Linux 6.18.)
+            if (shared && !sparse && to > length)
             {
-                Allocate(output, target, from, to - from, NullProgress.Instance, cancellation);
+                Allocate(output, target, length, to - length, NullProgress.Instance, cancellation);
             }
             LocalNative.DataSync(output, target);
             progress.Report((ulong)length);
@@ -199,7 +204,10 @@ internal static class RawFiles
         IOperationProgress progress, CancellationToken cancellation)
     {
         var buffer = new byte[ChunkBytes];
-        RandomAccess.SetLength(output, length);
+        if (RandomAccess.GetLength(output) < length)
+        {
+            RandomAccess.SetLength(output, length); // grows only: a preallocated tail stays
+        }
         long offset = 0;
         while (offset < length)
         {

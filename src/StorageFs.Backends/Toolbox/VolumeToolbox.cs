@@ -100,18 +100,6 @@ public sealed class VolumeToolbox : IVolumeToolbox
     }
 
     /// <inheritdoc/>
-    public ArchiveFacts? ProbePath(string path)
-    {
-        int fd = Libc.Open(path, Libc.O_RDONLY | Libc.O_NOFOLLOW | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
-        if (fd < 0)
-        {
-            return null;
-        }
-        using var file = new SafeFileHandle(fd, ownsHandle: true);
-        return LocalNative.Stat(file, path).IsRegular ? Probe(file) : null;
-    }
-
-    /// <inheritdoc/>
     public void RestoreFile(string directory, string name, long length, SafeFileHandle source, ArchiveFacts facts,
         IOperationProgress progress, CancellationToken cancellation)
     {
@@ -190,16 +178,7 @@ public sealed class VolumeToolbox : IVolumeToolbox
     }
 
     /// <inheritdoc/>
-    public string? SnapshotOf(string path)
-    {
-        int fd = Libc.Open(path, Libc.O_RDONLY | Libc.O_NOFOLLOW | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
-        if (fd < 0)
-        {
-            return null;
-        }
-        using var file = new SafeFileHandle(fd, ownsHandle: true);
-        return GetAttribute(file, SnapshotAttribute);
-    }
+    public string? SnapshotOf(SafeFileHandle file) => GetAttribute(file, SnapshotAttribute);
 
     private static void Fill(SafeFileHandle target, long length, SafeFileHandle source, ArchiveFacts facts,
         IOperationProgress progress, CancellationToken cancellation)
@@ -231,6 +210,12 @@ public sealed class VolumeToolbox : IVolumeToolbox
         if (kind == ArchiveCompression.Zstd)
         {
             ZstdRestore.Fill(source, sourceLength, writer, cancellation);
+            return;
+        }
+        if (tool.Concatenates)
+        {
+            ZeroStreamRestore.Fill(tool, source, sourceLength, writer, cancellation);
+            cancellation.ThrowIfCancellationRequested();
             return;
         }
         using var run = ToolRun.Start(tool, tool.Decompress, (b, _) => writer.Append(b.Span), cancellation);

@@ -32,9 +32,6 @@ public interface IVolumeToolbox
     /// <summary>Whether <paramref name="source"/> is an archive, and what it expands to.</summary>
     ArchiveFacts Probe(SafeFileHandle source);
 
-    /// <summary>The same for a file by its path, for <c>info</c> (null: not a regular file).</summary>
-    ArchiveFacts? ProbePath(string path);
-
     /// <summary>
     /// Replaces the bytes of the raw file <paramref name="name"/> of <paramref name="directory"/>
     /// with <paramref name="source"/>'s (decompressed when <paramref name="facts"/> says it is an
@@ -61,6 +58,6 @@ public interface IVolumeToolbox
     /// <summary>Records on <paramref name="path"/> that it is a snapshot of <paramref name="of"/> (an extended attribute).</summary>
     void MarkSnapshot(string path, string of);
 
-    /// <summary>What <see cref="MarkSnapshot"/> recorded on <paramref name="path"/>, or null.</summary>
-    string? SnapshotOf(string path);
+    /// <summary>What <see cref="MarkSnapshot"/> recorded on the file behind <paramref name="file"/>, or null.</summary>
+    string? SnapshotOf(SafeFileHandle file);
 }

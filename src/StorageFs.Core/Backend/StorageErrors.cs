@@ -15,6 +15,10 @@ public static class StorageErrors
     public static StorageException OperationInvalid(string message) =>
         new(ErrorCode.OperationInvalid, "Requested operation is not valid: " + message);
 
+    /// <summary>VIR_ERR_OPERATION_INVALID for an object that is open (<see cref="StorageException.WhileOpen"/>).</summary>
+    public static StorageException OpenConflict(string message) =>
+        new(ErrorCode.OperationInvalid, "Requested operation is not valid: " + message) { WhileOpen = true };
+
     /// <summary>VIR_ERR_OPERATION_FAILED.</summary>
     public static StorageException OperationFailed(string message) =>
         new(ErrorCode.OperationFailed, "operation failed: " + message);

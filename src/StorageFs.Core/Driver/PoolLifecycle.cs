@@ -87,7 +87,9 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
     {
         if (child.InUse > 0)
         {
-            throw StorageErrors.OperationInvalid($"volume '{name}' is still in use.");
+            throw child.InUse == child.Opens
+                ? StorageErrors.OpenConflict($"volume '{name}' is still in use.")
+                : StorageErrors.OperationInvalid($"volume '{name}' is still in use.");
         }
         RequireBuilt(child, name);
     }
@@ -102,7 +104,7 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
         }
         if (child.WriteOpens > 0)
         {
-            throw StorageErrors.OperationInvalid($"volume '{name}' is open for writing: close it before cloning it.");
+            throw StorageErrors.OpenConflict($"volume '{name}' is open for writing: close it before cloning it.");
         }
     }
 

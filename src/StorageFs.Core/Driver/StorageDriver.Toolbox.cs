@@ -235,7 +235,7 @@ public sealed partial class StorageDriver
             PoolLifecycle<PoolDefinition, VolumeDefinition>.RequireBuilt(child, volume);
             if (child.WriteOpens > 0)
             {
-                throw StorageErrors.OperationInvalid($"volume '{volume}' is open for writing: close it before restoring into it");
+                throw StorageErrors.OpenConflict($"volume '{volume}' is open for writing: close it before restoring into it");
             }
             def = entry.Def;
             vol = child.Def;
@@ -327,41 +327,71 @@ public sealed partial class StorageDriver
     }
 
     /// <summary>The lines <c>vol/V/info</c> adds for the toolbox: what the volume is a snapshot
-    /// of, and for an archive its compressor and expanded size.</summary>
+    /// of, and for an archive its compressor and expanded size. The marks are read through the
+    /// descriptor the pool's backend opens for the volume (as for the Filesystem probe), never
+    /// by a path another user could swap for a link.</summary>
     public string DescribeVolumeContent(string pool, string volume)
     {
         if (_options.Toolbox is not { } toolbox)
         {
             return "";
         }
-        var info = PeekVolume(pool, volume);
-        if (info.Type == VolumeType.Network)
+        var entry = _pools.Get(pool);
+        PoolDefinition def;
+        VolumeDefinition vol;
+        IPoolBackend backend;
+        lock (entry.Gate)
         {
-            var entry = _pools.Get(pool);
-            VolumeDefinition vol;
-            PoolDefinition def;
-            lock (entry.Gate)
+            var child = _pools.RequireChild(entry, volume);
+            if (child.Building)
             {
-                vol = _pools.RequireChild(entry, volume).Def;
-                def = entry.Def;
+                return "";
             }
-            string? parent = _backends.Get(def.Type).CloneParent(def, vol);
+            def = entry.Def;
+            vol = child.Def;
+            backend = _backends.Get(def.Type);
+        }
+        if (vol.Type == VolumeType.Network)
+        {
+            string? parent = backend.CloneParent(def, vol);
             return "Snapshot of:".PadRight(15) + " " + (parent is null ? "-" : parent + " (copy-on-write clone)") + "\n";
         }
-        if (info.Type != VolumeType.File || info.Path is not { } path)
+        if (vol.Type != VolumeType.File || vol.Target.Path is null)
         {
             return "";
         }
+        string? marked = null;
+        ArchiveFacts? facts = null;
+        try
+        {
+            if (!backend.Capabilities.Supports(PoolOperations.DownloadVolume))
+            {
+                throw StorageErrors.NoSupport("storage pool doesn't support volume download");
+            }
+            _pools.RecheckTarget(def);
+            using var data = backend.OpenVolume(def, DefinitionCopy.Of(vol), VolumeAccessMode.Read);
+            if (data.HasDescriptor)
+            {
+                using var fd = data.TakeDescriptor();
+                marked = toolbox.SnapshotOf(fd);
+                facts = toolbox.Probe(fd);
+            }
+        }
+        catch (StorageException e)
+        {
+            _log.Debug("Cannot probe volume {Volume} of pool {Pool} for the toolbox: {Error}", volume, pool, e.Message);
+        }
         var sb = new System.Text.StringBuilder();
-        string? of = toolbox.SnapshotOf(path) is { } marked ? $"{marked} (reflink)"
-            : info.BackingPath is { } backing ? (FindVolume(v => v.Target.Path == backing) is { } b ? $"{b.Pool}/{b.Name}" : backing) + " (qcow2 overlay)"
+        string? backing = vol.BackingStore?.Path;
+        string? of = marked is not null ? $"{marked} (reflink)"
+            : backing is not null ? (FindVolume(v => v.Target.Path == backing) is { } b ? $"{b.Pool}/{b.Name}" : backing) + " (qcow2 overlay)"
             : null;
         sb.Append("Snapshot of:".PadRight(15)).Append(' ').Append(of ?? "-").Append('\n');
-        if (toolbox.ProbePath(path) is { Compression: { } kind } facts)
+        if (facts is { Compression: { } kind } archive)
         {
             sb.Append("Compressed:".PadRight(15)).Append(' ').Append(kind.ToString().ToLowerInvariant()).Append('\n');
             sb.Append("Expands to:".PadRight(15)).Append(' ')
-                .Append(facts.ExpandedSize >= 0 ? facts.ExpandedSize.ToString(CultureInfo.InvariantCulture) + " bytes" : "unknown").Append('\n');
+                .Append(archive.ExpandedSize >= 0 ? archive.ExpandedSize.ToString(CultureInfo.InvariantCulture) + " bytes" : "unknown").Append('\n');
         }
         return sb.ToString();
     }

@@ -246,7 +246,7 @@ public sealed partial class StorageDriver
     }
 
     // Ends an OpenVolume lease; publishes a refreshed definition when given.
-    private static void EndVolumeOpen(PoolEntry<PoolDefinition, VolumeDefinition> entry,
+    private void EndVolumeOpen(PoolEntry<PoolDefinition, VolumeDefinition> entry,
         ChildEntry<VolumeDefinition> child, VolumeAccessMode mode, VolumeDefinition? refreshed)
     {
         lock (entry.Gate)
@@ -267,6 +267,7 @@ public sealed partial class StorageDriver
                 child.Def = refreshed;
             }
         }
+        OpenEnded();
     }
 
     /// <summary>A volume's info, re-read from storage first (libvirt refreshes on info).</summary>

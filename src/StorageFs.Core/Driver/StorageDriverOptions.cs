@@ -17,4 +17,8 @@ public sealed record StorageDriverOptions
     /// <summary>The host work behind a volume's archive, restore and snapshot; null: those
     /// commands are refused (EOPNOTSUPP).</summary>
     public Backend.IVolumeToolbox? Toolbox { get; init; }
+
+    /// <summary>The host-to-host copy behind <c>ssh://</c> places of clone, archive and
+    /// restore; null: those are refused (EOPNOTSUPP).</summary>
+    public Backend.IRemoteCopy? Remote { get; init; }
 }

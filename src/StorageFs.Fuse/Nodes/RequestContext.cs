@@ -39,8 +39,8 @@ public sealed class RequestContext
 
     public uint Pid { get; private set; }
 
-    /// <summary>The opcode being served and, for READ/WRITE, its size (what a parked reply may carry).</summary>
-    internal Opcode Opcode { get; set; }
+    /// <summary>The opcode being served (a node may answer a LOOKUP made for READDIRPLUS more cheaply) and, for READ/WRITE, its size (what a parked reply may carry).</summary>
+    public Opcode Opcode { get; internal set; }
 
     internal uint Size { get; set; }
 

@@ -139,6 +139,11 @@ public sealed class RealDir : RealNode, INodeLookup, INodeReadDir, INodeCreate, 
             child = known;
             return Errno.Ok;
         }
+        // A listing's attributes (READDIRPLUS) are a convenience: past half the nodes' share its
+        // names go without a node (the kernel asks LOOKUP when it needs one), so the other half
+        // stays for lookups and creations while the old names are reclaimed (RealReclaim).
+        if (ctx.Opcode == Opcode.Readdirplus && !HasRoomForListedNode)
+            return Errno.ENFILE;
         int err = Resolve(fd.Value, name, out var node);
         child = node;
         return (Errno)err; // a missing name is normal: not a refusal

@@ -70,13 +70,14 @@ public abstract class RealNode : Node, INodeSetAttr, INodeXattr
 
     private protected RealNode(RealDir parent, string name, SafeFileHandle fd, in RealStatus st, TimeSpan? timeout)
     {
-        Interlocked.Increment(ref s_nodeFds);
+        long held = Interlocked.Increment(ref s_nodeFds);
         _places = [new Place(parent, name)];
         _fd = fd;
         _ino = st.MountIno;
         DevMajor = st.DevMajor;
         DevMinor = st.DevMinor;
         Timeout = timeout;
+        RealReclaim.Made(this, held, s_budget);
     }
 
     /// <summary>The host path of a root (for the inotify watcher and messages); null for other nodes, which are reached through descriptors only.</summary>
@@ -120,6 +121,24 @@ public abstract class RealNode : Node, INodeSetAttr, INodeXattr
         if (!_handedOver)
             Interlocked.Decrement(ref s_nodeFds);
     }
+
+    /// <summary>Descriptors the nodes hold now (roots aside).</summary>
+    internal static long NodeFds => Volatile.Read(ref s_nodeFds);
+
+    /// <summary>Asks the kernel to drop every name it caches for this node (<see cref="RealReclaim"/>); how many were asked.</summary>
+    internal int Invalidate(Notifier notifier)
+    {
+        int n = 0;
+        foreach (var p in Volatile.Read(ref _places))
+        {
+            notifier.InvalidateEntry(p.Parent, p.Name);
+            n++;
+        }
+        return n;
+    }
+
+    /// <summary>Whether a node for a listed name (READDIRPLUS) may take a descriptor: only below half the share.</summary>
+    internal static bool HasRoomForListedNode => Volatile.Read(ref s_nodeFds) < s_budget / 2;
 
     /// <summary>Whether another node may take a descriptor (see <c>s_budget</c>); ENFILE to the caller when not.</summary>
     internal static bool HasRoomForNode => Volatile.Read(ref s_nodeFds) < s_budget;

@@ -6,12 +6,14 @@ namespace StorageFs.Vfs.Tree;
 /// <summary><c>archive DEST [compress=zstd|gzip|lzop|xz] [snapshot] [overwrite] [nowait]</c> of a volume's ctl.</summary>
 internal static class ArchiveCommand
 {
-    public const string Usage = "archive POOL/NAME|/PATH [compress=zstd|gzip|lzop|xz] [snapshot] [overwrite] [nowait]\n";
+    public const string Usage = "archive POOL/NAME|/PATH|ssh://HOST/POOL/NAME [compress=zstd|gzip|lzop|xz] [snapshot] [overwrite] [nowait]\n";
 
-    public static string Run(StorageDriver d, string pool, string name, string[] w, bool noWait, RequestContext ctx)
+    public static string Run(StorageDriver d, string pool, string name, string[] w, bool noWait, RequestContext ctx, JobRequester requester)
     {
         if (w.Length < 2)
             throw Words.Invalid("usage: " + Usage.TrimEnd());
+        if (RemotePlace.IsRemote(w[1]))
+            return RemoteCommand.Archive(d, pool, name, w, noWait, ctx);
         var place = VolumePlace.Parse(w[1]);
         var options = new ArchiveOptions();
         foreach (string word in w[2..])
@@ -24,11 +26,11 @@ internal static class ArchiveCommand
                 _ => throw Words.Invalid($"unknown archive word '{word}' (compress=zstd|gzip|lzop|xz, snapshot, overwrite, nowait)"),
             };
         }
-        return JobWait.Run(d.StartArchiveVolume(pool, name, place, options, JobWait.By(ctx, string.Join(' ', w))), noWait, ctx.Cancellation,
+        return JobWait.Run(d.StartArchiveVolume(pool, name, place, options, requester), noWait, ctx.Cancellation,
             $"ok archived volume {name} to {place} ({options.Compression.ToString().ToLowerInvariant()})");
     }
 
-    private static ArchiveCompression Compression(string word) => word switch
+    internal static ArchiveCompression Compression(string word) => word switch
     {
         "zstd" => ArchiveCompression.Zstd,
         "gzip" => ArchiveCompression.Gzip,

@@ -6,12 +6,14 @@ namespace StorageFs.Vfs.Tree;
 /// <summary><c>clone NEW [pool=P2] [format=F] [reflink|copy] [prealloc] [nowait]</c> of a volume's ctl.</summary>
 internal static class CloneCommand
 {
-    public const string Usage = "clone NEWNAME [pool=POOL] [format=FORMAT] [reflink|copy] [prealloc] [nowait]\n";
+    public const string Usage = "clone NEWNAME [pool=POOL] [format=FORMAT] [reflink|copy] [prealloc] [nowait]\nclone ssh://HOST/POOL/NAME [nowait]\n";
 
-    public static string Run(StorageDriver d, string pool, string name, string[] w, bool noWait, RequestContext ctx)
+    public static string Run(StorageDriver d, string pool, string name, string[] w, bool noWait, RequestContext ctx, JobRequester requester)
     {
         if (w.Length < 2)
             throw Words.Invalid("usage: " + Usage.TrimEnd());
+        if (RemotePlace.IsRemote(w[1]))
+            return RemoteCommand.Clone(d, pool, name, w, noWait, ctx);
         string newName = Words.XmlName(w[1]);
         string? into = null;
         string? format = null;
@@ -40,7 +42,7 @@ internal static class CloneCommand
                     throw Words.Invalid($"unknown clone word '{word}' (pool=POOL, format=FORMAT, reflink, copy, prealloc, nowait)");
             }
         }
-        var job = d.StartCloneVolumeAs(pool, name, newName, into, format, flags, prealloc, JobWait.By(ctx, string.Join(' ', w)));
+        var job = d.StartCloneVolumeAs(pool, name, newName, into, format, flags, prealloc, requester);
         return JobWait.Run(job, noWait, ctx.Cancellation, $"ok cloned volume {name} to {(into is null ? "" : into + "/")}{newName}");
     }
 }

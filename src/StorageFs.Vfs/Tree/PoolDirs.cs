@@ -145,15 +145,21 @@ internal static class PoolDirs
         return toolbox.Length == 0 ? text : text.TrimEnd('\n') + "\n" + toolbox + "\n";
     }
 
-    internal static string VolumeCommand(StorageDriver d, string pool, string name, string command, RequestContext ctx)
+    // A command that meets the volume still open waits for it to close (the kernel's release
+    // of a file closed just before comes after close() returned), then is refused EBUSY.
+    internal static string VolumeCommand(StorageDriver d, string pool, string name, string command, RequestContext ctx) =>
+        d.Settled(() => VolumeCommandOnce(d, pool, name, command, ctx));
+
+    private static string VolumeCommandOnce(StorageDriver d, string pool, string name, string command, RequestContext ctx)
     {
         string[] w = Words.Split(command);
         bool noWait = JobWait.NoWait(ref w);
+        var requester = JobWait.By(ctx, command);
         switch (w[0])
         {
             case "wipe":
                 var algorithm = Words.Wipe(w);
-                return JobWait.Run(d.StartWipeVolume(pool, name, algorithm, JobWait.By(ctx, command)), noWait, ctx.Cancellation,
+                return JobWait.Run(d.StartWipeVolume(pool, name, algorithm, requester), noWait, ctx.Cancellation,
                     $"ok wiped volume {name} ({algorithm.ToString().ToLowerInvariant()})");
             case "resize":
                 var (size, flags) = Words.Resize(w);
@@ -164,19 +170,19 @@ internal static class PoolDirs
                 var info = d.ResizeVolume(pool, name, size, flags);
                 return string.Create(CultureInfo.InvariantCulture, $"ok resized volume {name} to {info.Capacity}");
             case "clone":
-                return CloneCommand.Run(d, pool, name, w, noWait, ctx);
+                return CloneCommand.Run(d, pool, name, w, noWait, ctx, requester);
             case "snapshot":
-                return SnapshotCommand.Run(d, pool, name, w, noWait, ctx);
+                return SnapshotCommand.Run(d, pool, name, w, noWait, ctx, requester);
             case "archive":
-                return ArchiveCommand.Run(d, pool, name, w, noWait, ctx);
+                return ArchiveCommand.Run(d, pool, name, w, noWait, ctx, requester);
             case "restore":
-                return RestoreCommand.Run(d, pool, name, w, noWait, ctx);
+                return RestoreCommand.Run(d, pool, name, w, noWait, ctx, requester);
             case "delete":
                 Words.ExpectName(w, "delete", name);
                 d.DeleteVolume(pool, name);
                 return $"ok deleted volume {name}";
             case var verb when FilesystemCommands.Handles(verb):
-                return FilesystemCommands.Run(d, pool, name, w, noWait, ctx, JobWait.By(ctx, command));
+                return FilesystemCommands.Run(d, pool, name, w, noWait, ctx, requester);
             default:
                 throw Words.Invalid($"unknown command '{w[0]}' (wipe [ALGORITHM], resize SIZE [allocate|delta|shrink], clone NEWNAME [OPTIONS], snapshot NEWNAME, archive DEST [OPTIONS], restore SRC, delete NAME, growfs [SIZE], shrinkfs SIZE [resize])");
         }

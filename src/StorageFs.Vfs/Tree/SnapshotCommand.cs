@@ -7,11 +7,11 @@ internal static class SnapshotCommand
 {
     public const string Usage = "snapshot NEWNAME [nowait]\n";
 
-    public static string Run(StorageDriver d, string pool, string name, string[] w, bool noWait, RequestContext ctx)
+    public static string Run(StorageDriver d, string pool, string name, string[] w, bool noWait, RequestContext ctx, JobRequester requester)
     {
         if (w.Length != 2)
             throw Words.Invalid("usage: " + Usage.TrimEnd());
         string newName = Words.XmlName(w[1]);
-        return JobWait.Run(d.StartSnapshotVolume(pool, name, newName, JobWait.By(ctx, string.Join(' ', w))), noWait, ctx.Cancellation, $"ok snapshot {newName} of volume {name}");
+        return JobWait.Run(d.StartSnapshotVolume(pool, name, newName, requester), noWait, ctx.Cancellation, $"ok snapshot {newName} of volume {name}");
     }
 }

@@ -126,7 +126,11 @@ public sealed class StorageTree
     internal VDir FsPools { get; }
 
     /// <summary>Starts sending kernel cache invalidations once the mount is up.</summary>
-    public void Attach(Notifier notifier) => _notify.Attach(notifier);
+    public void Attach(Notifier notifier)
+    {
+        _notify.Attach(notifier);
+        Real.RealReclaim.Attach(notifier, _log);
+    }
 
     internal TextFile Text(string path, uint mode, Func<RequestContext, string>? render,
         Func<RequestContext, string, string>? apply = null, WriteKind kind = WriteKind.Command, string? usage = null) =>

@@ -58,6 +58,14 @@ public sealed record DaemonConfig
     /// </summary>
     public StorageFs.Cluster.ClusterOptions? Cluster { get; init; }
 
+    /// <summary>
+    /// Host-to-host copy (<c>ssh://HOST/POOL/NAME</c> places of clone, archive, restore;
+    /// docs/CLUSTER.md): an ssh_config file (<c>configFile</c>), the other hosts' mount point
+    /// (<c>remoteTree</c>, default /storage) and zstd's level on the wire (<c>level</c>, 3).
+    /// Null: ssh's own defaults.
+    /// </summary>
+    public StorageFs.Backends.Remote.SshCopyOptions? Ssh { get; init; }
+
     private static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
@@ -124,6 +132,8 @@ public sealed record DaemonConfig
             var config = doc.RootElement.Deserialize<DaemonConfig>(Json) ?? throw new ConfigException($"{path}: empty configuration");
             if (config.Cluster?.Problem() is { } clusterProblem)
                 throw new ConfigException($"{path}: key 'cluster': {clusterProblem}");
+            if (config.Ssh?.Problem() is { } sshProblem)
+                throw new ConfigException($"{path}: key 'ssh': {sshProblem}");
             if (!UringSetting.TryParse(config.Uring, out _))
                 throw new ConfigException($"{path}: key 'uring': {UringSetting.Expected}, got \"{config.Uring}\"");
             if (!(config.ItemCacheSeconds is >= 0 and <= MaxItemCacheSeconds))

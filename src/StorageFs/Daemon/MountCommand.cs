@@ -230,7 +230,8 @@ internal static class MountCommand
         // Before the driver: pools restarted at load may need their secrets.
         var secrets = new SecretDriver(secretDir, log);
         var driver = new StorageDriver(BackendRegistry.Create(log, secrets: secrets), store,
-            new StorageDriverOptions { Policy = policy, RuntimeDirectory = RuntimeDirFor(config), Toolbox = new StorageFs.Backends.Toolbox.VolumeToolbox() }, log);
+            new StorageDriverOptions { Policy = policy, RuntimeDirectory = RuntimeDirFor(config), Toolbox = new StorageFs.Backends.Toolbox.VolumeToolbox(),
+                Remote = new StorageFs.Backends.Remote.SshCopy(config.Ssh ?? new()) }, log);
         // Only a configured cluster brings cluster code in (docs/CLUSTER.md).
         EtcdCoordinator? cluster = null;
         if (config.Cluster is { } clusterOptions)

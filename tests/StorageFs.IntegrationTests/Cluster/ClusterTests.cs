@@ -163,7 +163,7 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
         }
         // Back in touch: the cluster works again and b can take the lease.
         Assert.True(SpinWait.SpinUntil(() => b.Sh($"printf from-b | dd of=\"$M/{v}\" conv=notrunc status=none").Succeeded, TimeSpan.FromSeconds(Ttl + 10)),
-            "b never got the lease after the store came back");
+            "b never got the lease after the store came back\n--- a ---\n" + a.Daemon.Log + "\n--- b ---\n" + b.Daemon.Log);
     }
 
     private string DefineShared(TreeMount a, TreeMount b)

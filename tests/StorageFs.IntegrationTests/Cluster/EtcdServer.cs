@@ -12,18 +12,34 @@ namespace StorageFs.IntegrationTests.Cluster;
 public sealed class EtcdServer : IDisposable
 {
     private readonly Process _process;
+    private readonly IReadOnlyList<string>? _wrapper;
     private readonly string _dataDir;
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
 
     public EtcdServer(string dataDir)
+        : this(dataDir, "127.0.0.1", null)
     {
+    }
+
+    /// <summary>The same on <paramref name="address"/>, started through <paramref name="wrapper"/>
+    /// (an argv prefix such as <c>nsenter --net=NS --</c>: etcd in a test host's network namespace,
+    /// where it is checked from too).</summary>
+    public EtcdServer(string dataDir, string address, IReadOnlyList<string>? wrapper)
+    {
+        _wrapper = wrapper;
         _dataDir = dataDir;
         for (int attempt = 1; ; attempt++)
         {
             int client = FreePort(), peer = FreePort();
-            Endpoint = $"http://127.0.0.1:{client}";
-            string peerUrl = $"http://127.0.0.1:{peer}";
-            var psi = new ProcessStartInfo("etcd") { RedirectStandardOutput = true, RedirectStandardError = true };
+            Endpoint = $"http://{address}:{client}";
+            string peerUrl = $"http://{address}:{peer}";
+            var psi = new ProcessStartInfo(wrapper is [var first, ..] ? first : "etcd") { RedirectStandardOutput = true, RedirectStandardError = true };
+            if (wrapper is { Count: > 0 })
+            {
+                foreach (var w in wrapper.Skip(1))
+                    psi.ArgumentList.Add(w);
+                psi.ArgumentList.Add("etcd");
+            }
             foreach (var a in (string[])["--name", "sfs", "--data-dir", dataDir,
                          "--listen-client-urls", Endpoint, "--advertise-client-urls", Endpoint,
                          "--listen-peer-urls", peerUrl, "--initial-advertise-peer-urls", peerUrl,
@@ -63,6 +79,15 @@ public sealed class EtcdServer : IDisposable
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < timeout && !_process.HasExited)
         {
+            if (_wrapper is { Count: > 0 })
+            {
+                // Reachable from its own network namespace only: asked from there.
+                if (Shell.Run(string.Join(' ', _wrapper) + " python3 -c \"import urllib.request, sys; " +
+                        $"sys.exit(0 if b'true' in urllib.request.urlopen('{Endpoint}/health', timeout=1).read() else 1)\"").Succeeded)
+                    return true;
+                Thread.Sleep(100);
+                continue;
+            }
             try
             {
                 if (http.GetStringAsync(Endpoint + "/health").GetAwaiter().GetResult().Contains("\"true\"", StringComparison.Ordinal))

@@ -9,7 +9,7 @@ namespace StorageFs.IntegrationTests.Tree;
 /// <c>gunzip -t</c> / <c>lzop -t</c> / <c>xz -t</c> for archives, <c>cmp</c> of a restore against
 /// the original, and no destination after a cancelled archive (docs/TREE.md "pools/NAME/vol/").
 /// </summary>
-public sealed class ToolboxTests : IClassFixture<TreeFixture>
+public sealed partial class ToolboxTests : IClassFixture<TreeFixture>
 {
     private readonly TreeMount _tree;
 
@@ -21,12 +21,19 @@ public sealed class ToolboxTests : IClassFixture<TreeFixture>
     {
         Preflight.RequireTool("mkfs.xfs", "xfsprogs");
         Preflight.RequireTool("filefrag", "e2fsprogs");
-        string p = _tree.NewName("xfs");
+        WithFsPool("xfs", action);
+    }
+
+    /// <summary>An fs pool of <paramref name="format"/> (xfs, ext4) on a fresh 512 MiB loop device,
+    /// made by the pool's <c>build overwrite</c>; removed with its loop device afterwards.</summary>
+    private void WithFsPool(string format, Action<string> action)
+    {
+        string p = _tree.NewName(format);
         string loop = _tree.Ok($"truncate -s 512M \"$W/{p}.img\" && losetup -f --show \"$W/{p}.img\"").Trim();
         try
         {
             _tree.Ok($"""
-                echo "<pool type='fs'><name>{p}</name><source><device path='{loop}'/><format type='xfs'/></source><target><path>$S/pools/{p}</path></target></pool>" > "$M/define"
+                echo "<pool type='fs'><name>{p}</name><source><device path='{loop}'/><format type='{format}'/></source><target><path>$S/pools/{p}</path></target></pool>" > "$M/define"
                 echo 'build overwrite' > "$M/pools/{p}/ctl"
                 echo start > "$M/pools/{p}/ctl"
                 """);

@@ -101,9 +101,9 @@ public sealed class TreeMount : IDisposable
     /// prefix that execs the rest, e.g. <c>nsenter --net=NS -- env VAR=…</c>: a daemon that must
     /// reach a cluster living in its own network namespace).
     /// </summary>
-    public static TreeMount StartWrapped(IReadOnlyList<string> wrapper)
+    public static TreeMount StartWrapped(IReadOnlyList<string> wrapper, string extraConfig = "")
     {
-        var mount = new TreeMount(allowOtherInConfig: true, []) { _wrapper = wrapper };
+        var mount = new TreeMount(allowOtherInConfig: true, [], extraConfig) { _wrapper = wrapper };
         try
         {
             mount._daemons.Add(TreeDaemon.Start(mount.MountPoint, mount._arguments, wrapper));
@@ -200,9 +200,9 @@ public sealed class TreeMount : IDisposable
         Shell.Run(script, _environment, Root, timeout);
 
     // A shell function Ok's scripts may use: `when_free LINE FILE` writes LINE to a ctl FILE,
-    // again while it fails with EBUSY only (for up to 10 s). The kernel sends RELEASE after
-    // close(2) has returned, so a command right after the last close of a volume can still find
-    // it open (docs/TREE.md "Volumes are files": retry); any other failure fails at once.
+    // again while it fails with EBUSY only (for up to 10 s); any other failure fails at once. A
+    // volume's ctl itself waits 2 s for a closing open (SettleTests); this is for the tests whose
+    // volume may be held longer (a job of an earlier command still ending).
     private const string WhenFree = """
         when_free() {
           local i err
