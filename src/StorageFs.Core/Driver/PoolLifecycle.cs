@@ -337,7 +337,7 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
             TDef def;
             try
             {
-                def = _flavor.Parse(s.Xml);
+                def = StorageDriver.TakeCheckedAtLoad<TDef>(s.Xml) ?? _flavor.Parse(s.Xml);
                 if (def.Name != s.Name)
                 {
                     throw StorageErrors.Internal(

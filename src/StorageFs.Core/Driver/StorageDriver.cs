@@ -117,6 +117,17 @@ public sealed partial class StorageDriver
     /// Policy and backends are not checked here: a definition they refuse stays visible (and
     /// can be undefined) but does not start.
     /// </summary>
+    // What ValidateStored parsed, by the very string it checked (the store hands that string on
+    // in its StoredDefinition): the loader takes it instead of parsing the document again
+    // (10,000 pools: each parse is CPU the mount waits for, docs/PERFORMANCE.md). Weak keys: an
+    // entry lives as long as the document string does.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<string, object> s_checkedAtLoad = new();
+
+    /// <summary>The definition <see cref="ValidateStored"/> parsed from this very string, taken once; null when there is none.</summary>
+    internal static T? TakeCheckedAtLoad<T>(string xml)
+        where T : class =>
+        s_checkedAtLoad.TryGetValue(xml, out object? def) && s_checkedAtLoad.Remove(xml) ? def as T : null;
+
     public static string? ValidateStored(DefinitionKind kind, string xml)
     {
         try
@@ -125,11 +136,13 @@ public sealed partial class StorageDriver
             {
                 var def = Xml.PoolXml.Parse(xml);
                 Names.NameRules.Validate(Names.NameKind.Pool, def.Name);
+                s_checkedAtLoad.AddOrUpdate(xml, def);
             }
             else
             {
                 var def = Xml.FsPoolXml.Parse(xml);
                 Names.NameRules.Validate(Names.NameKind.FsPool, def.Name);
+                s_checkedAtLoad.AddOrUpdate(xml, def);
             }
             return null;
         }
