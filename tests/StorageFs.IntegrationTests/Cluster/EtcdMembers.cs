@@ -2,7 +2,7 @@ namespace StorageFs.IntegrationTests.Cluster;
 
 /// <summary>
 /// A 3-member etcd (Debian's etcd-server) across test hosts: member N in host N's network
-/// namespace, client and peer URLs on its address (ports 2379 and 2380 of that namespace), its
+/// and mount namespaces, client and peer URLs on its address (ports 2379 and 2380 of that namespace), its
 /// data in a directory of the test's own. Ready once every member's <c>/health</c> answers true
 /// (asked from the member's namespace); members are stopped by their PIDs.
 /// </summary>
@@ -20,7 +20,7 @@ public sealed class EtcdMembers : IDisposable
             for (int i = 1; i <= count; i++)
             {
                 var psi = new ProcessStartInfo("nsenter") { RedirectStandardOutput = true, RedirectStandardError = true };
-                foreach (var a in (string[])[$"--net=/run/netns/{net.Namespace(i)}", "--", "etcd", "--name", $"m{i}",
+                foreach (var a in (string[])[.. net.Wrapper(i).Skip(1), "etcd", "--name", $"m{i}",
                              "--data-dir", Path.Combine(root, $"etcd{i}"),
                              "--listen-client-urls", Endpoint(i), "--advertise-client-urls", Endpoint(i),
                              "--listen-peer-urls", $"http://{NetHosts.Address(i)}:2380", "--initial-advertise-peer-urls", $"http://{NetHosts.Address(i)}:2380",

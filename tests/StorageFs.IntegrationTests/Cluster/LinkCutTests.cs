@@ -29,8 +29,8 @@ public sealed class LinkCutTests
                 "defaultPools": false,
                   "cluster": { "endpoints": ["{{etcd.Endpoint}}"], "name": "cut", "host": "{{host}}", "address": "{{NetHosts.Address(host == "a" ? HostA : HostB)}}", "leaseTtl": {{Ttl}} }
                 """;
-            using var a = TreeMount.StartWrapped(net.Wrapper(HostA), Config("a"));
-            using var b = TreeMount.StartWrapped(net.Wrapper(HostB), Config("b"));
+            using var a = net.Mount(HostA, Config("a"));
+            using var b = net.Mount(HostB, Config("b"));
             Assert.True(SpinWait.SpinUntil(() => a.Ok("cat \"$M/cluster/info\"").Contains("(2 up)", StringComparison.Ordinal), TimeSpan.FromSeconds(20)),
                 a.Ok("cat \"$M/cluster/info\""));
             File.WriteAllText(Path.Combine(a.WorkDir, "pool.xml"),

@@ -1,13 +1,21 @@
+using StorageFs.IntegrationTests.Tree;
+
 namespace StorageFs.IntegrationTests.Cluster;
 
 /// <summary>
-/// Hosts with a network of their own on one machine: a network namespace each, joined to a
-/// bridge of the test's by a veth pair, the address 10.213.0.N/24 (N = 1, 2, …; private to the
-/// bridge, which has no address in this namespace), and an OpenSSH server on that address
-/// (port 22, key authentication for root with a key made here, host keys pinned in a
-/// known_hosts file). <see cref="SshConfig"/> is the ssh_config file a daemon's <c>ssh</c>
-/// uses; <see cref="Wrapper"/> starts a process inside a host's network namespace (the mount
-/// namespace stays this machine's, so the test's shell sees every host's mount).
+/// Hosts of their own on one machine: a network namespace and a mount namespace each. The
+/// network one is joined to a bridge of the test's by a veth pair, the address 10.213.0.N/24
+/// (N = 1, 2, …; private to the bridge, which has no address in this namespace), with an OpenSSH
+/// server on that address (port 22, key authentication for root with a key made here, host keys
+/// pinned in a known_hosts file). The mount one is a persistent namespace (unshare(1)): a copy
+/// of this machine's taken when the host is made, receiving this machine's later mounts
+/// (propagation slave) but never sending its own, held by a bind mount of its nsfs file in a
+/// private directory of the test's; so a daemon's FUSE mount, made inside, is seen by that host
+/// only (its sshd, its etcd member, the test's scripts entered there) and never by this
+/// machine or the other hosts. <see cref="SshConfig"/> is the ssh_config file a daemon's
+/// <c>ssh</c> uses; <see cref="Wrapper"/> and <see cref="Enter"/> start a process inside a
+/// host's namespaces, <see cref="Mount"/> a daemon there. Dispose stops the sshds by their
+/// PIDs, unmounts and removes the namespace files, deletes the network namespaces and bridges.
 /// </summary>
 public sealed class NetHosts : IDisposable
 {
@@ -24,6 +32,12 @@ public sealed class NetHosts : IDisposable
         Count = count;
         try
         {
+            // The private directory holding the mount namespaces' files (a bind mount of its own,
+            // so the namespaces' binds neither propagate nor get copied into later namespaces
+            // of other tests).
+            Directory.CreateDirectory(NamespaceDir);
+            Run($"mount --bind {NamespaceDir} {NamespaceDir} && mount --make-private {NamespaceDir}");
+            _namespaceDirMounted = true;
             Run($"ip link add {Bridge} type bridge && ip link set {Bridge} up");
             if (storageNetwork)
             {
@@ -43,7 +57,8 @@ public sealed class NetHosts : IDisposable
             {
                 Run($"ip netns add {Namespace(i)} && ip link add {HostSide(i)} type veth peer name eth{i} netns {Namespace(i)} && " +
                     $"ip link set {HostSide(i)} master {Bridge} up && ip -n {Namespace(i)} link set lo up && " +
-                    $"ip -n {Namespace(i)} addr add {Address(i)}/24 dev eth{i} && ip -n {Namespace(i)} link set eth{i} up");
+                    $"ip -n {Namespace(i)} addr add {Address(i)}/24 dev eth{i} && ip -n {Namespace(i)} link set eth{i} up && " +
+                    $"touch {MountNamespace(i)} && unshare --mount={MountNamespace(i)} --propagation slave true");
                 known.Append(CultureInfo.InvariantCulture, $"{Address(i)} {hostKey}\n");
                 if (storageNetwork)
                 {
@@ -65,7 +80,7 @@ public sealed class NetHosts : IDisposable
                     StrictModes no
                     """);
                 var psi = new ProcessStartInfo("nsenter") { RedirectStandardError = true, RedirectStandardOutput = true };
-                foreach (string a in (string[])[$"--net=/run/netns/{Namespace(i)}", "--", "/usr/sbin/sshd", "-D", "-e", "-f", $"{_root}/sshd{i}.conf"])
+                foreach (string a in (string[])[.. Wrapper(i).Skip(1), "/usr/sbin/sshd", "-D", "-e", "-f", $"{_root}/sshd{i}.conf"])
                     psi.ArgumentList.Add(a);
                 var sshd = Process.Start(psi)!;
                 sshd.OutputDataReceived += (_, _) => { };
@@ -137,11 +152,26 @@ public sealed class NetHosts : IDisposable
 
     public static string Address(int host) => $"10.213.0.{host}";
 
-    /// <summary>An argv prefix that runs the rest in the host's network namespace.</summary>
-    public IReadOnlyList<string> Wrapper(int host) => ["nsenter", $"--net=/run/netns/{Namespace(host)}", "--"];
+    /// <summary>The file (an nsfs bind mount) holding the host's mount namespace.</summary>
+    public string MountNamespace(int host) => Path.Combine(NamespaceDir, $"mnt-{host}");
+
+    private string NamespaceDir => Path.Combine(_root, "ns");
+
+    private bool _namespaceDirMounted;
+
+    /// <summary>An argv prefix that runs the rest in the host's network and mount namespaces,
+    /// in the caller's working directory (which this machine and the host share: the host's
+    /// mount namespace is a copy of this one's).</summary>
+    public IReadOnlyList<string> Wrapper(int host) =>
+        ["nsenter", $"--net=/run/netns/{Namespace(host)}", $"--mount={MountNamespace(host)}", "--wd=.", "--"];
 
     /// <summary>A shell prefix doing the same.</summary>
-    public string Enter(int host) => $"nsenter --net=/run/netns/{Namespace(host)} --";
+    public string Enter(int host) => string.Join(' ', Wrapper(host));
+
+    /// <summary>A daemon of host <paramref name="host"/>: started inside its namespaces, its
+    /// mount seen there only, the test's scripts (<see cref="TreeMount.Ok"/> and the others)
+    /// run there too.</summary>
+    public TreeMount Mount(int host, string extraConfig = "") => TreeMount.StartWrapped(Wrapper(host), extraConfig, Enter(host));
 
     /// <summary>Bytes the bridge has sent towards <paramref name="host"/> (its veth's counter).</summary>
     public long BytesTo(int host) =>
@@ -162,7 +192,13 @@ public sealed class NetHosts : IDisposable
             p.Dispose();
         }
         for (int i = 1; i <= Count; i++)
+        {
             Shell.Run($"ip netns del {Namespace(i)}");
+            // The namespace ends with its last process and its last bind mount.
+            Shell.Run($"umount {MountNamespace(i)}; rm -f {MountNamespace(i)}");
+        }
+        if (_namespaceDirMounted)
+            Shell.Run($"umount {NamespaceDir}");
         Shell.Run($"ip link del {Bridge}");
         if (_storageNetwork)
             Shell.Run($"ip link del {StorageBridge}");

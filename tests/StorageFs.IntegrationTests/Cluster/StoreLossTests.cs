@@ -25,7 +25,7 @@ public sealed class StoreLossTests
             using var net = new NetHosts(Path.Combine(root, "net"), 3, ssh: false, storageNetwork: true);
             using var etcd = new EtcdMembers(root, net);
             using var tgt = new TgtDaemon(root, NetHosts.StorageGateway, 16L << 20);
-            TreeMount Host(int n, string name) => TreeMount.StartWrapped(net.Wrapper(n), $$"""
+            TreeMount Host(int n, string name) => net.Mount(n, $$"""
                 "defaultPools": false,
                   "cluster": { "endpoints": [{{etcd.EndpointsJson}}], "name": "quorum", "host": "{{name}}", "address": "{{NetHosts.Address(n)}}", "leaseTtl": {{Ttl}} }
                 """);

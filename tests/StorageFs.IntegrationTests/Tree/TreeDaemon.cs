@@ -1,3 +1,5 @@
+using StorageFs.Interop;
+
 namespace StorageFs.IntegrationTests.Tree;
 
 /// <summary>
@@ -17,8 +19,11 @@ public sealed class TreeDaemon : IDisposable
     private readonly StringBuilder _log = new();
     private readonly Lock _gate = new();
 
+    private readonly bool _wrapped;
+
     private TreeDaemon(string mountPoint, IReadOnlyList<string> arguments, IReadOnlyList<string>? wrapper = null)
     {
+        _wrapped = wrapper is { Count: > 0 };
         MountPoint = mountPoint;
         Arguments = arguments;
         // env(1) restores SIGINT's default disposition, as DemoDaemon does: a test host started
@@ -113,13 +118,15 @@ public sealed class TreeDaemon : IDisposable
         return daemon;
     }
 
-    /// <summary>Both signs of life: the ready line and a fuse.storagefs entry at the mountpoint.</summary>
+    /// <summary>Both signs of life: the ready line and a fuse.storagefs entry at the mountpoint
+    /// (in the daemon's own mount table when it was wrapped: it may have a mount namespace of
+    /// its own).</summary>
     private void WaitUntilMounted()
     {
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < MountTimeout)
         {
-            if (Log.Contains(ReadyLine, StringComparison.Ordinal) && MountTable.IsFuseMounted(MountPoint))
+            if (Log.Contains(ReadyLine, StringComparison.Ordinal) && (_wrapped ? IsFuseMountedInOwnNamespace() : MountTable.IsFuseMounted(MountPoint)))
                 return;
             if (_process.HasExited)
             {
@@ -129,6 +136,18 @@ public sealed class TreeDaemon : IDisposable
             Thread.Sleep(20);
         }
         Assert.Fail($"storagefs {string.Join(' ', Arguments)} did not mount {MountPoint} within {MountTimeout.TotalSeconds} s\n--- daemon log ---\n{Log}");
+    }
+
+    private bool IsFuseMountedInOwnNamespace()
+    {
+        try
+        {
+            return MountInfo.At(MountPoint, MountInfo.Read($"/proc/{_process.Id}/mountinfo")).Any(e => e.FsType == MountTable.FuseType);
+        }
+        catch (IOException)
+        {
+            return false; // exited meanwhile: the loop reports it
+        }
     }
 
     /// <summary>Sends a signal by name (TERM, INT, KILL…) with kill(1).</summary>

@@ -16,6 +16,7 @@ public sealed class TreeMount : IDisposable
     private readonly Dictionary<string, string> _environment;
     private readonly string[] _arguments;
     private IReadOnlyList<string>? _wrapper;
+    private string? _shellPrefix;
     private int _names;
 
     private TreeMount(bool allowOtherInConfig, string[] arguments, string extraConfig = "")
@@ -99,11 +100,14 @@ public sealed class TreeMount : IDisposable
     /// <summary>
     /// Mounts the tree with every daemon started through <paramref name="wrapper"/> (an argv
     /// prefix that execs the rest, e.g. <c>nsenter --net=NS -- env VAR=…</c>: a daemon that must
-    /// reach a cluster living in its own network namespace).
+    /// reach a cluster living in its own network namespace). With <paramref name="shellPrefix"/>
+    /// (a shell command prefix that execs the rest, e.g. <c>nsenter --net=NS --mount=MNT --wd=. --</c>)
+    /// every script of <see cref="Sh"/>, <see cref="Ok"/> and <see cref="Fails"/> runs through it:
+    /// a daemon whose mount lives in a mount namespace of its own is reached there.
     /// </summary>
-    public static TreeMount StartWrapped(IReadOnlyList<string> wrapper, string extraConfig = "")
+    public static TreeMount StartWrapped(IReadOnlyList<string> wrapper, string extraConfig = "", string? shellPrefix = null)
     {
-        var mount = new TreeMount(allowOtherInConfig: true, [], extraConfig) { _wrapper = wrapper };
+        var mount = new TreeMount(allowOtherInConfig: true, [], extraConfig) { _wrapper = wrapper, _shellPrefix = shellPrefix };
         try
         {
             mount._daemons.Add(TreeDaemon.Start(mount.MountPoint, mount._arguments, wrapper));
@@ -141,7 +145,7 @@ public sealed class TreeMount : IDisposable
         TreeDaemon old = Daemon;
         old.Signal("KILL");
         Assert.True(old.WaitForExit(TimeSpan.FromSeconds(10)), $"storagefs still running 10 s after SIGKILL\n--- daemon log ---\n{old.Log}");
-        var daemon = TreeDaemon.Start(MountPoint, _arguments);
+        var daemon = TreeDaemon.Start(MountPoint, _arguments, _wrapper);
         _daemons.Add(daemon);
         return daemon;
     }
@@ -151,7 +155,7 @@ public sealed class TreeMount : IDisposable
     public TreeDaemon StartAgain()
     {
         Assert.True(Daemon.WaitForExit(TimeSpan.FromSeconds(10)), $"storagefs still running\n--- daemon log ---\n{Daemon.Log}");
-        var daemon = TreeDaemon.Start(MountPoint, _arguments);
+        var daemon = TreeDaemon.Start(MountPoint, _arguments, _wrapper);
         _daemons.Add(daemon);
         return daemon;
     }
@@ -195,9 +199,13 @@ public sealed class TreeMount : IDisposable
         return f;
     }
 
-    /// <summary>Runs <paramref name="script"/> with bash in the scratch directory.</summary>
+    /// <summary>Runs <paramref name="script"/> with bash in the scratch directory (through the
+    /// shell prefix when there is one; the script then travels in the environment).</summary>
     public ShellResult Sh(string script, TimeSpan? timeout = null) =>
-        Shell.Run(script, _environment, Root, timeout);
+        _shellPrefix is null
+            ? Shell.Run(script, _environment, Root, timeout)
+            : Shell.Run($"exec {_shellPrefix} bash -c \"$STORAGEFS_TEST_SCRIPT\"",
+                new Dictionary<string, string>(_environment) { ["STORAGEFS_TEST_SCRIPT"] = script }, Root, timeout);
 
     // A shell function Ok's scripts may use: `when_free LINE FILE` writes LINE to a ctl FILE,
     // again while it fails with EBUSY only (for up to 10 s); any other failure fails at once. A
@@ -265,6 +273,9 @@ public sealed class TreeMount : IDisposable
         }
         finally
         {
+            // A mount left in the daemon's own mount namespace is detached there.
+            if (_shellPrefix is not null)
+                Shell.Run($"{_shellPrefix} umount -l \"{MountPoint}\" 2>/dev/null");
             Unmounter.ForceUnmount(MountPoint);
             // Only now is mnt/ an empty directory again: deleting through a live mount would
             // delete pools' contents through the filesystem instead.
