@@ -47,6 +47,7 @@ public sealed class HostCopyTests(ITestOutputHelper output)
             a.Ok($"{{ yes 'a line of a volume that compresses well' || true; }} | head -c {192L << 20} > \"$M/pools/{pa}/volumes/big\"; truncate -s {Size} \"$M/pools/{pa}/volumes/big\"");
 
             long before = net.BytesTo(HostC);
+            var clock = Stopwatch.StartNew();
             // The reply, read back from the ctl (again while the writer's RELEASE is on its way: EBUSY).
             string reply = a.Ok($$"""
                 for i in $(seq 100); do
@@ -57,7 +58,7 @@ public sealed class HostCopyTests(ITestOutputHelper output)
                 exit 1
                 """, TimeSpan.FromMinutes(3));
             long wire = net.BytesTo(HostC) - before;
-            output.WriteLine($"{reply.Trim()}; {wire} bytes crossed C's link");
+            output.WriteLine($"{reply.Trim()}; {wire} bytes crossed C's link; clone took {clock.ElapsedMilliseconds} ms");
             Assert.StartsWith($"ok cloned volume big to {to}/big ({Size} bytes, ", reply, StringComparison.Ordinal);
             a.Ok($"cmp \"$M/pools/{pa}/volumes/big\" {OnC("big")}", TimeSpan.FromMinutes(2));
             // What crossed C's link (ssh's own bytes, TCP and IP headers included) is far less
@@ -71,10 +72,13 @@ public sealed class HostCopyTests(ITestOutputHelper output)
 
             // An archive to C, and a restore on A from that archive: the bytes again.
             a.Ok($"when_free 'archive {to}/big.zst' \"$M/pools/{pa}/vol/big/ctl\"", TimeSpan.FromMinutes(3));
-            a.Ok($"zstd -q -d -c {OnC("big.zst")} | cmp - \"$M/pools/{pa}/volumes/big\"", TimeSpan.FromMinutes(2));
+            // (Its bytes are proven by the restore below, which reads nothing else; here: it is
+            // on C, compressed.)
+            Assert.InRange(long.Parse(c.Ok($"stat -c %s \"$M/pools/{pc}/volumes/big.zst\""), CultureInfo.InvariantCulture), 1, Size / 4);
             a.Ok($"truncate -s {Size} \"$M/pools/{pa}/volumes/back\"");
             a.Ok($"when_free 'restore {to}/big.zst' \"$M/pools/{pa}/vol/back/ctl\"", TimeSpan.FromMinutes(3));
             a.Ok($"cmp \"$M/pools/{pa}/volumes/big\" \"$M/pools/{pa}/volumes/back\"", TimeSpan.FromMinutes(2));
+            output.WriteLine($"clone, archive, restore and their checks: {clock.ElapsedMilliseconds} ms");
 
             // A copy cancelled half way (C's link slowed to 16 Mbit/s, so it is still under
             // way) is a job with its progress, and leaves no volume on C: the other host's end
