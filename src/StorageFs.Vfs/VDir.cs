@@ -32,8 +32,19 @@ public sealed class VDir : Node, INodeLookup, INodeReadDir, INodeCreate, INodeMk
 
     public override TimeSpan? AttrTimeout => Timeout;
 
-    /// <summary>Where this directory shows below the mount ("" for the root), for error records.</summary>
-    public string Path { get; init; } = "";
+    private readonly string? _path;
+
+    /// <summary>Where this directory shows below the mount ("" for the root), for error records;
+    /// <see cref="Place"/>'s path when none is given.</summary>
+    public string Path
+    {
+        get => _path ?? Place?.At ?? "";
+        init => _path = value;
+    }
+
+    /// <summary>Says where this directory shows, when <see cref="Path"/> is not given (a
+    /// directory made per volume: no path string of its own).</summary>
+    public IPlace? Place { get; init; }
 
     /// <summary>Receives the refused changes (null: refused without a record).</summary>
     public Refusal? Refused { get; init; }

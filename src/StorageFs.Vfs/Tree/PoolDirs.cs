@@ -90,7 +90,7 @@ internal static class PoolDirs
         var v = new VolumeSubject(pool, name);
         var specs = t.VolumePanel;
         // The hint is one shared string: the refusal's record already names the directory.
-        var dir = t.Dir(v.At, UseCtl)
+        var dir = t.Dir(v, UseCtl)
             .Add("info", new TextFile(specs.Info, v))
             .Add("xml", new TextFile(specs.Xml, v))
             .Add("path", new TextFile(specs.Path, v))
