@@ -8,6 +8,9 @@ namespace StorageFs.Fuse.Nodes;
 /// </summary>
 public abstract class Node
 {
+    // Passthrough backings, beside their nodes (see Backing).
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Node, PassthroughBacking> Backings = new();
+
     // Engine-owned state, guarded by the NodeTable's lock.
     internal ulong IdValue;
 
@@ -26,12 +29,10 @@ public abstract class Node
 
     // Passthrough backing shared by every open of this node (the kernel refuses a second,
     // different backing file on one inode with EBUSY: fs/fuse/iomode.c). Made on the first open
-    // that may use passthrough: most nodes (directories, control files) never need it, and a
-    // tree of a million nodes should not carry a million of them.
-    private PassthroughBacking? _backing;
-
-    internal PassthroughBacking Backing =>
-        Volatile.Read(ref _backing) ?? Interlocked.CompareExchange(ref _backing, new PassthroughBacking(), null) ?? _backing!;
+    // that may use passthrough and kept beside the node for its lifetime, not in it: most nodes
+    // (directories, control files) never need one, and a field of its own made each of a
+    // million nodes 8 bytes larger. The table's lookup is one per open.
+    internal PassthroughBacking Backing => Backings.GetValue(this, static _ => new PassthroughBacking());
 
     /// <summary>The FUSE node id while the kernel knows this node, else 0.</summary>
     public ulong NodeId => Volatile.Read(ref IdValue);
