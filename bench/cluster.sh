@@ -48,9 +48,11 @@ bench_cluster() {
     start_mount sfs-cluster "$mnt"
   local sfs_pid=$SFS_PID
   for t in shared local; do
-    local tid=1 el="<storagefs:cluster/>"
+    local tid=1 el="<storagefs:cluster autostart='no'/>"
     [ "$t" = local ] && { tid=2; el=""; }
-    sfs_write "$mnt/create" "<pool type='iscsi-direct' xmlns:storagefs='urn:storagefs:cluster:1.0'><name>$t</name><source><host name='127.0.0.1' port='$tport'/><device path='iqn.2026-12.org.storagefs:bench$tid'/><initiator><iqn name='iqn.2026-12.org.storagefs:benchhost'/></initiator></source>$el</pool>"
+    # A cluster-wide pool is defined (never created transient), then started.
+    sfs_write "$mnt/define" "<pool type='iscsi-direct' xmlns:storagefs='urn:storagefs:cluster:1.0'><name>$t</name><source><host name='127.0.0.1' port='$tport'/><device path='iqn.2026-12.org.storagefs:bench$tid'/><initiator><iqn name='iqn.2026-12.org.storagefs:benchhost'/></initiator></source>$el</pool>"
+    sfs_write "$mnt/pools/$t/ctl" start
   done
   sfs_write "$mnt/create" "<pool type='dir'><name>dir</name><target><path>$b/dir</path></target></pool>"
   truncate -s 64M "$b/dir/v.raw"

@@ -46,23 +46,29 @@ internal sealed class EtcdConnection : IDisposable
 
     /// <summary>
     /// Runs a request for a user's command (<paramref name="call"/> must take its client and
-    /// deadline afresh); when the member in use cannot be reached (Unavailable: it died, or the
-    /// link to it is gone) it runs once more on the next endpoint, so a store that lost one
-    /// member still answers at once. Only compare-and-set transactions and reads go through
-    /// this: one that was applied before its answer was lost then fails its comparison, and is
-    /// never applied twice.
+    /// deadline afresh); while the store cannot answer it (Unavailable: the member in use died,
+    /// the link to it is gone, or the members are electing a new leader after losing theirs —
+    /// about a second) it runs again on the next endpoint, after a short pause, for up to 5 s.
+    /// So a store that lost one member still answers. Only compare-and-set transactions and
+    /// reads go through this: one that was applied before its answer was lost then fails its
+    /// comparison, and is never applied twice.
     /// </summary>
     public T Once<T>(Func<T> call)
     {
-        int used = Volatile.Read(ref _current);
-        try
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        for (int attempt = 0; ; attempt++)
         {
-            return call();
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable && _endpoints.Length > 1)
-        {
-            Interlocked.CompareExchange(ref _current, used + 1, used);
-            return call();
+            int used = Volatile.Read(ref _current);
+            try
+            {
+                return call();
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable && _endpoints.Length > 1 && DateTime.UtcNow < deadline)
+            {
+                Interlocked.CompareExchange(ref _current, used + 1, used);
+                if (attempt > 0)
+                    Thread.Sleep(TimeSpan.FromMilliseconds(Math.Min(200 * attempt, 1000)));
+            }
         }
     }
 

@@ -270,7 +270,7 @@ public sealed partial class StorageDriver
         }
         else
         {
-            var resolved = Policy.Check(from.Name);
+            var resolved = Policy.CheckLinkFree(from.Name);
             source = toolbox.OpenFile(Path.GetDirectoryName(resolved)!, Path.GetFileName(resolved));
         }
         ChildEntry<VolumeDefinition> marked;
@@ -448,7 +448,7 @@ public sealed partial class StorageDriver
         var toolbox = Toolbox;
         if (place.Pool is null)
         {
-            var resolved = Policy.Check(place.Name);
+            var resolved = Policy.CheckLinkFree(place.Name);
             if (resolved == source.Vol.Target.Path)
             {
                 throw StorageErrors.InvalidArg($"'{place}' is the volume itself");

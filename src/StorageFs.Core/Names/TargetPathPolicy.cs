@@ -97,6 +97,43 @@ public sealed class TargetPathPolicy
             $"target path '{path}' {how} outside the allowed directories ({string.Join(", ", AllowedDirectories)})");
     }
 
+    /// <summary>
+    /// As <see cref="Check"/>, for a path root names in a command that the daemon then reads or
+    /// writes (an archive's DEST, a restore's SRC), and a stricter rule: below the allowed
+    /// directory it lies in, the path must be the file's own, with no symbolic link and no "."
+    /// or ".." on the way. A link there may belong to an untrusted user who owns a directory on
+    /// the path, and would steer root's read or write to another file inside the allowed
+    /// directories (a pool's volume, another user's file). The allowed directory itself may be
+    /// reached through links, as the configuration names it.
+    /// </summary>
+    /// <exception cref="StorageException">As <see cref="Check"/>; OperationDenied for a link below
+    /// the allowed directory.</exception>
+    public string CheckLinkFree(string path)
+    {
+        var resolved = Check(path);
+        var components = Split(path);
+        if (components.Any(c => c is "." or ".."))
+        {
+            throw new StorageException(ErrorCode.OperationDenied, $"path '{path}' contains '.' or '..': give the file's own path");
+        }
+        string literal = "/" + string.Join('/', components);
+        foreach (var dir in AllowedDirectories)
+        {
+            var root = Resolve(dir);
+            foreach (var prefix in new[] { "/" + string.Join('/', Split(dir)), root }.Distinct())
+            {
+                string below = prefix == "/" ? "/" : prefix + "/";
+                if (literal.StartsWith(below, StringComparison.Ordinal) &&
+                    resolved == (root == "/" ? "" : root) + "/" + literal[below.Length..])
+                {
+                    return resolved;
+                }
+            }
+        }
+        throw new StorageException(ErrorCode.OperationDenied,
+            $"path '{path}' leads through a symbolic link below the allowed directory (it resolves to '{resolved}'): give the file's own path");
+    }
+
     /// <summary>The absolute path <paramref name="path"/> names: "." and ".." applied, repeated
     /// slashes dropped, symbolic links of the existing prefix followed; the rest literal.</summary>
     /// <exception cref="StorageException">InvalidArg on a symlink loop.</exception>

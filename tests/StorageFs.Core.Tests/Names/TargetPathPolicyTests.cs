@@ -44,6 +44,35 @@ public sealed class TargetPathPolicyTests : IDisposable
     }
 
     [Theory]
+    [InlineData("real/a.zst", "real/a.zst")]
+    [InlineData("new/a.zst", "new/a.zst")]
+    [InlineData("//real//a.zst", "real/a.zst")]
+    public void CheckLinkFree_TheFilesOwnPath_IsAccepted(string relative, string expected)
+    {
+        Assert.Equal(Path.Combine(_allowed, expected), _policy.CheckLinkFree(_allowed + "/" + relative));
+    }
+
+    [Fact]
+    public void CheckLinkFree_TheAllowedDirectoryItself_MayBeReachedThroughALink()
+    {
+        Assert.Equal(Path.Combine(_allowed, "real", "a.zst"),
+            new TargetPathPolicy([Path.Combine(_tmp, "allowed-link")]).CheckLinkFree(Path.Combine(_tmp, "allowed-link", "real", "a.zst")));
+    }
+
+    // A link below the allowed directory may be an untrusted user's: even one that stays inside
+    // (good -> real) would steer root's archive or restore to another file.
+    [Theory]
+    [InlineData("good/a.zst", "symbolic link")]
+    [InlineData("real/../real/a.zst", "'..'")]
+    [InlineData("./real/a.zst", "'.'")]
+    public void CheckLinkFree_ALinkOrDotsBelowTheAllowedDirectory_AreDenied(string relative, string named)
+    {
+        var e = Assert.Throws<StorageException>(() => _policy.CheckLinkFree(_allowed + "/" + relative));
+        Assert.Equal(ErrorCode.OperationDenied, e.Code);
+        Assert.Contains(named, e.Message);
+    }
+
+    [Theory]
     [InlineData("..")]
     [InlineData("../outside")]
     [InlineData("real/../../outside/p")]

@@ -65,6 +65,30 @@ public sealed class HostCopyTests(ITestOutputHelper output)
             a.Ok($"when_free 'restore {to}/big.zst' \"$M/pools/{pa}/vol/back/ctl\"", TimeSpan.FromMinutes(3));
             a.Ok($"cmp \"$M/pools/{pa}/volumes/big\" \"$M/pools/{pa}/volumes/back\"");
 
+            // A copy cancelled half way (C's link slowed to 16 Mbit/s, so it is still under
+            // way) is a job with its progress, and leaves no volume on C: the other host's end
+            // sees its stream end short and removes what it made.
+            a.Ok($"head -c {48L << 20} /dev/urandom > \"$M/pools/{pa}/volumes/rnd\"");
+            Shell.Run($"tc qdisc add dev {net.HostSide(HostC)} root tbf rate 16mbit burst 32kbit latency 400ms");
+            try
+            {
+                string job = a.Ok($"exec 3<>\"$M/pools/{pa}/vol/rnd/ctl\"; printf 'clone {to}/rnd nowait\\n' >&3; cat <&3").Trim();
+                Assert.StartsWith("ok job ", job, StringComparison.Ordinal);
+                string jobDir = $"$M/jobs/{job["ok job ".Length..]}";
+                Assert.True(SpinWait.SpinUntil(() => File.Exists($"{c.MountPoint}/pools/{pc}/volumes/rnd") &&
+                    a.Ok($"cat \"{jobDir}/info\"").Contains($"Total:          {48L << 20}", StringComparison.Ordinal), TimeSpan.FromSeconds(30)),
+                    "the copy never reached C:\n" + a.Ok($"cat \"{jobDir}/info\""));
+                a.Ok($"echo cancel > \"{jobDir}/ctl\"");
+                Assert.True(SpinWait.SpinUntil(() => a.Ok($"cat \"{jobDir}/state\"").Trim() == "cancelled", TimeSpan.FromSeconds(30)),
+                    a.Ok($"cat \"{jobDir}/info\""));
+                Assert.True(SpinWait.SpinUntil(() => !File.Exists($"{c.MountPoint}/pools/{pc}/volumes/rnd"), TimeSpan.FromSeconds(60)),
+                    "the cancelled copy stayed on C");
+            }
+            finally
+            {
+                Shell.Run($"tc qdisc del dev {net.HostSide(HostC)} root");
+            }
+
             // A copy that fails half way (C's pool fills up) leaves no volume on C, and says why.
             string small = Path.Combine(c.StateDir, "small");
             Directory.CreateDirectory(small);

@@ -13,12 +13,14 @@ public sealed class NetHosts : IDisposable
 {
     private readonly string _root;
     private readonly string _tag;
+    private static int _instances;
     private readonly List<Process> _sshd = [];
 
     public NetHosts(string root, int count, bool ssh = true, bool storageNetwork = false)
     {
         _root = Directory.CreateDirectory(root).FullName;
-        _tag = (Environment.ProcessId % 100000).ToString(CultureInfo.InvariantCulture);
+        // Interface names have at most 15 bytes: "sfv" + tag + "h" + N.
+        _tag = string.Create(CultureInfo.InvariantCulture, $"{Environment.ProcessId % 100000}x{Interlocked.Increment(ref _instances) % 10}");
         Count = count;
         try
         {
@@ -29,9 +31,13 @@ public sealed class NetHosts : IDisposable
                 Run($"ip link add {StorageBridge} type bridge && ip addr add {StorageGateway}/24 dev {StorageBridge} && ip link set {StorageBridge} up");
                 _storageNetwork = true;
             }
-            Run($"ssh-keygen -q -t ed25519 -N '' -f {_root}/id && ssh-keygen -q -t ed25519 -N '' -f {_root}/host_key && mkdir -p /run/sshd");
-            string hostKey = File.ReadAllText($"{_root}/host_key.pub").Trim();
-            File.Copy($"{_root}/id.pub", $"{_root}/authorized_keys");
+            string hostKey = "";
+            if (ssh)
+            {
+                Run($"ssh-keygen -q -t ed25519 -N '' -f {_root}/id && ssh-keygen -q -t ed25519 -N '' -f {_root}/host_key && mkdir -p /run/sshd");
+                hostKey = File.ReadAllText($"{_root}/host_key.pub").Trim();
+                File.Copy($"{_root}/id.pub", $"{_root}/authorized_keys");
+            }
             var known = new StringBuilder();
             for (int i = 1; i <= count; i++)
             {
