@@ -99,7 +99,7 @@ public sealed partial class StorageDriver
                 }
                 foreach (var child in entry.Children.Values)
                 {
-                    if (!child.Building && child.Def.Target.Path == path)
+                    if (!child.Building && child.Def.Target.PathIs(path))
                     {
                         return child.Def;
                     }

@@ -384,7 +384,7 @@ public sealed partial class StorageDriver
         var sb = new System.Text.StringBuilder();
         string? backing = vol.BackingStore?.Path;
         string? of = marked is not null ? $"{marked} (reflink)"
-            : backing is not null ? (FindVolume(v => v.Target.Path == backing) is { } b ? $"{b.Pool}/{b.Name}" : backing) + " (qcow2 overlay)"
+            : backing is not null ? (FindVolume(v => v.Target.PathIs(backing)) is { } b ? $"{b.Pool}/{b.Name}" : backing) + " (qcow2 overlay)"
             : null;
         sb.Append("Snapshot of:".PadRight(15)).Append(' ').Append(of ?? "-").Append('\n');
         if (facts is { Compression: { } kind } archive)

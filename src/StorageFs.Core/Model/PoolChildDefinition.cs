@@ -35,6 +35,10 @@ public abstract class PoolChildDefinition
         _keyDir = directory;
     }
 
+    /// <summary>Whether <see cref="Key"/> is <paramref name="key"/>, without making the key
+    /// string when it is kept in parts (lookups by key compare every volume).</summary>
+    public bool KeyIs(string? key) => _keyDir is null ? _key == key : Parts.Equal(_keyDir, _key!, key);
+
     /// <summary>Takes <paramref name="other"/>'s key as it is held (a path kept in parts stays so).</summary>
     public void CopyKeyFrom(PoolChildDefinition other)
     {

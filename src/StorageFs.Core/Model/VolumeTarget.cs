@@ -33,6 +33,10 @@ public sealed class VolumeTarget
         _pathDir = directory;
     }
 
+    /// <summary>Whether <see cref="Path"/> is <paramref name="path"/>, without making the path
+    /// string when it is kept in parts (lookups by path compare every volume).</summary>
+    public bool PathIs(string? path) => _pathDir is null ? _path == path : Parts.Equal(_pathDir, _path!, path);
+
     /// <summary>Takes <paramref name="other"/>'s path as it is held (in parts stays in parts).</summary>
     public void CopyPathFrom(VolumeTarget other)
     {

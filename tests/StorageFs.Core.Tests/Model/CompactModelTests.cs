@@ -54,6 +54,15 @@ public sealed class CompactModelTests
         Assert.Contains("<path>/srv/pool/v.raw</path>", VolumeXml.Format(vol, PoolTypes.Get(PoolType.Dir)), StringComparison.Ordinal);
         Assert.Contains("<key>/srv/pool/v.raw</key>", VolumeXml.Format(vol, PoolTypes.Get(PoolType.Dir)), StringComparison.Ordinal);
 
+        Assert.True(vol.KeyIs("/srv/pool/v.raw"));
+        Assert.True(vol.Target.PathIs("/srv/pool/v.raw"));
+        foreach (var other in new[] { "/srv/pool/v.ra", "/srv/pool/v.raw2", "/srv/poolv.raw", "/srv/pool//v.raw", "/srv/pooX/v.raw", "v.raw", "" })
+        {
+            Assert.False(vol.KeyIs(other), other);
+            Assert.False(vol.Target.PathIs(other), other);
+        }
+        Assert.False(vol.KeyIs(null));
+
         var copy = DefinitionCopy.Of(vol);
         Assert.Equal("/srv/pool/v.raw", copy.Key);
         Assert.Equal("/srv/pool/v.raw", copy.Target.Path);
@@ -63,6 +72,8 @@ public sealed class CompactModelTests
         vol.Target.Path = "/elsewhere";
         Assert.Equal("other", vol.Key);
         Assert.Equal("/elsewhere", vol.Target.Path);
+        Assert.True(vol.KeyIs("other"));
+        Assert.True(vol.Target.PathIs("/elsewhere"));
         Assert.Equal("/srv/pool/v.raw", copy.Key);
     }
 }
