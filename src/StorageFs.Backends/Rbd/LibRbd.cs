@@ -113,6 +113,16 @@ internal static class LibRbd
     [DllImport(Rbd)]
     public static extern void rbd_aio_release(IntPtr completion);
 
+    /// <summary>Starts opening an image; <paramref name="image"/> points at the
+    /// <c>rbd_image_t</c> librbd fills before the completion fires (memory that must live until then).</summary>
+    [DllImport(Rbd)]
+    public static extern int rbd_aio_open(IntPtr ioctx, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, IntPtr image,
+        [MarshalAs(UnmanagedType.LPUTF8Str)] string? snapName, IntPtr completion);
+
+    [DllImport(Rbd)]
+    public static extern int rbd_aio_open_read_only(IntPtr ioctx, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, IntPtr image,
+        [MarshalAs(UnmanagedType.LPUTF8Str)] string? snapName, IntPtr completion);
+
     [DllImport(Rbd)]
     public static extern int rbd_aio_read2(IntPtr image, ulong offset, nuint length, IntPtr buffer, IntPtr completion, int opFlags);
 

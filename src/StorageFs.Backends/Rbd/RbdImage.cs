@@ -12,7 +12,8 @@ internal sealed class RbdImage : IDisposable
 {
     private IntPtr _image;
 
-    private RbdImage(IntPtr image, string name)
+    /// <summary>Takes ownership of an image librbd opened (<c>rbd_aio_open</c>).</summary>
+    internal RbdImage(IntPtr image, string name)
     {
         _image = image;
         Name = name;

@@ -24,21 +24,34 @@ internal sealed class RbdImageIo : IVolumeIo
     private const long Object = 4L << 20;
 
     private readonly RbdCluster _cluster;
-    private readonly RbdImage _image;
+    private readonly RbdOpening _opening;
+    private readonly string _name;
     private readonly RbdIoGate _gate = new();
     private readonly ILogger _log;
     private long _length;   // the file's size: what reads see
     private long _size;     // the image's size, ahead of _length while growing
     private int _disposed;
 
-    public RbdImageIo(RbdCluster cluster, RbdImage image, bool writable, ILogger log)
+    /// <summary>Starts opening image <paramref name="name"/>; until the open completes the size
+    /// is <paramref name="length"/> (the volume's last known capacity) and requests wait.</summary>
+    public RbdImageIo(RbdCluster cluster, string name, long length, bool writable, ILogger log)
     {
         _cluster = cluster;
         _log = log;
-        _image = image;
+        _name = name;
         Writable = writable;
-        _length = _size = (long)image.Size;
+        _length = _size = length;
+        _opening = RbdOpening.Start(cluster, name, readOnly: !writable, image =>
+        {
+            // On librbd's thread, before any queued request runs (rbd_get_size is local).
+            long size = (long)image.Size;
+            Volatile.Write(ref _size, size);
+            Volatile.Write(ref _length, size);
+        });
     }
+
+    // The open image, waiting for the open (the synchronous members).
+    private RbdImage Image => _opening.Image;
 
     public long Length => Volatile.Read(ref _length);
 
@@ -55,8 +68,8 @@ internal sealed class RbdImageIo : IVolumeIo
                 return 0;
             }
             int n = (int)Math.Min(buffer.Length, length - offset);
-            long rc = LibRbd.rbd_read2(_image.Handle, (ulong)offset, (nuint)n, ref buffer[0], 0);
-            return (int)RbdErrors.CheckIo(rc, $"read of {n} bytes at {offset} from RBD image '{_image.Name}'");
+            long rc = LibRbd.rbd_read2(Image.Handle, (ulong)offset, (nuint)n, ref buffer[0], 0);
+            return (int)RbdErrors.CheckIo(rc, $"read of {n} bytes at {offset} from RBD image '{_name}'");
         }
         finally
         {
@@ -78,9 +91,9 @@ internal sealed class RbdImageIo : IVolumeIo
         _gate.Enter();
         try
         {
-            long rc = LibRbd.rbd_write2(_image.Handle, (ulong)offset, (nuint)data.Length,
+            long rc = LibRbd.rbd_write2(Image.Handle, (ulong)offset, (nuint)data.Length,
                 ref MemoryMarshal.GetReference(data), 0);
-            RbdErrors.CheckIo(rc, $"write of {data.Length} bytes at {offset} to RBD image '{_image.Name}'");
+            RbdErrors.CheckIo(rc, $"write of {data.Length} bytes at {offset} to RBD image '{_name}'");
             long seen;
             while (end > (seen = Volatile.Read(ref _length)) && Interlocked.CompareExchange(ref _length, end, seen) != seen)
             {
@@ -93,12 +106,17 @@ internal sealed class RbdImageIo : IVolumeIo
     }
 
     public void Flush() =>
-        RbdErrors.CheckIo(LibRbd.rbd_flush(_image.Handle), $"flush of RBD image '{_image.Name}'");
+        RbdErrors.CheckIo(LibRbd.rbd_flush(Image.Handle), $"flush of RBD image '{_name}'");
 
     public bool Asynchronous => true;
 
     public void ReadAsync(long offset, int count, VolumeIoCompletion done)
     {
+        if (_opening.Opened is null)
+        {
+            _opening.WhenOpen(_ => Guard(done, () => ReadAsync(offset, count, done)), done.Failed);
+            return;
+        }
         _gate.Enter();
         long length = _length;
         if (offset >= length || count <= 0)
@@ -108,11 +126,11 @@ internal sealed class RbdImageIo : IVolumeIo
             return;
         }
         int n = (int)Math.Min(count, length - offset);
-        var aio = new RbdAio(_gate, done, "read", _image.Name, offset, n, PinnedBuffers.Rent(n), _log);
+        var aio = new RbdAio(_gate, done, "read", _name, offset, n, PinnedBuffers.Rent(n), _log);
         var completion = aio.CreateCompletion();
         if (completion != IntPtr.Zero)
         {
-            aio.Submitted(LibRbd.rbd_aio_read2(_image.Handle, (ulong)offset, (nuint)n, aio.BufferAddress, completion, 0), completion);
+            aio.Submitted(LibRbd.rbd_aio_read2(Image.Handle, (ulong)offset, (nuint)n, aio.BufferAddress, completion, 0), completion);
         }
     }
 
@@ -121,6 +139,13 @@ internal sealed class RbdImageIo : IVolumeIo
         if (data.IsEmpty)
         {
             done.Completed(0, default);
+            return;
+        }
+        if (_opening.Opened is null)
+        {
+            // The request's buffer is reused once this returns: keep a copy until the open.
+            byte[] copy = data.ToArray();
+            _opening.WhenOpen(_ => Guard(done, () => WriteAsync(offset, copy, done)), done.Failed);
             return;
         }
         long end = offset + data.Length;
@@ -143,34 +168,58 @@ internal sealed class RbdImageIo : IVolumeIo
         while (end > (seen = Volatile.Read(ref _length)) && Interlocked.CompareExchange(ref _length, end, seen) != seen)
         {
         }
-        var aio = new RbdAio(_gate, done, "write", _image.Name, offset, data.Length, null, _log);
+        var aio = new RbdAio(_gate, done, "write", _name, offset, data.Length, null, _log);
         var completion = aio.CreateCompletion();
         if (completion != IntPtr.Zero)
         {
-            aio.Submitted(LibRbd.rbd_aio_write2(_image.Handle, (ulong)offset, (nuint)data.Length,
+            aio.Submitted(LibRbd.rbd_aio_write2(Image.Handle, (ulong)offset, (nuint)data.Length,
                 ref MemoryMarshal.GetReference(data), completion, 0), completion);
         }
     }
 
     public void FlushAsync(VolumeIoCompletion done)
     {
+        if (_opening.Opened is null)
+        {
+            _opening.WhenOpen(_ => Guard(done, () => FlushAsync(done)), done.Failed);
+            return;
+        }
         _gate.Enter();
-        var aio = new RbdAio(_gate, done, "flush", _image.Name, 0, 0, null, _log);
+        var aio = new RbdAio(_gate, done, "flush", _name, 0, 0, null, _log);
         var completion = aio.CreateCompletion();
         if (completion != IntPtr.Zero)
         {
-            aio.Submitted(LibRbd.rbd_aio_flush(_image.Handle, completion), completion);
+            aio.Submitted(LibRbd.rbd_aio_flush(Image.Handle, completion), completion);
         }
     }
 
     public void DiscardAsync(long offset, long length, VolumeIoCompletion done)
     {
+        if (_opening.Opened is null)
+        {
+            _opening.WhenOpen(_ => Guard(done, () => DiscardAsync(offset, length, done)), done.Failed);
+            return;
+        }
         _gate.Enter();
-        var aio = new RbdAio(_gate, done, "discard", _image.Name, offset, length, null, _log);
+        var aio = new RbdAio(_gate, done, "discard", _name, offset, length, null, _log);
         var completion = aio.CreateCompletion();
         if (completion != IntPtr.Zero)
         {
-            aio.Submitted(LibRbd.rbd_aio_discard(_image.Handle, (ulong)offset, (ulong)length, completion), completion);
+            aio.Submitted(LibRbd.rbd_aio_discard(Image.Handle, (ulong)offset, (ulong)length, completion), completion);
+        }
+    }
+
+    // A request started once the open completed, on the thread pool: one closed meanwhile
+    // (RELEASE after an interrupted request) fails it instead of the process.
+    private void Guard(VolumeIoCompletion done, Action start)
+    {
+        try
+        {
+            start();
+        }
+        catch (ObjectDisposedException)
+        {
+            done.Failed(new IOException($"RBD image '{_name}' was closed", 9));
         }
     }
 
@@ -181,7 +230,7 @@ internal sealed class RbdImageIo : IVolumeIo
         {
             if (_size > _length)
             {
-                RbdErrors.CheckIo(LibRbd.rbd_resize(_image.Handle, (ulong)_length), $"resize of RBD image '{_image.Name}' to {_length} bytes");
+                RbdErrors.CheckIo(LibRbd.rbd_resize(Image.Handle, (ulong)_length), $"resize of RBD image '{_name}' to {_length} bytes");
                 _size = _length;
             }
         }
@@ -197,8 +246,8 @@ internal sealed class RbdImageIo : IVolumeIo
         _gate.Enter();
         try
         {
-            RbdErrors.CheckIo(LibRbd.rbd_discard(_image.Handle, (ulong)offset, (ulong)length),
-                $"discard of {length} bytes at {offset} in RBD image '{_image.Name}'");
+            RbdErrors.CheckIo(LibRbd.rbd_discard(Image.Handle, (ulong)offset, (ulong)length),
+                $"discard of {length} bytes at {offset} in RBD image '{_name}'");
         }
         finally
         {
@@ -214,8 +263,8 @@ internal sealed class RbdImageIo : IVolumeIo
             while (length > 0)
             {
                 long n = Math.Min(length, 1L << 30);
-                RbdErrors.CheckIo(LibRbd.rbd_write_zeroes(_image.Handle, (ulong)offset, (nuint)n, 0, 0),
-                    $"zeroing {n} bytes at {offset} in RBD image '{_image.Name}'");
+                RbdErrors.CheckIo(LibRbd.rbd_write_zeroes(Image.Handle, (ulong)offset, (nuint)n, 0, 0),
+                    $"zeroing {n} bytes at {offset} in RBD image '{_name}'");
                 offset += n;
                 length -= n;
             }
@@ -286,7 +335,7 @@ internal sealed class RbdImageIo : IVolumeIo
         long from = offset / Object * Object;
         try
         {
-            _image.Extents((ulong)from, (ulong)(length - from), each);
+            Image.Extents((ulong)from, (ulong)(length - from), each);
         }
         catch (StorageException e)
         {
@@ -304,7 +353,7 @@ internal sealed class RbdImageIo : IVolumeIo
                 return;
             }
             long target = ahead ? Math.Max(end, Math.Min(Math.Max(_size * 2, Object), _size + Step)) : end;
-            RbdErrors.CheckIo(LibRbd.rbd_resize(_image.Handle, (ulong)target), $"growing RBD image '{_image.Name}' to {target} bytes");
+            RbdErrors.CheckIo(LibRbd.rbd_resize(Image.Handle, (ulong)target), $"growing RBD image '{_name}' to {target} bytes");
             _size = target;
         }
         finally
@@ -321,16 +370,22 @@ internal sealed class RbdImageIo : IVolumeIo
         }
         // Every request in flight ends first (rbd_close would wait for them too).
         _gate.EnterExclusive();
+        RbdImage? image = null;
         try
         {
+            image = Image;
             if (Writable && _size > _length)
             {
-                LibRbd.rbd_resize(_image.Handle, (ulong)_length);
+                LibRbd.rbd_resize(image.Handle, (ulong)_length);
             }
+        }
+        catch (IOException)
+        {
+            // The open failed: nothing to close.
         }
         finally
         {
-            _image.Dispose();
+            image?.Dispose();
             _cluster.Release();
         }
     }

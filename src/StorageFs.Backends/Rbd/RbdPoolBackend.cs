@@ -299,8 +299,8 @@ public sealed class RbdPoolBackend : IPoolBackend
     /// <summary>
     /// The image's bytes for the tree: an open image on the running pool's connection, served by
     /// librbd's asynchronous calls (<see cref="IVolumeIo"/>). A read open uses a read-only image
-    /// handle, which takes no exclusive lock. The open itself (rbd_open) waits on the cluster
-    /// on the caller's thread.
+    /// handle, which takes no exclusive lock. The image is opened in the background
+    /// (rbd_aio_open), so an open never waits on the cluster; requests wait for it.
     /// </summary>
     public VolumeData OpenVolume(PoolDefinition pool, VolumeDefinition volume, VolumeAccessMode mode)
     {
@@ -313,8 +313,7 @@ public sealed class RbdPoolBackend : IPoolBackend
         try
         {
             bool write = mode == VolumeAccessMode.Write;
-            var image = RbdImage.Open(cluster, volume.Name, readOnly: !write);
-            return VolumeData.FromIo(new RbdImageIo(cluster, image, write, _log));
+            return VolumeData.FromIo(new RbdImageIo(cluster, volume.Name, (long)volume.Capacity, write, _log));
         }
         catch
         {

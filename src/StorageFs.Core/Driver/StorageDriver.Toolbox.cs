@@ -351,7 +351,7 @@ public sealed partial class StorageDriver
             vol = child.Def;
             backend = _backends.Get(def.Type);
         }
-        if (vol.Type == VolumeType.Network)
+        if (vol.Type == VolumeType.Network && backend.Capabilities.SnapshotIsClone)
         {
             string? parent = backend.CloneParent(def, vol);
             return "Snapshot of:".PadRight(15) + " " + (parent is null ? "-" : parent + " (copy-on-write clone)") + "\n";

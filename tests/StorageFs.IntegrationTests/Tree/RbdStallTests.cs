@@ -2,7 +2,8 @@ namespace StorageFs.IntegrationTests.Tree;
 
 /// <summary>
 /// A stalled cluster (the OSD paused with SIGSTOP) under many readers of an rbd volume: reads
-/// are parked librbd requests, so the daemon's FUSE readers stay free and the other pools keep answering; once the OSD runs again the
+/// are parked librbd requests and opens start librbd's open in the background, so the daemon's
+/// FUSE readers stay free and the other pools keep answering; once the OSD runs again the
 /// parked reads complete with the image's bytes.
 /// </summary>
 [Collection("ceph")]
@@ -15,7 +16,7 @@ public sealed class RbdStallTests(RbdFixture fixture)
     private readonly string _p = fixture.Pool;
 
     [CephFact]
-    public void ManyReadersOfAStalledImage_LeaveOtherPoolsAnswering_AndCompleteWhenTheClusterResumes()
+    public void ManyReadersAndOpenersOfAStalledImage_LeaveOtherPoolsAnswering_AndCompleteWhenTheClusterResumes()
     {
         string v = _tree.NewName("stall");
         string other = _tree.NewRunningPool("calm");
@@ -37,9 +38,10 @@ public sealed class RbdStallTests(RbdFixture fixture)
         Signal("STOP", osd);
         try
         {
-            // Their reads now wait on the cluster.
+            // Their reads now wait on the cluster, and so do as many fresh opens and reads.
             var calm = _tree.Sh($"""
                 touch "$W/go"
+                for i in $(seq {Readers}); do cat "$M/pools/{_p}/volumes/{v}" > "$W/whole.$i" & done
                 sleep 1
                 timeout -s KILL 10 ls "$M/pools/{other}/volumes" && timeout -s KILL 10 cat "$M/pools/{other}/info" > /dev/null &&
                   timeout -s KILL 10 cat "$M/pools/{other}/volumes/a.raw" && timeout -s KILL 10 ls "$M/pools" > /dev/null
@@ -53,9 +55,10 @@ public sealed class RbdStallTests(RbdFixture fixture)
         }
         // The parked reads complete with the image's bytes once the OSD runs again.
         _tree.Ok($"""
-            for t in $(seq 600); do [ "$(find "$W" -name 'read.*' -size 4k | wc -l)" = {Readers} ] && break; sleep 0.1; done
-            for i in $(seq {Readers}); do dd if="$W/{v}" bs=4k count=1 skip=$i status=none | cmp - "$W/read.$i"; done
-            rm -f "$W"/go "$W"/opened.* "$W"/read.*
+            for t in $(seq 600); do [ "$(find "$W" -name 'read.*' -size 4k | wc -l)" = {Readers} ] &&
+              [ "$(find "$W" -name 'whole.*' -size 1M | wc -l)" = {Readers} ] && break; sleep 0.1; done
+            for i in $(seq {Readers}); do dd if="$W/{v}" bs=4k count=1 skip=$i status=none | cmp - "$W/read.$i"; cmp "$W/{v}" "$W/whole.$i"; done
+            rm -f "$W"/go "$W"/opened.* "$W"/read.* "$W"/whole.*
             """, TimeSpan.FromSeconds(120));
     }
 
