@@ -225,28 +225,8 @@ public sealed partial class StorageDriver
     public StorageJob StartRestoreVolume(string pool, string volume, VolumePlace from, JobRequester? requester = null)
     {
         var toolbox = Toolbox;
-        var entry = _pools.Get(pool);
-        PoolDefinition def;
-        VolumeDefinition vol;
-        IPoolBackend backend;
-        lock (entry.Gate)
-        {
-            var child = _pools.RequireChild(entry, volume);
-            PoolLifecycle<PoolDefinition, VolumeDefinition>.RequireBuilt(child, volume);
-            if (child.WriteOpens > 0)
-            {
-                throw StorageErrors.OpenConflict($"volume '{volume}' is open for writing: close it before restoring into it");
-            }
-            def = entry.Def;
-            vol = child.Def;
-            backend = _backends.Get(def.Type);
-        }
-        bool rawFile = vol.Type == VolumeType.File && (vol.Target.Format ?? "raw") == "raw";
-        if (!rawFile && vol.Type != VolumeType.Block)
-        {
-            throw StorageErrors.NoSupport(
-                $"restore fills raw file and block volumes; '{volume}' is {vol.Target.Format ?? vol.Type.ToString()}: clone it with format=raw first");
-        }
+        var (entry, def, vol, backend) = RestoreTarget(pool, volume);
+        bool rawFile = vol.Type == VolumeType.File;
         string? directory = _poolFlavor.DirectoryTarget(def);
         if (from.Pool == pool && from.Name == volume)
         {
@@ -336,20 +316,9 @@ public sealed partial class StorageDriver
         {
             return "";
         }
-        var entry = _pools.Get(pool);
-        PoolDefinition def;
-        VolumeDefinition vol;
-        IPoolBackend backend;
-        lock (entry.Gate)
+        if (BuiltVolume(pool, volume) is not var (_, def, vol, backend))
         {
-            var child = _pools.RequireChild(entry, volume);
-            if (child.Building)
-            {
-                return "";
-            }
-            def = entry.Def;
-            vol = child.Def;
-            backend = _backends.Get(def.Type);
+            return "";
         }
         if (vol.Type == VolumeType.Network && backend.Capabilities.SnapshotIsClone)
         {
