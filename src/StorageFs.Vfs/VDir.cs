@@ -13,7 +13,10 @@ public sealed class VDir : Node, INodeLookup, INodeReadDir, INodeCreate, INodeMk
 {
     // Exactly as long as the fixed rows (added once, at construction): a million-entry tree
     // has one of these per control directory.
-    private (string Name, Node Node)[] _rows = [];
+    // The names apart from the nodes, so directories of one layout (vol/V/ of every volume)
+    // share one array of names: a million of them hold a Node[7] each and nothing more.
+    private string[] _names = [];
+    private Node[] _nodes = [];
 
     public VDir(uint mode = Modes.DirReadOnly) => Mode = Modes.Dir | mode;
 
@@ -32,8 +35,19 @@ public sealed class VDir : Node, INodeLookup, INodeReadDir, INodeCreate, INodeMk
 
     public override TimeSpan? AttrTimeout => Timeout;
 
-    /// <summary>Where this directory shows below the mount ("" for the root), for error records.</summary>
-    public string Path { get; init; } = "";
+    private readonly string? _path;
+
+    /// <summary>Where this directory shows below the mount ("" for the root), for error records;
+    /// <see cref="Place"/>'s path when none is given.</summary>
+    public string Path
+    {
+        get => _path ?? Place?.At ?? "";
+        init => _path = value;
+    }
+
+    /// <summary>Says where this directory shows, when <see cref="Path"/> is not given (a
+    /// directory made per volume: no path string of its own).</summary>
+    public IPlace? Place { get; init; }
 
     /// <summary>Receives the refused changes (null: refused without a record).</summary>
     public Refusal? Refused { get; init; }
@@ -43,8 +57,25 @@ public sealed class VDir : Node, INodeLookup, INodeReadDir, INodeCreate, INodeMk
 
     public VDir Add(string name, Node node)
     {
-        Array.Resize(ref _rows, _rows.Length + 1);
-        _rows[^1] = (name, node);
+        string[] names = new string[_names.Length + 1];
+        _names.CopyTo(names, 0);
+        names[^1] = name;
+        _names = names;
+        Array.Resize(ref _nodes, _nodes.Length + 1);
+        _nodes[^1] = node;
+        return this;
+    }
+
+    /// <summary>Sets the fixed rows at once: <paramref name="names"/> (which the caller may share
+    /// between directories and must not change) and their <paramref name="nodes"/>, in order.</summary>
+    public VDir WithRows(string[] names, Node[] nodes)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        ArgumentNullException.ThrowIfNull(nodes);
+        if (names.Length != nodes.Length)
+            throw new ArgumentException("one node per name", nameof(nodes));
+        _names = names;
+        _nodes = nodes;
         return this;
     }
 
@@ -52,13 +83,11 @@ public sealed class VDir : Node, INodeLookup, INodeReadDir, INodeCreate, INodeMk
 
     public Errno Lookup(RequestContext ctx, string name, out Node? child)
     {
-        foreach (var (n, node) in _rows)
+        int at = Array.IndexOf(_names, name);
+        if (at >= 0)
         {
-            if (n == name)
-            {
-                child = node;
-                return Errno.Ok;
-            }
+            child = _nodes[at];
+            return Errno.Ok;
         }
         child = Find?.Invoke(ctx, name);
         return child is null ? Errno.ENOENT : Errno.Ok;
@@ -66,8 +95,8 @@ public sealed class VDir : Node, INodeLookup, INodeReadDir, INodeCreate, INodeMk
 
     public Errno ReadDir(RequestContext ctx, List<DirEntry> entries)
     {
-        foreach (var (name, node) in _rows)
-            entries.Add(new DirEntry(name, ModeOf(node), node));
+        for (int i = 0; i < _names.Length; i++)
+            entries.Add(new DirEntry(_names[i], ModeOf(_nodes[i]), _nodes[i]));
         if (List is not null && Find is not null)
         {
             foreach (string name in List(ctx))

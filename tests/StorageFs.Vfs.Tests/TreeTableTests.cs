@@ -111,6 +111,29 @@ public sealed class TreeTableTests : IDisposable
     }
 
     [Fact]
+    public void VolumeControlDirectory_HasItsRows_ReadsPathAndKeyInFull_AndRecordsRefusalsUnderItsPath()
+    {
+        // vol/V/ shares one array of names between volumes and asks its subject for its path;
+        // a file volume keeps its path and key as the pool's directory and its name.
+        string target = Path.Combine(_dir, "t");
+        Write("create", $"<pool type='dir'><name>p</name><target><path>{target}</path></target></pool>");
+        File.WriteAllBytes(Path.Combine(target, "a.img"), new byte[4096]);
+        File.WriteAllBytes(Path.Combine(target, "b.img"), new byte[4096]);
+        Assert.Equal(["a.img", "b.img"], List("pools/p/volumes").Order(StringComparer.Ordinal));
+
+        Assert.Equal(["info", "xml", "path", "key", "ctl", "data"], List("pools/p/vol/a.img"));
+        Assert.Equal(["info", "xml", "path", "key", "ctl", "data"], List("pools/p/vol/b.img"));
+        Assert.Equal(Path.Combine(target, "b.img") + "\n", Read("pools/p/vol/b.img/path"));
+        Assert.Equal(Path.Combine(target, "a.img") + "\n", Read("pools/p/vol/a.img/key"));
+        Assert.Contains($"<path>{Path.Combine(target, "a.img")}</path>", Read("pools/p/vol/a.img/xml"), StringComparison.Ordinal);
+        Assert.Null(Walk("pools/p/vol/a.img/nothing"));
+
+        var dir = Assert.IsAssignableFrom<INodeMkdir>(Walk("pools/p/vol/b.img"));
+        Assert.Equal(Errno.EPERM, dir.Mkdir(Root, "x", 0x1ed, out _));
+        Assert.Contains("pools/p/vol/b.img/ has a fixed layout", Read("errors"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Capabilities_ListEveryRegisteredType()
     {
         string caps = Read("capabilities");

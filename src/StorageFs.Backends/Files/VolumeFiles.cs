@@ -77,8 +77,10 @@ internal static class VolumeFiles
         {
             return null;
         }
-        var vol = new VolumeDefinition { Name = name, Key = path };
-        vol.Target.Path = path;
+        // Key and path in parts: the pool's directory string and the name (no string per volume).
+        var vol = new VolumeDefinition { Name = name };
+        vol.SetKeyIn(pool.Target.Path!, name);
+        vol.Target.SetPathIn(pool.Target.Path!, name);
         var st = own;
         var dataPath = path;
         if (own.IsSymlink)
@@ -166,7 +168,7 @@ internal static class VolumeFiles
             throw StorageErrors.Internal(problems[0]);
         }
         vol.Type = fresh.Type;
-        vol.Key = fresh.Key;
+        vol.CopyKeyFrom(fresh);
         vol.Capacity = fresh.Capacity;
         vol.Allocation = fresh.Allocation;
         vol.Physical = fresh.Physical;

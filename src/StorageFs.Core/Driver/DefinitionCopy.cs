@@ -30,7 +30,6 @@ internal static class DefinitionCopy
         {
             Type = v.Type,
             Name = v.Name,
-            Key = v.Key,
             Capacity = v.Capacity,
             Allocation = v.Allocation,
             HasAllocation = v.HasAllocation,
@@ -40,7 +39,11 @@ internal static class DefinitionCopy
                 ? new VolumeBackingStore { Path = b.Path, Format = b.Format, Permissions = Of(b.Permissions), Timestamps = Of(b.Timestamps) }
                 : null,
         };
-        copy.Extents.AddRange(v.Extents);
+        copy.CopyKeyFrom(v);
+        if (v.HasExtents)
+        {
+            copy.Extents.AddRange(v.Extents);
+        }
         return copy;
     }
 
@@ -67,16 +70,20 @@ internal static class DefinitionCopy
         ? null
         : new VolumeTimestamps { Atime = ts.Atime, Mtime = ts.Mtime, Ctime = ts.Ctime, Btime = ts.Btime };
 
-    private static VolumeTarget Of(VolumeTarget t) => new()
+    private static VolumeTarget Of(VolumeTarget t)
     {
-        Path = t.Path,
-        Format = t.Format,
-        Permissions = Of(t.Permissions),
-        Timestamps = Of(t.Timestamps),
-        Encryption = t.Encryption,
-        Compat = t.Compat,
-        NoCow = t.NoCow,
-        ClusterSize = t.ClusterSize,
-        Features = t.Features,
-    };
+        var copy = new VolumeTarget
+        {
+            Format = t.Format,
+            Permissions = Of(t.Permissions),
+            Timestamps = Of(t.Timestamps),
+            Encryption = t.Encryption,
+            Compat = t.Compat,
+            NoCow = t.NoCow,
+            ClusterSize = t.ClusterSize,
+            Features = t.Features,
+        };
+        copy.CopyPathFrom(t);
+        return copy;
+    }
 }

@@ -25,20 +25,9 @@ public sealed partial class StorageDriver
     /// </summary>
     public VolumeInspection? InspectVolume(string pool, string volume)
     {
-        var entry = _pools.Get(pool);
-        PoolDefinition def;
-        VolumeDefinition vol;
-        IPoolBackend backend;
-        lock (entry.Gate)
+        if (BuiltVolume(pool, volume) is not var (_, def, vol, backend))
         {
-            var child = _pools.RequireChild(entry, volume);
-            if (child.Building)
-            {
-                return null;
-            }
-            def = entry.Def;
-            vol = child.Def;
-            backend = _backends.Get(def.Type);
+            return null;
         }
         var chain = BackingChain(vol);
         if (_backends.Filesystems is not { } tools
@@ -99,7 +88,7 @@ public sealed partial class StorageDriver
                 }
                 foreach (var child in entry.Children.Values)
                 {
-                    if (!child.Building && child.Def.Target.Path == path)
+                    if (!child.Building && child.Def.Target.PathIs(path))
                     {
                         return child.Def;
                     }

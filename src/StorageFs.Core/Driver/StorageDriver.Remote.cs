@@ -90,27 +90,7 @@ public sealed partial class StorageDriver
     public RemoteTransfer StartRestoreFromRemote(string pool, string volume, RemotePlace from, JobRequester? requester = null)
     {
         var remote = Remote;
-        var entry = _pools.Get(pool);
-        PoolDefinition def;
-        VolumeDefinition vol;
-        IPoolBackend backend;
-        lock (entry.Gate)
-        {
-            var child = _pools.RequireChild(entry, volume);
-            PoolLifecycle<PoolDefinition, VolumeDefinition>.RequireBuilt(child, volume);
-            if (child.WriteOpens > 0)
-            {
-                throw StorageErrors.OperationInvalid($"volume '{volume}' is open for writing: close it before restoring into it");
-            }
-            def = entry.Def;
-            vol = child.Def;
-            backend = _backends.Get(def.Type);
-        }
-        if (!(vol.Type == VolumeType.Block || (vol.Type == VolumeType.File && (vol.Target.Format ?? "raw") == "raw")))
-        {
-            throw StorageErrors.NoSupport(
-                $"restore fills raw file and block volumes; '{volume}' is {vol.Target.Format ?? vol.Type.ToString()}: clone it with format=raw first");
-        }
+        var (entry, def, vol, backend) = RestoreTarget(pool, volume);
         var (_, _, marked, _) = BeginVolumeChange(entry, volume, PoolOperations.UploadVolume, "storage pool doesn't support volume upload");
         var transfer = new RemoteTransfer();
         transfer.Job = Jobs.Start(JobKind.VolumeRestore, DefinitionKind.Pool, pool, volume, requester,

@@ -225,28 +225,8 @@ public sealed partial class StorageDriver
     public StorageJob StartRestoreVolume(string pool, string volume, VolumePlace from, JobRequester? requester = null)
     {
         var toolbox = Toolbox;
-        var entry = _pools.Get(pool);
-        PoolDefinition def;
-        VolumeDefinition vol;
-        IPoolBackend backend;
-        lock (entry.Gate)
-        {
-            var child = _pools.RequireChild(entry, volume);
-            PoolLifecycle<PoolDefinition, VolumeDefinition>.RequireBuilt(child, volume);
-            if (child.WriteOpens > 0)
-            {
-                throw StorageErrors.OpenConflict($"volume '{volume}' is open for writing: close it before restoring into it");
-            }
-            def = entry.Def;
-            vol = child.Def;
-            backend = _backends.Get(def.Type);
-        }
-        bool rawFile = vol.Type == VolumeType.File && (vol.Target.Format ?? "raw") == "raw";
-        if (!rawFile && vol.Type != VolumeType.Block)
-        {
-            throw StorageErrors.NoSupport(
-                $"restore fills raw file and block volumes; '{volume}' is {vol.Target.Format ?? vol.Type.ToString()}: clone it with format=raw first");
-        }
+        var (entry, def, vol, backend) = RestoreTarget(pool, volume);
+        bool rawFile = vol.Type == VolumeType.File;
         string? directory = _poolFlavor.DirectoryTarget(def);
         if (from.Pool == pool && from.Name == volume)
         {
@@ -336,20 +316,9 @@ public sealed partial class StorageDriver
         {
             return "";
         }
-        var entry = _pools.Get(pool);
-        PoolDefinition def;
-        VolumeDefinition vol;
-        IPoolBackend backend;
-        lock (entry.Gate)
+        if (BuiltVolume(pool, volume) is not var (_, def, vol, backend))
         {
-            var child = _pools.RequireChild(entry, volume);
-            if (child.Building)
-            {
-                return "";
-            }
-            def = entry.Def;
-            vol = child.Def;
-            backend = _backends.Get(def.Type);
+            return "";
         }
         if (vol.Type == VolumeType.Network && backend.Capabilities.SnapshotIsClone)
         {
@@ -384,7 +353,7 @@ public sealed partial class StorageDriver
         var sb = new System.Text.StringBuilder();
         string? backing = vol.BackingStore?.Path;
         string? of = marked is not null ? $"{marked} (reflink)"
-            : backing is not null ? (FindVolume(v => v.Target.Path == backing) is { } b ? $"{b.Pool}/{b.Name}" : backing) + " (qcow2 overlay)"
+            : backing is not null ? (FindVolume(v => v.Target.PathIs(backing)) is { } b ? $"{b.Pool}/{b.Name}" : backing) + " (qcow2 overlay)"
             : null;
         sb.Append("Snapshot of:".PadRight(15)).Append(' ').Append(of ?? "-").Append('\n');
         if (facts is { Compression: { } kind } archive)

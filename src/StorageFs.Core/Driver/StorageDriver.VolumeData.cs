@@ -317,7 +317,7 @@ public sealed partial class StorageDriver
     /// <summary>The volume whose key is <paramref name="key"/>, in any running pool.</summary>
     /// <exception cref="StorageException">NoStorageVol "no storage vol with matching key K".</exception>
     public VolumeInfo LookupVolumeByKey(string key) =>
-        FindVolume(v => v.Key == key) ?? throw StorageErrors.NoVolume($"no storage vol with matching key {key}");
+        FindVolume(v => v.KeyIs(key)) ?? throw StorageErrors.NoVolume($"no storage vol with matching key {key}");
 
     /// <summary>The volume stored at <paramref name="path"/> (compared after resolving "..",
     /// "//" and symlinks), in any running pool.</summary>
@@ -326,7 +326,7 @@ public sealed partial class StorageDriver
     {
         ArgumentNullException.ThrowIfNull(path);
         var clean = path.StartsWith('/') ? Names.TargetPathPolicy.Resolve(path) : path;
-        return FindVolume(v => v.Target.Path == path || v.Target.Path == clean)
+        return FindVolume(v => v.Target.PathIs(path) || v.Target.PathIs(clean))
             ?? throw StorageErrors.NoVolume(clean == path
                 ? $"no storage vol with matching path '{path}'"
                 : $"no storage vol with matching path '{path}' ({clean})");

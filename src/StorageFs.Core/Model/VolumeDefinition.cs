@@ -12,8 +12,14 @@ public sealed class VolumeDefinition : PoolChildDefinition
     /// <summary>Volume type.</summary>
     public VolumeType Type { get; set; }
 
+    // Made at first use: a file volume has none (a million volumes, 31 MiB of empty lists).
+    private List<VolumeExtent>? _extents;
+
     /// <summary>Extents on devices (output only).</summary>
-    public List<VolumeExtent> Extents { get; } = [];
+    public List<VolumeExtent> Extents => _extents ??= [];
+
+    /// <summary>True when <see cref="Extents"/> has any (without making the list).</summary>
+    public bool HasExtents => _extents is { Count: > 0 };
 
     /// <summary>True when the document gave an allocation (else it defaulted to capacity).</summary>
     public bool HasAllocation { get; set; }

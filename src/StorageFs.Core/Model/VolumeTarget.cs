@@ -7,8 +7,43 @@ namespace StorageFs.Core.Model;
 /// </summary>
 public sealed class VolumeTarget
 {
+    // The path, or with _pathDir set its last component in that directory (see SetPathIn).
+    private string? _path;
+    private string? _pathDir;
+
     /// <summary>Path (not sanitised; may be a URL for network volumes).</summary>
-    public string? Path { get; set; }
+    public string? Path
+    {
+        get => _pathDir is null ? _path : System.IO.Path.Combine(_pathDir, _path!);
+        set
+        {
+            _path = value;
+            _pathDir = null;
+        }
+    }
+
+    /// <summary>
+    /// Sets <see cref="Path"/> to <paramref name="name"/> in <paramref name="directory"/>
+    /// (<c>Path.Combine</c>), kept as the two strings, which the caller shares (the pool's
+    /// directory, the volume's name): a million file volumes hold no million path strings.
+    /// </summary>
+    public void SetPathIn(string directory, string name)
+    {
+        _path = name;
+        _pathDir = directory;
+    }
+
+    /// <summary>Whether <see cref="Path"/> is <paramref name="path"/>, without making the path
+    /// string when it is kept in parts (lookups by path compare every volume).</summary>
+    public bool PathIs(string? path) => _pathDir is null ? _path == path : Parts.Equal(_pathDir, _path!, path);
+
+    /// <summary>Takes <paramref name="other"/>'s path as it is held (in parts stays in parts).</summary>
+    public void CopyPathFrom(VolumeTarget other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        _path = other._path;
+        _pathDir = other._pathDir;
+    }
 
     /// <summary>Format, one of the pool type's volume formats; null for types without.</summary>
     public string? Format { get; set; }

@@ -172,7 +172,10 @@ public static class VolumeXml
         o.Open($"volume type='{Types[(int)def.Type]}'");
         o.Element("name", def.Name);
         o.Element("key", def.Key);
-        FormatExtents(o, def.Extents);
+        if (def.HasExtents)
+        {
+            FormatExtents(o, def.Extents);
+        }
         o.Bytes("capacity", def.Capacity);
         o.Bytes("allocation", def.Allocation);
         if (def.Physical != 0)

@@ -8,9 +8,18 @@ namespace StorageFs.Fuse.Nodes;
 /// </summary>
 public abstract class Node
 {
+    // Passthrough backings, beside their nodes (see Backing).
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Node, PassthroughBacking> Backings = new();
+
     // Engine-owned state, guarded by the NodeTable's lock.
     internal ulong IdValue;
+
+    // The kernel's lookup count; Ended (negative) once a node whose EndsWhenForgotten is true has
+    // been forgotten: the engine never counts a lookup on it again. (One field for both: a bool
+    // of its own made every node 8 bytes larger, 8 MiB per million nodes.)
     internal long Lookups;
+
+    internal const long Ended = -1;
 
     // The inode number the engine reports when Ino is 0: given once (the first node id, or a
     // number from the same counter when a listing shows the node first) and kept for the node's
@@ -18,18 +27,12 @@ public abstract class Node
     // it up again under a new node id.
     internal ulong InoValue;
 
-    // Set under the NodeTable's lock once a node whose EndsWhenForgotten is true has been
-    // forgotten: the engine never counts a lookup on it again.
-    internal bool EndedValue;
-
     // Passthrough backing shared by every open of this node (the kernel refuses a second,
     // different backing file on one inode with EBUSY: fs/fuse/iomode.c). Made on the first open
-    // that may use passthrough: most nodes (directories, control files) never need it, and a
-    // tree of a million nodes should not carry a million of them.
-    private PassthroughBacking? _backing;
-
-    internal PassthroughBacking Backing =>
-        Volatile.Read(ref _backing) ?? Interlocked.CompareExchange(ref _backing, new PassthroughBacking(), null) ?? _backing!;
+    // that may use passthrough and kept beside the node for its lifetime, not in it: most nodes
+    // (directories, control files) never need one, and a field of its own made each of a
+    // million nodes 8 bytes larger. The table's lookup is one per open.
+    internal PassthroughBacking Backing => Backings.GetValue(this, static _ => new PassthroughBacking());
 
     /// <summary>The FUSE node id while the kernel knows this node, else 0.</summary>
     public ulong NodeId => Volatile.Read(ref IdValue);
@@ -66,7 +69,7 @@ public abstract class Node
     protected internal virtual bool EndsWhenForgotten => false;
 
     /// <summary>Whether the kernel forgot this node and it ended (only nodes with <see cref="EndsWhenForgotten"/>).</summary>
-    public bool IsEnded => Volatile.Read(ref EndedValue);
+    public bool IsEnded => Volatile.Read(ref Lookups) == Ended;
 
     /// <summary>Called once, outside the engine's locks, when a node with <see cref="EndsWhenForgotten"/> has been forgotten.</summary>
     protected internal virtual void Forgotten()

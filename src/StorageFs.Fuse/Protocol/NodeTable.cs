@@ -53,7 +53,7 @@ internal sealed class NodeTable
     {
         lock (_gate)
         {
-            if (node.EndedValue)
+            if (node.Lookups == Node.Ended)
                 return 0;
             if (node.IdValue == 0)
             {
@@ -94,20 +94,22 @@ internal sealed class NodeTable
         {
             if (nodeId == Wire.RootId || !_pages.TryGetValue(nodeId >> PageShift, out var page) || page.Slots[nodeId & SlotMask] is not { } node)
                 return;
-            node.Lookups -= (long)Math.Min(count, (ulong)long.MaxValue);
-            if (node.Lookups <= 0)
+            // Into a local first: a lookup count passing through -1 would read as Ended outside the lock.
+            long left = node.Lookups - (long)Math.Min(count, (ulong)long.MaxValue);
+            if (left > 0)
             {
-                node.Lookups = 0;
+                node.Lookups = left;
+            }
+            else
+            {
+                Volatile.Write(ref node.Lookups, node.EndsWhenForgotten ? Node.Ended : 0);
                 page.Slots[nodeId & SlotMask] = null;
                 _count--;
                 if (--page.Used == 0)
                     _pages.Remove(nodeId >> PageShift);
                 Volatile.Write(ref node.IdValue, 0);
                 if (node.EndsWhenForgotten)
-                {
-                    Volatile.Write(ref node.EndedValue, true);
                     ended = node;
-                }
             }
         }
         ended?.Forgotten();

@@ -90,16 +90,21 @@ internal static class PoolDirs
         var v = new VolumeSubject(pool, name);
         var specs = t.VolumePanel;
         // The hint is one shared string: the refusal's record already names the directory.
-        var dir = t.Dir(v.At, UseCtl)
-            .Add("info", new TextFile(specs.Info, v))
-            .Add("xml", new TextFile(specs.Xml, v))
-            .Add("path", new TextFile(specs.Path, v))
-            .Add("key", new TextFile(specs.Key, v))
-            .Add("ctl", new TextFile(specs.Ctl, v))
-            .Add("data", new VSymlink(static subject => ((VolumeSubject)subject!).DataLink(), v));
+        var info = new TextFile(specs.Info, v);
+        var xml = new TextFile(specs.Xml, v);
+        var path = new TextFile(specs.Path, v);
+        var key = new TextFile(specs.Key, v);
+        var ctl = new TextFile(specs.Ctl, v);
+        var data = new VSymlink(static subject => ((VolumeSubject)subject!).DataLink(), v);
         // A cluster member shows each volume's cluster write lease (docs/CLUSTER.md).
-        return t.Driver.Cluster is null ? dir : dir.Add("lease", new TextFile(specs.Lease, v));
+        return t.Driver.Cluster is null
+            ? t.Dir(v, UseCtl).WithRows(VolumeRows, [info, xml, path, key, ctl, data])
+            : t.Dir(v, UseCtl).WithRows(ClusterVolumeRows, [info, xml, path, key, ctl, data, new TextFile(specs.Lease, v)]);
     }
+
+    // The rows of every vol/V/, shared by all (VDir.WithRows).
+    private static readonly string[] VolumeRows = ["info", "xml", "path", "key", "ctl", "data"];
+    private static readonly string[] ClusterVolumeRows = [.. VolumeRows, "lease"];
 
     private const string UseCtl = "use the commands of its ctl file";
 

@@ -138,7 +138,7 @@ public sealed class StorageTree
 
     /// <summary>
     /// The spec of a file kind shared by many subjects (<see cref="TextFileSpec"/>); its path in
-    /// error records is the subject's <see cref="IPanelSubject.At"/> plus <paramref name="leaf"/>.
+    /// error records is the subject's <see cref="IPlace.At"/> plus <paramref name="leaf"/>.
     /// </summary>
     internal TextFileSpec Spec<T>(string leaf, uint mode, Func<RequestContext, T, string>? render,
         Func<RequestContext, T, string, string>? apply = null, WriteKind kind = WriteKind.Command, string? usage = null)
@@ -170,6 +170,9 @@ public sealed class StorageTree
 
     /// <summary>A fixed directory at <paramref name="path"/> whose refused changes are recorded in <c>errors</c>.</summary>
     internal VDir Dir(string path, string? hint = null) => new(Modes.DirReadOnly) { Path = path, Refused = Refused, Hint = hint };
+
+    /// <summary>A directory whose path <paramref name="place"/> says when asked (one per volume: no string held).</summary>
+    internal VDir Dir(IPlace place, string? hint = null) => new(Modes.DirReadOnly) { Place = place, Refused = Refused, Hint = hint };
 
     internal void Refuse(RequestContext ctx, string op, string path, Errno errno, string message) => Fail(ctx, op, path, errno, message);
 

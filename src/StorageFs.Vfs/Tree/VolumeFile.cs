@@ -38,8 +38,9 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
     private GrowingBlockHandle? _growing;
 
     // Opens served by positional calls (an rbd image): their size is the volume's as it grows,
-    // before the driver re-reads the volume at their release.
-    private readonly List<IoVolumeHandle> _io = [];
+    // before the driver re-reads the volume at their release. An array replaced whole (the
+    // shared empty one while there is none: a list per volume file was 32 bytes each).
+    private IoVolumeHandle[] _io = [];
 
     public override Errno GetAttr(RequestContext ctx, ref FuseAttr attr)
     {
@@ -50,11 +51,8 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
             return asked;
         if (Volatile.Read(ref _growing) is { } growing)
             return Attr.Fill(ref attr, Modes.Reg | 0x180, (ulong)growing.Length, time: DateTimeOffset.UtcNow);
-        lock (_io)
-        {
-            if (_io.Count > 0)
-                return Attr.Fill(ref attr, Modes.Reg | 0x180, (ulong)_io[^1].Length, blksize: NetworkBlockSize);
-        }
+        if (Volatile.Read(ref _io) is { Length: > 0 } io)
+            return Attr.Fill(ref attr, Modes.Reg | 0x180, (ulong)io[^1].Length, blksize: NetworkBlockSize);
         // No host object to describe (still being created; a network volume such as an
         // iscsi-direct LUN, whose "path" is no local path): the definition answers.
         if (info.Type is VolumeType.Network or VolumeType.NetDir)
@@ -125,8 +123,7 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
                 if (opened.Data.HasIo)
                 {
                     var io = new IoVolumeHandle(tree, this, where, opened);
-                    lock (_io)
-                        _io.Add(io);
+                    ChangeIo(all => [.. all, io]);
                     made = io;
                     return Errno.Ok;
                 }
@@ -146,10 +143,16 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
     }
 
     /// <summary>Called by a positional handle once released (after the driver re-read the volume).</summary>
-    internal void IoEnded(IoVolumeHandle handle)
+    internal void IoEnded(IoVolumeHandle handle) => ChangeIo(all => Array.FindAll(all, h => h != handle));
+
+    private void ChangeIo(Func<IoVolumeHandle[], IoVolumeHandle[]> change)
     {
-        lock (_io)
-            _io.Remove(handle);
+        while (true)
+        {
+            var before = Volatile.Read(ref _io);
+            if (Interlocked.CompareExchange(ref _io, change(before), before) == before)
+                return;
+        }
     }
 
     /// <summary>Called by a growing handle once it is released: attributes come from the device again.</summary>
