@@ -27,13 +27,21 @@ public sealed class SshCopy(SshCopyOptions options) : IRemoteCopy
     private const int NoPool = 3, Taken = 4, NoVolume = 5, Failed = 6;
 
     // $1 tree, $2 pool, $3 volume. The volume is made empty with O_EXCL (noclobber), then filled
-    // by zstd (--sparse: zeros are skipped with a seek, the tree grows the raw volume).
+    // by zstd (--sparse: zeros are skipped with a seek, the tree grows the raw volume). A failed
+    // copy is deleted through the volume's ctl, which waits for zstd's open to be released (the
+    // kernel releases it after zstd has exited; an rm at once could meet it, EBUSY); rm if not.
     private const string ReceiveScript = """
         d="$1/pools/$2/volumes"; f="$d/$3"
         [ -d "$d" ] || { echo "no running pool '$2' in $1 on $(hostname)" >&2; exit 3; }
         (set -C; : > "$f") 2>/dev/null || { echo "volume '$3' exists in pool '$2' on $(hostname) (or cannot be made there)" >&2; exit 4; }
         zstd -q -d -c --sparse >| "$f" && exit 0
-        rm -f "$f"; echo "the copy into volume '$3' of pool '$2' on $(hostname) failed: removed it" >&2; exit 6
+        printf 'delete %s\n' "$3" 2>/dev/null > "$1/pools/$2/vol/$3/ctl" || rm -f "$f"
+        if [ -e "$f" ]; then
+          echo "the copy into volume '$3' of pool '$2' on $(hostname) failed, and the partial volume could not be removed there" >&2
+        else
+          echo "the copy into volume '$3' of pool '$2' on $(hostname) failed: removed it" >&2
+        fi
+        exit 6
         """;
 
     private const string SendScript = """
