@@ -30,6 +30,23 @@ public sealed partial class EtcdCoordinator
                 string why = e is RpcException r ? $"{r.StatusCode}: {r.Status.Detail}" : e.Message;
                 if (Volatile.Read(ref _session) is not null || _storeProblem != why)
                     _log.Warning("Cluster store {Endpoint}: {Error}; retrying", _conn.Endpoint, why);
+                // The membership lease lives in the store, not in the connection: while its
+                // renewal is not overdue, the next session resumes it on another endpoint (a
+                // lost member of a 3-member store refuses nothing). Past the fence deadline this
+                // host is cut off.
+                if (DateTimeOffset.UtcNow.UtcTicks < Volatile.Read(ref _fenceDeadlineTicks) && Volatile.Read(ref _session) is not null)
+                {
+                    _conn.Rotate();
+                    try
+                    {
+                        await Task.Delay(TimeSpan.FromMilliseconds(100), stop);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        break;
+                    }
+                    continue;
+                }
                 bool wasMember = Interlocked.Exchange(ref _session, null) is not null;
                 lock (_leaseGate)
                 {
@@ -56,10 +73,22 @@ public sealed partial class EtcdCoordinator
     {
         var kv = _conn.Kv;
         var sent = Now;
-        var grant = await _conn.Leases.LeaseGrantAsync(new LeaseGrantRequest { TTL = _options.LeaseTtl }, EtcdConnection.Within(3, stop));
-        if (!string.IsNullOrEmpty(grant.Error))
-            throw new IOException("lease grant refused: " + grant.Error);
-        long lease = grant.ID;
+        // A renewal that cannot reach this endpoint throws (the loop moves to the next one and
+        // keeps the session); one the store answers with the lease gone starts a new membership.
+        var resumed = Volatile.Read(ref _session) is { } prior && await RenewOnceAsync(prior.Lease, stop) ? prior : null;
+        long lease;
+        if (resumed is not null)
+        {
+            lease = resumed.Lease;
+        }
+        else
+        {
+            Interlocked.Exchange(ref _session, null);
+            var grant = await _conn.Leases.LeaseGrantAsync(new LeaseGrantRequest { TTL = _options.LeaseTtl }, EtcdConnection.Within(3, stop));
+            if (!string.IsNullOrEmpty(grant.Error))
+                throw new IOException("lease grant refused: " + grant.Error);
+            lease = grant.ID;
+        }
         Renewed(sent);
         string address = _options.Address ?? "-";
         var member = ClusterRecords.Write(new MemberRecord(address, Now, null));
@@ -81,12 +110,20 @@ public sealed partial class EtcdCoordinator
         long revision = range.Header.Revision;
         _mirror.Reset(range.Kvs.Select(k => (k.Key.ToStringUtf8(), new MirrorEntry(k.Value.ToStringUtf8(), k.Lease))), revision);
         long previous = Interlocked.Exchange(ref _lastLease, lease);
-        Volatile.Write(ref _session, new Session(lease));
+        Volatile.Write(ref _session, resumed ?? new Session(lease));
         lock (_leaseGate)
             _storeProblem = "";
-        _log.Information("Member of cluster {Cluster} as {Host}: lease {Lease:x}, store revision {Revision} at {Endpoint}",
-            _options.Name, HostName, lease, revision, _conn.Endpoint);
-        Raise("cluster-host-up", "cluster/hosts/" + HostName, HostName, ("revision", revision.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        if (resumed is not null)
+        {
+            _log.Information("Membership of cluster {Cluster} resumed: lease {Lease:x}, store revision {Revision} at {Endpoint}",
+                _options.Name, lease, revision, _conn.Endpoint);
+        }
+        else
+        {
+            _log.Information("Member of cluster {Cluster} as {Host}: lease {Lease:x}, store revision {Revision} at {Endpoint}",
+                _options.Name, HostName, lease, revision, _conn.Endpoint);
+            Raise("cluster-host-up", "cluster/hosts/" + HostName, HostName, ("revision", revision.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
         if (previous != 0 && previous != lease)
             RevokeQuietly(previous);
         Wake();
@@ -98,6 +135,19 @@ public sealed partial class EtcdCoordinator
         session.Cancel();
         await first;
         throw new IOException("the cluster store's streams ended");
+    }
+
+    // One renewal of `lease` on the endpoint in use: true when the store renewed it, false when
+    // the store answered that it is gone; throws when the endpoint does not answer in time.
+    private async Task<bool> RenewOnceAsync(long lease, CancellationToken stop)
+    {
+        using var round = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        round.CancelAfter(TimeSpan.FromSeconds(Math.Max(1.0, _options.LeaseTtl / 3.0)));
+        using var call = _conn.Leases.LeaseKeepAlive(cancellationToken: round.Token);
+        await call.RequestStream.WriteAsync(new LeaseKeepAliveRequest { ID = lease }, round.Token);
+        if (!await call.ResponseStream.MoveNext(round.Token))
+            throw new IOException("the lease keep-alive stream ended");
+        return call.ResponseStream.Current.TTL > 0;
     }
 
     private void RevokeQuietly(long lease)

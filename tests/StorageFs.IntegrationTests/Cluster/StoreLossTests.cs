@@ -46,7 +46,11 @@ public sealed class StoreLossTests
             a.Ok($"echo \"{PoolXml("later", tgt, autostart: false).Replace(tgt.Target, tgt.Target + "x", StringComparison.Ordinal)}\" > \"$M/define\"");
             Assert.True(SpinWait.SpinUntil(() => c.Sh("test -d \"$M/pools/later\"").Succeeded && b.Sh("test -d \"$M/pools/later\"").Succeeded,
                 TimeSpan.FromSeconds(15)), "a pool defined with one member lost never reached b and c\n--- a ---\n" + a.Daemon.Log);
-            a.Ok($"printf from-a | dd of=\"$M/{v}\" conv=notrunc status=none");
+            // The membership moves to another member; when the lost one led, the election can
+            // outlast this test's short renewal margin (TTL 3 s: fenced 2 s after the last
+            // renewal), and a write open then waits for the new membership: retried until then.
+            Assert.True(SpinWait.SpinUntil(() => a.Sh($"printf from-a | dd of=\"$M/{v}\" conv=notrunc status=none").Succeeded, TimeSpan.FromSeconds(15)),
+                "a could not write a shared volume with one member of three lost\n--- a ---\n" + a.Daemon.Log);
             File.WriteAllText(Path.Combine(a.WorkDir, "hold.py"),
                 $"import os, time\nfd = os.open(os.environ['M'] + '/{v}', os.O_WRONLY)\nopen(os.environ['W'] + '/holding', 'w').close()\ntime.sleep(600)\n");
             int holder = int.Parse(a.Ok("python3 \"$W/hold.py\" </dev/null >/dev/null 2>&1 & echo $!").Trim(), CultureInfo.InvariantCulture);
