@@ -72,12 +72,17 @@ public sealed record VolumeInfo
         return sb.ToString();
     }
 
-    internal static VolumeInfo From(string pool, VolumeDefinition def, bool building, int inUse) => new()
+    // Called per stat of a volume (PeekVolume): a file volume's key is its path, both kept as the
+    // pool's directory plus the name, so the path is built once and serves as the key too.
+    internal static VolumeInfo From(string pool, VolumeDefinition def, bool building, int inUse) =>
+        From(pool, def, building, inUse, def.Target.Path);
+
+    private static VolumeInfo From(string pool, VolumeDefinition def, bool building, int inUse, string? path) => new()
     {
         Pool = pool,
         Name = def.Name,
-        Key = def.Key,
-        Path = def.Target.Path,
+        Key = path is not null && def.KeyIs(path) ? path : def.Key,
+        Path = path,
         Type = def.Type,
         Format = def.Target.Format,
         Capacity = def.Capacity,
