@@ -32,6 +32,8 @@ internal static class Shell
 /// <summary>
 /// The Debian package built once per test run by packaging/build-deb (a self-contained publish
 /// takes minutes): the tests that install it share this one file. The directory goes at exit.
+/// .ci/run builds it ahead, while an earlier test project waits on I/O, and names it in
+/// <c>STORAGEFS_TEST_DEB</c>: that file is used as it is.
 /// </summary>
 internal static class BuiltDeb
 {
@@ -42,6 +44,9 @@ internal static class BuiltDeb
 
     private static string Build()
     {
+        string? prebuilt = Environment.GetEnvironmentVariable("STORAGEFS_TEST_DEB");
+        if (!string.IsNullOrEmpty(prebuilt))
+            return File.Exists(prebuilt) ? prebuilt : throw new InvalidOperationException($"STORAGEFS_TEST_DEB={prebuilt}: no such file");
         string dir = Directory.CreateTempSubdirectory("storagefs-built-deb-").FullName;
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
