@@ -237,7 +237,7 @@ public sealed partial class StorageDriver
         {
             if (entry.Children.TryGetValue(volume, out var now) && now == child)
             {
-                AdjustSizes(entry, (long)refreshed.Allocation - (long)child.Def.Allocation);
+                entry.AdjustSizes((long)refreshed.Allocation - (long)child.Def.Allocation);
                 child.Def = refreshed;
             }
         }
@@ -263,7 +263,7 @@ public sealed partial class StorageDriver
             entry.AsyncJobs--;
             if (refreshed is not null && entry.Children.TryGetValue(refreshed.Name, out var current) && current == child)
             {
-                AdjustSizes(entry, (long)refreshed.Allocation - (long)child.Def.Allocation);
+                entry.AdjustSizes((long)refreshed.Allocation - (long)child.Def.Allocation);
                 child.Def = refreshed;
             }
         }

@@ -63,7 +63,7 @@ public sealed class ImageLifecycleExampleTests(TreeFixture fixture) : IClassFixt
         public ToolboxFactAttribute()
         {
             if (typeof(StorageDriver).GetMethod("StartRestoreVolume") is null || typeof(StorageDriver).GetMethod("StartArchiveVolume") is null)
-                Skip = "needs the archive and restore volume commands (docs/TREE.md "The image toolbox"), not in this build";
+                Skip = "needs the archive and restore volume commands (docs/TREE.md, The image toolbox), not in this build";
         }
     }
 }
