@@ -119,10 +119,9 @@ public sealed partial class StorageDriver
         var caps = _backends.Get(def.Type).Capabilities;
         const string Which = "snapshots are reflinks on xfs or btrfs or qcow2 overlays (dir, fs, netfs pools with qemu-img), " +
             "or LVM snapshots (logical pools, with device-mapper); 'clone' copies the volume instead";
-        if (def.Type == PoolType.Logical)
+        if (caps.SnapshotRefusal is { } refusal)
         {
-            // lvcreate --snapshot needs the dm-snapshot target; this host has no device-mapper.
-            throw StorageErrors.NoSupport($"an LVM snapshot needs device-mapper, which this host lacks: {Which}");
+            throw StorageErrors.NoSupport($"{refusal}: {Which}");
         }
         if (caps.SnapshotIsClone)
         {
