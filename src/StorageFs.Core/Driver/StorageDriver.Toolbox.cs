@@ -5,6 +5,7 @@ using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
 using StorageFs.Core.Names;
 using StorageFs.Core.Persistence;
+using StorageFs.Interop;
 
 namespace StorageFs.Core.Driver;
 
@@ -260,7 +261,7 @@ public sealed partial class StorageDriver
             {
                 throw new StorageException(ErrorCode.OperationFailed,
                     $"'{from}' holds {facts.ExpandedSize} bytes, more than the {vol.Capacity} of volume '{volume}': resize the volume first",
-                    osErrno: 28);
+                    osErrno: (int)Errno.ENOSPC);
             }
             (_, _, marked, _) = BeginVolumeChange(entry, volume, PoolOperations.UploadVolume, "storage pool doesn't support volume upload");
             return Jobs.Start(JobKind.VolumeRestore, DefinitionKind.Pool, pool, volume, requester,
