@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# rbd volumes through /storage against librbd's own tools on the same cluster (issue 18).
+# rbd volumes through /storage against librbd's own tools on the same cluster.
 # A private single-node Ceph cluster (bench/ceph.sh) and `storagefs mount` started inside its
 # network namespace, with client.admin's key in the secret store and an rbd pool "ceph" on the
 # Ceph pool "rbd". Per round, on fresh 1 GiB images:

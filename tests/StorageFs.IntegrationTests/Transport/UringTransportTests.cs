@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace StorageFs.IntegrationTests.Transport;
 
 /// <summary>
-/// FUSE over io_uring (issue 16 item 1): with <c>--uring on</c> the requests after INIT come by
+/// FUSE over io_uring: with <c>--uring on</c> the requests after INIT come by
 /// the rings, proven by the daemon's count of ring-fetched requests growing with the work done;
 /// parked requests (blocking locks) hold their ring entry and are answered late through it;
 /// with the module parameter off, <c>on</c> refuses to mount and <c>auto</c> serves through
