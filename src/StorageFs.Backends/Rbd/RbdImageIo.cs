@@ -7,15 +7,18 @@ namespace StorageFs.Backends.Rbd;
 
 /// <summary>
 /// An rbd image's bytes for the tree (<see cref="IVolumeIo"/>). The tree's requests are librbd
-/// asynchronous requests (rbd_aio_read2/write2/discard/flush, <see cref="RbdAio"/>): the call
-/// only starts them, as many in flight as the kernel sends, and librbd's callback answers; a
+/// asynchronous requests (rbd_aio_read2/write2/discard/write_zeroes/flush, <see cref="RbdAio"/>):
+/// the call only starts them, as many in flight as the kernel sends, and librbd's callback
+/// answers; a growth (a write past the end, ZERO_RANGE, a growing truncate) is an rbd_resize
+/// run on a thread-pool thread once the requests in flight have ended, the request that asked
+/// for it completed after it (<see cref="RbdIoGate"/>), so none of them holds the calling thread; a
 /// read lands in a pinned buffer that the reply is written from, a write is taken from the
 /// request's own buffer. The synchronous members (uploads, downloads) are one librbd call each
 /// on the caller's thread with the caller's buffer. librbd's cache (rbd_cache, in
 /// writeback: <see cref="RbdCluster"/>) sits under both. A write past the end grows the image like a file: the
 /// image is resized ahead in steps (to at least double, at most 1 GiB more) so a `cp` does not
 /// resize per write, and <see cref="Settle"/> (the close) cuts it to the end of the bytes
-/// written. <see cref="RbdIoGate"/> keeps resizes apart from I/O in flight. Holds a reference on the
+/// written. Holds a reference on the
 /// connection until disposed.
 /// </summary>
 internal sealed class RbdImageIo : IVolumeIo
@@ -94,10 +97,7 @@ internal sealed class RbdImageIo : IVolumeIo
             long rc = LibRbd.rbd_write2(Image.Handle, (ulong)offset, (nuint)data.Length,
                 ref MemoryMarshal.GetReference(data), 0);
             RbdErrors.CheckIo(rc, $"write of {data.Length} bytes at {offset} to RBD image '{_name}'");
-            long seen;
-            while (end > (seen = Volatile.Read(ref _length)) && Interlocked.CompareExchange(ref _length, end, seen) != seen)
-            {
-            }
+            Extend(end);
         }
         finally
         {
@@ -117,8 +117,20 @@ internal sealed class RbdImageIo : IVolumeIo
             _opening.WhenOpen(_ => Guard(done, () => ReadAsync(offset, count, done)), done.Failed);
             return;
         }
-        _gate.Enter();
-        long length = _length;
+        if (_gate.TryEnter())
+        {
+            StartRead(offset, count, done);
+        }
+        else
+        {
+            _gate.Enter(() => StartRead(offset, count, done));
+        }
+    }
+
+    // Inside the gate (shared, owed by the request from here on), the image open.
+    private void StartRead(long offset, int count, VolumeIoCompletion done)
+    {
+        long length = Volatile.Read(ref _length);
         if (offset >= length || count <= 0)
         {
             _gate.Exit();
@@ -130,7 +142,7 @@ internal sealed class RbdImageIo : IVolumeIo
         var completion = aio.CreateCompletion();
         if (completion != IntPtr.Zero)
         {
-            aio.Submitted(LibRbd.rbd_aio_read2(Image.Handle, (ulong)offset, (nuint)n, aio.BufferAddress, completion, 0), completion);
+            aio.Submitted(LibRbd.rbd_aio_read2(_opening.Opened!.Handle, (ulong)offset, (nuint)n, aio.BufferAddress, completion, 0), completion);
         }
     }
 
@@ -149,30 +161,35 @@ internal sealed class RbdImageIo : IVolumeIo
             return;
         }
         long end = offset + data.Length;
-        try
+        if (end > Volatile.Read(ref _size))
         {
-            if (end > Volatile.Read(ref _size))
-            {
-                Grow(end, ahead: true);
-            }
+            // The resize runs off this thread (it waits on the cluster, and for the requests in
+            // flight): the bytes are kept until the write is submitted right after it.
+            byte[] copy = data.ToArray();
+            _gate.EnterExclusive(() => Resized(done, end, ahead: true, then: () => StartWrite(offset, copy, done)));
         }
-        catch (IOException e)
+        else if (_gate.TryEnter())
         {
-            done.Failed(e);
-            return;
+            StartWrite(offset, data, done);
         }
-        _gate.Enter();
+        else
+        {
+            byte[] copy = data.ToArray();
+            _gate.Enter(() => StartWrite(offset, copy, done));
+        }
+    }
+
+    // Inside the gate (shared, owed by the request from here on), the image open and big enough.
+    private void StartWrite(long offset, ReadOnlySpan<byte> data, VolumeIoCompletion done)
+    {
         // The file's size includes a write once it is started (as a page cache write), and
         // before the gate is left, so a settle never cuts below a write in flight.
-        long seen;
-        while (end > (seen = Volatile.Read(ref _length)) && Interlocked.CompareExchange(ref _length, end, seen) != seen)
-        {
-        }
+        Extend(offset + data.Length);
         var aio = new RbdAio(_gate, done, "write", _name, offset, data.Length, null, _log);
         var completion = aio.CreateCompletion();
         if (completion != IntPtr.Zero)
         {
-            aio.Submitted(LibRbd.rbd_aio_write2(Image.Handle, (ulong)offset, (nuint)data.Length,
+            aio.Submitted(LibRbd.rbd_aio_write2(_opening.Opened!.Handle, (ulong)offset, (nuint)data.Length,
                 ref MemoryMarshal.GetReference(data), completion, 0), completion);
         }
     }
@@ -184,12 +201,23 @@ internal sealed class RbdImageIo : IVolumeIo
             _opening.WhenOpen(_ => Guard(done, () => FlushAsync(done)), done.Failed);
             return;
         }
-        _gate.Enter();
+        if (_gate.TryEnter())
+        {
+            StartFlush(done);
+        }
+        else
+        {
+            _gate.Enter(() => StartFlush(done));
+        }
+    }
+
+    private void StartFlush(VolumeIoCompletion done)
+    {
         var aio = new RbdAio(_gate, done, "flush", _name, 0, 0, null, _log);
         var completion = aio.CreateCompletion();
         if (completion != IntPtr.Zero)
         {
-            aio.Submitted(LibRbd.rbd_aio_flush(Image.Handle, completion), completion);
+            aio.Submitted(LibRbd.rbd_aio_flush(_opening.Opened!.Handle, completion), completion);
         }
     }
 
@@ -200,12 +228,123 @@ internal sealed class RbdImageIo : IVolumeIo
             _opening.WhenOpen(_ => Guard(done, () => DiscardAsync(offset, length, done)), done.Failed);
             return;
         }
-        _gate.Enter();
+        if (_gate.TryEnter())
+        {
+            StartDiscard(offset, length, done);
+        }
+        else
+        {
+            _gate.Enter(() => StartDiscard(offset, length, done));
+        }
+    }
+
+    private void StartDiscard(long offset, long length, VolumeIoCompletion done)
+    {
         var aio = new RbdAio(_gate, done, "discard", _name, offset, length, null, _log);
         var completion = aio.CreateCompletion();
         if (completion != IntPtr.Zero)
         {
-            aio.Submitted(LibRbd.rbd_aio_discard(Image.Handle, (ulong)offset, (ulong)length, completion), completion);
+            aio.Submitted(LibRbd.rbd_aio_discard(_opening.Opened!.Handle, (ulong)offset, (ulong)length, completion), completion);
+        }
+    }
+
+    public void WriteZeroesAsync(long offset, long length, VolumeIoCompletion done)
+    {
+        if (_opening.Opened is null)
+        {
+            _opening.WhenOpen(_ => Guard(done, () => WriteZeroesAsync(offset, length, done)), done.Failed);
+            return;
+        }
+        if (length <= 0)
+        {
+            done.Completed(0, default);
+            return;
+        }
+        long end = offset + length;
+        if (end > Volatile.Read(ref _size))
+        {
+            _gate.EnterExclusive(() => Resized(done, end, ahead: false, then: () => StartZeroes(offset, length, done)));
+        }
+        else if (_gate.TryEnter())
+        {
+            StartZeroes(offset, length, done);
+        }
+        else
+        {
+            _gate.Enter(() => StartZeroes(offset, length, done));
+        }
+    }
+
+    // Inside the gate (shared, owed from here on): zeroes in pieces of at most 1 GiB, each
+    // started by the previous one's completion (one librbd request in flight for the range).
+    private void StartZeroes(long offset, long length, VolumeIoCompletion done)
+    {
+        Extend(offset + length);
+        long n = Math.Min(length, Step);
+        var rest = n == length ? done : new ThenZeroes(this, offset + n, length - n, done);
+        var aio = new RbdAio(_gate, rest, "zeroing", _name, offset, n, null, _log);
+        var completion = aio.CreateCompletion();
+        if (completion != IntPtr.Zero)
+        {
+            aio.Submitted(LibRbd.rbd_aio_write_zeroes(_opening.Opened!.Handle, (ulong)offset, (nuint)n, completion, 0, 0), completion);
+        }
+    }
+
+    /// <summary>The completion of one piece of a long ZERO_RANGE: starts the next piece.</summary>
+    private sealed class ThenZeroes(RbdImageIo io, long offset, long length, VolumeIoCompletion done) : VolumeIoCompletion
+    {
+        public override void Completed(int count, ReadOnlySpan<byte> data) => io._gate.Enter(() => io.StartZeroes(offset, length, done));
+
+        public override void Failed(IOException error) => done.Failed(error);
+    }
+
+    public void SetLengthAsync(long length, VolumeIoCompletion done)
+    {
+        if (_opening.Opened is null)
+        {
+            _opening.WhenOpen(_ => Guard(done, () => SetLengthAsync(length, done)), done.Failed);
+            return;
+        }
+        if (length <= Volatile.Read(ref _length))
+        {
+            done.Completed(0, default);
+            return;
+        }
+        _gate.EnterExclusive(() => Resized(done, length, ahead: false, then: null));
+    }
+
+    // Inside the gate (exclusive, on a pool thread): grows the image to at least end (ahead: in
+    // steps, for a write), makes end part of the file, leaves the gate and then runs then (in the
+    // gate, shared: nothing resizes between) or, without it, completes. Never throws.
+    private void Resized(VolumeIoCompletion done, long end, bool ahead, Action? then)
+    {
+        try
+        {
+            Resize(end, ahead);
+            Extend(end);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            _gate.ExitExclusive();
+            done.Failed(e as IOException ?? new IOException($"RBD image '{_name}' was closed", 9));
+            return;
+        }
+        if (then is null)
+        {
+            _gate.ExitExclusive();
+            done.Completed(0, default);
+            return;
+        }
+        _gate.ExitExclusive(stayShared: true);
+        then();
+    }
+
+    // Raises the file's size to end (never lowers it).
+    private void Extend(long end)
+    {
+        long seen;
+        while (end > (seen = Volatile.Read(ref _length)) && Interlocked.CompareExchange(ref _length, end, seen) != seen)
+        {
         }
     }
 
@@ -348,18 +487,24 @@ internal sealed class RbdImageIo : IVolumeIo
         _gate.EnterExclusive();
         try
         {
-            if (end <= _size)
-            {
-                return;
-            }
-            long target = ahead ? Math.Max(end, Math.Min(Math.Max(_size * 2, Object), _size + Step)) : end;
-            RbdErrors.CheckIo(LibRbd.rbd_resize(Image.Handle, (ulong)target), $"growing RBD image '{_name}' to {target} bytes");
-            _size = target;
+            Resize(end, ahead);
         }
         finally
         {
             _gate.ExitExclusive();
         }
+    }
+
+    // Inside the gate (exclusive): the image to at least end; blocks on the cluster.
+    private void Resize(long end, bool ahead)
+    {
+        if (end <= _size)
+        {
+            return;
+        }
+        long target = ahead ? Math.Max(end, Math.Min(Math.Max(_size * 2, Object), _size + Step)) : end;
+        RbdErrors.CheckIo(LibRbd.rbd_resize(Image.Handle, (ulong)target), $"growing RBD image '{_name}' to {target} bytes");
+        Volatile.Write(ref _size, target);
     }
 
     public void Dispose()

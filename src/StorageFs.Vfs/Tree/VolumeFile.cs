@@ -189,6 +189,7 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
                 return cut != Errno.Ok ? cut : GetAttr(ctx, ref attr);
             }
             ulong size = request.Size;
+            FuseAttr reply = attr; // its inode number, for a reply made later (a parked grow)
             Errno changed = tree.Change(ctx, "truncate", where, () =>
             {
                 var info = tree.Driver.GetVolumeInfo(Pool, Name);
@@ -216,7 +217,8 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
                 {
                     if (handle is IoVolumeHandle positional)
                     {
-                        Errno err = positional.Grow(ctx, (long)size);
+                        // Parked (an rbd image): answered with the attributes once grown.
+                        Errno err = positional.Grow(ctx, (long)size, reply);
                         if (err != Errno.Ok)
                             return err;
                     }
