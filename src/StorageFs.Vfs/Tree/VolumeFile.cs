@@ -192,7 +192,9 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
             FuseAttr reply = attr; // its inode number, for a reply made later (a parked grow)
             Errno changed = tree.Change(ctx, "truncate", where, () =>
             {
-                var info = tree.Driver.GetVolumeInfo(Pool, Name);
+                // An open served by positional calls (an rbd image) knows its size: the driver's
+                // last reading will do, as re-reading storage would wait on a stalled cluster here.
+                var info = handle is IoVolumeHandle ? tree.Driver.PeekVolume(Pool, Name) : tree.Driver.GetVolumeInfo(Pool, Name);
                 if (info.Type == VolumeType.Block)
                 {
                     // A device keeps its size: truncate(1) to it changes nothing, anything else

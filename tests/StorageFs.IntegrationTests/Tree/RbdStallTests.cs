@@ -30,19 +30,20 @@ public sealed class RbdStallTests(RbdFixture fixture)
             cp "$W/{v}" "$M/pools/{_p}/volumes/{v}"
             echo calm > "$M/pools/{other}/volumes/a.raw"
             rm -f "$W"/go "$W"/opened.* "$W"/read.*
+            # Images to grow (256 KiB each): by a write past the end through a descriptor opened
+            # now (g), by fallocate -z (z) and by truncate -s (t) issued during the stall.
+            head -c 256K /dev/urandom > "$W/{v}.s"
+            head -c 64K /dev/urandom > "$W/{v}.g"
+            for k in g z t; do for i in $(seq {Growers}); do cp "$W/{v}.s" "$M/pools/{_p}/volumes/{v}$k$i" & done; done; wait
             # Readers that hold the volume open, each waiting to read one 4 KiB block directly.
             for i in $(seq {Readers}); do
               ( exec 3<"$M/pools/{_p}/volumes/{v}"; : > "$W/opened.$i"
                 while [ ! -e "$W/go" ]; do sleep 0.05; done
                 dd bs=4k count=1 skip=$i iflag=direct status=none <&3 > "$W/read.$i" ) &
             done
-            # Images to grow (256 KiB each): by a write past the end through a descriptor opened
-            # now (g), by fallocate -z (z) and by truncate -s (t) issued during the stall.
-            head -c 256K /dev/urandom > "$W/{v}.s"
-            head -c 64K /dev/urandom > "$W/{v}.g"
-            for k in g z t; do for i in $(seq {Growers}); do cp "$W/{v}.s" "$M/pools/{_p}/volumes/{v}$k$i" & done; done; wait
             for i in $(seq {Growers}); do
-              ( exec 3<>"$M/pools/{_p}/volumes/{v}g$i"; : > "$W/opened.g$i"
+              # Opened and read once, so librbd's open has completed before the stall.
+              ( exec 3<>"$M/pools/{_p}/volumes/{v}g$i"; dd bs=4k count=1 status=none <&3 > /dev/null; : > "$W/opened.g$i"
                 while [ ! -e "$W/go" ]; do sleep 0.05; done
                 dd if="$W/{v}.g" bs=64k count=1 seek=4 conv=notrunc status=none >&3; r=$?
                 exec 3>&- # the close settles the size and flushes: its exit status is the write's
@@ -51,7 +52,7 @@ public sealed class RbdStallTests(RbdFixture fixture)
             n=$(({Readers} + {Growers}))
             for t in $(seq 200); do [ "$(ls "$W" | grep -c '^opened\.')" = $n ] && break; sleep 0.05; done
             [ "$(ls "$W" | grep -c '^opened\.')" = $n ]
-            """);
+            """, TimeSpan.FromSeconds(120));
         int osd = _ceph.DaemonPid("ceph-osd");
         Signal("STOP", osd);
         try
@@ -86,7 +87,8 @@ public sealed class RbdStallTests(RbdFixture fixture)
             for t in $(seq 600); do [ "$(ls "$W" | grep -c '^grown\.')" = $((3 * {Growers})) ] && break; sleep 0.1; done
             cat "$W"/grown.* | sort | uniq -c
             [ "$(cat "$W"/grown.* | grep -cx 0)" = $((3 * {Growers})) ]
-            cat "$W/{v}.s" "$W/{v}.g" > "$W/{v}.gw"
+            # (dd's seek on its output is from the descriptor's position: 4 KiB on, after the read)
+            ( cat "$W/{v}.s"; head -c 4K /dev/zero; cat "$W/{v}.g" ) > "$W/{v}.gw"
             ( head -c 128K "$W/{v}.s"; head -c 256K /dev/zero ) > "$W/{v}.zw"
             cp "$W/{v}.s" "$W/{v}.tw"; truncate -s 1M "$W/{v}.tw"
             for k in g z t; do for i in $(seq {Growers}); do
