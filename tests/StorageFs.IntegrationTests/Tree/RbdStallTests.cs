@@ -8,13 +8,14 @@ namespace StorageFs.IntegrationTests.Tree;
 /// pools keep answering; once the OSD runs again the parked requests complete with the
 /// image's bytes (checked with <c>rbd export</c>). Each growth is on an image of its own: the
 /// kernel sends one at a time per file (it holds the inode's lock), and more of them than the
-/// daemon has readers (16) is what held the whole mount when each held a reader.
+/// engine has FUSE threads (16 /dev/fuse readers at most, one io_uring queue thread per CPU) is
+/// what held the whole mount when each held one.
 /// </summary>
 [Collection("ceph")]
 public sealed class RbdStallTests(RbdFixture fixture)
 {
     private const int Readers = 24;
-    private const int Growers = 6; // images per kind of growth: 3 kinds, 18 > the daemon's 16 readers
+    private const int Growers = 6; // images per kind of growth: 3 kinds, 18 > the engine's FUSE threads
 
     private readonly TreeMount _tree = fixture.Mount;
     private readonly CephCluster _ceph = fixture.Cluster;
