@@ -79,10 +79,14 @@ public sealed class ParkedRequestTests(TreeFixture fixture, ITestOutputHelper ou
         // The mount still streams events after all that.
         string p = _tree.NewName("park");
         string seen = _tree.Ok($$"""
-            {{Nobody}} timeout 10 head -n1 "$M/events" > "$W/{{p}}.first" &
+            {{Nobody}} timeout 30 head -n1 "$M/events" > "$W/{{p}}.first" &
             reader=$!
-            for i in $(seq 100); do [ "$(cat /proc/$reader/task/*/syscall 2>/dev/null | grep -c '^0 ')" -gt 0 ] && break; sleep 0.05; done
-            sleep 0.2
+            # head (timeout's child: $reader is timeout) blocked in read(2) of events: only then
+            # is the define after its open. Up to 20 s on a loaded machine.
+            for i in $(seq 400); do
+              h=$(pgrep -P $reader -x head) && grep -q '^0 ' /proc/$h/syscall 2>/dev/null && break
+              sleep 0.05
+            done
             echo "{{_tree.PoolXml(p)}}" > "$M/define"
             wait $reader
             cat "$W/{{p}}.first"
