@@ -129,6 +129,31 @@ public sealed class DefinitionStore
         }
     }
 
+    /// <summary>
+    /// The names of the stored definitions of <paramref name="kind"/> as the directory lists
+    /// them (one getdents pass, no file opened or parsed), sorted by ordinal: what
+    /// <see cref="Load"/> would try to load. A name whose file turns out damaged is still
+    /// among them (<see cref="Load"/> sets it aside); temp files and non-definition files are not.
+    /// </summary>
+    public IReadOnlyList<string> ListNames(DefinitionKind kind)
+    {
+        lock (_gate)
+        {
+            var names = new List<string>();
+            foreach (string path in System.IO.Directory.EnumerateFiles(EnsureFolder(kind)))
+            {
+                string file = Path.GetFileName(path);
+                if (file.Length > ".xml".Length && file[0] != '.' && file.EndsWith(".xml", StringComparison.Ordinal))
+                {
+                    names.Add(file[..^".xml".Length]);
+                }
+            }
+
+            names.Sort(StringComparer.Ordinal);
+            return names;
+        }
+    }
+
     /// <summary>How many definition files <see cref="Load"/> reads at once (I/O bound: the disk's queue, not the cores, sets it).</summary>
     private const int ParallelReads = 16;
 
