@@ -51,10 +51,20 @@ internal sealed class DriverFixture : IDisposable
 
     public CollectingSink Log { get; } = new();
 
-    public StorageDriver NewDriver(bool load = true)
+    /// <param name="load">Load the stored definitions (and start those meant to run) before returning.</param>
+    /// <param name="holdLoad">When given, the store's check of each stored definition waits for
+    /// it to be set: the driver stays loading until then.</param>
+    public StorageDriver NewDriver(bool load = true, ManualResetEventSlim? holdLoad = null)
     {
         var logger = new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(Log).CreateLogger();
-        var store = new DefinitionStore(Config, logger, StorageDriver.ValidateStored);
+        Func<DefinitionKind, string, string?> validate = holdLoad is null
+            ? StorageDriver.ValidateStored
+            : (kind, xml) =>
+            {
+                holdLoad.Wait();
+                return StorageDriver.ValidateStored(kind, xml);
+            };
+        var store = new DefinitionStore(Config, logger, validate);
         var driver = new StorageDriver(Backends, store,
             new StorageDriverOptions { Policy = new TargetPathPolicy([Data]), RuntimeDirectory = Run }, logger);
         if (load)
