@@ -19,7 +19,11 @@ internal sealed class PoolRegistry
     // loader's own waits for them, so nothing sees a partial registry (a define's duplicate
     // check sees every stored pool); only the names, as the store's directory lists them,
     // answer at once (Names, Contains): the tree lists pools/ before a definition is parsed.
+    // Find of one name waits only until the loader has registered that name (an entry is
+    // complete once registered; the loader registers in name order as the files are read),
+    // each registration pulsed on _progress.
     private readonly ManualResetEventSlim _loaded = new(initialState: true);
+    private readonly object _progress = new();
     private volatile HashSet<(DefinitionKind Kind, string Name)>? _storedNames;
     private int _loaderThread;
 
@@ -44,6 +48,10 @@ internal sealed class PoolRegistry
         }
         _storedNames = null;
         _loaded.Set();
+        lock (_progress)
+        {
+            Monitor.PulseAll(_progress);
+        }
     }
 
     /// <summary>Whether the stored definitions are still being loaded.</summary>
@@ -74,10 +82,27 @@ internal sealed class PoolRegistry
     public bool Contains(DefinitionKind kind, string name) =>
         _storedNames is { } stored ? stored.Contains((kind, name)) : Find(kind, name) is not null;
 
-    /// <summary>The live entry of that kind and name, or null.</summary>
+    /// <summary>The live entry of that kind and name, or null. While loading, it waits until
+    /// the loader has registered that name or the load has ended, not for the whole load; a
+    /// name the store does not list is answered at once (a define, which could add one, waits
+    /// for the load).</summary>
     public IPoolEntry? Find(DefinitionKind kind, string name)
     {
-        WaitLoaded();
+        if (!_loaded.IsSet && Environment.CurrentManagedThreadId != Volatile.Read(ref _loaderThread))
+        {
+            lock (_progress)
+            {
+                while (_storedNames is { } stored && stored.Contains((kind, name)) && Lookup(kind, name) is null)
+                {
+                    Monitor.Wait(_progress);
+                }
+            }
+        }
+        return Lookup(kind, name);
+    }
+
+    private IPoolEntry? Lookup(DefinitionKind kind, string name)
+    {
         lock (_gate)
         {
             return _byName.TryGetValue((kind, name), out var entry) && !entry.Removed ? entry : null;
@@ -111,6 +136,7 @@ internal sealed class PoolRegistry
         Func<object, string?> directoryTarget, Func<IPoolEntry> create, Action<IPoolEntry> update, out bool created, bool loading = false)
     {
         WaitLoaded();
+        IPoolEntry entry;
         lock (_gate)
         {
             // At load, definitions are only ever added: an index of their targets replaces the
@@ -135,13 +161,20 @@ internal sealed class PoolRegistry
                 created = false;
                 return sameName;
             }
-            var entry = create();
+            entry = create();
             _byName[(kind, name)] = entry;
             _byUuid[(kind, uuid)] = entry;
             _loadIndex?.Add(kind, def, directoryTarget);
             created = true;
-            return entry;
         }
+        if (loading)
+        {
+            lock (_progress)
+            {
+                Monitor.PulseAll(_progress);
+            }
+        }
+        return entry;
     }
 
     /// <summary>Forgets <paramref name="entry"/> (if it is still the one registered).</summary>

@@ -80,9 +80,11 @@ public sealed partial class StorageDriver
     /// registered on a thread of their own, then the pools meant to run start on
     /// <paramref name="workers"/> background threads; the returned task completes when every
     /// start has run (its result: how many). Until the definitions are registered, only the
-    /// names the store's directory lists answer (<see cref="ListPoolNames"/>,
-    /// <see cref="PoolExists"/> and the fspool twins); every other operation waits for the
-    /// load, so none sees part of it and a define's duplicate check sees every stored pool.
+    /// names the store's directory lists answer at once (<see cref="ListPoolNames"/>,
+    /// <see cref="PoolExists"/> and the fspool twins); an operation on one pool waits until
+    /// that pool is registered (in name order, as the files are read), every other operation
+    /// for the whole load, so none sees part of it and a define's duplicate check sees every
+    /// stored pool.
     /// Until its start has run a pool shows state building in listings, and any operation on
     /// it (its info, XML, volumes) first starts it on the caller's thread, or waits for the
     /// worker starting it: a daemon can answer at once, and what it answers about a pool is
@@ -108,13 +110,26 @@ public sealed partial class StorageDriver
         return Task.Factory.StartNew(() =>
         {
             _registry.LoadOn(Environment.CurrentManagedThreadId);
-            IReadOnlyList<PoolEntry<PoolDefinition, VolumeDefinition>> pools;
-            IReadOnlyList<PoolEntry<FsPoolDefinition, FsItemDefinition>> fsPools;
+            var pools = new List<PoolEntry<PoolDefinition, VolumeDefinition>>();
+            var fsPools = new List<PoolEntry<FsPoolDefinition, FsItemDefinition>>();
             try
             {
-                var stored = _store.Load();
-                pools = _pools.Load(stored, autostartDue);
-                fsPools = _fsPools.Load(stored, autostartDue);
+                // Each registered as soon as it and those before it are read: a lookup of one
+                // pool waits for that pool only (PoolRegistry.Find).
+                _store.Load(s =>
+                {
+                    if (s.Kind == DefinitionKind.Pool)
+                    {
+                        if (_pools.LoadOne(s, autostartDue) is { } pool)
+                        {
+                            pools.Add(pool);
+                        }
+                    }
+                    else if (_fsPools.LoadOne(s, autostartDue) is { } fsPool)
+                    {
+                        fsPools.Add(fsPool);
+                    }
+                });
             }
             catch (Exception e)
             {

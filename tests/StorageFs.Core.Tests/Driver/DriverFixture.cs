@@ -52,16 +52,21 @@ internal sealed class DriverFixture : IDisposable
     public CollectingSink Log { get; } = new();
 
     /// <param name="load">Load the stored definitions (and start those meant to run) before returning.</param>
-    /// <param name="holdLoad">When given, the store's check of each stored definition waits for
-    /// it to be set: the driver stays loading until then.</param>
-    public StorageDriver NewDriver(bool load = true, ManualResetEventSlim? holdLoad = null)
+    /// <param name="holdLoad">When given, the store's check of each stored definition (of
+    /// <paramref name="holdPool"/> only, when given) waits for it to be set: the driver stays
+    /// loading until then.</param>
+    /// <param name="holdPool">The one stored definition whose check waits for <paramref name="holdLoad"/>.</param>
+    public StorageDriver NewDriver(bool load = true, ManualResetEventSlim? holdLoad = null, string? holdPool = null)
     {
         var logger = new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(Log).CreateLogger();
         Func<DefinitionKind, string, string?> validate = holdLoad is null
             ? StorageDriver.ValidateStored
             : (kind, xml) =>
             {
-                holdLoad.Wait();
+                if (holdPool is null || xml.Contains($"<name>{holdPool}</name>", StringComparison.Ordinal))
+                {
+                    holdLoad.Wait();
+                }
                 return StorageDriver.ValidateStored(kind, xml);
             };
         var store = new DefinitionStore(Config, logger, validate);

@@ -64,6 +64,31 @@ public sealed class LoadAfterMountTests : IDisposable
     }
 
     [Fact]
+    public async Task APoolLoadedBeforeTheLoadEnds_Answers_WhileALaterOneAndTheWholeListWait()
+    {
+        var before = _fx.NewDriver();
+        _fx.Running(before, "a");
+        _fx.Running(before, "z");
+
+        // The loader reads in name order and stops at z's definition.
+        var driver = _fx.NewDriver(load: false, holdLoad: _hold, holdPool: "z");
+        var starts = driver.BeginLoad(1);
+
+        Assert.Equal(PoolState.Running, (await Task.Run(() => driver.GetPoolInfo("a")).WaitAsync(Patience)).State);
+        Assert.Null(driver.FindPool("nowhere"));
+        var z = Task.Run(() => driver.GetPoolInfo("z"));
+        var all = Task.Run(() => driver.ListPools());
+        await Task.WhenAny(z, all, Task.Delay(300));
+        Assert.False(z.IsCompleted, "a pool answered before its definition was loaded");
+        Assert.False(all.IsCompleted, "the list of pools answered before the load ended");
+
+        _hold.Set();
+        Assert.Equal(PoolState.Running, (await z.WaitAsync(Patience)).State);
+        Assert.Equal(["a", "z"], (await all.WaitAsync(Patience)).Select(p => p.Name));
+        Assert.Equal(2, await starts.WaitAsync(Patience));
+    }
+
+    [Fact]
     public async Task ADefineDuringTheLoad_WaitsForIt_AndFindsTheStoredPoolWithTheSameTarget()
     {
         _fx.Running(_fx.NewDriver(), "a");
