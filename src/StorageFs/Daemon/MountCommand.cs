@@ -177,6 +177,11 @@ internal static class MountCommand
                 GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
                 SdNotify.Send($"STATUS=mounted on {mountpoint}");
             }
+            else if (t.IsCompletedSuccessfully)
+            {
+                // The definitions load after READY=1 even when none is to start.
+                SdNotify.Send($"STATUS=mounted on {mountpoint}");
+            }
             else if (t.IsFaulted)
             {
                 log.Error(t.Exception, "Starting pools at load failed");
