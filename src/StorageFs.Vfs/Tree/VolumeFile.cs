@@ -189,9 +189,12 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
                 return cut != Errno.Ok ? cut : GetAttr(ctx, ref attr);
             }
             ulong size = request.Size;
+            FuseAttr reply = attr; // its inode number, for a reply made later (a parked grow)
             Errno changed = tree.Change(ctx, "truncate", where, () =>
             {
-                var info = tree.Driver.GetVolumeInfo(Pool, Name);
+                // An open served by positional calls (an rbd image) knows its size: the driver's
+                // last reading will do, as re-reading storage would wait on a stalled cluster here.
+                var info = handle is IoVolumeHandle ? tree.Driver.PeekVolume(Pool, Name) : tree.Driver.GetVolumeInfo(Pool, Name);
                 if (info.Type == VolumeType.Block)
                 {
                     // A device keeps its size: truncate(1) to it changes nothing, anything else
@@ -216,7 +219,8 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
                 {
                     if (handle is IoVolumeHandle positional)
                     {
-                        Errno err = positional.Grow(ctx, (long)size);
+                        // Parked (an rbd image): answered with the attributes once grown.
+                        Errno err = positional.Grow(ctx, (long)size, reply);
                         if (err != Errno.Ok)
                             return err;
                     }
