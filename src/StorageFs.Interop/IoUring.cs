@@ -23,6 +23,7 @@ public static unsafe partial class IoUring
     public const long OffCqRing = 0x8000000;
     public const long OffSqes = 0x10000000;
 
+    public const byte OpTimeout = 11;    // IORING_OP_TIMEOUT
     public const byte OpRead = 22;       // IORING_OP_READ
     public const byte OpUringCmd = 46;   // IORING_OP_URING_CMD
 
@@ -86,6 +87,14 @@ public static unsafe partial class IoUring
         public ushort BufIndex;
         public ushort Personality;
         public int SpliceFdIn;
+    }
+
+    /// <summary>struct __kernel_timespec, as IORING_OP_TIMEOUT reads it.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct KernelTimespec
+    {
+        public long Seconds;
+        public long Nanoseconds;
     }
 
     [StructLayout(LayoutKind.Sequential)]

@@ -73,6 +73,12 @@ internal sealed unsafe class UringEntry : IParkedReplySink
     /// <summary>Held by a parked request (ring thread's view).</summary>
     public bool Held { get; set; }
 
+    /// <summary>When the entry's request parked (Environment.TickCount64; ring thread).</summary>
+    public long HeldSince { get; set; }
+
+    /// <summary>A pump was sent for this park (ring thread; see UringQueue.ReleasePumps).</summary>
+    public bool Pumped { get; set; }
+
     /// <summary>The kernel answered this entry's command with an error: it is no longer registered.</summary>
     public bool Dead { get; set; }
 

@@ -19,6 +19,7 @@ namespace StorageFs.Fuse.Session;
 internal sealed unsafe class UringQueue
 {
     private const ulong EventTag = ulong.MaxValue;
+    private const ulong TimerTag = ulong.MaxValue - 1;
     private const uint SqSize = 128;
 
     /// <summary>Entries a queue may register: the base set plus one per request parked on it.</summary>
@@ -34,10 +35,12 @@ internal sealed unsafe class UringQueue
     private readonly ManualResetEventSlim _setupDone = new();
     private readonly Thread _thread;
     private readonly SemaphoreSlim _pump = new(0);
-    private readonly Timer _pumpTick;
     private int _pumpThreads;
     private int _pumpIdle;
-    private bool _ticking;
+    private bool _timerArmed;
+    private int _unpumped;
+    private long _lastPump;
+    private IoUring.KernelTimespec* _timeout;
     private readonly string _mountpoint;
     private int _pumpsDue;
     private int _ringFd = -1;
@@ -69,7 +72,6 @@ internal sealed unsafe class UringQueue
     public UringQueue(UringTransport transport, Dispatcher d, int qid, int deviceFd, int baseEntries, int payloadCapacity, string mountpoint, ILogger log)
     {
         _mountpoint = mountpoint;
-        _pumpTick = new Timer(static s => ((UringQueue)s!).Tick(), this, Timeout.Infinite, Timeout.Infinite);
         _transport = transport;
         _d = d;
         Qid = qid;
@@ -117,7 +119,6 @@ internal sealed unsafe class UringQueue
     public void Stop(TimeSpan wait)
     {
         _stopping = true;
-        _pumpTick.Dispose();
         _pump.Release(Math.Max(1, Volatile.Read(ref _pumpThreads)));
         Wake();
         if (Thread.CurrentThread != _thread && _thread.IsAlive)
@@ -242,8 +243,6 @@ internal sealed unsafe class UringQueue
             {
                 if (_pumpsDue > 0)
                     ReleasePumps();
-                if ((_held > 0) != _ticking)
-                    SetTicking(_held > 0);
                 int r = IoUring.Enter(_ringFd, _pending, 1, IoUring.EnterGetEvents);
                 if (r < 0)
                 {
@@ -273,6 +272,13 @@ internal sealed unsafe class UringQueue
 
     private void Complete(IoUring.Cqe cqe, Span<byte> reply)
     {
+        if (cqe.UserData == TimerTag)
+        {
+            _timerArmed = false;
+            if (!_stopping)
+                PumpTimer();
+            return;
+        }
         if (cqe.UserData == EventTag)
         {
             while (_late.TryDequeue(out UringEntry? late))
@@ -282,7 +288,8 @@ internal sealed unsafe class UringQueue
                     late.Held = false;
                     _held--;
                     Volatile.Write(ref _heldShared, _held);
-                    TakeOwedPump(); // this commit fetches the next waiting request itself
+                    if (!late.Pumped)
+                        _unpumped--; // this commit fetches the next waiting request itself
                 }
                 Submit(late, Wire.UringCmdCommitAndFetch, late.CommitId);
             }
@@ -341,8 +348,11 @@ internal sealed unsafe class UringQueue
             Volatile.Write(ref _heldShared, _held);
             if (_entries.Count - _held < _baseEntries)
                 Grow();
-            Interlocked.Increment(ref _owed);
-            _pumpsDue++;
+            entry.HeldSince = Environment.TickCount64;
+            entry.Pumped = false;
+            _unpumped++;
+            if (!_timerArmed)
+                ArmTimer(PumpDelayMs);
             return;
         }
         if (len == 0)
@@ -353,75 +363,103 @@ internal sealed unsafe class UringQueue
     }
 
     /// <summary>
-    /// Submits what is pending (the new entries' REGISTERs among it), then lets a pump send
-    /// one request per entry parked since, unless the entry commits first. Why: requests that
-    /// arrive while every entry of a queue is busy wait in the kernel's queue, and only a
-    /// COMMIT_AND_FETCH takes them from there (fuse_uring_next_fuse_req); a newly registered
-    /// entry does not (fuse_uring_do_register), and a parked entry commits only at its late
-    /// reply. So each park owes the queue one commit until its reply comes. A late reply that
-    /// comes soon (an rbd read answered by librbd's callback) pays the debt itself; one that
-    /// waits on another request (a lock held until its RELEASE, which may be the request
-    /// waiting in the kernel's queue) would hang the queue, so after <see cref="PumpDelayMs"/>
-    /// a pump pays it: a STATFS of the mount from a thread on this queue's CPU takes a free
-    /// entry, and its commit fetches the request waiting longest, if any.
+    /// A park owes the queue a commit: requests that arrive while every entry of a queue is
+    /// busy wait in the kernel's queue, and only a COMMIT_AND_FETCH takes them from there
+    /// (fuse_uring_next_fuse_req); a newly registered entry does not
+    /// (fuse_uring_do_register), and a parked entry commits only at its late reply. A late
+    /// reply that comes soon (an rbd read answered from librbd's callback) pays the debt
+    /// itself; one that waits on another request (a lock held until a RELEASE that may be the
+    /// very request waiting in the kernel's queue) would hang the queue. So an entry still held
+    /// after <see cref="PumpDelayMs"/> gets a pump: a STATFS of the mount from a thread on this
+    /// queue's CPU takes a free entry, and its commit fetches the request waiting longest, if
+    /// any. While entries are held, one more pump goes every <see cref="PumpPeriodMs"/>, in case
+    /// a burst queued in the kernel still found every entry busy. The ring's own timeout
+    /// (IORING_OP_TIMEOUT) wakes this thread for both, so the ages are exact and no timer
+    /// thread is involved.
     /// </summary>
+    private void PumpTimer()
+    {
+        long now = Environment.TickCount64;
+        int due = 0;
+        if (_unpumped > 0)
+        {
+            foreach (UringEntry e in _entries)
+            {
+                if (e.Held && !e.Pumped && now - e.HeldSince >= PumpDelayMs)
+                {
+                    e.Pumped = true;
+                    _unpumped--;
+                    due++;
+                }
+            }
+        }
+        if (due == 0 && _held > 0 && now - _lastPump >= PumpPeriodMs)
+            due = 1;
+        if (due > 0)
+        {
+            _lastPump = now;
+            _pumpsDue += due;
+        }
+        if (_unpumped > 0)
+            ArmTimer(PumpDelayMs);
+        else if (_held > 0)
+            ArmTimer(PumpPeriodMs);
+    }
+
+    private void ArmTimer(int milliseconds)
+    {
+        if (_timeout is null)
+            _timeout = (IoUring.KernelTimespec*)NativeMemory.AllocZeroed((nuint)sizeof(IoUring.KernelTimespec));
+        _timeout->Seconds = milliseconds / 1000;
+        _timeout->Nanoseconds = milliseconds % 1000 * 1_000_000L;
+        var s = (IoUring.Sqe*)NextSqe();
+        s->Opcode = IoUring.OpTimeout;
+        s->Fd = -1;
+        s->Addr = (ulong)_timeout;
+        s->Len = 1;
+        s->Off = 0; // a pure timeout: no completion count
+        s->UserData = TimerTag;
+        Push();
+        _timerArmed = true;
+    }
+
+    /// <summary>Submits what is pending (the new entries' REGISTERs among it), then hands the pumps due to the pump threads.</summary>
     private void ReleasePumps()
     {
         int r = IoUring.Enter(_ringFd, _pending, 0, 0);
         if (r > 0)
             _pending -= (uint)Math.Min(r, (int)_pending);
-        Pump();
+        Interlocked.Add(ref _pumpsWanted, _pumpsDue);
         _pumpsDue = 0;
+        Pump();
     }
 
-    /// <summary>The periodic pump runs while entries are held, and only then.</summary>
-    private void SetTicking(bool on)
-    {
-        _ticking = on;
-        try
-        {
-            _pumpTick.Change(on ? PumpPeriodMs : Timeout.Infinite, on ? PumpPeriodMs : Timeout.Infinite);
-        }
-        catch (ObjectDisposedException)
-        {
-            // the queue is stopping
-        }
-    }
+    /// <summary>How long a parked entry waits for its own late commit before it gets a pump.</summary>
+    private const int PumpDelayMs = 10;
 
-    /// <summary>How long a park's pump waits for the entry's own late commit.</summary>
-    private const int PumpDelayMs = 5;
-
-    /// <summary>
-    /// Besides the pumps owed by parks: one every <see cref="PumpPeriodMs"/> while entries are
-    /// held, in case a burst queued in the kernel still found every entry busy.
-    /// </summary>
+    /// <summary>One pump every this often while entries are held.</summary>
     private const int PumpPeriodMs = 200;
 
     /// <summary>Pump threads a queue may run: each blocks while its STATFS waits in the kernel's queue.</summary>
     internal const int MaxPumpThreads = 64;
 
-    /// <summary>Pumps owed: parks whose entry has not committed since (see <see cref="ReleasePumps"/>).</summary>
-    private int _owed;
+    /// <summary>How long a pump thread beyond the first stays without work before it ends.</summary>
+    private const int PumpThreadIdleMs = 10_000;
 
-    private bool TakeOwedPump()
+    /// <summary>Pumps handed to the pump threads and not yet sent.</summary>
+    private int _pumpsWanted;
+
+    private bool TakeWantedPump()
     {
         int v;
         do
         {
-            v = Volatile.Read(ref _owed);
+            v = Volatile.Read(ref _pumpsWanted);
             if (v <= 0)
                 return false;
         }
-        while (Interlocked.CompareExchange(ref _owed, v - 1, v) != v);
+        while (Interlocked.CompareExchange(ref _pumpsWanted, v - 1, v) != v);
         return true;
-    }
-
-    private void Tick()
-    {
-        if (_stopping || Volatile.Read(ref _heldShared) == 0)
-            return;
-        Interlocked.CompareExchange(ref _owed, 1, 0);
-        Pump();
     }
 
     /// <summary>
@@ -433,7 +471,7 @@ internal sealed unsafe class UringQueue
     /// </summary>
     private void Pump()
     {
-        if (_stopping || Volatile.Read(ref _owed) == 0)
+        if (_stopping || Volatile.Read(ref _pumpsWanted) == 0)
             return;
         _pump.Release();
         if (Volatile.Read(ref _pumpIdle) > 0)
@@ -452,11 +490,20 @@ internal sealed unsafe class UringQueue
         IoUring.PinToCpu(Qid);
         while (true)
         {
-            _pump.Wait();
+            if (!_pump.Wait(PumpThreadIdleMs))
+            {
+                // No work for a while: the threads a burst of blocked pumps needed are not kept.
+                if (Volatile.Read(ref _pumpThreads) > 1)
+                {
+                    Interlocked.Decrement(ref _pumpIdle);
+                    Interlocked.Decrement(ref _pumpThreads);
+                    return;
+                }
+                continue;
+            }
             if (_stopping)
                 return;
-            Thread.Sleep(PumpDelayMs);
-            while (!_stopping && TakeOwedPump())
+            while (!_stopping && TakeWantedPump())
             {
                 // Busy only while the STATFS is out: a thread that waits there is not free.
                 Interlocked.Decrement(ref _pumpIdle);
@@ -566,6 +613,9 @@ internal sealed unsafe class UringQueue
         if (_eventValue is not null)
             NativeMemory.Free(_eventValue);
         _eventValue = null;
+        if (_timeout is not null)
+            NativeMemory.Free(_timeout);
+        _timeout = null;
         // Entries held by parked requests stay mapped: a late reply may still write into one
         // (it is dropped by the kernel, which no longer knows the ring).
         foreach (UringEntry e in _entries)
