@@ -114,7 +114,7 @@ public sealed class CtlTarget : IFuzzTarget, IDisposable
         Directory.Delete(_state, recursive: true);
     }
 
-    private static (string, TextFile, Errno[]) File(VDir dir, string path, string name, Errno[] answers)
+    private static (string, TextFile, Errno[]) File(INodeLookup dir, string path, string name, Errno[] answers)
     {
         if (dir.Lookup(Root, name, out var node) != Errno.Ok || node is not TextFile file)
         {

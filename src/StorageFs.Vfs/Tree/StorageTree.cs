@@ -25,7 +25,6 @@ public sealed class StorageTree
     private readonly NotifyQueue _notify = new();
     private readonly NodeCache<VDir> _poolDirs = new();
     private readonly NodeCache<VolumesDir> _volumes = new();
-    private readonly NodeCache<(string Pool, string Volume), VDir> _volControls = new();
     private readonly NodeCache<VDir> _fsPoolDirs = new();
     private readonly NodeCache<ItemsDir> _items = new();
     private readonly NodeCache<(string FsPool, string Item), VDir> _itemControls = new();
@@ -185,7 +184,7 @@ public sealed class StorageTree
     {
         string at = refusal.Node switch
         {
-            VDir d => d.Path,
+            FixedDir d => d.Where,
             TextFile t => t.Path,
             VolumeFile v => $"pools/{v.Pool}/volumes/{v.Name}",
             VolumeDirNode d => d.Where,
@@ -220,12 +219,15 @@ public sealed class StorageTree
     }
 
     private VDir PoolDir(string name) =>
-        _poolDirs.Get(name, n => PoolDirs.Pool(this, n, _volumes.Get(n, p => new VolumesDir(this, p))));
+        _poolDirs.Get(name, n => PoolDirs.Pool(this, n, Volumes(n)));
 
     private VDir FsPoolDir(string name) =>
         _fsPoolDirs.Get(name, n => PoolDirs.FsPool(this, n, _items.Get(n, p => new ItemsDir(this, p))));
 
-    internal VDir VolumeControl(string pool, string name) => _volControls.Get((pool, name), k => PoolDirs.Volume(this, k.Pool, k.Volume));
+    /// <summary>A volume's control directory, <c>pools/P/vol/V/</c> (kept beside its volumes/ node: <see cref="VolumesDir.Control"/>).</summary>
+    internal VolumeControlDir VolumeControl(string pool, string name) => Volumes(pool).Control(name);
+
+    private VolumesDir Volumes(string pool) => _volumes.Get(pool, p => new VolumesDir(this, p));
 
     internal VDir ItemControl(string fspool, string name) => _itemControls.Get((fspool, name), k => PoolDirs.Item(this, k.FsPool, k.Item));
 
@@ -395,13 +397,9 @@ public sealed class StorageTree
                 else if (_volumes.Peek(e.Pool) is { } vols)
                 {
                     _notify.Entry(vols, e.Child);
+                    // A deleted volume's control directory goes with its node (a new volume of that name gets new ones).
                     if (e.Kind == StorageEventKind.VolumeDeleted)
                         vols.Forget(e.Child);
-                }
-                if (!fs && e.Kind == StorageEventKind.VolumeDeleted)
-                {
-                    // A deleted volume's control directory goes too (a new volume of that name gets a new one).
-                    _volControls.Remove((e.Pool, e.Child));
                 }
                 break;
             case StorageEventKind.VolumeResized or StorageEventKind.VolumeWiped or StorageEventKind.VolumeWritten
@@ -445,7 +443,6 @@ public sealed class StorageTree
         {
             _poolDirs.Remove(name);
             _volumes.Remove(name);
-            _volControls.RemoveWhere(k => k.Pool == name);
         }
     }
 }

@@ -24,6 +24,9 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
 
     public string Name { get; } = name;
 
+    /// <summary>The volume's vol/NAME/, once looked up (<see cref="VolumesDir.Control"/>).</summary>
+    internal VolumeControlDir? Control;
+
     public override TimeSpan? EntryTimeout => TimeSpan.FromSeconds(1);
 
     public override TimeSpan? AttrTimeout => TimeSpan.FromSeconds(1);
