@@ -98,7 +98,7 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
 
     internal string Pool => pool;
 
-    public VolumeFile Node(string name) => _files.Get(name, n => new VolumeFile(tree, pool, n));
+    public VolumeFile Node(string name) => _files.Get(name, n => new VolumeFile(this, n));
 
     /// <summary>
     /// The control directory of volume <paramref name="name"/>, <c>vol/NAME/</c>: one per name
