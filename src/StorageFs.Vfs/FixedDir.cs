@@ -31,7 +31,7 @@ public abstract class FixedDir : Node, INodeLookup, INodeReadDir, INodeCreate, I
     public static uint ModeOf(Node node) => node switch
     {
         FixedDir d => d.Mode,
-        VSymlink => Modes.Lnk,
+        INodeReadlink => Modes.Lnk,
         _ => Modes.Reg,
     };
 

@@ -185,7 +185,7 @@ public sealed class StorageTree
         string at = refusal.Node switch
         {
             FixedDir d => d.Where,
-            TextFile t => t.Path,
+            TextNode t => t.Path,
             VolumeFile v => $"pools/{v.Pool}/volumes/{v.Name}",
             VolumeDirNode d => d.Where,
             _ => "",

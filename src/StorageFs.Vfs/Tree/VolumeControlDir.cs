@@ -17,24 +17,23 @@ internal sealed class VolumeControlDir : FixedDir, IPanelSubject
     private static readonly string[] ClusterRows = [.. Rows, "lease"];
 
     private readonly VolumesDir _volumes;
-    private readonly TextFile _info, _xml, _path, _key, _ctl;
-    private readonly VSymlink _data;
-    private readonly TextFile? _lease;
+    private readonly Row _info, _xml, _path, _key, _ctl;
+    private readonly DataLinkRow _data;
+    private readonly Row? _lease;
 
     public VolumeControlDir(VolumesDir volumes, string name)
     {
         _volumes = volumes;
         Name = name;
-        var specs = volumes.Tree.VolumePanel;
-        _info = new TextFile(specs.Info, this);
-        _xml = new TextFile(specs.Xml, this);
-        _path = new TextFile(specs.Path, this);
-        _key = new TextFile(specs.Key, this);
-        _ctl = new TextFile(specs.Ctl, this);
-        _data = new VSymlink(static subject => ((VolumeControlDir)subject!).DataLink(), this);
+        _info = new Row(this);
+        _xml = new Row(this);
+        _path = new Row(this);
+        _key = new Row(this);
+        _ctl = new Row(this);
+        _data = new DataLinkRow(this);
         // A cluster member shows each volume's cluster write lease (docs/CLUSTER.md).
         if (volumes.Tree.Driver.Cluster is not null)
-            _lease = new TextFile(specs.Lease, this);
+            _lease = new Row(this);
     }
 
     public string Pool => _volumes.Pool;
@@ -45,6 +44,19 @@ internal sealed class VolumeControlDir : FixedDir, IPanelSubject
     public string At => $"pools/{Pool}/vol/{Name}";
 
     public string DataLink() => $"../../volumes/{Name}";
+
+    // The spec of a row: which one it is, by which field holds it (a field per row would cost
+    // each of a million rows 8 bytes).
+    private TextFileSpec SpecOf(Row row)
+    {
+        var specs = _volumes.Tree.VolumePanel;
+        return row == _info ? specs.Info
+            : row == _xml ? specs.Xml
+            : row == _path ? specs.Path
+            : row == _key ? specs.Key
+            : row == _ctl ? specs.Ctl
+            : specs.Lease;
+    }
 
     public override uint Mode => Modes.Dir | Modes.DirReadOnly;
 
@@ -60,7 +72,7 @@ internal sealed class VolumeControlDir : FixedDir, IPanelSubject
 
     private string[] Names => _lease is null ? Rows : ClusterRows;
 
-    private Node Row(int at) => at switch
+    private Node RowAt(int at) => at switch
     {
         0 => _info,
         1 => _xml,
@@ -74,7 +86,7 @@ internal sealed class VolumeControlDir : FixedDir, IPanelSubject
     public override Errno Lookup(RequestContext ctx, string name, out Node? child)
     {
         int at = Array.IndexOf(Names, name);
-        child = at < 0 ? null : Row(at);
+        child = at < 0 ? null : RowAt(at);
         return child is null ? Errno.ENOENT : Errno.Ok;
     }
 
@@ -83,9 +95,36 @@ internal sealed class VolumeControlDir : FixedDir, IPanelSubject
         string[] names = Names;
         for (int i = 0; i < names.Length; i++)
         {
-            Node row = Row(i);
+            Node row = RowAt(i);
             entries.Add(new DirEntry(names[i], ModeOf(row), row));
         }
         return Errno.Ok;
+    }
+
+    /// <summary>A control file of vol/V/ (info, xml, path, key, ctl, lease): its directory is
+    /// its subject, and says which spec it has.</summary>
+    private sealed class Row(VolumeControlDir dir) : TextNode
+    {
+        protected override TextFileSpec Spec => dir.SpecOf(this);
+
+        protected override object? Subject => dir;
+    }
+
+    /// <summary>vol/V/data, the link to ../../volumes/V. Its target never changes, so the kernel
+    /// may keep it (see <see cref="VSymlink"/>: the same answers).</summary>
+    private sealed class DataLinkRow(VolumeControlDir dir) : Node, INodeReadlink
+    {
+        public override TimeSpan? EntryTimeout => TimeSpan.Zero;
+
+        public override TimeSpan? AttrTimeout => TimeSpan.Zero;
+
+        public override Errno GetAttr(RequestContext ctx, ref FuseAttr attr) =>
+            Attr.Fill(ref attr, Modes.Lnk | 0x1FF, (ulong)System.Text.Encoding.UTF8.GetByteCount(dir.DataLink()));
+
+        public Errno Readlink(RequestContext ctx, out string linkTarget)
+        {
+            linkTarget = dir.DataLink();
+            return Errno.Ok;
+        }
     }
 }
