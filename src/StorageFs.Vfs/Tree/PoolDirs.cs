@@ -17,7 +17,9 @@ internal static class PoolDirs
             Path = $"{at}/vol",
             Refused = t.Refused,
             Hint = "vol/ follows volumes/: create a volume in volumes/ or through create",
-            List = _ => Names(t, $"pools/{name}/vol", () => d.ListVolumes(name).Select(v => v.Name)),
+            // Names only, unsorted as volumes/ lists them: a sorted VolumeInfo per volume (its path
+            // built) was 100,000 objects of garbage per listing of a pool's vol/.
+            List = _ => Names(t, $"pools/{name}/vol", () => d.ListVolumeNames(name)),
             Find = (_, v) => Has(t, $"pools/{name}/vol/{v}", () => d.HasVolume(name, v)) ? volumes.Control(v) : null,
         };
         return t.Dir(at, "volumes live in volumes/")
