@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # A block volume's data through the real tree (`storagefs mount`) against dd on the device
-# directly (issue 13).
+# directly.
 #
 # A disk pool over a loop device (direct I/O on, so the loop device reads and writes its image
 # file the way a disk would, outside the page cache) of ${SIZE_MIB} MiB + 8 MiB with a GPT and one

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# The cost of the cluster's volume leases (issue 17): open + close of a volume, for writing and
+# The cost of the cluster's volume leases (docs/CLUSTER.md): open + close of a volume, for writing and
 # for reading, in a cluster-wide pool against local pools on the same kind of storage.
 #
 # A private etcd (one member, data under $WORK: a real disk, so each raft commit pays a WAL

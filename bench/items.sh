@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Items: `ls` of an fspool's items/ holding $NFILES items (directories) against `ls` of the host
-# directory, and against `ls` of a dir pool's volumes/ holding $NFILES volumes (issue 13 item 5:
-# listing items re-reads the host as listing volumes does, at no more cost).
+# directory, and against `ls` of a dir pool's volumes/ holding $NFILES volumes (listing
+# items re-reads the host as listing volumes does, at no more cost).
 #   direct             ls $WORK/items/host                      (the fspool's directory)
 #   storagefs          ls MNT/fspools/it/items
 #   storagefs-volumes  ls MNT/pools/vols/volumes                ($NFILES empty volume files)

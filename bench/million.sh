@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# A million volumes (issue 16 item 3), in each shape of $MILLION_SHAPES ("POOLSxVOLUMES", full:
+# A million volumes, in each shape of $MILLION_SHAPES ("POOLSxVOLUMES", full:
 # 10000x100 and 10x100000): the volumes are made on disk as sparse 1 MiB files, the pools
 # defined and started through the tree by one process, the daemon stopped and, after dropping
 # the caches, started again on the same state directory; then

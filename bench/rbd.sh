@@ -1,23 +1,28 @@
 # shellcheck shell=bash
-# rbd volumes through /storage against librbd's own tools on the same cluster (issue 18).
+# rbd volumes through /storage against librbd's own tools on the same cluster.
 # A private single-node Ceph cluster (bench/ceph.sh) and `storagefs mount` started inside its
 # network namespace, with client.admin's key in the secret store and an rbd pool "ceph" on the
 # Ceph pool "rbd". Per round, on fresh 1 GiB images:
 #   rbd-seqwrite-4M, rbd-seqread-4M   MiB/s   `rbd bench --io-threads 16 --io-total 1G` (seq)
 #   rbd-randwrite-4K, rbd-randread-4K IOPS    `rbd bench --io-threads 16 --io-total 128M` (rand)
 #     storagefs side: fio on pools/ceph/volumes/IMAGE, libaio, O_DIRECT, queue depth 16, the
-#     same block size and total
+#     same block size and total; the rbd side records its process's CPU (client_cpu_s), the
+#     storagefs side the daemon's (daemon_cpu_s): both hold librbd
 #   rbd-cp-1G                         MiB/s   `rbd import` of a 1 GiB raw file vs `cp` of it to
 #                                             volumes/NEW (checked with `rbd export | cmp`)
 # Targets: rbd (librbd's tools) and storagefs; the issue's target is a ratio >= 0.8.
 
 rbd_tool() { "${CEPH_ENTER[@]}" rbd -c "$CEPH_CONF" "$@"; }
 
-rbd_bench_side() { # TYPE SIZE TOTAL PATTERN: "ops/s MiB/s" of rbd bench on rbd/bench-a
+rbd_bench_side() { # TYPE SIZE TOTAL PATTERN: "ops/s MiB/s CPU-seconds" of rbd bench on rbd/bench-a
   # The summary line: "elapsed: S  ops: N  ops/sec: X  bytes/sec: Y UNIT"; MiB/s from ops/sec.
-  rbd_tool bench --io-type "$1" --io-size "$2" --io-threads 16 --io-total "$3" --io-pattern "$4" rbd/bench-a |
-    awk -v size="$2" 'BEGIN { m = size + 0; u = substr(size, length(size)); m *= (u == "M") ? 1 : (u == "K") ? 1 / 1024 : 1 / 1048576 }
-      /^elapsed/ { for (i = 1; i <= NF; i++) if ($i == "ops/sec:") o = $(i + 1) } END { printf "%s %.1f\n", o, o * m }'
+  # The CPU is the rbd process's (librbd and its threads, as the daemon's holds the same).
+  local TIMEFORMAT='%U %S'
+  { time rbd_tool bench --io-type "$1" --io-size "$2" --io-threads 16 --io-total "$3" --io-pattern "$4" rbd/bench-a \
+      > "$WORK/rbd-bench.out"; } 2> "$WORK/rbd-bench.time"
+  awk -v size="$2" -v cpu="$(awk '{ print $1 + $2 }' "$WORK/rbd-bench.time")" \
+    'BEGIN { m = size + 0; u = substr(size, length(size)); m *= (u == "M") ? 1 : (u == "K") ? 1 / 1024 : 1 / 1048576 }
+      /^elapsed/ { for (i = 1; i <= NF; i++) if ($i == "ops/sec:") o = $(i + 1) } END { printf "%s %.1f %s\n", o, o * m, cpu }' "$WORK/rbd-bench.out"
 }
 
 rbd_fio_side() { # BS RW TOTAL METRIC(jq): the figure from fio on volumes/bench-b
@@ -27,11 +32,11 @@ rbd_fio_side() { # BS RW TOTAL METRIC(jq): the figure from fio on volumes/bench-
 }
 
 rbd_figure() { # FIGURE UNIT RBD_TYPE SIZE TOTAL PATTERN FIO_BS FIO_RW FIO_TOTAL
-  local figure=$1 unit=$2 ops bw v before after
+  local figure=$1 unit=$2 ops bw cpu v before after
   wait_quiet
-  read -r ops bw < <(rbd_bench_side "$3" "$4" "$5" "$6")
+  read -r ops bw cpu < <(rbd_bench_side "$3" "$4" "$5" "$6")
   if [ "$unit" = IOPS ]; then v=$ops; else v=$bw; fi
-  record "$figure" rbd "$v" "$unit" higher
+  record "$figure" rbd "$v" "$unit" higher client_cpu_s "$cpu"
   say "  $figure rbd: $v $unit"
   wait_quiet
   before=$(cpu_seconds "$RBD_SFS_PID")

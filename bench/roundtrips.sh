@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Round trips (issue 16 item 2): small-file workloads inside an fspool item against the same in a
+# Round trips: small-file workloads inside an fspool item against the same in a
 # host directory on the same filesystem, each with the FUSE requests it cost, by opcode (the
 # daemon logs its counts on SIGUSR1; the suite logs the difference around each run).
 #   rt-rsync        rsync -aH /usr/share/doc DEST/            (DEST emptied before each run)

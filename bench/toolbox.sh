@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# The image toolbox of a volume's ctl (issue 15): archive and restore of a 2 GiB raw volume
+# The image toolbox of a volume's ctl (docs/TREE.md "The image toolbox"): archive and restore of a 2 GiB raw volume
 # (half data, half holes) against the host pipeline with the same compressor, and clone with
 # reflink against clone by copy on an xfs loop.
 #

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The image lifecycle of issue 15, end to end through /storage, every step one line written to
+# The image lifecycle (docs/TREE.md "The image toolbox"), end to end through /storage, every step one line written to
 # a volume's ctl file (each blocks until its job ends; its exit status is the result):
 #   1. create a zeroed raw volume          (create document; new space reads zero)
 #   2. restore a base image into it        (restore SRC)

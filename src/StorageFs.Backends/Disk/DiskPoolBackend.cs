@@ -258,7 +258,7 @@ public sealed class DiskPoolBackend : IPoolBackend
             {
                 throw new StorageException(ErrorCode.OperationFailed,
                     $"operation failed: partition '{volume.Name}' can grow by at most {limit - part.End} bytes: the space after it is not free",
-                    osErrno: 28);
+                    osErrno: (int)Errno.ENOSPC);
             }
         }
         bool shrink = end < part.End;

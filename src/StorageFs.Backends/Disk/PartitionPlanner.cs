@@ -1,5 +1,6 @@
 using StorageFs.Core;
 using StorageFs.Core.Backend;
+using StorageFs.Interop;
 
 namespace StorageFs.Backends.Disk;
 
@@ -117,7 +118,7 @@ public static class PartitionPlanner
         }
         return best ?? throw new StorageException(ErrorCode.InternalError,
             $"internal error: no large enough free extent (the largest free region holds {largest} bytes after alignment, {size} wanted)",
-            osErrno: 28);
+            osErrno: (int)Errno.ENOSPC);
     }
 
     // parted numbers GPT (and DOS primary) partitions with the lowest unused number, DOS logical

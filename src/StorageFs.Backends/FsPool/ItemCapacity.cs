@@ -26,7 +26,6 @@ internal static class ItemCapacity
     public const string Attribute = "trusted.storagefs.capacity";
 
     private const ulong BlockBytes = 512;
-    private const int ESRCH = 3; // quotactl: quotas are not turned on
 
     /// <summary>Keeps <paramref name="capacity"/> on the item <paramref name="dir"/> (opened for
     /// reading) and enforces it where the filesystem can; returns the enforcement sentence.
@@ -120,7 +119,8 @@ internal static class ItemCapacity
                 ? "this kernel has no quota support for xfs (built without CONFIG_XFS_QUOTA: quotactl answers ENOSYS), so xfs cannot be mounted with prjquota here"
                 : "this ext4 mount has no quotas (quotactl answers ENOSYS): make it with mkfs.ext4 -O project,quota and mount it with -o prjquota, on a kernel with CONFIG_QUOTA and CONFIG_QFMT_V2";
         }
-        if (err == ESRCH || (err == 0 && (flags & QuotaNative.ProjectEnforced) == 0))
+        if (err == (int)Errno.ESRCH || // quotactl: quotas are not turned on
+            (err == 0 && (flags & QuotaNative.ProjectEnforced) == 0))
         {
             return magic == QuotaNative.XfsMagic
                 ? "project quotas are not enforced on this xfs mount (mount it with -o prjquota)"

@@ -32,5 +32,7 @@ public static class LogicalPoolCapabilities
             [new KernelFeature("/sys/class/misc/device-mapper", null,
                 "no device-mapper in the kernel (/sys/class/misc/device-mapper is missing): LVM runs with activation off " +
                 "(driverloaded n), so volume groups and LVs are metadata only and LV data (wipe, upload, download, clone) cannot be reached",
-                Required: false)]));
+                Required: false)]),
+        // lvcreate --snapshot needs the dm-snapshot target; this host has no device-mapper.
+        SnapshotRefusal: "an LVM snapshot needs device-mapper, which this host lacks");
 }

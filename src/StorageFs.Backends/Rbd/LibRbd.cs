@@ -133,6 +133,9 @@ internal static class LibRbd
     public static extern int rbd_aio_discard(IntPtr image, ulong offset, ulong length, IntPtr completion);
 
     [DllImport(Rbd)]
+    public static extern int rbd_aio_write_zeroes(IntPtr image, ulong offset, nuint length, IntPtr completion, int zeroFlags, int opFlags);
+
+    [DllImport(Rbd)]
     public static extern int rbd_aio_flush(IntPtr image, IntPtr completion);
 
     [DllImport(Rbd)]

@@ -7,18 +7,22 @@ namespace StorageFs.Backends.Rbd;
 
 /// <summary>
 /// An rbd image's bytes for the tree (<see cref="IVolumeIo"/>). The tree's requests are librbd
-/// asynchronous requests (rbd_aio_read2/write2/discard/flush, <see cref="RbdAio"/>): the call
-/// only starts them, as many in flight as the kernel sends, and librbd's callback answers; a
+/// asynchronous requests (rbd_aio_read2/write2/discard/write_zeroes/flush, <see cref="RbdAio"/>):
+/// the call only starts them, as many in flight as the kernel sends, and librbd's callback
+/// answers; a growth (a write past the end, ZERO_RANGE, a growing truncate) is an rbd_resize
+/// run on a thread-pool thread once the requests in flight have ended, the request that asked
+/// for it completed after it (<see cref="RbdIoGate"/>), so none of them holds the calling thread; a
 /// read lands in a pinned buffer that the reply is written from, a write is taken from the
 /// request's own buffer. The synchronous members (uploads, downloads) are one librbd call each
 /// on the caller's thread with the caller's buffer. librbd's cache (rbd_cache, in
 /// writeback: <see cref="RbdCluster"/>) sits under both. A write past the end grows the image like a file: the
 /// image is resized ahead in steps (to at least double, at most 1 GiB more) so a `cp` does not
 /// resize per write, and <see cref="Settle"/> (the close) cuts it to the end of the bytes
-/// written. <see cref="RbdIoGate"/> keeps resizes apart from I/O in flight. Holds a reference on the
-/// connection until disposed.
+/// written. Holds a reference on the
+/// connection until disposed. The asynchronous members (the tree's requests) are in
+/// RbdImageIo.Async.cs.
 /// </summary>
-internal sealed class RbdImageIo : IVolumeIo
+internal sealed partial class RbdImageIo : IVolumeIo
 {
     private const long Step = 1L << 30;
     private const long Object = 4L << 20;
@@ -94,10 +98,7 @@ internal sealed class RbdImageIo : IVolumeIo
             long rc = LibRbd.rbd_write2(Image.Handle, (ulong)offset, (nuint)data.Length,
                 ref MemoryMarshal.GetReference(data), 0);
             RbdErrors.CheckIo(rc, $"write of {data.Length} bytes at {offset} to RBD image '{_name}'");
-            long seen;
-            while (end > (seen = Volatile.Read(ref _length)) && Interlocked.CompareExchange(ref _length, end, seen) != seen)
-            {
-            }
+            Extend(end);
         }
         finally
         {
@@ -107,121 +108,6 @@ internal sealed class RbdImageIo : IVolumeIo
 
     public void Flush() =>
         RbdErrors.CheckIo(LibRbd.rbd_flush(Image.Handle), $"flush of RBD image '{_name}'");
-
-    public bool Asynchronous => true;
-
-    public void ReadAsync(long offset, int count, VolumeIoCompletion done)
-    {
-        if (_opening.Opened is null)
-        {
-            _opening.WhenOpen(_ => Guard(done, () => ReadAsync(offset, count, done)), done.Failed);
-            return;
-        }
-        _gate.Enter();
-        long length = _length;
-        if (offset >= length || count <= 0)
-        {
-            _gate.Exit();
-            done.Completed(0, default);
-            return;
-        }
-        int n = (int)Math.Min(count, length - offset);
-        var aio = new RbdAio(_gate, done, "read", _name, offset, n, PinnedBuffers.Rent(n), _log);
-        var completion = aio.CreateCompletion();
-        if (completion != IntPtr.Zero)
-        {
-            aio.Submitted(LibRbd.rbd_aio_read2(Image.Handle, (ulong)offset, (nuint)n, aio.BufferAddress, completion, 0), completion);
-        }
-    }
-
-    public void WriteAsync(long offset, ReadOnlySpan<byte> data, VolumeIoCompletion done)
-    {
-        if (data.IsEmpty)
-        {
-            done.Completed(0, default);
-            return;
-        }
-        if (_opening.Opened is null)
-        {
-            // The request's buffer is reused once this returns: keep a copy until the open.
-            byte[] copy = data.ToArray();
-            _opening.WhenOpen(_ => Guard(done, () => WriteAsync(offset, copy, done)), done.Failed);
-            return;
-        }
-        long end = offset + data.Length;
-        try
-        {
-            if (end > Volatile.Read(ref _size))
-            {
-                Grow(end, ahead: true);
-            }
-        }
-        catch (IOException e)
-        {
-            done.Failed(e);
-            return;
-        }
-        _gate.Enter();
-        // The file's size includes a write once it is started (as a page cache write), and
-        // before the gate is left, so a settle never cuts below a write in flight.
-        long seen;
-        while (end > (seen = Volatile.Read(ref _length)) && Interlocked.CompareExchange(ref _length, end, seen) != seen)
-        {
-        }
-        var aio = new RbdAio(_gate, done, "write", _name, offset, data.Length, null, _log);
-        var completion = aio.CreateCompletion();
-        if (completion != IntPtr.Zero)
-        {
-            aio.Submitted(LibRbd.rbd_aio_write2(Image.Handle, (ulong)offset, (nuint)data.Length,
-                ref MemoryMarshal.GetReference(data), completion, 0), completion);
-        }
-    }
-
-    public void FlushAsync(VolumeIoCompletion done)
-    {
-        if (_opening.Opened is null)
-        {
-            _opening.WhenOpen(_ => Guard(done, () => FlushAsync(done)), done.Failed);
-            return;
-        }
-        _gate.Enter();
-        var aio = new RbdAio(_gate, done, "flush", _name, 0, 0, null, _log);
-        var completion = aio.CreateCompletion();
-        if (completion != IntPtr.Zero)
-        {
-            aio.Submitted(LibRbd.rbd_aio_flush(Image.Handle, completion), completion);
-        }
-    }
-
-    public void DiscardAsync(long offset, long length, VolumeIoCompletion done)
-    {
-        if (_opening.Opened is null)
-        {
-            _opening.WhenOpen(_ => Guard(done, () => DiscardAsync(offset, length, done)), done.Failed);
-            return;
-        }
-        _gate.Enter();
-        var aio = new RbdAio(_gate, done, "discard", _name, offset, length, null, _log);
-        var completion = aio.CreateCompletion();
-        if (completion != IntPtr.Zero)
-        {
-            aio.Submitted(LibRbd.rbd_aio_discard(Image.Handle, (ulong)offset, (ulong)length, completion), completion);
-        }
-    }
-
-    // A request started once the open completed, on the thread pool: one closed meanwhile
-    // (RELEASE after an interrupted request) fails it instead of the process.
-    private void Guard(VolumeIoCompletion done, Action start)
-    {
-        try
-        {
-            start();
-        }
-        catch (ObjectDisposedException)
-        {
-            done.Failed(new IOException($"RBD image '{_name}' was closed", 9));
-        }
-    }
 
     public void Settle()
     {
@@ -348,18 +234,24 @@ internal sealed class RbdImageIo : IVolumeIo
         _gate.EnterExclusive();
         try
         {
-            if (end <= _size)
-            {
-                return;
-            }
-            long target = ahead ? Math.Max(end, Math.Min(Math.Max(_size * 2, Object), _size + Step)) : end;
-            RbdErrors.CheckIo(LibRbd.rbd_resize(Image.Handle, (ulong)target), $"growing RBD image '{_name}' to {target} bytes");
-            _size = target;
+            Resize(end, ahead);
         }
         finally
         {
             _gate.ExitExclusive();
         }
+    }
+
+    // Inside the gate (exclusive): the image to at least end; blocks on the cluster.
+    private void Resize(long end, bool ahead)
+    {
+        if (end <= _size)
+        {
+            return;
+        }
+        long target = ahead ? Math.Max(end, Math.Min(Math.Max(_size * 2, Object), _size + Step)) : end;
+        RbdErrors.CheckIo(LibRbd.rbd_resize(Image.Handle, (ulong)target), $"growing RBD image '{_name}' to {target} bytes");
+        Volatile.Write(ref _size, target);
     }
 
     public void Dispose()

@@ -6,6 +6,7 @@ using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
 using StorageFs.Core.Secrets;
 using StorageFs.Backends.HostTools;
+using StorageFs.Interop;
 
 namespace StorageFs.Backends.Rbd;
 
@@ -88,7 +89,7 @@ public sealed class RbdPoolBackend : IPoolBackend
                     Describe(pool, cluster, vol);
                     volumes.Add(vol);
                 }
-                catch (StorageException e) when (e.OsErrno == 2)
+                catch (StorageException e) when (e.OsErrno == (int)Errno.ENOENT)
                 {
                     // Removed by another client between the listing and the open.
                 }

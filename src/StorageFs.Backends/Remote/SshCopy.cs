@@ -22,8 +22,6 @@ public sealed class SshCopy(SshCopyOptions options) : IRemoteCopy
     private const int ChunkBytes = 1 << 20;
 
     // Exit statuses of the scripts, mapped back to errnos.
-    private const int EHOSTUNREACH = 113;
-
     private const int NoPool = 3, Taken = 4, NoVolume = 5, Failed = 6;
 
     // $1 tree, $2 pool, $3 volume. The volume is made empty with O_EXCL (noclobber), then filled
@@ -216,7 +214,7 @@ public sealed class SshCopy(SshCopyOptions options) : IRemoteCopy
             Taken => new StorageException(ErrorCode.VolExists, $"{place}: {said}"),
             NoVolume => StorageErrors.NoVolume($"{place}: {said}"),
             Failed => StorageErrors.OperationFailed($"{place}: {said}"),
-            255 => new StorageException(ErrorCode.OperationFailed, $"ssh to {place.Host} failed: {(said.Length > 0 ? said : "no connection")}", osErrno: EHOSTUNREACH),
+            255 => new StorageException(ErrorCode.OperationFailed, $"ssh to {place.Host} failed: {(said.Length > 0 ? said : "no connection")}", osErrno: (int)Errno.EHOSTUNREACH),
             _ => StorageErrors.OperationFailed($"{place}: the command on {place.Host} failed (exit {code}){(said.Length > 0 ? ": " + said : "")}"),
         };
     }

@@ -5,7 +5,7 @@ namespace StorageFs.Core.Backend;
 /// them (an rbd image through librbd): what <see cref="VolumeData.FromIo"/> carries. Unlike a
 /// stream it has no position and every member may run on several threads at once. Where
 /// <see cref="Asynchronous"/> is true the tree starts reads, writes, flushes and discards with
-/// the <c>…Async</c> members and answers the request from the completion, so no reader thread
+/// the <c>…Async</c> members (also a growing write, ZERO_RANGE and a growing truncate) and answers the request from the completion, so no reader thread
 /// waits on the volume and many requests are in flight; else each request is served on the
 /// reader thread that took it, with the request's own buffer. Failures are <see cref="IOException"/>s whose HResult is the errno to answer
 /// (else EIO), their message recorded in <c>errors</c>.
@@ -93,6 +93,44 @@ public interface IVolumeIo : IDisposable
         try
         {
             Discard(offset, length);
+        }
+        catch (IOException e)
+        {
+            done.Failed(e);
+            return;
+        }
+        done.Completed(0, default);
+    }
+
+    /// <summary>Starts a <see cref="WriteZeroes"/>, growing the volume to
+    /// <paramref name="offset"/> + <paramref name="length"/> first when that is past its end
+    /// (fallocate ZERO_RANGE without KEEP_SIZE). The default does both now.</summary>
+    void WriteZeroesAsync(long offset, long length, VolumeIoCompletion done)
+    {
+        ArgumentNullException.ThrowIfNull(done);
+        try
+        {
+            if (offset + length > Length)
+            {
+                SetLength(offset + length);
+            }
+            WriteZeroes(offset, length);
+        }
+        catch (IOException e)
+        {
+            done.Failed(e);
+            return;
+        }
+        done.Completed(0, default);
+    }
+
+    /// <summary>Starts a <see cref="SetLength"/> (growing only). The default grows now.</summary>
+    void SetLengthAsync(long length, VolumeIoCompletion done)
+    {
+        ArgumentNullException.ThrowIfNull(done);
+        try
+        {
+            SetLength(length);
         }
         catch (IOException e)
         {

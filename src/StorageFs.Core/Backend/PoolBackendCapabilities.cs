@@ -24,6 +24,9 @@ namespace StorageFs.Core.Backend;
 /// may be cluster-wide (docs/CLUSTER.md).</param>
 /// <param name="SnapshotIsClone">True when a clone within the pool is a copy-on-write child of a
 /// snapshot (rbd): the toolbox's <c>snapshot NEW</c> is such a clone.</param>
+/// <param name="SnapshotRefusal">Why the toolbox's <c>snapshot NEW</c> is refused in a pool of
+/// the type whatever its volumes (logical: an LVM snapshot needs device-mapper); null when the
+/// pool's files and formats decide.</param>
 public sealed record PoolBackendCapabilities(
     PoolType Type,
     PoolOperations Operations,
@@ -37,7 +40,8 @@ public sealed record PoolBackendCapabilities(
     bool BuildWhenCreated = false,
     bool ListingFollowsTargetMtime = false,
     bool SharedStorage = false,
-    bool SnapshotIsClone = false)
+    bool SnapshotIsClone = false,
+    string? SnapshotRefusal = null)
 {
     /// <summary>What the type needs of the host (never null).</summary>
     public HostRequirements Requirements => Requires ?? HostRequirements.None;

@@ -68,6 +68,20 @@ internal sealed class PoolEntry<TDef, TChild> : IPoolEntry
 
     public PoolSizes Sizes { get; set; }
 
+    /// <summary>Under the gate: the pool's numbers after a child's allocation changed by
+    /// <paramref name="allocationDelta"/>, as libvirt adjusts them in memory (each kept within the capacity).</summary>
+    public void AdjustSizes(long allocationDelta)
+    {
+        var s = Sizes;
+        ulong allocation = allocationDelta >= 0
+            ? s.Allocation + (ulong)allocationDelta
+            : s.Allocation - Math.Min(s.Allocation, (ulong)(-allocationDelta));
+        ulong available = allocationDelta >= 0
+            ? s.Available - Math.Min(s.Available, (ulong)allocationDelta)
+            : s.Available + (ulong)(-allocationDelta);
+        Sizes = new PoolSizes(s.Capacity, Math.Min(allocation, s.Capacity), Math.Min(available, s.Capacity));
+    }
+
     public StoragePermissions? TargetPermissions { get; set; }
 
     public IReadOnlyList<string> Problems { get; set; } = [];

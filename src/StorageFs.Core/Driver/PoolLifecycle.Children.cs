@@ -80,4 +80,84 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
             return (def, refreshed, child.Building, child.InUse);
         }
     }
+
+    /// <summary>
+    /// Holds child <paramref name="childName"/> of <paramref name="source"/> as what a job reads
+    /// (a clone's source, an archive's volume) for a job on <paramref name="target"/> (null: a
+    /// job of its own): under the source's gate, <paramref name="check"/> (given the pool's
+    /// definition and the child) may refuse; then the child is in use (writers refused) and,
+    /// unless the source is the target, its pool has one more job (it cannot be stopped or
+    /// deleted meanwhile). <see cref="HeldSource.Release"/> undoes both, once.
+    /// </summary>
+    public HeldSource HoldSource(PoolEntry<TDef, TChild> source, PoolEntry<TDef, TChild>? target, string childName,
+        Action<TDef, ChildEntry<TChild>> check)
+    {
+        lock (source.Gate)
+        {
+            var child = RequireChild(source, childName);
+            check(source.Def, child);
+            child.InUse++;
+            source.Touch(childName);
+            if (source != target)
+            {
+                source.AsyncJobs++;
+            }
+            int released = 0;
+            return new HeldSource(source.Def, child.Def, () =>
+            {
+                if (Interlocked.Exchange(ref released, 1) != 0)
+                {
+                    return;
+                }
+                lock (source.Gate)
+                {
+                    child.InUse--;
+                    source.Touch(childName);
+                    if (source != target)
+                    {
+                        source.AsyncJobs--;
+                    }
+                }
+            });
+        }
+    }
+
+    /// <summary>
+    /// Ends the reservation of a new child (<paramref name="reserved"/>, building, with one job
+    /// counted on the pool): when <paramref name="ok"/> the child is <paramref name="built"/>, the
+    /// pool's numbers grow by its allocation and <c>VolumeCreated</c> is raised (with no lock
+    /// held); else the reservation is dropped. A reservation replaced meanwhile (the pool
+    /// refreshed or stopped) is left alone.
+    /// </summary>
+    public void CommitNewChild(PoolEntry<TDef, TChild> entry, ChildEntry<TChild> reserved, TChild built, bool ok)
+    {
+        lock (entry.Gate)
+        {
+            entry.AsyncJobs--;
+            if (!entry.Children.TryGetValue(built.Name, out var current) || current != reserved)
+            {
+                return;
+            }
+            if (ok)
+            {
+                reserved.Def = built;
+                entry.Touch(built.Name);
+                reserved.Building = false;
+                entry.AdjustSizes((long)built.Allocation);
+            }
+            else
+            {
+                entry.Children.Remove(built.Name);
+                entry.Touch(built.Name);
+            }
+        }
+        if (ok)
+        {
+            Raise(StorageEventKind.VolumeCreated, entry, built.Name);
+        }
+    }
+
+    /// <summary>A clone's source as <see cref="HoldSource"/> held it: the pool's definition and
+    /// the child's at that moment.</summary>
+    public sealed record HeldSource(TDef Def, TChild Child, Action Release);
 }

@@ -39,10 +39,10 @@ public sealed partial class StorageDriver
         }
         catch
         {
-            CommitNewItem(entry, reserved, work, ok: false);
+            _fsPools.CommitNewChild(entry, reserved, work, ok: false);
             throw;
         }
-        CommitNewItem(entry, reserved, work, ok: true);
+        _fsPools.CommitNewChild(entry, reserved, work, ok: true);
         return FsItemInfo.From(fspool, work, building: false, inUse: 0);
     }
 
@@ -62,30 +62,18 @@ public sealed partial class StorageDriver
         var sourceEntry = sourceFsPool == fspool ? entry : _fsPools.Get(sourceFsPool);
         var (def, item, reserved, backend) = ReserveItem(entry, xml, FsPoolOperations.CloneItem,
             "fspool does not support item creation from an existing item");
-        FsPoolDefinition sourceDef;
-        FsItemDefinition source;
-        ChildEntry<FsItemDefinition> sourceChild;
+        PoolLifecycle<FsPoolDefinition, FsItemDefinition>.HeldSource held;
         try
         {
-            lock (sourceEntry.Gate)
-            {
-                sourceChild = _fsPools.RequireChild(sourceEntry, sourceItem);
-                PoolLifecycle<FsPoolDefinition, FsItemDefinition>.RequireBuilt(sourceChild, sourceItem);
-                sourceDef = sourceEntry.Def;
-                source = sourceChild.Def;
-                sourceChild.InUse++;
-                sourceEntry.Touch(sourceItem);
-                if (sourceEntry != entry)
-                {
-                    sourceEntry.AsyncJobs++;
-                }
-            }
+            held = _fsPools.HoldSource(sourceEntry, entry, sourceItem,
+                (_, child) => PoolLifecycle<FsPoolDefinition, FsItemDefinition>.RequireBuilt(child, sourceItem));
         }
         catch
         {
-            CommitNewItem(entry, reserved, item, ok: false);
+            _fsPools.CommitNewChild(entry, reserved, item, ok: false);
             throw;
         }
+        var (sourceDef, source) = (held.Def, held.Child);
         var work = DefinitionCopy.Of(item);
         if (work.Capacity < source.Capacity)
         {
@@ -104,16 +92,8 @@ public sealed partial class StorageDriver
             },
             ok =>
             {
-                lock (sourceEntry.Gate)
-                {
-                    sourceChild.InUse--;
-                    sourceEntry.Touch(sourceItem);
-                    if (sourceEntry != entry)
-                    {
-                        sourceEntry.AsyncJobs--;
-                    }
-                }
-                CommitNewItem(entry, reserved, work, ok);
+                held.Release();
+                _fsPools.CommitNewChild(entry, reserved, work, ok);
             });
     }
 
@@ -155,7 +135,7 @@ public sealed partial class StorageDriver
                     if (ok && entry.Children.TryGetValue(item, out var current) && current == child)
                     {
                         entry.Children.Remove(item);
-                        AdjustSizes(entry, -(long)child.Def.Allocation);
+                        entry.AdjustSizes(-(long)child.Def.Allocation);
                     }
                 }
                 if (ok)
@@ -222,7 +202,7 @@ public sealed partial class StorageDriver
             }
             foreach (var name in removed)
             {
-                AdjustSizes(entry, -(long)entry.Children[name].Def.Allocation);
+                entry.AdjustSizes(-(long)entry.Children[name].Def.Allocation);
                 entry.Children.Remove(name);
                 entry.Touch(name);
             }
@@ -326,7 +306,7 @@ public sealed partial class StorageDriver
                 return true;
             }
             entry.Touch(name);
-            AdjustSizes(entry, (long)found.Allocation);
+            entry.AdjustSizes((long)found.Allocation);
         }
         _fsPools.Raise(StorageEventKind.VolumeCreated, entry, name);
         return true;
@@ -342,7 +322,7 @@ public sealed partial class StorageDriver
             {
                 entry.Children.Remove(item);
                 entry.Touch(item);
-                AdjustSizes(entry, -(long)child.Def.Allocation);
+                entry.AdjustSizes(-(long)child.Def.Allocation);
                 dropped = true;
             }
         }
@@ -396,35 +376,6 @@ public sealed partial class StorageDriver
             entry.Touch(item.Name);
             entry.AsyncJobs++;
             return (def, item, reserved, backend);
-        }
-    }
-
-    private void CommitNewItem(PoolEntry<FsPoolDefinition, FsItemDefinition> entry,
-        ChildEntry<FsItemDefinition> reserved, FsItemDefinition built, bool ok)
-    {
-        lock (entry.Gate)
-        {
-            entry.AsyncJobs--;
-            if (!entry.Children.TryGetValue(built.Name, out var current) || current != reserved)
-            {
-                return;
-            }
-            if (ok)
-            {
-                reserved.Def = built;
-                entry.Touch(built.Name);
-                reserved.Building = false;
-                AdjustSizes(entry, (long)built.Allocation);
-            }
-            else
-            {
-                entry.Children.Remove(built.Name);
-                entry.Touch(built.Name);
-            }
-        }
-        if (ok)
-        {
-            _fsPools.Raise(StorageEventKind.VolumeCreated, entry, built.Name);
         }
     }
 

@@ -5,6 +5,7 @@ using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
 using StorageFs.Core.Names;
 using StorageFs.Core.Persistence;
+using StorageFs.Interop;
 
 namespace StorageFs.Core.Driver;
 
@@ -119,10 +120,9 @@ public sealed partial class StorageDriver
         var caps = _backends.Get(def.Type).Capabilities;
         const string Which = "snapshots are reflinks on xfs or btrfs or qcow2 overlays (dir, fs, netfs pools with qemu-img), " +
             "or LVM snapshots (logical pools, with device-mapper); 'clone' copies the volume instead";
-        if (def.Type == PoolType.Logical)
+        if (caps.SnapshotRefusal is { } refusal)
         {
-            // lvcreate --snapshot needs the dm-snapshot target; this host has no device-mapper.
-            throw StorageErrors.NoSupport($"an LVM snapshot needs device-mapper, which this host lacks: {Which}");
+            throw StorageErrors.NoSupport($"{refusal}: {Which}");
         }
         if (caps.SnapshotIsClone)
         {
@@ -261,7 +261,7 @@ public sealed partial class StorageDriver
             {
                 throw new StorageException(ErrorCode.OperationFailed,
                     $"'{from}' holds {facts.ExpandedSize} bytes, more than the {vol.Capacity} of volume '{volume}': resize the volume first",
-                    osErrno: 28);
+                    osErrno: (int)Errno.ENOSPC);
             }
             (_, _, marked, _) = BeginVolumeChange(entry, volume, PoolOperations.UploadVolume, "storage pool doesn't support volume upload");
             return Jobs.Start(JobKind.VolumeRestore, DefinitionKind.Pool, pool, volume, requester,
@@ -370,34 +370,17 @@ public sealed partial class StorageDriver
 
     private SourceLease LeaseSource(PoolEntry<PoolDefinition, VolumeDefinition> entry, string volume, string what)
     {
-        lock (entry.Gate)
+        IPoolBackend? backend = null;
+        var held = _pools.HoldSource(entry, target: null, volume, (def, child) =>
         {
-            _pools.RequireActive(entry);
-            var child = _pools.RequireChild(entry, volume);
             PoolLifecycle<PoolDefinition, VolumeDefinition>.RequireShareable(child, volume);
-            var backend = _backends.Get(entry.Def.Type);
+            backend = _backends.Get(def.Type);
             if (!backend.Capabilities.Supports(PoolOperations.DownloadVolume))
             {
                 throw StorageErrors.NoSupport($"storage pool doesn't support volume download ({what} '{volume}')");
             }
-            child.InUse++;
-            entry.AsyncJobs++;
-            entry.Touch(volume);
-            int released = 0;
-            return new SourceLease(entry.Def, child.Def, backend, _poolFlavor.DirectoryTarget(entry.Def), () =>
-            {
-                if (Interlocked.Exchange(ref released, 1) != 0)
-                {
-                    return;
-                }
-                lock (entry.Gate)
-                {
-                    child.InUse--;
-                    entry.AsyncJobs--;
-                    entry.Touch(volume);
-                }
-            });
-        }
+        });
+        return new SourceLease(held.Def, held.Child, backend!, _poolFlavor.DirectoryTarget(held.Def), held.Release);
     }
 
     private SafeFileHandle OpenLeased(SourceLease lease)
@@ -454,7 +437,7 @@ public sealed partial class StorageDriver
                 entry.AsyncJobs++;
                 var work = DefinitionCopy.Of(vol);
                 return new ArchiveDestination(directory, place.Name, () => _pools.RecheckTarget(def),
-                    () => backend.RefreshVolume(def, work), ok => CommitNewVolume(entry, reserved, work, ok));
+                    () => backend.RefreshVolume(def, work), ok => _pools.CommitNewChild(entry, reserved, work, ok));
             }
         }
         if (!overwrite)

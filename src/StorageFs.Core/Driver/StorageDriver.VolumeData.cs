@@ -2,6 +2,7 @@ using StorageFs.Core.Backend;
 using StorageFs.Core.Model;
 using StorageFs.Core.Persistence;
 using StorageFs.Core.Xml;
+using StorageFs.Interop;
 
 namespace StorageFs.Core.Driver;
 
@@ -95,7 +96,7 @@ public sealed partial class StorageDriver
             if (delta > entry.Sizes.Available)
             {
                 // libvirt's message and code; the errno is ENOSPC (28), as the tree answers it.
-                throw new StorageException(ErrorCode.OperationFailed, "operation failed: Not enough space left in storage pool", osErrno: 28);
+                throw new StorageException(ErrorCode.OperationFailed, "operation failed: Not enough space left in storage pool", osErrno: (int)Errno.ENOSPC);
             }
         }
         var (def, vol, marked, backend) = BeginVolumeChange(entry, volume, PoolOperations.ResizeVolume,
@@ -237,7 +238,7 @@ public sealed partial class StorageDriver
         {
             if (entry.Children.TryGetValue(volume, out var now) && now == child)
             {
-                AdjustSizes(entry, (long)refreshed.Allocation - (long)child.Def.Allocation);
+                entry.AdjustSizes((long)refreshed.Allocation - (long)child.Def.Allocation);
                 child.Def = refreshed;
             }
         }
@@ -263,7 +264,7 @@ public sealed partial class StorageDriver
             entry.AsyncJobs--;
             if (refreshed is not null && entry.Children.TryGetValue(refreshed.Name, out var current) && current == child)
             {
-                AdjustSizes(entry, (long)refreshed.Allocation - (long)child.Def.Allocation);
+                entry.AdjustSizes((long)refreshed.Allocation - (long)child.Def.Allocation);
                 child.Def = refreshed;
             }
         }

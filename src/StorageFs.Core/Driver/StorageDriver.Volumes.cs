@@ -56,7 +56,7 @@ public sealed partial class StorageDriver
                 backend.BuildVolume(def, work, flags, job, token);
                 RefreshNewVolume(backend, def, work);
             },
-            ok => CommitNewVolume(entry, reserved, work, ok));
+            ok => _pools.CommitNewChild(entry, reserved, work, ok));
     }
 
     /// <summary>
@@ -126,35 +126,25 @@ public sealed partial class StorageDriver
             name => StorageErrors.Internal($"storage volume name '{name}' already in use."),
             "storage pool does not support volume creation from an existing volume");
 
-        PoolDefinition sourceDef;
-        VolumeDefinition source;
-        ChildEntry<VolumeDefinition> sourceChild;
+        PoolLifecycle<PoolDefinition, VolumeDefinition>.HeldSource held;
         try
         {
-            lock (sourceEntry.Gate)
+            held = _pools.HoldSource(sourceEntry, entry, sourceVolume, (sourcePoolDef, child) =>
             {
-                sourceChild = _pools.RequireChild(sourceEntry, sourceVolume);
-                PoolLifecycle<PoolDefinition, VolumeDefinition>.RequireShareable(sourceChild, sourceVolume);
-                sourceDef = sourceEntry.Def;
-                if (!backend.Capabilities.CloneSources.Contains(sourceDef.Type))
+                PoolLifecycle<PoolDefinition, VolumeDefinition>.RequireShareable(child, sourceVolume);
+                if (!backend.Capabilities.CloneSources.Contains(sourcePoolDef.Type))
                 {
                     throw StorageErrors.NoSupport(
-                        $"a '{def.Type.ToXml()}' pool cannot copy volumes of a '{sourceDef.Type.ToXml()}' pool");
+                        $"a '{def.Type.ToXml()}' pool cannot copy volumes of a '{sourcePoolDef.Type.ToXml()}' pool");
                 }
-                source = sourceChild.Def;
-                sourceChild.InUse++;
-                sourceEntry.Touch(sourceVolume);
-                if (sourceEntry != entry)
-                {
-                    sourceEntry.AsyncJobs++;
-                }
-            }
+            });
         }
         catch
         {
-            CommitNewVolume(entry, reserved, vol, ok: false);
+            _pools.CommitNewChild(entry, reserved, vol, ok: false);
             throw;
         }
+        var (sourceDef, source) = (held.Def, held.Child);
 
         var work = DefinitionCopy.Of(vol);
         // libvirt: the copy is at least as large as the source; no allocation means fully allocated.
@@ -184,16 +174,8 @@ public sealed partial class StorageDriver
             },
             ok =>
             {
-                lock (sourceEntry.Gate)
-                {
-                    sourceChild.InUse--;
-                    sourceEntry.Touch(sourceVolume);
-                    if (sourceEntry != entry)
-                    {
-                        sourceEntry.AsyncJobs--;
-                    }
-                }
-                CommitNewVolume(entry, reserved, work, ok);
+                held.Release();
+                _pools.CommitNewChild(entry, reserved, work, ok);
             });
     }
 
@@ -222,7 +204,7 @@ public sealed partial class StorageDriver
             if (entry.Children.TryGetValue(volume, out var current) && current == child)
             {
                 entry.Children.Remove(volume);
-                AdjustSizes(entry, -(long)child.Def.Allocation);
+                entry.AdjustSizes(-(long)child.Def.Allocation);
             }
         }
         _pools.Raise(StorageEventKind.VolumeDeleted, entry, volume);
@@ -272,51 +254,6 @@ public sealed partial class StorageDriver
         }
     }
 
-    private void CommitNewVolume(PoolEntry<PoolDefinition, VolumeDefinition> entry,
-        ChildEntry<VolumeDefinition> reserved, VolumeDefinition built, bool ok)
-    {
-        lock (entry.Gate)
-        {
-            entry.AsyncJobs--;
-            bool mine = entry.Children.TryGetValue(built.Name, out var current) && current == reserved;
-            if (!mine)
-            {
-                return;
-            }
-            if (ok)
-            {
-                reserved.Def = built;
-                entry.Touch(built.Name);
-                reserved.Building = false;
-                AdjustSizes(entry, (long)built.Allocation);
-            }
-            else
-            {
-                entry.Children.Remove(built.Name);
-                entry.Touch(built.Name);
-            }
-        }
-        if (ok)
-        {
-            _pools.Raise(StorageEventKind.VolumeCreated, entry, built.Name);
-        }
-    }
-
-    // Under the gate: libvirt adjusts the pool's numbers in memory after a volume change.
-    private static void AdjustSizes<TDef, TChild>(PoolEntry<TDef, TChild> entry, long allocationDelta)
-        where TDef : class
-        where TChild : class
-    {
-        var s = entry.Sizes;
-        ulong allocation = allocationDelta >= 0
-            ? s.Allocation + (ulong)allocationDelta
-            : s.Allocation - Math.Min(s.Allocation, (ulong)(-allocationDelta));
-        ulong available = allocationDelta >= 0
-            ? s.Available - Math.Min(s.Available, (ulong)allocationDelta)
-            : s.Available + (ulong)(-allocationDelta);
-        entry.Sizes = new PoolSizes(s.Capacity, Math.Min(allocation, s.Capacity), Math.Min(available, s.Capacity));
-    }
-
     // Marks a volume in use (and the pool busy) for a change that runs outside the gate.
     private (PoolDefinition Def, VolumeDefinition Vol, ChildEntry<VolumeDefinition> Child, IPoolBackend Backend)
         BeginVolumeChange(PoolEntry<PoolDefinition, VolumeDefinition> entry, string volume, PoolOperations operation,
@@ -354,7 +291,7 @@ public sealed partial class StorageDriver
             entry.AsyncJobs--;
             if (refreshed is not null && entry.Children.TryGetValue(refreshed.Name, out var current) && current == child)
             {
-                AdjustSizes(entry, (long)refreshed.Allocation - (long)child.Def.Allocation);
+                entry.AdjustSizes((long)refreshed.Allocation - (long)child.Def.Allocation);
                 child.Def = refreshed;
             }
         }

@@ -7,7 +7,7 @@ namespace StorageFs.Fuse.Nodes;
 /// reader thread went back to reading, and whoever completes the wait (an event, a job, a lock
 /// released) answers later, from any thread, by the request's unique id. Invariant: exactly one
 /// reply per request. The first of <see cref="Reply(Errno)"/>, <see cref="Reply(ReadOnlySpan{byte})"/>,
-/// <see cref="ReplyWritten"/>, an INTERRUPT (EINTR) or unmount (no reply: the connection is gone)
+/// <see cref="ReplyWritten"/>, <see cref="ReplyAttr"/>, an INTERRUPT (EINTR) or unmount (no reply: the connection is gone)
 /// wins; every later attempt returns false and writes nothing. The reply is built when it is sent,
 /// so a parked request holds no buffer: a few fields and, only if asked for, a cancellation source.
 /// </summary>
@@ -103,6 +103,22 @@ public sealed class ParkedRequest
         Span<byte> body = stackalloc byte[Unsafe.SizeOf<Wire.FuseWriteOut>()];
         body.Clear();
         MemoryMarshal.Write(body, new Wire.FuseWriteOut { Size = (uint)count });
+        return Finish(0, body);
+    }
+
+    /// <summary>Answers a GETATTR or SETATTR with <paramref name="attr"/> (its inode number
+    /// set by the handler), which the kernel may cache for <paramref name="validFor"/>.</summary>
+    public bool ReplyAttr(in FuseAttr attr, TimeSpan validFor)
+    {
+        Span<byte> body = stackalloc byte[Unsafe.SizeOf<Wire.FuseAttrOut>()];
+        body.Clear();
+        long ticks = Math.Max(0, validFor.Ticks);
+        MemoryMarshal.Write(body, new Wire.FuseAttrOut
+        {
+            AttrValid = (ulong)(ticks / TimeSpan.TicksPerSecond),
+            AttrValidNsec = (uint)(ticks % TimeSpan.TicksPerSecond * 100),
+            Attr = attr,
+        });
         return Finish(0, body);
     }
 

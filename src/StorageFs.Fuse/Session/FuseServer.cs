@@ -80,6 +80,19 @@ public sealed class FuseServer : IDisposable
         return $"{counts.Sum()} requests, {UringRequests} over io_uring" + (list.Length > 0 ? ": " + list : "");
     }
 
+    /// <summary>
+    /// What the connection holds now, for a hang's post-mortem (SIGUSR1 logs it after the
+    /// counts): the parked requests and, over io_uring, each queue's entries, held entries,
+    /// late replies not yet committed and pumps sent.
+    /// </summary>
+    public string DescribeState()
+    {
+        if (_dispatcher is null)
+            return "not mounted";
+        string state = $"{_dispatcher.Parking.Count} parked requests";
+        return _uring is null ? state : $"{state}; {_uring.Describe()}";
+    }
+
     /// <summary>Completes when every reader has stopped (the filesystem was unmounted).</summary>
     public Task Completion => _done.Task;
 

@@ -33,8 +33,11 @@ internal sealed unsafe class UringQueue
     private readonly ConcurrentQueue<UringEntry> _late = new();
     private readonly ManualResetEventSlim _setupDone = new();
     private readonly Thread _thread;
-    private readonly Thread _pumpThread;
     private readonly SemaphoreSlim _pump = new(0);
+    private readonly Timer _pumpTick;
+    private int _pumpThreads;
+    private int _pumpIdle;
+    private bool _ticking;
     private readonly string _mountpoint;
     private int _pumpsDue;
     private int _ringFd = -1;
@@ -66,7 +69,7 @@ internal sealed unsafe class UringQueue
     public UringQueue(UringTransport transport, Dispatcher d, int qid, int deviceFd, int baseEntries, int payloadCapacity, string mountpoint, ILogger log)
     {
         _mountpoint = mountpoint;
-        _pumpThread = new Thread(PumpLoop) { IsBackground = true, Name = $"fuse-uring-pump-{qid}" };
+        _pumpTick = new Timer(static s => ((UringQueue)s!).Tick(), this, Timeout.Infinite, Timeout.Infinite);
         _transport = transport;
         _d = d;
         Qid = qid;
@@ -91,12 +94,21 @@ internal sealed unsafe class UringQueue
 
     public int EntryCount => Volatile.Read(ref _entryCount);
 
+    /// <summary>What the queue holds now, for the state line of SIGUSR1 (any thread; the
+    /// figures are read without the ring thread's help, so they may be a moment apart).</summary>
+    public string Describe() =>
+        $"queue {Qid}: {EntryCount} entries, {Volatile.Read(ref _heldShared)} held by parked requests, " +
+        $"{Volatile.Read(ref _deadShared)} torn down, {_late.Count} late replies to commit, {Served} served, " +
+        $"{Volatile.Read(ref _pumpsSent)} pumps sent by {Volatile.Read(ref _pumpThreads)} pump threads ({Volatile.Read(ref _pumpIdle)} free)";
+
+    private int _deadShared;
+    private long _pumpsSent;
+
     private int _entryCount;
 
     public void Start()
     {
         _thread.Start();
-        _pumpThread.Start();
     }
 
     public bool WaitSetup(TimeSpan timeout) => _setupDone.Wait(timeout);
@@ -105,7 +117,8 @@ internal sealed unsafe class UringQueue
     public void Stop(TimeSpan wait)
     {
         _stopping = true;
-        _pump.Release();
+        _pumpTick.Dispose();
+        _pump.Release(Math.Max(1, Volatile.Read(ref _pumpThreads)));
         Wake();
         if (Thread.CurrentThread != _thread && _thread.IsAlive)
             _thread.Join(wait);
@@ -229,6 +242,8 @@ internal sealed unsafe class UringQueue
             {
                 if (_pumpsDue > 0)
                     ReleasePumps();
+                if ((_held > 0) != _ticking)
+                    SetTicking(_held > 0);
                 int r = IoUring.Enter(_ringFd, _pending, 1, IoUring.EnterGetEvents);
                 if (r < 0)
                 {
@@ -267,6 +282,7 @@ internal sealed unsafe class UringQueue
                     late.Held = false;
                     _held--;
                     Volatile.Write(ref _heldShared, _held);
+                    TakeOwedPump(); // this commit fetches the next waiting request itself
                 }
                 Submit(late, Wire.UringCmdCommitAndFetch, late.CommitId);
             }
@@ -286,6 +302,7 @@ internal sealed unsafe class UringQueue
             }
             entry.Dead = true;
             _dead++;
+            Volatile.Write(ref _deadShared, _dead);
             if (cqe.Res is not (-(int)Errno.ENOTCONN or -(int)Errno.ECANCELED))
             {
                 string why = Libc.Strerror(-cqe.Res);
@@ -324,6 +341,7 @@ internal sealed unsafe class UringQueue
             Volatile.Write(ref _heldShared, _held);
             if (_entries.Count - _held < _baseEntries)
                 Grow();
+            Interlocked.Increment(ref _owed);
             _pumpsDue++;
             return;
         }
@@ -335,22 +353,98 @@ internal sealed unsafe class UringQueue
     }
 
     /// <summary>
-    /// Submits what is pending (the new entries' REGISTERs among it), then lets the pump send
-    /// one request per entry parked since. Why: requests that arrive while every entry of a
-    /// queue is busy wait in the kernel's queue, and only a COMMIT_AND_FETCH takes them from
-    /// there (fuse_uring_next_fuse_req); a newly registered entry does not
-    /// (fuse_uring_do_register), and a parked entry commits only at its late reply. So each
-    /// park costs the queue one commit, and the pump gives it back: a STATFS of the mount from
-    /// a thread on this queue's CPU takes a free entry, and its commit fetches the request
-    /// waiting longest, if any.
+    /// Submits what is pending (the new entries' REGISTERs among it), then lets a pump send
+    /// one request per entry parked since, unless the entry commits first. Why: requests that
+    /// arrive while every entry of a queue is busy wait in the kernel's queue, and only a
+    /// COMMIT_AND_FETCH takes them from there (fuse_uring_next_fuse_req); a newly registered
+    /// entry does not (fuse_uring_do_register), and a parked entry commits only at its late
+    /// reply. So each park owes the queue one commit until its reply comes. A late reply that
+    /// comes soon (an rbd read answered by librbd's callback) pays the debt itself; one that
+    /// waits on another request (a lock held until its RELEASE, which may be the request
+    /// waiting in the kernel's queue) would hang the queue, so after <see cref="PumpDelayMs"/>
+    /// a pump pays it: a STATFS of the mount from a thread on this queue's CPU takes a free
+    /// entry, and its commit fetches the request waiting longest, if any.
     /// </summary>
     private void ReleasePumps()
     {
         int r = IoUring.Enter(_ringFd, _pending, 0, 0);
         if (r > 0)
             _pending -= (uint)Math.Min(r, (int)_pending);
-        _pump.Release(_pumpsDue);
+        Pump();
         _pumpsDue = 0;
+    }
+
+    /// <summary>The periodic pump runs while entries are held, and only then.</summary>
+    private void SetTicking(bool on)
+    {
+        _ticking = on;
+        try
+        {
+            _pumpTick.Change(on ? PumpPeriodMs : Timeout.Infinite, on ? PumpPeriodMs : Timeout.Infinite);
+        }
+        catch (ObjectDisposedException)
+        {
+            // the queue is stopping
+        }
+    }
+
+    /// <summary>How long a park's pump waits for the entry's own late commit.</summary>
+    private const int PumpDelayMs = 5;
+
+    /// <summary>
+    /// Besides the pumps owed by parks: one every <see cref="PumpPeriodMs"/> while entries are
+    /// held, in case a burst queued in the kernel still found every entry busy.
+    /// </summary>
+    private const int PumpPeriodMs = 200;
+
+    /// <summary>Pump threads a queue may run: each blocks while its STATFS waits in the kernel's queue.</summary>
+    internal const int MaxPumpThreads = 64;
+
+    /// <summary>Pumps owed: parks whose entry has not committed since (see <see cref="ReleasePumps"/>).</summary>
+    private int _owed;
+
+    private bool TakeOwedPump()
+    {
+        int v;
+        do
+        {
+            v = Volatile.Read(ref _owed);
+            if (v <= 0)
+                return false;
+        }
+        while (Interlocked.CompareExchange(ref _owed, v - 1, v) != v);
+        return true;
+    }
+
+    private void Tick()
+    {
+        if (_stopping || Volatile.Read(ref _heldShared) == 0)
+            return;
+        Interlocked.CompareExchange(ref _owed, 1, 0);
+        Pump();
+    }
+
+    /// <summary>
+    /// Wakes a pump thread, starting one when none is free. A pump's own STATFS can find every
+    /// entry busy too and wait in the kernel's queue like the rest (a hang seen in CI when the
+    /// queue had a single pump thread: blocked there, it sent no further pump, while the
+    /// entries registered since sat free and fetched nothing). So a blocked pump never stops
+    /// the next one: another thread sends it.
+    /// </summary>
+    private void Pump()
+    {
+        if (_stopping || Volatile.Read(ref _owed) == 0)
+            return;
+        _pump.Release();
+        if (Volatile.Read(ref _pumpIdle) > 0)
+            return;
+        if (Interlocked.Increment(ref _pumpThreads) > MaxPumpThreads)
+        {
+            Interlocked.Decrement(ref _pumpThreads);
+            return;
+        }
+        Interlocked.Increment(ref _pumpIdle);
+        new Thread(PumpLoop, 256 * 1024) { IsBackground = true, Name = $"fuse-uring-pump-{Qid}" }.Start();
     }
 
     private void PumpLoop()
@@ -358,16 +452,20 @@ internal sealed unsafe class UringQueue
         IoUring.PinToCpu(Qid);
         while (true)
         {
-            // Besides one pump per park: every 200 ms while entries are held, in case a burst
-            // queued in the kernel still finds every entry parked (a hang seen once in tests
-            // after the per-park pump; this bounds it to a delay).
-            if (!_pump.Wait(200) && Volatile.Read(ref _heldShared) == 0)
-                continue;
+            _pump.Wait();
             if (_stopping)
                 return;
-            int err = Libc.Statfs(_mountpoint);
-            if (err != 0 && !_stopping)
-                Log.Debug("FUSE ring queue {Qid}: the pump's statfs failed: {Error}", Qid, Libc.Strerror(err));
+            Thread.Sleep(PumpDelayMs);
+            while (!_stopping && TakeOwedPump())
+            {
+                // Busy only while the STATFS is out: a thread that waits there is not free.
+                Interlocked.Decrement(ref _pumpIdle);
+                Interlocked.Increment(ref _pumpsSent);
+                int err = Libc.Statfs(_mountpoint);
+                Interlocked.Increment(ref _pumpIdle);
+                if (err != 0 && !_stopping)
+                    Log.Debug("FUSE ring queue {Qid}: the pump's statfs failed: {Error}", Qid, Libc.Strerror(err));
+            }
         }
     }
 

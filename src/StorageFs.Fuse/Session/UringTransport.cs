@@ -36,6 +36,9 @@ internal sealed class UringTransport
 
     public int Entries => _queues.Sum(q => q.EntryCount);
 
+    /// <summary>One line per queue (<see cref="UringQueue.Describe"/>).</summary>
+    public string Describe() => string.Join("; ", _queues.Select(q => q.Describe()));
+
     public string SetupFlags => _queues.Count > 0 ? _queues[0].SetupFlags ?? "" : "";
 
     /// <summary>What the module parameter says: "Y", "N", or null when the kernel has no FUSE io_uring.</summary>

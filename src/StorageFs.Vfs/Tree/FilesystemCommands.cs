@@ -1,6 +1,5 @@
 using System.Globalization;
 using StorageFs.Core.Driver;
-using StorageFs.Core.Units;
 
 namespace StorageFs.Vfs.Tree;
 
@@ -21,29 +20,17 @@ internal static class FilesystemCommands
         {
             if (w.Length > 2)
                 throw Words.Invalid("usage: growfs [SIZE]");
-            ulong? size = w.Length == 2 ? Size(w[1]) : null;
+            ulong? size = w.Length == 2 ? Words.Size(w[1]) : null;
             var job = d.StartGrowFilesystem(pool, name, size, requester);
             return JobWait.Run(job, noWait, ctx.Cancellation, $"ok grew the filesystem of {name}");
         }
         if (w.Length is < 2 or > 3 || (w.Length == 3 && w[2] != "resize"))
             throw Words.Invalid("usage: shrinkfs SIZE [resize]");
-        ulong target = Size(w[1]);
+        ulong target = Words.Size(w[1]);
         bool resize = w.Length == 3;
         var shrink = d.StartShrinkFilesystem(pool, name, target, resize, requester);
         return JobWait.Run(shrink, noWait, ctx.Cancellation, resize
             ? string.Create(CultureInfo.InvariantCulture, $"ok shrank the filesystem of {name} and the volume to {target}")
             : $"ok shrank the filesystem of {name}");
-    }
-
-    private static ulong Size(string word)
-    {
-        try
-        {
-            return SizeUnits.ParseUserSize(word);
-        }
-        catch (Core.StorageException e)
-        {
-            throw Words.Invalid($"invalid size '{word}': {e.Message}");
-        }
     }
 }

@@ -7,7 +7,7 @@ namespace StorageFs.Vfs.Tree;
 /// <summary>
 /// A volume whose bytes a backend serves by positional calls from user space
 /// (<see cref="IVolumeIo"/>: an rbd image through librbd). No lock. Where the volume is
-/// asynchronous, READ, WRITE, FSYNC and PUNCH_HOLE are parked and started, and the volume's
+/// asynchronous, READ, WRITE, FSYNC, fallocate and a growing SETATTR are parked and started, and the volume's
 /// completion answers them, so no reader thread waits on the cluster and as many requests are
 /// in flight as the kernel sends at once (O_DIRECT and readahead send several); a user past
 /// the engine's parked-request bound gets EAGAIN. Else each request runs on the reader thread
@@ -169,15 +169,32 @@ internal sealed class IoVolumeHandle : FileHandle
             if ((mode & FALLOC_FL_ZERO_RANGE) != 0)
             {
                 long end = (mode & FALLOC_FL_KEEP_SIZE) != 0 ? Math.Min(offset + length, _io.Length) : offset + length;
+                if (end <= offset)
+                    return Errno.Ok;
+                if (_io.Asynchronous && ctx.CanPark)
+                {
+                    if (ctx.Park(out var parked, ParkInterrupts.FatalOnly) is var err && err != Errno.Ok)
+                        return err;
+                    _io.WriteZeroesAsync(offset, end - offset, new Answer(this, parked!, "fallocate"));
+                    return Errno.Ok;
+                }
                 if (end > _io.Length)
                     _io.SetLength(end);
-                if (end > offset)
-                    _io.WriteZeroes(offset, end - offset);
+                _io.WriteZeroes(offset, end - offset);
                 return Errno.Ok;
             }
             // Plain allocation: an image is thin; the size grows unless KEEP_SIZE.
             if ((mode & FALLOC_FL_KEEP_SIZE) == 0 && offset + length > _io.Length)
+            {
+                if (_io.Asynchronous && ctx.CanPark)
+                {
+                    if (ctx.Park(out var parked, ParkInterrupts.FatalOnly) is var err && err != Errno.Ok)
+                        return err;
+                    _io.SetLengthAsync(offset + length, new Answer(this, parked!, "fallocate"));
+                    return Errno.Ok;
+                }
                 _io.SetLength(offset + length);
+            }
             return Errno.Ok;
         }
         catch (IOException e)
@@ -231,12 +248,22 @@ internal sealed class IoVolumeHandle : FileHandle
         }
     }
 
-    /// <summary>Grows the volume through this open (ftruncate to a larger size).</summary>
-    public Errno Grow(RequestContext ctx, long length)
+    /// <summary>Grows the volume through this open (ftruncate to a larger size). An asynchronous
+    /// volume parks the SETATTR and answers it with the attributes once grown
+    /// (<paramref name="attr"/>: the reply's, its inode number set); the caller then answers
+    /// nothing itself.</summary>
+    public Errno Grow(RequestContext ctx, long length, in FuseAttr attr)
     {
+        Volatile.Write(ref _written, 1);
+        if (_io.Asynchronous && ctx.CanPark)
+        {
+            if (ctx.Park(out var parked, ParkInterrupts.FatalOnly) is var err && err != Errno.Ok)
+                return err;
+            _io.SetLengthAsync(length, new Grown(this, parked!, attr));
+            return Errno.Ok;
+        }
         try
         {
-            Volatile.Write(ref _written, 1);
             _io.SetLength(length);
             return Errno.Ok;
         }
@@ -288,5 +315,22 @@ internal sealed class IoVolumeHandle : FileHandle
 
         public override void Failed(IOException error) =>
             parked.Reply(handle.Failed(parked.Context, op, error));
+    }
+
+    /// <summary>Answers a parked growing SETATTR: the volume's attributes as GETATTR gives them.</summary>
+    private sealed class Grown(IoVolumeHandle handle, ParkedRequest parked, FuseAttr attr) : VolumeIoCompletion
+    {
+        public override void Completed(int count, ReadOnlySpan<byte> data)
+        {
+            var reply = attr;
+            Errno err = handle._file.GetAttr(parked.Context, ref reply);
+            if (err != Errno.Ok)
+                parked.Reply(err);
+            else
+                parked.ReplyAttr(reply, handle._file.AttrTimeout ?? TimeSpan.Zero);
+        }
+
+        public override void Failed(IOException error) =>
+            parked.Reply(handle.Failed(parked.Context, "truncate", error));
     }
 }

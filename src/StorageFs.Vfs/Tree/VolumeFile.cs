@@ -195,9 +195,12 @@ internal sealed class VolumeFile(VolumesDir dir, string name) : Node, INodeOpen,
                 return cut != Errno.Ok ? cut : GetAttr(ctx, ref attr);
             }
             ulong size = request.Size;
+            FuseAttr reply = attr; // its inode number, for a reply made later (a parked grow)
             Errno changed = Tree.Change(ctx, "truncate", where, () =>
             {
-                var info = Tree.Driver.GetVolumeInfo(Pool, Name);
+                // An open served by positional calls (an rbd image) knows its size: the driver's
+                // last reading will do, as re-reading storage would wait on a stalled cluster here.
+                var info = handle is IoVolumeHandle ? Tree.Driver.PeekVolume(Pool, Name) : Tree.Driver.GetVolumeInfo(Pool, Name);
                 if (info.Type == VolumeType.Block)
                 {
                     // A device keeps its size: truncate(1) to it changes nothing, anything else
@@ -222,7 +225,8 @@ internal sealed class VolumeFile(VolumesDir dir, string name) : Node, INodeOpen,
                 {
                     if (handle is IoVolumeHandle positional)
                     {
-                        Errno err = positional.Grow(ctx, (long)size);
+                        // Parked (an rbd image): answered with the attributes once grown.
+                        Errno err = positional.Grow(ctx, (long)size, reply);
                         if (err != Errno.Ok)
                             return err;
                     }

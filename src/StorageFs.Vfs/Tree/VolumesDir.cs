@@ -74,8 +74,10 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
             DateTime changed = DateTime.UnixEpoch.AddSeconds(a.Ctime).AddTicks(a.CtimeNsec / 100);
             return read - changed > TimeSpan.FromSeconds(1);
         }
-        catch (StorageException)
+        catch (StorageException e)
         {
+            // As StorageTree.Quietly, inline: no closure per check of a listing's freshness.
+            tree.Swallowed(Where(), e);
             return false;
         }
     }

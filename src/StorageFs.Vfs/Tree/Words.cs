@@ -75,19 +75,24 @@ internal static class Words
         throw Invalid($"unknown wipe algorithm '{string.Join(' ', w[1..])}' (zero, nnsa, dod, bsi, gutmann, schneier, pfitzner7, pfitzner33, random, trim)");
     }
 
+    /// <summary>A size word of a command (virsh's units), its parse error re-worded to name it.</summary>
+    public static ulong Size(string word)
+    {
+        try
+        {
+            return SizeUnits.ParseUserSize(word);
+        }
+        catch (StorageException e)
+        {
+            throw Invalid($"invalid size '{word}': {e.Message}");
+        }
+    }
+
     public static (ulong Size, VolumeResizeFlags Flags) Resize(string[] w)
     {
         if (w.Length < 2)
             throw Invalid("usage: resize SIZE [allocate] [delta] [shrink]");
-        ulong size;
-        try
-        {
-            size = SizeUnits.ParseUserSize(w[1]);
-        }
-        catch (StorageException e)
-        {
-            throw Invalid($"invalid size '{w[1]}': {e.Message}");
-        }
+        ulong size = Size(w[1]);
         var flags = VolumeResizeFlags.None;
         foreach (string f in w[2..])
         {

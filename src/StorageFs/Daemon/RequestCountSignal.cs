@@ -6,7 +6,7 @@ namespace StorageFs.Daemon;
 
 /// <summary>
 /// SIGUSR1 logs the FUSE requests served so far, by opcode and by transport (the engine logs
-/// the same line at exit): <c>kill -USR1 $(pidof storagefs)</c>, then read the journal.
+/// the same line at exit), and what the connection holds now (parked requests, ring queues): <c>kill -USR1 $(pidof storagefs)</c>, then read the journal.
 /// </summary>
 internal static class RequestCountSignal
 {
@@ -17,5 +17,6 @@ internal static class RequestCountSignal
         {
             c.Cancel = true;
             log.Information("FUSE requests served: {Requests}", server.DescribeRequests());
+            log.Information("FUSE connection state: {State}", server.DescribeState());
         });
 }

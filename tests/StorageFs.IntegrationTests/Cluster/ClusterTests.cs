@@ -3,7 +3,7 @@ using StorageFs.IntegrationTests.Tree;
 namespace StorageFs.IntegrationTests.Cluster;
 
 /// <summary>
-/// Several StorageFs hosts on one machine (issue 17): each a real daemon with its own mount,
+/// Several StorageFs hosts on one machine: each a real daemon with its own mount,
 /// state and runtime directory, all in this machine's network namespace, members of one cluster
 /// in a real etcd started by the fixture; the shared storage is a tgtd target reached by
 /// iscsi-direct pools. The bounds asserted (1 s for a define to reach another host, TTL + 1 s
@@ -36,7 +36,7 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
         var clock = Stopwatch.StartNew();
         Assert.True(SpinWait.SpinUntil(() => b.Sh("test -d \"$M/pools/shared\"").Succeeded && c.Sh("test -d \"$M/pools/shared\"").Succeeded, TimeSpan.FromSeconds(5)),
             "the shared pool never reached hosts b and c");
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"hosts b and c listed the pool after {clock.Elapsed.TotalMilliseconds:F0} ms (issue 17: within 1 s)");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"hosts b and c listed the pool after {clock.Elapsed.TotalMilliseconds:F0} ms (docs/CLUSTER.md: within 1 s)");
         // The element survives the round trip through the store; autostart='yes' started it on both.
         Assert.Contains("<storagefs:cluster autostart='yes'/>", b.Ok("cat \"$M/pools/shared/xml\""), StringComparison.Ordinal);
         Assert.True(SpinWait.SpinUntil(() => IsRunning(a, "shared") && IsRunning(b, "shared") && IsRunning(c, "shared"), TimeSpan.FromSeconds(10)));
@@ -108,7 +108,7 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
         var clock = Stopwatch.StartNew();
         Assert.True(SpinWait.SpinUntil(() => b.Sh($"printf from-b | dd of=\"$M/{v}\" conv=notrunc status=none").Succeeded, TimeSpan.FromSeconds(Ttl + 5)),
             "b never got the lease of the killed host");
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(Ttl + 1), $"b took the lease {clock.Elapsed.TotalMilliseconds:F0} ms after kill -9 (TTL {Ttl} s; issue 17: within TTL + 1 s)");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(Ttl + 1), $"b took the lease {clock.Elapsed.TotalMilliseconds:F0} ms after kill -9 (TTL {Ttl} s; docs/CLUSTER.md: within TTL + 1 s)");
         Assert.Contains("State:         gone since ", b.Ok("cat \"$M/cluster/hosts/a/info\""), StringComparison.Ordinal);
         AssertEvent(events, $"event=lease-lapsed object={v} host=a");
         AssertEvent(events, $"event=lease-taken object={v} host=b");

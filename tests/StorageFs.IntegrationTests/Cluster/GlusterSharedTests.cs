@@ -3,7 +3,7 @@ using StorageFs.IntegrationTests.Tree;
 namespace StorageFs.IntegrationTests.Cluster;
 
 /// <summary>
-/// A GlusterFS volume as the shared storage of a cluster (issue 17): hosts A and B each a daemon
+/// A GlusterFS volume as the shared storage of a cluster: hosts A and B each a daemon
 /// in a network and mount namespace of its own (<see cref="NetHosts"/>), etcd and a single-node
 /// glusterd (tests/fixtures/GlusterDaemon.cs) in a third, on the management bridge
 /// (10.213.0.3). The cluster-wide pool is a netfs pool of format glusterfs (the gluster pool

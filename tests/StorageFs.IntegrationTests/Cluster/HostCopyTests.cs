@@ -4,7 +4,7 @@ using StorageFs.IntegrationTests.Tree;
 namespace StorageFs.IntegrationTests.Cluster;
 
 /// <summary>
-/// Host-to-host copy (issue 17, item 6) between two hosts of their own: A and C, each a daemon
+/// Host-to-host copy (docs/CLUSTER.md) between two hosts of their own: A and C, each a daemon
 /// in a network namespace (its own address and sshd) and a mount namespace of its own (its
 /// mount seen by that host only), A's ssh given the key and known hosts by an ssh_config file.
 /// The volume is 1 GiB, as the issue says: 192 MiB of text, the rest a hole. The hosts share one

@@ -3,7 +3,7 @@ using StorageFs.IntegrationTests.Tree;
 namespace StorageFs.IntegrationTests.Cluster;
 
 /// <summary>
-/// Hosts with networks of their own (issue 17, "make the hosts real"): A and B each a daemon in
+/// Hosts with networks of their own: A and B each a daemon in
 /// a network namespace with a veth pair on the test's management bridge (10.213.0.N) and a
 /// second one on its storage network (10.214.0.N), etcd in a third namespace on the management
 /// bridge, and the shared storage a tgtd on the storage network. Cutting A's management link

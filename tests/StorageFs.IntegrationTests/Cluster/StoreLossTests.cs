@@ -3,7 +3,7 @@ using StorageFs.IntegrationTests.Tree;
 namespace StorageFs.IntegrationTests.Cluster;
 
 /// <summary>
-/// The store's own failures (issue 17): three hosts, each a daemon in a network namespace of its
+/// The store's own failures: three hosts, each a daemon in a network namespace of its
 /// own with an etcd member beside it (a 3-member store across the namespaces), the shared
 /// storage a tgtd on a storage network. One member lost: the store keeps its quorum and the
 /// cluster works on (a host whose first endpoint died goes on through the others). All three

@@ -3,7 +3,7 @@ using StorageFs.IntegrationTests.Tree;
 namespace StorageFs.IntegrationTests.Security;
 
 /// <summary>
-/// issue 13 item 3, items: the tree serves an item from the directory descriptor the driver
+/// Items: the tree serves an item from the directory descriptor the driver
 /// opened beneath the pool's directory (every component walked without following a link), not
 /// from a path it opens itself. A directory above the item swapped for a symbolic link after
 /// the pool started (the pool's parent, say, by whoever can write there) sends nothing

@@ -1,7 +1,7 @@
 namespace StorageFs.IntegrationTests.Tree;
 
 /// <summary>
-/// Issue 13 item 8: an fs pool with <c>&lt;format type='btrfs'/&gt;</c> (a StorageFs addition to
+/// An fs pool with <c>&lt;format type='btrfs'/&gt;</c> (a StorageFs addition to
 /// libvirt 9.0's fs formats, which docs/BACKENDS.md lists) is accepted, built with mkfs.btrfs on a
 /// loop device, mounted, holds volumes, and keeps its format in its XML.
 /// </summary>

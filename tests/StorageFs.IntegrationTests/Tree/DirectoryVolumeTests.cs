@@ -1,7 +1,7 @@
 namespace StorageFs.IntegrationTests.Tree;
 
 /// <summary>
-/// Issue 13 item 4: a volume stored as a directory (a <c>dir</c> volume, a ploop volume, an fs
+/// A volume stored as a directory (a <c>dir</c> volume, a ploop volume, an fs
 /// pool's lost+found) is a read-only directory in <c>volumes/</c> holding its real files, every
 /// st_size is what a read returns, and <c>tar</c> and <c>rsync --checksum</c> of the whole
 /// <c>volumes/</c> succeed on a dir pool and on a fresh ext4 fs pool on a loop device

@@ -1,7 +1,7 @@
 namespace StorageFs.IntegrationTests.Tree;
 
 /// <summary>
-/// Duplicate sources beyond libvirt's rules (issue 13 item 9): two logical pools over one
+/// Duplicate sources beyond libvirt's rules: two logical pools over one
 /// volume group however they name it (the VG's UUID), two netfs or gluster pools naming one
 /// server by two names (localhost, 127.0.0.1, the host's own name: resolved to addresses). The
 /// second define fails with EEXIST naming the pool that holds the source, recorded in errors,

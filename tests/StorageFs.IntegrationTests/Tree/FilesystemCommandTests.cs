@@ -1,7 +1,7 @@
 namespace StorageFs.IntegrationTests.Tree;
 
 /// <summary>
-/// Issue 15 items 5-7: <c>growfs [SIZE]</c> and <c>shrinkfs SIZE [resize]</c> in
+/// <c>growfs [SIZE]</c> and <c>shrinkfs SIZE [resize]</c> in
 /// <c>vol/V/ctl</c> on real ext4, xfs and btrfs made by their own mkfs in volumes, checked
 /// afterwards with dumpe2fs, xfs_info and btrfs's own superblock dump on the host file; the
 /// refusals (mounted, open, a container format, xfs shrink) leave the volume as it was;

@@ -3,7 +3,7 @@ using StorageFs.Core.Driver;
 namespace StorageFs.IntegrationTests.Tree;
 
 /// <summary>
-/// Issue 15 "Done when": the seed's scenario runs end to end from examples/image-lifecycle.sh
+/// The image lifecycle runs end to end from examples/image-lifecycle.sh
 /// (create zeroed, restore a base image, growfs, archive with snapshot to another pool, restore
 /// from the archive, grow, growfs). Checked on the host files afterwards: the filesystems'
 /// sizes (dumpe2fs), a file of the base image read back from the last volume (debugfs), both
@@ -56,14 +56,14 @@ public sealed class ImageLifecycleExampleTests(TreeFixture fixture) : IClassFixt
         return dir?.FullName ?? throw new InvalidOperationException("StorageFs.sln not found above " + file);
     }
 
-    /// <summary>Skipped in a build without the archive and restore commands (issue 15 items 3-4,
-    /// built on branch toolbox); runs as soon as they are merged.</summary>
+    /// <summary>Skipped in a build without the archive and restore commands (docs/TREE.md
+    /// "The image toolbox").</summary>
     private sealed class ToolboxFactAttribute : FactAttribute
     {
         public ToolboxFactAttribute()
         {
             if (typeof(StorageDriver).GetMethod("StartRestoreVolume") is null || typeof(StorageDriver).GetMethod("StartArchiveVolume") is null)
-                Skip = "needs the archive and restore volume commands (issue 15 items 3-4, branch toolbox), not in this build";
+                Skip = "needs the archive and restore volume commands (docs/TREE.md, The image toolbox), not in this build";
         }
     }
 }

@@ -1,7 +1,7 @@
 namespace StorageFs.IntegrationTests.Tree;
 
 /// <summary>
-/// iscsi-direct volumes through a real mount (issue 13 item 2): a pool on a private tgtd with
+/// iscsi-direct volumes through a real mount: a pool on a private tgtd with
 /// file-backed LUNs, whose <c>volumes/unit:0:0:N</c> are regular files of the LUN's size served
 /// by the daemon through libiscsi, driven with dd, cmp, truncate and qemu-img; a killed target
 /// gives an error with its message in <c>errors</c>, not a hang.

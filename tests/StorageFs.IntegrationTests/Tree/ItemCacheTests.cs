@@ -1,7 +1,7 @@
 namespace StorageFs.IntegrationTests.Tree;
 
 /// <summary>
-/// The kernel's caches over items (issue 16 item 2; README "Items and the kernel's cache"): with
+/// The kernel's caches over items (README "Items and the kernel's cache"): with
 /// <c>itemCacheSeconds</c> 30, every change made through the mount shows at once (the kernel
 /// takes it from the reply), names made or removed on the host show at once (no negative entries,
 /// no cached listings), and only attributes another program changes on the host wait for the

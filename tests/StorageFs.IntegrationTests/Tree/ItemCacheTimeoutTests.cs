@@ -2,7 +2,7 @@ namespace StorageFs.IntegrationTests.Tree;
 
 /// <summary>
 /// The default <c>itemCacheSeconds</c> (1 s) and the tree's own symlinks under symlink caching
-/// (issue 16 item 2): a host change to a cached item file shows once the second has passed;
+/// (README "Items and the kernel's cache"): a host change to a cached item file shows once the second has passed;
 /// a by-uuid link whose pool changes name reads the new name although the kernel caches targets.
 /// </summary>
 public sealed class ItemCacheTimeoutTests(TreeFixture fixture) : IClassFixture<TreeFixture>

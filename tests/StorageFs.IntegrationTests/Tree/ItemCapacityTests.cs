@@ -3,7 +3,7 @@ using System.IO.Compression;
 namespace StorageFs.IntegrationTests.Tree;
 
 /// <summary>
-/// An item's capacity (issue 13 item 6): kept with the item across a restart of the daemon,
+/// An item's capacity: kept with the item across a restart of the daemon,
 /// enforced as a project quota on xfs and ext4 mounted with <c>prjquota</c> (real loop devices),
 /// and <c>item/NAME/info</c> says in its <c>Quota:</c> line whether it is enforced, and why not.
 /// Each test has a mount of its own (it restarts the daemon).

@@ -1,7 +1,7 @@
 namespace StorageFs.IntegrationTests.Tree;
 
 /// <summary>
-/// Items as the host has them (issue 13 items 5 and 6): a directory made or removed in the
+/// Items as the host has them: a directory made or removed in the
 /// fspool's directory on the host shows in <c>items/</c> and <c>item/</c> at once, without a
 /// <c>refresh</c>; <c>mkdir</c> in <c>items/</c> gives the mode asked for, as a real directory
 /// would; an item's capacity outlives a restart and <c>item/NAME/info</c> says whether it is

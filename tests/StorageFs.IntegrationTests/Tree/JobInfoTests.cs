@@ -1,7 +1,7 @@
 namespace StorageFs.IntegrationTests.Tree;
 
 /// <summary>
-/// Issue 13 item 8: what <c>jobs/ID/</c> shows for jobs the tree starts without a control
+/// What <c>jobs/ID/</c> shows for jobs the tree starts without a control
 /// command: an item delete counts the entries it removes (not <c>0 / 0</c>), and the job of a
 /// <c>cp</c> upload into <c>volumes/</c> names the uploader's uid and pid (docs/TREE.md "Root").
 /// </summary>

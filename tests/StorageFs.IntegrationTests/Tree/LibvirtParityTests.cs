@@ -3,7 +3,7 @@ using System.Xml.Linq;
 namespace StorageFs.IntegrationTests.Tree;
 
 /// <summary>
-/// Issue 13 item 8: the tree's documents against a real libvirt 9.0 (<see cref="Libvirtd"/>, a
+/// The tree's documents against a real libvirt 9.0 (<see cref="Libvirtd"/>, a
 /// private daemon per comparison) pointed at the same directory: <c>vol/V/xml</c> equals
 /// <c>virsh vol-dumpxml</c> byte for byte for raw, qcow2 (version 2 as libvirt creates it, and
 /// version 3 as qemu-img does), qcow2 over a backing file and dir volumes; <c>capabilities</c> has libvirt's <c>&lt;poolOptions&gt;</c>; a stopped pool's

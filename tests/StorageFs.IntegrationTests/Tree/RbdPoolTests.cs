@@ -1,7 +1,7 @@
 namespace StorageFs.IntegrationTests.Tree;
 
 /// <summary>
-/// The rbd pool type on a private Ceph cluster (issue 18): start connects (a wrong key or a
+/// The rbd pool type on a private Ceph cluster: start connects (a wrong key or a
 /// missing Ceph pool fails it with the reason), refresh lists images made by other clients with
 /// their sizes and allocation, volume create/resize/clone/wipe/delete act on the images as
 /// <c>rbd info</c> shows, and two pools on the same monitor and Ceph pool are one source.

@@ -1,7 +1,7 @@
 namespace StorageFs.IntegrationTests.Tree;
 
 /// <summary>
-/// The toolbox's <c>snapshot NEW</c> on an rbd pool (issue 15 on issue 18's pool type): NEW is a
+/// The toolbox's <c>snapshot NEW</c> on an rbd pool: NEW is a
 /// writable copy-on-write clone of a new protected snapshot of the volume, <c>info</c> says what
 /// it is a snapshot of, the parent cannot be deleted while the clone exists (the message names
 /// the clone), and once the clone is gone the parent's snapshot goes with the parent.

@@ -1,7 +1,7 @@
 namespace StorageFs.IntegrationTests.Tree;
 
 /// <summary>
-/// rbd volumes through a real mount (issue 18): images of a private Ceph cluster as regular
+/// rbd volumes through a real mount: images of a private Ceph cluster as regular
 /// files served by the daemon through librbd, driven with cp, dd, cmp, truncate, fallocate,
 /// python's lseek and qemu-img; every byte checked against <c>rbd export</c>.
 /// </summary>

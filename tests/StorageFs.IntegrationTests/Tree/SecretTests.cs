@@ -1,7 +1,7 @@
 namespace StorageFs.IntegrationTests.Tree;
 
 /// <summary>
-/// <c>secrets/</c> on a real mount (issue 18 item 2), driven with echo, cat and ls as root and
+/// <c>secrets/</c> on a real mount, driven with echo, cat and ls as root and
 /// as user nobody: define, set a value, read the definition back, undefine; who may read what;
 /// refusals that change nothing, in the tree and at rest (STATE/secrets).
 /// </summary>

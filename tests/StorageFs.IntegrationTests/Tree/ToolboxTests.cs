@@ -3,7 +3,7 @@ using System.Globalization;
 namespace StorageFs.IntegrationTests.Tree;
 
 /// <summary>
-/// Issue 15 items 1-4, the image toolbox of <c>pools/P/vol/V/ctl</c> on a real mount, checked
+/// The image toolbox of <c>pools/P/vol/V/ctl</c> on a real mount, checked
 /// with the tools a user would use: <c>filefrag -v</c> for shared extents after a reflink clone
 /// on an xfs loop, <c>qemu-img info --backing-chain</c> for a snapshot, <c>zstd -t</c> /
 /// <c>gunzip -t</c> / <c>lzop -t</c> / <c>xz -t</c> for archives, <c>cmp</c> of a restore against
