@@ -7,6 +7,8 @@
 #                 (it answers from then on; pools still starting are waited for by what needs them)
 #   mv-mount-info ms from launching it to `cat pools/LAST/info` answering (the last pool started:
 #                 every volume of it read, caches dropped before the launch)
+#   mv-mount-loaded ms from launching it to the daemon logging that the stored definitions are
+#                 loaded (they load after the mount; a request for a pool waits for them)
 #   mv-ls-lR      ms for `ls -lR` of every pool's volumes/ (target storagefs: MNT/pools/*/volumes;
 #                 target direct: the host directories), caches dropped before each
 #   mv-ls-lR-all  ms for `ls -lR` of the whole mount (info files, vol/ control directories:
@@ -61,7 +63,16 @@ bench_million_shape() {
   answered=$(ms_since "$t0")
   record "mv-mount-$tag" storagefs "$mounted" ms lower
   record "mv-mount-info-$tag" storagefs "$answered" ms lower
-  say "  mv-mount-$tag: mounted after $mounted ms; pools/$last/info answered after $answered ms"
+  # The load's end, placed by the log's clock against the mounted line's (HH:MM:SS.mmm).
+  for ((n = 0; n < 6000; n++)); do grep -q "Loaded .* pools and" "$log" && break; sleep 0.1; done
+  local loaded
+  loaded=$(awk -v m="$mounted" '
+    function ms(t, a) { split(t, a, ":"); return ((a[1] * 60 + a[2]) * 60 + a[3]) * 1000 }
+    /StorageFs mounted on/ && !at { at = ms($1) }
+    /Loaded .* pools and/ && !lo { lo = ms($1) }
+    END { if (at && lo) printf "%d", m + lo - at }' "$log")
+  [ -z "$loaded" ] || record "mv-mount-loaded-$tag" storagefs "$loaded" ms lower
+  say "  mv-mount-$tag: mounted after $mounted ms; pools/$last/info answered after $answered ms; definitions loaded after ${loaded:-?} ms"
   n=$(ls "$mnt/pools/$last/volumes" | wc -l)
   [ "$n" = "$vols" ] || die "pool $last lists $n volumes, expected $vols"
   # Wait for the background starts: ls -lR must list every pool's volumes.

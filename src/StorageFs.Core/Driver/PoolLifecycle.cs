@@ -325,59 +325,51 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
 
     // ---- loading at start-up ----
 
-    /// <summary>Loads the stored definitions of this kind and returns those meant to run:
-    /// intended running, or autostart when <paramref name="autostartDue"/> (first load since
-    /// boot). Each is marked starting, with its start deferred (<see cref="StartAll"/> or the
-    /// first lookup runs it).</summary>
-    public IReadOnlyList<PoolEntry<TDef, TChild>> Load(IReadOnlyList<StoredDefinition> stored, bool autostartDue)
+    /// <summary>Registers one stored definition of this kind and returns its entry when it is
+    /// meant to run: intended running, or autostart when <paramref name="autostartDue"/> (first
+    /// load since boot), marked starting with its start deferred (<see cref="StartAll"/> or the
+    /// first lookup runs it); null when it is not meant to run or was not loaded (logged).</summary>
+    public PoolEntry<TDef, TChild>? LoadOne(StoredDefinition s, bool autostartDue)
     {
-        var toStart = new List<PoolEntry<TDef, TChild>>();
-        foreach (var s in stored.Where(s => s.Kind == Kind))
+        TDef def;
+        try
         {
-            TDef def;
-            try
+            def = StorageDriver.TakeCheckedAtLoad<TDef>(s.Xml) ?? _flavor.Parse(s.Xml);
+            if (def.Name != s.Name)
             {
-                def = StorageDriver.TakeCheckedAtLoad<TDef>(s.Xml) ?? _flavor.Parse(s.Xml);
-                if (def.Name != s.Name)
-                {
-                    throw StorageErrors.Internal(
-                        $"{_flavor.Noun} config file name '{s.Name}' does not match {_flavor.ShortNoun} name '{def.Name}'");
-                }
-            }
-            catch (StorageException e)
-            {
-                _log.Error("Stored {Noun} {Pool} is unusable and was not loaded: {Error}", _flavor.Noun, s.Name, e.Message);
-                continue;
-            }
-            bool start = s.Flags.State == IntendedState.Running || (s.Flags.Autostart && autostartDue);
-            PoolEntry<TDef, TChild> entry;
-            try
-            {
-                entry = (PoolEntry<TDef, TChild>)_registry.AddOrUpdate(Kind, s.Name, def.Uuid, def,
-                    _flavor.ShortNoun, _directoryTarget,
-                    () => new PoolEntry<TDef, TChild>(Kind, def, s.Name, def.Uuid)
-                    {
-                        Persistent = true,
-                        Autostart = s.Flags.Autostart,
-                        // Marked before anyone can see it: as a start in progress, which it is.
-                        Starting = start,
-                        State = start ? PoolState.Building : PoolState.Inactive,
-                        Deferred = start ? new DeferredStart() : null,
-                    },
-                    _ => throw StorageErrors.Internal($"{_flavor.Noun} '{s.Name}' is already loaded"),
-                    out _, loading: true);
-            }
-            catch (StorageException e)
-            {
-                _log.Error("Stored {Noun} {Pool} was not loaded: {Error}", _flavor.Noun, s.Name, e.Message);
-                continue;
-            }
-            if (start)
-            {
-                toStart.Add(entry);
+                throw StorageErrors.Internal(
+                    $"{_flavor.Noun} config file name '{s.Name}' does not match {_flavor.ShortNoun} name '{def.Name}'");
             }
         }
-        return toStart;
+        catch (StorageException e)
+        {
+            _log.Error("Stored {Noun} {Pool} is unusable and was not loaded: {Error}", _flavor.Noun, s.Name, e.Message);
+            return null;
+        }
+        bool start = s.Flags.State == IntendedState.Running || (s.Flags.Autostart && autostartDue);
+        PoolEntry<TDef, TChild> entry;
+        try
+        {
+            entry = (PoolEntry<TDef, TChild>)_registry.AddOrUpdate(Kind, s.Name, def.Uuid, def,
+                _flavor.ShortNoun, _directoryTarget,
+                () => new PoolEntry<TDef, TChild>(Kind, def, s.Name, def.Uuid)
+                {
+                    Persistent = true,
+                    Autostart = s.Flags.Autostart,
+                    // Marked before anyone can see it: as a start in progress, which it is.
+                    Starting = start,
+                    State = start ? PoolState.Building : PoolState.Inactive,
+                    Deferred = start ? new DeferredStart() : null,
+                },
+                _ => throw StorageErrors.Internal($"{_flavor.Noun} '{s.Name}' is already loaded"),
+                out _, loading: true);
+        }
+        catch (StorageException e)
+        {
+            _log.Error("Stored {Noun} {Pool} was not loaded: {Error}", _flavor.Noun, s.Name, e.Message);
+            return null;
+        }
+        return start ? entry : null;
     }
 
     /// <summary>

@@ -76,39 +76,92 @@ public sealed partial class StorageDriver
     public void Load() => BeginLoad(Math.Max(2, Environment.ProcessorCount)).GetAwaiter().GetResult();
 
     /// <summary>
-    /// <see cref="Load"/>, returning once the definitions are loaded: the starts run on
-    /// <paramref name="workers"/> background threads, and the returned task completes when
-    /// they have all run (its result: how many). Until then a pool being started shows state
-    /// building in listings, and any operation on it (its info, XML, volumes) first starts it
-    /// on the caller's thread, or waits for the worker starting it: a daemon can answer at
-    /// once, and what it answers about a pool is never half-loaded. Cancelling stops taking
-    /// new pools; those left start at their first use.
+    /// <see cref="Load"/>, returning at once: the stored definitions are read, checked and
+    /// registered on a thread of their own, then the pools meant to run start on
+    /// <paramref name="workers"/> background threads; the returned task completes when every
+    /// start has run (its result: how many). Until the definitions are registered, only the
+    /// names the store's directory lists answer at once (<see cref="ListPoolNames"/>,
+    /// <see cref="PoolExists"/> and the fspool twins); an operation on one pool waits until
+    /// that pool is registered (in name order, as the files are read), every other operation
+    /// for the whole load, so none sees part of it and a define's duplicate check sees every
+    /// stored pool.
+    /// Until its start has run a pool shows state building in listings, and any operation on
+    /// it (its info, XML, volumes) first starts it on the caller's thread, or waits for the
+    /// worker starting it: a daemon can answer at once, and what it answers about a pool is
+    /// never half-loaded. Cancelling stops taking new pools; those left start at their first use.
     /// </summary>
     /// <exception cref="InvalidOperationException">Called twice.</exception>
-    /// <exception cref="StorageException">The store cannot be read at all.</exception>
+    /// <exception cref="StorageException">The store's directories cannot be listed.</exception>
     public Task<int> BeginLoad(int workers, CancellationToken cancellation = default)
     {
         if (Interlocked.Exchange(ref _loaded, 1) != 0)
         {
             throw new InvalidOperationException("the storage driver is already loaded");
         }
-        var stored = _store.Load();
-        bool autostartDue = TakeAutostartTurn();
-        var pools = _pools.Load(stored, autostartDue);
-        var fsPools = _fsPools.Load(stored, autostartDue);
-        _log.Information("Loaded {Pools} pools and {FsPools} fspools; starting {Starting} of them",
-            _pools.All().Count, _fsPools.All().Count, pools.Count + fsPools.Count);
-        if (pools.Count + fsPools.Count == 0)
+        // One directory listing per kind is all a mount waits for (10,000 pools: reading and
+        // parsing every definition took 2-3 s of CPU before the mount; docs/PERFORMANCE.md).
+        var names = new List<(DefinitionKind, string)>();
+        foreach (var kind in Enum.GetValues<DefinitionKind>())
         {
-            return Task.FromResult(0);
+            names.AddRange(_store.ListNames(kind).Select(n => (kind, n)));
         }
-        return Task.Run(() =>
+        bool autostartDue = TakeAutostartTurn();
+        _registry.BeginLoading(names);
+        return Task.Factory.StartNew(() =>
         {
+            _registry.LoadOn(Environment.CurrentManagedThreadId);
+            var pools = new List<PoolEntry<PoolDefinition, VolumeDefinition>>();
+            var fsPools = new List<PoolEntry<FsPoolDefinition, FsItemDefinition>>();
+            try
+            {
+                // Each registered as soon as it and those before it are read: a lookup of one
+                // pool waits for that pool only (PoolRegistry.Find).
+                _store.Load(s =>
+                {
+                    if (s.Kind == DefinitionKind.Pool)
+                    {
+                        if (_pools.LoadOne(s, autostartDue) is { } pool)
+                        {
+                            pools.Add(pool);
+                        }
+                    }
+                    else if (_fsPools.LoadOne(s, autostartDue) is { } fsPool)
+                    {
+                        fsPools.Add(fsPool);
+                    }
+                });
+            }
+            catch (Exception e)
+            {
+                _log.Error(e, "Cannot load the stored definitions of {Directory}", _store.Directory);
+                throw;
+            }
+            finally
+            {
+                _registry.EndLoading();
+            }
+            _log.Information("Loaded {Pools} pools and {FsPools} fspools; starting {Starting} of them",
+                _pools.All().Count, _fsPools.All().Count, pools.Count + fsPools.Count);
             _fsPools.StartAll(fsPools, workers, cancellation);
             _pools.StartAll(pools, workers, cancellation);
             return pools.Count + fsPools.Count;
-        }, CancellationToken.None);
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
+
+    /// <summary>Every pool's name, sorted as <see cref="ListPools"/> sorts; while the stored
+    /// definitions load, the names the store lists, at once (a damaged one disappears when its
+    /// file is set aside).</summary>
+    public IReadOnlyList<string> ListPoolNames() => _registry.Names(DefinitionKind.Pool);
+
+    /// <summary>Whether a pool of that name exists (the answer of <see cref="ListPoolNames"/>);
+    /// never starts it, never waits for the load.</summary>
+    public bool PoolExists(string name) => _registry.Contains(DefinitionKind.Pool, name);
+
+    /// <summary><see cref="ListPoolNames"/> for fspools.</summary>
+    public IReadOnlyList<string> ListFsPoolNames() => _registry.Names(DefinitionKind.FsPool);
+
+    /// <summary><see cref="PoolExists"/> for fspools.</summary>
+    public bool FsPoolExists(string name) => _registry.Contains(DefinitionKind.FsPool, name);
 
     /// <summary>
     /// The content check to give <see cref="DefinitionStore"/> as its <c>validate</c> callback:

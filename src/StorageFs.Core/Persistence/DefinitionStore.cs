@@ -16,8 +16,9 @@ namespace StorageFs.Core.Persistence;
 /// it moves the file to <c>&lt;kind&gt;/corrupt/&lt;file&gt;.&lt;UTC timestamp&gt;</c>, logs an error
 /// and goes on, and it removes temp files a crash left behind. Like libvirt
 /// (virStoragePoolObjLoad in src/conf/virstorageobj.c) a file whose &lt;name&gt; differs
-/// from its file name is refused. All calls are serialised by one lock; one daemon owns
-/// a state directory.
+/// from its file name is refused. All calls are serialised by one lock, but for
+/// <see cref="Load"/>'s reads (a definition it has handed on may be written meanwhile); one
+/// daemon owns a state directory.
 /// </summary>
 public sealed class DefinitionStore
 {
@@ -49,18 +50,20 @@ public sealed class DefinitionStore
 
     /// <summary>
     /// Recovers the directory (removes stray temp files, moves corrupt files aside) and
-    /// returns every valid definition, pools first, each kind sorted by name.
+    /// returns every valid definition, pools first, each kind sorted by name;
+    /// <paramref name="loaded"/>, when given, gets each in that order as soon as it and every
+    /// one before it are read (the caller can use the first before the last is read).
     /// </summary>
-    public IReadOnlyList<StoredDefinition> Load()
+    public IReadOnlyList<StoredDefinition> Load(Action<StoredDefinition>? loaded = null)
     {
-        lock (_gate)
+        var result = new List<StoredDefinition>();
+        foreach (DefinitionKind kind in Enum.GetValues<DefinitionKind>())
         {
-            var result = new List<StoredDefinition>();
-            foreach (DefinitionKind kind in Enum.GetValues<DefinitionKind>())
+            var candidates = new List<string>();
+            lock (_gate)
             {
                 string folder = EnsureFolder(kind);
                 bool removedTemp = false;
-                var candidates = new List<string>();
                 foreach (string path in System.IO.Directory.EnumerateFiles(folder).Order(StringComparer.Ordinal))
                 {
                     string file = Path.GetFileName(path);
@@ -89,68 +92,112 @@ public sealed class DefinitionStore
                     candidates.Add(path);
                 }
 
-                // Reading is what a cold start waits for (one small file per pool, each an
-                // inode and a block to fetch: 9.2 s for 10,000 on this project's virtio disk,
-                // docs/PERFORMANCE.md): the files are read and checked with several reads in
-                // flight, then handled in name order as before.
-                var outcomes = ReadAll(kind, candidates);
-                for (int i = 0; i < candidates.Count; i++)
-                {
-                    string path = candidates[i];
-                    var (definition, error, failure) = outcomes[i];
-                    if (failure is not null and not (IOException or UnauthorizedAccessException))
-                    {
-                        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
-                    }
-
-                    if (failure is not null)
-                    {
-                        // Unreadable is not corrupt: leave the file where it is for the admin.
-                        _log.Error(failure, "Cannot read {Kind} definition {Path}; skipped", What(kind), path);
-                        continue;
-                    }
-
-                    if (definition is null)
-                    {
-                        MoveAside(kind, path, error!);
-                        continue;
-                    }
-
-                    result.Add(definition);
-                }
-
                 if (removedTemp)
                 {
                     PersistenceNative.FsyncDirectory(folder);
                 }
             }
 
-            return result;
+            // Reading is what a cold start waits for (one small file per pool, each an inode and
+            // a block to fetch: 9.2 s for 10,000 on this project's virtio disk,
+            // docs/PERFORMANCE.md): the files are read and checked with several reads in flight,
+            // and handled in name order as each and those before it are in. The reads run
+            // outside the lock: a definition handed on can be changed at once (a pool loaded
+            // first is started, and its intended state written, while the rest load); a file
+            // changed meanwhile is read whole, old or new (the writer renames), and only one
+            // already handed on can be.
+            ReadInOrder(kind, candidates, (path, definition, error, failure) =>
+            {
+                if (failure is not null and not (IOException or UnauthorizedAccessException))
+                {
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+                }
+
+                if (failure is not null)
+                {
+                    // Unreadable is not corrupt: leave the file where it is for the admin.
+                    _log.Error(failure, "Cannot read {Kind} definition {Path}; skipped", What(kind), path);
+                    return;
+                }
+
+                if (definition is null)
+                {
+                    lock (_gate)
+                    {
+                        MoveAside(kind, path, error!);
+                    }
+
+                    return;
+                }
+
+                result.Add(definition);
+                loaded?.Invoke(definition);
+            });
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// The names of the stored definitions of <paramref name="kind"/> as the directory lists
+    /// them (one getdents pass, no file opened or parsed), sorted by ordinal: what
+    /// <see cref="Load"/> would try to load. A name whose file turns out damaged is still
+    /// among them (<see cref="Load"/> sets it aside); temp files and non-definition files are not.
+    /// </summary>
+    public IReadOnlyList<string> ListNames(DefinitionKind kind)
+    {
+        lock (_gate)
+        {
+            var names = new List<string>();
+            foreach (string path in System.IO.Directory.EnumerateFiles(EnsureFolder(kind)))
+            {
+                string file = Path.GetFileName(path);
+                if (file.Length > ".xml".Length && file[0] != '.' && file.EndsWith(".xml", StringComparison.Ordinal))
+                {
+                    names.Add(file[..^".xml".Length]);
+                }
+            }
+
+            names.Sort(StringComparer.Ordinal);
+            return names;
         }
     }
 
     /// <summary>How many definition files <see cref="Load"/> reads at once (I/O bound: the disk's queue, not the cores, sets it).</summary>
     private const int ParallelReads = 16;
 
-    /// <summary>Reads and checks every file of <paramref name="paths"/>, up to <see cref="ParallelReads"/> at a time; one outcome per path, in order (an exception the read threw is the outcome's Failure).</summary>
-    private (StoredDefinition? Definition, string? Error, Exception? Failure)[] ReadAll(DefinitionKind kind, List<string> paths)
+    /// <summary>
+    /// Reads and checks every file of <paramref name="paths"/>, up to <see cref="ParallelReads"/>
+    /// at a time, and hands each outcome to <paramref name="handle"/> on the calling thread, in
+    /// order, once it and every one before it are read (an exception the read threw is the
+    /// outcome's failure). Files are taken in order, so the one awaited is the oldest in flight;
+    /// the calling thread reads too while it waits.
+    /// </summary>
+    private void ReadInOrder(DefinitionKind kind, List<string> paths, Action<string, StoredDefinition?, string?, Exception?> handle)
     {
-        var outcomes = new (StoredDefinition?, string?, Exception?)[paths.Count];
+        var outcomes = new (StoredDefinition? Definition, string? Error, Exception? Failure)[paths.Count];
+        var done = new bool[paths.Count];
         int next = -1;
-        void Work()
+        bool ReadNext()
         {
-            for (int i = Interlocked.Increment(ref next); i < paths.Count; i = Interlocked.Increment(ref next))
+            int i = Interlocked.Increment(ref next);
+            if (i >= paths.Count)
             {
-                try
-                {
-                    var definition = ReadFile(kind, paths[i], out string? error);
-                    outcomes[i] = (definition, error, null);
-                }
-                catch (Exception e)
-                {
-                    outcomes[i] = (null, null, e);
-                }
+                return false;
             }
+
+            try
+            {
+                var definition = ReadFile(kind, paths[i], out string? error);
+                outcomes[i] = (definition, error, null);
+            }
+            catch (Exception e)
+            {
+                outcomes[i] = (null, null, e);
+            }
+
+            Volatile.Write(ref done[i], true);
+            return true;
         }
 
         // Own threads, not the thread pool's: blocked reads would wait for its slow growth.
@@ -158,17 +205,43 @@ public sealed class DefinitionStore
         var threads = new Thread[helpers];
         for (int t = 0; t < helpers; t++)
         {
-            threads[t] = new Thread(Work) { IsBackground = true, Name = "definition reader" };
+            threads[t] = new Thread(() =>
+            {
+                while (ReadNext())
+                {
+                }
+            })
+            { IsBackground = true, Name = "definition reader" };
             threads[t].Start();
         }
 
-        Work();
-        foreach (var thread in threads)
+        try
         {
-            thread.Join();
-        }
+            for (int i = 0; i < paths.Count; i++)
+            {
+                while (!Volatile.Read(ref done[i]))
+                {
+                    if (!ReadNext())
+                    {
+                        // Every file is taken: the one awaited is being read by a helper.
+                        Thread.Sleep(1);
+                    }
+                }
 
-        return outcomes;
+                var (definition, error, failure) = outcomes[i];
+                outcomes[i] = default;
+                handle(paths[i], definition, error, failure);
+            }
+        }
+        finally
+        {
+            // Stop the helpers taking more (a handler threw), then wait for those in flight.
+            Interlocked.Exchange(ref next, paths.Count);
+            foreach (var thread in threads)
+            {
+                thread.Join();
+            }
+        }
     }
 
     /// <summary>

@@ -51,16 +51,19 @@ public sealed class StorageTree
             Path = "pools",
             Refused = Refused,
             Hint = "define a pool by writing a <pool> document to define, remove one with 'undefine NAME' in pools/NAME/ctl",
-            List = _ => Driver.ListPools().Select(p => p.Name),
-            Find = (_, n) => Driver.FindPool(n) is null ? null : PoolDir(n),
+            // Names only: listing or looking up pools/NAME neither starts a pool still queued at
+            // load nor waits for the stored definitions to load (an ls of pools/ right after
+            // the mount answered only once every pool had started, docs/PERFORMANCE.md).
+            List = _ => Driver.ListPoolNames(),
+            Find = (_, n) => Driver.PoolExists(n) ? PoolDir(n) : null,
         };
         FsPools = new VDir(Modes.DirReadOnly)
         {
             Path = "fspools",
             Refused = Refused,
             Hint = "define an fspool by writing an <fspool> document to define, remove one with 'undefine NAME' in fspools/NAME/ctl",
-            List = _ => Driver.ListFsPools().Select(p => p.Name),
-            Find = (_, n) => Driver.ListFsPools().Any(p => p.Name == n) ? FsPoolDir(n) : null,
+            List = _ => Driver.ListFsPoolNames(),
+            Find = (_, n) => Driver.FsPoolExists(n) ? FsPoolDir(n) : null,
         };
         var byUuid = new VDir(Modes.DirReadOnly)
         {

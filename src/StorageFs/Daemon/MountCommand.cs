@@ -177,6 +177,11 @@ internal static class MountCommand
                 GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
                 SdNotify.Send($"STATUS=mounted on {mountpoint}");
             }
+            else if (t.IsCompletedSuccessfully)
+            {
+                // The definitions load after READY=1 even when none is to start.
+                SdNotify.Send($"STATUS=mounted on {mountpoint}");
+            }
             else if (t.IsFaulted)
             {
                 log.Error(t.Exception, "Starting pools at load failed");
@@ -266,7 +271,9 @@ internal static class MountCommand
                 e.Message, stateDir);
             return;
         }
-        if (driver.FindPool("default") is null)
+        // By name: a restart with the defaults in place does not wait for the stored
+        // definitions to load before it mounts.
+        if (!driver.PoolExists("default"))
         {
             driver.DefinePool($"<pool type='dir'><name>default</name><target><path>{Path.Combine(stateDir, "images")}</path></target></pool>");
             driver.BuildPool("default");
@@ -274,7 +281,7 @@ internal static class MountCommand
             driver.SetPoolAutostart("default", true);
             log.Information("Created the default dir pool at {Path}", Path.Combine(stateDir, "images"));
         }
-        if (!driver.ListFsPools().Any(p => p.Name == "default"))
+        if (!driver.FsPoolExists("default"))
         {
             driver.DefineFsPool($"<fspool type='dir'><name>default</name><target><path>{Path.Combine(stateDir, "fs")}</path></target></fspool>");
             driver.BuildFsPool("default");

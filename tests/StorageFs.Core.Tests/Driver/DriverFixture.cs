@@ -51,10 +51,25 @@ internal sealed class DriverFixture : IDisposable
 
     public CollectingSink Log { get; } = new();
 
-    public StorageDriver NewDriver(bool load = true)
+    /// <param name="load">Load the stored definitions (and start those meant to run) before returning.</param>
+    /// <param name="holdLoad">When given, the store's check of each stored definition (of
+    /// <paramref name="holdPool"/> only, when given) waits for it to be set: the driver stays
+    /// loading until then.</param>
+    /// <param name="holdPool">The one stored definition whose check waits for <paramref name="holdLoad"/>.</param>
+    public StorageDriver NewDriver(bool load = true, ManualResetEventSlim? holdLoad = null, string? holdPool = null)
     {
         var logger = new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(Log).CreateLogger();
-        var store = new DefinitionStore(Config, logger, StorageDriver.ValidateStored);
+        Func<DefinitionKind, string, string?> validate = holdLoad is null
+            ? StorageDriver.ValidateStored
+            : (kind, xml) =>
+            {
+                if (holdPool is null || xml.Contains($"<name>{holdPool}</name>", StringComparison.Ordinal))
+                {
+                    holdLoad.Wait();
+                }
+                return StorageDriver.ValidateStored(kind, xml);
+            };
+        var store = new DefinitionStore(Config, logger, validate);
         var driver = new StorageDriver(Backends, store,
             new StorageDriverOptions { Policy = new TargetPathPolicy([Data]), RuntimeDirectory = Run }, logger);
         if (load)
