@@ -37,7 +37,7 @@ public sealed class CtlTarget : IFuzzTarget, IDisposable
     private static readonly RequestContext Root = RequestContext.Detached(0);
 
     private readonly string _state;
-    private readonly (string Path, TextFile File, Errno[] Answers)[] _files;
+    private readonly (string Path, TextNode File, Errno[] Answers)[] _files;
 
     public CtlTarget()
     {
@@ -114,9 +114,9 @@ public sealed class CtlTarget : IFuzzTarget, IDisposable
         Directory.Delete(_state, recursive: true);
     }
 
-    private static (string, TextFile, Errno[]) File(VDir dir, string path, string name, Errno[] answers)
+    private static (string, TextNode, Errno[]) File(INodeLookup dir, string path, string name, Errno[] answers)
     {
-        if (dir.Lookup(Root, name, out var node) != Errno.Ok || node is not TextFile file)
+        if (dir.Lookup(Root, name, out var node) != Errno.Ok || node is not TextNode file)
         {
             throw new InvalidOperationException($"the tree has no command file {path}");
         }

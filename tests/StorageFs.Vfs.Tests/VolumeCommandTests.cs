@@ -61,7 +61,7 @@ public sealed class VolumeCommandTests : IDisposable
     private (Errno Errno, string Reply) Write(string leaf, string command)
     {
         Assert.Equal(Errno.Ok, _tree.VolumeControl("p", "v").Lookup(Root, leaf, out var node));
-        var file = Assert.IsType<TextFile>(node);
+        var file = Assert.IsAssignableFrom<TextNode>(node);
         Assert.Equal(Errno.Ok, file.Open(Root, 1, out var handle));
         var errno = handle!.Write(Root, 0, Encoding.UTF8.GetBytes(command), out _);
         var buf = new byte[4096];

@@ -25,7 +25,6 @@ public sealed class StorageTree
     private readonly NotifyQueue _notify = new();
     private readonly NodeCache<VDir> _poolDirs = new();
     private readonly NodeCache<VolumesDir> _volumes = new();
-    private readonly NodeCache<(string Pool, string Volume), VDir> _volControls = new();
     private readonly NodeCache<VDir> _fsPoolDirs = new();
     private readonly NodeCache<ItemsDir> _items = new();
     private readonly NodeCache<(string FsPool, string Item), VDir> _itemControls = new();
@@ -71,10 +70,8 @@ public sealed class StorageTree
             Path = "by-uuid",
             Refused = Refused,
             Hint = "its links follow the pools and fspools",
-            List = _ => AllPools().Select(p => p.Uuid.ToString("D", CultureInfo.InvariantCulture)),
-            Find = (_, u) => AllPools().FirstOrDefault(p => p.Uuid.ToString("D", CultureInfo.InvariantCulture) == u) is { } p
-                ? UuidLink(u)
-                : null,
+            List = _ => UuidTargets().Keys,
+            Find = (_, u) => UuidTargets().TryGetValue(u, out string? target) ? UuidLink(u, target) : null,
         };
         var jobs = new VDir(Modes.DirReadOnly)
         {
@@ -188,8 +185,8 @@ public sealed class StorageTree
     {
         string at = refusal.Node switch
         {
-            VDir d => d.Path,
-            TextFile t => t.Path,
+            FixedDir d => d.Where,
+            TextNode t => t.Path,
             VolumeFile v => $"pools/{v.Pool}/volumes/{v.Name}",
             VolumeDirNode d => d.Where,
             _ => "",
@@ -210,25 +207,38 @@ public sealed class StorageTree
     private IEnumerable<PoolInfo> AllPools() => Driver.ListPools().Concat(Driver.ListFsPools());
 
     /// <summary>The by-uuid link as it is now: one node per uuid and target (see <see cref="VSymlink"/>: a cached target goes with its node).</summary>
-    private VSymlink UuidLink(string uuid)
-    {
-        string target = Link(uuid);
-        return _uuids.Get(uuid + " " + target, _ => new VSymlink(() => target));
-    }
+    private VSymlink UuidLink(string uuid, string target) => _uuids.Get(uuid + " " + target, _ => new VSymlink(() => target));
 
-    private string Link(string uuid)
+    // by-uuid/'s links, uuid → target, made from the pools at the first need and dropped at
+    // every change of a pool (OnChanged): a listing's lookup of each entry scanned every pool
+    // (10,000 pools: 10^8 uuids formatted for one ls -l of by-uuid/).
+    private Dictionary<string, string>? _uuidTargets;
+    private long _poolChanges;
+
+    private Dictionary<string, string> UuidTargets()
     {
-        var p = AllPools().FirstOrDefault(x => x.Uuid.ToString("D", CultureInfo.InvariantCulture) == uuid);
-        return p is null ? "../pools" : (p.Kind == DefinitionKind.FsPool ? "../fspools/" : "../pools/") + p.Name;
+        if (Volatile.Read(ref _uuidTargets) is { } made)
+            return made;
+        long changes = Interlocked.Read(ref _poolChanges);
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var p in AllPools())
+            map[p.Uuid.ToString("D", CultureInfo.InvariantCulture)] = (p.Kind == DefinitionKind.FsPool ? "../fspools/" : "../pools/") + p.Name;
+        // Kept only if no pool changed while it was made (else the next need makes it again).
+        if (Interlocked.Read(ref _poolChanges) == changes)
+            Interlocked.CompareExchange(ref _uuidTargets, map, null);
+        return map;
     }
 
     private VDir PoolDir(string name) =>
-        _poolDirs.Get(name, n => PoolDirs.Pool(this, n, _volumes.Get(n, p => new VolumesDir(this, p))));
+        _poolDirs.Get(name, n => PoolDirs.Pool(this, n, Volumes(n)));
 
     private VDir FsPoolDir(string name) =>
         _fsPoolDirs.Get(name, n => PoolDirs.FsPool(this, n, _items.Get(n, p => new ItemsDir(this, p))));
 
-    internal VDir VolumeControl(string pool, string name) => _volControls.Get((pool, name), k => PoolDirs.Volume(this, k.Pool, k.Volume));
+    /// <summary>A volume's control directory, <c>pools/P/vol/V/</c> (kept beside its volumes/ node: <see cref="VolumesDir.Control"/>).</summary>
+    internal VolumeControlDir VolumeControl(string pool, string name) => Volumes(pool).Control(name);
+
+    private VolumesDir Volumes(string pool) => _volumes.Get(pool, p => new VolumesDir(this, p));
 
     internal VDir ItemControl(string fspool, string name) => _itemControls.Get((fspool, name), k => PoolDirs.Item(this, k.FsPool, k.Item));
 
@@ -348,6 +358,11 @@ public sealed class StorageTree
 
     private void OnChanged(object? sender, StorageEventArgs e)
     {
+        if (e.Child is null)
+        {
+            Interlocked.Increment(ref _poolChanges);
+            Volatile.Write(ref _uuidTargets, null);
+        }
         bool fs = e.PoolKind == DefinitionKind.FsPool;
         string pool = (fs ? "fspools/" : "pools/") + e.Pool;
         string child = e.Child is null ? "" : (fs ? "/items/" : "/volumes/") + e.Child;
@@ -398,13 +413,9 @@ public sealed class StorageTree
                 else if (_volumes.Peek(e.Pool) is { } vols)
                 {
                     _notify.Entry(vols, e.Child);
+                    // A deleted volume's control directory goes with its node (a new volume of that name gets new ones).
                     if (e.Kind == StorageEventKind.VolumeDeleted)
                         vols.Forget(e.Child);
-                }
-                if (!fs && e.Kind == StorageEventKind.VolumeDeleted)
-                {
-                    // A deleted volume's control directory goes too (a new volume of that name gets a new one).
-                    _volControls.Remove((e.Pool, e.Child));
                 }
                 break;
             case StorageEventKind.VolumeResized or StorageEventKind.VolumeWiped or StorageEventKind.VolumeWritten
@@ -448,7 +459,6 @@ public sealed class StorageTree
         {
             _poolDirs.Remove(name);
             _volumes.Remove(name);
-            _volControls.RemoveWhere(k => k.Pool == name);
         }
     }
 }

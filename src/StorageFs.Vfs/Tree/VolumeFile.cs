@@ -16,13 +16,19 @@ namespace StorageFs.Vfs.Tree;
 /// once always works. <c>O_TRUNC</c> of a non-empty volume and shrinking truncates are refused
 /// (EPERM), so a stray <c>&gt;</c> loses nothing; a growing truncate resizes the volume.
 /// </summary>
-internal sealed class VolumeFile(StorageTree tree, string pool, string name) : Node, INodeOpen, INodeSetAttr
+internal sealed class VolumeFile(VolumesDir dir, string name) : Node, INodeOpen, INodeSetAttr
 {
+    // The tree and the pool's name through the pool's volumes/ (one field, not two: a million volumes).
+    private StorageTree Tree => dir.Tree;
+
     private const int O_ACCMODE = 3, O_TRUNC = 0x200;
 
-    public string Pool { get; } = pool;
+    public string Pool => dir.Pool;
 
     public string Name { get; } = name;
+
+    /// <summary>The volume's vol/NAME/, once looked up (<see cref="VolumesDir.Control"/>).</summary>
+    internal VolumeControlDir? Control;
 
     public override TimeSpan? EntryTimeout => TimeSpan.FromSeconds(1);
 
@@ -46,7 +52,7 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
     {
         // A volume still being created has no path yet: its definition answers
         // (GetVolumePath's error for it was EIO to ls -l during a create).
-        Errno asked = StorageTree.Ask((tree.Driver, Pool, Name), static s => s.Driver.PeekVolume(s.Pool, s.Name), out var info);
+        Errno asked = StorageTree.Ask((Tree.Driver, Pool, Name), static s => s.Driver.PeekVolume(s.Pool, s.Name), out var info);
         if (info is null)
             return asked;
         if (Volatile.Read(ref _growing) is { } growing)
@@ -91,27 +97,27 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
         string where = $"pools/{Pool}/volumes/{Name}";
         bool write = (flags & O_ACCMODE) != 0;
         if (write && ctx.Uid != 0)
-            return tree.Fail(ctx, "open", where, Errno.EACCES, "only root may write volumes");
+            return Tree.Fail(ctx, "open", where, Errno.EACCES, "only root may write volumes");
         FileHandle? made = null;
-        Errno err = tree.Change(ctx, "open", where, () =>
+        Errno err = Tree.Change(ctx, "open", where, () =>
         {
             OpenedVolume? opened = null;
             try
             {
-                bool block = tree.Driver.PeekVolume(Pool, Name).Type == VolumeType.Block;
+                bool block = Tree.Driver.PeekVolume(Pool, Name).Type == VolumeType.Block;
                 if (created && block && write)
                 {
-                    opened = tree.Driver.OpenVolume(Pool, Name, VolumeAccessMode.Write, ctx.Pid);
+                    opened = Tree.Driver.OpenVolume(Pool, Name, VolumeAccessMode.Write, ctx.Pid);
                     var growing = new GrowingBlockHandle(this, opened);
                     Volatile.Write(ref _growing, growing);
                     made = growing;
                     return Errno.Ok;
                 }
-                opened = tree.Driver.OpenVolume(Pool, Name, write ? VolumeAccessMode.Write : VolumeAccessMode.Read, ctx.Pid);
+                opened = Tree.Driver.OpenVolume(Pool, Name, write ? VolumeAccessMode.Write : VolumeAccessMode.Read, ctx.Pid);
                 if ((flags & O_TRUNC) != 0 && opened.Data.Length > 0)
                 {
                     opened.Dispose();
-                    return tree.Fail(ctx, "open", where, Errno.EPERM, block
+                    return Tree.Fail(ctx, "open", where, Errno.EPERM, block
                         ? $"refusing to truncate block volume '{Name}' on open: its size is the device's ({opened.Data.Length} bytes); open it without O_TRUNC (dd conv=notrunc), resize it through vol/{Name}/ctl"
                         : $"refusing to truncate volume '{Name}' on open: shrink or overwrite it through vol/{Name}/ctl");
                 }
@@ -122,14 +128,14 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
                 // the FUSE page cache's readahead requests on top of the device's page cache.
                 if (opened.Data.HasIo)
                 {
-                    var io = new IoVolumeHandle(tree, this, where, opened);
+                    var io = new IoVolumeHandle(Tree, this, where, opened);
                     ChangeIo(all => [.. all, io]);
                     made = io;
                     return Errno.Ok;
                 }
                 made = opened.Data.HasDescriptor
                     ? new VolumeHandle(opened, passthrough: !block) { OpenFlags = block ? OpenReplyFlags.DirectIo : default }
-                    : new StreamVolumeHandle(tree, where, opened);
+                    : new StreamVolumeHandle(Tree, where, opened);
                 return Errno.Ok;
             }
             catch
@@ -160,15 +166,15 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
 
     /// <summary>Records a refusal met while serving a growing handle.</summary>
     internal Errno Fail(RequestContext ctx, string op, Errno errno, string message) =>
-        tree.Fail(ctx, op, $"pools/{Pool}/volumes/{Name}", errno, message);
+        Tree.Fail(ctx, op, $"pools/{Pool}/volumes/{Name}", errno, message);
 
     /// <summary>Runs a growing handle's change of the volume; a refusal is recorded as
     /// "<paramref name="what"/>: the driver's message".</summary>
     internal Errno Change(RequestContext ctx, string op, Action change, string what) =>
-        tree.Change(ctx, op, $"pools/{Pool}/volumes/{Name}", change, what);
+        Tree.Change(ctx, op, $"pools/{Pool}/volumes/{Name}", change, what);
 
     /// <summary>Runs a growing handle's last change with no caller to answer (RELEASE); a refusal is logged.</summary>
-    internal void Quietly(Action change) => tree.Quietly($"pools/{Pool}/volumes/{Name}", () =>
+    internal void Quietly(Action change) => Tree.Quietly($"pools/{Pool}/volumes/{Name}", () =>
     {
         change();
         return true;
@@ -178,11 +184,11 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
     {
         string where = $"pools/{Pool}/volumes/{Name}";
         if (request.Has(SetattrValid.Mode) || request.Has(SetattrValid.Uid) || request.Has(SetattrValid.Gid))
-            return tree.Fail(ctx, "setattr", where, Errno.EPERM, "volume permissions come from its XML <permissions>");
+            return Tree.Fail(ctx, "setattr", where, Errno.EPERM, "volume permissions come from its XML <permissions>");
         if (request.Has(SetattrValid.Size))
         {
             if (ctx.Uid != 0)
-                return tree.Fail(ctx, "truncate", where, Errno.EACCES, "only root may resize volumes");
+                return Tree.Fail(ctx, "truncate", where, Errno.EACCES, "only root may resize volumes");
             if ((handle as GrowingBlockHandle ?? Volatile.Read(ref _growing)) is { } growing)
             {
                 Errno cut = growing.Truncate(ctx, request.Size);
@@ -190,17 +196,17 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
             }
             ulong size = request.Size;
             FuseAttr reply = attr; // its inode number, for a reply made later (a parked grow)
-            Errno changed = tree.Change(ctx, "truncate", where, () =>
+            Errno changed = Tree.Change(ctx, "truncate", where, () =>
             {
                 // An open served by positional calls (an rbd image) knows its size: the driver's
                 // last reading will do, as re-reading storage would wait on a stalled cluster here.
-                var info = handle is IoVolumeHandle ? tree.Driver.PeekVolume(Pool, Name) : tree.Driver.GetVolumeInfo(Pool, Name);
+                var info = handle is IoVolumeHandle ? Tree.Driver.PeekVolume(Pool, Name) : Tree.Driver.GetVolumeInfo(Pool, Name);
                 if (info.Type == VolumeType.Block)
                 {
                     // A device keeps its size: truncate(1) to it changes nothing, anything else
                     // would lose bytes or invent them.
                     if (size != info.Capacity)
-                        return tree.Fail(ctx, "truncate", where, Errno.EPERM,
+                        return Tree.Fail(ctx, "truncate", where, Errno.EPERM,
                             $"block volume '{Name}' is a device of {info.Capacity} bytes and keeps that size: resize it with 'resize SIZE' in vol/{Name}/ctl");
                     return Errno.Ok;
                 }
@@ -209,11 +215,11 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
                     : info.Physical != 0 ? info.Physical : info.Capacity;
                 // A pool that cannot resize (an iscsi-direct LUN is the target's size) keeps
                 // every volume at its size: any other is a refusal by policy, not a missing feature.
-                if (size != stored && !tree.Driver.GetPoolCapabilities(Pool).Supports(PoolOperations.ResizeVolume))
-                    return tree.Fail(ctx, "truncate", where, Errno.EPERM,
+                if (size != stored && !Tree.Driver.GetPoolCapabilities(Pool).Supports(PoolOperations.ResizeVolume))
+                    return Tree.Fail(ctx, "truncate", where, Errno.EPERM,
                         $"volume '{Name}' stays {stored} bytes: pool '{Pool}' cannot resize its volumes, so truncate cannot change its size");
                 if (size < stored)
-                    return tree.Fail(ctx, "truncate", where, Errno.EPERM,
+                    return Tree.Fail(ctx, "truncate", where, Errno.EPERM,
                         $"refusing to shrink volume '{Name}' by truncate: use 'resize SIZE shrink' in vol/{Name}/ctl");
                 if (size > stored)
                 {
@@ -230,15 +236,15 @@ internal sealed class VolumeFile(StorageTree tree, string pool, string name) : N
                         // would call it busy: grow through that open descriptor instead (raw only:
                         // other formats' files are not their capacity). Closing it re-reads the volume.
                         if (!info.LengthIsCapacity)
-                            return tree.Fail(ctx, "truncate", where, Errno.EPERM,
+                            return Tree.Fail(ctx, "truncate", where, Errno.EPERM,
                                 $"a {info.Format} volume grows with 'resize SIZE' in vol/{Name}/ctl, not by truncate");
                         Errno grown = open.Truncate((long)size);
                         if (grown != Errno.Ok)
-                            return tree.Fail(ctx, "truncate", where, grown, $"cannot grow volume '{Name}': {grown}");
+                            return Tree.Fail(ctx, "truncate", where, grown, $"cannot grow volume '{Name}': {grown}");
                     }
                     else
                     {
-                        tree.Driver.ResizeVolume(Pool, Name, size);
+                        Tree.Driver.ResizeVolume(Pool, Name, size);
                     }
                 }
                 return Errno.Ok;

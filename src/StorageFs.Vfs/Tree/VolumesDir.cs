@@ -18,6 +18,7 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
 
     private readonly NodeCache<VolumeFile> _files = new();
     private readonly NodeCache<VolumeDirectory> _dirs = new();
+    private readonly NodeCache<VolumeControlDir> _dirControls = new();
     private long _lastRefresh;
     private DirStamp? _unchanged;
 
@@ -95,7 +96,30 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
 
     private string Where(string? name = null) => name is null ? $"pools/{pool}/volumes" : $"pools/{pool}/volumes/{name}";
 
-    public VolumeFile Node(string name) => _files.Get(name, n => new VolumeFile(tree, pool, n));
+    internal StorageTree Tree => tree;
+
+    internal string Pool => pool;
+
+    public VolumeFile Node(string name) => _files.Get(name, n => new VolumeFile(this, n));
+
+    /// <summary>
+    /// The control directory of volume <paramref name="name"/>, <c>vol/NAME/</c>: one per name
+    /// while the volume exists. A file volume's hangs off its volumes/ node (a field there, where
+    /// a table of its own cost a hash entry and a key per volume); a volume stored as a directory
+    /// (whose node goes when the kernel forgets it) keeps its own in a table here.
+    /// </summary>
+    public VolumeControlDir Control(string name)
+    {
+        bool directory = _dirs.Peek(name) is not null
+            || tree.Quietly(Where(name), () => StorageDriver.IsDirectoryVolume(tree.Driver.GetVolumeType(pool, name)), false);
+        if (directory)
+            return _dirControls.Get(name, n => new VolumeControlDir(this, n));
+        var file = Node(name);
+        if (Volatile.Read(ref file.Control) is { } made)
+            return made;
+        var control = new VolumeControlDir(this, file.Name);
+        return Interlocked.CompareExchange(ref file.Control, control, null) ?? control;
+    }
 
     /// <summary>The node a volume of type <paramref name="type"/> is: a directory for a volume
     /// stored as one (dir, ploop), else a file.</summary>
@@ -110,6 +134,7 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
     {
         _files.Remove(name);
         _dirs.Remove(name);
+        _dirControls.Remove(name);
     }
 
     public override Errno GetAttr(RequestContext ctx, ref FuseAttr attr) => Attr.Fill(ref attr, Modes.Dir | Modes.DirReadWrite, nlink: 2);
