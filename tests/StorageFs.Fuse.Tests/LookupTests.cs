@@ -23,7 +23,7 @@ public sealed class LookupTests
     }
 
     [Fact]
-    public void Forget_OfEveryLookup_DropsTheNode_AndANewLookupGetsAFreshId()
+    public void Forget_OfEveryLookup_DropsTheNode_AndALookupAgainGetsItsIdBack()
     {
         var h = new Harness();
         var file = new TestFile([]);
@@ -37,7 +37,12 @@ public sealed class LookupTests
         Assert.Equal(0ul, file.NodeId);
         Assert.Null(h.Dispatcher.Nodes.Get(id));
         Assert.Equal(-(int)Errno.ESTALE, h.Send(Req.Make(Opcode.Getattr, id, new byte[16])).Error);
-        Assert.NotEqual(id, h.Lookup(1, "f").NodeId);
+        // The same node, so the same id and inode number (no other node is ever given it).
+        var again = h.Lookup(1, "f");
+        Assert.Equal((id, id), (again.NodeId, again.Attr.Ino));
+        Assert.Same(file, h.Dispatcher.Nodes.Get(id));
+        h.Root.Children["g"] = new TestFile([]);
+        Assert.True(h.Lookup(1, "g").NodeId > id);
     }
 
     [Fact]
@@ -67,7 +72,10 @@ public sealed class LookupTests
             else
                 Assert.Equal(-(int)Errno.ESTALE, h.Send(Req.Make(Opcode.Getattr, ids[i], new byte[16])).Error);
         }
-        Assert.True(h.Lookup(1, "f1").NodeId > ids.Max());
+        Assert.Equal(ids[1], h.Lookup(1, "f1").NodeId);
+        Assert.Same(files[1], h.Dispatcher.Nodes.Get(ids[1]));
+        h.Root.Children["new"] = new TestFile([]);
+        Assert.True(h.Lookup(1, "new").NodeId > ids.Max());
     }
 
     [Fact]

@@ -12,20 +12,21 @@ public abstract class Node
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Node, PassthroughBacking> Backings = new();
 
     // Engine-owned state, guarded by the NodeTable's lock.
-    internal ulong IdValue;
 
-    // The kernel's lookup count; Ended (negative) once a node whose EndsWhenForgotten is true has
-    // been forgotten: the engine never counts a lookup on it again. (One field for both: a bool
-    // of its own made every node 8 bytes larger, 8 MiB per million nodes.)
+    // The node's number, given once (at its first lookup, or when a listing shows it first) from
+    // the engine's one counter and kept for the node's lifetime: its node id whenever the kernel
+    // knows it (a node forgotten and looked up again gets the same id back) and the inode number
+    // reported when Ino is 0, so st_ino and d_ino never change. (One field for both: an id and an
+    // inode number of their own made every node 8 bytes larger, 8 MiB per million nodes.)
+    internal ulong Number;
+
+    // The kernel's lookup count: the node is in the engine's table exactly while it is above
+    // zero. Ended (negative) once a node whose EndsWhenForgotten is true has been forgotten: the
+    // engine never counts a lookup on it again. (One field for both: a bool of its own made every
+    // node 8 bytes larger.)
     internal long Lookups;
 
     internal const long Ended = -1;
-
-    // The inode number the engine reports when Ino is 0: given once (the first node id, or a
-    // number from the same counter when a listing shows the node first) and kept for the node's
-    // lifetime, so st_ino and d_ino do not change when the kernel forgets the node and looks
-    // it up again under a new node id.
-    internal ulong InoValue;
 
     // Passthrough backing shared by every open of this node (the kernel refuses a second,
     // different backing file on one inode with EBUSY: fs/fuse/iomode.c). Made on the first open
@@ -35,11 +36,11 @@ public abstract class Node
     internal PassthroughBacking Backing => Backings.GetValue(this, static _ => new PassthroughBacking());
 
     /// <summary>The FUSE node id while the kernel knows this node, else 0.</summary>
-    public ulong NodeId => Volatile.Read(ref IdValue);
+    public ulong NodeId => Volatile.Read(ref Lookups) > 0 ? Volatile.Read(ref Number) : 0;
 
     /// <summary>
     /// The inode number reported in attributes and directory entries; 0 (the default) lets the
-    /// engine number the node once and keep that number (see <c>InoValue</c>).
+    /// engine number the node once and keep that number (see <c>Number</c>).
     /// </summary>
     public virtual ulong Ino => 0;
 

@@ -5,8 +5,10 @@ namespace StorageFs.Fuse.Protocol;
 /// <summary>
 /// The bridge between kernel node ids and <see cref="Node"/> objects. Invariant: a node is in
 /// the table exactly while the kernel holds lookups on it (LOOKUP, CREATE, MKDIR… add one;
-/// FORGET subtracts); node ids are never reused, so generation stays constant. The root is
-/// id 1 and is never forgotten.
+/// FORGET subtracts). A node's id is its number (<c>Node.Number</c>), given once from one
+/// counter and kept: a node forgotten and looked up again gets the same id back, and no other
+/// node ever gets it, so generation stays constant (the kernel's fuse_iget finds the same
+/// inode, or a new one for it once the old is evicted). The root is id 1 and is never forgotten.
 /// Ids are handed out in order, so the table is pages of 256 slots indexed by id (8 bytes a
 /// node, where a hash table costs 28), and a page goes once its last node is forgotten: a
 /// mount the kernel knows a million nodes of carries 8 MiB of table, not 32. The worst case,
@@ -25,8 +27,7 @@ internal sealed class NodeTable
     public NodeTable(Node root)
     {
         Root = root;
-        root.IdValue = Wire.RootId;
-        root.InoValue = Wire.RootId;
+        root.Number = Wire.RootId;
         root.Lookups = 1;
         Put(Wire.RootId, root);
     }
@@ -55,35 +56,35 @@ internal sealed class NodeTable
         {
             if (node.Lookups == Node.Ended)
                 return 0;
-            if (node.IdValue == 0)
+            if (node.Lookups == 0)
             {
-                node.IdValue = _nextId++;
-                if (node.InoValue == 0)
-                    node.InoValue = node.IdValue;
-                Put(node.IdValue, node);
+                if (node.Number == 0)
+                    node.Number = _nextId++;
+                Put(node.Number, node);
             }
-            node.Lookups++;
-            return node.IdValue;
+            Volatile.Write(ref node.Lookups, node.Lookups + 1);
+            return node.Number;
         }
     }
 
     /// <summary>
     /// The inode number to report for <paramref name="node"/>: its own <see cref="Node.Ino"/>,
     /// else the number the engine gave it, given now if it has none (numbers come from the node
-    /// id counter, so they never collide with each other).
+    /// id counter, so they never collide with each other; a node numbered here keeps the number
+    /// as its id when it is looked up).
     /// </summary>
     public ulong InoOf(Node node)
     {
         if (node.Ino != 0)
             return node.Ino;
-        ulong ino = Volatile.Read(ref node.InoValue);
+        ulong ino = Volatile.Read(ref node.Number);
         if (ino != 0)
             return ino;
         lock (_gate)
         {
-            if (node.InoValue == 0)
-                node.InoValue = node.IdValue != 0 ? node.IdValue : _nextId++;
-            return node.InoValue;
+            if (node.Number == 0)
+                node.Number = _nextId++;
+            return node.Number;
         }
     }
 
@@ -107,7 +108,6 @@ internal sealed class NodeTable
                 _count--;
                 if (--page.Used == 0)
                     _pages.Remove(nodeId >> PageShift);
-                Volatile.Write(ref node.IdValue, 0);
                 if (node.EndsWhenForgotten)
                     ended = node;
             }
