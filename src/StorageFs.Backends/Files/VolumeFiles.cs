@@ -215,7 +215,8 @@ internal static class VolumeFiles
 
     private static void SetOwnership(VolumeDefinition vol, FileStatus st)
     {
-        vol.Target.Permissions = new StoragePermissions { Mode = st.Permissions, Owner = st.Uid, Group = st.Gid };
+        // Shared with the pool's other files of the same owner, group and mode (read-only).
+        vol.Target.Permissions = StoragePermissions.Shared(st.Permissions, st.Uid, st.Gid);
         vol.Target.Timestamps = st.Times;
     }
 }

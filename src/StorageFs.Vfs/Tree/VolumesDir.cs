@@ -165,6 +165,8 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
         // plain READDIR needs no node at all. An inactive pool lists empty rather than failing ls.
         Errno err = tree.Listing(Where(), () => tree.Driver.ListVolumeTypes(pool), out var volumes);
         entries.EnsureCapacity(entries.Count + volumes.Count);
+        // READDIRPLUS will look up what it returns: room for every volume's node at once.
+        _files.EnsureCapacity(volumes.Count);
         foreach (var (name, type) in volumes)
             entries.Add(new DirEntry(name, StorageDriver.IsDirectoryVolume(type) ? Modes.Dir : Modes.Reg));
         return err;

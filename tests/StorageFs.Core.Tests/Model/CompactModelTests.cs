@@ -76,4 +76,59 @@ public sealed class CompactModelTests
         Assert.True(vol.Target.PathIs("/elsewhere"));
         Assert.Equal("/srv/pool/v.raw", copy.Key);
     }
+
+    [Fact]
+    public void SharedPermissions_AreOneInstancePerValues_ReadOnly_AndFormatAndCopyAsOwnOnes()
+    {
+        var a = StoragePermissions.Shared(0x1a4, 0, 0);
+        Assert.Same(a, StoragePermissions.Shared(0x1a4, 0, 0));
+        Assert.NotSame(a, StoragePermissions.Shared(0x1a4, 0, 1));
+        Assert.True(a.IsShared);
+        Assert.False(a.IsEmpty);
+        Assert.Equal((0x1a4u, 0u, 0u), (a.Mode!.Value, a.Owner!.Value, a.Group!.Value));
+        Assert.Throws<InvalidOperationException>(() => a.Mode = 0x1ff);
+        Assert.Throws<InvalidOperationException>(() => a.Owner = null);
+        Assert.Throws<InvalidOperationException>(() => a.Label = "x");
+        Assert.Equal((0x1a4u, 0u), (a.Mode!.Value, a.Owner!.Value));
+
+        var own = new VolumeDefinition { Name = "v.raw" };
+        own.Target.Permissions = new StoragePermissions { Mode = 0x1a4, Owner = 0, Group = 0 };
+        var shared = new VolumeDefinition { Name = "v.raw" };
+        shared.Target.Permissions = a;
+        var dir = PoolTypes.Get(PoolType.Dir);
+        Assert.Equal(VolumeXml.Format(own, dir), VolumeXml.Format(shared, dir));
+        var copy = DefinitionCopy.Of(shared);
+        Assert.False(copy.Target.Permissions.IsShared);
+        copy.Target.Permissions.Mode = 0x180;
+        Assert.Equal(0x1a4u, a.Mode);
+    }
+
+    [Fact]
+    public void RareTargetFields_ReadBackWhatWasSet_AndDefaultsFormatAsNone()
+    {
+        var t = new VolumeTarget();
+        (t.Compat, t.Features, t.Encryption, t.NoCow, t.ClusterSize) = (null, null, null, false, 0);
+        Assert.Null(t.Compat);
+        Assert.False(t.NoCow);
+        Assert.Equal(0ul, t.ClusterSize);
+        t.ClusterSize = 65536;
+        t.Compat = "1.1";
+        t.NoCow = true;
+        Assert.Equal((65536ul, "1.1", true), (t.ClusterSize, t.Compat, t.NoCow));
+        Assert.Null(t.Features);
+        Assert.Null(t.Encryption);
+        t.Compat = null;
+        t.NoCow = false;
+        Assert.Null(t.Compat);
+        Assert.False(t.NoCow);
+        Assert.Equal(65536ul, t.ClusterSize);
+
+        var pool = PoolXml.Parse("<pool type='dir'><name>p</name><target><path>/srv/p</path></target></pool>");
+        var vol = VolumeXml.Parse("<volume><name>q</name><capacity>1</capacity><target><format type='qcow2'/><compat>1.1</compat><features><lazy_refcounts/></features><clusterSize unit='KiB'>64</clusterSize></target></volume>", pool);
+        string xml = VolumeXml.Format(vol, PoolTypes.Get(PoolType.Dir));
+        Assert.Contains("<compat>1.1</compat>", xml, StringComparison.Ordinal);
+        Assert.Contains("<lazy_refcounts/>", xml, StringComparison.Ordinal);
+        Assert.Equal(xml, VolumeXml.Format(DefinitionCopy.Of(vol), PoolTypes.Get(PoolType.Dir)));
+        Assert.DoesNotContain("<compat>", VolumeXml.Format(new VolumeDefinition { Name = "r" }, PoolTypes.Get(PoolType.Dir)), StringComparison.Ordinal);
+    }
 }
