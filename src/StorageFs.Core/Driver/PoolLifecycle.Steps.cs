@@ -405,9 +405,10 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
         var touched = (entry.Touched ?? []).Select(n => (Name: n, Child: entry.Children.GetValueOrDefault(n))).ToList();
         entry.Touched = null;
         entry.Children.Clear();
-        // Sized to what the refresh found (grown one insert at a time it ends up to twice that:
-        // about 25 bytes a volume more, 24 MiB at a million volumes).
+        // Sized to what the refresh found, shrunk or grown in one step (grown one insert at a time
+        // it ends up to twice that: about 25 bytes a volume more, 24 MiB at a million volumes).
         entry.Children.TrimExcess(outcome.Children.Count + touched.Count);
+        entry.Children.EnsureCapacity(outcome.Children.Count + touched.Count);
         foreach (var child in outcome.Children)
         {
             entry.Children[child.Name] = new ChildEntry<TChild>(child, building: false);

@@ -19,7 +19,12 @@ internal static class PoolDirs
             Hint = "vol/ follows volumes/: create a volume in volumes/ or through create",
             // Names only, unsorted as volumes/ lists them: a sorted VolumeInfo per volume (its path
             // built) was 100,000 objects of garbage per listing of a pool's vol/.
-            List = _ => Names(t, $"pools/{name}/vol", () => d.ListVolumeNames(name)),
+            List = _ =>
+            {
+                var names = Names(t, $"pools/{name}/vol", () => d.ListVolumeNames(name));
+                volumes.Expect(names.Count);
+                return names;
+            },
             Find = (_, v) => Has(t, $"pools/{name}/vol/{v}", () => d.HasVolume(name, v)) ? volumes.Control(v) : null,
         };
         return t.Dir(at, "volumes live in volumes/")

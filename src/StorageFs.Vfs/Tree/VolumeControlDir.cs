@@ -6,9 +6,10 @@ namespace StorageFs.Vfs.Tree;
 /// what differs between volumes: its pool's <see cref="VolumesDir"/>, the volume's name and its
 /// child nodes (the kernel holds each by node id, so each is an object of its own). The row
 /// names, modes, the files' renderers and its hint are shared (<see cref="PoolDirs.VolumePanelSpecs"/>);
-/// its path is built only for an error record.
+/// its path is built only for an error record. A cluster member's also has a <c>lease</c> row,
+/// in a class of its own (<see cref="Make"/>): a field for it in every one cost 8 bytes a volume.
 /// </summary>
-internal sealed class VolumeControlDir : FixedDir, IPanelSubject
+internal class VolumeControlDir : FixedDir, IPanelSubject
 {
     private const string UseCtl = "use the commands of its ctl file";
 
@@ -19,9 +20,8 @@ internal sealed class VolumeControlDir : FixedDir, IPanelSubject
     private readonly VolumesDir _volumes;
     private readonly Row _info, _xml, _path, _key, _ctl;
     private readonly DataLinkRow _data;
-    private readonly Row? _lease;
 
-    public VolumeControlDir(VolumesDir volumes, string name)
+    private VolumeControlDir(VolumesDir volumes, string name)
     {
         _volumes = volumes;
         Name = name;
@@ -31,10 +31,15 @@ internal sealed class VolumeControlDir : FixedDir, IPanelSubject
         _key = new Row(this);
         _ctl = new Row(this);
         _data = new DataLinkRow(this);
-        // A cluster member shows each volume's cluster write lease (docs/CLUSTER.md).
-        if (volumes.Tree.Driver.Cluster is not null)
-            _lease = new Row(this);
     }
+
+    /// <summary>The <c>vol/NAME/</c> of volume <paramref name="name"/> of <paramref name="volumes"/>'s pool.</summary>
+    public static VolumeControlDir Make(VolumesDir volumes, string name) =>
+        // A cluster member shows each volume's cluster write lease (docs/CLUSTER.md).
+        volumes.Tree.Driver.Cluster is not null ? new WithLease(volumes, name) : new VolumeControlDir(volumes, name);
+
+    // The lease row: only a cluster member's have one.
+    private protected virtual Row? Lease => null;
 
     public string Pool => _volumes.Pool;
 
@@ -70,7 +75,7 @@ internal sealed class VolumeControlDir : FixedDir, IPanelSubject
 
     public override TimeSpan? AttrTimeout => TimeSpan.FromSeconds(1);
 
-    private string[] Names => _lease is null ? Rows : ClusterRows;
+    private string[] Names => Lease is null ? Rows : ClusterRows;
 
     private Node RowAt(int at) => at switch
     {
@@ -80,7 +85,7 @@ internal sealed class VolumeControlDir : FixedDir, IPanelSubject
         3 => _key,
         4 => _ctl,
         5 => _data,
-        _ => _lease!,
+        _ => Lease!,
     };
 
     public override Errno Lookup(RequestContext ctx, string name, out Node? child)
@@ -103,7 +108,7 @@ internal sealed class VolumeControlDir : FixedDir, IPanelSubject
 
     /// <summary>A control file of vol/V/ (info, xml, path, key, ctl, lease): its directory is
     /// its subject, and says which spec it has.</summary>
-    private sealed class Row(VolumeControlDir dir) : TextNode
+    private protected sealed class Row(VolumeControlDir dir) : TextNode
     {
         protected override TextFileSpec Spec => dir.SpecOf(this);
 
@@ -126,5 +131,16 @@ internal sealed class VolumeControlDir : FixedDir, IPanelSubject
             linkTarget = dir.DataLink();
             return Errno.Ok;
         }
+    }
+
+    /// <summary>A cluster member's <c>vol/NAME/</c>, with the <c>lease</c> row.</summary>
+    private sealed class WithLease : VolumeControlDir
+    {
+        private readonly Row _lease;
+
+        public WithLease(VolumesDir volumes, string name)
+            : base(volumes, name) => _lease = new Row(this);
+
+        private protected override Row? Lease => _lease;
     }
 }

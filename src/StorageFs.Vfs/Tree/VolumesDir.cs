@@ -100,6 +100,10 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
 
     internal string Pool => pool;
 
+    /// <summary>Makes room for <paramref name="count"/> volume nodes at once: a listing of
+    /// volumes/ or vol/ is about to have READDIRPLUS look up its entries.</summary>
+    internal void Expect(int count) => _files.EnsureCapacity(count);
+
     public VolumeFile Node(string name) => _files.Get(name, n => new VolumeFile(this, n));
 
     /// <summary>
@@ -113,11 +117,11 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
         bool directory = _dirs.Peek(name) is not null
             || tree.Quietly(Where(name), () => StorageDriver.IsDirectoryVolume(tree.Driver.GetVolumeType(pool, name)), false);
         if (directory)
-            return _dirControls.Get(name, n => new VolumeControlDir(this, n));
+            return _dirControls.Get(name, n => VolumeControlDir.Make(this, n));
         var file = Node(name);
         if (Volatile.Read(ref file.Control) is { } made)
             return made;
-        var control = new VolumeControlDir(this, file.Name);
+        var control = VolumeControlDir.Make(this, file.Name);
         return Interlocked.CompareExchange(ref file.Control, control, null) ?? control;
     }
 
@@ -165,8 +169,7 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
         // plain READDIR needs no node at all. An inactive pool lists empty rather than failing ls.
         Errno err = tree.Listing(Where(), () => tree.Driver.ListVolumeTypes(pool), out var volumes);
         entries.EnsureCapacity(entries.Count + volumes.Count);
-        // READDIRPLUS will look up what it returns: room for every volume's node at once.
-        _files.EnsureCapacity(volumes.Count);
+        Expect(volumes.Count);
         foreach (var (name, type) in volumes)
             entries.Add(new DirEntry(name, StorageDriver.IsDirectoryVolume(type) ? Modes.Dir : Modes.Reg));
         return err;

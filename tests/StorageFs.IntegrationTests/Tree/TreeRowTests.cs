@@ -29,6 +29,27 @@ public sealed class TreeRowTests(TreeFixture fixture) : IClassFixture<TreeFixtur
     }
 
     [Fact]
+    public void InodeNumbers_OfAVolumeAndItsControlFiles_StayTheSame_WhenTheKernelForgetsAndLooksThemUpAgain()
+    {
+        string pool = _tree.NewRunningPool("ino");
+        string P = $"$M/pools/{pool}";
+        // drop_caches 2 evicts the unused dentries and inodes: the kernel sends FORGET for each,
+        // and the next stat looks each node up again (the engine gives a node its id back).
+        string seen = _tree.Ok($$"""
+            truncate -s 1M "{{P}}/volumes/i.raw"
+            set -- "{{P}}/volumes/i.raw" "{{P}}/vol/i.raw" "{{P}}/vol/i.raw/info" "{{P}}/vol/i.raw/data"
+            before="$(stat -c %i "$@") $(ls -i "{{P}}/vol/i.raw" | tr -s ' \n' ' ')"
+            echo 2 > /proc/sys/vm/drop_caches
+            after="$(stat -c %i "$@") $(ls -i "{{P}}/vol/i.raw" | tr -s ' \n' ' ')"
+            [ "$before" = "$after" ] && echo same || echo "differ: $before / $after"
+            head -c 5 "{{P}}/vol/i.raw/info"; echo
+            readlink "{{P}}/vol/i.raw/data"
+            """);
+
+        Assert.Equal($"same\nName:\n../../volumes/i.raw\n", seen);
+    }
+
+    [Fact]
     public void ByUuid_OfAnUnknownUuid_IsENOENT()
     {
         _tree.Fails("readlink \"$M/by-uuid/00000000-0000-4000-8000-000000000000\" || ls \"$M/by-uuid/00000000-0000-4000-8000-000000000000\"",
