@@ -94,6 +94,11 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
 
     public override TimeSpan? AttrTimeout => TimeSpan.FromSeconds(1);
 
+    /// <summary>A listing gives names only: a volume's attributes cost a node, the driver's lock
+    /// and a host stat each (cold after the kernel dropped its inodes), where a names-only
+    /// <c>ls</c> needs none and <c>ls -l</c> asks LOOKUP for every name past the first reply anyway.</summary>
+    public override bool ListsAttributes => false;
+
     private string Where(string? name = null) => name is null ? $"pools/{pool}/volumes" : $"pools/{pool}/volumes/{name}";
 
     internal StorageTree Tree => tree;
@@ -161,8 +166,8 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
     public Errno ReadDir(RequestContext ctx, List<DirEntry> entries)
     {
         Refresh();
-        // Names only: READDIRPLUS looks up the entries it returns (a few hundred a reply),
-        // plain READDIR needs no node at all. An inactive pool lists empty rather than failing ls.
+        // Names only, and no node: READDIRPLUS answers them without attributes (ListsAttributes).
+        // An inactive pool lists empty rather than failing ls.
         Errno err = tree.Listing(Where(), () => tree.Driver.ListVolumeTypes(pool), out var volumes);
         entries.EnsureCapacity(entries.Count + volumes.Count);
         foreach (var (name, type) in volumes)
