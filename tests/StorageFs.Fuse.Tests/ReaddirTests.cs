@@ -160,6 +160,58 @@ public sealed class ReaddirTests
         Assert.Equal(0u, OpenFlags(new Harness(new FuseServerOptions { CacheListings = false, CachedListingMinEntries = 0 })));
     }
 
+    /// <summary>A directory numbering its listings (as volumes/ does with the driver's number).</summary>
+    private sealed class NumberedDir : Node, INodeVersionedReadDir
+    {
+        public List<string> Names { get; } = [];
+
+        public ulong Version { get; set; } = 7;
+
+        public int Digestless { get; private set; }
+
+        public override Errno GetAttr(RequestContext ctx, ref FuseAttr attr)
+        {
+            attr.Mode = 0x4000 | 0x1ED;
+            return Errno.Ok;
+        }
+
+        public Errno ReadDir(RequestContext ctx, List<DirEntry> entries) => ReadDir(ctx, entries, out _);
+
+        public Errno ReadDir(RequestContext ctx, List<DirEntry> entries, out ulong version)
+        {
+            Digestless++;
+            entries.AddRange(Names.Select(n => new DirEntry(n, 0x8000)));
+            version = Version;
+            return Errno.Ok;
+        }
+    }
+
+    [Fact]
+    public void Opendir_OfADirectoryNumberingItsListings_KeepsTheKernelsCacheWhileTheNumberStays()
+    {
+        const uint CacheDir = (uint)OpenReplyFlags.CacheDir, Keep = (uint)OpenReplyFlags.KeepCache;
+        var h = new Harness(new FuseServerOptions { CachedListingMinEntries = 4 });
+        var dir = new NumberedDir();
+        dir.Names.AddRange(["a", "b", "c", "d"]);
+        h.Root.Children["n"] = dir;
+        ulong id = h.Send(Req.Make(Opcode.Lookup, 1, Req.Name("n"))).As<Wire.FuseEntryOut>().NodeId;
+        uint Open()
+        {
+            var o = h.Send(Req.Make(Opcode.Opendir, id, new byte[8])).As<Wire.FuseOpenOut>();
+            Releasedir(h, o.Fh);
+            return o.OpenFlags;
+        }
+
+        Assert.Equal(CacheDir, Open());
+        Assert.Equal(CacheDir | Keep, Open());
+        dir.Names.Add("e"); // the number says whether the listing changed, not the entries
+        Assert.Equal(CacheDir | Keep, Open());
+        dir.Version = 8;
+        Assert.Equal(CacheDir, Open());
+        Assert.Equal(CacheDir | Keep, Open());
+        Assert.Equal(5, dir.Digestless);
+    }
+
     [Fact]
     public void Readdirplus_ThatRunsOutOfRoom_CountsNoLookupForTheEntryLeftOut()
     {

@@ -13,12 +13,18 @@ public sealed partial class StorageDriver
     /// <summary>The names of a running pool's volumes with their types (one being built
     /// included), unsorted: a listing's entries, without copying whole definitions.</summary>
     /// <exception cref="StorageException">NoStoragePool, or OperationInvalid for an inactive pool.</exception>
-    public IReadOnlyList<(string Name, VolumeType Type)> ListVolumeTypes(string pool)
+    public IReadOnlyList<(string Name, VolumeType Type)> ListVolumeTypes(string pool) => ListVolumeTypes(pool, out _);
+
+    /// <summary>As <see cref="ListVolumeTypes(string)"/>, with the listing's version: a number that
+    /// changes whenever the names or types listed may have (and is never given to another listing
+    /// of any pool), read with the list under the pool's lock.</summary>
+    public IReadOnlyList<(string Name, VolumeType Type)> ListVolumeTypes(string pool, out long version)
     {
         var entry = _pools.Get(pool);
         lock (entry.Gate)
         {
             _pools.RequireActive(entry);
+            version = entry.ListingVersion;
             return [.. entry.Children.Values.Select(c => (c.Def.Name, c.Def.Type))];
         }
     }

@@ -35,6 +35,9 @@ internal sealed class DirHandle
     /// FOPEN_CACHE_DIR (it may fill the kernel's readdir cache); told at RELEASEDIR.</summary>
     public ListingCache? Cache { get; set; }
 
+    /// <summary>The listing's number from <see cref="INodeVersionedReadDir"/>; 0 when it has none.</summary>
+    public ulong Version { get; set; }
+
     /// <summary>The uid the handle is counted under (HandleQuota).</summary>
     public uint Uid { get; set; }
 

@@ -49,7 +49,14 @@ internal sealed partial class Dispatcher
         ulong self = _nodes.InoOf(dir.Dir);
         dir.Entries.Add(new DirEntry(".", S_IFDIR, null, self));
         dir.Entries.Add(new DirEntry("..", S_IFDIR, null, 0));
-        Errno err = dir.Dir is INodeReadDir lister ? lister.ReadDir(ctx, dir.Entries) : Errno.Ok;
+        ulong version = 0;
+        Errno err = dir.Dir switch
+        {
+            INodeVersionedReadDir numbered => numbered.ReadDir(ctx, dir.Entries, out version),
+            INodeReadDir lister => lister.ReadDir(ctx, dir.Entries),
+            _ => Errno.Ok,
+        };
+        dir.Version = version;
         dir.Served = false;
         return err;
     }
@@ -63,7 +70,8 @@ internal sealed partial class Dispatcher
     {
         if (!_options.CacheListings || dir.Entries.Count < _options.CachedListingMinEntries + 2)
             return OpenReplyFlags.None;
-        ulong digest = ListingCache.Digest(dir.Entries, ServedIno);
+        // A numbered listing needs no digest (hashing 10,000 names cost more than the OPENDIR did).
+        ulong digest = dir.Version != 0 ? dir.Version : ListingCache.Digest(dir.Entries, ServedIno);
         ListingCache cache = _listings.GetValue(dir.Dir, static _ => new ListingCache());
         OpenReplyFlags flags = cache.Opened(digest, out bool counted);
         dir.Cache = counted ? cache : null;

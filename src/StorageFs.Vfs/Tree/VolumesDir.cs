@@ -11,7 +11,7 @@ namespace StorageFs.Vfs.Tree;
 /// <see cref="VolumeDirNode"/>), so cp, tar, rm and rsync behave.
 /// Creating a file creates a volume in the pool's default format; unlink deletes one.
 /// </summary>
-internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLookup, INodeReadDir, INodeCreate, INodeUnlink, INodeRmdir, INodeRename, INodeMkdir,
+internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLookup, INodeVersionedReadDir, INodeCreate, INodeUnlink, INodeRmdir, INodeRename, INodeMkdir,
     INodeMknod, INodeSymlink, INodeLink, INodeSetAttr
 {
     private const int O_EXCL = 0x80;
@@ -163,12 +163,18 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
         return Errno.Ok;
     }
 
-    public Errno ReadDir(RequestContext ctx, List<DirEntry> entries)
+    public Errno ReadDir(RequestContext ctx, List<DirEntry> entries) => ReadDir(ctx, entries, out _);
+
+    /// <summary>The volumes, with the driver's number for this listing (the kernel keeps a large
+    /// one while the number stays).</summary>
+    public Errno ReadDir(RequestContext ctx, List<DirEntry> entries, out ulong version)
     {
         Refresh();
         // Names only, and no node: READDIRPLUS answers them without attributes (ListsAttributes).
         // An inactive pool lists empty rather than failing ls.
-        Errno err = tree.Listing(Where(), () => tree.Driver.ListVolumeTypes(pool), out var volumes);
+        long number = 0;
+        Errno err = tree.Listing(Where(), () => tree.Driver.ListVolumeTypes(pool, out number), out var volumes);
+        version = (ulong)number;
         entries.EnsureCapacity(entries.Count + volumes.Count);
         foreach (var (name, type) in volumes)
             entries.Add(new DirEntry(name, StorageDriver.IsDirectoryVolume(type) ? Modes.Dir : Modes.Reg));
