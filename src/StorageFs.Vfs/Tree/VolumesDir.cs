@@ -173,11 +173,12 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
         // Names only, and no node: READDIRPLUS answers them without attributes (ListsAttributes).
         // An inactive pool lists empty rather than failing ls.
         long number = 0;
-        Errno err = tree.Listing(Where(), () => tree.Driver.ListVolumeTypes(pool, out number), out var volumes);
+        int before = entries.Count;
+        Errno err = tree.Listing(Where(), () => number = tree.Driver.ListVolumeTypes(pool, entries,
+            static (list, name, type) => list.Add(new DirEntry(name, StorageDriver.IsDirectoryVolume(type) ? Modes.Dir : Modes.Reg))));
+        if (err != Errno.Ok)
+            entries.RemoveRange(before, entries.Count - before);
         version = (ulong)number;
-        entries.EnsureCapacity(entries.Count + volumes.Count);
-        foreach (var (name, type) in volumes)
-            entries.Add(new DirEntry(name, StorageDriver.IsDirectoryVolume(type) ? Modes.Dir : Modes.Reg));
         return err;
     }
 

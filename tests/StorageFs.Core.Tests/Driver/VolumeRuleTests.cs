@@ -21,11 +21,7 @@ public sealed class VolumeRuleTests : IDisposable
     [Fact]
     public void ListingVersion_ChangesWithWhatAListingShows_AndOnlyThen()
     {
-        long Version()
-        {
-            _driver.ListVolumeTypes("p", out long v);
-            return v;
-        }
+        long Version() => _driver.ListVolumeTypes("p", 0, static (_, _, _) => { });
         long v0 = Version();
         Assert.Equal(v0, Version());
         _driver.RefreshPool("p");
@@ -46,6 +42,10 @@ public sealed class VolumeRuleTests : IDisposable
         _driver.StartPool("p");
         Assert.NotEqual(v3, Version()); // never back to an earlier number: the kernel may hold that listing
         Assert.NotEqual(v0, Version());
+
+        var listed = new List<(string, VolumeType)>();
+        _driver.ListVolumeTypes("p", listed, static (list, name, type) => list.Add((name, type)));
+        Assert.Equal([("made-on-host", VolumeType.File)], listed);
     }
 
     [Fact]
