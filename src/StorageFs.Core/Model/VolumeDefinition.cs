@@ -12,17 +12,12 @@ public sealed class VolumeDefinition : PoolChildDefinition
     /// <summary>Volume type.</summary>
     public VolumeType Type { get; set; }
 
-<<<<<<< HEAD
+    protected internal override int ListedKind => (int)Type;
+
     // Extents and the backing store, which few volumes have, in one object made at first use
     // (a file volume has neither: an empty list each was 31 MiB a million volumes, and the two
     // fields 8 bytes each).
     private Rare? _rare;
-=======
-    protected internal override int ListedKind => (int)Type;
-
-    // Made at first use: a file volume has none (a million volumes, 31 MiB of empty lists).
-    private List<VolumeExtent>? _extents;
->>>>>>> main
 
     /// <summary>Extents on devices (output only).</summary>
     public List<VolumeExtent> Extents => (_rare ??= new()).Extents ??= [];
