@@ -125,6 +125,8 @@ public sealed class ReaddirTests
         for (int i = 0; i < 8; i++)
             h.Root.Children[$"f{i}"] = new TestFile([]);
 
+        Releasedir(h, Opendir(h, out uint once));
+        Assert.Equal(0u, once); // the first listing through this inode: not worth filling a cache for
         Releasedir(h, Opendir(h, out uint first));
         Assert.Equal(CacheDir, first); // the kernel starts its cache afresh (no KEEP_CACHE: it drops what it had)
         Releasedir(h, Opendir(h, out uint same));
@@ -202,6 +204,7 @@ public sealed class ReaddirTests
             return o.OpenFlags;
         }
 
+        Assert.Equal(0u, Open());
         Assert.Equal(CacheDir, Open());
         Assert.Equal(CacheDir | Keep, Open());
         dir.Names.Add("e"); // the number says whether the listing changed, not the entries
@@ -209,7 +212,14 @@ public sealed class ReaddirTests
         dir.Version = 8;
         Assert.Equal(CacheDir, Open());
         Assert.Equal(CacheDir | Keep, Open());
-        Assert.Equal(5, dir.Digestless);
+        Assert.Equal(6, dir.Digestless);
+
+        // The kernel forgets the directory and looks it up again: a new inode, whose cache is empty.
+        Assert.Null(h.TrySend(Req.Make(Opcode.Forget, id, Req.Bytes(new Wire.FuseForgetIn { Nlookup = 1 }))));
+        id = h.Send(Req.Make(Opcode.Lookup, 1, Req.Name("n"))).As<Wire.FuseEntryOut>().NodeId;
+        Assert.Equal(0u, Open());
+        Assert.Equal(CacheDir, Open());
+        Assert.Equal(CacheDir | Keep, Open());
     }
 
     [Fact]

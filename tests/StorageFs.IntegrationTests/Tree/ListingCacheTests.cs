@@ -5,7 +5,7 @@ namespace StorageFs.IntegrationTests.Tree;
 
 /// <summary>
 /// A large <c>volumes/</c> listing is kept in the kernel's readdir cache (ARCHITECTURE.md,
-/// "Listings the kernel keeps"): an <c>ls</c> of the same listing again costs no READDIR, and
+/// "Listings the kernel keeps"): a third <c>ls</c> of the same listing costs no READDIR, and
 /// every change, made through the tree, through a control file or on the host, shows at the
 /// next <c>ls</c>.
 /// </summary>
@@ -19,7 +19,8 @@ public sealed partial class ListingCacheTests(TreeFixture fixture) : IClassFixtu
         string p = _tree.NewRunningPool("lc");
         string V = $"$M/pools/{p}/volumes";
         _tree.Ok($"""cd "$S/pools/{p}" && seq -f 'v%03g.raw' 0 599 | xargs touch && echo refresh > "$M/pools/{p}/ctl" """);
-        Assert.Equal("600", _tree.Ok($"ls -U1 \"{V}\" | wc -l").Trim());
+        Assert.Equal("600", _tree.Ok($"ls -U1 \"{V}\" | wc -l").Trim()); // listed once: not cached
+        Assert.Equal("600", _tree.Ok($"ls -U1 \"{V}\" | wc -l").Trim()); // again: the kernel fills its cache
 
         var before = Counts();
         Assert.Equal("600", _tree.Ok($"ls -U1 \"{V}\" | wc -l").Trim());
