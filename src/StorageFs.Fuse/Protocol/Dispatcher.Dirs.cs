@@ -104,7 +104,7 @@ internal sealed partial class Dispatcher
                     return err;
             }
             dir.Served = true;
-            bool namesWithAttributes = dir.Dir.ListsAttributes;
+            bool namesWithAttributes = dir.Dir.ListsAttributes || i.Offset != 0;
             int pos = 0;
             for (long index = (long)Math.Min(i.Offset, (ulong)dir.Entries.Count); index < dir.Entries.Count; index++)
             {
@@ -122,8 +122,8 @@ internal sealed partial class Dispatcher
                 rec[(head + nameLen)..].Clear(); // the padding
                 uint mode = e.Mode;
                 ulong ino = 0;
-                // A directory that lists names only gets node id 0 for a name without its node
-                // (no lookup, no stat): the kernel takes that as "name only".
+                // A directory that lists names only gets node id 0 for a name without its node in
+                // a listing's first reply (no lookup, no stat): the kernel takes that as "name only".
                 if (plus && index >= 2 && (e.Node is not null || namesWithAttributes))
                 {
                     ref var entry = ref MemoryMarshal.AsRef<Wire.FuseEntryOut>(rec[..EntryOutSize]);
