@@ -4,7 +4,8 @@ namespace StorageFs.IntegrationTests.Tree;
 /// The kernel's caches over items (README "Items and the kernel's cache"): with
 /// <c>itemCacheSeconds</c> 30, every change made through the mount shows at once (the kernel
 /// takes it from the reply), names made or removed on the host show at once (no negative entries,
-/// no cached listings), and only attributes another program changes on the host wait for the
+/// every opendir lists the host directory afresh, and the kernel keeps a large listing only
+/// while it is the same), and only attributes another program changes on the host wait for the
 /// timeout. Symlink targets are cached by the kernel (FUSE_CACHE_SYMLINKS) and still read right
 /// after a link is replaced.
 /// </summary>
