@@ -71,9 +71,9 @@ internal sealed partial class Dispatcher
         if (!_options.CacheListings || dir.Entries.Count < _options.CachedListingMinEntries + 2)
             return OpenReplyFlags.None;
         // A numbered listing needs no digest (hashing 10,000 names cost more than the OPENDIR did).
-        ulong digest = dir.Version != 0 ? dir.Version : ListingCache.Digest(dir.Entries, ServedIno);
         ListingCache cache = _listings.GetValue(dir.Dir, static _ => new ListingCache());
-        OpenReplyFlags flags = cache.Opened(nodeId, digest, out bool counted);
+        OpenReplyFlags flags = cache.Opened(nodeId, (Dispatcher: this, Dir: dir),
+            static s => s.Dir.Version != 0 ? s.Dir.Version : ListingCache.Digest(s.Dir.Entries, s.Dispatcher.ServedIno), out bool counted);
         dir.Cache = counted ? cache : null;
         return flags;
     }

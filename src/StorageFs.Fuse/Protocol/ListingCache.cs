@@ -26,9 +26,9 @@ internal sealed class ListingCache
     private bool _known;
     private int _open;
 
-    /// <summary>The FOPEN_* flags for a handle opened through node id <paramref name="nodeId"/> on a listing of digest <paramref name="digest"/>;
+    /// <summary>The FOPEN_* flags for a handle opened through node id <paramref name="nodeId"/> on a listing whose digest <paramref name="digestOf"/> gives;
     /// <paramref name="counted"/> when the handle must give its place back at RELEASEDIR (<see cref="Closed"/>).</summary>
-    public OpenReplyFlags Opened(ulong nodeId, ulong digest, out bool counted)
+    public OpenReplyFlags Opened<TState>(ulong nodeId, TState state, Func<TState, ulong> digestOf, out bool counted)
     {
         lock (_gate)
         {
@@ -43,6 +43,7 @@ internal sealed class ListingCache
                 return OpenReplyFlags.None;
             }
             counted = true;
+            ulong digest = digestOf(state); // not for a first listing, which needs none
             if (_known && _digest == digest)
             {
                 _open++;
