@@ -88,7 +88,7 @@ public sealed class ReaddirTests
     }
 
     [Fact]
-    public void Readdirplus_OfADirectoryListingNamesOnly_GivesNodeIdZero_AndLooksNothingUp()
+    public void Readdirplus_FirstReplyOfADirectoryListingNamesOnly_GivesNodeIdZero_AndLooksNothingUp()
     {
         var (h, fh) = OpenRoot(5);
         h.Root.NamesOnly = true;
@@ -102,6 +102,12 @@ public sealed class ReaddirTests
         Assert.All(recs.Skip(2), rec => Assert.NotEqual(0ul, rec.Ino));
         Assert.Equal(0, h.Root.LookupCalls);
         Assert.Equal(1, h.Dispatcher.Nodes.Count); // the root alone: no node made for a listed name
+
+        // A later READDIRPLUS comes only once the reader looked names up (ls -l): attributes again.
+        var later = Parse(h.Send(Req.Make(Opcode.Readdirplus, 1, Req.Bytes(new Wire.FuseReadIn { Fh = dirFh, Offset = 4, Size = 4096 }))).Body, plus: true);
+        Assert.Equal(3, later.Count);
+        Assert.All(later, rec => Assert.NotEqual(0ul, rec.Entry!.Value.NodeId));
+        Assert.Equal(3, h.Root.LookupCalls);
         _ = fh;
     }
 
@@ -125,6 +131,8 @@ public sealed class ReaddirTests
         for (int i = 0; i < 8; i++)
             h.Root.Children[$"f{i}"] = new TestFile([]);
 
+        Releasedir(h, Opendir(h, out uint once));
+        Assert.Equal(0u, once); // the first listing through this inode: not worth filling a cache for
         Releasedir(h, Opendir(h, out uint first));
         Assert.Equal(CacheDir, first); // the kernel starts its cache afresh (no KEEP_CACHE: it drops what it had)
         Releasedir(h, Opendir(h, out uint same));
@@ -202,6 +210,7 @@ public sealed class ReaddirTests
             return o.OpenFlags;
         }
 
+        Assert.Equal(0u, Open());
         Assert.Equal(CacheDir, Open());
         Assert.Equal(CacheDir | Keep, Open());
         dir.Names.Add("e"); // the number says whether the listing changed, not the entries
@@ -209,7 +218,14 @@ public sealed class ReaddirTests
         dir.Version = 8;
         Assert.Equal(CacheDir, Open());
         Assert.Equal(CacheDir | Keep, Open());
-        Assert.Equal(5, dir.Digestless);
+        Assert.Equal(6, dir.Digestless);
+
+        // The kernel forgets the directory and looks it up again: a new inode, whose cache is empty.
+        Assert.Null(h.TrySend(Req.Make(Opcode.Forget, id, Req.Bytes(new Wire.FuseForgetIn { Nlookup = 1 }))));
+        id = h.Send(Req.Make(Opcode.Lookup, 1, Req.Name("n"))).As<Wire.FuseEntryOut>().NodeId;
+        Assert.Equal(0u, Open());
+        Assert.Equal(CacheDir, Open());
+        Assert.Equal(CacheDir | Keep, Open());
     }
 
     [Fact]
