@@ -32,6 +32,12 @@ internal sealed partial class Dispatcher
     public Dispatcher(Node root, FuseServerOptions options, IFuseChannel? channel, ILogger logger)
     {
         _nodes = new NodeTable(root);
+        // A forgotten directory's next inode starts with an empty readdir cache.
+        _nodes.Dropped = node =>
+        {
+            if (_listings.TryGetValue(node, out var listing))
+                listing.Forgotten();
+        };
         _options = options;
         _quota = new HandleQuota(options.MaxHandlesPerUid, options.MaxHandlesOthers, options.MaxHandles);
         _channel = channel;

@@ -14,7 +14,8 @@ namespace StorageFs.Fuse.Protocol;
 /// filling the cache costs the reader a page lookup per entry in the kernel (about 0.1 ms per
 /// 1,000 entries), which only a second listing pays back, and a directory listed once after the
 /// kernel (re)learned it (<c>ls</c> after its caches were dropped) is the common cold case. A
-/// new node id means a new inode, whose cache starts empty. Its own lock; one per directory
+/// new node id, or the same one once the kernel forgot the node (<see cref="Forgotten"/>: a node
+/// looked up again gets its id back), means a new inode, whose cache starts empty. Its own lock; one per directory
 /// listed with at least <see cref="FuseServerOptions.CachedListingMinEntries"/> entries,
 /// beside the node.
 /// </summary>
@@ -34,8 +35,8 @@ internal sealed class ListingCache
         {
             if (nodeId != _nodeId)
             {
-                // The kernel's inode is new (node ids are never reused): it holds nothing yet,
-                // and no handle of the old one is open. Listed once without caching.
+                // The kernel's inode is new (another id, or the same after Forgotten): it holds
+                // nothing yet, and no handle of the old one is open. Listed once without caching.
                 _nodeId = nodeId;
                 _known = false;
                 _open = 0;
@@ -63,6 +64,13 @@ internal sealed class ListingCache
             counted = false;
             return OpenReplyFlags.None;
         }
+    }
+
+    /// <summary>The kernel forgot the directory: its next inode (under the same node id) has an empty cache.</summary>
+    public void Forgotten()
+    {
+        lock (_gate)
+            _nodeId = 0;
     }
 
     /// <summary>A cache-filling handle listed afresh (rewinddir): what the kernel caches from it
