@@ -59,6 +59,19 @@ public sealed class FuseServerOptions
     /// </summary>
     public bool ReaddirPlusAuto { get; init; } = true;
 
+    /// <summary>
+    /// Let the kernel keep a large directory's listing in its page cache (FOPEN_CACHE_DIR) and
+    /// serve the next <c>ls</c> from there while the directory lists the same entries: OPENDIR
+    /// still asks the node for its listing and answers FOPEN_KEEP_CACHE only when that listing is
+    /// the one the kernel's cache was filled from (see <c>ListingCache</c>). Directories of fewer
+    /// than <see cref="CachedListingMinEntries"/> entries are listed afresh every time.
+    /// </summary>
+    public bool CacheListings { get; init; } = true;
+
+    /// <summary>The smallest listing <see cref="CacheListings"/> applies to: a small directory's
+    /// READDIRPLUS carries its entries' attributes, which a cached listing would not refresh.</summary>
+    public int CachedListingMinEntries { get; init; } = 512;
+
     /// <summary>Reader threads started at mount; more start (up to <see cref="MaxReaders"/>) while all are busy.</summary>
     public int MinReaders { get; init; } = 2;
 

@@ -88,6 +88,141 @@ public sealed class ReaddirTests
     }
 
     [Fact]
+    public void Readdirplus_OfADirectoryListingNamesOnly_GivesNodeIdZero_AndLooksNothingUp()
+    {
+        var (h, fh) = OpenRoot(5);
+        h.Root.NamesOnly = true;
+        ulong dirFh = h.Send(Req.Make(Opcode.Opendir, 1, new byte[8])).As<Wire.FuseOpenOut>().Fh;
+        var r = h.Send(Req.Make(Opcode.Readdirplus, 1, Req.Bytes(new Wire.FuseReadIn { Fh = dirFh, Offset = 0, Size = 4096 })));
+        Assert.Equal(0, r.Error);
+        var recs = Parse(r.Body, plus: true);
+        Assert.Equal(7, recs.Count);
+        Assert.All(recs, rec => Assert.Equal(0ul, rec.Entry!.Value.NodeId));
+        Assert.All(recs.Skip(2), rec => Assert.Equal(8u, rec.Type));
+        Assert.All(recs.Skip(2), rec => Assert.NotEqual(0ul, rec.Ino));
+        Assert.Equal(0, h.Root.LookupCalls);
+        Assert.Equal(1, h.Dispatcher.Nodes.Count); // the root alone: no node made for a listed name
+        _ = fh;
+    }
+
+    private static uint OpenFlags(Harness h) => h.Send(Req.Make(Opcode.Opendir, 1, new byte[8])).As<Wire.FuseOpenOut>().OpenFlags;
+
+    private static ulong Opendir(Harness h, out uint flags)
+    {
+        var o = h.Send(Req.Make(Opcode.Opendir, 1, new byte[8])).As<Wire.FuseOpenOut>();
+        flags = o.OpenFlags;
+        return o.Fh;
+    }
+
+    private static void Releasedir(Harness h, ulong fh) =>
+        h.Send(Req.Make(Opcode.Releasedir, 1, Req.Bytes(new Wire.FuseReleaseIn { Fh = fh })));
+
+    [Fact]
+    public void Opendir_OfALargeDirectory_LetsTheKernelCacheTheListing_AndKeepsItOnlyWhileTheListingIsTheSame()
+    {
+        const uint CacheDir = (uint)OpenReplyFlags.CacheDir, Keep = (uint)OpenReplyFlags.KeepCache;
+        var h = new Harness(new FuseServerOptions { CachedListingMinEntries = 8 });
+        for (int i = 0; i < 8; i++)
+            h.Root.Children[$"f{i}"] = new TestFile([]);
+
+        Releasedir(h, Opendir(h, out uint once));
+        Assert.Equal(0u, once); // the first listing through this inode: not worth filling a cache for
+        Releasedir(h, Opendir(h, out uint first));
+        Assert.Equal(CacheDir, first); // the kernel starts its cache afresh (no KEEP_CACHE: it drops what it had)
+        Releasedir(h, Opendir(h, out uint same));
+        Assert.Equal(CacheDir | Keep, same); // the same listing: the kernel serves it from its cache
+
+        h.Root.Children["late"] = new TestFile([]);
+        ulong filling = Opendir(h, out uint changed);
+        Assert.Equal(CacheDir, changed); // another listing: the cache is dropped and filled again
+        h.Root.Children.Remove("f0");
+        ulong other = Opendir(h, out uint whileFilling);
+        Assert.Equal(0u, whileFilling); // a handle on the older listing may still fill the cache
+        Releasedir(h, other);
+        Releasedir(h, filling);
+        Releasedir(h, Opendir(h, out uint after));
+        Assert.Equal(CacheDir, after); // so the next open drops it, even for the same listing
+        Releasedir(h, Opendir(h, out uint settled));
+        Assert.Equal(CacheDir | Keep, settled);
+
+        // A listing read afresh at offset 0 (rewinddir) may be what the kernel caches next.
+        ulong rewound = Opendir(h, out _);
+        var read = Req.Bytes(new Wire.FuseReadIn { Fh = rewound, Offset = 0, Size = 4096 });
+        h.Send(Req.Make(Opcode.Readdir, 1, read));
+        h.Root.Children["f0"] = new TestFile([]);
+        h.Send(Req.Make(Opcode.Readdir, 1, read));
+        Releasedir(h, rewound);
+        Assert.Equal(CacheDir, OpenFlags(h) & (CacheDir | Keep));
+
+        var small = new Harness(new FuseServerOptions { CachedListingMinEntries = 9 });
+        for (int i = 0; i < 8; i++)
+            small.Root.Children[$"f{i}"] = new TestFile([]);
+        Assert.Equal(0u, OpenFlags(small)); // below the size: listed afresh every time, never cached
+        Assert.Equal(0u, OpenFlags(small));
+        Assert.Equal(0u, OpenFlags(new Harness(new FuseServerOptions { CacheListings = false, CachedListingMinEntries = 0 })));
+    }
+
+    /// <summary>A directory numbering its listings (as volumes/ does with the driver's number).</summary>
+    private sealed class NumberedDir : Node, INodeVersionedReadDir
+    {
+        public List<string> Names { get; } = [];
+
+        public ulong Version { get; set; } = 7;
+
+        public int Digestless { get; private set; }
+
+        public override Errno GetAttr(RequestContext ctx, ref FuseAttr attr)
+        {
+            attr.Mode = 0x4000 | 0x1ED;
+            return Errno.Ok;
+        }
+
+        public Errno ReadDir(RequestContext ctx, List<DirEntry> entries) => ReadDir(ctx, entries, out _);
+
+        public Errno ReadDir(RequestContext ctx, List<DirEntry> entries, out ulong version)
+        {
+            Digestless++;
+            entries.AddRange(Names.Select(n => new DirEntry(n, 0x8000)));
+            version = Version;
+            return Errno.Ok;
+        }
+    }
+
+    [Fact]
+    public void Opendir_OfADirectoryNumberingItsListings_KeepsTheKernelsCacheWhileTheNumberStays()
+    {
+        const uint CacheDir = (uint)OpenReplyFlags.CacheDir, Keep = (uint)OpenReplyFlags.KeepCache;
+        var h = new Harness(new FuseServerOptions { CachedListingMinEntries = 4 });
+        var dir = new NumberedDir();
+        dir.Names.AddRange(["a", "b", "c", "d"]);
+        h.Root.Children["n"] = dir;
+        ulong id = h.Send(Req.Make(Opcode.Lookup, 1, Req.Name("n"))).As<Wire.FuseEntryOut>().NodeId;
+        uint Open()
+        {
+            var o = h.Send(Req.Make(Opcode.Opendir, id, new byte[8])).As<Wire.FuseOpenOut>();
+            Releasedir(h, o.Fh);
+            return o.OpenFlags;
+        }
+
+        Assert.Equal(0u, Open());
+        Assert.Equal(CacheDir, Open());
+        Assert.Equal(CacheDir | Keep, Open());
+        dir.Names.Add("e"); // the number says whether the listing changed, not the entries
+        Assert.Equal(CacheDir | Keep, Open());
+        dir.Version = 8;
+        Assert.Equal(CacheDir, Open());
+        Assert.Equal(CacheDir | Keep, Open());
+        Assert.Equal(6, dir.Digestless);
+
+        // The kernel forgets the directory and looks it up again: a new inode, whose cache is empty.
+        Assert.Null(h.TrySend(Req.Make(Opcode.Forget, id, Req.Bytes(new Wire.FuseForgetIn { Nlookup = 1 }))));
+        id = h.Send(Req.Make(Opcode.Lookup, 1, Req.Name("n"))).As<Wire.FuseEntryOut>().NodeId;
+        Assert.Equal(0u, Open());
+        Assert.Equal(CacheDir, Open());
+        Assert.Equal(CacheDir | Keep, Open());
+    }
+
+    [Fact]
     public void Readdirplus_ThatRunsOutOfRoom_CountsNoLookupForTheEntryLeftOut()
     {
         var (h, fh) = OpenRoot(3);

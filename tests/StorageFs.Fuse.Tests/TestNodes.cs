@@ -9,6 +9,11 @@ internal sealed class TestDir : Node, INodeLookup, INodeReadDir, INodeMkdir, INo
 
     public int LookupCalls { get; private set; }
 
+    /// <summary>List names without their nodes, and ask READDIRPLUS for names only.</summary>
+    public bool NamesOnly { get; set; }
+
+    public override bool ListsAttributes => !NamesOnly;
+
     public override Errno GetAttr(RequestContext ctx, ref FuseAttr attr)
     {
         attr.Mode = 0x4000 | 0x1ED;
@@ -25,7 +30,7 @@ internal sealed class TestDir : Node, INodeLookup, INodeReadDir, INodeMkdir, INo
     public Errno ReadDir(RequestContext ctx, List<DirEntry> entries)
     {
         foreach (var (name, node) in Children.OrderBy(c => c.Key, StringComparer.Ordinal))
-            entries.Add(new DirEntry(name, node is TestDir ? 0x4000u : 0x8000u, node));
+            entries.Add(new DirEntry(name, node is TestDir ? 0x4000u : 0x8000u, NamesOnly ? null : node));
         return Errno.Ok;
     }
 

@@ -104,6 +104,20 @@ internal sealed class PoolEntry<TDef, TChild> : IPoolEntry
     public void Touch(string name)
     {
         ChildVersion++;
+        ListingChanged();
         Touched?.Add(name);
     }
+
+    private static long s_listingVersions;
+
+    /// <summary>
+    /// Changes whenever the set of children or what a listing shows of one may have changed
+    /// (every <see cref="Touch"/>, a refresh that read another set, a stop), to a number no entry
+    /// of any pool had before: a reader that keeps a listing (the kernel's readdir cache) compares
+    /// it instead of the listing itself. Read and changed under the gate.
+    /// </summary>
+    public long ListingVersion { get; private set; } = Interlocked.Increment(ref s_listingVersions);
+
+    /// <summary>Under the gate, when <see cref="Children"/> changed other than by <see cref="Touch"/>.</summary>
+    public void ListingChanged() => ListingVersion = Interlocked.Increment(ref s_listingVersions);
 }

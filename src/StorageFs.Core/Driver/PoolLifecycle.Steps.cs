@@ -79,6 +79,7 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
             entry.Starting = false;
             entry.State = PoolState.Inactive;
             entry.Children.Clear();
+            entry.ListingChanged();
             entry.Problems = [];
             if (entry.Persistent)
             {
@@ -353,6 +354,7 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
             entry.Starting = false;
             entry.Touched = null;
             entry.Children.Clear();
+            entry.ListingChanged();
             entry.State = entry.Persistent ? PoolState.Inaccessible : PoolState.Inactive;
             forget = EndInactive(entry);
         }
@@ -404,6 +406,8 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
         // keep their current state: the refresh may have read the directory before them.
         var touched = (entry.Touched ?? []).Select(n => (Name: n, Child: entry.Children.GetValueOrDefault(n))).ToList();
         entry.Touched = null;
+        if (touched.Count > 0 || !ListsTheSame(entry, outcome.Children))
+            entry.ListingChanged();
         entry.Children.Clear();
         foreach (var child in outcome.Children)
         {
@@ -420,6 +424,19 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
                 entry.Children[name] = child;
             }
         }
+    }
+
+    /// <summary>Whether <paramref name="read"/> lists as the entry's children do now: the same names, each shown the same.</summary>
+    private static bool ListsTheSame(PoolEntry<TDef, TChild> entry, IReadOnlyCollection<TChild> read)
+    {
+        if (read.Count != entry.Children.Count)
+            return false;
+        foreach (var child in read)
+        {
+            if (!entry.Children.TryGetValue(child.Name, out var now) || now.Def.ListedKind != child.ListedKind)
+                return false;
+        }
+        return true;
     }
 
     private void RecordIntent(PoolEntry<TDef, TChild> entry, bool running)

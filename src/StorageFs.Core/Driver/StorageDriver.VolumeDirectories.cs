@@ -10,16 +10,24 @@ public sealed partial class StorageDriver
     /// <summary>Whether a volume of type <paramref name="type"/> is stored as a directory.</summary>
     public static bool IsDirectoryVolume(VolumeType type) => type is VolumeType.Dir or VolumeType.Ploop;
 
-    /// <summary>The names of a running pool's volumes with their types (one being built
-    /// included), unsorted: a listing's entries, without copying whole definitions.</summary>
+    /// <summary>
+    /// Hands the name and type of each of a running pool's volumes (one being built included,
+    /// unsorted) to <paramref name="add"/>, under the pool's lock: a listing's entries, without
+    /// copying definitions or a list of them (a 10,000-entry list was a large-object allocation
+    /// per <c>ls</c>). Returns the listing's version, read with them: a number that changes
+    /// whenever the names or types listed may have, and is never given to another listing of
+    /// any pool.
+    /// </summary>
     /// <exception cref="StorageException">NoStoragePool, or OperationInvalid for an inactive pool.</exception>
-    public IReadOnlyList<(string Name, VolumeType Type)> ListVolumeTypes(string pool)
+    public long ListVolumeTypes<TState>(string pool, TState state, Action<TState, string, VolumeType> add)
     {
         var entry = _pools.Get(pool);
         lock (entry.Gate)
         {
             _pools.RequireActive(entry);
-            return [.. entry.Children.Values.Select(c => (c.Def.Name, c.Def.Type))];
+            foreach (var child in entry.Children.Values)
+                add(state, child.Def.Name, child.Def.Type);
+            return entry.ListingVersion;
         }
     }
 

@@ -10,6 +10,10 @@ public abstract class PoolChildDefinition
     /// <summary>The name, unique within its pool.</summary>
     public string Name { get; set; } = "";
 
+    /// <summary>What a listing of the pool shows of this child besides its name (a volume's
+    /// type: a directory or a file); a refresh that changes it changes the listing.</summary>
+    protected internal virtual int ListedKind => 0;
+
     // The key, or with _keyDir set the last component of a key that is the path
     // _keyDir/_key (a file volume's: the pool's directory string is shared by all its volumes
     // and the name is Name, so a volume holds no path string of its own).

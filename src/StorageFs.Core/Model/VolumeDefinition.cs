@@ -12,6 +12,8 @@ public sealed class VolumeDefinition : PoolChildDefinition
     /// <summary>Volume type.</summary>
     public VolumeType Type { get; set; }
 
+    protected internal override int ListedKind => (int)Type;
+
     // Made at first use: a file volume has none (a million volumes, 31 MiB of empty lists).
     private List<VolumeExtent>? _extents;
 

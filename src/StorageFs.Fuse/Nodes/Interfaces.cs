@@ -17,6 +17,18 @@ public interface INodeReadDir
     Errno ReadDir(RequestContext ctx, List<DirEntry> entries);
 }
 
+/// <summary>
+/// OPENDIR of a directory that numbers its listings: <paramref name="version"/> comes with the
+/// entries, read together with them, and changes whenever they may have (never back to an
+/// earlier number; 0 for "no number"). The engine then tells whether the kernel's cached listing
+/// is still this one (<see cref="FuseServerOptions.CacheListings"/>) from the number instead of a
+/// digest of every entry. Used instead of <see cref="INodeReadDir.ReadDir"/> when implemented.
+/// </summary>
+public interface INodeVersionedReadDir : INodeReadDir
+{
+    Errno ReadDir(RequestContext ctx, List<DirEntry> entries, out ulong version);
+}
+
 /// <summary>OPEN: return a handle serving the file's I/O. Default without it: EPERM.</summary>
 public interface INodeOpen
 {

@@ -49,6 +49,15 @@ public abstract class Node
     /// <summary>How long the kernel may cache this node's attributes; null uses the server default.</summary>
     public virtual TimeSpan? AttrTimeout => null;
 
+    /// <summary>
+    /// For a directory: whether READDIRPLUS looks up each listed name that comes without its node,
+    /// to give the kernel its attributes (the default). False answers such entries by name only
+    /// (node id 0, which the kernel takes as "no attributes", fs/fuse/readdir.c): for a directory
+    /// whose children cost a lookup and a host stat each to make, where a names-only listing
+    /// (<c>ls</c>, a shell glob) is the common reader and <c>ls -l</c> asks LOOKUP for the rest anyway.
+    /// </summary>
+    public virtual bool ListsAttributes => true;
+
     /// <summary>Fills in the attributes. <see cref="FuseAttr.Ino"/> is preset; leave it alone.</summary>
     public abstract Errno GetAttr(RequestContext ctx, ref FuseAttr attr);
 

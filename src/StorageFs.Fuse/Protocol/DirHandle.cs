@@ -31,6 +31,13 @@ internal sealed class DirHandle
 
     public bool Served { get; set; }
 
+    /// <summary>The directory's <see cref="ListingCache"/> when this handle was opened with
+    /// FOPEN_CACHE_DIR (it may fill the kernel's readdir cache); told at RELEASEDIR.</summary>
+    public ListingCache? Cache { get; set; }
+
+    /// <summary>The listing's number from <see cref="INodeVersionedReadDir"/>; 0 when it has none.</summary>
+    public ulong Version { get; set; }
+
     /// <summary>The uid the handle is counted under (HandleQuota).</summary>
     public uint Uid { get; set; }
 

@@ -37,6 +37,7 @@ internal sealed partial class Dispatcher
             return err;
         }
         ref var o = ref Out<Wire.FuseOpenOut>(reply);
+        o.OpenFlags = (uint)CacheListing(dir, r.NodeId);
         o.Fh = _dirs.Add(dir);
         length = Unsafe.SizeOf<Wire.FuseOpenOut>();
         return Errno.Ok;
@@ -48,10 +49,39 @@ internal sealed partial class Dispatcher
         ulong self = _nodes.InoOf(dir.Dir);
         dir.Entries.Add(new DirEntry(".", S_IFDIR, null, self));
         dir.Entries.Add(new DirEntry("..", S_IFDIR, null, 0));
-        Errno err = dir.Dir is INodeReadDir lister ? lister.ReadDir(ctx, dir.Entries) : Errno.Ok;
+        ulong version = 0;
+        Errno err = dir.Dir switch
+        {
+            INodeVersionedReadDir numbered => numbered.ReadDir(ctx, dir.Entries, out version),
+            INodeReadDir lister => lister.ReadDir(ctx, dir.Entries),
+            _ => Errno.Ok,
+        };
+        dir.Version = version;
         dir.Served = false;
         return err;
     }
+
+    /// <summary>
+    /// FOPEN_CACHE_DIR (and FOPEN_KEEP_CACHE when the kernel's cache holds this very listing)
+    /// for a directory of at least <see cref="FuseServerOptions.CachedListingMinEntries"/> entries:
+    /// its next <c>ls</c> is served from the kernel's page cache, with an OPENDIR and a RELEASEDIR.
+    /// </summary>
+    private OpenReplyFlags CacheListing(DirHandle dir, ulong nodeId)
+    {
+        if (!_options.CacheListings || dir.Entries.Count < _options.CachedListingMinEntries + 2)
+            return OpenReplyFlags.None;
+        // A numbered listing needs no digest (hashing 10,000 names cost more than the OPENDIR did).
+        ulong digest = dir.Version != 0 ? dir.Version : ListingCache.Digest(dir.Entries, ServedIno);
+        ListingCache cache = _listings.GetValue(dir.Dir, static _ => new ListingCache());
+        OpenReplyFlags flags = cache.Opened(nodeId, digest, out bool counted);
+        dir.Cache = counted ? cache : null;
+        return flags;
+    }
+
+    /// <summary>The inode number a plain READDIR gives <paramref name="e"/>: never 0, which
+    /// readdir callers take as a deleted entry.</summary>
+    private ulong ServedIno(DirEntry e) =>
+        e.Ino != 0 ? e.Ino : e.Node is { } n ? _nodes.InoOf(n) : ulong.MaxValue;
 
     internal Errno Readdir(in Request r, Span<byte> reply, bool plus, out int length)
     {
@@ -69,10 +99,12 @@ internal sealed partial class Dispatcher
             if (i.Offset == 0 && dir.Served)
             {
                 Errno err = Snapshot(dir, r.Context); // rewinddir: list afresh
+                dir.Cache?.Unsettle(); // the kernel may cache this listing, whatever it is now
                 if (err != Errno.Ok)
                     return err;
             }
             dir.Served = true;
+            bool namesWithAttributes = dir.Dir.ListsAttributes;
             int pos = 0;
             for (long index = (long)Math.Min(i.Offset, (ulong)dir.Entries.Count); index < dir.Entries.Count; index++)
             {
@@ -89,24 +121,25 @@ internal sealed partial class Dispatcher
                 rec[..head].Clear();
                 rec[(head + nameLen)..].Clear(); // the padding
                 uint mode = e.Mode;
-                ulong ino = e.Ino;
-                if (plus)
+                ulong ino = 0;
+                // A directory that lists names only gets node id 0 for a name without its node
+                // (no lookup, no stat): the kernel takes that as "name only".
+                if (plus && index >= 2 && (e.Node is not null || namesWithAttributes))
                 {
                     ref var entry = ref MemoryMarshal.AsRef<Wire.FuseEntryOut>(rec[..EntryOutSize]);
-                    if (index >= 2 && ResolveChild(dir.Dir, e, r.Context, ref entry))
+                    if (ResolveChild(dir.Dir, e, r.Context, ref entry))
                     {
                         mode = entry.Attr.Mode;
                         ino = entry.Attr.Ino;
                     }
                 }
                 if (ino == 0)
-                    ino = e.Node is { } n ? _nodes.InoOf(n) : ulong.MaxValue; // "unknown": never 0, which readdir callers treat as deleted
+                    ino = ServedIno(e);
                 ref var d = ref MemoryMarshal.AsRef<Wire.FuseDirent>(rec.Slice(plus ? EntryOutSize : 0, DirentSize));
                 d.Ino = ino;
                 d.Off = (ulong)index + 1;
                 d.NameLen = (uint)nameLen;
                 d.Type = (mode >> 12) & 0xF;
-                Encoding.UTF8.GetBytes(e.Name, rec[head..]);
                 pos += recLen;
             }
             length = pos;
@@ -137,6 +170,7 @@ internal sealed partial class Dispatcher
         DirHandle? dir = _dirs.Remove(r.Read<Wire.FuseReleaseIn>().Fh);
         if (dir is not null)
         {
+            dir.Cache?.Closed();
             _quota.Give(dir.Uid);
             dir.Return();
         }

@@ -19,6 +19,7 @@ internal sealed partial class Dispatcher
     private readonly NodeTable _nodes;
     private readonly HandleTable<OpenFile> _files = new();
     private readonly HandleTable<DirHandle> _dirs = new();
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<Node, ListingCache> _listings = new();
     private readonly InterruptTable _interrupts = new();
     private readonly ParkingLot _parking;
     private readonly LockTable _locks;

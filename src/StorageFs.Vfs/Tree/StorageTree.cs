@@ -333,6 +333,15 @@ public sealed class StorageTree
         }
     }
 
+    /// <summary>As <see cref="Listing{T}(string, Func{IReadOnlyList{T}}, out IReadOnlyList{T})"/>
+    /// for a driver call that hands the children over one by one.</summary>
+    internal Errno Listing(string where, Action list) =>
+        Listing<int>(where, () =>
+        {
+            list();
+            return [];
+        }, out _);
+
     /// <summary>Reads what a listing or a cache check needs, or <paramref name="fallback"/> when
     /// the driver refuses (a pool gone, stopped or busy); the refusal is logged, never silent.</summary>
     internal T Quietly<T>(string where, Func<T> read, T fallback)

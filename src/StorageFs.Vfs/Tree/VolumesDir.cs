@@ -11,7 +11,7 @@ namespace StorageFs.Vfs.Tree;
 /// <see cref="VolumeDirNode"/>), so cp, tar, rm and rsync behave.
 /// Creating a file creates a volume in the pool's default format; unlink deletes one.
 /// </summary>
-internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLookup, INodeReadDir, INodeCreate, INodeUnlink, INodeRmdir, INodeRename, INodeMkdir,
+internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLookup, INodeVersionedReadDir, INodeCreate, INodeUnlink, INodeRmdir, INodeRename, INodeMkdir,
     INodeMknod, INodeSymlink, INodeLink, INodeSetAttr
 {
     private const int O_EXCL = 0x80;
@@ -94,6 +94,11 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
 
     public override TimeSpan? AttrTimeout => TimeSpan.FromSeconds(1);
 
+    /// <summary>A listing gives names only: a volume's attributes cost a node, the driver's lock
+    /// and a host stat each (cold after the kernel dropped its inodes), where a names-only
+    /// <c>ls</c> needs none and <c>ls -l</c> asks LOOKUP for every name past the first reply anyway.</summary>
+    public override bool ListsAttributes => false;
+
     private string Where(string? name = null) => name is null ? $"pools/{pool}/volumes" : $"pools/{pool}/volumes/{name}";
 
     internal StorageTree Tree => tree;
@@ -158,15 +163,22 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
         return Errno.Ok;
     }
 
-    public Errno ReadDir(RequestContext ctx, List<DirEntry> entries)
+    public Errno ReadDir(RequestContext ctx, List<DirEntry> entries) => ReadDir(ctx, entries, out _);
+
+    /// <summary>The volumes, with the driver's number for this listing (the kernel keeps a large
+    /// one while the number stays).</summary>
+    public Errno ReadDir(RequestContext ctx, List<DirEntry> entries, out ulong version)
     {
         Refresh();
-        // Names only: READDIRPLUS looks up the entries it returns (a few hundred a reply),
-        // plain READDIR needs no node at all. An inactive pool lists empty rather than failing ls.
-        Errno err = tree.Listing(Where(), () => tree.Driver.ListVolumeTypes(pool), out var volumes);
-        entries.EnsureCapacity(entries.Count + volumes.Count);
-        foreach (var (name, type) in volumes)
-            entries.Add(new DirEntry(name, StorageDriver.IsDirectoryVolume(type) ? Modes.Dir : Modes.Reg));
+        // Names only, and no node: READDIRPLUS answers them without attributes (ListsAttributes).
+        // An inactive pool lists empty rather than failing ls.
+        long number = 0;
+        int before = entries.Count;
+        Errno err = tree.Listing(Where(), () => number = tree.Driver.ListVolumeTypes(pool, entries,
+            static (list, name, type) => list.Add(new DirEntry(name, StorageDriver.IsDirectoryVolume(type) ? Modes.Dir : Modes.Reg))));
+        if (err != Errno.Ok)
+            entries.RemoveRange(before, entries.Count - before);
+        version = (ulong)number;
         return err;
     }
 

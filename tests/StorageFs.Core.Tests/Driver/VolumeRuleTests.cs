@@ -19,6 +19,36 @@ public sealed class VolumeRuleTests : IDisposable
     public void Dispose() => _fx.Dispose();
 
     [Fact]
+    public void ListingVersion_ChangesWithWhatAListingShows_AndOnlyThen()
+    {
+        long Version() => _driver.ListVolumeTypes("p", 0, static (_, _, _) => { });
+        long v0 = Version();
+        Assert.Equal(v0, Version());
+        _driver.RefreshPool("p");
+        Assert.Equal(v0, Version()); // the same volumes read again
+        _driver.CreateVolume("p", DriverFixture.Volume("v"));
+        long v1 = Version();
+        Assert.NotEqual(v0, v1);
+        File.WriteAllBytes(Path.Combine(_fx.PoolPath("p"), "made-on-host"), []);
+        _driver.RefreshPool("p");
+        long v2 = Version();
+        Assert.NotEqual(v1, v2);
+        _driver.RefreshPool("p");
+        Assert.Equal(v2, Version());
+        _driver.DeleteVolume("p", "v");
+        long v3 = Version();
+        Assert.NotEqual(v2, v3);
+        _driver.StopPool("p");
+        _driver.StartPool("p");
+        Assert.NotEqual(v3, Version()); // never back to an earlier number: the kernel may hold that listing
+        Assert.NotEqual(v0, Version());
+
+        var listed = new List<(string, VolumeType)>();
+        _driver.ListVolumeTypes("p", listed, static (list, name, type) => list.Add((name, type)));
+        Assert.Equal([("made-on-host", VolumeType.File)], listed);
+    }
+
+    [Fact]
     public void CreateVolume_ExistingName_FailsWithLibvirtsMessage()
     {
         _driver.CreateVolume("p", DriverFixture.Volume("v"));
