@@ -88,7 +88,7 @@ public sealed class ReaddirTests
     }
 
     [Fact]
-    public void Readdirplus_OfADirectoryListingNamesOnly_GivesNodeIdZero_AndLooksNothingUp()
+    public void Readdirplus_FirstReplyOfADirectoryListingNamesOnly_GivesNodeIdZero_AndLooksNothingUp()
     {
         var (h, fh) = OpenRoot(5);
         h.Root.NamesOnly = true;
@@ -102,6 +102,12 @@ public sealed class ReaddirTests
         Assert.All(recs.Skip(2), rec => Assert.NotEqual(0ul, rec.Ino));
         Assert.Equal(0, h.Root.LookupCalls);
         Assert.Equal(1, h.Dispatcher.Nodes.Count); // the root alone: no node made for a listed name
+
+        // A later READDIRPLUS comes only once the reader looked names up (ls -l): attributes again.
+        var later = Parse(h.Send(Req.Make(Opcode.Readdirplus, 1, Req.Bytes(new Wire.FuseReadIn { Fh = dirFh, Offset = 4, Size = 4096 }))).Body, plus: true);
+        Assert.Equal(3, later.Count);
+        Assert.All(later, rec => Assert.NotEqual(0ul, rec.Entry!.Value.NodeId));
+        Assert.Equal(3, h.Root.LookupCalls);
         _ = fh;
     }
 

@@ -407,8 +407,13 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
         var touched = (entry.Touched ?? []).Select(n => (Name: n, Child: entry.Children.GetValueOrDefault(n))).ToList();
         entry.Touched = null;
         if (touched.Count > 0 || !ListsTheSame(entry, outcome.Children))
+        {
             entry.ListingChanged();
-        entry.Children.Clear();
+            entry.Children.Clear();
+        }
+        // The same children read again are each replaced where they stand, so a listing keeps
+        // its order under the same ListingVersion (the kernel may go on with a cached listing
+        // by its offsets).
         foreach (var child in outcome.Children)
         {
             entry.Children[child.Name] = new ChildEntry<TChild>(child, building: false);

@@ -37,7 +37,7 @@ internal sealed partial class Dispatcher
             return err;
         }
         ref var o = ref Out<Wire.FuseOpenOut>(reply);
-        o.OpenFlags = (uint)CacheListing(dir, r.NodeId);
+        o.OpenFlags = (uint)CacheListing(dir);
         o.Fh = _dirs.Add(dir);
         length = Unsafe.SizeOf<Wire.FuseOpenOut>();
         return Errno.Ok;
@@ -66,14 +66,15 @@ internal sealed partial class Dispatcher
     /// for a directory of at least <see cref="FuseServerOptions.CachedListingMinEntries"/> entries:
     /// its next <c>ls</c> is served from the kernel's page cache, with an OPENDIR and a RELEASEDIR.
     /// </summary>
-    private OpenReplyFlags CacheListing(DirHandle dir, ulong nodeId)
+    private OpenReplyFlags CacheListing(DirHandle dir)
     {
         if (!_options.CacheListings || dir.Entries.Count < _options.CachedListingMinEntries + 2)
             return OpenReplyFlags.None;
         // A numbered listing needs no digest (hashing 10,000 names cost more than the OPENDIR did).
-        ulong digest = dir.Version != 0 ? dir.Version : ListingCache.Digest(dir.Entries, ServedIno);
         ListingCache cache = _listings.GetValue(dir.Dir, static _ => new ListingCache());
-        OpenReplyFlags flags = cache.Opened(nodeId, digest, out bool counted);
+        Volatile.Write(ref _listingsMade, true);
+        OpenReplyFlags flags = cache.Opened((Dispatcher: this, Dir: dir),
+            static s => s.Dir.Version != 0 ? s.Dir.Version : ListingCache.Digest(s.Dir.Entries, s.Dispatcher.ServedIno), out bool counted);
         dir.Cache = counted ? cache : null;
         return flags;
     }
@@ -104,7 +105,7 @@ internal sealed partial class Dispatcher
                     return err;
             }
             dir.Served = true;
-            bool namesWithAttributes = dir.Dir.ListsAttributes;
+            bool namesWithAttributes = dir.Dir.ListsAttributes || i.Offset != 0;
             int pos = 0;
             for (long index = (long)Math.Min(i.Offset, (ulong)dir.Entries.Count); index < dir.Entries.Count; index++)
             {
@@ -122,8 +123,8 @@ internal sealed partial class Dispatcher
                 rec[(head + nameLen)..].Clear(); // the padding
                 uint mode = e.Mode;
                 ulong ino = 0;
-                // A directory that lists names only gets node id 0 for a name without its node
-                // (no lookup, no stat): the kernel takes that as "name only".
+                // A directory that lists names only gets node id 0 for a name without its node in
+                // a listing's first reply (no lookup, no stat): the kernel takes that as "name only".
                 if (plus && index >= 2 && (e.Node is not null || namesWithAttributes))
                 {
                     ref var entry = ref MemoryMarshal.AsRef<Wire.FuseEntryOut>(rec[..EntryOutSize]);

@@ -20,6 +20,7 @@ internal sealed partial class Dispatcher
     private readonly HandleTable<OpenFile> _files = new();
     private readonly HandleTable<DirHandle> _dirs = new();
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<Node, ListingCache> _listings = new();
+    private bool _listingsMade; // a FORGET looks for a ListingCache only once there is one
     private readonly InterruptTable _interrupts = new();
     private readonly ParkingLot _parking;
     private readonly LockTable _locks;

@@ -25,6 +25,12 @@ public sealed class RealDir : RealNode, INodeLookup, INodeReadDir, INodeCreate, 
     // keeps them consistent without a lock order.
     private static readonly Lock s_renames = new();
 
+    // Files of this directory looked up one by one (LOOKUP, not a listing) until the count
+    // reaches ReadersStatAfter; then readers here stat what they list (below).
+    private const int ReadersStatAfter = 8;
+    private int _fileLookups;
+    private volatile bool _readersStat;
+
     private readonly Dictionary<string, RealNode> _known = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private FileSystemWatcher? _watcher;
@@ -124,6 +130,31 @@ public sealed class RealDir : RealNode, INodeLookup, INodeReadDir, INodeCreate, 
         }
     }
 
+    /// <summary>
+    /// Whether a listing's first reply (the READDIRPLUS the kernel sends whoever reads) carries
+    /// its entries' attributes. Not at first: making them costs a descriptor and a stat per
+    /// name, which a reader of names and types (<c>find</c>, <c>ls</c>, a glob) never uses, and
+    /// a directory of a few hundred entries fits that one reply whole. Once files of this
+    /// directory are looked up one by one (<c>du</c>, <c>ls -l</c>, <c>rsync</c> stat what they
+    /// list), this directory and every one below its parent list with attributes: the reader
+    /// pays a LOOKUP for a handful of names, not one for every name of the tree.
+    /// </summary>
+    public override bool ListsAttributes => ReadersStat;
+
+    private bool ReadersStat => _readersStat || (ParentDir is { } parent && parent.ReadersStat);
+
+    /// <summary>A file of this directory was looked up by name (a LOOKUP, not a listing).</summary>
+    private void FileLookedUp(RequestContext ctx, RealNode child)
+    {
+        if (ctx.Opcode != Opcode.Lookup || child is RealDir || _readersStat)
+            return;
+        if (Interlocked.Increment(ref _fileLookups) < ReadersStatAfter)
+            return;
+        _readersStat = true;
+        if (ParentDir is { } parent)
+            parent._readersStat = true; // its other directories too: du goes on to the next one
+    }
+
     public Errno Lookup(RequestContext ctx, string name, out Node? child)
     {
         child = null;
@@ -137,6 +168,7 @@ public sealed class RealDir : RealNode, INodeLookup, INodeReadDir, INodeCreate, 
         if (known is not null && RealNative.StatAt(fd.Value, name, out var st) == 0 && Same(known, st))
         {
             child = known;
+            FileLookedUp(ctx, known);
             return Errno.Ok;
         }
         // A listing's attributes (READDIRPLUS) are a convenience: past half the nodes' share its
@@ -146,6 +178,8 @@ public sealed class RealDir : RealNode, INodeLookup, INodeReadDir, INodeCreate, 
             return Errno.ENFILE;
         int err = Resolve(fd.Value, name, out var node);
         child = node;
+        if (node is not null)
+            FileLookedUp(ctx, node);
         return (Errno)err; // a missing name is normal: not a refusal
     }
 

@@ -229,6 +229,9 @@ public abstract class RealNode : Node, INodeSetAttr, INodeXattr
 
     private Place? First => Volatile.Read(ref _places) is { Length: > 0 } places ? places[0] : null;
 
+    /// <summary>The directory of this node's first name; null for a root.</summary>
+    internal RealDir? ParentDir => First?.Parent;
+
     /// <summary>The path below the mount, for error records.</summary>
     internal string Shown => First is { } p ? p.Parent.Shown + "/" + p.Name : Display ?? _fixedPath ?? "";
 

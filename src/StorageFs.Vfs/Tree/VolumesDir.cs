@@ -94,9 +94,9 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
 
     public override TimeSpan? AttrTimeout => TimeSpan.FromSeconds(1);
 
-    /// <summary>A listing gives names only: a volume's attributes cost a node, the driver's lock
-    /// and a host stat each (cold after the kernel dropped its inodes), where a names-only
-    /// <c>ls</c> needs none and <c>ls -l</c> asks LOOKUP for every name past the first reply anyway.</summary>
+    /// <summary>A listing's first reply gives names only: a volume's attributes cost a node, the
+    /// driver's lock and a host stat each (cold after the kernel dropped its inodes), which a
+    /// names-only <c>ls</c> never needs; <c>ls -l</c> looks those up and gets attributes with the rest.</summary>
     public override bool ListsAttributes => false;
 
     private string Where(string? name = null) => name is null ? $"pools/{pool}/volumes" : $"pools/{pool}/volumes/{name}";

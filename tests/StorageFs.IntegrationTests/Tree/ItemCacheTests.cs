@@ -4,7 +4,8 @@ namespace StorageFs.IntegrationTests.Tree;
 /// The kernel's caches over items (README "Items and the kernel's cache"): with
 /// <c>itemCacheSeconds</c> 30, every change made through the mount shows at once (the kernel
 /// takes it from the reply), names made or removed on the host show at once (no negative entries,
-/// no cached listings), and only attributes another program changes on the host wait for the
+/// every opendir lists the host directory afresh, and the kernel keeps a large listing only
+/// while it is the same), and only attributes another program changes on the host wait for the
 /// timeout. Symlink targets are cached by the kernel (FUSE_CACHE_SYMLINKS) and still read right
 /// after a link is replaced.
 /// </summary>
@@ -67,6 +68,34 @@ public sealed class ItemCacheTests(LongItemCacheFixture fixture) : IClassFixture
             """);
 
         Assert.Equal("absent\nmade\nnew\nfile\nnew\nnew\n", seen);
+    }
+
+    [Fact]
+    public void AListingGivesNamesOnly_UntilReadersLookFilesUpOneByOne_ThenEveryDirectoryBelowListsAttributes()
+    {
+        // find reads names and types only; du and ls -l stat what they list. A listing's first
+        // reply (ARCHITECTURE.md) makes no node per name until files of the directory are looked
+        // up one by one; then it and the directories beside it list with attributes, which the
+        // kernel keeps for the 30 s of this fixture: a stat then costs no LOOKUP.
+        string f = _tree.NewRunningItem("rdp");
+        string I = $"$M/fspools/{f}/items/a";
+        _tree.Ok($"""
+            cd "$S/pools/{f}/a" && mkdir -p t/d1 t/d2 t/d3/e
+            for d in t/d1 t/d2 t/d3/e; do (cd $d && touch f01 f02 f03 f04 f05 f06 f07 f08 f09 f10); done
+            """);
+
+        long LookupsFor(string script)
+        {
+            var before = _tree.RequestCounts();
+            _tree.Ok(script);
+            return TreeMount.Delta(before, _tree.RequestCounts(), "LOOKUP");
+        }
+
+        Assert.Equal("10", _tree.Ok($"find \"{I}/t/d1\" -type f | wc -l").Trim());
+        Assert.Equal(1, LookupsFor($"stat \"{I}/t/d1/f01\" > /dev/null")); // listed by name only
+        Assert.Equal(9, LookupsFor($"stat \"{I}/t/d1\"/f* > /dev/null")); // f01 is known now; 9 more, and readers here stat
+        _tree.Ok($"ls -U \"{I}/t/d2\" \"{I}/t/d3/e\" > /dev/null");
+        Assert.Equal(0, LookupsFor($"stat \"{I}/t/d2\"/f* \"{I}/t/d3/e\"/f* > /dev/null"));
     }
 
     [Fact]

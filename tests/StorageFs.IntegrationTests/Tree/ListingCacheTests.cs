@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Text.RegularExpressions;
-
 namespace StorageFs.IntegrationTests.Tree;
 
 /// <summary>
@@ -9,7 +6,7 @@ namespace StorageFs.IntegrationTests.Tree;
 /// every change, made through the tree, through a control file or on the host, shows at the
 /// next <c>ls</c>.
 /// </summary>
-public sealed partial class ListingCacheTests(TreeFixture fixture) : IClassFixture<TreeFixture>
+public sealed class ListingCacheTests(TreeFixture fixture) : IClassFixture<TreeFixture>
 {
     private readonly TreeMount _tree = fixture.Mount;
 
@@ -22,11 +19,11 @@ public sealed partial class ListingCacheTests(TreeFixture fixture) : IClassFixtu
         Assert.Equal("600", _tree.Ok($"ls -U1 \"{V}\" | wc -l").Trim()); // listed once: not cached
         Assert.Equal("600", _tree.Ok($"ls -U1 \"{V}\" | wc -l").Trim()); // again: the kernel fills its cache
 
-        var before = Counts();
+        var before = _tree.RequestCounts();
         Assert.Equal("600", _tree.Ok($"ls -U1 \"{V}\" | wc -l").Trim());
-        var after = Counts();
-        Assert.True(Delta(before, after, "OPENDIR") >= 1, "the second ls opened the directory");
-        Assert.Equal(0, Delta(before, after, "READDIR") + Delta(before, after, "READDIRPLUS"));
+        var after = _tree.RequestCounts();
+        Assert.True(TreeMount.Delta(before, after, "OPENDIR") >= 1, "the second ls opened the directory");
+        Assert.Equal(0, TreeMount.Delta(before, after, "READDIR") + TreeMount.Delta(before, after, "READDIRPLUS"));
 
         string seen = _tree.Ok($$"""
             V="{{V}}"; C="$M/pools/{{p}}"; H="$S/pools/{{p}}"
@@ -42,22 +39,4 @@ public sealed partial class ListingCacheTests(TreeFixture fixture) : IClassFixtu
             """);
         Assert.Equal("made.raw:1 copy.raw:1 cp.raw:1 cp.raw:0 made.raw:0 host.raw:1 host.raw:0 601\n", seen);
     }
-
-    private Dictionary<string, long> Counts()
-    {
-        string Line() => _tree.Daemon.Log.Split('\n').LastOrDefault(l => l.Contains("FUSE requests served: ", StringComparison.Ordinal)) ?? "";
-        int lines = Regex.Count(_tree.Daemon.Log, "FUSE requests served: ");
-        _tree.Daemon.Signal("USR1");
-        var clock = Stopwatch.StartNew();
-        while (Regex.Count(_tree.Daemon.Log, "FUSE requests served: ") == lines && clock.Elapsed < TimeSpan.FromSeconds(20))
-            Thread.Sleep(20);
-        string line = Line();
-        return OpCount().Matches(line).ToDictionary(m => m.Groups[1].Value, m => long.Parse(m.Groups[2].Value));
-    }
-
-    private static long Delta(Dictionary<string, long> before, Dictionary<string, long> after, string op) =>
-        after.GetValueOrDefault(op) - before.GetValueOrDefault(op);
-
-    [GeneratedRegex(@"\b([A-Z_]+) (\d+)\b")]
-    private static partial Regex OpCount();
 }

@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
 namespace StorageFs.IntegrationTests.Tree;
 
 /// <summary>
@@ -10,7 +13,7 @@ namespace StorageFs.IntegrationTests.Tree;
 /// stops every daemon, aborts and detaches any mount still there, then deletes the scratch
 /// directory.
 /// </summary>
-public sealed class TreeMount : IDisposable
+public sealed partial class TreeMount : IDisposable
 {
     private readonly List<TreeDaemon> _daemons = [];
     private readonly Dictionary<string, string> _environment;
@@ -254,6 +257,27 @@ public sealed class TreeMount : IDisposable
             $"want op={op} errno={errno} msg={errno}: … for path={path}, got:\n{line}");
         return line;
     }
+
+    /// <summary>The FUSE requests the newest daemon served so far, by opcode (SIGUSR1 makes it
+    /// log them: <c>FUSE requests served: …</c>).</summary>
+    public Dictionary<string, long> RequestCounts()
+    {
+        const string Served = "FUSE requests served: ";
+        int lines = Regex.Count(Daemon.Log, Served);
+        Daemon.Signal("USR1");
+        var clock = Stopwatch.StartNew();
+        while (Regex.Count(Daemon.Log, Served) == lines && clock.Elapsed < TimeSpan.FromSeconds(20))
+            Thread.Sleep(20);
+        string line = Daemon.Log.Split('\n').LastOrDefault(l => l.Contains(Served, StringComparison.Ordinal)) ?? "";
+        return OpCount().Matches(line).ToDictionary(m => m.Groups[1].Value, m => long.Parse(m.Groups[2].Value));
+    }
+
+    /// <summary>How many more <paramref name="op"/> requests <paramref name="after"/> counts than <paramref name="before"/>.</summary>
+    public static long Delta(Dictionary<string, long> before, Dictionary<string, long> after, string op) =>
+        after.GetValueOrDefault(op) - before.GetValueOrDefault(op);
+
+    [GeneratedRegex(@"\b([A-Z_]+) (\d+)\b")]
+    private static partial Regex OpCount();
 
     /// <summary>A failed script with the daemon's recent log, which usually says why.</summary>
     public string Describe(ShellResult r)
