@@ -14,8 +14,9 @@ namespace StorageFs.Backends.Rbd;
 /// file; <c>mon_host</c> from the pool's hosts (port 6789 when none is given); with
 /// <c>&lt;auth type='ceph'&gt;</c> the user as the client id, <c>key</c> from the secret and
 /// cephx, else no authentication; 30 s for the mount and for each monitor and OSD operation,
-/// new images in format 2, librbd's cache in writeback, requests dispatched on the caller's thread
-/// (<c>rbd_non_blocking_aio</c> false); then the pool's <c>rbd:config_opts</c> options. Counted references:
+/// new images in format 2, librbd's cache in writeback; then the pool's <c>rbd:config_opts</c>
+/// options (Ceph's <c>rbd_non_blocking_aio</c> stays true: librbd's own threads dispatch a
+/// request, so no FUSE thread can block in librbd; docs/PERFORMANCE.md, rbd5). Counted references:
 /// the pool's start holds one and every open image one, and the connection shuts down when the
 /// last goes, so a stop never pulls the cluster from under an image being served.
 /// </summary>
@@ -105,13 +106,6 @@ internal sealed class RbdCluster
             // A pool's options may change both.
             Set(cluster, "rbd_cache", "true");
             Set(cluster, "rbd_cache_writethrough_until_flush", "false");
-            // A request is dispatched on the thread that starts it (the FUSE thread that took
-            // it) instead of being queued to librbd's own threads: one thread hand-off less per
-            // request (fewer context switches and less CPU per 4 KiB request, docs/PERFORMANCE.md).
-            // The dispatch does not wait for the cluster: the op is queued to the messenger, and
-            // what must wait (the exclusive lock, a refresh, the cache's dirty limit) waits
-            // inside librbd's dispatch layers without holding the caller.
-            Set(cluster, "rbd_non_blocking_aio", "false");
             foreach (var option in pool.RbdConfigOptions)
             {
                 Set(cluster, option.Name, option.Value);
