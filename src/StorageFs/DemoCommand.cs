@@ -77,6 +77,10 @@ internal static class DemoCommand
             MaxReaders = Math.Max(16, o.Readers),
             Uring = uring,
         };
+        // Before the mount, as storagefs mount does: a SIGTERM as soon as the mount answers exits 0.
+        using var stop = new ManualResetEventSlim();
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Set(); });
+        using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Set(); });
         using var server = new FuseServer(DemoFs.Build(o.Populate, backing), options, log);
         try
         {
@@ -93,9 +97,6 @@ internal static class DemoCommand
             RealReclaim.Attach(server.Notifier, log);
         log.Information("Demo filesystem mounted on {Mountpoint} (passthrough {Passthrough}, transport {Transport})", server.Mountpoint, server.PassthroughActive, server.Transport);
 
-        using var stop = new ManualResetEventSlim();
-        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Set(); });
-        using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Set(); });
         using var counts = Daemon.RequestCountSignal.Register(server, log);
         server.Completion.ContinueWith(_ => stop.Set(), TaskScheduler.Default);
         stop.Wait();

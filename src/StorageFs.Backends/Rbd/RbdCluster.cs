@@ -14,7 +14,9 @@ namespace StorageFs.Backends.Rbd;
 /// file; <c>mon_host</c> from the pool's hosts (port 6789 when none is given); with
 /// <c>&lt;auth type='ceph'&gt;</c> the user as the client id, <c>key</c> from the secret and
 /// cephx, else no authentication; 30 s for the mount and for each monitor and OSD operation,
-/// new images in format 2, librbd's cache in writeback; then the pool's <c>rbd:config_opts</c> options. Counted references:
+/// new images in format 2, librbd's cache in writeback; then the pool's <c>rbd:config_opts</c>
+/// options (Ceph's <c>rbd_non_blocking_aio</c> stays true: librbd's own threads dispatch a
+/// request, so no FUSE thread can block in librbd; docs/PERFORMANCE.md, rbd5). Counted references:
 /// the pool's start holds one and every open image one, and the connection shuts down when the
 /// last goes, so a stop never pulls the cluster from under an image being served.
 /// </summary>

@@ -407,12 +407,17 @@ internal sealed partial class PoolLifecycle<TDef, TChild>
         var touched = (entry.Touched ?? []).Select(n => (Name: n, Child: entry.Children.GetValueOrDefault(n))).ToList();
         entry.Touched = null;
         if (touched.Count > 0 || !ListsTheSame(entry, outcome.Children))
+        {
             entry.ListingChanged();
-        entry.Children.Clear();
-        // Sized to what the refresh found, shrunk or grown in one step (grown one insert at a time
-        // it ends up to twice that: about 25 bytes a volume more, 24 MiB at a million volumes).
-        entry.Children.TrimExcess(outcome.Children.Count + touched.Count);
-        entry.Children.EnsureCapacity(outcome.Children.Count + touched.Count);
+            entry.Children.Clear();
+            // Sized to what the refresh found, shrunk or grown in one step (grown one insert at a
+            // time it ends up to twice that: about 25 bytes a volume more, 24 MiB at a million).
+            entry.Children.TrimExcess(outcome.Children.Count + touched.Count);
+            entry.Children.EnsureCapacity(outcome.Children.Count + touched.Count);
+        }
+        // The same children read again are each replaced where they stand, so a listing keeps
+        // its order under the same ListingVersion (the kernel may go on with a cached listing
+        // by its offsets).
         foreach (var child in outcome.Children)
         {
             entry.Children[child.Name] = new ChildEntry<TChild>(child, building: false);

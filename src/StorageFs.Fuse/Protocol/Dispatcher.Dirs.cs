@@ -37,7 +37,7 @@ internal sealed partial class Dispatcher
             return err;
         }
         ref var o = ref Out<Wire.FuseOpenOut>(reply);
-        o.OpenFlags = (uint)CacheListing(dir, r.NodeId);
+        o.OpenFlags = (uint)CacheListing(dir);
         o.Fh = _dirs.Add(dir);
         length = Unsafe.SizeOf<Wire.FuseOpenOut>();
         return Errno.Ok;
@@ -66,13 +66,14 @@ internal sealed partial class Dispatcher
     /// for a directory of at least <see cref="FuseServerOptions.CachedListingMinEntries"/> entries:
     /// its next <c>ls</c> is served from the kernel's page cache, with an OPENDIR and a RELEASEDIR.
     /// </summary>
-    private OpenReplyFlags CacheListing(DirHandle dir, ulong nodeId)
+    private OpenReplyFlags CacheListing(DirHandle dir)
     {
         if (!_options.CacheListings || dir.Entries.Count < _options.CachedListingMinEntries + 2)
             return OpenReplyFlags.None;
         // A numbered listing needs no digest (hashing 10,000 names cost more than the OPENDIR did).
         ListingCache cache = _listings.GetValue(dir.Dir, static _ => new ListingCache());
-        OpenReplyFlags flags = cache.Opened(nodeId, (Dispatcher: this, Dir: dir),
+        Volatile.Write(ref _listingsMade, true);
+        OpenReplyFlags flags = cache.Opened((Dispatcher: this, Dir: dir),
             static s => s.Dir.Version != 0 ? s.Dir.Version : ListingCache.Digest(s.Dir.Entries, s.Dispatcher.ServedIno), out bool counted);
         dir.Cache = counted ? cache : null;
         return flags;

@@ -110,8 +110,18 @@ internal sealed partial class Dispatcher
     internal Errno Forget(in Request r, out int length)
     {
         length = 0;
-        _nodes.Forget(r.NodeId, r.Read<Wire.FuseForgetIn>().Nlookup);
+        ForgetNode(r.NodeId, r.Read<Wire.FuseForgetIn>().Nlookup);
         return Errno.Ok;
+    }
+
+    /// <summary>The kernel drops <paramref name="count"/> lookups of a node; a directory it forgot
+    /// entirely takes the kernel's cached listing with it (<see cref="ListingCache.Forgotten"/>).</summary>
+    private void ForgetNode(ulong nodeId, ulong count)
+    {
+        Node? node = Volatile.Read(ref _listingsMade) ? _nodes.Get(nodeId) : null;
+        _nodes.Forget(nodeId, count);
+        if (node is not null && Volatile.Read(ref node.Lookups) <= 0 && _listings.TryGetValue(node, out var cache))
+            cache.Forgotten();
     }
 
     internal Errno BatchForget(in Request r, out int length)
@@ -126,7 +136,7 @@ internal sealed partial class Dispatcher
             return Errno.EINVAL;
         }
         foreach (var one in MemoryMarshal.Cast<byte, Wire.FuseForgetOne>(items[..(int)(head.Count * size)]))
-            _nodes.Forget(one.NodeId, one.Nlookup);
+            ForgetNode(one.NodeId, one.Nlookup);
         return Errno.Ok;
     }
 

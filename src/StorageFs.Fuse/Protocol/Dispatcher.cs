@@ -20,6 +20,7 @@ internal sealed partial class Dispatcher
     private readonly HandleTable<OpenFile> _files = new();
     private readonly HandleTable<DirHandle> _dirs = new();
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<Node, ListingCache> _listings = new();
+    private bool _listingsMade; // a FORGET looks for a ListingCache only once there is one
     private readonly InterruptTable _interrupts = new();
     private readonly ParkingLot _parking;
     private readonly LockTable _locks;
@@ -32,12 +33,6 @@ internal sealed partial class Dispatcher
     public Dispatcher(Node root, FuseServerOptions options, IFuseChannel? channel, ILogger logger)
     {
         _nodes = new NodeTable(root);
-        // A forgotten directory's next inode starts with an empty readdir cache.
-        _nodes.Dropped = node =>
-        {
-            if (_listings.TryGetValue(node, out var listing))
-                listing.Forgotten();
-        };
         _options = options;
         _quota = new HandleQuota(options.MaxHandlesPerUid, options.MaxHandlesOthers, options.MaxHandles);
         _channel = channel;

@@ -13,33 +13,30 @@ namespace StorageFs.Fuse.Protocol;
 /// open drops the cache. The first listing the kernel reads through an inode is not cached:
 /// filling the cache costs the reader a page lookup per entry in the kernel (about 0.1 ms per
 /// 1,000 entries), which only a second listing pays back, and a directory listed once after the
-/// kernel (re)learned it (<c>ls</c> after its caches were dropped) is the common cold case. A
-/// new node id, or the same one once the kernel forgot the node (<see cref="Forgotten"/>: a node
-/// looked up again gets its id back), means a new inode, whose cache starts empty. Its own lock; one per directory
+/// kernel (re)learned it (<c>ls</c> after its caches were dropped) is the common cold case; the
+/// engine calls <see cref="Forgotten"/> when the kernel forgets the directory's inode, whose
+/// successor starts with an empty cache. Its own lock; one per directory
 /// listed with at least <see cref="FuseServerOptions.CachedListingMinEntries"/> entries,
 /// beside the node.
 /// </summary>
 internal sealed class ListingCache
 {
     private readonly Lock _gate = new();
-    private ulong _nodeId;
+    private bool _listed;
     private ulong _digest;
     private bool _known;
     private int _open;
 
-    /// <summary>The FOPEN_* flags for a handle opened through node id <paramref name="nodeId"/> on a listing whose digest <paramref name="digestOf"/> gives;
+    /// <summary>The FOPEN_* flags for a handle opened on a listing whose digest <paramref name="digestOf"/> gives;
     /// <paramref name="counted"/> when the handle must give its place back at RELEASEDIR (<see cref="Closed"/>).</summary>
-    public OpenReplyFlags Opened<TState>(ulong nodeId, TState state, Func<TState, ulong> digestOf, out bool counted)
+    public OpenReplyFlags Opened<TState>(TState state, Func<TState, ulong> digestOf, out bool counted)
     {
         lock (_gate)
         {
-            if (nodeId != _nodeId)
+            if (!_listed)
             {
-                // The kernel's inode is new (another id, or the same after Forgotten): it holds
-                // nothing yet, and no handle of the old one is open. Listed once without caching.
-                _nodeId = nodeId;
-                _known = false;
-                _open = 0;
+                // The first listing through this inode: it holds nothing yet. Listed uncached.
+                _listed = true;
                 counted = false;
                 return OpenReplyFlags.None;
             }
@@ -66,19 +63,24 @@ internal sealed class ListingCache
         }
     }
 
-    /// <summary>The kernel forgot the directory: its next inode (under the same node id) has an empty cache.</summary>
-    public void Forgotten()
-    {
-        lock (_gate)
-            _nodeId = 0;
-    }
-
     /// <summary>A cache-filling handle listed afresh (rewinddir): what the kernel caches from it
     /// may differ from the digest it was opened on, so the next open drops the cache.</summary>
     public void Unsettle()
     {
         lock (_gate)
             _known = false;
+    }
+
+    /// <summary>The kernel forgot the directory's inode (its lookups reached 0): the next one it
+    /// makes starts with an empty cache, and its first listing is served uncached again. (Every
+    /// handle of the old inode was released before.)</summary>
+    public void Forgotten()
+    {
+        lock (_gate)
+        {
+            _listed = false;
+            _known = false;
+        }
     }
 
     /// <summary>A handle opened with FOPEN_CACHE_DIR is released.</summary>

@@ -88,14 +88,9 @@ internal sealed class NodeTable
         }
     }
 
-    /// <summary>Called outside the lock for each node the kernel has forgotten (its lookup count
-    /// reached zero): the kernel's inode is gone, and a lookup of the node gets its id back for a
-    /// new inode, so what the engine keeps about the old inode (a listing's cache) must be reset.</summary>
-    public Action<Node>? Dropped { get; set; }
-
     public void Forget(ulong nodeId, ulong count)
     {
-        Node? ended = null, dropped = null;
+        Node? ended = null;
         lock (_gate)
         {
             if (nodeId == Wire.RootId || !_pages.TryGetValue(nodeId >> PageShift, out var page) || page.Slots[nodeId & SlotMask] is not { } node)
@@ -109,7 +104,6 @@ internal sealed class NodeTable
             else
             {
                 Volatile.Write(ref node.Lookups, node.EndsWhenForgotten ? Node.Ended : 0);
-                dropped = node;
                 page.Slots[nodeId & SlotMask] = null;
                 _count--;
                 if (--page.Used == 0)
@@ -118,8 +112,6 @@ internal sealed class NodeTable
                     ended = node;
             }
         }
-        if (dropped is not null)
-            Dropped?.Invoke(dropped);
         ended?.Forgotten();
     }
 

@@ -44,12 +44,11 @@ internal sealed class IoVolumeHandle : FileHandle
     public override Errno Read(RequestContext ctx, long offset, Span<byte> buffer, out int bytesRead)
     {
         bytesRead = 0;
-        if (_io.Asynchronous && ctx.CanPark)
+        if (Parks(ctx, ParkInterrupts.Any, out var parked, out var err))
         {
-            if (ctx.Park(out var parked) is var err && err != Errno.Ok)
-                return err;
-            _io.ReadAsync(offset, buffer.Length, new Answer(this, parked!, "read"));
-            return Errno.Ok;
+            if (parked is not null)
+                _io.ReadAsync(offset, buffer.Length, new Answer(this, parked, "read"));
+            return err;
         }
         try
         {
@@ -68,13 +67,11 @@ internal sealed class IoVolumeHandle : FileHandle
         if (!_io.Writable)
             return Errno.EBADF;
         Volatile.Write(ref _written, 1);
-        if (_io.Asynchronous && ctx.CanPark)
+        if (Parks(ctx, ParkInterrupts.FatalOnly, out var parked, out var err))
         {
-            // A write that has started runs on: only a dying caller ends the wait early.
-            if (ctx.Park(out var parked, ParkInterrupts.FatalOnly) is var err && err != Errno.Ok)
-                return err;
-            _io.WriteAsync(offset, data, new Answer(this, parked!, "write"));
-            return Errno.Ok;
+            if (parked is not null)
+                _io.WriteAsync(offset, data, new Answer(this, parked, "write"));
+            return err;
         }
         try
         {
@@ -92,23 +89,22 @@ internal sealed class IoVolumeHandle : FileHandle
     {
         if (Volatile.Read(ref _written) == 0)
             return Errno.Ok;
-        if (_io.Asynchronous && ctx.CanPark)
+        if (Parks(ctx, ParkInterrupts.FatalOnly, out var parked, out var err))
         {
-            if (ctx.Park(out var parked, ParkInterrupts.FatalOnly) is var err && err != Errno.Ok)
-                return err;
-            VolumeCallQueue.Post(() =>
-            {
-                try
+            if (parked is not null)
+                VolumeCallQueue.Post(() =>
                 {
-                    _io.Settle();
-                    parked!.Reply(Errno.Ok);
-                }
-                catch (IOException e)
-                {
-                    parked!.Reply(Failed(parked.Context, "close", e));
-                }
-            }, _tree.Log);
-            return Errno.Ok;
+                    try
+                    {
+                        _io.Settle();
+                        parked.Reply(Errno.Ok);
+                    }
+                    catch (IOException e)
+                    {
+                        parked.Reply(Failed(parked.Context, "close", e));
+                    }
+                }, _tree.Log);
+            return err;
         }
         try
         {
@@ -125,12 +121,11 @@ internal sealed class IoVolumeHandle : FileHandle
     {
         if (!_io.Writable)
             return Errno.Ok;
-        if (_io.Asynchronous && ctx.CanPark)
+        if (Parks(ctx, ParkInterrupts.FatalOnly, out var parked, out var err))
         {
-            if (ctx.Park(out var parked, ParkInterrupts.FatalOnly) is var err && err != Errno.Ok)
-                return err;
-            _io.FlushAsync(new Answer(this, parked!, "fsync"));
-            return Errno.Ok;
+            if (parked is not null)
+                _io.FlushAsync(new Answer(this, parked, "fsync"));
+            return err;
         }
         try
         {
@@ -156,12 +151,11 @@ internal sealed class IoVolumeHandle : FileHandle
                 long end = Math.Min(offset + length, _io.Length);
                 if (end <= offset)
                     return Errno.Ok;
-                if (_io.Asynchronous && ctx.CanPark)
+                if (Parks(ctx, ParkInterrupts.FatalOnly, out var parked, out var err))
                 {
-                    if (ctx.Park(out var parked, ParkInterrupts.FatalOnly) is var err && err != Errno.Ok)
-                        return err;
-                    _io.DiscardAsync(offset, end - offset, new Answer(this, parked!, "fallocate"));
-                    return Errno.Ok;
+                    if (parked is not null)
+                        _io.DiscardAsync(offset, end - offset, new Answer(this, parked, "fallocate"));
+                    return err;
                 }
                 _io.Discard(offset, end - offset);
                 return Errno.Ok;
@@ -171,12 +165,11 @@ internal sealed class IoVolumeHandle : FileHandle
                 long end = (mode & FALLOC_FL_KEEP_SIZE) != 0 ? Math.Min(offset + length, _io.Length) : offset + length;
                 if (end <= offset)
                     return Errno.Ok;
-                if (_io.Asynchronous && ctx.CanPark)
+                if (Parks(ctx, ParkInterrupts.FatalOnly, out var parked, out var err))
                 {
-                    if (ctx.Park(out var parked, ParkInterrupts.FatalOnly) is var err && err != Errno.Ok)
-                        return err;
-                    _io.WriteZeroesAsync(offset, end - offset, new Answer(this, parked!, "fallocate"));
-                    return Errno.Ok;
+                    if (parked is not null)
+                        _io.WriteZeroesAsync(offset, end - offset, new Answer(this, parked, "fallocate"));
+                    return err;
                 }
                 if (end > _io.Length)
                     _io.SetLength(end);
@@ -186,12 +179,11 @@ internal sealed class IoVolumeHandle : FileHandle
             // Plain allocation: an image is thin; the size grows unless KEEP_SIZE.
             if ((mode & FALLOC_FL_KEEP_SIZE) == 0 && offset + length > _io.Length)
             {
-                if (_io.Asynchronous && ctx.CanPark)
+                if (Parks(ctx, ParkInterrupts.FatalOnly, out var parked, out var err))
                 {
-                    if (ctx.Park(out var parked, ParkInterrupts.FatalOnly) is var err && err != Errno.Ok)
-                        return err;
-                    _io.SetLengthAsync(offset + length, new Answer(this, parked!, "fallocate"));
-                    return Errno.Ok;
+                    if (parked is not null)
+                        _io.SetLengthAsync(offset + length, new Answer(this, parked, "fallocate"));
+                    return err;
                 }
                 _io.SetLength(offset + length);
             }
@@ -208,37 +200,34 @@ internal sealed class IoVolumeHandle : FileHandle
         result = 0;
         if (whence is not (SEEK_DATA or SEEK_HOLE))
             return Errno.ENOSYS;
-        if (_io.Asynchronous && ctx.CanPark)
+        if (offset < 0 || offset >= _io.Length)
+            return Errno.ENXIO;
+        if (Parks(ctx, ParkInterrupts.Any, out var parked, out var err))
         {
-            if (offset < 0 || offset >= _io.Length)
-                return Errno.ENXIO;
-            if (ctx.Park(out var parked) is var err && err != Errno.Ok)
-                return err;
-            VolumeCallQueue.Post(() =>
-            {
-                if (parked!.IsDone)
-                    return;
-                try
+            if (parked is not null)
+                VolumeCallQueue.Post(() =>
                 {
-                    long found = whence == SEEK_DATA ? _io.NextData(offset) : _io.NextHole(offset);
-                    Span<byte> body = stackalloc byte[8];
-                    BinaryPrimitives.WriteInt64LittleEndian(body, found);
-                    if (found < 0)
-                        parked.Reply(Errno.ENXIO);
-                    else
-                        parked.Reply(body);
-                }
-                catch (IOException e)
-                {
-                    parked.Reply(Failed(parked.Context, "lseek", e));
-                }
-            }, _tree.Log);
-            return Errno.Ok;
+                    if (parked.IsDone)
+                        return;
+                    try
+                    {
+                        long found = whence == SEEK_DATA ? _io.NextData(offset) : _io.NextHole(offset);
+                        Span<byte> body = stackalloc byte[8];
+                        BinaryPrimitives.WriteInt64LittleEndian(body, found);
+                        if (found < 0)
+                            parked.Reply(Errno.ENXIO);
+                        else
+                            parked.Reply(body);
+                    }
+                    catch (IOException e)
+                    {
+                        parked.Reply(Failed(parked.Context, "lseek", e));
+                    }
+                }, _tree.Log);
+            return err;
         }
         try
         {
-            if (offset < 0 || offset >= _io.Length)
-                return Errno.ENXIO;
             result = whence == SEEK_DATA ? _io.NextData(offset) : _io.NextHole(offset);
             return result < 0 ? Errno.ENXIO : Errno.Ok;
         }
@@ -255,12 +244,11 @@ internal sealed class IoVolumeHandle : FileHandle
     public Errno Grow(RequestContext ctx, long length, in FuseAttr attr)
     {
         Volatile.Write(ref _written, 1);
-        if (_io.Asynchronous && ctx.CanPark)
+        if (Parks(ctx, ParkInterrupts.FatalOnly, out var parked, out var err))
         {
-            if (ctx.Park(out var parked, ParkInterrupts.FatalOnly) is var err && err != Errno.Ok)
-                return err;
-            _io.SetLengthAsync(length, new Grown(this, parked!, attr));
-            return Errno.Ok;
+            if (parked is not null)
+                _io.SetLengthAsync(length, new Grown(this, parked, attr));
+            return err;
         }
         try
         {
@@ -293,6 +281,24 @@ internal sealed class IoVolumeHandle : FileHandle
             _opened.Dispose();
             _file.IoEnded(this);
         }
+    }
+
+    /// <summary>
+    /// Whether a request goes the asynchronous way: the volume is asynchronous and the request
+    /// can be parked. Then <paramref name="parked"/> is the parked request, to be answered by
+    /// the call the caller starts now, or null with <paramref name="err"/> the refusal to answer
+    /// at once (EAGAIN past the caller's bound of parked requests). False: serve it in place.
+    /// </summary>
+    private bool Parks(RequestContext ctx, ParkInterrupts interrupts, out ParkedRequest? parked, out Errno err)
+    {
+        parked = null;
+        err = Errno.Ok;
+        if (!_io.Asynchronous || !ctx.CanPark)
+            return false;
+        err = ctx.Park(out parked, interrupts);
+        if (err != Errno.Ok)
+            parked = null;
+        return true;
     }
 
     private Errno Failed(RequestContext ctx, string op, IOException e) =>

@@ -147,6 +147,12 @@ internal static class MountCommand
             HandleRefused = tree.RecordHandleRefusal,
             Uring = uring,
         };
+        // Before the mount: a SIGTERM that comes as soon as the mount answers (a restart) unmounts
+        // and exits 0; registered after it, such a signal killed the daemon (exit 143) before the
+        // handler was there, leaving the mount behind.
+        using var stop = new ManualResetEventSlim();
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Set(); });
+        using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Set(); });
         using var server = new FuseServer(tree.Root, options, log);
         try
         {
@@ -188,9 +194,6 @@ internal static class MountCommand
             }
         }, TaskScheduler.Default);
 
-        using var stop = new ManualResetEventSlim();
-        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Set(); });
-        using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Set(); });
         using var counts = RequestCountSignal.Register(server, log);
         server.Completion.ContinueWith(_ => stop.Set(), TaskScheduler.Default);
         stop.Wait();

@@ -49,6 +49,24 @@ public sealed class VolumeRuleTests : IDisposable
     }
 
     [Fact]
+    public void ARefreshThatReadsTheSameVolumes_KeepsTheirListingOrder()
+    {
+        for (int i = 19; i >= 0; i--)
+            _driver.CreateVolume("p", DriverFixture.Volume($"v{i:D2}"));
+        List<string> Listing()
+        {
+            var names = new List<string>();
+            _driver.ListVolumeTypes("p", names, static (list, name, _) => list.Add(name));
+            return names;
+        }
+        var before = Listing();
+        long version = _driver.ListVolumeTypes("p", 0, static (_, _, _) => { });
+        _driver.RefreshPool("p");
+        Assert.Equal(version, _driver.ListVolumeTypes("p", 0, static (_, _, _) => { }));
+        Assert.Equal(before, Listing()); // same number, same order: offsets into it stay valid
+    }
+
+    [Fact]
     public void CreateVolume_ExistingName_FailsWithLibvirtsMessage()
     {
         _driver.CreateVolume("p", DriverFixture.Volume("v"));
