@@ -141,7 +141,23 @@ public sealed class RealDir : RealNode, INodeLookup, INodeReadDir, INodeCreate, 
     /// </summary>
     public override bool ListsAttributes => ReadersStat;
 
-    private bool ReadersStat => _readersStat || (ParentDir is { } parent && parent.ReadersStat);
+    // Looked up the chain of parents, at most ReadersStatDepth of them: a loop, not recursion, as
+    // whoever may write an item can nest directories as deep as they like.
+    private bool ReadersStat
+    {
+        get
+        {
+            RealDir? dir = this;
+            for (int level = 0; dir is not null && level <= ReadersStatDepth; level++, dir = dir.ParentDir)
+            {
+                if (dir._readersStat)
+                    return true;
+            }
+            return false;
+        }
+    }
+
+    private const int ReadersStatDepth = 32;
 
     /// <summary>A file of this directory was looked up by name (a LOOKUP, not a listing).</summary>
     private void FileLookedUp(RequestContext ctx, RealNode child)

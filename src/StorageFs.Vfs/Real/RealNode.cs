@@ -233,9 +233,38 @@ public abstract class RealNode : Node, INodeSetAttr, INodeXattr
     internal RealDir? ParentDir => First?.Parent;
 
     /// <summary>The path below the mount, for error records.</summary>
-    internal string Shown => First is { } p ? p.Parent.Shown + "/" + p.Name : Display ?? _fixedPath ?? "";
+    // How far Shown and Reporter walk up (a guard; no host tree is that deep in practice).
+    private const int MaxDepth = 1 << 16;
 
-    private Refusal? Reporter => First is { } p ? ((RealNode)p.Parent).Reporter : Refused;
+    internal string Shown
+    {
+        get
+        {
+            // A loop up to the root, not recursion: whoever may write an item can nest
+            // directories deeper than a thread's stack would follow.
+            var names = new List<string>();
+            RealNode node = this;
+            while (node.First is { } p && names.Count < MaxDepth)
+            {
+                names.Add(p.Name);
+                node = p.Parent;
+            }
+            names.Add(node.Display ?? node._fixedPath ?? "");
+            names.Reverse();
+            return string.Join('/', names);
+        }
+    }
+
+    private Refusal? Reporter
+    {
+        get
+        {
+            RealNode node = this;
+            for (int level = 0; node.First is { } p && level < MaxDepth; level++)
+                node = p.Parent;
+            return node.Refused;
+        }
+    }
 
     /// <summary>Records a refused change (<paramref name="child"/> names an entry of this directory) and returns its errno.</summary>
     internal Errno Refuse(RequestContext ctx, string op, string? child, int errno)
