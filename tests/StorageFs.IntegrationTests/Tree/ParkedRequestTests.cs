@@ -49,7 +49,8 @@ public sealed class ParkedRequestTests(TreeFixture fixture, ITestOutputHelper ou
         measure
         echo "$asleep"
         
-        kill -9 "${pids[@]}"
+        # a reader that ended early (its read refused) is reported above by the asleep count, not by set -e here
+        kill -9 "${pids[@]}" 2>/dev/null || true
         sleep 1
         left=""
         for p in "${pids[@]}"; do
