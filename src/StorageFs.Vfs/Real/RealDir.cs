@@ -137,7 +137,7 @@ public sealed class RealDir : RealNode, INodeLookup, INodeReadDir, INodeCreate, 
     /// a directory of a few hundred entries fits that one reply whole. Once files of this
     /// directory are looked up one by one (<c>du</c>, <c>ls -l</c>, <c>rsync</c> stat what they
     /// list), this directory and every one below its parent list with attributes: the reader
-    /// pays a LOOKUP for a handful of names, not one for every name of the tree.
+    /// pays LOOKUPs for the files of the directory it read first, not for every name of the tree.
     /// </summary>
     public override bool ListsAttributes => ReadersStat;
 
