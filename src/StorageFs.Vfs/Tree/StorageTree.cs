@@ -318,29 +318,29 @@ public sealed class StorageTree
     /// (logged); any other refusal is the listing's errno, not recorded.</summary>
     internal Errno Listing<T>(string where, Func<IReadOnlyList<T>> list, out IReadOnlyList<T> children)
     {
+        IReadOnlyList<T> read = [];
+        Errno err = Listing(where, () => read = list());
+        children = read;
+        return err;
+    }
+
+    /// <summary>As <see cref="Listing{T}(string, Func{IReadOnlyList{T}}, out IReadOnlyList{T})"/>
+    /// for a driver call that hands the children over one by one.</summary>
+    internal Errno Listing(string where, Action list)
+    {
         try
         {
-            children = list();
+            list();
             return Errno.Ok;
         }
         catch (StorageException e)
         {
-            children = [];
             if (e.Code != ErrorCode.OperationInvalid)
                 return ErrnoMap.From(e);
             Swallowed(where, e);
             return Errno.Ok;
         }
     }
-
-    /// <summary>As <see cref="Listing{T}(string, Func{IReadOnlyList{T}}, out IReadOnlyList{T})"/>
-    /// for a driver call that hands the children over one by one.</summary>
-    internal Errno Listing(string where, Action list) =>
-        Listing<int>(where, () =>
-        {
-            list();
-            return [];
-        }, out _);
 
     /// <summary>Reads what a listing or a cache check needs, or <paramref name="fallback"/> when
     /// the driver refuses (a pool gone, stopped or busy); the refusal is logged, never silent.</summary>

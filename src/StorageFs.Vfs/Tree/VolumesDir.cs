@@ -176,12 +176,11 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
         Refresh();
         // Names only, and no node: READDIRPLUS answers them without attributes (ListsAttributes).
         // An inactive pool lists empty rather than failing ls.
+        // The driver refuses before it hands over any name (an inactive or unknown pool).
         long number = 0;
         int before = entries.Count;
         Errno err = tree.Listing(Where(), () => number = tree.Driver.ListVolumeTypes(pool, entries,
             static (list, name, type) => list.Add(new DirEntry(name, StorageDriver.IsDirectoryVolume(type) ? Modes.Dir : Modes.Reg))));
-        if (err != Errno.Ok)
-            entries.RemoveRange(before, entries.Count - before);
         // ls -l looks each up next: room for every volume's node at once.
         Expect(entries.Count - before);
         version = (ulong)number;
