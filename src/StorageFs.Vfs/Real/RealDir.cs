@@ -131,15 +131,17 @@ public sealed class RealDir : RealNode, INodeLookup, INodeReadDir, INodeCreate, 
     }
 
     /// <summary>
-    /// Whether a listing's first reply (the READDIRPLUS the kernel sends whoever reads) carries
-    /// its entries' attributes. Not at first: making them costs a descriptor and a stat per
-    /// name, which a reader of names and types (<c>find</c>, <c>ls</c>, a glob) never uses, and
-    /// a directory of a few hundred entries fits that one reply whole. Once files of this
+    /// What a listing's first reply (the READDIRPLUS the kernel sends whoever reads) carries.
+    /// At first, attributes for the subdirectories only: a reader that descends (<c>find</c>,
+    /// <c>du</c>, <c>ls -R</c>, <c>cp -r</c>) would look each one up before opening it, a round
+    /// trip per directory, and a directory's node is one descriptor among the few of its kind.
+    /// The files go by name: their attributes cost a descriptor and a stat per name, which a
+    /// reader of names and types (<c>find</c>, <c>ls</c>, a glob) never uses. Once files of this
     /// directory are looked up one by one (<c>du</c>, <c>ls -l</c>, <c>rsync</c> stat what they
-    /// list), this directory and every one below its parent list with attributes: the reader
-    /// pays LOOKUPs for the files of the directory it read first, not for every name of the tree.
+    /// list), this directory and every one below its parent list everything with attributes: the
+    /// reader pays LOOKUPs for the files of the directory it read first, not for every name of the tree.
     /// </summary>
-    public override bool ListsAttributes => ReadersStat;
+    public override ListedAttributes ListsAttributes => ReadersStat ? ListedAttributes.All : ListedAttributes.Directories;
 
     // Looked up the chain of parents, at most ReadersStatDepth of them: a loop, not recursion, as
     // whoever may write an item can nest directories as deep as they like.
