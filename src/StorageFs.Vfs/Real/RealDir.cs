@@ -46,24 +46,25 @@ public sealed class RealDir : RealNode, INodeLookup, INodeReadDir, INodeCreate, 
     {
     }
 
-    private RealDir(RealDir parent, string name, SafeFileHandle fd, in RealStatus st, TimeSpan? timeout)
+    private RealDir(RealDir parent, string name, SafeFileHandle? fd, in RealStatus st, TimeSpan? timeout)
         : base(parent, name, fd, st, timeout)
     {
     }
 
     /// <summary>
-    /// The node for <paramref name="name"/>, whose host object <paramref name="fd"/> (an O_PATH
-    /// descriptor, owned from here on) names and <paramref name="st"/> describes: the known
-    /// node when it is still that object (then <paramref name="fd"/> is closed), else a new one.
+    /// The node for <paramref name="name"/>, whose host object <paramref name="st"/> describes
+    /// and <paramref name="fd"/> (an O_PATH descriptor, owned from here on) names, or -1 for a
+    /// node opened at its first use: the known node when it is still that object (then
+    /// <paramref name="fd"/> is closed), else a new one.
     /// </summary>
     private RealNode Known(string name, int fd, in RealStatus st)
     {
-        var handle = new SafeFileHandle(fd, ownsHandle: true);
+        var handle = fd >= 0 ? new SafeFileHandle(fd, ownsHandle: true) : null;
         lock (_gate)
         {
             if (_known.TryGetValue(name, out var n) && Same(n, st))
             {
-                handle.Dispose();
+                handle?.Dispose();
                 return n;
             }
             n?.RemovePlace(this, name);
@@ -95,22 +96,42 @@ public sealed class RealDir : RealNode, INodeLookup, INodeReadDir, INodeCreate, 
         _ => 0,
     };
 
-    /// <summary>Opens <paramref name="name"/> (O_PATH, the entry itself) and makes or finds its node.</summary>
+    /// <summary>
+    /// Makes or finds the node of <paramref name="name"/>. A directory is opened now (O_PATH,
+    /// the entry itself), as every node once was: it keeps meaning its directory when the host
+    /// renames it (a shell's working directory, a tree being walked), and directories are few.
+    /// Anything else comes from a <c>statx</c> of the entry itself (never followed) without
+    /// being opened: a stat or a listing (<c>du</c>, <c>find</c>, <c>ls -l</c>) needs no
+    /// descriptor, and the node opens its own at the first call that does
+    /// (<see cref="RealNode.Use"/>), checking the name still is this object.
+    /// </summary>
     private int Resolve(int dirFd, string name, out RealNode? child)
     {
         child = null;
+        if (name is "." or ".." || name.Contains('/'))
+            return (int)Errno.EINVAL; // one component below this directory, never its parent
+        int err = RealNative.StatAt(dirFd, name, out var st);
+        if (err != 0)
+            return err;
+        if (st.Type != Modes.Dir)
+        {
+            if (!HasRoomForUnopenedNode)
+                return (int)Errno.ENFILE;
+            child = Known(name, -1, st);
+            return 0;
+        }
         if (!HasRoomForNode)
             return (int)Errno.ENFILE;
-        int err = RealNative.OpenPath(dirFd, name, out int fd);
-        if (err != 0)
-            return err;
-        err = RealNative.StatFd(fd, out var st);
+        err = RealNative.OpenPath(dirFd, name, out int fd);
+        if (err == 0)
+            err = RealNative.StatFd(fd, out st);
         if (err != 0)
         {
-            RealNative.CloseFd(fd);
+            if (fd >= 0)
+                RealNative.CloseFd(fd);
             return err;
         }
-        child = Known(name, fd, st);
+        child = Known(name, fd, st); // what the descriptor names, whatever the name meant a moment ago
         return 0;
     }
 
@@ -178,7 +199,7 @@ public sealed class RealDir : RealNode, INodeLookup, INodeReadDir, INodeCreate, 
         child = null;
         using var fd = Use();
         if (!fd.Ok)
-            return Errno.ESTALE;
+            return fd.Error;
         RealNode? known;
         lock (_gate)
             _known.TryGetValue(name, out known);
@@ -205,7 +226,7 @@ public sealed class RealDir : RealNode, INodeLookup, INodeReadDir, INodeCreate, 
     {
         using var fd = Use();
         if (!fd.Ok)
-            return Errno.ESTALE;
+            return fd.Error;
         var found = new List<(string Name, byte Type, ulong Ino)>();
         int err = RealNative.ReadDir(fd.Value, found);
         if (err != 0)
@@ -235,7 +256,7 @@ public sealed class RealDir : RealNode, INodeLookup, INodeReadDir, INodeCreate, 
             return (int)Errno.ENFILE; // before anything is made: the new entry would need a descriptor
         using var fd = Use();
         if (!fd.Ok)
-            return (int)Errno.ESTALE;
+            return (int)fd.Error;
         int dir = fd.Value;
         return RealCaller.Run(ctx, creating, () => op(dir));
     }
@@ -246,7 +267,7 @@ public sealed class RealDir : RealNode, INodeLookup, INodeReadDir, INodeCreate, 
         child = null;
         using var fd = Use();
         if (!fd.Ok)
-            return Errno.ESTALE;
+            return fd.Error;
         int err = Resolve(fd.Value, name, out var node);
         child = node;
         return err == 0 ? Errno.Ok : Refuse(ctx, op, name, err);
@@ -323,7 +344,7 @@ public sealed class RealDir : RealNode, INodeLookup, INodeReadDir, INodeCreate, 
         using (var from = existing.Use())
         {
             if (!from.Ok)
-                return Errno.ESTALE;
+                return from.Error;
             int fromFd = from.Value;
             err = AsCaller(ctx, creating: false, dir => RealNative.Link(fromFd, dir, name));
         }
@@ -371,7 +392,7 @@ public sealed class RealDir : RealNode, INodeLookup, INodeReadDir, INodeCreate, 
             using (var toFd = to.Use())
             {
                 if (!toFd.Ok)
-                    return Errno.ESTALE;
+                    return toFd.Error;
                 int toDir = toFd.Value;
                 err = AsCaller(ctx, creating: false, dir => RealNative.Rename(dir, name, toDir, newName, flags));
             }
@@ -405,7 +426,7 @@ public sealed class RealDir : RealNode, INodeLookup, INodeReadDir, INodeCreate, 
     public Errno Statfs(RequestContext ctx, ref FuseKstatfs st)
     {
         using var fd = Use();
-        return fd.Ok ? (Errno)RealNative.Statfs(fd.Value, ref st) : Errno.ESTALE;
+        return fd.Ok ? (Errno)RealNative.Statfs(fd.Value, ref st) : fd.Error;
     }
 
     /// <summary>
