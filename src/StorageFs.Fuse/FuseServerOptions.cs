@@ -83,15 +83,6 @@ public sealed class FuseServerOptions
     /// </summary>
     public UringMode Uring { get; init; } = UringMode.Auto;
 
-    /// <summary>
-    /// Over io_uring, a parked request's late reply is committed (COMMIT_AND_FETCH) by the thread
-    /// that replies, without waking the ring's thread (docs/ARCHITECTURE.md, "Transports"). The
-    /// rings are then set up without IORING_SETUP_SINGLE_ISSUER and DEFER_TASKRUN, which costs a
-    /// synchronous round trip a little; false keeps those flags and hands each late reply to the
-    /// ring's thread through an eventfd.
-    /// </summary>
-    public bool UringLateCommitsAnyThread { get; init; } = true;
-
     /// <summary>Entries each ring queue keeps registered (requests the kernel can hand over at once per CPU).</summary>
     public int UringEntriesPerQueue { get; init; } = 8;
 

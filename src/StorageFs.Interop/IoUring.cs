@@ -23,7 +23,6 @@ public static unsafe partial class IoUring
     public const long OffCqRing = 0x8000000;
     public const long OffSqes = 0x10000000;
 
-    public const byte OpPollAdd = 6;     // IORING_OP_POLL_ADD
     public const byte OpTimeout = 11;    // IORING_OP_TIMEOUT
     public const byte OpRead = 22;       // IORING_OP_READ
     public const byte OpUringCmd = 46;   // IORING_OP_URING_CMD
@@ -41,7 +40,6 @@ public static unsafe partial class IoUring
     public const int MAP_POPULATE = 0x8000;
     public const int MAP_NORESERVE = 0x4000;
     public const int EFD_CLOEXEC = 0x80000;
-    public const uint POLLIN = 1;
 
     [StructLayout(LayoutKind.Sequential)]
     public struct SqringOffsets

@@ -22,7 +22,7 @@ public sealed class UringEntryTests : IDisposable
     public UringEntryTests()
     {
         var log = new LoggerConfiguration().CreateLogger();
-        var queue = new UringQueue(new UringTransport(log), _h.Dispatcher, 0, -1, 1, 8192, "/nonexistent", false, log);
+        var queue = new UringQueue(new UringTransport(log), _h.Dispatcher, 0, -1, 1, 8192, "/nonexistent", log);
         _entry = UringEntry.Map(queue, 0, 8192) ?? throw new InvalidOperationException("mmap failed");
     }
 

@@ -129,7 +129,7 @@ public sealed class FuseServer : IDisposable
     {
         var uring = new UringTransport(_logger.ForContext<UringTransport>());
         int payload = Math.Max(Math.Max(Wire.MinReadBuffer, _options.MaxWrite), (_options.MaxWrite + 4095) & ~4095);
-        string? refusal = uring.TryCreate(_dispatcher!, _mount!.Fd, _mount.Mountpoint, Math.Max(1, _options.UringEntriesPerQueue), payload, _options.UringLateCommitsAnyThread);
+        string? refusal = uring.TryCreate(_dispatcher!, _mount!.Fd, _mount.Mountpoint, Math.Max(1, _options.UringEntriesPerQueue), payload);
         if (refusal is not null)
         {
             _uringRefusal = refusal;

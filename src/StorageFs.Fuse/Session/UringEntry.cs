@@ -70,28 +70,14 @@ internal sealed unsafe class UringEntry : IParkedReplySink
     /// <summary>The unique of the request this entry carries (its commit id).</summary>
     public ulong CommitId { get; set; }
 
-    /// <summary>Its request is being dispatched, or it waits for the kernel: not held.</summary>
-    public const int Free = 0;
-
-    /// <summary>Held by a parked request until its late reply commits it.</summary>
-    public const int Parked = 1;
-
-    /// <summary>The late reply came while the ring thread was still dispatching the request: the
-    /// ring thread commits it when the dispatch returns.</summary>
-    public const int RepliedEarly = 2;
-
-    /// <summary><see cref="Free"/>, <see cref="Parked"/> or <see cref="RepliedEarly"/>; changed
-    /// by compare-and-swap between the ring thread and the thread of the late reply.</summary>
-    public int ParkState;
-
-    /// <summary>1 while this park still owes the queue a pump (see UringQueue.PumpTimer); taken by exchange.</summary>
-    public int PumpOwed;
-
-    /// <summary>Held by a parked request.</summary>
-    public bool Held => Volatile.Read(ref ParkState) == Parked;
+    /// <summary>Held by a parked request (ring thread's view).</summary>
+    public bool Held { get; set; }
 
     /// <summary>When the entry's request parked (Environment.TickCount64; ring thread).</summary>
     public long HeldSince { get; set; }
+
+    /// <summary>A pump was sent for this park (ring thread; see UringQueue.ReleasePumps).</summary>
+    public bool Pumped { get; set; }
 
     /// <summary>The kernel answered this entry's command with an error: it is no longer registered.</summary>
     public bool Dead { get; set; }
@@ -100,9 +86,6 @@ internal sealed unsafe class UringEntry : IParkedReplySink
     public bool Registering { get; set; }
 
     public int RegisterTries { get; set; }
-
-    /// <summary>Registered again after the thread that committed it last ended (see UringQueue.TryCommitHere).</summary>
-    public bool Reregistering { get; set; }
 
     public RequestContext? Context { get; set; }
 

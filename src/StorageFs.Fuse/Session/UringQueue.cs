@@ -20,7 +20,6 @@ internal sealed unsafe class UringQueue
 {
     private const ulong EventTag = ulong.MaxValue;
     private const ulong TimerTag = ulong.MaxValue - 1;
-    private const ulong GuardTag = ulong.MaxValue - 2;
     private const uint SqSize = 128;
 
     /// <summary>Entries a queue may register: the base set plus one per request parked on it.</summary>
@@ -36,13 +35,6 @@ internal sealed unsafe class UringQueue
     private readonly ManualResetEventSlim _setupDone = new();
     private readonly Thread _thread;
     private readonly SemaphoreSlim _pump = new(0);
-    private readonly Lock _sq = new();
-    private readonly bool _anyThread;
-    private readonly ThreadLocal<bool> _guarded = new();
-    private volatile bool _direct;
-    private bool _closed;
-    private long _directCommits;
-    private long _reregistered;
     private int _pumpThreads;
     private int _pumpIdle;
     private bool _timerArmed;
@@ -68,16 +60,17 @@ internal sealed unsafe class UringQueue
     private uint* _cqTail;
     private uint _cqMask;
     private IoUring.Cqe* _cqes;
+    private uint _pending;
     private ulong* _eventValue;
     private int _held;
+    private int _heldShared;
     private int _dead;
     private bool _growWarned;
     private volatile bool _stopping;
     private long _served;
 
-    public UringQueue(UringTransport transport, Dispatcher d, int qid, int deviceFd, int baseEntries, int payloadCapacity, string mountpoint, bool lateCommitsAnyThread, ILogger log)
+    public UringQueue(UringTransport transport, Dispatcher d, int qid, int deviceFd, int baseEntries, int payloadCapacity, string mountpoint, ILogger log)
     {
-        _anyThread = lateCommitsAnyThread;
         _mountpoint = mountpoint;
         _transport = transport;
         _d = d;
@@ -106,9 +99,8 @@ internal sealed unsafe class UringQueue
     /// <summary>What the queue holds now, for the state line of SIGUSR1 (any thread; the
     /// figures are read without the ring thread's help, so they may be a moment apart).</summary>
     public string Describe() =>
-        $"queue {Qid}: {EntryCount} entries, {Volatile.Read(ref _held)} held by parked requests, " +
-        $"{Volatile.Read(ref _deadShared)} torn down, {_late.Count} late replies to commit, " +
-        $"{Interlocked.Read(ref _directCommits)} committed by the replying thread, {Interlocked.Read(ref _reregistered)} registered again, {Served} served, " +
+        $"queue {Qid}: {EntryCount} entries, {Volatile.Read(ref _heldShared)} held by parked requests, " +
+        $"{Volatile.Read(ref _deadShared)} torn down, {_late.Count} late replies to commit, {Served} served, " +
         $"{Volatile.Read(ref _pumpsSent)} pumps sent by {Volatile.Read(ref _pumpThreads)} pump threads ({Volatile.Read(ref _pumpIdle)} free)";
 
     private int _deadShared;
@@ -133,86 +125,12 @@ internal sealed unsafe class UringQueue
             _thread.Join(wait);
     }
 
-    /// <summary>
-    /// A parked request's reply is in its entry, ready to commit (any thread). With late commits
-    /// from any thread, the replying thread submits the COMMIT_AND_FETCH itself, under the
-    /// submission lock, and the ring thread is not woken; a reply that comes while the ring
-    /// thread is still dispatching the request is committed by the ring thread once the
-    /// dispatch returns. Otherwise (or when this thread cannot be guarded, see
-    /// <see cref="TryCommitHere"/>) the entry is queued and the ring thread woken by the eventfd.
-    /// </summary>
+    /// <summary>A parked request's entry is ready to commit (any thread).</summary>
     public void CommitLate(UringEntry entry)
     {
-        if (_direct)
-        {
-            if (Interlocked.CompareExchange(ref entry.ParkState, UringEntry.RepliedEarly, UringEntry.Free) == UringEntry.Free)
-                return; // the ring thread is still in the dispatch: it commits when that returns
-            if (TryCommitHere(entry))
-                return;
-        }
         _late.Enqueue(entry);
         Wake();
     }
-
-    /// <summary>
-    /// Commits a parked entry from the calling thread. The kernel delivers the entry's next
-    /// request by task work on the task that submitted its last command (fs/fuse/dev_uring.c
-    /// fuse_uring_dispatch_ent: io_uring_cmd_complete_in_task; "has to be executed in ring task
-    /// context"); if that thread has ended by then, the work runs with IO_URING_F_TASK_DEAD and
-    /// fuse_uring_send_in_task answers the entry -ECANCELED while the request stays assigned to
-    /// it: its caller would wait until the connection ends. A thread's exit cancels its
-    /// io_uring commands only when it has a tracked request in flight
-    /// (io_uring_cancel_generic with cancel_all false; io_file_get_normal tracks requests on an
-    /// io_uring descriptor). So before its first commit on this ring, a thread arms its guard:
-    /// a poll for input on an idle io_uring of our own, which never completes; when the thread
-    /// ends, the kernel cancels the guard and with it the thread's entries still waiting for a
-    /// request (fuse_uring_cancel: -ENOTCONN, no request lost), which the ring thread registers
-    /// afresh (<see cref="Complete"/>). False when this thread cannot be guarded.
-    /// </summary>
-    private bool TryCommitHere(UringEntry entry)
-    {
-        lock (_sq)
-        {
-            if (_closed)
-                return true; // the ring is gone: nobody reads the reply
-            if (!_guarded.Value)
-            {
-                int guard = GuardRing.Fd;
-                if (guard < 0)
-                    return false;
-                var g = (IoUring.Sqe*)NextSqe();
-                g->Opcode = IoUring.OpPollAdd;
-                g->Fd = guard;
-                g->OpFlags = IoUring.POLLIN;
-                g->UserData = GuardTag;
-                Push();
-                _guarded.Value = true;
-            }
-            Volatile.Write(ref entry.ParkState, UringEntry.Free);
-            Interlocked.Decrement(ref _held);
-            if (Interlocked.Exchange(ref entry.PumpOwed, 0) == 1)
-                Interlocked.Decrement(ref _unpumped); // this commit fetches the next waiting request itself
-            SubmitLocked(entry, Wire.UringCmdCommitAndFetch, entry.CommitId);
-            for (int tries = 0; Unsubmitted > 0; tries++)
-            {
-                if (IoUring.Enter(_ringFd, Unsubmitted, 0, 0) >= 0)
-                    continue;
-                int err = Libc.LastErrno;
-                if (err is not ((int)Errno.EINTR or (int)Errno.EAGAIN or (int)Errno.EBUSY) || tries >= 3)
-                {
-                    // Left in the ring: the ring thread's next enter submits it.
-                    Log.Warning("FUSE ring queue {Qid}: submitting a late commit failed: {Error}; left to the ring thread", Qid, Libc.Strerror(err));
-                    Wake();
-                    break;
-                }
-            }
-            Interlocked.Increment(ref _directCommits);
-            return true;
-        }
-    }
-
-    /// <summary>SQEs written and not yet taken by the kernel.</summary>
-    private uint Unsubmitted => *_sqTail - Volatile.Read(ref *_sqHead);
 
     private void Wake()
     {
@@ -254,12 +172,6 @@ internal sealed unsafe class UringQueue
             Flags = IoUring.SetupSqe128 | IoUring.SetupCqSize | IoUring.SetupSingleIssuer | IoUring.SetupDeferTaskrun,
             CqEntries = MaxEntries * 2,
         };
-        if (_anyThread)
-        {
-            // Other threads submit late commits: no single issuer, hence no deferred task work
-            // (the kernel refuses DEFER_TASKRUN without SINGLE_ISSUER).
-            p.Flags = IoUring.SetupSqe128 | IoUring.SetupCqSize;
-        }
         int fd = IoUring.Setup(SqSize, &p);
         if (fd < 0 && Libc.LastErrno == (int)Errno.EINVAL)
         {
@@ -270,8 +182,7 @@ internal sealed unsafe class UringQueue
         if (fd < 0)
             return Libc.LastErrno;
         _ringFd = fd;
-        SetupFlags = (p.Flags & IoUring.SetupDeferTaskrun) != 0 ? "single issuer, deferred task work"
-            : _anyThread ? "late replies committed by the replying thread" : "plain";
+        SetupFlags = (p.Flags & IoUring.SetupDeferTaskrun) != 0 ? "single issuer, deferred task work" : "plain";
         _sqRingSize = p.SqOff.Array + p.SqEntries * sizeof(uint);
         _cqRingSize = p.CqOff.Cqes + p.CqEntries * (uint)IoUring.CqeSize;
         bool single = (p.Features & IoUring.FeatSingleMmap) != 0;
@@ -324,30 +235,6 @@ internal sealed unsafe class UringQueue
         for (int i = 0; i < _baseEntries; i++)
             AddEntry();
         ArmEvent();
-        if (_anyThread)
-        {
-            // The ring thread's own guard shows at once whether this kernel takes one (a refused
-            // poll completes with an error: late replies then go through this thread).
-            lock (_sq)
-            {
-                int guard = GuardRing.Fd;
-                if (guard >= 0)
-                {
-                    var g = (IoUring.Sqe*)NextSqe();
-                    g->Opcode = IoUring.OpPollAdd;
-                    g->Fd = guard;
-                    g->OpFlags = IoUring.POLLIN;
-                    g->UserData = GuardTag;
-                    Push();
-                    _guarded.Value = true;
-                    _direct = true;
-                }
-                else
-                {
-                    Log.Warning("FUSE ring queue {Qid}: no io_uring for the committing threads' guard; late replies go through the ring thread", Qid);
-                }
-            }
-        }
         byte[] reply = GC.AllocateUninitializedArray<byte>(_d.ReplyBufferSize, pinned: true);
         fixed (byte* rep = reply)
         {
@@ -356,7 +243,7 @@ internal sealed unsafe class UringQueue
             {
                 if (_pumpsDue > 0)
                     ReleasePumps();
-                int r = IoUring.Enter(_ringFd, Unsubmitted, 1, IoUring.EnterGetEvents);
+                int r = IoUring.Enter(_ringFd, _pending, 1, IoUring.EnterGetEvents);
                 if (r < 0)
                 {
                     int err = Libc.LastErrno;
@@ -366,6 +253,7 @@ internal sealed unsafe class UringQueue
                     _transport.QueueFailed(this, Libc.Strerror(err));
                     return;
                 }
+                _pending -= (uint)Math.Min(r, (int)_pending);
                 uint head = *_cqHead;
                 uint tail = Volatile.Read(ref *_cqTail);
                 while (head != tail && !_stopping)
@@ -384,16 +272,6 @@ internal sealed unsafe class UringQueue
 
     private void Complete(IoUring.Cqe cqe, Span<byte> reply)
     {
-        if (cqe.UserData == GuardTag)
-        {
-            // A committing thread ended (its guard cancelled), or the guard was refused.
-            if (cqe.Res != -(int)Errno.ECANCELED && _direct && !_stopping)
-            {
-                _direct = false;
-                Log.Warning("FUSE ring queue {Qid}: the committing threads' guard was refused ({Error}); late replies go through the ring thread", Qid, Libc.Strerror(-cqe.Res));
-            }
-            return;
-        }
         if (cqe.UserData == TimerTag)
         {
             _timerArmed = false;
@@ -407,10 +285,11 @@ internal sealed unsafe class UringQueue
             {
                 if (late.Held)
                 {
-                    late.ParkState = UringEntry.Free;
-                    Interlocked.Decrement(ref _held);
-                    if (Interlocked.Exchange(ref late.PumpOwed, 0) == 1)
-                        Interlocked.Decrement(ref _unpumped); // this commit fetches the next waiting request itself
+                    late.Held = false;
+                    _held--;
+                    Volatile.Write(ref _heldShared, _held);
+                    if (!late.Pumped)
+                        _unpumped--; // this commit fetches the next waiting request itself
                 }
                 Submit(late, Wire.UringCmdCommitAndFetch, late.CommitId);
             }
@@ -419,32 +298,6 @@ internal sealed unsafe class UringQueue
             return;
         }
         UringEntry entry = _entries[(int)cqe.UserData];
-        if (cqe.Res < 0 && _anyThread && !_stopping)
-        {
-            if (entry.Reregistering)
-            {
-                // Registering afresh failed: the connection is gone.
-                entry.Dead = true;
-                _dead++;
-                Volatile.Write(ref _deadShared, _dead);
-                return;
-            }
-            if (!entry.Registering && cqe.Res is -(int)Errno.ENOTCONN or -(int)Errno.ECANCELED)
-            {
-                // The thread that committed this entry last has ended: its exit cancelled the
-                // entry (ENOTCONN), or (ECANCELED) a request came for it as the thread ended and
-                // the kernel could not deliver it (see TryCommitHere). The kernel's entry is
-                // left without a command; the same buffers are registered as a new one.
-                if (cqe.Res == -(int)Errno.ECANCELED)
-                    Log.Error("FUSE ring queue {Qid}: a request for entry {Index} could not be delivered (the thread that committed the entry ended as it came); its caller waits until the connection ends", Qid, entry.Index);
-                entry.Registering = true;
-                entry.Reregistering = true;
-                entry.RegisterTries = 0;
-                Interlocked.Increment(ref _reregistered);
-                Submit(entry, Wire.UringCmdRegister, 0);
-                return;
-            }
-        }
         if (cqe.Res < 0)
         {
             if (entry.Registering && cqe.Res == -(int)Errno.EAGAIN && entry.RegisterTries++ < 200)
@@ -469,7 +322,6 @@ internal sealed unsafe class UringQueue
             return;
         }
         entry.Registering = false;
-        entry.Reregistering = false;
         Serve(entry, reply);
     }
 
@@ -491,27 +343,14 @@ internal sealed unsafe class UringQueue
         {
             // Held until its late reply; keep the base number of entries free for everyone else,
             // and make up for the commit this entry will not make now (see Pump).
-            entry.HeldSince = Environment.TickCount64;
-            if (_anyThread)
-            {
-                if (Interlocked.CompareExchange(ref entry.ParkState, UringEntry.Parked, UringEntry.Free) != UringEntry.Free)
-                {
-                    // Answered during the dispatch: the reply is in the entry already.
-                    entry.ParkState = UringEntry.Free;
-                    Submit(entry, Wire.UringCmdCommitAndFetch, entry.CommitId);
-                    return;
-                }
-                Interlocked.Increment(ref _held);
-            }
-            else
-            {
-                entry.ParkState = UringEntry.Parked;
-                Interlocked.Increment(ref _held);
-            }
-            if (_entries.Count - Volatile.Read(ref _held) < _baseEntries)
+            entry.Held = true;
+            _held++;
+            Volatile.Write(ref _heldShared, _held);
+            if (_entries.Count - _held < _baseEntries)
                 Grow();
-            Interlocked.Increment(ref _unpumped);
-            Volatile.Write(ref entry.PumpOwed, 1);
+            entry.HeldSince = Environment.TickCount64;
+            entry.Pumped = false;
+            _unpumped++;
             if (!_timerArmed)
                 ArmTimer(PumpDelayMs);
             return;
@@ -542,29 +381,28 @@ internal sealed unsafe class UringQueue
     {
         long now = Environment.TickCount64;
         int due = 0;
-        if (Volatile.Read(ref _unpumped) > 0)
+        if (_unpumped > 0)
         {
             foreach (UringEntry e in _entries)
             {
-                if (e.Held && now - e.HeldSince >= PumpDelayMs && Volatile.Read(ref e.PumpOwed) == 1
-                    && Interlocked.Exchange(ref e.PumpOwed, 0) == 1)
+                if (e.Held && !e.Pumped && now - e.HeldSince >= PumpDelayMs)
                 {
-                    Interlocked.Decrement(ref _unpumped);
+                    e.Pumped = true;
+                    _unpumped--;
                     due++;
                 }
             }
         }
-        int held = Volatile.Read(ref _held);
-        if (due == 0 && held > 0 && now - _lastPump >= PumpPeriodMs)
+        if (due == 0 && _held > 0 && now - _lastPump >= PumpPeriodMs)
             due = 1;
         if (due > 0)
         {
             _lastPump = now;
             _pumpsDue += due;
         }
-        if (Volatile.Read(ref _unpumped) > 0)
+        if (_unpumped > 0)
             ArmTimer(PumpDelayMs);
-        else if (held > 0)
+        else if (_held > 0)
             ArmTimer(PumpPeriodMs);
     }
 
@@ -574,24 +412,23 @@ internal sealed unsafe class UringQueue
             _timeout = (IoUring.KernelTimespec*)NativeMemory.AllocZeroed((nuint)sizeof(IoUring.KernelTimespec));
         _timeout->Seconds = milliseconds / 1000;
         _timeout->Nanoseconds = milliseconds % 1000 * 1_000_000L;
-        lock (_sq)
-        {
-            var s = (IoUring.Sqe*)NextSqe();
-            s->Opcode = IoUring.OpTimeout;
-            s->Fd = -1;
-            s->Addr = (ulong)_timeout;
-            s->Len = 1;
-            s->Off = 0; // a pure timeout: no completion count
-            s->UserData = TimerTag;
-            Push();
-        }
+        var s = (IoUring.Sqe*)NextSqe();
+        s->Opcode = IoUring.OpTimeout;
+        s->Fd = -1;
+        s->Addr = (ulong)_timeout;
+        s->Len = 1;
+        s->Off = 0; // a pure timeout: no completion count
+        s->UserData = TimerTag;
+        Push();
         _timerArmed = true;
     }
 
     /// <summary>Submits what is pending (the new entries' REGISTERs among it), then hands the pumps due to the pump threads.</summary>
     private void ReleasePumps()
     {
-        IoUring.Enter(_ringFd, Unsubmitted, 0, 0);
+        int r = IoUring.Enter(_ringFd, _pending, 0, 0);
+        if (r > 0)
+            _pending -= (uint)Math.Min(r, (int)_pending);
         Interlocked.Add(ref _pumpsWanted, _pumpsDue);
         _pumpsDue = 0;
         Pump();
@@ -684,7 +521,7 @@ internal sealed unsafe class UringQueue
         if (_entries.Count >= MaxEntries)
         {
             if (!_growWarned)
-                Log.Warning("FUSE ring queue {Qid}: {Held} entries held by parked requests, the most a queue registers; further requests on this CPU wait for one", Qid, Volatile.Read(ref _held));
+                Log.Warning("FUSE ring queue {Qid}: {Held} entries held by parked requests, the most a queue registers; further requests on this CPU wait for one", Qid, _held);
             _growWarned = true;
             return;
         }
@@ -706,14 +543,15 @@ internal sealed unsafe class UringQueue
         Submit(entry, Wire.UringCmdRegister, 0);
     }
 
-    // Under _sq.
     private byte* NextSqe()
     {
         uint tail = *_sqTail;
         while (tail - Volatile.Read(ref *_sqHead) >= _sqEntries)
         {
-            int r = IoUring.Enter(_ringFd, Unsubmitted, 0, 0);
-            if (r < 0 && Libc.LastErrno is not ((int)Errno.EINTR or (int)Errno.EAGAIN or (int)Errno.EBUSY))
+            int r = IoUring.Enter(_ringFd, _pending, 0, 0);
+            if (r > 0)
+                _pending -= (uint)Math.Min(r, (int)_pending);
+            else if (r < 0 && Libc.LastErrno is not ((int)Errno.EINTR or (int)Errno.EAGAIN or (int)Errno.EBUSY))
                 throw new IOException($"io_uring_enter: {Libc.Strerror(Libc.LastErrno)}");
         }
         byte* sqe = _sqes + (tail & _sqMask) * IoUring.Sqe128Size;
@@ -721,19 +559,13 @@ internal sealed unsafe class UringQueue
         return sqe;
     }
 
-    // Under _sq.
     private void Push()
     {
         Volatile.Write(ref *_sqTail, *_sqTail + 1);
+        _pending++;
     }
 
     private void Submit(UringEntry entry, uint command, ulong commitId)
-    {
-        lock (_sq)
-            SubmitLocked(entry, command, commitId);
-    }
-
-    private void SubmitLocked(UringEntry entry, uint command, ulong commitId)
     {
         byte* sqe = NextSqe();
         var s = (IoUring.Sqe*)sqe;
@@ -751,12 +583,6 @@ internal sealed unsafe class UringQueue
 
     private void ArmEvent()
     {
-        lock (_sq)
-            ArmEventLocked();
-    }
-
-    private void ArmEventLocked()
-    {
         var s = (IoUring.Sqe*)NextSqe();
         s->Opcode = IoUring.OpRead;
         s->Fd = _eventFd;
@@ -772,11 +598,6 @@ internal sealed unsafe class UringQueue
         // Closing the ring cancels its commands (fuse_uring_cancel); the kernel keeps no pointer
         // into an entry after that, and a connection that is gone tore its entries down already.
         int efd = Interlocked.Exchange(ref _eventFd, -1);
-        lock (_sq)
-        {
-            _closed = true;
-            _guarded.Dispose();
-        }
         if (_ringFd >= 0)
             Libc.Close(_ringFd);
         _ringFd = -1;

@@ -58,12 +58,12 @@ internal sealed class UringTransport
     /// Creates one ring per possible CPU (their threads wait for <see cref="Go"/>). Returns null
     /// when all were created, else why not (and nothing is left running).
     /// </summary>
-    public string? TryCreate(Dispatcher d, int deviceFd, string mountpoint, int entriesPerQueue, int payloadCapacity, bool lateCommitsAnyThread)
+    public string? TryCreate(Dispatcher d, int deviceFd, string mountpoint, int entriesPerQueue, int payloadCapacity)
     {
         int cpus = IoUring.PossibleCpus();
         for (int q = 0; q < cpus; q++)
         {
-            var queue = new UringQueue(this, d, q, deviceFd, entriesPerQueue, payloadCapacity, mountpoint, lateCommitsAnyThread, _log);
+            var queue = new UringQueue(this, d, q, deviceFd, entriesPerQueue, payloadCapacity, mountpoint, _log);
             _queues.Add(queue);
             queue.Start();
         }
