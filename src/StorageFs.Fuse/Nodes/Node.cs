@@ -35,8 +35,13 @@ public abstract class Node
     // million nodes 8 bytes larger. The table's lookup is one per open.
     internal PassthroughBacking Backing => Backings.GetValue(this, static _ => new PassthroughBacking());
 
-    /// <summary>The FUSE node id while the kernel knows this node, else 0.</summary>
-    public ulong NodeId => Volatile.Read(ref Lookups) > 0 ? Volatile.Read(ref Number) : 0;
+    /// <summary>
+    /// The FUSE node id while the kernel knows this node, else 0. A slot's (<see cref="INodeSlot"/>)
+    /// while the kernel knows its parent or one of the parent's slots (they share one count).
+    /// </summary>
+    public ulong NodeId => this is INodeSlot slot
+        ? slot.SlotParent.NodeId is var parent and not 0 ? parent + 1 + (ulong)slot.SlotIndex : 0
+        : Volatile.Read(ref Lookups) > 0 ? Volatile.Read(ref Number) : 0;
 
     /// <summary>
     /// The inode number reported in attributes and directory entries; 0 (the default) lets the
