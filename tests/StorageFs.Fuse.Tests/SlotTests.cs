@@ -1,14 +1,14 @@
 namespace StorageFs.Fuse.Tests;
 
 /// <summary>
-/// A node's fixed children kept as slots of it (INodeSlots): numbered after the node, served
-/// by a child made for each request, counted on the node, and every id gone with the last
-/// lookup of the node and its children.
+/// A node's fixed children kept as slots of it (INodeSlots): ids made of the node's number and
+/// the index, served by a child made for each request, counted on the node, and gone with the
+/// last lookup of the node and its children.
 /// </summary>
 public sealed class SlotTests
 {
     [Fact]
-    public void Slots_AreNumberedAfterTheirNode_AndAnswerEachRequestThroughAFreshChild()
+    public void Slots_AreNumberedFromTheirNode_AndAnswerEachRequestThroughAFreshChild()
     {
         var h = new Harness();
         var dir = new SlottedDir();
@@ -21,21 +21,22 @@ public sealed class SlotTests
         ulong fh = h.Open(a.NodeId, flags: 0);
         var read = h.Send(Req.Read(a.NodeId, fh, 0, 100));
 
-        Assert.Equal((d + 1, d + 2), (a.NodeId, b.NodeId));
+        Assert.Equal((Slot(d, 0), Slot(d, 1)), (a.NodeId, b.NodeId));
         Assert.Equal((a.NodeId, b.NodeId), (a.Attr.Ino, b.Attr.Ino));
         Assert.Equal((b.NodeId, 1UL), (attr.Ino, attr.Size));
         Assert.Equal("slot 0", Encoding.ASCII.GetString(read.Body));
-        // The table holds the directory for the slots' ids, not a child object.
+        // The table holds the directory for the slots' ids, not a child object, and no entry of their own.
         Assert.Same(dir, h.Dispatcher.Nodes.Held(a.NodeId));
+        Assert.Equal(2, h.Dispatcher.Nodes.Count);
         Assert.NotSame(h.Dispatcher.Nodes.Get(a.NodeId), h.Dispatcher.Nodes.Get(a.NodeId));
         Assert.Equal((3, a.NodeId), (dir.Lookups, ((Node)h.Dispatcher.Nodes.Get(a.NodeId)!).NodeId));
-        // The next node numbered comes after the whole block.
+        // Slots take no numbers from the counter.
         h.Root.Children["f"] = new TestFile([1]);
-        Assert.Equal(d + 1 + SlottedDir.Count, h.Lookup(1, "f").NodeId);
+        Assert.Equal(d + 1, h.Lookup(1, "f").NodeId);
     }
 
     [Fact]
-    public void ForgettingTheSlots_KeepsTheirNode_ForgettingAll_DropsEveryId_AndALookupGivesTheSameIdsBack()
+    public void ForgettingTheSlots_KeepsTheirNode_ForgettingAll_DropsIt_AndALookupGivesTheSameIdsBack()
     {
         var h = new Harness();
         var dir = new SlottedDir();
@@ -51,12 +52,12 @@ public sealed class SlotTests
         Assert.Equal(1, dir.Lookups);
         h.Lookup(d, "s1");
         Forget(h, d, 1);
-        Assert.Equal(0, h.Send(Req.Make(Opcode.Getattr, d + 2, Req.Bytes(new Wire.FuseGetattrIn()))).Error);
-        Forget(h, d + 2, 1);
+        Assert.Equal(0, h.Send(Req.Make(Opcode.Getattr, Slot(d, 1), Req.Bytes(new Wire.FuseGetattrIn()))).Error);
+        Forget(h, Slot(d, 1), 1);
 
         Assert.Equal(0, dir.Lookups);
         Assert.Null(h.Dispatcher.Nodes.Held(d));
-        Assert.Null(h.Dispatcher.Nodes.Held(d + 2));
+        Assert.Null(h.Dispatcher.Nodes.Held(Slot(d, 1)));
         Assert.Equal(-(int)Errno.ESTALE, h.Send(Req.Make(Opcode.Getattr, s0, Req.Bytes(new Wire.FuseGetattrIn()))).Error);
         Assert.Equal(1, h.Dispatcher.Nodes.Count); // the root
         Assert.Equal(d, h.Lookup(1, "d").NodeId);
@@ -76,11 +77,14 @@ public sealed class SlotTests
 
         var recs = ReaddirTests.Parse(r.Body, plus: true).Skip(2).ToList();
         Assert.Equal(["s0", "s1", "s2"], recs.Select(x => x.Name));
-        Assert.Equal([d + 1, d + 2, d + 3], recs.Select(x => x.Entry!.Value.NodeId));
-        Assert.Equal([d + 1, d + 2, d + 3], recs.Select(x => x.Ino));
+        Assert.Equal([Slot(d, 0), Slot(d, 1), Slot(d, 2)], recs.Select(x => x.Entry!.Value.NodeId));
+        Assert.Equal([Slot(d, 0), Slot(d, 1), Slot(d, 2)], recs.Select(x => x.Ino));
         Assert.Equal([0UL, 1UL, 2UL], recs.Select(x => x.Entry!.Value.Attr.Size));
         Assert.Equal(1 + SlottedDir.Count, dir.Lookups);
     }
+
+    // Bit 63, the node's number, the index in four bits (NodeTable.SlotId).
+    private static ulong Slot(ulong node, int index) => 1UL << 63 | node << 4 | (uint)index;
 
     private static void Forget(Harness h, ulong id, ulong count) =>
         Assert.Null(h.TrySend(Req.Make(Opcode.Forget, id, Req.Bytes(new Wire.FuseForgetIn { Nlookup = count }))));

@@ -12,9 +12,9 @@ namespace StorageFs.Fuse.Protocol;
 /// Ids are handed out in order, so the table is pages of 256 slots indexed by id (8 bytes a
 /// node, where a hash table costs 28), and a page goes once its last node is forgotten: a
 /// mount the kernel knows a million nodes of carries 8 MiB of table, not 32. The worst case,
-/// one long-lived node left on each page, is 2 KiB a node. A node with slots
-/// (<see cref="INodeSlots"/>) is held for each of its slots' ids the kernel knows, not a child
-/// object: the table costs the same, the children's objects are gone.
+/// one long-lived node left on each page, is 2 KiB a node. A node's slots
+/// (<see cref="INodeSlots"/>) have no entry: a slot's id carries its parent's number and its
+/// index (<see cref="SlotId"/>), and its lookups are counted on the parent.
 /// </summary>
 internal sealed class NodeTable
 {
@@ -45,25 +45,48 @@ internal sealed class NodeTable
         }
     }
 
+    // A slot's id (INodeSlots): bit 63, then its parent's number, then its index in SlotBits
+    // bits. No other number has bit 63 (the engine counts up from 2; a node's own Ino leaves it
+    // clear), so a slot needs no entry of its own: its id names its parent's.
+    private const ulong SlotTag = 1UL << 63;
+    private const int SlotBits = 4;
+    internal const int MaxSlots = 1 << SlotBits;
+
+    internal static ulong SlotId(ulong parentNumber, int index) => SlotTag | parentNumber << SlotBits | (uint)index;
+
+    // The id whose entry holds the node: a slot's parent's.
+    private static ulong HolderOf(ulong nodeId) => (nodeId & SlotTag) == 0 ? nodeId : (nodeId & ~SlotTag) >> SlotBits;
+
     /// <summary>The node with id <paramref name="nodeId"/>; a slot's (<see cref="INodeSlots"/>) made afresh by its parent.</summary>
     public Node? Get(ulong nodeId)
     {
         Node? held = Held(nodeId);
-        return held is null || held.Number == nodeId ? held : ((INodeSlots)held).Slot((int)(nodeId - held.Number - 1));
+        if (held is null || (nodeId & SlotTag) == 0)
+            return held;
+        int index = (int)(nodeId & (MaxSlots - 1));
+        return held is INodeSlots slots && index < slots.SlotCount ? slots.Slot(index) : null;
     }
 
     /// <summary>What the table holds for <paramref name="nodeId"/>: the node, or for a slot's id its parent (whose lookup count is the slot's).</summary>
     public Node? Held(ulong nodeId)
     {
+        ulong at = HolderOf(nodeId);
         lock (_gate)
-            return _pages.TryGetValue(nodeId >> PageShift, out var page) ? page.Slots[nodeId & SlotMask] : null;
+            return _pages.TryGetValue(at >> PageShift, out var page) ? page.Slots[at & SlotMask] : null;
     }
 
-    /// <summary>Counts one kernel lookup on <paramref name="node"/>, giving it an id if it has none; 0 (nothing counted) for a node that has ended.</summary>
+    /// <summary>Counts one kernel lookup on <paramref name="node"/>, giving it an id if it has none; 0 (nothing counted) for a node that has ended.
+    /// A slot's lookup is counted on its parent.</summary>
     public ulong AddLookup(Node node)
     {
+        int index = -1;
         if (node is INodeSlot slot)
-            return AddSlotLookup(slot);
+        {
+            index = slot.SlotIndex;
+            node = slot.SlotParent;
+            if (node is not INodeSlots slots || (uint)index >= (uint)Math.Min(slots.SlotCount, MaxSlots))
+                throw new InvalidOperationException($"{slot.GetType().Name} names slot {index} of a {node.GetType().Name}, which has no such slot");
+        }
         lock (_gate)
         {
             if (node.Lookups == Node.Ended)
@@ -71,32 +94,11 @@ internal sealed class NodeTable
             if (node.Lookups == 0)
             {
                 if (node.Number == 0)
-                    GiveNumber(node);
+                    node.Number = _nextId++;
                 Put(node.Number, node);
             }
             Volatile.Write(ref node.Lookups, node.Lookups + 1);
-            return node.Number;
-        }
-    }
-
-    // A slot's lookup is counted on its parent, whose table entry the slot's id gets.
-    private ulong AddSlotLookup(INodeSlot slot)
-    {
-        Node parent = slot.SlotParent;
-        int index = slot.SlotIndex;
-        if (parent is not INodeSlots slots || (uint)index >= (uint)slots.SlotCount)
-            throw new InvalidOperationException($"{slot.GetType().Name} names slot {index} of a {parent.GetType().Name}, which has no such slot");
-        lock (_gate)
-        {
-            if (parent.Lookups == Node.Ended)
-                return 0;
-            if (parent.Number == 0)
-                GiveNumber(parent);
-            ulong id = parent.Number + 1 + (ulong)index;
-            if (!Holds(id, parent))
-                Put(id, parent);
-            Volatile.Write(ref parent.Lookups, parent.Lookups + 1);
-            return id;
+            return index < 0 ? node.Number : SlotId(node.Number, index);
         }
     }
 
@@ -104,14 +106,14 @@ internal sealed class NodeTable
     /// The inode number to report for <paramref name="node"/>: its own <see cref="Node.Ino"/>,
     /// else the number the engine gave it, given now if it has none (numbers come from the node
     /// id counter, so they never collide with each other; a node numbered here keeps the number
-    /// as its id when it is looked up). A slot's is its parent's number + 1 + its index.
+    /// as its id when it is looked up). A slot's is its id (<see cref="SlotId"/>).
     /// </summary>
     public ulong InoOf(Node node)
     {
         if (node.Ino != 0)
             return node.Ino;
         if (node is INodeSlot slot)
-            return NumberOf(slot.SlotParent) + 1 + (ulong)slot.SlotIndex;
+            return SlotId(NumberOf(slot.SlotParent), slot.SlotIndex);
         return NumberOf(node);
     }
 
@@ -123,24 +125,18 @@ internal sealed class NodeTable
         lock (_gate)
         {
             if (node.Number == 0)
-                GiveNumber(node);
+                node.Number = _nextId++;
             return node.Number;
         }
-    }
-
-    // Under the gate: the next number, and for a node with slots the block after it.
-    private void GiveNumber(Node node)
-    {
-        Volatile.Write(ref node.Number, _nextId);
-        _nextId += 1 + (node is INodeSlots slots ? (ulong)slots.SlotCount : 0);
     }
 
     public void Forget(ulong nodeId, ulong count)
     {
         Node? ended = null;
+        ulong at = HolderOf(nodeId);
         lock (_gate)
         {
-            if (nodeId == Wire.RootId || !_pages.TryGetValue(nodeId >> PageShift, out var page) || page.Slots[nodeId & SlotMask] is not { } node)
+            if (at == Wire.RootId || !_pages.TryGetValue(at >> PageShift, out var page) || page.Slots[at & SlotMask] is not { } node)
                 return;
             // Into a local first: a lookup count passing through -1 would read as Ended outside the lock.
             long left = node.Lookups - (long)Math.Min(count, (ulong)long.MaxValue);
@@ -151,38 +147,15 @@ internal sealed class NodeTable
             else
             {
                 Volatile.Write(ref node.Lookups, node.EndsWhenForgotten ? Node.Ended : 0);
-                if (node is INodeSlots slots)
-                {
-                    // The node and its slots share the count: every id of the block goes.
-                    for (ulong id = node.Number, end = node.Number + 1 + (ulong)slots.SlotCount; id < end; id++)
-                    {
-                        if (Holds(id, node))
-                            Remove(id);
-                    }
-                }
-                else
-                {
-                    Remove(nodeId);
-                }
+                page.Slots[at & SlotMask] = null;
+                _count--;
+                if (--page.Used == 0)
+                    _pages.Remove(at >> PageShift);
                 if (node.EndsWhenForgotten)
                     ended = node;
             }
         }
         ended?.Forgotten();
-    }
-
-    // Under the gate.
-    private bool Holds(ulong nodeId, Node node) =>
-        _pages.TryGetValue(nodeId >> PageShift, out var page) && ReferenceEquals(page.Slots[nodeId & SlotMask], node);
-
-    // Under the gate; the id is in the table.
-    private void Remove(ulong nodeId)
-    {
-        var page = _pages[nodeId >> PageShift];
-        page.Slots[nodeId & SlotMask] = null;
-        _count--;
-        if (--page.Used == 0)
-            _pages.Remove(nodeId >> PageShift);
     }
 
     // Under the gate.
