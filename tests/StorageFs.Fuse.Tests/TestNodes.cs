@@ -12,7 +12,7 @@ internal sealed class TestDir : Node, INodeLookup, INodeReadDir, INodeMkdir, INo
     /// <summary>List names without their nodes, and ask READDIRPLUS for names only.</summary>
     public bool NamesOnly { get; set; }
 
-    public override bool ListsAttributes => !NamesOnly;
+    public override ListedAttributes ListsAttributes => NamesOnly ? ListedAttributes.NamesOnly : ListedAttributes.All;
 
     public override Errno GetAttr(RequestContext ctx, ref FuseAttr attr)
     {

@@ -167,6 +167,53 @@ public sealed class RealDirTests : IDisposable
     }
 
     [Fact]
+    public void AFileLookedUp_HoldsNoDescriptorUntilItIsOpened_ADirectoryHoldsOneAtOnce()
+    {
+        File.WriteAllText(Path.Combine(_dir, "f"), "12345");
+        Directory.CreateDirectory(Path.Combine(_dir, "d"));
+
+        Assert.Equal(Errno.Ok, _root.Lookup(Root, "f", out var f));
+        Assert.Equal(Errno.Ok, _root.Lookup(Root, "d", out var d));
+        var file = (RealFile)f!;
+        Assert.False(file.HoldsDescriptor);
+        Assert.Equal(5ul, Attr(file).Size); // a stat, still no descriptor
+        Assert.False(file.HoldsDescriptor);
+        Assert.True(((RealDir)d!).HoldsDescriptor);
+
+        Assert.Equal(Errno.Ok, file.Open(Root, 0 /* O_RDONLY */, out var h));
+        h!.Release();
+        Assert.True(file.HoldsDescriptor);
+    }
+
+    [Fact]
+    public void AFileSwappedForASymlinkBeforeItsFirstOpen_IsNeverFollowed_TheNodeIsStale()
+    {
+        string outside = Directory.CreateTempSubdirectory("storagefs-outside-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(outside, "secret"), "root only");
+            File.WriteAllText(Path.Combine(_dir, "f"), "mine");
+            Assert.Equal(Errno.Ok, _root.Lookup(Root, "f", out var f));
+            File.Move(Path.Combine(_dir, "f"), Path.Combine(_dir, "away"));
+            File.CreateSymbolicLink(Path.Combine(_dir, "f"), Path.Combine(outside, "secret"));
+
+            var file = (RealFile)f!;
+            var a = default(FuseAttr);
+            Assert.Equal(Errno.ESTALE, file.GetAttr(Root, ref a));
+            Assert.Equal(Errno.ESTALE, file.Open(Root, 2 /* O_RDWR */, out _));
+            Assert.Equal(Errno.ESTALE, file.SetAttr(Root, new SetattrRequest(SetattrValid.Size, 0, 0, 0, 0, default, default), null, ref a));
+            Assert.False(file.HoldsDescriptor);
+            Assert.Equal(Errno.Ok, _root.Lookup(Root, "f", out var again)); // the kernel looks the name up again
+            Assert.IsType<RealSymlink>(again);
+            Assert.Equal("root only", File.ReadAllText(Path.Combine(outside, "secret")));
+        }
+        finally
+        {
+            Directory.Delete(outside, recursive: true);
+        }
+    }
+
+    [Fact]
     public void AUser_CannotCreateInARootDirectory_TheHostRefusesIt()
     {
         File.SetUnixFileMode(_dir, (UnixFileMode)0x1ED);

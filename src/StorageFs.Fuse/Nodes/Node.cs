@@ -57,15 +57,15 @@ public abstract class Node
     public virtual TimeSpan? AttrTimeout => null;
 
     /// <summary>
-    /// For a directory: whether the first READDIRPLUS of a listing looks up each listed name that
-    /// comes without its node, to give the kernel its attributes (the default). False answers
-    /// those entries by name only (node id 0, which the kernel takes as "no attributes",
-    /// fs/fuse/readdir.c): the kernel sends READDIRPLUS for a listing's first reply whoever reads
-    /// (FUSE_READDIRPLUS_AUTO), later ones only once the reader looked names up (<c>ls -l</c>),
-    /// which still get attributes. For a directory whose children cost a lookup and a host stat
-    /// each to make, where a names-only reader (<c>ls</c>, a shell glob) is the common one.
+    /// For a directory: which entries that come without their node the first READDIRPLUS of a
+    /// listing looks up, to give the kernel their attributes (<see cref="ListedAttributes.All"/>,
+    /// the default). The others go by name only (node id 0, which the kernel takes as "no
+    /// attributes", fs/fuse/readdir.c): the kernel sends READDIRPLUS for a listing's first reply
+    /// whoever reads (FUSE_READDIRPLUS_AUTO), later ones only once the reader looked names up
+    /// (<c>ls -l</c>), which still get attributes. For a directory whose children cost a lookup
+    /// and a host stat each to make, where a names-only reader (<c>ls</c>, a shell glob) is common.
     /// </summary>
-    public virtual bool ListsAttributes => true;
+    public virtual ListedAttributes ListsAttributes => ListedAttributes.All;
 
     /// <summary>Fills in the attributes. <see cref="FuseAttr.Ino"/> is preset; leave it alone.</summary>
     public abstract Errno GetAttr(RequestContext ctx, ref FuseAttr attr);

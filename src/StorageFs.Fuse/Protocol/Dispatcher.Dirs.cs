@@ -105,7 +105,7 @@ internal sealed partial class Dispatcher
                     return err;
             }
             dir.Served = true;
-            bool namesWithAttributes = dir.Dir.ListsAttributes || i.Offset != 0;
+            ListedAttributes listed = i.Offset != 0 ? ListedAttributes.All : dir.Dir.ListsAttributes;
             int pos = 0;
             for (long index = (long)Math.Min(i.Offset, (ulong)dir.Entries.Count); index < dir.Entries.Count; index++)
             {
@@ -125,7 +125,8 @@ internal sealed partial class Dispatcher
                 ulong ino = 0;
                 // A directory that lists names only gets node id 0 for a name without its node in
                 // a listing's first reply (no lookup, no stat): the kernel takes that as "name only".
-                if (plus && index >= 2 && (e.Node is not null || namesWithAttributes))
+                if (plus && index >= 2 && (e.Node is not null || listed == ListedAttributes.All
+                    || (listed == ListedAttributes.Directories && (mode & 0xF000) == 0x4000)))
                 {
                     ref var entry = ref MemoryMarshal.AsRef<Wire.FuseEntryOut>(rec[..EntryOutSize]);
                     if (ResolveChild(dir.Dir, e, r.Context, ref entry))

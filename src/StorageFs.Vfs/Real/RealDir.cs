@@ -46,24 +46,25 @@ public sealed class RealDir : RealNode, INodeLookup, INodeReadDir, INodeCreate, 
     {
     }
 
-    private RealDir(RealDir parent, string name, SafeFileHandle fd, in RealStatus st, TimeSpan? timeout)
+    private RealDir(RealDir parent, string name, SafeFileHandle? fd, in RealStatus st, TimeSpan? timeout)
         : base(parent, name, fd, st, timeout)
     {
     }
 
     /// <summary>
-    /// The node for <paramref name="name"/>, whose host object <paramref name="fd"/> (an O_PATH
-    /// descriptor, owned from here on) names and <paramref name="st"/> describes: the known
-    /// node when it is still that object (then <paramref name="fd"/> is closed), else a new one.
+    /// The node for <paramref name="name"/>, whose host object <paramref name="st"/> describes
+    /// and <paramref name="fd"/> (an O_PATH descriptor, owned from here on) names, or -1 for a
+    /// node opened at its first use: the known node when it is still that object (then
+    /// <paramref name="fd"/> is closed), else a new one.
     /// </summary>
     private RealNode Known(string name, int fd, in RealStatus st)
     {
-        var handle = new SafeFileHandle(fd, ownsHandle: true);
+        var handle = fd >= 0 ? new SafeFileHandle(fd, ownsHandle: true) : null;
         lock (_gate)
         {
             if (_known.TryGetValue(name, out var n) && Same(n, st))
             {
-                handle.Dispose();
+                handle?.Dispose();
                 return n;
             }
             n?.RemovePlace(this, name);
@@ -95,22 +96,42 @@ public sealed class RealDir : RealNode, INodeLookup, INodeReadDir, INodeCreate, 
         _ => 0,
     };
 
-    /// <summary>Opens <paramref name="name"/> (O_PATH, the entry itself) and makes or finds its node.</summary>
+    /// <summary>
+    /// Makes or finds the node of <paramref name="name"/>. A directory is opened now (O_PATH,
+    /// the entry itself), as every node once was: it keeps meaning its directory when the host
+    /// renames it (a shell's working directory, a tree being walked), and directories are few.
+    /// Anything else comes from a <c>statx</c> of the entry itself (never followed) without
+    /// being opened: a stat or a listing (<c>du</c>, <c>find</c>, <c>ls -l</c>) needs no
+    /// descriptor, and the node opens its own at the first call that does
+    /// (<see cref="RealNode.Use"/>), checking the name still is this object.
+    /// </summary>
     private int Resolve(int dirFd, string name, out RealNode? child)
     {
         child = null;
+        if (name is "." or ".." || name.Contains('/'))
+            return (int)Errno.EINVAL; // one component below this directory, never its parent
+        int err = RealNative.StatAt(dirFd, name, out var st);
+        if (err != 0)
+            return err;
+        if (st.Type != Modes.Dir)
+        {
+            if (!HasRoomForUnopenedNode)
+                return (int)Errno.ENFILE;
+            child = Known(name, -1, st);
+            return 0;
+        }
         if (!HasRoomForNode)
             return (int)Errno.ENFILE;
-        int err = RealNative.OpenPath(dirFd, name, out int fd);
-        if (err != 0)
-            return err;
-        err = RealNative.StatFd(fd, out var st);
+        err = RealNative.OpenPath(dirFd, name, out int fd);
+        if (err == 0)
+            err = RealNative.StatFd(fd, out st);
         if (err != 0)
         {
-            RealNative.CloseFd(fd);
+            if (fd >= 0)
+                RealNative.CloseFd(fd);
             return err;
         }
-        child = Known(name, fd, st);
+        child = Known(name, fd, st); // what the descriptor names, whatever the name meant a moment ago
         return 0;
     }
 
@@ -131,15 +152,17 @@ public sealed class RealDir : RealNode, INodeLookup, INodeReadDir, INodeCreate, 
     }
 
     /// <summary>
-    /// Whether a listing's first reply (the READDIRPLUS the kernel sends whoever reads) carries
-    /// its entries' attributes. Not at first: making them costs a descriptor and a stat per
-    /// name, which a reader of names and types (<c>find</c>, <c>ls</c>, a glob) never uses, and
-    /// a directory of a few hundred entries fits that one reply whole. Once files of this
+    /// What a listing's first reply (the READDIRPLUS the kernel sends whoever reads) carries.
+    /// At first, attributes for the subdirectories only: a reader that descends (<c>find</c>,
+    /// <c>du</c>, <c>ls -R</c>, <c>cp -r</c>) would look each one up before opening it, a round
+    /// trip per directory, and a directory's node is one descriptor among the few of its kind.
+    /// The files go by name: their attributes cost a descriptor and a stat per name, which a
+    /// reader of names and types (<c>find</c>, <c>ls</c>, a glob) never uses. Once files of this
     /// directory are looked up one by one (<c>du</c>, <c>ls -l</c>, <c>rsync</c> stat what they
-    /// list), this directory and every one below its parent list with attributes: the reader
-    /// pays LOOKUPs for the files of the directory it read first, not for every name of the tree.
+    /// list), this directory and every one below its parent list everything with attributes: the
+    /// reader pays LOOKUPs for the files of the directory it read first, not for every name of the tree.
     /// </summary>
-    public override bool ListsAttributes => ReadersStat;
+    public override ListedAttributes ListsAttributes => ReadersStat ? ListedAttributes.All : ListedAttributes.Directories;
 
     // Looked up the chain of parents, at most ReadersStatDepth of them: a loop, not recursion, as
     // whoever may write an item can nest directories as deep as they like.
@@ -176,7 +199,7 @@ public sealed class RealDir : RealNode, INodeLookup, INodeReadDir, INodeCreate, 
         child = null;
         using var fd = Use();
         if (!fd.Ok)
-            return Errno.ESTALE;
+            return fd.Error;
         RealNode? known;
         lock (_gate)
             _known.TryGetValue(name, out known);
@@ -203,7 +226,7 @@ public sealed class RealDir : RealNode, INodeLookup, INodeReadDir, INodeCreate, 
     {
         using var fd = Use();
         if (!fd.Ok)
-            return Errno.ESTALE;
+            return fd.Error;
         var found = new List<(string Name, byte Type, ulong Ino)>();
         int err = RealNative.ReadDir(fd.Value, found);
         if (err != 0)
@@ -233,7 +256,7 @@ public sealed class RealDir : RealNode, INodeLookup, INodeReadDir, INodeCreate, 
             return (int)Errno.ENFILE; // before anything is made: the new entry would need a descriptor
         using var fd = Use();
         if (!fd.Ok)
-            return (int)Errno.ESTALE;
+            return (int)fd.Error;
         int dir = fd.Value;
         return RealCaller.Run(ctx, creating, () => op(dir));
     }
@@ -244,7 +267,7 @@ public sealed class RealDir : RealNode, INodeLookup, INodeReadDir, INodeCreate, 
         child = null;
         using var fd = Use();
         if (!fd.Ok)
-            return Errno.ESTALE;
+            return fd.Error;
         int err = Resolve(fd.Value, name, out var node);
         child = node;
         return err == 0 ? Errno.Ok : Refuse(ctx, op, name, err);
@@ -321,7 +344,7 @@ public sealed class RealDir : RealNode, INodeLookup, INodeReadDir, INodeCreate, 
         using (var from = existing.Use())
         {
             if (!from.Ok)
-                return Errno.ESTALE;
+                return from.Error;
             int fromFd = from.Value;
             err = AsCaller(ctx, creating: false, dir => RealNative.Link(fromFd, dir, name));
         }
@@ -369,7 +392,7 @@ public sealed class RealDir : RealNode, INodeLookup, INodeReadDir, INodeCreate, 
             using (var toFd = to.Use())
             {
                 if (!toFd.Ok)
-                    return Errno.ESTALE;
+                    return toFd.Error;
                 int toDir = toFd.Value;
                 err = AsCaller(ctx, creating: false, dir => RealNative.Rename(dir, name, toDir, newName, flags));
             }
@@ -403,7 +426,7 @@ public sealed class RealDir : RealNode, INodeLookup, INodeReadDir, INodeCreate, 
     public Errno Statfs(RequestContext ctx, ref FuseKstatfs st)
     {
         using var fd = Use();
-        return fd.Ok ? (Errno)RealNative.Statfs(fd.Value, ref st) : Errno.ESTALE;
+        return fd.Ok ? (Errno)RealNative.Statfs(fd.Value, ref st) : fd.Error;
     }
 
     /// <summary>

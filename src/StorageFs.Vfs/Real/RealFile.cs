@@ -9,7 +9,7 @@ namespace StorageFs.Vfs.Real;
 /// </summary>
 public sealed class RealFile : RealNode, INodeOpen
 {
-    internal RealFile(RealDir parent, string name, SafeFileHandle fd, in RealStatus st, TimeSpan? timeout)
+    internal RealFile(RealDir parent, string name, SafeFileHandle? fd, in RealStatus st, TimeSpan? timeout)
         : base(parent, name, fd, st, timeout)
     {
     }
@@ -25,7 +25,7 @@ public sealed class RealFile : RealNode, INodeOpen
         handle = null;
         using var fd = Use();
         if (!fd.Ok)
-            return Errno.ESTALE;
+            return fd.Error;
         // O_NOFOLLOW would refuse the magic link itself.
         Errno err = BackingFileHandle.Open(RealNative.ProcFd(fd.Value), flags & ~RealNative.O_NOFOLLOW, out var h);
         handle = h;

@@ -15,7 +15,9 @@ namespace StorageFs.Vfs.Real;
 /// A root is either handed over open (an item: the driver opens it beneath its pool's
 /// directory) or opened from its host path (the demo's backing directory) and kept for the
 /// root's life; any other node comes from its directory's descriptor and lets its descriptor
-/// go when the kernel forgets it (<see cref="Node.EndsWhenForgotten"/>). Each node
+/// go when the kernel forgets it (<see cref="Node.EndsWhenForgotten"/>). A node other than a
+/// directory opens its descriptor at the first call that needs one, checked to be the object
+/// the node was made for (<see cref="OpenUnopened"/>): a stat needs none. Each node
 /// also knows its directories and names (several for hard links), for the directory tables
 /// and error records only.
 /// Changes run as the caller (<see cref="RealCaller"/>); reads of attributes run as the daemon
@@ -29,6 +31,12 @@ public abstract class RealNode : Node, INodeSetAttr, INodeXattr
     // the budget and the daemon never runs out (the runtime dies of a failed open: "Out of memory.").
     private static readonly long s_budget = DescriptorLimit.NodeDescriptors(DescriptorLimit.Current().Soft);
     private static long s_nodeFds;
+
+    // Nodes not opened yet (a name looked up or listed, whose descriptor no call has needed):
+    // a statx made them, and they hold no descriptor, only memory, so their own share is wider
+    // than the descriptors' (at least 65,536), and RealReclaim keeps it as it keeps the other.
+    private static readonly long s_unopenedBudget = Math.Max(65_536, s_budget);
+    private static long s_unopened;
 
     private readonly string? _fixedPath;
     private readonly bool _handedOver;
@@ -68,16 +76,26 @@ public abstract class RealNode : Node, INodeSetAttr, INodeXattr
         }
     }
 
-    private protected RealNode(RealDir parent, string name, SafeFileHandle fd, in RealStatus st, TimeSpan? timeout)
+    /// <summary>
+    /// A node below a directory: of the object <paramref name="fd"/> names (O_PATH, owned from
+    /// here on), or, when <paramref name="fd"/> is null, of the object <paramref name="st"/>
+    /// describes, opened by its name at the first call that needs the descriptor
+    /// (<see cref="OpenUnopened"/>). A stat or a listing needs none (<c>find</c>, <c>du</c>,
+    /// <c>stat</c>): such a node costs no descriptor until it is opened, read or changed.
+    /// </summary>
+    private protected RealNode(RealDir parent, string name, SafeFileHandle? fd, in RealStatus st, TimeSpan? timeout)
     {
-        long held = Interlocked.Increment(ref s_nodeFds);
         _places = [new Place(parent, name)];
         _fd = fd;
         _ino = st.MountIno;
         DevMajor = st.DevMajor;
         DevMinor = st.DevMinor;
         Timeout = timeout;
-        RealReclaim.Made(this, held, s_budget);
+        if (fd is null)
+            Interlocked.Increment(ref s_unopened);
+        else
+            Interlocked.Increment(ref s_nodeFds);
+        RealReclaim.Made(this);
     }
 
     /// <summary>The host path of a root (for the inotify watcher and messages); null for other nodes, which are reached through descriptors only.</summary>
@@ -117,13 +135,29 @@ public abstract class RealNode : Node, INodeSetAttr, INodeXattr
     {
         foreach (var p in Volatile.Read(ref _places))
             p.Parent.Drop(p.Name, this);
-        Volatile.Read(ref _fd)?.Dispose();
-        if (!_handedOver)
+        SafeFileHandle? fd;
+        lock (_placesGate) // against OpenUnopened: either it opened first, or it sees the node ended
+            fd = _fd;
+        fd?.Dispose();
+        if (_handedOver)
+            return;
+        if (fd is null)
+            Interlocked.Decrement(ref s_unopened);
+        else
             Interlocked.Decrement(ref s_nodeFds);
     }
 
     /// <summary>Descriptors the nodes hold now (roots aside).</summary>
     internal static long NodeFds => Volatile.Read(ref s_nodeFds);
+
+    /// <summary>Nodes not opened yet (<see cref="OpenUnopened"/>), holding no descriptor.</summary>
+    internal static long Unopened => Volatile.Read(ref s_unopened);
+
+    /// <summary>The descriptors' share (<see cref="NodeFds"/>) and the unopened nodes' (<see cref="Unopened"/>).</summary>
+    internal static (long Fds, long Unopened) Budgets => (s_budget, s_unopenedBudget);
+
+    /// <summary>Whether this node holds a descriptor (a root, or a node opened).</summary>
+    internal bool HoldsDescriptor => Volatile.Read(ref _fd) is not null;
 
     /// <summary>Asks the kernel to drop every name it caches for this node (<see cref="RealReclaim"/>); how many were asked.</summary>
     internal int Invalidate(Notifier notifier)
@@ -137,11 +171,53 @@ public abstract class RealNode : Node, INodeSetAttr, INodeXattr
         return n;
     }
 
-    /// <summary>Whether a node for a listed name (READDIRPLUS) may take a descriptor: only below half the share.</summary>
-    internal static bool HasRoomForListedNode => Volatile.Read(ref s_nodeFds) < s_budget / 2;
+    /// <summary>Whether a node for a listed name (READDIRPLUS) may be made: only below half the unopened nodes' share.</summary>
+    internal static bool HasRoomForListedNode => Volatile.Read(ref s_unopened) < s_unopenedBudget / 2;
+
+    /// <summary>Whether a node may be made for a name looked up (see <c>s_unopenedBudget</c>); ENFILE to the caller when not.</summary>
+    internal static bool HasRoomForUnopenedNode => Volatile.Read(ref s_unopened) < s_unopenedBudget;
 
     /// <summary>Whether another node may take a descriptor (see <c>s_budget</c>); ENFILE to the caller when not.</summary>
     internal static bool HasRoomForNode => Volatile.Read(ref s_nodeFds) < s_budget;
+
+    /// <summary>
+    /// Opens a node made without its descriptor: its first name, one component below its
+    /// directory's descriptor (O_PATH, never a symlink followed, never outside), and only if
+    /// that is still the object the node was made for (same inode, same kind). A name the host
+    /// meanwhile gave another object, or removed, gives null (ESTALE to the caller: the kernel
+    /// then looks the name up again, LOOKUP_REVAL). Past the descriptors' share, null too.
+    /// </summary>
+    private SafeFileHandle? OpenUnopened()
+    {
+        lock (_placesGate)
+        {
+            if (_fd is not null)
+                return _fd;
+            if (IsEnded || First is not { } place || !HasRoomForNode)
+                return null;
+            using var dir = place.Parent.Use();
+            if (!dir.Ok || RealNative.OpenPath(dir.Value, place.Name, out int fd) != 0)
+                return null;
+            if (RealNative.StatFd(fd, out var st) != 0 || st.MountIno != _ino || !IsKindOf(st.Type))
+            {
+                RealNative.CloseFd(fd);
+                return null;
+            }
+            var h = new SafeFileHandle(fd, ownsHandle: true);
+            Interlocked.Increment(ref s_nodeFds);
+            Interlocked.Decrement(ref s_unopened);
+            Volatile.Write(ref _fd, h);
+            RealReclaim.Opened();
+            return h;
+        }
+    }
+
+    private bool IsKindOf(uint type) => this switch
+    {
+        RealDir => type == Modes.Dir,
+        RealSymlink => type == Modes.Lnk,
+        _ => type is not Modes.Dir and not Modes.Lnk,
+    };
 
     private SafeFileHandle? OpenRoot()
     {
@@ -170,9 +246,9 @@ public abstract class RealNode : Node, INodeSetAttr, INodeXattr
     /// </summary>
     internal Fd Use()
     {
-        var h = Volatile.Read(ref _fd) ?? (_fixedPath is not null && !_handedOver ? OpenRoot() : null);
-        if (h is null)
-            return default;
+        var h = Volatile.Read(ref _fd) ?? (_fixedPath is null ? OpenUnopened() : _handedOver ? null : OpenRoot());
+        if (h is null) // ended, or a node not opened yet whose name no longer is its object, or no room
+            return _fixedPath is null && !IsEnded && !HasRoomForNode ? new Fd(Errno.ENFILE) : default;
         bool added = false;
         try
         {
@@ -189,6 +265,7 @@ public abstract class RealNode : Node, INodeSetAttr, INodeXattr
     internal readonly ref struct Fd
     {
         private readonly SafeFileHandle? _h;
+        private readonly Errno _error;
 
         public Fd(SafeFileHandle h)
         {
@@ -196,9 +273,15 @@ public abstract class RealNode : Node, INodeSetAttr, INodeXattr
             Value = (int)h.DangerousGetHandle();
         }
 
+        /// <summary>No descriptor, for the reason <paramref name="error"/>.</summary>
+        public Fd(Errno error) => _error = error;
+
         public int Value { get; }
 
         public bool Ok => _h is not null;
+
+        /// <summary>Why there is no descriptor: ESTALE (the node ended, or its object is gone) or ENFILE (the nodes' share is used up).</summary>
+        public Errno Error => _h is not null ? Errno.Ok : _error != Errno.Ok ? _error : Errno.ESTALE;
 
         public void Dispose() => _h?.DangerousRelease();
     }
@@ -277,9 +360,19 @@ public abstract class RealNode : Node, INodeSetAttr, INodeXattr
 
     public override Errno GetAttr(RequestContext ctx, ref FuseAttr attr)
     {
+        // A node not opened yet stays so: a statx of its name, if that is still its object.
+        if (Volatile.Read(ref _fd) is null && _fixedPath is null && !IsEnded && First is { } place)
+        {
+            using var dir = place.Parent.Use();
+            if (dir.Ok && RealNative.StatAt(dir.Value, place.Name, out var st) == 0 && st.MountIno == _ino && IsKindOf(st.Type))
+            {
+                st.Fill(ref attr);
+                return Errno.Ok;
+            }
+        }
         using var fd = Use();
         if (!fd.Ok)
-            return Errno.ESTALE;
+            return fd.Error;
         return RealStat.Fill(fd.Value, ref attr);
     }
 
@@ -296,7 +389,7 @@ public abstract class RealNode : Node, INodeSetAttr, INodeXattr
         using (var fd = Use())
         {
             if (!fd.Ok)
-                return Errno.ESTALE;
+                return fd.Error;
             int node = fd.Value;
             var r = request;
             bool dropOnly = r.Has(SetattrValid.Mode) && DropsOnlySuidSgid(node, r.Mode);
@@ -368,7 +461,7 @@ public abstract class RealNode : Node, INodeSetAttr, INodeXattr
     {
         value = [];
         using var fd = Use();
-        return fd.Ok ? (Errno)RealNative.GetXattr(fd.Value, name, out value) : Errno.ESTALE;
+        return fd.Ok ? (Errno)RealNative.GetXattr(fd.Value, name, out value) : fd.Error;
     }
 
     public Errno SetXattr(RequestContext ctx, string name, ReadOnlySpan<byte> value, int flags)
@@ -377,7 +470,7 @@ public abstract class RealNode : Node, INodeSetAttr, INodeXattr
         using (var fd = Use())
         {
             if (!fd.Ok)
-                return Errno.ESTALE;
+                return fd.Error;
             int node = fd.Value;
             byte[] bytes = value.ToArray();
             err = RealCaller.Run(ctx, creating: false, () => RealNative.SetXattr(node, name, bytes, flags));
@@ -388,7 +481,7 @@ public abstract class RealNode : Node, INodeSetAttr, INodeXattr
     public Errno ListXattr(RequestContext ctx, List<string> names)
     {
         using var fd = Use();
-        return fd.Ok ? (Errno)RealNative.ListXattr(fd.Value, names) : Errno.ESTALE;
+        return fd.Ok ? (Errno)RealNative.ListXattr(fd.Value, names) : fd.Error;
     }
 
     public Errno RemoveXattr(RequestContext ctx, string name)
@@ -397,7 +490,7 @@ public abstract class RealNode : Node, INodeSetAttr, INodeXattr
         using (var fd = Use())
         {
             if (!fd.Ok)
-                return Errno.ESTALE;
+                return fd.Error;
             int node = fd.Value;
             err = RealCaller.Run(ctx, creating: false, () => RealNative.RemoveXattr(node, name));
         }

@@ -4,14 +4,16 @@ using Serilog;
 namespace StorageFs.Vfs.Real;
 
 /// <summary>
-/// Gives descriptors back before the nodes' share of the table runs out. Every item node the
-/// kernel remembers holds an O_PATH descriptor, and the kernel remembers every inode it has a
-/// dentry for until memory runs short: on a host whose descriptor table is small (a hard limit
-/// of 20,000 here), `tar -xf` of 20,000 files into an item met ENFILE half-way. Once the nodes
-/// hold more than half of their share, a background thread asks the kernel to drop the oldest
-/// names it caches (FUSE_NOTIFY_INVAL_ENTRY, oldest node first) until they hold a quarter of
-/// it (listings stop making nodes at half, RealDir.Lookup, so lookups and creations keep the
-/// other half while the kernel's FORGETs come in); the kernel forgets the inodes nobody uses (FORGET closes their descriptors) and keeps
+/// Gives descriptors (and memory) back before the nodes' shares run out. Every opened item
+/// node the kernel remembers holds an O_PATH descriptor, every other one memory, and the kernel
+/// remembers every inode it has a dentry for until memory runs short: on a host whose
+/// descriptor table is small (a hard limit of 20,000 here), `tar -xf` of 20,000 files into an
+/// item met ENFILE half-way. Once the nodes hold more than half of either share (descriptors,
+/// or nodes not opened: RealNode.Budgets), a background thread asks the kernel to drop the
+/// oldest names of that kind it caches (FUSE_NOTIFY_INVAL_ENTRY, oldest node first) until they
+/// hold a quarter of it (listings stop making nodes at half, RealDir.Lookup, so lookups and
+/// creations keep the other half while the kernel's FORGETs come in); the kernel forgets the
+/// inodes nobody uses (FORGET closes their descriptors) and keeps
 /// the busy ones (an open file, a working directory), whose names a later LOOKUP finds again.
 /// Only cached names go: nothing on the host changes, and the next access asks the daemon again.
 /// The notifications run on that thread, never inline: fs/fuse/dev.c takes the directory's
@@ -26,7 +28,6 @@ public static class RealReclaim
     private static int s_running;
     private static int s_started;
     private static int s_sweeping;
-    private static long s_budget;
 
     private static long s_sent;
 
@@ -43,13 +44,13 @@ public static class RealReclaim
             new Thread(Loop) { IsBackground = true, Name = "fuse-reclaim" }.Start();
     }
 
-    /// <summary>A node took a descriptor (called by its constructor).</summary>
-    internal static void Made(RealNode node, long held, long budget)
+    /// <summary>A node below a directory was made, opened or not (called by its constructor).</summary>
+    internal static void Made(RealNode node)
     {
         s_order.Enqueue(node);
         // Forgotten nodes leave the line lazily: once it is twice what is held, it is swept
         // (amortised over the nodes made since the last sweep).
-        if (s_order.Count > 2 * held + 1024 && Interlocked.CompareExchange(ref s_sweeping, 1, 0) == 0)
+        if (s_order.Count > 2 * (RealNode.NodeFds + RealNode.Unopened) + 1024 && Interlocked.CompareExchange(ref s_sweeping, 1, 0) == 0)
         {
             for (int left = s_order.Count; left > 0 && s_order.TryDequeue(out var n); left--)
             {
@@ -58,11 +59,15 @@ public static class RealReclaim
             }
             Volatile.Write(ref s_sweeping, 0);
         }
-        if (held > budget / 2 && Interlocked.CompareExchange(ref s_running, 1, 0) == 0)
-        {
-            Volatile.Write(ref s_budget, budget);
+        Opened();
+    }
+
+    /// <summary>A node took a descriptor: starts a round when either share is more than half used.</summary>
+    internal static void Opened()
+    {
+        var (fds, unopened) = RealNode.Budgets;
+        if ((RealNode.NodeFds > fds / 2 || RealNode.Unopened > unopened / 2) && Interlocked.CompareExchange(ref s_running, 1, 0) == 0)
             s_wake.Release();
-        }
     }
 
     private static void Loop()
@@ -70,43 +75,52 @@ public static class RealReclaim
         while (true)
         {
             s_wake.Wait();
-            Run(Volatile.Read(ref s_budget));
+            Run();
         }
     }
 
-    private static void Run(long budget)
+    private static void Run()
     {
         try
         {
-            long low = budget / 4;
+            var (fdBudget, unopenedBudget) = RealNode.Budgets;
+            long fdLow = fdBudget / 4, unopenedLow = unopenedBudget / 4;
             if (Volatile.Read(ref s_notifier) is not { Enabled: true })
                 return;
-            long start = RealNode.NodeFds, sent = Sent;
-            // Rounds: invalidate as many names as the share is over (each node once a round, the
-            // oldest first), then give the kernel's FORGETs time to arrive; stop under the low
-            // mark, or after three rounds that freed nothing (every name left is busy).
-            for (int idle = 0; idle < 3 && RealNode.NodeFds > low;)
+            long startFds = RealNode.NodeFds, startUnopened = RealNode.Unopened, sent = Sent;
+            static long Held() => RealNode.NodeFds + RealNode.Unopened;
+            // Rounds: invalidate as many names as a share is over (each node once a round, the
+            // oldest first, skipping those of a share that is not over), then give the kernel's
+            // FORGETs time to arrive; stop when both are under their low marks, or after three
+            // rounds that freed nothing (every name left is busy).
+            for (int idle = 0; idle < 3;)
             {
-                long before = RealNode.NodeFds;
-                long excess = before - low;
+                bool fdsOver = RealNode.NodeFds > fdLow, unopenedOver = RealNode.Unopened > unopenedLow;
+                if (!fdsOver && !unopenedOver)
+                    break;
+                long before = Held();
+                long excess = Math.Max(RealNode.NodeFds - fdLow, RealNode.Unopened - unopenedLow);
                 int tried = 0;
                 for (int left = s_order.Count; tried < excess && left > 0 && s_order.TryDequeue(out var node); left--)
                 {
                     if (node.IsEnded)
                         continue;
-                    tried++;
-                    Interlocked.Add(ref s_sent, node.Invalidate(s_notifier!));
+                    if (node.HoldsDescriptor ? fdsOver : unopenedOver)
+                    {
+                        tried++;
+                        Interlocked.Add(ref s_sent, node.Invalidate(s_notifier!));
+                    }
                     // Until its FORGET comes (or for good, if it is busy) it stays in line, behind the newer ones.
                     s_order.Enqueue(node);
                 }
                 if (tried == 0)
                     break;
-                for (int wait = 0; wait < 50 && RealNode.NodeFds > low && RealNode.NodeFds > before - tried / 2; wait++)
+                for (int wait = 0; wait < 50 && Held() > before - tried / 2; wait++)
                     Thread.Sleep(2);
-                idle = RealNode.NodeFds < before ? 0 : idle + 1;
+                idle = Held() < before ? 0 : idle + 1;
             }
-            s_log?.Information("Item nodes held {Held} descriptors of their {Budget}: asked the kernel to drop {Sent} cached names, {Now} held now",
-                start, budget, Sent - sent, RealNode.NodeFds);
+            s_log?.Information("Item nodes held {Held} descriptors of their {Budget} and {Unopened} unopened of their {UnopenedBudget}: asked the kernel to drop {Sent} cached names, {Now} and {NowUnopened} held now",
+                startFds, fdBudget, startUnopened, unopenedBudget, Sent - sent, RealNode.NodeFds, RealNode.Unopened);
         }
         finally
         {

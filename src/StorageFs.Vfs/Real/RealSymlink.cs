@@ -5,7 +5,7 @@ namespace StorageFs.Vfs.Real;
 /// <summary>A host symbolic link: its target read from the host (readlinkat on its own descriptor) at each READLINK.</summary>
 public sealed class RealSymlink : RealNode, INodeReadlink
 {
-    internal RealSymlink(RealDir parent, string name, SafeFileHandle fd, in RealStatus st, TimeSpan? timeout)
+    internal RealSymlink(RealDir parent, string name, SafeFileHandle? fd, in RealStatus st, TimeSpan? timeout)
         : base(parent, name, fd, st, timeout)
     {
     }
@@ -14,6 +14,6 @@ public sealed class RealSymlink : RealNode, INodeReadlink
     {
         target = "";
         using var fd = Use();
-        return fd.Ok ? (Errno)RealNative.Readlink(fd.Value, out target) : Errno.ESTALE;
+        return fd.Ok ? (Errno)RealNative.Readlink(fd.Value, out target) : fd.Error;
     }
 }

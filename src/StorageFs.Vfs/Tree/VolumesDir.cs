@@ -97,7 +97,7 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
     /// <summary>A listing's first reply gives names only: a volume's attributes cost a node, the
     /// driver's lock and a host stat each (cold after the kernel dropped its inodes), which a
     /// names-only <c>ls</c> never needs; <c>ls -l</c> looks those up and gets attributes with the rest.</summary>
-    public override bool ListsAttributes => false;
+    public override ListedAttributes ListsAttributes => ListedAttributes.NamesOnly;
 
     private string Where(string? name = null) => name is null ? $"pools/{pool}/volumes" : $"pools/{pool}/volumes/{name}";
 

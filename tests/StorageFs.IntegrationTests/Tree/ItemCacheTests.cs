@@ -99,6 +99,33 @@ public sealed class ItemCacheTests(LongItemCacheFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public void AListingsFirstReply_GivesItsSubdirectoriesAttributes_SoADescentCostsNoLookupPerDirectory()
+    {
+        // find, du and ls -R open every subdirectory they list: with its attributes in the
+        // listing's first reply the kernel has its node, and opening it needs no LOOKUP. The files
+        // still go by name only (a stat of one is a LOOKUP), as find never needs theirs.
+        string f = _tree.NewRunningItem("rdd");
+        string I = $"$M/fspools/{f}/items/a";
+        _tree.Ok($"""
+            cd "$S/pools/{f}/a" && mkdir u && touch u/g
+            for n in 01 02 03 04 05 06 07 08 09 10 11 12; do mkdir u/d$n && touch u/d$n/f; done
+            """);
+
+        long LookupsFor(string script)
+        {
+            var before = _tree.RequestCounts();
+            _tree.Ok(script);
+            return TreeMount.Delta(before, _tree.RequestCounts(), "LOOKUP");
+        }
+
+        _tree.Ok($"test -d \"{I}/u\"");
+        Assert.Equal(0, LookupsFor($"ls -U \"{I}/u\" > /dev/null"));
+        Assert.Equal(0, LookupsFor($"stat \"{I}/u/d05\" > /dev/null"));
+        Assert.Equal(1, LookupsFor($"stat \"{I}/u/g\" > /dev/null"));
+        Assert.Equal(0, LookupsFor($"test \"$(find \"{I}/u\" -type f | wc -l)\" = 13"));
+    }
+
+    [Fact]
     public void WithALongCache_AHostChmodOfAFileTheKernelKnows_WaitsForTheTimeout()
     {
         // The documented trade-off: attributes another program changes on the host are served
