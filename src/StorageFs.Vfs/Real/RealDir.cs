@@ -105,7 +105,7 @@ public sealed class RealDir : RealNode, INodeLookup, INodeReadDir, INodeCreate, 
     /// descriptor, and the node opens its own at the first call that does
     /// (<see cref="RealNode.Use"/>), checking the name still is this object.
     /// </summary>
-    private int Resolve(int dirFd, string name, out RealNode? child)
+    private int Resolve(RequestContext ctx, int dirFd, string name, out RealNode? child)
     {
         child = null;
         if (name is "." or ".." || name.Contains('/'))
@@ -118,6 +118,7 @@ public sealed class RealDir : RealNode, INodeLookup, INodeReadDir, INodeCreate, 
             if (!HasRoomForUnopenedNode)
                 return (int)Errno.ENFILE;
             child = Known(name, -1, st);
+            child.JustStatted(ctx, st);
             return 0;
         }
         if (!HasRoomForNode)
@@ -132,6 +133,7 @@ public sealed class RealDir : RealNode, INodeLookup, INodeReadDir, INodeCreate, 
             return err;
         }
         child = Known(name, fd, st); // what the descriptor names, whatever the name meant a moment ago
+        child.JustStatted(ctx, st);
         return 0;
     }
 
@@ -203,9 +205,10 @@ public sealed class RealDir : RealNode, INodeLookup, INodeReadDir, INodeCreate, 
         RealNode? known;
         lock (_gate)
             _known.TryGetValue(name, out known);
-        // A known name costs one statx; only a new one is opened.
+        // A known name costs one statx (which the reply's attributes then use); only a new one is opened.
         if (known is not null && RealNative.StatAt(fd.Value, name, out var st) == 0 && Same(known, st))
         {
+            known.JustStatted(ctx, st);
             child = known;
             FileLookedUp(ctx, known);
             return Errno.Ok;
@@ -215,7 +218,7 @@ public sealed class RealDir : RealNode, INodeLookup, INodeReadDir, INodeCreate, 
         // stays for lookups and creations while the old names are reclaimed (RealReclaim).
         if (ctx.Opcode == Opcode.Readdirplus && !HasRoomForListedNode)
             return Errno.ENFILE;
-        int err = Resolve(fd.Value, name, out var node);
+        int err = Resolve(ctx, fd.Value, name, out var node);
         child = node;
         if (node is not null)
             FileLookedUp(ctx, node);
@@ -268,7 +271,7 @@ public sealed class RealDir : RealNode, INodeLookup, INodeReadDir, INodeCreate, 
         using var fd = Use();
         if (!fd.Ok)
             return fd.Error;
-        int err = Resolve(fd.Value, name, out var node);
+        int err = Resolve(ctx, fd.Value, name, out var node);
         child = node;
         return err == 0 ? Errno.Ok : Refuse(ctx, op, name, err);
     }

@@ -358,8 +358,41 @@ public abstract class RealNode : Node, INodeSetAttr, INodeXattr
         return err;
     }
 
+    // The statx a lookup just made of a node, for the GETATTR that fills the same reply (the
+    // entry's attributes): one statx per name looked up or listed instead of two. Taken once,
+    // by that node, in that very request (its unique id; a call outside one, id 0, never keeps
+    // it); anything else reads the host again.
+    [ThreadStatic] private static RealNode? t_statted;
+    [ThreadStatic] private static RealStatus t_stat;
+    [ThreadStatic] private static ulong t_statRequest;
+
+    /// <summary>Records <paramref name="st"/>, just read of this node's object, for the GETATTR of the same reply.</summary>
+    internal void JustStatted(RequestContext ctx, in RealStatus st)
+    {
+        t_statted = ctx.Unique != 0 ? this : null;
+        t_stat = st;
+        t_statRequest = ctx.Unique;
+    }
+
+    private bool TakeJustStatted(RequestContext ctx, out RealStatus st)
+    {
+        st = default;
+        if (!ReferenceEquals(t_statted, this))
+            return false;
+        t_statted = null;
+        if (t_statRequest != ctx.Unique)
+            return false;
+        st = t_stat;
+        return true;
+    }
+
     public override Errno GetAttr(RequestContext ctx, ref FuseAttr attr)
     {
+        if (TakeJustStatted(ctx, out var fresh))
+        {
+            fresh.Fill(ref attr);
+            return Errno.Ok;
+        }
         // A node not opened yet stays so: a statx of its name, if that is still its object.
         if (Volatile.Read(ref _fd) is null && _fixedPath is null && !IsEnded && First is { } place)
         {
