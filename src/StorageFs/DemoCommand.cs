@@ -95,6 +95,7 @@ internal static class DemoCommand
             backing.Watch(server.Notifier, log);
         if (backing is not null)
             RealReclaim.Attach(server.Notifier, log);
+            RealStatahead.Start();
         log.Information("Demo filesystem mounted on {Mountpoint} (passthrough {Passthrough}, transport {Transport})", server.Mountpoint, server.PassthroughActive, server.Transport);
 
         using var counts = Daemon.RequestCountSignal.Register(server, log);

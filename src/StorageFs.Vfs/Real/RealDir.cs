@@ -30,6 +30,7 @@ public sealed class RealDir : RealNode, INodeLookup, INodeReadDir, INodeCreate, 
     private const int ReadersStatAfter = 8;
     private int _fileLookups;
     private volatile bool _readersStat;
+    private int _readAhead;
 
     private readonly Dictionary<string, RealNode> _known = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
@@ -192,8 +193,19 @@ public sealed class RealDir : RealNode, INodeLookup, INodeReadDir, INodeCreate, 
         if (Interlocked.Increment(ref _fileLookups) < ReadersStatAfter)
             return;
         _readersStat = true;
+        ReadAhead();
         if (ParentDir is { } parent)
+        {
             parent._readersStat = true; // its other directories too: du goes on to the next one
+            parent.ReadAhead();
+        }
+    }
+
+    /// <summary>Has this directory's subdirectories read ahead (<see cref="RealStatahead"/>), once per node.</summary>
+    private void ReadAhead()
+    {
+        if (Interlocked.Exchange(ref _readAhead, 1) == 0)
+            RealStatahead.Subdirectories(this);
     }
 
     public Errno Lookup(RequestContext ctx, string name, out Node? child)
@@ -230,6 +242,8 @@ public sealed class RealDir : RealNode, INodeLookup, INodeReadDir, INodeCreate, 
         using var fd = Use();
         if (!fd.Ok)
             return fd.Error;
+        if (ReadersStat)
+            ReadAhead(); // whoever stats what this lists goes on into its subdirectories
         var found = new List<(string Name, byte Type, ulong Ino)>();
         int err = RealNative.ReadDir(fd.Value, found);
         if (err != 0)

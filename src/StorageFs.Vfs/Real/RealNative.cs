@@ -281,9 +281,9 @@ internal static class RealNative
     /// through it (never a path). Each entry: name, file type (DT_*), host inode number.
     /// "." and ".." are left out.
     /// </summary>
-    public static int ReadDir(int fd, List<(string Name, byte Type, ulong Ino)> entries)
+    public static int ReadDir(int fd, List<(string Name, byte Type, ulong Ino)> entries, int flags = 0)
     {
-        int err = OpenBeneath(fd, ".", O_RDONLY | O_DIRECTORY, 0, out int dir);
+        int err = OpenBeneath(fd, ".", O_RDONLY | O_DIRECTORY | flags, 0, out int dir);
         if (err != 0)
             return err;
         try

@@ -131,6 +131,7 @@ public sealed class StorageTree
     {
         _notify.Attach(notifier);
         Real.RealReclaim.Attach(notifier, _log);
+        Real.RealStatahead.Start();
     }
 
     internal TextFile Text(string path, uint mode, Func<RequestContext, string>? render,

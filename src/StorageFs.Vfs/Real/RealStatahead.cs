@@ -1,0 +1,116 @@
+using System.Collections.Concurrent;
+
+namespace StorageFs.Vfs.Real;
+
+/// <summary>
+/// Reads ahead what a reader that stats every name (<c>du</c>, <c>ls -lR</c>, <c>rsync</c>)
+/// will list next, as Lustre's statahead does: once a directory lists with attributes
+/// (<see cref="RealDir.ListsAttributes"/>), a background thread lists each of its
+/// subdirectories on the host and <c>statx</c>es their names, so the host's dentry and inode
+/// caches hold them when the reader's READDIRPLUS arrives. The reader's requests then wait for
+/// warm calls only, and the cold ones run on the other CPU meanwhile. Nothing is kept: no node,
+/// no descriptor past the call, no result. Bounded as everything a user can trigger: one
+/// thread, <see cref="MaxQueued"/> directories waiting (more are not read ahead),
+/// <see cref="MaxSubdirectories"/> subdirectories and <see cref="MaxNames"/> names each; every
+/// name one component beneath its directory's descriptor (never a symlink followed, O_NOATIME:
+/// no access time moves for a read nobody asked for).
+/// </summary>
+public static class RealStatahead
+{
+    private const int MaxQueued = 64;
+    private const int MaxSubdirectories = 1024;
+    private const int MaxNames = 4096;
+    private const int O_NOATIME = 0x40000;
+    private const byte DT_DIR = 4;
+
+    private static readonly ConcurrentQueue<RealDir> s_queue = new();
+    private static readonly SemaphoreSlim s_wake = new(0);
+    private static int s_queued;
+    private static int s_started;
+    private static long s_warmed;
+
+    private static long s_names;
+
+    /// <summary>Directories read ahead so far.</summary>
+    internal static long Warmed => Interlocked.Read(ref s_warmed);
+
+    /// <summary>Names read ahead (statx'd) so far.</summary>
+    internal static long Names => Interlocked.Read(ref s_names);
+
+    /// <summary>Starts the thread (at mount: a full descriptor table fails Thread.Start later).</summary>
+    public static void Start()
+    {
+        if (Interlocked.Exchange(ref s_started, 1) == 0)
+            new Thread(Loop) { IsBackground = true, Name = "fuse-statahead" }.Start();
+    }
+
+    /// <summary>Reads ahead the subdirectories of <paramref name="dir"/>, unless too many wait already.</summary>
+    internal static void Subdirectories(RealDir dir)
+    {
+        if (Volatile.Read(ref s_started) == 0)
+            return;
+        if (Interlocked.Increment(ref s_queued) > MaxQueued)
+        {
+            Interlocked.Decrement(ref s_queued);
+            return;
+        }
+        s_queue.Enqueue(dir);
+        s_wake.Release();
+    }
+
+    private static void Loop()
+    {
+        var names = new List<(string Name, byte Type, ulong Ino)>();
+        var inner = new List<(string Name, byte Type, ulong Ino)>();
+        while (true)
+        {
+            s_wake.Wait();
+            if (!s_queue.TryDequeue(out var dir))
+                continue;
+            Interlocked.Decrement(ref s_queued);
+            try
+            {
+                Warm(dir, names, inner);
+            }
+            catch (Exception)
+            {
+                // A read ahead is a hint: whatever failed, the reader's own requests read the host.
+            }
+        }
+    }
+
+    private static void Warm(RealDir dir, List<(string Name, byte Type, ulong Ino)> names, List<(string Name, byte Type, ulong Ino)> inner)
+    {
+        using var fd = dir.Use();
+        if (!fd.Ok)
+            return;
+        names.Clear();
+        if (RealNative.ReadDir(fd.Value, names, O_NOATIME) != 0)
+            return;
+        int subdirectories = 0;
+        foreach (var (name, type, _) in names)
+        {
+            if (type != DT_DIR)
+                continue;
+            if (++subdirectories > MaxSubdirectories)
+                break;
+            if (RealNative.OpenPath(fd.Value, name, out int sub) != 0)
+                continue;
+            try
+            {
+                inner.Clear();
+                if (RealNative.ReadDir(sub, inner, O_NOATIME) != 0)
+                    continue;
+                int n = Math.Min(inner.Count, MaxNames);
+                for (int i = 0; i < n; i++)
+                    RealNative.StatAt(sub, inner[i].Name, out _);
+                Interlocked.Add(ref s_names, n);
+            }
+            finally
+            {
+                RealNative.CloseFd(sub);
+            }
+        }
+        Interlocked.Increment(ref s_warmed);
+    }
+}
