@@ -12,7 +12,7 @@ public sealed class ReaddirTests
         return (h, r.As<Wire.FuseOpenOut>().Fh);
     }
 
-    private static List<(ulong Ino, ulong Off, uint Type, string Name, Wire.FuseEntryOut? Entry)> Parse(ReadOnlySpan<byte> body, bool plus)
+    internal static List<(ulong Ino, ulong Off, uint Type, string Name, Wire.FuseEntryOut? Entry)> Parse(ReadOnlySpan<byte> body, bool plus)
     {
         var list = new List<(ulong, ulong, uint, string, Wire.FuseEntryOut?)>();
         int pos = 0;

@@ -35,12 +35,18 @@ public abstract class Node
     // million nodes 8 bytes larger. The table's lookup is one per open.
     internal PassthroughBacking Backing => Backings.GetValue(this, static _ => new PassthroughBacking());
 
-    /// <summary>The FUSE node id while the kernel knows this node, else 0.</summary>
-    public ulong NodeId => Volatile.Read(ref Lookups) > 0 ? Volatile.Read(ref Number) : 0;
+    /// <summary>
+    /// The FUSE node id while the kernel knows this node, else 0. A slot's (<see cref="INodeSlot"/>)
+    /// while the kernel knows its parent or one of the parent's slots (they share one count).
+    /// </summary>
+    public ulong NodeId => this is INodeSlot slot
+        ? slot.SlotParent.NodeId is var parent and not 0 ? Protocol.NodeTable.SlotId(parent, slot.SlotIndex) : 0
+        : Volatile.Read(ref Lookups) > 0 ? Volatile.Read(ref Number) : 0;
 
     /// <summary>
     /// The inode number reported in attributes and directory entries; 0 (the default) lets the
-    /// engine number the node once and keep that number (see <c>Number</c>).
+    /// engine number the node once and keep that number (see <c>Number</c>). Bit 63 must be
+    /// clear: the engine's slot ids have it (<see cref="INodeSlots"/>).
     /// </summary>
     public virtual ulong Ino => 0;
 

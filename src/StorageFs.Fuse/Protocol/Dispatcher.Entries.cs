@@ -118,7 +118,7 @@ internal sealed partial class Dispatcher
     /// entirely takes the kernel's cached listing with it (<see cref="ListingCache.Forgotten"/>).</summary>
     private void ForgetNode(ulong nodeId, ulong count)
     {
-        Node? node = Volatile.Read(ref _listingsMade) ? _nodes.Get(nodeId) : null;
+        Node? node = Volatile.Read(ref _listingsMade) ? _nodes.Held(nodeId) : null;
         _nodes.Forget(nodeId, count);
         if (node is not null && Volatile.Read(ref node.Lookups) <= 0 && _listings.TryGetValue(node, out var cache))
             cache.Forgotten();

@@ -46,7 +46,8 @@ internal sealed partial class Dispatcher
     {
         backingId = 0;
         SafeHandle? backing = handle.Backing;
-        if (!PassthroughActive || backing is null || _channel is null || !handle.OffersPassthrough)
+        // A slot's node is made afresh per request: it has no backing to share (INodeSlots).
+        if (!PassthroughActive || backing is null || _channel is null || !handle.OffersPassthrough || node is INodeSlot)
             return false;
         var b = node.Backing;
         lock (b.Gate)

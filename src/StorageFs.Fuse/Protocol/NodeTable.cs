@@ -12,7 +12,9 @@ namespace StorageFs.Fuse.Protocol;
 /// Ids are handed out in order, so the table is pages of 256 slots indexed by id (8 bytes a
 /// node, where a hash table costs 28), and a page goes once its last node is forgotten: a
 /// mount the kernel knows a million nodes of carries 8 MiB of table, not 32. The worst case,
-/// one long-lived node left on each page, is 2 KiB a node.
+/// one long-lived node left on each page, is 2 KiB a node. A node's slots
+/// (<see cref="INodeSlots"/>) have no entry: a slot's id carries its parent's number and its
+/// index (<see cref="SlotId"/>), and its lookups are counted on the parent.
 /// </summary>
 internal sealed class NodeTable
 {
@@ -43,15 +45,48 @@ internal sealed class NodeTable
         }
     }
 
+    // A slot's id (INodeSlots): bit 63, then its parent's number, then its index in SlotBits
+    // bits. No other number has bit 63 (the engine counts up from 2; a node's own Ino leaves it
+    // clear), so a slot needs no entry of its own: its id names its parent's.
+    private const ulong SlotTag = 1UL << 63;
+    private const int SlotBits = 4;
+    internal const int MaxSlots = 1 << SlotBits;
+
+    internal static ulong SlotId(ulong parentNumber, int index) => SlotTag | parentNumber << SlotBits | (uint)index;
+
+    // The id whose entry holds the node: a slot's parent's.
+    private static ulong HolderOf(ulong nodeId) => (nodeId & SlotTag) == 0 ? nodeId : (nodeId & ~SlotTag) >> SlotBits;
+
+    /// <summary>The node with id <paramref name="nodeId"/>; a slot's (<see cref="INodeSlots"/>) made afresh by its parent.</summary>
     public Node? Get(ulong nodeId)
     {
-        lock (_gate)
-            return _pages.TryGetValue(nodeId >> PageShift, out var page) ? page.Slots[nodeId & SlotMask] : null;
+        Node? held = Held(nodeId);
+        if (held is null || (nodeId & SlotTag) == 0)
+            return held;
+        int index = (int)(nodeId & (MaxSlots - 1));
+        return held is INodeSlots slots && index < slots.SlotCount ? slots.Slot(index) : null;
     }
 
-    /// <summary>Counts one kernel lookup on <paramref name="node"/>, giving it an id if it has none; 0 (nothing counted) for a node that has ended.</summary>
+    /// <summary>What the table holds for <paramref name="nodeId"/>: the node, or for a slot's id its parent (whose lookup count is the slot's).</summary>
+    public Node? Held(ulong nodeId)
+    {
+        ulong at = HolderOf(nodeId);
+        lock (_gate)
+            return _pages.TryGetValue(at >> PageShift, out var page) ? page.Slots[at & SlotMask] : null;
+    }
+
+    /// <summary>Counts one kernel lookup on <paramref name="node"/>, giving it an id if it has none; 0 (nothing counted) for a node that has ended.
+    /// A slot's lookup is counted on its parent.</summary>
     public ulong AddLookup(Node node)
     {
+        int index = -1;
+        if (node is INodeSlot slot)
+        {
+            index = slot.SlotIndex;
+            node = slot.SlotParent;
+            if (node is not INodeSlots slots || (uint)index >= (uint)Math.Min(slots.SlotCount, MaxSlots))
+                throw new InvalidOperationException($"{slot.GetType().Name} names slot {index} of a {node.GetType().Name}, which has no such slot");
+        }
         lock (_gate)
         {
             if (node.Lookups == Node.Ended)
@@ -63,7 +98,7 @@ internal sealed class NodeTable
                 Put(node.Number, node);
             }
             Volatile.Write(ref node.Lookups, node.Lookups + 1);
-            return node.Number;
+            return index < 0 ? node.Number : SlotId(node.Number, index);
         }
     }
 
@@ -71,15 +106,22 @@ internal sealed class NodeTable
     /// The inode number to report for <paramref name="node"/>: its own <see cref="Node.Ino"/>,
     /// else the number the engine gave it, given now if it has none (numbers come from the node
     /// id counter, so they never collide with each other; a node numbered here keeps the number
-    /// as its id when it is looked up).
+    /// as its id when it is looked up). A slot's is its id (<see cref="SlotId"/>).
     /// </summary>
     public ulong InoOf(Node node)
     {
         if (node.Ino != 0)
             return node.Ino;
-        ulong ino = Volatile.Read(ref node.Number);
-        if (ino != 0)
-            return ino;
+        if (node is INodeSlot slot)
+            return SlotId(NumberOf(slot.SlotParent), slot.SlotIndex);
+        return NumberOf(node);
+    }
+
+    private ulong NumberOf(Node node)
+    {
+        ulong number = Volatile.Read(ref node.Number);
+        if (number != 0)
+            return number;
         lock (_gate)
         {
             if (node.Number == 0)
@@ -91,9 +133,10 @@ internal sealed class NodeTable
     public void Forget(ulong nodeId, ulong count)
     {
         Node? ended = null;
+        ulong at = HolderOf(nodeId);
         lock (_gate)
         {
-            if (nodeId == Wire.RootId || !_pages.TryGetValue(nodeId >> PageShift, out var page) || page.Slots[nodeId & SlotMask] is not { } node)
+            if (at == Wire.RootId || !_pages.TryGetValue(at >> PageShift, out var page) || page.Slots[at & SlotMask] is not { } node)
                 return;
             // Into a local first: a lookup count passing through -1 would read as Ended outside the lock.
             long left = node.Lookups - (long)Math.Min(count, (ulong)long.MaxValue);
@@ -104,10 +147,10 @@ internal sealed class NodeTable
             else
             {
                 Volatile.Write(ref node.Lookups, node.EndsWhenForgotten ? Node.Ended : 0);
-                page.Slots[nodeId & SlotMask] = null;
+                page.Slots[at & SlotMask] = null;
                 _count--;
                 if (--page.Used == 0)
-                    _pages.Remove(nodeId >> PageShift);
+                    _pages.Remove(at >> PageShift);
                 if (node.EndsWhenForgotten)
                     ended = node;
             }

@@ -25,18 +25,57 @@ internal static class PoolDirs
                 volumes.Expect(names.Count);
                 return names;
             },
-            Find = (_, v) => Has(t, $"pools/{name}/vol/{v}", () => d.HasVolume(name, v)) ? volumes.Control(v) : null,
+            Find = (_, v) => HasVolume(t, name, v) ? volumes.Control(v) : null,
         };
+        // The control files' specs are shared by every pool (10,000 pools: one set of closures
+        // and path strings, not 10,000); each file holds the spec and the pool's panel.
+        var specs = t.PoolPanel;
+        var panel = new PoolPanel(name);
         return t.Dir(at, "volumes live in volumes/")
-            .Add("info", t.Text($"{at}/info", Modes.ReadOnly, _ => d.GetPoolInfo(name).ToVirshText(bytes: true)))
-            .Add("xml", t.Text($"{at}/xml", Modes.ReadWrite, _ => d.GetPoolXml(name), (_, doc) => Redefine(t, name, doc), WriteKind.Document))
-            .Add("state", t.Text($"{at}/state", Modes.ReadOnly, _ => d.GetPoolInfo(name).StateName + "\n"))
-            .Add("autostart", t.Text($"{at}/autostart", Modes.ReadWrite, _ => (d.GetPoolInfo(name).Autostart ? "yes" : "no") + "\n",
-                (_, c) => { NeedsPersistent(d.GetPoolInfo(name)); d.SetPoolAutostart(name, Words.YesNo(c)); return $"ok autostart {c.Trim()}"; }))
-            .Add("ctl", t.Text($"{at}/ctl", Modes.WriteOnly, null, (ctx, c) => PoolCommand(d, name, c, ctx), usage: Words.PoolUsage))
-            .Add("create", t.Text($"{at}/create", Modes.WriteOnly, null, (ctx, doc) => $"ok created volume {d.CreateVolume(name, doc, requester: JobWait.By(ctx)).Name}", WriteKind.Document))
+            .Add("info", new TextFile(specs.Info, panel))
+            .Add("xml", new TextFile(specs.Xml, panel))
+            .Add("state", new TextFile(specs.State, panel))
+            .Add("autostart", new TextFile(specs.Autostart, panel))
+            .Add("ctl", new TextFile(specs.Ctl, panel))
+            .Add("create", new TextFile(specs.Create, panel))
             .Add("volumes", volumes)
             .Add("vol", vol);
+    }
+
+    /// <summary><c>pools/P/</c> as the subject of its control files.</summary>
+    internal sealed class PoolPanel(string name) : IPanelSubject
+    {
+        public string Name => name;
+
+        public string At => "pools/" + name;
+    }
+
+    /// <summary>The control files of pools/P/, one spec each for every pool.</summary>
+    internal sealed class PoolPanelSpecs(StorageTree t)
+    {
+        public TextFileSpec Info { get; } = t.Spec<PoolPanel>("info", Modes.ReadOnly,
+            (_, p) => t.Driver.GetPoolInfo(p.Name).ToVirshText(bytes: true));
+
+        public TextFileSpec Xml { get; } = t.Spec<PoolPanel>("xml", Modes.ReadWrite,
+            (_, p) => t.Driver.GetPoolXml(p.Name), (_, p, doc) => Redefine(t, p.Name, doc), WriteKind.Document);
+
+        public TextFileSpec State { get; } = t.Spec<PoolPanel>("state", Modes.ReadOnly,
+            (_, p) => t.Driver.GetPoolInfo(p.Name).StateName + "\n");
+
+        public TextFileSpec Autostart { get; } = t.Spec<PoolPanel>("autostart", Modes.ReadWrite,
+            (_, p) => (t.Driver.GetPoolInfo(p.Name).Autostart ? "yes" : "no") + "\n",
+            (_, p, c) =>
+            {
+                NeedsPersistent(t.Driver.GetPoolInfo(p.Name));
+                t.Driver.SetPoolAutostart(p.Name, Words.YesNo(c));
+                return $"ok autostart {c.Trim()}";
+            });
+
+        public TextFileSpec Ctl { get; } = t.Spec<PoolPanel>("ctl", Modes.WriteOnly, null,
+            (ctx, p, c) => PoolCommand(t.Driver, p.Name, c, ctx), usage: Words.PoolUsage);
+
+        public TextFileSpec Create { get; } = t.Spec<PoolPanel>("create", Modes.WriteOnly, null,
+            (ctx, p, doc) => $"ok created volume {t.Driver.CreateVolume(p.Name, doc, requester: JobWait.By(ctx)).Name}", WriteKind.Document);
     }
 
     private static string Redefine(StorageTree t, string name, string doc)
@@ -58,6 +97,21 @@ internal static class PoolDirs
         t.Quietly<IReadOnlyList<string>>(where, () => [.. list()], []);
 
     private static bool Has(StorageTree t, string where, Func<bool> has) => t.Quietly(where, has, false);
+
+    // As Has, with no closure or path string unless the driver refuses: every lookup of a
+    // vol/V/ asks (a million after ls -lR of a million volumes).
+    private static bool HasVolume(StorageTree t, string pool, string volume)
+    {
+        try
+        {
+            return t.Driver.HasVolume(pool, volume);
+        }
+        catch (StorageException e)
+        {
+            t.Swallowed($"pools/{pool}/vol/{volume}", e);
+            return false;
+        }
+    }
 
     internal static string PoolCommand(StorageDriver d, string name, string command, RequestContext ctx)
     {

@@ -46,6 +46,7 @@ public sealed class StorageTree
         _log = logger.ForContext<StorageTree>();
         Refused = Refuse;
         VolumePanel = new PoolDirs.VolumePanelSpecs(this);
+        PoolPanel = new PoolDirs.PoolPanelSpecs(this);
         Pools = new VDir(Modes.DirReadOnly)
         {
             Path = "pools",
@@ -168,6 +169,9 @@ public sealed class StorageTree
 
     /// <summary>The specs of a volume's control files (vol/V/), shared by every volume.</summary>
     internal PoolDirs.VolumePanelSpecs VolumePanel { get; }
+
+    /// <summary>The specs of a pool's control files (pools/P/), shared by every pool.</summary>
+    internal PoolDirs.PoolPanelSpecs PoolPanel { get; }
 
     /// <summary>A fixed directory at <paramref name="path"/> whose refused changes are recorded in <c>errors</c>.</summary>
     internal VDir Dir(string path, string? hint = null) => new(Modes.DirReadOnly) { Path = path, Refused = Refused, Hint = hint };

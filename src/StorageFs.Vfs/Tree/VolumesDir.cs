@@ -119,8 +119,7 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
     /// </summary>
     public VolumeControlDir Control(string name)
     {
-        bool directory = _dirs.Peek(name) is not null
-            || tree.Quietly(Where(name), () => StorageDriver.IsDirectoryVolume(tree.Driver.GetVolumeType(pool, name)), false);
+        bool directory = _dirs.Peek(name) is not null || IsDirectory(name);
         if (directory)
             return _dirControls.Get(name, n => VolumeControlDir.Make(this, n));
         var file = Node(name);
@@ -128,6 +127,21 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
             return made;
         var control = VolumeControlDir.Make(this, file.Name);
         return Interlocked.CompareExchange(ref file.Control, control, null) ?? control;
+    }
+
+    // Whether volume NAME is stored as a directory; false (logged) when the driver refuses. No
+    // closure or path string unless it refuses: every lookup of a vol/V/ asks.
+    private bool IsDirectory(string name)
+    {
+        try
+        {
+            return StorageDriver.IsDirectoryVolume(tree.Driver.GetVolumeType(pool, name));
+        }
+        catch (StorageException e)
+        {
+            tree.Swallowed(Where(name), e);
+            return false;
+        }
     }
 
     /// <summary>The node a volume of type <paramref name="type"/> is: a directory for a volume
@@ -151,20 +165,26 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
     public Errno Lookup(RequestContext ctx, string name, out Node? child)
     {
         child = null;
-        Errno err = StorageTree.Ask<VolumeType?>(() =>
-        {
-            if (!tree.Driver.HasVolume(pool, name))
-            {
-                Refresh(rateLimited: true);
-                if (!tree.Driver.HasVolume(pool, name))
-                    return null;
-            }
-            return tree.Driver.GetVolumeType(pool, name);
-        }, out var type);
+        // A static question with its state: no closure per lookup (ls -lR of a million volumes
+        // looks each up).
+        Errno err = StorageTree.Ask((Dir: this, Name: name), static s => s.Dir.TypeOf(s.Name), out VolumeType? type);
         if (err != Errno.Ok || type is not { } found)
             return err != Errno.Ok ? err : Errno.ENOENT;
         child = Node(name, found);
         return Errno.Ok;
+    }
+
+    // The type of volume NAME, re-reading the pool once (at most once a second) for a name the
+    // driver does not know; null when there is none.
+    private VolumeType? TypeOf(string name)
+    {
+        if (!tree.Driver.HasVolume(pool, name))
+        {
+            Refresh(rateLimited: true);
+            if (!tree.Driver.HasVolume(pool, name))
+                return null;
+        }
+        return tree.Driver.GetVolumeType(pool, name);
     }
 
     public Errno ReadDir(RequestContext ctx, List<DirEntry> entries) => ReadDir(ctx, entries, out _);
