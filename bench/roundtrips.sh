@@ -17,6 +17,14 @@
 
 RT_COUNTS_FILE=""
 
+# The prepare of a cold figure: the kernel drops its dentries and inodes, and half a second
+# passes before the timed run, for every target alike. Over FUSE, dropping them sends the daemon
+# a FORGET for every node the kernel knew (20,000 after the tar of the previous figures, each
+# closing a descriptor); without the pause the daemon served those during the timed run, work
+# of the eviction, not of the cold listing (du 1.71x the host with it, 1.13-1.18x without,
+# quiet, docs/PERFORMANCE.md).
+RT_COLD="sync; echo 2 > /proc/sys/vm/drop_caches; sleep 0.5"
+
 # rt_counts PID LOG: the daemon's request counts so far, as "OP N" lines (SIGUSR1, then its log).
 rt_counts() {
   local pid=$1 log=$2 before n
@@ -99,8 +107,8 @@ bench_roundtrips() {
     rt_figure rt-rsync "$name" "$p" "$log" "rm -rf $dir/doc" "rsync -aH /usr/share/doc $dir/"
     rm -rf "${dir:?}/doc"
     rt_figure rt-untar "$name" "$p" "$log" "rm -rf $dir/tree" "tar -xf $r/tree.tar -C $dir"
-    rt_figure rt-find-cold "$name" "$p" "$log" "sync; echo 2 > /proc/sys/vm/drop_caches" "find $dir/tree -type f | wc -l"
-    rt_figure rt-du-cold "$name" "$p" "$log" "sync; echo 2 > /proc/sys/vm/drop_caches" "du -s $dir/tree"
+    rt_figure rt-find-cold "$name" "$p" "$log" "$RT_COLD" "find $dir/tree -type f | wc -l"
+    rt_figure rt-du-cold "$name" "$p" "$log" "$RT_COLD" "du -s $dir/tree"
     rt_figure rt-ls-lR "$name" "$p" "$log" "" "ls -lR $dir/tree"
     rt_figure rt-rm "$name" "$p" "$log" "rm -rf $dir/tree; tar -xf $r/tree.tar -C $dir" "rm -rf $dir/tree"
   done
@@ -111,7 +119,7 @@ bench_roundtrips() {
     # the daemon's first listings re-read the pool until its directory is over a second older
     # than its last read (docs/TREE.md, "Freshness"); that one-off refresh is not the listing.
     ls -U1 "$dir" > /dev/null
-    rt_figure rt-readdir-cold "$name" "$p" "$log" "sync; echo 2 > /proc/sys/vm/drop_caches" "ls -U1 $dir"
+    rt_figure rt-readdir-cold "$name" "$p" "$log" "$RT_COLD" "ls -U1 $dir"
     rt_figure rt-readdir-warm "$name" "$p" "$log" "" "ls -U1 $dir"
   done
   stop_daemon "$bpid" "$r/bindfs"
