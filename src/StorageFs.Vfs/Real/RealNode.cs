@@ -171,8 +171,11 @@ public abstract class RealNode : Node, INodeSetAttr, INodeXattr
         return n;
     }
 
-    /// <summary>Whether a node for a listed name (READDIRPLUS) may be made: only below half the unopened nodes' share.</summary>
-    internal static bool HasRoomForListedNode => Volatile.Read(ref s_unopened) < s_unopenedBudget / 2;
+    /// <summary>Whether a node for a listed name (READDIRPLUS) may be made: only below half of
+    /// both shares (a listed directory's node takes a descriptor), so listings never take the
+    /// half that lookups and creations keep.</summary>
+    internal static bool HasRoomForListedNode =>
+        Volatile.Read(ref s_unopened) < s_unopenedBudget / 2 && Volatile.Read(ref s_nodeFds) < s_budget / 2;
 
     /// <summary>Whether a node may be made for a name looked up (see <c>s_unopenedBudget</c>); ENFILE to the caller when not.</summary>
     internal static bool HasRoomForUnopenedNode => Volatile.Read(ref s_unopened) < s_unopenedBudget;
