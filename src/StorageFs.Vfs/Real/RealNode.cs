@@ -201,7 +201,7 @@ public abstract class RealNode : Node, INodeSetAttr, INodeXattr
             using var dir = place.Parent.Use();
             if (!dir.Ok || RealNative.OpenPath(dir.Value, place.Name, out int fd) != 0)
                 return null;
-            if (RealNative.StatFd(fd, out var st) != 0 || st.MountIno != _ino || !IsKindOf(st.Type))
+            if (RealNative.StatFd(fd, out var st) != 0 || !IsSelf(st))
             {
                 RealNative.CloseFd(fd);
                 return null;
@@ -215,11 +215,12 @@ public abstract class RealNode : Node, INodeSetAttr, INodeXattr
         }
     }
 
-    private bool IsKindOf(uint type) => this switch
+    /// <summary>Whether <paramref name="st"/> describes this node's own object: the same inode, of the same kind.</summary>
+    private bool IsSelf(in RealStatus st) => st.MountIno == _ino && this switch
     {
-        RealDir => type == Modes.Dir,
-        RealSymlink => type == Modes.Lnk,
-        _ => type is not Modes.Dir and not Modes.Lnk,
+        RealDir => st.Type == Modes.Dir,
+        RealSymlink => st.Type == Modes.Lnk,
+        _ => st.Type is not Modes.Dir and not Modes.Lnk,
     };
 
     private SafeFileHandle? OpenRoot()
@@ -400,7 +401,7 @@ public abstract class RealNode : Node, INodeSetAttr, INodeXattr
         if (Volatile.Read(ref _fd) is null && _fixedPath is null && !IsEnded && First is { } place)
         {
             using var dir = place.Parent.Use();
-            if (dir.Ok && RealNative.StatAt(dir.Value, place.Name, out var st) == 0 && st.MountIno == _ino && IsKindOf(st.Type))
+            if (dir.Ok && RealNative.StatAt(dir.Value, place.Name, out var st) == 0 && IsSelf(st))
             {
                 st.Fill(ref attr);
                 return Errno.Ok;
