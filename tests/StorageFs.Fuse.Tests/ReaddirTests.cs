@@ -177,19 +177,27 @@ public sealed class ReaddirTests
 
         public int Digestless { get; private set; }
 
+        /// <summary>Add nothing when asked with the current number (as volumes/ does).</summary>
+        public bool HonorsKnown { get; set; }
+
+        public List<ulong> KnownAsked { get; } = [];
+
         public override Errno GetAttr(RequestContext ctx, ref FuseAttr attr)
         {
             attr.Mode = 0x4000 | 0x1ED;
             return Errno.Ok;
         }
 
-        public Errno ReadDir(RequestContext ctx, List<DirEntry> entries) => ReadDir(ctx, entries, out _);
+        public Errno ReadDir(RequestContext ctx, List<DirEntry> entries) => ReadDir(ctx, entries, 0, out _);
 
-        public Errno ReadDir(RequestContext ctx, List<DirEntry> entries, out ulong version)
+        public Errno ReadDir(RequestContext ctx, List<DirEntry> entries, ulong known, out ulong version)
         {
             Digestless++;
-            entries.AddRange(Names.Select(n => new DirEntry(n, 0x8000)));
+            KnownAsked.Add(known);
             version = Version;
+            if (HonorsKnown && known == Version)
+                return Errno.Ok;
+            entries.AddRange(Names.Select(n => new DirEntry(n, 0x8000)));
             return Errno.Ok;
         }
     }
@@ -284,5 +292,62 @@ public sealed class ReaddirTests
             else
                 Assert.All(seen.Skip(2), n => Assert.Contains(n, names));
         }
+    }
+
+    /// <summary>Every plain READDIR reply of one opening of <paramref name="id"/>, read with
+    /// buffers of <paramref name="size"/> bytes, concatenated.</summary>
+    private static byte[] ListPlain(Harness h, ulong id, uint size)
+    {
+        var o = h.Send(Req.Make(Opcode.Opendir, id, new byte[8])).As<Wire.FuseOpenOut>();
+        var all = new List<byte>();
+        ulong offset = 0;
+        while (true)
+        {
+            var r = h.Send(Req.Make(Opcode.Readdir, id, Req.Bytes(new Wire.FuseReadIn { Fh = o.Fh, Offset = offset, Size = size })));
+            Assert.Equal(0, r.Error);
+            Assert.True(r.Body.Length <= size);
+            var recs = Parse(r.Body, plus: false);
+            if (recs.Count == 0)
+                break;
+            all.AddRange(r.Body.ToArray());
+            offset = recs[^1].Off;
+        }
+        Releasedir(h, o.Fh);
+        return all.ToArray();
+    }
+
+    [Theory]
+    [InlineData(64u)]
+    [InlineData(200u)]
+    [InlineData(4096u)]
+    public void Opendir_OfANumberedListingStillTheSame_ServesTheKeptCopy_ByteForByteAsTheNodesOwn(uint size)
+    {
+        string[] names = [.. Enumerable.Range(0, 40).Select(i => $"v{i:D2}" + new string('é', i % 5) + (i % 7 == 0 ? "日本" : ""))];
+        (Harness, NumberedDir, ulong) Make(int minEntries)
+        {
+            var h = new Harness(new FuseServerOptions { CachedListingMinEntries = minEntries });
+            var dir = new NumberedDir { HonorsKnown = true };
+            dir.Names.AddRange(names);
+            h.Root.Children["n"] = dir;
+            return (h, dir, h.Send(Req.Make(Opcode.Lookup, 1, Req.Name("n"))).As<Wire.FuseEntryOut>().NodeId);
+        }
+        var (kept, keptDir, keptId) = Make(minEntries: 8);
+        var (plain, _, plainId) = Make(minEntries: 1000); // below the size: listed and encoded every time
+
+        byte[] reference = ListPlain(plain, plainId, size);
+        Assert.Equal(names.Length + 2, Parse(reference, plus: false).Count);
+        Assert.Equal(reference, ListPlain(kept, keptId, size)); // listed by the node, then packed
+        Assert.Equal(reference, ListPlain(kept, keptId, size)); // the kept copy: the node added nothing
+        Assert.Equal([0ul, 7ul], keptDir.KnownAsked);
+
+        // A new number: the node lists again, and the new name shows.
+        keptDir.Names.Add("late");
+        keptDir.Version = 8;
+        var again = Parse(ListPlain(kept, keptId, size), plus: false);
+        Assert.Equal(names.Length + 3, again.Count);
+        Assert.Contains(again, e => e.Name == "late");
+        Assert.Equal([0ul, 7ul, 7ul], keptDir.KnownAsked);
+        Assert.Equal(again.Select(e => e.Name), Parse(ListPlain(kept, keptId, size), plus: false).Select(e => e.Name));
+        Assert.Equal(8ul, keptDir.KnownAsked[^1]);
     }
 }

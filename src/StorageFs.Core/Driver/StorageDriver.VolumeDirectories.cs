@@ -16,15 +16,18 @@ public sealed partial class StorageDriver
     /// copying definitions or a list of them (a 10,000-entry list was a large-object allocation
     /// per <c>ls</c>). Returns the listing's version, read with them: a number that changes
     /// whenever the names or types listed may have, and is never given to another listing of
-    /// any pool.
+    /// any pool. When that version is still <paramref name="known"/> (a listing the caller
+    /// holds; 0 for none), nothing is handed over.
     /// </summary>
     /// <exception cref="StorageException">NoStoragePool, or OperationInvalid for an inactive pool.</exception>
-    public long ListVolumeTypes<TState>(string pool, TState state, Action<TState, string, VolumeType> add)
+    public long ListVolumeTypes<TState>(string pool, TState state, Action<TState, string, VolumeType> add, long known = 0)
     {
         var entry = _pools.Get(pool);
         lock (entry.Gate)
         {
             _pools.RequireActive(entry);
+            if (known != 0 && entry.ListingVersion == known)
+                return known;
             foreach (var child in entry.Children.Values)
                 add(state, child.Def.Name, child.Def.Type);
             return entry.ListingVersion;

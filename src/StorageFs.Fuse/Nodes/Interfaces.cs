@@ -23,10 +23,13 @@ public interface INodeReadDir
 /// earlier number; 0 for "no number"). The engine then tells whether the kernel's cached listing
 /// is still this one (<see cref="FuseServerOptions.CacheListings"/>) from the number instead of a
 /// digest of every entry. Used instead of <see cref="INodeReadDir.ReadDir"/> when implemented.
+/// <paramref name="known"/> is the number of a listing the engine still holds (0: none): when
+/// the listing is still that one, the node may return <paramref name="known"/> and add nothing,
+/// and the engine serves its copy (a large listing is then neither read again nor encoded again).
 /// </summary>
 public interface INodeVersionedReadDir : INodeReadDir
 {
-    Errno ReadDir(RequestContext ctx, List<DirEntry> entries, out ulong version);
+    Errno ReadDir(RequestContext ctx, List<DirEntry> entries, ulong known, out ulong version);
 }
 
 /// <summary>OPEN: return a handle serving the file's I/O. Default without it: EPERM.</summary>

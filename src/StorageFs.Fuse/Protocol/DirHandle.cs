@@ -38,6 +38,10 @@ internal sealed class DirHandle
     /// <summary>The listing's number from <see cref="INodeVersionedReadDir"/>; 0 when it has none.</summary>
     public ulong Version { get; set; }
 
+    /// <summary>The directory's <see cref="ListingSnapshot"/> when <see cref="Entries"/> are its
+    /// entries (plain READDIR replies are then slices of its packed records); null otherwise.</summary>
+    public ListingSnapshot? Shared { get; set; }
+
     /// <summary>The uid the handle is counted under (HandleQuota).</summary>
     public uint Uid { get; set; }
 

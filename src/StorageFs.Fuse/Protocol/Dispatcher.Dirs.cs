@@ -50,12 +50,31 @@ internal sealed partial class Dispatcher
         dir.Entries.Add(new DirEntry(".", S_IFDIR, null, self));
         dir.Entries.Add(new DirEntry("..", S_IFDIR, null, 0));
         ulong version = 0;
-        Errno err = dir.Dir switch
+        dir.Shared = null;
+        Errno err;
+        if (dir.Dir is INodeVersionedReadDir numbered)
         {
-            INodeVersionedReadDir numbered => numbered.ReadDir(ctx, dir.Entries, out version),
-            INodeReadDir lister => lister.ReadDir(ctx, dir.Entries),
-            _ => Errno.Ok,
-        };
+            ListingSnapshot? kept = Volatile.Read(ref _listingsMade) && _listings.TryGetValue(dir.Dir, out var cache) ? cache.Snapshot : null;
+            err = numbered.ReadDir(ctx, dir.Entries, kept?.Version ?? 0, out version);
+            if (err == Errno.Ok && kept is not null && version == kept.Version && dir.Entries.Count == 2)
+            {
+                // Still the listing kept: its entries, "." and ".." included, and its packed records.
+                dir.Entries.Clear();
+                dir.Entries.AddRange(kept.Entries);
+                dir.Shared = kept;
+            }
+            else if (err == Errno.Ok && version != 0 && dir.Entries.Count >= _options.CachedListingMinEntries + 2)
+            {
+                var made = new ListingSnapshot(version, dir.Entries.ToArray());
+                _listings.GetValue(dir.Dir, static _ => new ListingCache()).Snapshot = made;
+                Volatile.Write(ref _listingsMade, true);
+                dir.Shared = made;
+            }
+        }
+        else
+        {
+            err = dir.Dir is INodeReadDir lister ? lister.ReadDir(ctx, dir.Entries) : Errno.Ok;
+        }
         dir.Version = version;
         dir.Served = false;
         return err;
@@ -84,6 +103,10 @@ internal sealed partial class Dispatcher
     private ulong ServedIno(DirEntry e) =>
         e.Ino != 0 ? e.Ino : e.Node is { } n ? _nodes.InoOf(n) : ulong.MaxValue;
 
+    private Func<DirEntry, ulong>? _servedInoOf;
+
+    private Func<DirEntry, ulong> ServedInoOf => _servedInoOf ??= ServedIno;
+
     internal Errno Readdir(in Request r, Span<byte> reply, bool plus, out int length)
     {
         length = 0;
@@ -105,6 +128,12 @@ internal sealed partial class Dispatcher
                     return err;
             }
             dir.Served = true;
+            if (!plus && dir.Shared is { } shared)
+            {
+                // A large numbered listing: its records were packed once, a reply is a slice.
+                length = shared.Plain(ServedInoOf).CopyFrom((long)Math.Min(i.Offset, (ulong)dir.Entries.Count), outBuf);
+                return Errno.Ok;
+            }
             ListedAttributes listed = i.Offset != 0 ? ListedAttributes.All : dir.Dir.ListsAttributes;
             int pos = 0;
             for (long index = (long)Math.Min(i.Offset, (ulong)dir.Entries.Count); index < dir.Entries.Count; index++)

@@ -22,6 +22,7 @@ namespace StorageFs.Fuse.Protocol;
 internal sealed class ListingCache
 {
     private readonly Lock _gate = new();
+    private ListingSnapshot? _snapshot;
     private bool _listed;
     private ulong _digest;
     private bool _known;
@@ -81,6 +82,14 @@ internal sealed class ListingCache
             _listed = false;
             _known = false;
         }
+    }
+
+    /// <summary>The directory's last large numbered listing, which the next OPENDIR of the same
+    /// number copies (kept across <see cref="Forgotten"/>: it is the node's listing, not the kernel's).</summary>
+    public ListingSnapshot? Snapshot
+    {
+        get => Volatile.Read(ref _snapshot);
+        set => Volatile.Write(ref _snapshot, value);
     }
 
     /// <summary>A handle opened with FOPEN_CACHE_DIR is released.</summary>

@@ -187,11 +187,12 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
         return tree.Driver.GetVolumeType(pool, name);
     }
 
-    public Errno ReadDir(RequestContext ctx, List<DirEntry> entries) => ReadDir(ctx, entries, out _);
+    public Errno ReadDir(RequestContext ctx, List<DirEntry> entries) => ReadDir(ctx, entries, 0, out _);
 
     /// <summary>The volumes, with the driver's number for this listing (the kernel keeps a large
-    /// one while the number stays).</summary>
-    public Errno ReadDir(RequestContext ctx, List<DirEntry> entries, out ulong version)
+    /// one while the number stays, and the engine its own copy: none is added while it is
+    /// <paramref name="known"/>).</summary>
+    public Errno ReadDir(RequestContext ctx, List<DirEntry> entries, ulong known, out ulong version)
     {
         Refresh();
         // Names only, and no node: READDIRPLUS answers them without attributes (ListsAttributes).
@@ -200,7 +201,8 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
         long number = 0;
         int before = entries.Count;
         Errno err = tree.Listing(Where(), () => number = tree.Driver.ListVolumeTypes(pool, entries,
-            static (list, name, type) => list.Add(new DirEntry(name, StorageDriver.IsDirectoryVolume(type) ? Modes.Dir : Modes.Reg))));
+            static (list, name, type) => list.Add(new DirEntry(name, StorageDriver.IsDirectoryVolume(type) ? Modes.Dir : Modes.Reg)),
+            (long)known));
         // ls -l looks each up next: room for every volume's node at once.
         Expect(entries.Count - before);
         version = (ulong)number;

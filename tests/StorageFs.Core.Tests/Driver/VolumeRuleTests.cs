@@ -49,6 +49,25 @@ public sealed class VolumeRuleTests : IDisposable
     }
 
     [Fact]
+    public void ListVolumeTypes_WithTheCurrentVersionKnown_HandsNothingOver_AndWithAnOlderOne_Everything()
+    {
+        _driver.CreateVolume("p", DriverFixture.Volume("a"));
+        var listed = new List<string>();
+        long v1 = _driver.ListVolumeTypes("p", listed, static (list, name, _) => list.Add(name));
+        Assert.Equal(["a"], listed);
+        listed.Clear();
+        Assert.Equal(v1, _driver.ListVolumeTypes("p", listed, static (list, name, _) => list.Add(name), known: v1));
+        Assert.Empty(listed); // the caller's copy is still the listing
+
+        _driver.CreateVolume("p", DriverFixture.Volume("b"));
+        long v2 = _driver.ListVolumeTypes("p", listed, static (list, name, _) => list.Add(name), known: v1);
+        Assert.NotEqual(v1, v2);
+        Assert.Equal(["a", "b"], listed.Order());
+        _driver.StopPool("p");
+        Assert.Throws<StorageException>(() => _driver.ListVolumeTypes("p", listed, static (_, _, _) => { }, known: v2)); // inactive whatever is known
+    }
+
+    [Fact]
     public void ARefreshThatReadsTheSameVolumes_KeepsTheirListingOrder()
     {
         for (int i = 19; i >= 0; i--)
