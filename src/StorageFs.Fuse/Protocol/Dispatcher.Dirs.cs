@@ -54,7 +54,10 @@ internal sealed partial class Dispatcher
         Errno err;
         if (dir.Dir is INodeVersionedReadDir numbered)
         {
-            ListingSnapshot? kept = Volatile.Read(ref _listingsMade) && _listings.TryGetValue(dir.Dir, out var cache) ? cache.Snapshot : null;
+            ListingCache? cache = null;
+            if (Volatile.Read(ref _listingsMade))
+                _listings.TryGetValue(dir.Dir, out cache);
+            ListingSnapshot? kept = cache?.Snapshot;
             err = numbered.ReadDir(ctx, dir.Entries, kept?.Version ?? 0, out version);
             if (err == Errno.Ok && kept is not null && version == kept.Version && dir.Entries.Count == 2)
             {
@@ -66,9 +69,13 @@ internal sealed partial class Dispatcher
             else if (err == Errno.Ok && version != 0 && dir.Entries.Count >= _options.CachedListingMinEntries + 2)
             {
                 var made = new ListingSnapshot(version, dir.Entries.ToArray());
-                _listings.GetValue(dir.Dir, static _ => new ListingCache()).Snapshot = made;
+                (cache ?? _listings.GetValue(dir.Dir, static _ => new ListingCache())).Snapshot = made;
                 Volatile.Write(ref _listingsMade, true);
                 dir.Shared = made;
+            }
+            else if (err == Errno.Ok && cache is not null)
+            {
+                cache.Snapshot = null; // a smaller listing now: the old copy would never be served again
             }
         }
         else
