@@ -48,4 +48,30 @@ public sealed class RealStataheadTests : IDisposable
         Assert.Equal(old, Directory.GetLastAccessTimeUtc(Path.Combine(_dir, "a", "d2")));
         Assert.Equal(old, Directory.GetLastAccessTimeUtc(_outside));
     }
+
+    [Fact]
+    public void ReadingADirectoryAhead_StatsEachOfItsNames_MovesNoAccessTime_AndFollowsNoSymlink()
+    {
+        var old = new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        string pool = Path.Combine(_dir, "pool");
+        Directory.CreateDirectory(pool);
+        for (int i = 0; i < 7; i++)
+            File.WriteAllText(Path.Combine(pool, $"v{i}.raw"), "x");
+        Directory.CreateDirectory(Path.Combine(_outside, "inner"));
+        Directory.SetLastAccessTimeUtc(Path.Combine(_outside, "inner"), old);
+        Directory.CreateSymbolicLink(Path.Combine(pool, "link"), Path.Combine(_outside, "inner"));
+        Directory.SetLastAccessTimeUtc(pool, old);
+
+        RealStatahead.Start();
+        long warmed = RealStatahead.Warmed, names = RealStatahead.Names;
+        RealStatahead.Directory(pool);
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while (RealStatahead.Names - names < 8 && DateTime.UtcNow < until)
+            Thread.Sleep(10);
+
+        Assert.True(RealStatahead.Names - names >= 8, "the directory's names were never read ahead"); // 7 files and the link itself
+        Assert.True(RealStatahead.Warmed > warmed);
+        Assert.Equal(old, Directory.GetLastAccessTimeUtc(pool));
+        Assert.Equal(old, Directory.GetLastAccessTimeUtc(Path.Combine(_outside, "inner")));
+    }
 }

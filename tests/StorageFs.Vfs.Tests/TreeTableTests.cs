@@ -5,8 +5,10 @@ using StorageFs.Core.Model;
 using StorageFs.Core.Names;
 using StorageFs.Core.Persistence;
 using StorageFs.Fuse;
+using StorageFs.Fuse.Abi;
 using StorageFs.Fuse.Nodes;
 using StorageFs.Interop;
+using StorageFs.Vfs.Real;
 using StorageFs.Vfs.Tree;
 
 namespace StorageFs.Vfs.Tests;
@@ -159,6 +161,36 @@ public sealed class TreeTableTests : IDisposable
         var entries = new List<DirEntry>();
         Assert.Equal(Errno.Ok, dir.ReadDir(Root, entries));
         return [.. entries.Select(e => e.Name).Where(n => n is not ("." or ".."))];
+    }
+
+    [Fact]
+    public void VolumesListedWithAttributes_HaveThePoolsDirectoryReadAhead_AtMostOnceInAWhile()
+    {
+        string target = Path.Combine(_dir, "ra");
+        Directory.CreateDirectory(target);
+        for (int i = 0; i < 300; i++)
+            File.WriteAllBytes(Path.Combine(target, $"v{i:D3}.raw"), []);
+        Assert.Equal(Errno.Ok, Write("create", $"<pool type='dir'><name>ra</name><target><path>{target}</path></target></pool>").Errno);
+        var volumes = Assert.IsAssignableFrom<INodeLookup>(Walk("pools/ra/volumes"));
+        RealStatahead.Start();
+        long warmed = RealStatahead.Warmed, names = RealStatahead.Names;
+
+        Assert.Equal(Errno.Ok, volumes.Lookup(Root, "v000.raw", out _)); // a plain lookup: nothing read ahead
+        Thread.Sleep(200);
+        Assert.True(RealStatahead.Names - names < 300, "a LOOKUP read the pool ahead");
+
+        var listing = RequestContext.Detached(0).Next(1, Opcode.Readdirplus);
+        Assert.Equal(Errno.Ok, volumes.Lookup(listing, "v001.raw", out _));
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while (RealStatahead.Names - names < 300 && DateTime.UtcNow < until)
+            Thread.Sleep(10);
+        Assert.True(RealStatahead.Names - names >= 300, "a listing with attributes did not read the pool's names ahead");
+        Assert.True(RealStatahead.Warmed > warmed);
+
+        long after = RealStatahead.Names;
+        Assert.Equal(Errno.Ok, volumes.Lookup(listing, "v002.raw", out _)); // the next entry of the same listing
+        Thread.Sleep(200);
+        Assert.True(RealStatahead.Names - after < 300, "read ahead again within seconds");
     }
 
     private string Read(string path)

@@ -9,7 +9,8 @@ namespace StorageFs.Vfs.Real;
 /// subdirectories on the host and <c>statx</c>es their names, so the host's dentry and inode
 /// caches hold them when the reader's READDIRPLUS arrives. The reader's requests then wait for
 /// warm calls only, and the cold ones run on the other CPU meanwhile. Nothing is kept: no node,
-/// no descriptor past the call, no result. Bounded as everything a user can trigger: one
+/// no descriptor past the call, no result. A pool's volumes/ asks the same for its own names
+/// (<see cref="Directory"/>) when <c>ls -l</c> lists it. Bounded as everything a user can trigger: one
 /// thread, <see cref="MaxQueued"/> directories waiting (more are not read ahead),
 /// <see cref="MaxSubdirectories"/> subdirectories and <see cref="MaxNames"/> names each; every
 /// name one component beneath its directory's descriptor (never a symlink followed, O_NOATIME:
@@ -20,10 +21,13 @@ public static class RealStatahead
     private const int MaxQueued = 64;
     private const int MaxSubdirectories = 1024;
     private const int MaxNames = 4096;
+    private const int MaxDirectoryNames = 1 << 18;
     private const int O_NOATIME = 0x40000;
     private const byte DT_DIR = 4;
 
-    private static readonly ConcurrentQueue<RealDir> s_queue = new();
+    // A job: a RealDir whose subdirectories to read ahead, or the path of a directory whose own
+    // names to read ahead (Directory).
+    private static readonly ConcurrentQueue<object> s_queue = new();
     private static readonly SemaphoreSlim s_wake = new(0);
     private static int s_queued;
     private static int s_started;
@@ -45,7 +49,17 @@ public static class RealStatahead
     }
 
     /// <summary>Reads ahead the subdirectories of <paramref name="dir"/>, unless too many wait already.</summary>
-    internal static void Subdirectories(RealDir dir)
+    internal static void Subdirectories(RealDir dir) => Enqueue(dir);
+
+    /// <summary>
+    /// Reads ahead the names of the directory at <paramref name="path"/> itself (at most
+    /// <see cref="MaxDirectoryNames"/>), unless too many wait already: a pool's volumes, which
+    /// <c>ls -l</c> of volumes/ stats one by one through the daemon. <paramref name="path"/> is a
+    /// root the daemon trusts (a pool's target); its last component is not followed.
+    /// </summary>
+    public static void Directory(string path) => Enqueue(path);
+
+    private static void Enqueue(object job)
     {
         if (Volatile.Read(ref s_started) == 0)
             return;
@@ -54,7 +68,7 @@ public static class RealStatahead
             Interlocked.Decrement(ref s_queued);
             return;
         }
-        s_queue.Enqueue(dir);
+        s_queue.Enqueue(job);
         s_wake.Release();
     }
 
@@ -65,17 +79,44 @@ public static class RealStatahead
         while (true)
         {
             s_wake.Wait();
-            if (!s_queue.TryDequeue(out var dir))
+            if (!s_queue.TryDequeue(out var job))
                 continue;
             Interlocked.Decrement(ref s_queued);
             try
             {
-                Warm(dir, names, inner);
+                if (job is RealDir dir)
+                    Warm(dir, names, inner);
+                else if (job is string path)
+                    WarmNames(path, names);
             }
             catch (Exception)
             {
                 // A read ahead is a hint: whatever failed, the reader's own requests read the host.
             }
+        }
+    }
+
+    private static void WarmNames(string path, List<(string Name, byte Type, ulong Ino)> names)
+    {
+        if (RealNative.OpenRoot(path, out int fd) != 0)
+            return;
+        try
+        {
+            names.Clear();
+            if (RealNative.ReadDir(fd, names, O_NOATIME) != 0)
+                return;
+            int n = Math.Min(names.Count, MaxDirectoryNames);
+            for (int i = 0; i < n; i++)
+                RealNative.StatAt(fd, names[i].Name, out _);
+            Interlocked.Add(ref s_names, n);
+            Interlocked.Increment(ref s_warmed);
+        }
+        finally
+        {
+            RealNative.CloseFd(fd);
+            names.Clear();
+            if (names.Capacity > MaxNames)
+                names.Capacity = MaxNames; // a pool's 100,000 names are not kept between jobs
         }
     }
 

@@ -2,6 +2,7 @@ using System.Security;
 using StorageFs.Core;
 using StorageFs.Core.Driver;
 using StorageFs.Core.Model;
+using StorageFs.Vfs.Real;
 
 namespace StorageFs.Vfs.Tree;
 
@@ -90,6 +91,31 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
         return tree.Driver.GetPoolCapabilities(pool).ListingFollowsTargetMtime && info.IsActive ? DirStamp.Of(info.TargetPath) : null;
     }, null);
 
+    /// <summary>
+    /// A listing with attributes (<c>ls -l</c>: READDIRPLUS looks each volume up and stats its
+    /// host file) has the pool's directory read ahead on the statahead thread
+    /// (<see cref="RealStatahead.Directory"/>), at most once every <see cref="ReadAheadEvery"/>:
+    /// the host's cold lookups then run on the other CPU while the reader takes in a reply,
+    /// instead of on the request's thread. Only where the volumes are the entries of the pool's
+    /// target (dir, fs and netfs pools).
+    /// </summary>
+    private void ReadAhead()
+    {
+        long now = Environment.TickCount64, last = Interlocked.Read(ref _lastReadAhead);
+        if (now - last < ReadAheadEvery || Interlocked.CompareExchange(ref _lastReadAhead, now, last) != last)
+            return;
+        string? target = tree.Quietly(Where(), () =>
+        {
+            var info = tree.Driver.GetPoolInfo(pool);
+            return tree.Driver.GetPoolCapabilities(pool).ListingFollowsTargetMtime && info.IsActive ? info.TargetPath : null;
+        }, null);
+        if (target is not null)
+            RealStatahead.Directory(target);
+    }
+
+    private const long ReadAheadEvery = 5000;
+    private long _lastReadAhead = -ReadAheadEvery;
+
     public override TimeSpan? EntryTimeout => TimeSpan.FromSeconds(1);
 
     public override TimeSpan? AttrTimeout => TimeSpan.FromSeconds(1);
@@ -165,6 +191,8 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
     public Errno Lookup(RequestContext ctx, string name, out Node? child)
     {
         child = null;
+        if (ctx.Opcode == Opcode.Readdirplus)
+            ReadAhead();
         // A static question with its state: no closure per lookup (ls -lR of a million volumes
         // looks each up).
         Errno err = StorageTree.Ask((Dir: this, Name: name), static s => s.Dir.TypeOf(s.Name), out VolumeType? type);
