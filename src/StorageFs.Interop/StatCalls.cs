@@ -27,6 +27,10 @@ public static partial class StatCalls
     [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Statx(int dirfd, string path, int flags, uint mask, out StatxBuffer buf);
 
+    /// <summary>statx of a NUL-terminated name given as bytes (one read from getdents, no string made).</summary>
+    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true)]
+    public static partial int Statx(int dirfd, ref byte path, int flags, uint mask, out StatxBuffer buf);
+
     [LibraryImport("libc", EntryPoint = "statvfs", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int StatVfs(string path, out StatVfsBuffer buf);
 

@@ -318,6 +318,47 @@ internal static class RealNative
         }
     }
 
+    /// <summary>
+    /// <c>statx</c>es the names of the directory <paramref name="fd"/> (never following one), at
+    /// most <paramref name="max"/>, as <c>getdents64</c> hands them over: no string and no list
+    /// is made, so a directory of any size costs one 32 KiB buffer. The directory is read with
+    /// <paramref name="flags"/> (O_NOATIME). Returns the names statted.
+    /// </summary>
+    public static int StatNames(int fd, int max, int flags = 0)
+    {
+        if (OpenBeneath(fd, ".", O_RDONLY | O_DIRECTORY | flags, 0, out int dir) != 0)
+            return 0;
+        int statted = 0;
+        try
+        {
+            var buf = new byte[32768];
+            while (statted < max)
+            {
+                nint n = Libc.GetDents64(dir, buf, buf.Length);
+                if (n <= 0)
+                    break;
+                // struct linux_dirent64: u64 d_ino, s64 d_off, u16 d_reclen, u8 d_type, char d_name[] (NUL-terminated).
+                for (int pos = 0; pos < n && statted < max;)
+                {
+                    int reclen = BitConverter.ToUInt16(buf, pos + 16);
+                    int nameStart = pos + 19;
+                    bool dots = buf[nameStart] == (byte)'.' && (buf[nameStart + 1] == 0 || (buf[nameStart + 1] == (byte)'.' && buf[nameStart + 2] == 0));
+                    if (!dots)
+                    {
+                        StatCalls.Statx(dir, ref buf[nameStart], AT_SYMLINK_NOFOLLOW, StatxBasicStats, out _);
+                        statted++;
+                    }
+                    pos += reclen;
+                }
+            }
+        }
+        finally
+        {
+            Libc.Close(dir);
+        }
+        return statted;
+    }
+
     // ---- the caller's filesystem identity, per thread -------------------------------------------
 
     /// <summary>setfsuid(2): this thread only; returns the previous fsuid.</summary>

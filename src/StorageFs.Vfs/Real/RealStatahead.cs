@@ -87,7 +87,7 @@ public static class RealStatahead
                 if (job is RealDir dir)
                     Warm(dir, names, inner);
                 else if (job is string path)
-                    WarmNames(path, names);
+                    WarmNames(path);
             }
             catch (Exception)
             {
@@ -96,27 +96,18 @@ public static class RealStatahead
         }
     }
 
-    private static void WarmNames(string path, List<(string Name, byte Type, ulong Ino)> names)
+    private static void WarmNames(string path)
     {
         if (RealNative.OpenRoot(path, out int fd) != 0)
             return;
         try
         {
-            names.Clear();
-            if (RealNative.ReadDir(fd, names, O_NOATIME) != 0)
-                return;
-            int n = Math.Min(names.Count, MaxDirectoryNames);
-            for (int i = 0; i < n; i++)
-                RealNative.StatAt(fd, names[i].Name, out _);
-            Interlocked.Add(ref s_names, n);
+            Interlocked.Add(ref s_names, RealNative.StatNames(fd, MaxDirectoryNames, O_NOATIME));
             Interlocked.Increment(ref s_warmed);
         }
         finally
         {
             RealNative.CloseFd(fd);
-            names.Clear();
-            if (names.Capacity > MaxNames)
-                names.Capacity = MaxNames; // a pool's 100,000 names are not kept between jobs
         }
     }
 
