@@ -9,7 +9,8 @@ namespace StorageFs.Fuse.Protocol;
 /// copies these entries instead of having the node list them again, and plain READDIR replies
 /// are slices of <see cref="Plain"/>, the whole listing packed once as fuse_dirent records
 /// (offset i + 1 for entry i, "." and ".." first), instead of encoding every name per reply.
-/// Immutable once published; <see cref="Plain"/> is packed at the first plain READDIR.
+/// Immutable once published; <see cref="Plain"/> is packed at the first plain READDIR. The
+/// entries' nodes, if any, stay referenced while the copy is kept (volumes/ lists without nodes).
 /// </summary>
 internal sealed class ListingSnapshot(ulong version, DirEntry[] entries)
 {

@@ -57,7 +57,7 @@ public static class RealStatahead
     /// <c>ls -l</c> of volumes/ stats one by one through the daemon. <paramref name="path"/> is a
     /// root the daemon trusts (a pool's target); its last component is not followed.
     /// </summary>
-    public static void Directory(string path) => Enqueue(path);
+    internal static void Directory(string path) => Enqueue(path);
 
     private static void Enqueue(object job)
     {
