@@ -164,33 +164,57 @@ public sealed class TreeTableTests : IDisposable
     }
 
     [Fact]
-    public void VolumesListedWithAttributes_HaveThePoolsDirectoryReadAhead_AtMostOnceInAWhile()
+    public void VolumesListedWithAttributes_HaveThePoolsDirectoryReadAhead_AtMostOnceInAWhile_WhenLarge()
     {
         string target = Path.Combine(_dir, "ra");
         Directory.CreateDirectory(target);
-        for (int i = 0; i < 300; i++)
+        for (int i = 0; i < 600; i++)
             File.WriteAllBytes(Path.Combine(target, $"v{i:D3}.raw"), []);
         Assert.Equal(Errno.Ok, Write("create", $"<pool type='dir'><name>ra</name><target><path>{target}</path></target></pool>").Errno);
         var volumes = Assert.IsAssignableFrom<INodeLookup>(Walk("pools/ra/volumes"));
         RealStatahead.Start();
         long warmed = RealStatahead.Warmed, names = RealStatahead.Names;
-
-        Assert.Equal(Errno.Ok, volumes.Lookup(Root, "v000.raw", out _)); // a plain lookup: nothing read ahead
-        Thread.Sleep(200);
-        Assert.True(RealStatahead.Names - names < 300, "a LOOKUP read the pool ahead");
-
         var listing = RequestContext.Detached(0).Next(1, Opcode.Readdirplus);
+
+        Assert.Equal(Errno.Ok, volumes.Lookup(listing, "v000.raw", out _)); // not listed yet: its size is unknown
+        Assert.Equal(Errno.Ok, volumes.Lookup(Root, "v000.raw", out _)); // a lookup outside a listing
+        Thread.Sleep(200);
+        Assert.True(RealStatahead.Names - names < 600, "read ahead before a listing of 600 volumes");
+
+        var entries = new List<DirEntry>();
+        Assert.Equal(Errno.Ok, Assert.IsAssignableFrom<INodeReadDir>(volumes).ReadDir(Root, entries));
+        Assert.Equal(600, entries.Count);
         Assert.Equal(Errno.Ok, volumes.Lookup(listing, "v001.raw", out _));
         var until = DateTime.UtcNow.AddSeconds(30);
-        while (RealStatahead.Names - names < 300 && DateTime.UtcNow < until)
+        while (RealStatahead.Names - names < 600 && DateTime.UtcNow < until)
             Thread.Sleep(10);
-        Assert.True(RealStatahead.Names - names >= 300, "a listing with attributes did not read the pool's names ahead");
+        Assert.True(RealStatahead.Names - names >= 600, "a listing with attributes did not read the pool's names ahead");
         Assert.True(RealStatahead.Warmed > warmed);
 
         long after = RealStatahead.Names;
         Assert.Equal(Errno.Ok, volumes.Lookup(listing, "v002.raw", out _)); // the next entry of the same listing
         Thread.Sleep(200);
-        Assert.True(RealStatahead.Names - after < 300, "read ahead again within seconds");
+        Assert.True(RealStatahead.Names - after < 600, "read ahead again within seconds");
+    }
+
+    [Fact]
+    public void VolumesListNamesOnly_UntilReadersLookVolumesUpOneByOne_ThenWithAttributes()
+    {
+        string target = Path.Combine(_dir, "na");
+        Directory.CreateDirectory(target);
+        for (int i = 0; i < 10; i++)
+            File.WriteAllBytes(Path.Combine(target, $"v{i}.raw"), []);
+        Assert.Equal(Errno.Ok, Write("create", $"<pool type='dir'><name>na</name><target><path>{target}</path></target></pool>").Errno);
+        var volumes = Assert.IsAssignableFrom<INodeLookup>(Walk("pools/na/volumes"));
+        var node = Assert.IsAssignableFrom<Node>(volumes);
+        Assert.Equal(ListedAttributes.NamesOnly, node.ListsAttributes);
+
+        var lookup = RequestContext.Detached(0).Next(1, Opcode.Lookup);
+        for (int i = 0; i < VolumeReaders.LookupsToSet - 1; i++)
+            Assert.Equal(Errno.Ok, volumes.Lookup(lookup, $"v{i}.raw", out _));
+        Assert.Equal(ListedAttributes.NamesOnly, node.ListsAttributes);
+        Assert.Equal(Errno.Ok, volumes.Lookup(lookup, "v9.raw", out _)); // ls -l of the first pool
+        Assert.Equal(ListedAttributes.All, node.ListsAttributes);
     }
 
     private string Read(string path)

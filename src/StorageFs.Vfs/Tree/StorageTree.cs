@@ -32,6 +32,9 @@ public sealed class StorageTree
     private readonly NodeCache<VDir> _jobs = new();
     private readonly NodeCache<VDir> _secretDirs = new();
 
+    /// <summary>Whether volumes/ readers stat what they list (a listing's first reply then carries attributes).</summary>
+    internal VolumeReaders VolumeReaders { get; } = new();
+
     /// <summary>How long the kernel may cache names and attributes inside items (the configuration's itemCacheSeconds).</summary>
     public TimeSpan ItemTimeout { get; init; } = TimeSpan.FromSeconds(1);
 

@@ -93,7 +93,7 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
 
     /// <summary>
     /// A listing with attributes (<c>ls -l</c>: READDIRPLUS looks each volume up and stats its
-    /// host file) has the pool's directory read ahead on the statahead thread
+    /// host file) of at least <see cref="ReadAheadMinVolumes"/> volumes has the pool's directory read ahead on the statahead thread
     /// (<see cref="RealStatahead.Directory"/>), at most once every <see cref="ReadAheadEvery"/>:
     /// the host's cold lookups then run on the other CPU while the reader takes in a reply,
     /// instead of on the request's thread. Only where the volumes are the entries of the pool's
@@ -116,14 +116,21 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
     private const long ReadAheadEvery = 5000;
     private long _lastReadAhead = -ReadAheadEvery;
 
+    // A pool whose listing fits a reply or two is statted by the ring thread at once: reading it
+    // ahead would only stat it twice.
+    private const int ReadAheadMinVolumes = 512;
+    private int _listed; // volumes in the last listing read from the driver
+
     public override TimeSpan? EntryTimeout => TimeSpan.FromSeconds(1);
 
     public override TimeSpan? AttrTimeout => TimeSpan.FromSeconds(1);
 
     /// <summary>A listing's first reply gives names only: a volume's attributes cost a node, the
     /// driver's lock and a host stat each (cold after the kernel dropped its inodes), which a
-    /// names-only <c>ls</c> never needs; <c>ls -l</c> looks those up and gets attributes with the rest.</summary>
-    public override ListedAttributes ListsAttributes => ListedAttributes.NamesOnly;
+    /// names-only <c>ls</c> never needs; <c>ls -l</c> looks those up and gets attributes with the
+    /// rest. Once readers stat what they list (<see cref="VolumeReaders"/>), every reply carries them.</summary>
+    public override ListedAttributes ListsAttributes =>
+        tree.VolumeReaders.Stat(Environment.TickCount64) ? ListedAttributes.All : ListedAttributes.NamesOnly;
 
     private string Where(string? name = null) => name is null ? $"pools/{pool}/volumes" : $"pools/{pool}/volumes/{name}";
 
@@ -191,7 +198,9 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
     public Errno Lookup(RequestContext ctx, string name, out Node? child)
     {
         child = null;
-        if (ctx.Opcode == Opcode.Readdirplus)
+        if (ctx.Opcode == Opcode.Lookup)
+            tree.VolumeReaders.LookedUp(Environment.TickCount64);
+        else if (ctx.Opcode == Opcode.Readdirplus && Volatile.Read(ref _listed) >= ReadAheadMinVolumes)
             ReadAhead();
         // A static question with its state: no closure per lookup (ls -lR of a million volumes
         // looks each up).
@@ -232,6 +241,8 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
             static (list, name, type) => list.Add(new DirEntry(name, StorageDriver.IsDirectoryVolume(type) ? Modes.Dir : Modes.Reg)),
             (long)known));
         // ls -l looks each up next: room for every volume's node at once.
+        if (entries.Count > before)
+            Volatile.Write(ref _listed, entries.Count - before);
         Expect(entries.Count - before);
         version = (ulong)number;
         return err;
