@@ -217,6 +217,41 @@ public sealed class TreeTableTests : IDisposable
         Assert.Equal(ListedAttributes.All, node.ListsAttributes);
     }
 
+    [Fact]
+    public void WhileReadersStat_ListingAPool_ReadsAheadThePoolsAfterIt_InOrdinalOrder()
+    {
+        string Pool(string name, int volumes)
+        {
+            string target = Path.Combine(_dir, name);
+            Directory.CreateDirectory(target);
+            for (int i = 0; i < volumes; i++)
+                File.WriteAllBytes(Path.Combine(target, $"v{i}.raw"), []);
+            Assert.Equal(Errno.Ok, Write("create", $"<pool type='dir'><name>{name}</name><target><path>{target}</path></target></pool>").Errno);
+            return target;
+        }
+        Pool("q1", 10);
+        Pool("q2", 50);
+        Pool("q0", 20); // sorts before q1
+        var q1 = Assert.IsAssignableFrom<INodeLookup>(Walk("pools/q1/volumes"));
+        RealStatahead.Start();
+        var entries = new List<DirEntry>();
+
+        long names = RealStatahead.Names;
+        Assert.Equal(Errno.Ok, Assert.IsAssignableFrom<INodeReadDir>(q1).ReadDir(Root, entries)); // names-only readers: nothing
+        Thread.Sleep(200);
+        Assert.True(RealStatahead.Names - names < 50, "read ahead for a names-only reader");
+
+        var lookup = RequestContext.Detached(0).Next(1, Opcode.Lookup);
+        for (int i = 0; i < VolumeReaders.LookupsToSet; i++)
+            Assert.Equal(Errno.Ok, q1.Lookup(lookup, $"v{i}.raw", out _)); // ls -l
+        names = RealStatahead.Names;
+        Assert.Equal(Errno.Ok, Assert.IsAssignableFrom<INodeReadDir>(q1).ReadDir(Root, entries));
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while (RealStatahead.Names - names < 50 && DateTime.UtcNow < until)
+            Thread.Sleep(10);
+        Assert.True(RealStatahead.Names - names >= 50, "q2, the pool after q1, was not read ahead");
+    }
+
     private string Read(string path)
     {
         var file = Assert.IsAssignableFrom<INodeOpen>(Walk(path));

@@ -248,6 +248,32 @@ public sealed class StorageTree
 
     private VolumesDir Volumes(string pool) => _volumes.Get(pool, p => new VolumesDir(this, p));
 
+    /// <summary>
+    /// Has the pools that follow <paramref name="pool"/> in ordinal order (as <c>ls -lR</c> and a
+    /// shell glob visit them in the C locale) read ahead, <paramref name="count"/> of them:
+    /// <c>ls -lR</c> of many small pools then finds their volumes warm when it gets there.
+    /// </summary>
+    internal void ReadAheadPoolsAfter(string pool, int count)
+    {
+        var order = Volatile.Read(ref _poolsInOrder);
+        long now = Environment.TickCount64;
+        string[] sorted = order.Names;
+        if (now - order.At > 5000)
+        {
+            sorted = [.. Driver.ListPoolNames()];
+            Array.Sort(sorted, StringComparer.Ordinal);
+            Volatile.Write(ref _poolsInOrder, new PoolOrder(now, sorted));
+        }
+        int i = Array.BinarySearch(sorted, pool, StringComparer.Ordinal);
+        for (int k = i + 1; i >= 0 && k < sorted.Length && k <= i + count; k++)
+            Volumes(sorted[k]).ReadAhead();
+    }
+
+    // The pools' names sorted, and when they were read (at most every 5 s).
+    private PoolOrder _poolsInOrder = new(long.MinValue / 2, []);
+
+    private sealed record PoolOrder(long At, string[] Names);
+
     internal VDir ItemControl(string fspool, string name) => _itemControls.Get((fspool, name), k => PoolDirs.Item(this, k.FsPool, k.Item));
 
     // The driver decides what the document is and whether a transient one is built first

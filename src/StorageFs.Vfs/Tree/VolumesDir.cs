@@ -99,7 +99,7 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
     /// instead of on the request's thread. Only where the volumes are the entries of the pool's
     /// target (dir, fs and netfs pools).
     /// </summary>
-    private void ReadAhead()
+    internal void ReadAhead()
     {
         long now = Environment.TickCount64, last = Interlocked.Read(ref _lastReadAhead);
         if (now - last < ReadAheadEvery || Interlocked.CompareExchange(ref _lastReadAhead, now, last) != last)
@@ -119,6 +119,9 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
     // A pool whose listing fits a reply or two is statted by the ring thread at once: reading it
     // ahead would only stat it twice.
     private const int ReadAheadMinVolumes = 512;
+
+    // Pools read ahead past this one when readers stat (StorageTree.ReadAheadPoolsAfter).
+    private const int FollowingPools = 8;
     private int _listed; // volumes in the last listing read from the driver
 
     public override TimeSpan? EntryTimeout => TimeSpan.FromSeconds(1);
@@ -244,6 +247,8 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
         if (entries.Count > before)
             Volatile.Write(ref _listed, entries.Count - before);
         Expect(entries.Count - before);
+        if (err == Errno.Ok && tree.VolumeReaders.Stat(Environment.TickCount64))
+            tree.ReadAheadPoolsAfter(pool, FollowingPools); // ls -lR goes on to the next pools
         version = (ulong)number;
         return err;
     }
