@@ -247,8 +247,10 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
         if (entries.Count > before)
             Volatile.Write(ref _listed, entries.Count - before);
         Expect(entries.Count - before);
-        if (err == Errno.Ok && tree.VolumeReaders.Stat(Environment.TickCount64))
-            tree.ReadAheadPoolsAfter(pool, FollowingPools); // ls -lR goes on to the next pools
+        // ls -lR goes on to the next pools. A large pool has its own read ahead (ReadAhead),
+        // which next pools' jobs queued before it would only delay.
+        if (err == Errno.Ok && Volatile.Read(ref _listed) < ReadAheadMinVolumes && tree.VolumeReaders.Stat(Environment.TickCount64))
+            tree.ReadAheadPoolsAfter(pool, FollowingPools);
         version = (ulong)number;
         return err;
     }
