@@ -166,12 +166,7 @@ public sealed class TreeTableTests : IDisposable
     [Fact]
     public void VolumesListedWithAttributes_HaveThePoolsDirectoryReadAhead_AtMostOnceInAWhile_WhenLarge()
     {
-        string target = Path.Combine(_dir, "ra");
-        Directory.CreateDirectory(target);
-        for (int i = 0; i < 600; i++)
-            File.WriteAllBytes(Path.Combine(target, $"v{i:D3}.raw"), []);
-        Assert.Equal(Errno.Ok, Write("create", $"<pool type='dir'><name>ra</name><target><path>{target}</path></target></pool>").Errno);
-        var volumes = Assert.IsAssignableFrom<INodeLookup>(Walk("pools/ra/volumes"));
+        var volumes = DirPool("ra", 600);
         RealStatahead.Start();
         long warmed = RealStatahead.Warmed, names = RealStatahead.Names;
         var listing = RequestContext.Detached(0).Next(1, Opcode.Readdirplus);
@@ -200,39 +195,24 @@ public sealed class TreeTableTests : IDisposable
     [Fact]
     public void VolumesListNamesOnly_UntilReadersLookVolumesUpOneByOne_ThenWithAttributes()
     {
-        string target = Path.Combine(_dir, "na");
-        Directory.CreateDirectory(target);
-        for (int i = 0; i < 10; i++)
-            File.WriteAllBytes(Path.Combine(target, $"v{i}.raw"), []);
-        Assert.Equal(Errno.Ok, Write("create", $"<pool type='dir'><name>na</name><target><path>{target}</path></target></pool>").Errno);
-        var volumes = Assert.IsAssignableFrom<INodeLookup>(Walk("pools/na/volumes"));
+        var volumes = DirPool("na", 10);
         var node = Assert.IsAssignableFrom<Node>(volumes);
         Assert.Equal(ListedAttributes.NamesOnly, node.ListsAttributes);
 
         var lookup = RequestContext.Detached(0).Next(1, Opcode.Lookup);
         for (int i = 0; i < VolumeReaders.LookupsToSet - 1; i++)
-            Assert.Equal(Errno.Ok, volumes.Lookup(lookup, $"v{i}.raw", out _));
+            Assert.Equal(Errno.Ok, volumes.Lookup(lookup, $"v{i:D3}.raw", out _));
         Assert.Equal(ListedAttributes.NamesOnly, node.ListsAttributes);
-        Assert.Equal(Errno.Ok, volumes.Lookup(lookup, "v9.raw", out _)); // ls -l of the first pool
+        Assert.Equal(Errno.Ok, volumes.Lookup(lookup, "v009.raw", out _)); // ls -l of the first pool
         Assert.Equal(ListedAttributes.All, node.ListsAttributes);
     }
 
     [Fact]
     public void WhileReadersStat_ListingAPool_ReadsAheadThePoolsAfterIt_InOrdinalOrder()
     {
-        string Pool(string name, int volumes)
-        {
-            string target = Path.Combine(_dir, name);
-            Directory.CreateDirectory(target);
-            for (int i = 0; i < volumes; i++)
-                File.WriteAllBytes(Path.Combine(target, $"v{i}.raw"), []);
-            Assert.Equal(Errno.Ok, Write("create", $"<pool type='dir'><name>{name}</name><target><path>{target}</path></target></pool>").Errno);
-            return target;
-        }
-        Pool("q1", 10);
-        Pool("q2", 50);
-        Pool("q0", 20); // sorts before q1
-        var q1 = Assert.IsAssignableFrom<INodeLookup>(Walk("pools/q1/volumes"));
+        var q1 = DirPool("q1", 10);
+        DirPool("q2", 50);
+        DirPool("q0", 20); // sorts before q1
         RealStatahead.Start();
         var entries = new List<DirEntry>();
 
@@ -243,13 +223,25 @@ public sealed class TreeTableTests : IDisposable
 
         var lookup = RequestContext.Detached(0).Next(1, Opcode.Lookup);
         for (int i = 0; i < VolumeReaders.LookupsToSet; i++)
-            Assert.Equal(Errno.Ok, q1.Lookup(lookup, $"v{i}.raw", out _)); // ls -l
+            Assert.Equal(Errno.Ok, q1.Lookup(lookup, $"v{i:D3}.raw", out _)); // ls -l
         names = RealStatahead.Names;
         Assert.Equal(Errno.Ok, Assert.IsAssignableFrom<INodeReadDir>(q1).ReadDir(Root, entries));
         var until = DateTime.UtcNow.AddSeconds(30);
         while (RealStatahead.Names - names < 50 && DateTime.UtcNow < until)
             Thread.Sleep(10);
         Assert.True(RealStatahead.Names - names >= 50, "q2, the pool after q1, was not read ahead");
+    }
+
+    /// <summary>A dir pool NAME made and started over a directory of <paramref name="volumes"/>
+    /// empty files v000.raw, v001.raw, …; its volumes/ node.</summary>
+    private INodeLookup DirPool(string name, int volumes)
+    {
+        string target = Path.Combine(_dir, name);
+        Directory.CreateDirectory(target);
+        for (int i = 0; i < volumes; i++)
+            File.WriteAllBytes(Path.Combine(target, $"v{i:D3}.raw"), []);
+        Assert.Equal(Errno.Ok, Write("create", $"<pool type='dir'><name>{name}</name><target><path>{target}</path></target></pool>").Errno);
+        return Assert.IsAssignableFrom<INodeLookup>(Walk($"pools/{name}/volumes"));
     }
 
     private string Read(string path)
