@@ -27,7 +27,12 @@ internal sealed class DirHandle
 
     public Node Dir { get; }
 
+    /// <summary>The list a listing is made in (recycled); see <see cref="Listed"/> for what is served.</summary>
     public List<DirEntry> Entries { get; private set; }
+
+    /// <summary>The entries served: the kept listing's own array when <see cref="Shared"/> is
+    /// set (nothing copied per OPENDIR), else <see cref="Entries"/>. Read under <see cref="Gate"/>.</summary>
+    public ReadOnlySpan<DirEntry> Listed => Shared is { } kept ? kept.Entries : CollectionsMarshal.AsSpan(Entries);
 
     public bool Served { get; set; }
 
@@ -38,8 +43,8 @@ internal sealed class DirHandle
     /// <summary>The listing's number from <see cref="INodeVersionedReadDir"/>; 0 when it has none.</summary>
     public ulong Version { get; set; }
 
-    /// <summary>The directory's <see cref="ListingSnapshot"/> when <see cref="Entries"/> are its
-    /// entries (plain READDIR replies are then slices of its packed records); null otherwise.</summary>
+    /// <summary>The directory's <see cref="ListingSnapshot"/> when this handle serves its entries
+    /// (plain READDIR replies are then slices of its packed records); null otherwise.</summary>
     public ListingSnapshot? Shared { get; set; }
 
     /// <summary>The uid the handle is counted under (HandleQuota).</summary>

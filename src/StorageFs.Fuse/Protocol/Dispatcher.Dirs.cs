@@ -7,7 +7,6 @@ namespace StorageFs.Fuse.Protocol;
 internal sealed partial class Dispatcher
 {
     private const uint S_IFDIR = 0x4000;
-    private static readonly int DirentSize = Unsafe.SizeOf<Wire.FuseDirent>();
     private static readonly int EntryOutSize = Unsafe.SizeOf<Wire.FuseEntryOut>();
 
     internal Errno Opendir(in Request r, Span<byte> reply, out int length)
@@ -61,9 +60,9 @@ internal sealed partial class Dispatcher
             err = numbered.ReadDir(ctx, dir.Entries, kept?.Version ?? 0, out version);
             if (err == Errno.Ok && kept is not null && version == kept.Version && dir.Entries.Count == 2)
             {
-                // Still the listing kept: its entries, "." and ".." included, and its packed records.
+                // Still the listing kept: its entries, "." and ".." included, and its packed records,
+                // served from its own array.
                 dir.Entries.Clear();
-                dir.Entries.AddRange(kept.Entries);
                 dir.Shared = kept;
             }
             else if (err == Errno.Ok && version != 0 && dir.Entries.Count >= _options.CachedListingMinEntries + 2)
@@ -94,13 +93,13 @@ internal sealed partial class Dispatcher
     /// </summary>
     private OpenReplyFlags CacheListing(DirHandle dir)
     {
-        if (!_options.CacheListings || dir.Entries.Count < _options.CachedListingMinEntries + 2)
+        if (!_options.CacheListings || dir.Listed.Length < _options.CachedListingMinEntries + 2)
             return OpenReplyFlags.None;
         // A numbered listing needs no digest (hashing 10,000 names cost more than the OPENDIR did).
         ListingCache cache = _listings.GetValue(dir.Dir, static _ => new ListingCache());
         Volatile.Write(ref _listingsMade, true);
         OpenReplyFlags flags = cache.Opened((Dispatcher: this, Dir: dir),
-            static s => s.Dir.Version != 0 ? s.Dir.Version : ListingCache.Digest(s.Dir.Entries, s.Dispatcher.ServedIno), out bool counted);
+            static s => s.Dir.Version != 0 ? s.Dir.Version : ListingCache.Digest(s.Dir.Listed, s.Dispatcher.ServedIno), out bool counted);
         dir.Cache = counted ? cache : null;
         return flags;
     }
@@ -138,22 +137,23 @@ internal sealed partial class Dispatcher
             if (!plus && dir.Shared is { } shared)
             {
                 // A large numbered listing: its records were packed once, a reply is a slice.
-                length = shared.Plain(ServedInoOf).CopyFrom((long)Math.Min(i.Offset, (ulong)dir.Entries.Count), outBuf);
+                length = shared.Plain(ServedInoOf).CopyFrom((long)Math.Min(i.Offset, (ulong)shared.Entries.Length), outBuf);
                 return Errno.Ok;
             }
+            ReadOnlySpan<DirEntry> entries = dir.Listed;
             ListedAttributes listed = i.Offset != 0 ? ListedAttributes.All : dir.Dir.ListsAttributes;
             int pos = 0;
-            for (long index = (long)Math.Min(i.Offset, (ulong)dir.Entries.Count); index < dir.Entries.Count; index++)
+            for (long index = (long)Math.Min(i.Offset, (ulong)entries.Length); index < entries.Length; index++)
             {
-                DirEntry e = dir.Entries[(int)index];
-                int head = plus ? EntryOutSize + DirentSize : DirentSize;
+                DirEntry e = entries[(int)index];
+                int head = plus ? EntryOutSize + Dirent.Size : Dirent.Size;
                 Span<byte> rest = outBuf[pos..];
                 // One UTF-8 pass when the name fits however it encodes (3 bytes per UTF-16 unit at most).
                 if (rest.Length < head + e.Name.Length * 3 + 7
-                    && pos + ((head + Encoding.UTF8.GetByteCount(e.Name) + 7) & ~7) > outBuf.Length)
+                    && pos + Dirent.RecordLength(head, Encoding.UTF8.GetByteCount(e.Name)) > outBuf.Length)
                     break;
                 int nameLen = Encoding.UTF8.GetBytes(e.Name, rest[head..]);
-                int recLen = (head + nameLen + 7) & ~7;
+                int recLen = Dirent.RecordLength(head, nameLen);
                 Span<byte> rec = rest[..recLen];
                 rec[..head].Clear();
                 rec[(head + nameLen)..].Clear(); // the padding
@@ -173,11 +173,7 @@ internal sealed partial class Dispatcher
                 }
                 if (ino == 0)
                     ino = ServedIno(e);
-                ref var d = ref MemoryMarshal.AsRef<Wire.FuseDirent>(rec.Slice(plus ? EntryOutSize : 0, DirentSize));
-                d.Ino = ino;
-                d.Off = (ulong)index + 1;
-                d.NameLen = (uint)nameLen;
-                d.Type = (mode >> 12) & 0xF;
+                Dirent.Put(rec[(plus ? EntryOutSize : 0)..], ino, (ulong)index + 1, nameLen, mode);
                 pos += recLen;
             }
             length = pos;

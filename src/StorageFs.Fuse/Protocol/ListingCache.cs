@@ -105,12 +105,12 @@ internal sealed class ListingCache
     /// hash and one over its characters, both seeded at random per process, so that no one can
     /// make two listings that collide on purpose.
     /// </summary>
-    public static ulong Digest(List<DirEntry> entries, Func<DirEntry, ulong> ino)
+    public static ulong Digest(ReadOnlySpan<DirEntry> entries, Func<DirEntry, ulong> ino)
     {
         var a = new HashCode();
         var b = new HashCode();
         b.Add(0x5bd1e995);
-        for (int i = 2; i < entries.Count; i++)
+        for (int i = 2; i < entries.Length; i++)
         {
             DirEntry e = entries[i];
             ulong number = ino(e);

@@ -14,7 +14,6 @@ namespace StorageFs.Fuse.Protocol;
 /// </summary>
 internal sealed class ListingSnapshot(ulong version, DirEntry[] entries)
 {
-    private static readonly int DirentSize = Unsafe.SizeOf<Wire.FuseDirent>();
     private PackedListing? _plain;
 
     public ulong Version { get; } = version;
@@ -38,7 +37,7 @@ internal sealed class ListingSnapshot(ulong version, DirEntry[] entries)
         for (int i = 0; i < Entries.Length; i++)
         {
             starts[i] = total;
-            total += (DirentSize + Encoding.UTF8.GetByteCount(Entries[i].Name) + 7) & ~7;
+            total += Dirent.RecordLength(Dirent.Size, Encoding.UTF8.GetByteCount(Entries[i].Name));
         }
         starts[Entries.Length] = total;
         var records = new byte[total]; // zeroed: the padding
@@ -46,12 +45,8 @@ internal sealed class ListingSnapshot(ulong version, DirEntry[] entries)
         {
             DirEntry e = Entries[i];
             Span<byte> rec = records.AsSpan(starts[i], starts[i + 1] - starts[i]);
-            int nameLen = Encoding.UTF8.GetBytes(e.Name, rec[DirentSize..]);
-            ref var d = ref MemoryMarshal.AsRef<Wire.FuseDirent>(rec[..DirentSize]);
-            d.Ino = ino(e);
-            d.Off = (ulong)i + 1;
-            d.NameLen = (uint)nameLen;
-            d.Type = (e.Mode >> 12) & 0xF;
+            int nameLen = Encoding.UTF8.GetBytes(e.Name, rec[Dirent.Size..]);
+            Dirent.Put(rec, ino(e), (ulong)i + 1, nameLen, e.Mode);
         }
         return new PackedListing(records, starts);
     }

@@ -25,7 +25,8 @@ internal sealed class VolumeReaders
         if (Volatile.Read(ref _statUntil) - now > HoldMilliseconds - 1000)
             return; // set within the last second: nothing to count
         long second = now / 1000;
-        if (Interlocked.Exchange(ref _second, second) != second)
+        // The shared field is written once a second, not per lookup (both ring threads count here).
+        if (Volatile.Read(ref _second) != second && Interlocked.Exchange(ref _second, second) != second)
             Volatile.Write(ref _lookups, 0);
         if (Interlocked.Increment(ref _lookups) >= LookupsToSet)
             Volatile.Write(ref _statUntil, now + HoldMilliseconds);
