@@ -75,10 +75,25 @@ rt_figure() {
 }
 
 bench_roundtrips() {
-  local r="$WORK/rt" mnt="$WORK/rt/mnt" host="$WORK/rt/host" pool="$WORK/rt/fspool" vols="$WORK/rt/vols"
+  local r="$WORK/rt" mnt="$WORK/rt/mnt" host="$WORK/rt/fs/host" pool="$WORK/rt/fs/fspool" vols="$WORK/rt/vols" loop
   step "roundtrips: small files in an item against a host directory, requests by opcode"
   : > "$WORK/rt-requests.txt"
-  need_packages rsync:rsync
+  need_packages rsync:rsync mkfs.ext4:e2fsprogs
+  # The host directory and the item's fspool on one fresh ext4 with a journal (mkfs.ext4's
+  # defaults, as a Debian install makes it). The work disk's own ext4 may have no journal (this
+  # machine's has none), and without one ext4 passes over every inode freed in the last 60 s
+  # (360 s while its table block is dirty) when it allocates a new one (fs/ext4/ialloc.c,
+  # recently_deleted), so every rm -rf made the next runs' creations slower for whichever target
+  # ran later: the host's own tar of 20,000 files took 0.3 s on a fresh disk and 4-8 s after the
+  # item's runs (docs/PERFORMANCE.md, "Round trips").
+  mkdir -p "$r/fs"
+  truncate -s 8G "$r/ext4.img"
+  loop=$(losetup --find --show "$r/ext4.img")
+  BENCH_LOOPS+=("$loop")
+  mkfs.ext4 -q -F "$loop"
+  mount "$loop" "$r/fs"
+  BENCH_MOUNTS+=("$r/fs")
+  say "host directory and fspool on $loop (ext4, $(dumpe2fs -h "$loop" 2>/dev/null | grep -q has_journal && echo journal || echo 'no journal'))"
   mkdir -p "$host" "$pool" "$vols" "$r/src/tree"
   local d f
   for ((d = 0; d < RT_FILES / 100; d++)); do
@@ -124,4 +139,6 @@ bench_roundtrips() {
   done
   stop_daemon "$bpid" "$r/bindfs"
   stop_daemon "$pid" "$mnt"
+  umount "$r/fs"
+  losetup -d "$loop"
 }
