@@ -319,19 +319,20 @@ internal static class RealNative
     }
 
     /// <summary>
-    /// <c>statx</c>es the names of the directory <paramref name="fd"/> (never following one), at
-    /// most <paramref name="max"/>, as <c>getdents64</c> hands them over: no string and no list
-    /// is made, so a directory of any size costs one 32 KiB buffer. The directory is read with
-    /// <paramref name="flags"/> (O_NOATIME). Returns the names statted.
+    /// <c>statx</c>es the names of the directory <paramref name="name"/> one component beneath
+    /// <paramref name="fd"/> ("." for <paramref name="fd"/> itself; no symlink followed, none of
+    /// its names followed either), at most <paramref name="max"/>, as <c>getdents64</c> hands them
+    /// over into <paramref name="buf"/> (at least <see cref="DentsBuffer"/> bytes, reused by a
+    /// caller that reads many directories): no string and no list is made. The directory is read
+    /// with <paramref name="flags"/> (O_NOATIME). Returns the names statted.
     /// </summary>
-    public static int StatNames(int fd, int max, int flags = 0)
+    public static int StatNames(int fd, string name, int max, int flags, byte[] buf)
     {
-        if (OpenBeneath(fd, ".", O_RDONLY | O_DIRECTORY | flags, 0, out int dir) != 0)
+        if (OpenBeneath(fd, name, O_RDONLY | O_DIRECTORY | flags, 0, out int dir) != 0)
             return 0;
         int statted = 0;
         try
         {
-            var buf = new byte[32768];
             while (statted < max)
             {
                 nint n = Libc.GetDents64(dir, buf, buf.Length);
@@ -358,6 +359,9 @@ internal static class RealNative
         }
         return statted;
     }
+
+    /// <summary>The getdents64 buffer <see cref="StatNames(int, string, int, int, byte[])"/> wants.</summary>
+    public const int DentsBuffer = 32768;
 
     // ---- the caller's filesystem identity, per thread -------------------------------------------
 
