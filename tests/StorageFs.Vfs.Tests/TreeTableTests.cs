@@ -232,6 +232,37 @@ public sealed class TreeTableTests : IDisposable
         Assert.True(RealStatahead.Names - names >= 50, "q2, the pool after q1, was not read ahead");
     }
 
+    /// <summary>The pools' order is read again after 5 s and takes in a pool defined meanwhile
+    /// (it is sorted again only when the pools changed).</summary>
+    [Fact]
+    public void WhileReadersStat_APoolDefinedLater_IsReadAheadInItsPlace_OnceTheOrderIsReadAgain()
+    {
+        var r1 = DirPool("r1", 10);
+        DirPool("r3", 50);
+        RealStatahead.Start();
+        var entries = new List<DirEntry>();
+        var lookup = RequestContext.Detached(0).Next(1, Opcode.Lookup);
+        for (int i = 0; i < VolumeReaders.LookupsToSet; i++)
+            Assert.Equal(Errno.Ok, r1.Lookup(lookup, $"v{i:D3}.raw", out _));
+        long names = RealStatahead.Names;
+        Assert.Equal(Errno.Ok, Assert.IsAssignableFrom<INodeReadDir>(r1).ReadDir(Root, entries));
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while (RealStatahead.Names - names < 50 && DateTime.UtcNow < until)
+            Thread.Sleep(10);
+        Assert.True(RealStatahead.Names - names >= 50, "r3, the pool after r1, was not read ahead");
+
+        DirPool("r2", 300); // between r1 and r3
+        Thread.Sleep(5200); // past the 5 s in which the order and each pool's read-ahead stand
+        for (int i = 0; i < VolumeReaders.LookupsToSet; i++)
+            Assert.Equal(Errno.Ok, r1.Lookup(lookup, $"v{i:D3}.raw", out _)); // readers still stat
+        names = RealStatahead.Names;
+        Assert.Equal(Errno.Ok, Assert.IsAssignableFrom<INodeReadDir>(r1).ReadDir(Root, entries));
+        until = DateTime.UtcNow.AddSeconds(30);
+        while (RealStatahead.Names - names < 350 && DateTime.UtcNow < until)
+            Thread.Sleep(10);
+        Assert.True(RealStatahead.Names - names >= 350, $"r2 was not read ahead: {RealStatahead.Names - names} names");
+    }
+
     /// <summary>A dir pool NAME made and started over a directory of <paramref name="volumes"/>
     /// empty files v000.raw, v001.raw, …; its volumes/ node.</summary>
     private INodeLookup DirPool(string name, int volumes)
