@@ -296,19 +296,10 @@ internal static class RealNative
                     return Marshal.GetLastPInvokeError();
                 if (n == 0)
                     return 0;
-                // struct linux_dirent64: u64 d_ino, s64 d_off, u16 d_reclen, u8 d_type, char d_name[].
-                for (int pos = 0; pos < n;)
+                for (var d = new Dirents(buf, (int)n); d.MoveNext();)
                 {
-                    ulong ino = BitConverter.ToUInt64(buf, pos);
-                    int reclen = BitConverter.ToUInt16(buf, pos + 16);
-                    byte type = buf[pos + 18];
-                    int nameStart = pos + 19;
-                    int nameEnd = Array.IndexOf(buf, (byte)0, nameStart, pos + reclen - nameStart);
-                    int len = (nameEnd < 0 ? pos + reclen : nameEnd) - nameStart;
-                    bool dots = (len == 1 && buf[nameStart] == (byte)'.') || (len == 2 && buf[nameStart] == (byte)'.' && buf[nameStart + 1] == (byte)'.');
-                    if (!dots)
-                        entries.Add((Encoding.UTF8.GetString(buf, nameStart, len), type, ino));
-                    pos += reclen;
+                    if (!d.IsDots)
+                        entries.Add((Encoding.UTF8.GetString(buf, d.NameStart, d.NameLength), d.Type, d.Ino));
                 }
             }
         }
@@ -338,18 +329,12 @@ internal static class RealNative
                 nint n = Libc.GetDents64(dir, buf, buf.Length);
                 if (n <= 0)
                     break;
-                // struct linux_dirent64: u64 d_ino, s64 d_off, u16 d_reclen, u8 d_type, char d_name[] (NUL-terminated).
-                for (int pos = 0; pos < n && statted < max;)
+                for (var d = new Dirents(buf, (int)n); statted < max && d.MoveNext();)
                 {
-                    int reclen = BitConverter.ToUInt16(buf, pos + 16);
-                    int nameStart = pos + 19;
-                    bool dots = buf[nameStart] == (byte)'.' && (buf[nameStart + 1] == 0 || (buf[nameStart + 1] == (byte)'.' && buf[nameStart + 2] == 0));
-                    if (!dots)
-                    {
-                        StatCalls.Statx(dir, ref buf[nameStart], AT_SYMLINK_NOFOLLOW, StatxBasicStats, out _);
-                        statted++;
-                    }
-                    pos += reclen;
+                    if (d.IsDots)
+                        continue;
+                    StatCalls.Statx(dir, ref buf[d.NameStart], AT_SYMLINK_NOFOLLOW, StatxBasicStats, out _);
+                    statted++;
                 }
             }
         }
@@ -362,6 +347,42 @@ internal static class RealNative
 
     /// <summary>The getdents64 buffer <see cref="StatNames(int, string, int, int, byte[])"/> wants.</summary>
     public const int DentsBuffer = 32768;
+
+    /// <summary>The records one getdents64 call left in a buffer: struct linux_dirent64 (u64 d_ino,
+    /// s64 d_off, u16 d_reclen, u8 d_type, then d_name, NUL-terminated and padded).</summary>
+    private ref struct Dirents(byte[] buf, int length)
+    {
+        private int _next;
+        private int _pos;
+
+        public bool MoveNext()
+        {
+            if (_next >= length)
+                return false;
+            _pos = _next;
+            _next += BitConverter.ToUInt16(buf, _pos + 16);
+            return true;
+        }
+
+        public readonly ulong Ino => BitConverter.ToUInt64(buf, _pos);
+
+        public readonly byte Type => buf[_pos + 18];
+
+        public readonly int NameStart => _pos + 19;
+
+        public readonly int NameLength
+        {
+            get
+            {
+                int end = Array.IndexOf(buf, (byte)0, NameStart, _next - NameStart);
+                return (end < 0 ? _next : end) - NameStart;
+            }
+        }
+
+        /// <summary>"." or "..".</summary>
+        public readonly bool IsDots =>
+            buf[NameStart] == (byte)'.' && (buf[NameStart + 1] == 0 || (buf[NameStart + 1] == (byte)'.' && buf[NameStart + 2] == 0));
+    }
 
     // ---- the caller's filesystem identity, per thread -------------------------------------------
 

@@ -85,11 +85,15 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
 
     /// <summary>The pool directory's stamp when the pool is active and its listing follows its
     /// target's mtime; null otherwise.</summary>
-    private DirStamp? StampOf() => tree.Quietly(Where(), () =>
+    private DirStamp? StampOf() => tree.Quietly(Where(), () => ListedTarget() is { } target ? DirStamp.Of(target) : null, null);
+
+    /// <summary>The pool's target directory when the pool is active and its volumes are that
+    /// directory's entries (dir, fs and netfs pools); null otherwise. Throws as the driver does.</summary>
+    private string? ListedTarget()
     {
         var info = tree.Driver.GetPoolInfo(pool);
-        return tree.Driver.GetPoolCapabilities(pool).ListingFollowsTargetMtime && info.IsActive ? DirStamp.Of(info.TargetPath) : null;
-    }, null);
+        return tree.Driver.GetPoolCapabilities(pool).ListingFollowsTargetMtime && info.IsActive ? info.TargetPath : null;
+    }
 
     /// <summary>
     /// A listing with attributes (<c>ls -l</c>: READDIRPLUS looks each volume up and stats its
@@ -104,11 +108,7 @@ internal sealed class VolumesDir(StorageTree tree, string pool) : Node, INodeLoo
         long now = Environment.TickCount64, last = Interlocked.Read(ref _lastReadAhead);
         if (now - last < ReadAheadEvery || Interlocked.CompareExchange(ref _lastReadAhead, now, last) != last)
             return;
-        string? target = tree.Quietly(Where(), () =>
-        {
-            var info = tree.Driver.GetPoolInfo(pool);
-            return tree.Driver.GetPoolCapabilities(pool).ListingFollowsTargetMtime && info.IsActive ? info.TargetPath : null;
-        }, null);
+        string? target = tree.Quietly(Where(), ListedTarget, null);
         if (target is not null)
             RealStatahead.Directory(target);
     }
