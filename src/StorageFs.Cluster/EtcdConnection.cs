@@ -46,12 +46,13 @@ internal sealed class EtcdConnection : IDisposable
 
     /// <summary>
     /// Runs a request for a user's command (<paramref name="call"/> must take its client and
-    /// deadline afresh); while the store cannot answer it (Unavailable: the member in use died,
-    /// the link to it is gone, or the members are electing a new leader after losing theirs —
-    /// about a second) it runs again on the next endpoint, after a short pause, for up to 5 s.
-    /// So a store that lost one member still answers. Only compare-and-set transactions and
-    /// reads go through this: one that was applied before its answer was lost then fails its
-    /// comparison, and is never applied twice.
+    /// deadline afresh); while the store cannot answer it (Unavailable: the member in use died
+    /// or the link to it is gone; DeadlineExceeded: the members are electing a new leader after
+    /// losing theirs, and a surviving member holds the request until there is one, which can
+    /// outlast the call's own deadline) it runs again on the next endpoint, after a short pause,
+    /// for up to 5 s. So a store that lost one member still answers. Only compare-and-set
+    /// transactions and reads go through this: one that was applied before its answer was lost
+    /// then fails its comparison, and is never applied twice.
     /// </summary>
     public T Once<T>(Func<T> call)
     {
@@ -63,7 +64,7 @@ internal sealed class EtcdConnection : IDisposable
             {
                 return call();
             }
-            catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable && _endpoints.Length > 1 && DateTime.UtcNow < deadline)
+            catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded && _endpoints.Length > 1 && DateTime.UtcNow < deadline)
             {
                 Interlocked.CompareExchange(ref _current, used + 1, used);
                 if (attempt > 0)
